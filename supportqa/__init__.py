@@ -1,0 +1,3 @@
+"""SupportQA: quality assurance and performance appraisal for customer-service teams."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from supportqa.cli import main
+
+main()

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from supportqa.codes import new_code
+
+
+class Role(models.TextChoices):
+    AGENT = "agent", "Agent"
+    PEER = "peer", "Peer reviewer"
+    QA = "qa", "QA reviewer"
+    LEAD = "lead", "Team lead"
+    MANAGER = "manager", "Manager"
+    ADMIN = "admin", "Admin"
+    SHOPPER = "shopper", "Mystery shopper"
+
+
+# Roles whose scope is every team in the organisation.
+ORG_WIDE_ROLES = frozenset({Role.QA, Role.MANAGER, Role.ADMIN})
+REVIEWER_ROLES = frozenset({Role.PEER, Role.QA, Role.LEAD, Role.MANAGER, Role.ADMIN})
+AGENT_ROLES = frozenset({Role.AGENT, Role.PEER})
+
+
+class User(AbstractUser):
+    code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.AGENT)
+    display_name = models.CharField(max_length=150, blank=True)
+    external_id = models.CharField(
+        max_length=200, blank=True, help_text="Identifier of this person in the help desk."
+    )
+    time_zone = models.CharField(max_length=64, default="UTC")
+
+    class Meta:
+        ordering = ["display_name", "username"]
+        indexes = [models.Index(fields=["external_id"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+    @property
+    def is_org_wide(self) -> bool:
+        return self.role in ORG_WIDE_ROLES
+
+    @property
+    def can_review(self) -> bool:
+        return self.role in REVIEWER_ROLES
+
+    @property
+    def is_agent(self) -> bool:
+        return self.role in AGENT_ROLES
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Admins manage the Django admin site; nobody else is staff.
+        self.is_staff = self.role == Role.ADMIN or self.is_superuser
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class Team(models.Model):
+    code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
+    name = models.CharField(max_length=120, unique=True)
+    members = models.ManyToManyField(User, through="Membership", related_name="teams")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    is_lead = models.BooleanField(default=False)
+    joined_at = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "team"], name="one_membership")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team}{' (lead)' if self.is_lead else ''}"
+
+
+class AgentSkill(models.Model):
+    """How well an agent handles a category (used for assignment by expertise)."""
+
+    agent = models.ForeignKey(User, on_delete=models.CASCADE, related_name="skills")
+    category = models.ForeignKey("conversations.Category", on_delete=models.CASCADE)
+    level = models.PositiveSmallIntegerField(default=3, help_text="1 (novice) to 5 (expert)")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "category"], name="one_skill_per_category"),
+            models.CheckConstraint(
+                condition=models.Q(level__gte=1, level__lte=5), name="skill_level_1_to_5"
+            ),
+        ]

@@ -1,0 +1,21 @@
+"""The `supportqa` command: Django's management commands with SupportQA's settings.
+
+`supportqa help` lists every command; the bulk tasks are `import`, `export`, `demo`,
+`scorecard`, `audit_verify`, and `serve`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportqa.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["supportqa", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Point estimates with sample size and a confidence interval.
+
+Means use Student's t interval; proportions use Wilson's score interval (Wilson 1927),
+which stays inside [0, 1] and behaves at small n where the Wald interval does not.
+Weighted means use the Hájek ratio estimator Σw·y / Σw with the linearised variance
+n/(n−1) · Σ w²(y − ȳ)² / (Σw)² (Särndal, Swensson & Wretman 1992, §5.7).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scipy import stats
+
+
+@dataclass(frozen=True)
+class Estimate:
+    value: float | None
+    n: int
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def has_interval(self) -> bool:
+        return self.low is not None and self.high is not None
+
+    def scaled(self, factor: float) -> Estimate:
+        def scale(x: float | None) -> float | None:
+            return None if x is None else x * factor
+
+        return Estimate(scale(self.value), self.n, scale(self.low), scale(self.high))
+
+
+EMPTY = Estimate(None, 0)
+
+
+def _z(confidence: float) -> float:
+    return float(stats.norm.ppf(0.5 + confidence / 2))
+
+
+def wilson(successes: int, n: int, confidence: float = 0.95) -> Estimate:
+    if n == 0:
+        return EMPTY
+    if not 0 <= successes <= n:
+        raise ValueError(f"successes {successes} outside 0..{n}")
+    z = _z(confidence)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return Estimate(p, n, max(0.0, centre - half), min(1.0, centre + half))
+
+
+def mean_interval(values: Sequence[float], confidence: float = 0.95) -> Estimate:
+    n = len(values)
+    if n == 0:
+        return EMPTY
+    mean = math.fsum(values) / n
+    if n == 1:
+        return Estimate(mean, 1)
+    variance = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * math.sqrt(variance / n)
+    return Estimate(mean, n, mean - half, mean + half)
+
+
+def weighted_mean_interval(
+    values: Sequence[float], weights: Sequence[float], confidence: float = 0.95
+) -> Estimate:
+    n = len(values)
+    if n != len(weights):
+        raise ValueError("values and weights differ in length")
+    if n == 0:
+        return EMPTY
+    if any(w <= 0 for w in weights):
+        raise ValueError("weights must be positive")
+    total = math.fsum(weights)
+    mean = math.fsum(w * v for w, v in zip(weights, values, strict=True)) / total
+    if n == 1:
+        return Estimate(mean, 1)
+    spread = math.fsum((w * (v - mean)) ** 2 for w, v in zip(weights, values, strict=True))
+    se = math.sqrt(n / (n - 1) * spread) / total
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * se
+    return Estimate(mean, n, mean - half, mean + half)
+
+
+def clip(estimate: Estimate, low: float, high: float) -> Estimate:
+    def bound(x: float | None) -> float | None:
+        return None if x is None else min(high, max(low, x))
+
+    return Estimate(estimate.value, estimate.n, bound(estimate.low), bound(estimate.high))

@@ -1,0 +1,201 @@
+"""KPI formulas of PRODUCT.md §5. Inputs are plain values; every rate carries n and a 95 % CI."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from supportqa.core.intervals import (
+    EMPTY,
+    Estimate,
+    _z,
+    clip,
+    mean_interval,
+    weighted_mean_interval,
+    wilson,
+)
+
+DEFAULT_PASS_THRESHOLD = 80.0
+
+
+# --- quality -----------------------------------------------------------------------------------
+
+
+def iqs(
+    final_scores: Sequence[float],
+    inclusion_probabilities: Sequence[float] | None = None,
+) -> Estimate:
+    """Internal quality score: mean final review score, weighted by 1/π when sampling is unequal."""
+    if inclusion_probabilities is None or len(set(inclusion_probabilities)) <= 1:
+        return clip(mean_interval(final_scores), 0.0, 100.0)
+    if any(not 0 < p <= 1 for p in inclusion_probabilities):
+        raise ValueError("inclusion probabilities must lie in (0, 1]")
+    weights = [1.0 / p for p in inclusion_probabilities]
+    return clip(weighted_mean_interval(final_scores, weights), 0.0, 100.0)
+
+
+def pass_rate(final_scores: Iterable[float], threshold: float = DEFAULT_PASS_THRESHOLD) -> Estimate:
+    scores = list(final_scores)
+    return wilson(sum(1 for s in scores if s >= threshold), len(scores)).scaled(100)
+
+
+# --- customer surveys --------------------------------------------------------------------------
+
+
+def csat_is_satisfied(score: int, scale: int) -> bool:
+    """Top two options: 4–5 of 5, 6–7 of 7."""
+    if scale not in (5, 7):
+        raise ValueError(f"CSAT scale must be 5 or 7, not {scale}")
+    if not 1 <= score <= scale:
+        raise ValueError(f"CSAT {score} outside 1..{scale}")
+    return score >= scale - 1
+
+
+def csat_percent(answers: Iterable[tuple[int, int]]) -> Estimate:
+    """answers: (score, scale) pairs. Returns % satisfied with a Wilson interval."""
+    flags = [csat_is_satisfied(score, scale) for score, scale in answers]
+    return wilson(sum(flags), len(flags)).scaled(100)
+
+
+def csat_mean(answers: Iterable[tuple[int, int]]) -> Estimate:
+    """Mean CSAT on a 1–5 basis (7-point answers rescaled linearly)."""
+    values = [1 + (score - 1) * 4 / (scale - 1) for score, scale in answers]
+    return mean_interval(values)
+
+
+def nps(scores: Sequence[int], confidence: float = 0.95) -> Estimate:
+    """% promoters (9–10) − % detractors (0–6), with the multinomial normal-approximation CI."""
+    n = len(scores)
+    if n == 0:
+        return EMPTY
+    if any(not 0 <= s <= 10 for s in scores):
+        raise ValueError("NPS answers must lie in 0..10")
+    promoters = sum(1 for s in scores if s >= 9) / n
+    detractors = sum(1 for s in scores if s <= 6) / n
+    value = (promoters - detractors) * 100
+    variance = promoters + detractors - (promoters - detractors) ** 2
+    half = _z(confidence) * math.sqrt(max(variance, 0.0) / n) * 100
+    if n == 1:
+        return Estimate(value, 1)
+    return clip(Estimate(value, n, value - half, value + half), -100.0, 100.0)
+
+
+def ces(scores: Sequence[int]) -> Estimate:
+    if any(not 1 <= s <= 7 for s in scores):
+        raise ValueError("CES answers must lie in 1..7")
+    return clip(mean_interval([float(s) for s in scores]), 1.0, 7.0)
+
+
+def ces_easy_percent(scores: Sequence[int]) -> Estimate:
+    return wilson(sum(1 for s in scores if s >= 5), len(scores)).scaled(100)
+
+
+def response_rate(answered: int, sent: int) -> Estimate:
+    if answered > sent:
+        raise ValueError(f"{answered} answers for {sent} surveys sent")
+    return wilson(answered, sent).scaled(100)
+
+
+# --- operational -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DurationSummary:
+    n: int
+    mean: float | None
+    median: float | None
+    excluded: int = 0  # e.g. unresolved conversations, or conversations without a reply
+
+
+def summarise_durations(seconds: Iterable[float | None]) -> DurationSummary:
+    present: list[float] = []
+    missing = 0
+    for value in seconds:
+        if value is None:
+            missing += 1
+        else:
+            present.append(value)
+    if not present:
+        return DurationSummary(0, None, None, missing)
+    return DurationSummary(
+        len(present), statistics.fmean(present), statistics.median(present), missing
+    )
+
+
+def first_response_seconds(
+    messages: Iterable[tuple[str, datetime]], created_at: datetime | None = None
+) -> float | None:
+    """First public agent message − first customer message (or creation). None without a reply.
+
+    messages: (author_kind, sent_at) in any order; author kinds are customer, agent, bot, note.
+    """
+    ordered = sorted(messages, key=lambda m: m[1])
+    start = next((at for kind, at in ordered if kind == "customer"), created_at)
+    if start is None:
+        return None
+    reply = next((at for kind, at in ordered if kind == "agent" and at >= start), None)
+    return None if reply is None else (reply - start).total_seconds()
+
+
+def resolution_seconds(created_at: datetime, resolved_at: datetime | None) -> float | None:
+    if resolved_at is None:
+        return None
+    return max(0.0, (resolved_at - created_at).total_seconds())
+
+
+@dataclass(frozen=True)
+class Contact:
+    key: str
+    customer: str
+    category: str
+    created_at: datetime
+    resolved_at: datetime | None
+    reopen_count: int = 0
+
+
+def first_contact_resolution(contacts: Sequence[Contact], window_days: int = 7) -> Estimate:
+    """Resolved without reopen and without a new contact (same customer and category) within
+    `window_days` of resolution, over resolved conversations. Wilson interval, in %."""
+    by_key: dict[tuple[str, str], list[Contact]] = {}
+    for contact in contacts:
+        by_key.setdefault((contact.customer, contact.category), []).append(contact)
+    window = timedelta(days=window_days)
+    resolved = 0
+    first_time = 0
+    for group in by_key.values():
+        starts = sorted(c.created_at for c in group)
+        for contact in group:
+            if contact.resolved_at is None:
+                continue
+            resolved += 1
+            if contact.reopen_count:
+                continue
+            if not any(contact.created_at < s <= contact.resolved_at + window for s in starts):
+                first_time += 1
+    return wilson(first_time, resolved).scaled(100)
+
+
+def business_seconds(
+    start: datetime, end: datetime, schedule: Mapping[int, tuple[time, time]]
+) -> float:
+    """Seconds between start and end that fall inside opening hours.
+
+    schedule maps weekday (Monday = 0) to (opens, closes) in the timestamps' own time zone;
+    days absent from the schedule are closed.
+    """
+    if end <= start:
+        return 0.0
+    total = 0.0
+    day = start.date()
+    while day <= end.date():
+        hours = schedule.get(day.weekday())
+        if hours is not None:
+            opens = datetime.combine(day, hours[0], tzinfo=start.tzinfo)
+            closes = datetime.combine(day, hours[1], tzinfo=start.tzinfo)
+            overlap = (min(end, closes) - max(start, opens)).total_seconds()
+            total += max(0.0, overlap)
+        day += timedelta(days=1)
+    return total

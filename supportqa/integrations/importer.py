@@ -1,0 +1,262 @@
+"""Run an import: parse, validate, resolve, write in atomic batches, record progress.
+
+1. The run is identified by a fingerprint of the file's bytes and the options. An unfinished run
+   with the same fingerprint is resumed: batches already committed are parsed but not rewritten.
+2. Each batch (records and errors alike, in file order) is written in one transaction together
+   with the run's progress counter, so a run killed at any point resumes exactly.
+3. Strict mode writes everything in one transaction and rolls it back if any row is bad.
+4. Re-running a finished import finds every conversation unchanged (content hash) and writes
+   nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from supportqa.audit.actions import record_event
+from supportqa.core.redact import redact as redact_text
+from supportqa.integrations import formats
+from supportqa.integrations.models import ImportRun
+from supportqa.integrations.records import ConversationRecord, RowError, dedupe, parse_native
+from supportqa.integrations.writer import ConversationWriter
+
+MAX_STORED_ERRORS = 1000
+CONVERSATION_FORMATS = ("native", "csv", "twitter")
+
+
+class ImportAborted(Exception):
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__(f"strict import aborted: {report.error_count} bad rows, nothing written")
+        self.report = report
+
+
+@dataclass
+class ImportReport:
+    run_code: str = ""
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    resumed_from: int = 0
+
+    def add_errors(self, errors: Iterable[RowError]) -> None:
+        for error in errors:
+            self.error_count += 1
+            if len(self.errors) < MAX_STORED_ERRORS:
+                self.errors.append(error)
+
+    def summary(self) -> str:
+        text = (f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+                f"{self.error_count} rejected")
+        if self.resumed_from:
+            text += f" (resumed after {self.resumed_from} records)"
+        return text
+
+
+def read_source(path_or_bytes: Path | bytes) -> bytes:
+    return path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).read_bytes()
+
+
+def parse(kind: str, data: bytes, source: str | None) -> Iterator[ConversationRecord | RowError]:
+    if kind == "native":
+        return dedupe(parse_native(data.splitlines(), source or "native"))
+    if kind == "csv":
+        return dedupe(formats.parse_message_csv(data, source or "csv"))
+    if kind == "twitter":
+        return dedupe(formats.parse_twitter(data, source or "twitter"))
+    raise ValueError(f"unknown conversation format {kind!r}; use one of {CONVERSATION_FORMATS}")
+
+
+def fingerprint(data: bytes, options: dict[str, Any]) -> str:
+    digest = hashlib.sha256(data)
+    digest.update(json.dumps(options, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def import_conversations(
+    data: Path | bytes,
+    *,
+    kind: str = "native",
+    source: str | None = None,
+    strict: bool = False,
+    redact: bool = False,
+    create_missing: bool = False,
+    by: Any = None,
+    file_name: str = "",
+    progress: bool = False,
+    on_batch_committed: Callable[[ImportRun], None] | None = None,
+) -> ImportReport:
+    raw = read_source(data)
+    options = {"kind": kind, "source": source, "redact": redact, "create": create_missing,
+               "strict": strict}
+    batch_size = settings.SUPPORTQA_IMPORT_BATCH
+    run = _start_run(kind, fingerprint(raw, options), batch_size, by, file_name, strict)
+    report = ImportReport(run_code=run.code, resumed_from=run.items_done)
+    writer = ConversationWriter(create_missing=create_missing)
+    items = parse(kind, raw, source)
+    bar = tqdm(items, unit=" conv", disable=not progress, desc=f"import {kind}")
+    if strict:
+        _run_strict(bar, run, report, writer, redact)
+    else:
+        _run_batches(bar, run, report, writer, redact, batch_size, on_batch_committed)
+    return report
+
+
+def _start_run(kind: str, print_: str, batch_size: int, by: Any, file_name: str,
+               strict: bool) -> ImportRun:
+    if not strict:
+        unfinished = ImportRun.objects.filter(
+            fingerprint=print_, status=ImportRun.Status.RUNNING, batch_size=batch_size
+        ).first()
+        if unfinished is not None:
+            return unfinished
+    return ImportRun.objects.create(kind=kind, fingerprint=print_, batch_size=batch_size,
+                                    started_by=by, file_name=file_name[:255])
+
+
+def _write_batch(chunk: list[Any], report: ImportReport, writer: ConversationWriter,
+                 redact: bool) -> tuple[int, int, int, list[RowError]]:
+    errors = [item for item in chunk if isinstance(item, RowError)]
+    resolved = []
+    for item in chunk:
+        if isinstance(item, ConversationRecord):
+            outcome = writer.resolve(item.redacted(redact_text) if redact else item)
+            (errors if isinstance(outcome, RowError) else resolved).append(outcome)
+    result = writer.write(resolved)
+    return result.created, result.updated, result.unchanged, errors
+
+
+def _run_batches(items: Iterable[Any], run: ImportRun, report: ImportReport,
+                 writer: ConversationWriter, redact: bool, batch_size: int,
+                 on_batch_committed: Callable[[ImportRun], None] | None) -> None:
+    done = 0
+    for chunk in formats.iter_chunks(items, batch_size):
+        done += len(chunk)
+        if done <= run.items_done:
+            continue  # committed by an earlier, interrupted attempt
+        with transaction.atomic():
+            created, updated, unchanged, errors = _write_batch(chunk, report, writer, redact)
+            report.created += created
+            report.updated += updated
+            report.unchanged += unchanged
+            report.add_errors(errors)
+            _advance(run, done, created, updated, unchanged, errors)
+        if on_batch_committed is not None:
+            on_batch_committed(run)
+    with transaction.atomic():
+        run.status = ImportRun.Status.COMPLETED
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "finished_at"])
+        record_event(actor=run.started_by, action="import.completed", obj=run,
+                     data={"created": run.created, "updated": run.updated,
+                           "unchanged": run.unchanged, "errors": run.error_count})
+    report.created, report.updated, report.unchanged = run.created, run.updated, run.unchanged
+    report.error_count = run.error_count
+    report.errors = [RowError(**e) for e in run.errors]
+
+
+def _advance(run: ImportRun, done: int, created: int, updated: int, unchanged: int,
+             errors: list[RowError]) -> None:
+    run.items_done = done
+    run.created += created
+    run.updated += updated
+    run.unchanged += unchanged
+    run.error_count += len(errors)
+    room = MAX_STORED_ERRORS - len(run.errors)
+    run.errors = run.errors + [e.__dict__ for e in errors[:max(room, 0)]]
+    run.save(update_fields=["items_done", "created", "updated", "unchanged", "error_count",
+                            "errors"])
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _run_strict(items: Iterable[Any], run: ImportRun, report: ImportReport,
+                writer: ConversationWriter, redact: bool) -> None:
+    try:
+        with transaction.atomic():
+            for chunk in formats.iter_chunks(items, settings.SUPPORTQA_IMPORT_BATCH):
+                created, updated, unchanged, errors = _write_batch(chunk, report, writer, redact)
+                report.created += created
+                report.updated += updated
+                report.unchanged += unchanged
+                report.add_errors(errors)
+            if report.error_count:
+                raise _Rollback
+            _advance(run, 0, report.created, report.updated, report.unchanged, [])
+            run.status = ImportRun.Status.COMPLETED
+            run.finished_at = timezone.now()
+            run.save(update_fields=["status", "finished_at"])
+            record_event(actor=run.started_by, action="import.completed", obj=run,
+                         data={"created": report.created, "updated": report.updated})
+    except _Rollback:
+        run.status = ImportRun.Status.ABORTED
+        run.error_count = report.error_count
+        run.errors = [e.__dict__ for e in report.errors]
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error_count", "errors", "finished_at"])
+        raise ImportAborted(report) from None
+
+
+# --- surveys and people (small files: one transaction for the whole file) ----------------------
+
+
+def import_surveys(data: Path | bytes, *, source: str | None = None, strict: bool = False,
+                   by: Any = None, file_name: str = "") -> ImportReport:
+    from supportqa.surveys.actions import upsert_survey_responses
+
+    raw = read_source(data)
+    items = list(formats.parse_surveys(raw, source or "csv"))
+    return _import_small("surveys", raw, items, upsert_survey_responses, strict, by, file_name)
+
+
+def import_users(data: Path | bytes, *, strict: bool = False, by: Any = None,
+                 file_name: str = "") -> ImportReport:
+    from supportqa.accounts.actions import upsert_users
+
+    raw = read_source(data)
+    items = list(formats.parse_users(raw))
+    return _import_small("users", raw, items, upsert_users, strict, by, file_name)
+
+
+def _import_small(kind: str, raw: bytes, items: list[Any], upsert: Callable[..., Any],
+                  strict: bool, by: Any, file_name: str) -> ImportReport:
+    report = ImportReport()
+    report.add_errors(i for i in items if isinstance(i, RowError))
+    records = [i for i in items if not isinstance(i, RowError)]
+    run = ImportRun(kind=kind, fingerprint=fingerprint(raw, {"kind": kind}), batch_size=0,
+                    started_by=by, file_name=file_name[:255], items_done=len(items))
+    with transaction.atomic():
+        created, updated, unchanged, errors = upsert(records)
+        report.add_errors(errors)
+        if strict and report.error_count:
+            transaction.set_rollback(True)
+        else:
+            report.created, report.updated, report.unchanged = created, updated, unchanged
+            run.status = ImportRun.Status.COMPLETED
+    run.created, run.updated, run.unchanged = report.created, report.updated, report.unchanged
+    run.error_count = report.error_count
+    run.errors = [e.__dict__ for e in report.errors]
+    run.finished_at = timezone.now()
+    if run.status != ImportRun.Status.COMPLETED:
+        run.status = ImportRun.Status.ABORTED
+    with transaction.atomic():
+        run.save()
+        record_event(actor=by, action=f"import.{kind}", obj=run,
+                     data={"created": run.created, "updated": run.updated,
+                           "errors": run.error_count, "status": run.status})
+    if run.status == ImportRun.Status.ABORTED:
+        raise ImportAborted(report)
+    return report

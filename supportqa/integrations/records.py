@@ -1,0 +1,273 @@
+"""Import records and their validation. No Django here: parsers are tested on their own.
+
+Every problem is a `RowError` naming the line (or record number), the field and the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+CHANNELS = ("chat", "email", "phone", "social", "other")
+STATUSES = ("open", "pending", "resolved", "closed")
+LEVELS = ("", "low", "medium", "high")
+AUTHOR_KINDS = ("customer", "agent", "bot", "note")
+MAX_TEXT = 100_000
+MAX_ID = 200
+MAX_MESSAGES = 5_000
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.field}: {self.reason}"
+
+
+class RecordInvalid(ValueError):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+@dataclass
+class MessageRecord:
+    author_kind: str
+    sent_at: datetime
+    text: str
+    author: str = ""
+    author_name: str = ""
+    attachments: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class ConversationRecord:
+    line: int
+    source: str
+    external_id: str
+    created_at: datetime
+    messages: list[MessageRecord]
+    channel: str = "chat"
+    subject: str = ""
+    customer_id: str = ""
+    customer_name: str = ""
+    customer_email: str = ""
+    agent: str = ""
+    team: str = ""
+    category: str = ""
+    urgency: str = ""
+    complexity: str = ""
+    status: str = "open"
+    tags: list[str] = field(default_factory=list)
+    resolved_at: datetime | None = None
+    reopen_count: int = 0
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.source, self.external_id)
+
+    def content_hash(self) -> str:
+        body = asdict(self)
+        body.pop("line")
+        return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+    def redacted(self, redact: Callable[[str], str]) -> ConversationRecord:
+        for message in self.messages:
+            message.text = redact(message.text)
+        self.subject = redact(self.subject)
+        self.customer_email = redact(self.customer_email) if self.customer_email else ""
+        return self
+
+
+# --- field validators --------------------------------------------------------------------------
+
+
+def text_field(raw: Any, name: str, *, required: bool = False, limit: int = MAX_ID) -> str:
+    if raw is None or raw == "":
+        if required:
+            raise RecordInvalid(name, "is required")
+        return ""
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
+        raise RecordInvalid(name, f"must be text, not {type(raw).__name__}")
+    value = str(raw).strip()
+    if required and not value:
+        raise RecordInvalid(name, "is required")
+    if len(value) > limit:
+        raise RecordInvalid(name, f"is {len(value)} characters long; the limit is {limit}")
+    return value
+
+
+def choice_field(raw: Any, name: str, choices: tuple[str, ...], default: str) -> str:
+    value = text_field(raw, name).lower() or default
+    if value not in choices:
+        allowed = ", ".join(c for c in choices if c)
+        raise RecordInvalid(name, f"{value!r} is not one of: {allowed}")
+    return value
+
+
+def timestamp_field(raw: Any, name: str, *, required: bool = True) -> datetime | None:
+    if raw is None or raw == "":
+        if required:
+            raise RecordInvalid(name, "is required")
+        return None
+    if not isinstance(raw, str):
+        raise RecordInvalid(name, f"must be an ISO-8601 timestamp string, not {type(raw).__name__}")
+    try:
+        value = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise RecordInvalid(name, f"{raw[:40]!r} is not an ISO-8601 timestamp") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)  # documented: naive timestamps are UTC
+    if not 1990 <= value.year <= 2200:
+        raise RecordInvalid(name, f"year {value.year} is out of range")
+    return value.astimezone(UTC)
+
+
+def int_field(raw: Any, name: str, *, low: int, high: int, required: bool = False) -> int | None:
+    if raw is None or raw == "":
+        if required:
+            raise RecordInvalid(name, "is required")
+        return None
+    if isinstance(raw, bool):
+        raise RecordInvalid(name, "must be a whole number, not a boolean")
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise RecordInvalid(name, f"{str(raw)[:40]!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise RecordInvalid(name, f"{value} is outside {low}–{high}")
+    return value
+
+
+def tags_field(raw: Any, name: str = "tags") -> list[str]:
+    if raw is None or raw == "":
+        return []
+    if isinstance(raw, str):
+        items: Iterable[Any] = raw.split(";")
+    elif isinstance(raw, list):
+        items = raw
+    else:
+        raise RecordInvalid(name, "must be a list of strings or a ;-separated string")
+    return [text_field(item, name, limit=100) for item in items if str(item).strip()]
+
+
+def message_record(raw: Any, index: int) -> MessageRecord:
+    prefix = f"messages[{index}]"
+    if not isinstance(raw, dict):
+        raise RecordInvalid(prefix, "must be an object")
+    text = raw.get("text")
+    if not isinstance(text, str):
+        raise RecordInvalid(f"{prefix}.text", "is required and must be text")
+    if len(text) > MAX_TEXT:
+        raise RecordInvalid(f"{prefix}.text", f"is {len(text)} characters; the limit is {MAX_TEXT}")
+    attachments = raw.get("attachments") or []
+    if not isinstance(attachments, list):
+        raise RecordInvalid(f"{prefix}.attachments", "must be a list")
+    sent_at = timestamp_field(raw.get("sent_at"), f"{prefix}.sent_at")
+    assert sent_at is not None
+    return MessageRecord(
+        author_kind=choice_field(raw.get("author_kind"), f"{prefix}.author_kind", AUTHOR_KINDS, ""),
+        sent_at=sent_at,
+        text=text,
+        author=text_field(raw.get("author"), f"{prefix}.author"),
+        author_name=text_field(raw.get("author_name"), f"{prefix}.author_name"),
+        attachments=attachments,
+    )
+
+
+def conversation_record(raw: Any, line: int, default_source: str) -> ConversationRecord:
+    """Validate one conversation object (the native JSONL schema, docs/import-formats.md)."""
+    if not isinstance(raw, dict):
+        raise RecordInvalid("-", "each line must be a JSON object")
+    messages_raw = raw.get("messages")
+    if not isinstance(messages_raw, list) or not messages_raw:
+        raise RecordInvalid("messages", "must be a non-empty list")
+    if len(messages_raw) > MAX_MESSAGES:
+        raise RecordInvalid("messages", f"has {len(messages_raw)} items; the limit is {MAX_MESSAGES}")
+    messages = [message_record(m, i) for i, m in enumerate(messages_raw)]
+    messages.sort(key=lambda m: m.sent_at)
+    customer = raw.get("customer") or {}
+    if not isinstance(customer, dict):
+        raise RecordInvalid("customer", "must be an object")
+    created = timestamp_field(raw.get("created_at"), "created_at", required=False)
+    record = ConversationRecord(
+        line=line,
+        source=text_field(raw.get("source") or default_source, "source", required=True, limit=64),
+        external_id=text_field(raw.get("external_id"), "external_id", required=True),
+        created_at=created or messages[0].sent_at,
+        messages=messages,
+        channel=choice_field(raw.get("channel"), "channel", CHANNELS, "chat"),
+        subject=text_field(raw.get("subject"), "subject", limit=300),
+        customer_id=text_field(customer.get("external_id"), "customer.external_id"),
+        customer_name=text_field(customer.get("name"), "customer.name"),
+        customer_email=text_field(customer.get("email"), "customer.email", limit=254),
+        agent=text_field(raw.get("agent"), "agent"),
+        team=text_field(raw.get("team"), "team", limit=120),
+        category=text_field(raw.get("category"), "category", limit=120),
+        urgency=choice_field(raw.get("urgency"), "urgency", LEVELS, ""),
+        complexity=choice_field(raw.get("complexity"), "complexity", LEVELS, ""),
+        status=choice_field(raw.get("status"), "status", STATUSES, "open"),
+        tags=tags_field(raw.get("tags")),
+        resolved_at=timestamp_field(raw.get("resolved_at"), "resolved_at", required=False),
+        reopen_count=int_field(raw.get("reopen_count"), "reopen_count", low=0, high=10_000) or 0,
+    )
+    if record.resolved_at and record.resolved_at < record.created_at:
+        raise RecordInvalid("resolved_at", "is earlier than created_at")
+    return record
+
+
+# --- formats -----------------------------------------------------------------------------------
+
+Parsed = ConversationRecord | RowError
+
+
+def decode_lines(raw_lines: Iterable[bytes]) -> Iterator[tuple[int, str | RowError]]:
+    for number, raw in enumerate(raw_lines, start=1):
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            yield number, raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield number, RowError(number, "-", f"not valid UTF-8 (byte {exc.start + 1})")
+
+
+def parse_native(raw_lines: Iterable[bytes], default_source: str = "native") -> Iterator[Parsed]:
+    """Native JSONL: one conversation with its messages per line."""
+    for number, text in decode_lines(raw_lines):
+        if isinstance(text, RowError):
+            yield text
+            continue
+        if not text.strip():
+            continue
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield RowError(number, "-", f"invalid JSON: {exc.msg} at column {exc.colno}")
+            continue
+        try:
+            yield conversation_record(raw, number, default_source)
+        except RecordInvalid as exc:
+            yield RowError(number, exc.field, exc.reason)
+
+
+def dedupe(records: Iterable[Parsed]) -> Iterator[Parsed]:
+    """Reject a second record with the same (source, external id) in one file."""
+    seen: dict[tuple[str, str], int] = {}
+    for record in records:
+        if isinstance(record, ConversationRecord):
+            first = seen.setdefault(record.key, record.line)
+            if first != record.line:
+                yield RowError(
+                    record.line, "external_id",
+                    f"duplicate id {record.external_id!r} (first on line {first})",
+                )
+                continue
+        yield record

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.conf import settings
+from django.db import models
+
+from supportqa.codes import new_code
+from supportqa.core.scoring import CriterionRating, ReviewScore, review_score
+
+
+class Scorecard(models.Model):
+    """A named rubric. Its content lives in immutable versions; a review pins one version."""
+
+    code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=150)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    # Conditional scorecards: empty lists mean "any".
+    channels = models.JSONField(default=list, blank=True)
+    categories = models.ManyToManyField("conversations.Category", blank=True)
+    priority = models.IntegerField(default=0, help_text="Higher wins when several match.")
+
+    class Meta:
+        ordering = ["-priority", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def current_version(self) -> ScorecardVersion | None:
+        return self.versions.order_by("-number").first()
+
+
+class ScorecardVersion(models.Model):
+    code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    pass_threshold = models.FloatField(default=80.0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["scorecard", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["scorecard", "number"], name="version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scorecard.name} v{self.number}"
+
+    def score(self, chosen: Mapping[int, float | None]) -> ReviewScore:
+        """Score a set of ratings: criterion id → option value (None = N/A).
+
+        Expects `sections__criteria__options` to be prefetched when called in a loop.
+        """
+        ratings = []
+        section_weights = {}
+        for section in self.sections.all():
+            section_weights[str(section.pk)] = section.weight
+            for criterion in section.criteria.all():
+                if criterion.pk not in chosen:
+                    continue
+                low, high = criterion.scale_bounds()
+                ratings.append(
+                    CriterionRating(
+                        key=str(criterion.pk),
+                        value=chosen[criterion.pk],
+                        scale_min=low,
+                        scale_max=high,
+                        weight=criterion.weight,
+                        critical=criterion.critical,
+                        section=str(section.pk),
+                    )
+                )
+        return review_score(ratings, section_weights)
+
+
+class Section(models.Model):
+    version = models.ForeignKey(ScorecardVersion, on_delete=models.CASCADE, related_name="sections")
+    name = models.CharField(max_length=150)
+    weight = models.FloatField(default=1.0)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Criterion(models.Model):
+    code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="criteria")
+    key = models.SlugField(max_length=64, help_text="Stable across versions.")
+    name = models.CharField(max_length=150)
+    description = models.TextField(blank=True)
+    weight = models.FloatField(default=1.0)
+    critical = models.BooleanField(default=False)
+    allow_na = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name_plural = "criteria"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def scale_bounds(self) -> tuple[float, float]:
+        values = [option.value for option in self.options.all()]
+        return (min(values), max(values)) if values else (0.0, 100.0)
+
+
+class RatingOption(models.Model):
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="options")
+    label = models.CharField(max_length=100)
+    value = models.FloatField(help_text="0–100")
+    description = models.TextField(blank=True, help_text="What this rating means.")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(value__gte=0, value__lte=100), name="option_value_0_100"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class RootCauseOption(models.Model):
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="root_causes")
+    label = models.CharField(max_length=150)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.label

@@ -1,6 +1,26 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from supportqa.conversations import views as conversations
+from supportqa.integrations import views as integrations
+from supportqa.reports import views as reports
+from supportqa.reviews import views as reviews
+
 urlpatterns = [
+    path("", reports.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("conversations/", conversations.conversation_list, name="conversation-list"),
+    path("conversations/<str:code>/", conversations.conversation_detail,
+         name="conversation-detail"),
+    path("reviews/<str:code>/", reviews.review_detail, name="review-detail"),
+    path("agents/", reports.agent_list, name="agent-list"),
+    path("agents/<str:code>/", reports.agent_detail, name="agent-detail"),
+    path("teams/", reports.team_list, name="team-list"),
+    path("teams/<str:code>/", reports.team_detail, name="team-detail"),
+    path("imports/", integrations.import_page, name="import"),
+    path("imports/<str:code>/", integrations.import_run, name="import-run"),
+    path("exports/<str:what>.<str:fmt>", integrations.export, name="export"),
     path("admin/", admin.site.urls),
 ]

@@ -156,19 +156,25 @@ class Contact:
     reopen_count: int = 0
 
 
-def first_contact_resolution(contacts: Sequence[Contact], window_days: int = 7) -> Estimate:
+def first_contact_resolution(
+    contacts: Sequence[Contact], window_days: int = 7, later_contacts: Sequence[Contact] = ()
+) -> Estimate:
     """Resolved without reopen and without a new contact (same customer and category) within
-    `window_days` of resolution, over resolved conversations. Wilson interval, in %."""
+    `window_days` of resolution, over resolved conversations. Wilson interval, in %.
+
+    later_contacts: conversations after the period, consulted only as possible repeat contacts.
+    """
     by_key: dict[tuple[str, str], list[Contact]] = {}
-    for contact in contacts:
+    for contact in [*contacts, *later_contacts]:
         by_key.setdefault((contact.customer, contact.category), []).append(contact)
+    counted = {id(c) for c in contacts}
     window = timedelta(days=window_days)
     resolved = 0
     first_time = 0
     for group in by_key.values():
         starts = sorted(c.created_at for c in group)
         for contact in group:
-            if contact.resolved_at is None:
+            if contact.resolved_at is None or id(contact) not in counted:
                 continue
             resolved += 1
             if contact.reopen_count:

@@ -254,6 +254,7 @@ def _import_small(kind: str, raw: bytes, items: list[Any], upsert: Callable[...,
         run.status = ImportRun.Status.ABORTED
     with transaction.atomic():
         run.save()
+        report.run_code = run.code
         record_event(actor=by, action=f"import.{kind}", obj=run,
                      data={"created": run.created, "updated": run.updated,
                            "errors": run.error_count, "status": run.status})

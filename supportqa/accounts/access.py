@@ -1,0 +1,47 @@
+"""Who may see whom. Every view calls these first; outside a user's scope objects are 404."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from supportqa.accounts.models import AGENT_ROLES, Role, Team, User
+
+
+def led_team_ids(user: User) -> list[int]:
+    return list(user.memberships.filter(is_lead=True).values_list("team_id", flat=True))
+
+
+def teams_for(user: User) -> QuerySet[Team]:
+    """Teams whose dashboards the user may open: all for org-wide roles, led teams for leads."""
+    if user.is_org_wide:
+        return Team.objects.all()
+    if user.role == Role.LEAD:
+        return Team.objects.filter(pk__in=led_team_ids(user))
+    return Team.objects.none()
+
+
+def agents_for(user: User) -> QuerySet[User]:
+    """People whose agent pages the user may open."""
+    agents = User.objects.filter(role__in=AGENT_ROLES, is_active=True)
+    if user.is_org_wide:
+        return agents
+    if user.role == Role.LEAD:
+        return agents.filter(memberships__team_id__in=led_team_ids(user)).distinct()
+    if user.role in AGENT_ROLES:
+        return User.objects.filter(pk=user.pk)
+    return User.objects.none()
+
+
+def get_team_for_user(user: User, code: str) -> Team:
+    team = teams_for(user).filter(code=code).first()
+    if team is None:
+        raise Http404("No such team")
+    return team
+
+
+def get_agent_for_user(user: User, code: str) -> User:
+    agent = agents_for(user).filter(code=code).first()
+    if agent is None:
+        raise Http404("No such agent")
+    return agent

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+SECTIONS = {
+    "conversation": "conversations", "review": "conversations", "agent": "agents",
+    "team": "teams", "import": "import",
+}
+
+
+def navigation(request: HttpRequest) -> dict[str, str]:
+    """Which top-level section the current page belongs to (highlighted in the menu)."""
+    match = getattr(request, "resolver_match", None)
+    name = (match.url_name or "") if match else ""
+    return {"nav": SECTIONS.get(name.split("-")[0], "")}

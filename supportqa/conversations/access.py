@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from supportqa.accounts.access import led_team_ids
+from supportqa.accounts.models import Role, User
+from supportqa.conversations.models import Conversation
+
+
+def conversations_for(user: User) -> QuerySet[Conversation]:
+    """Org-wide roles: everything. Leads: their teams' conversations and their agents'.
+    Peers: their own and their teams'. Agents: their own. Shoppers: none."""
+    conversations = Conversation.objects.all()
+    if user.is_org_wide:
+        return conversations
+    if user.role == Role.LEAD:
+        teams = led_team_ids(user)
+        return conversations.filter(Q(team_id__in=teams) | Q(agent__memberships__team_id__in=teams)).distinct()
+    if user.role == Role.PEER:
+        teams = list(user.memberships.values_list("team_id", flat=True))
+        return conversations.filter(Q(agent=user) | Q(team_id__in=teams))
+    if user.role == Role.AGENT:
+        return conversations.filter(agent=user)
+    return conversations.none()
+
+
+def get_conversation_for_user(user: User, code: str) -> Conversation:
+    conversation = (
+        conversations_for(user)
+        .select_related("agent", "team", "category", "customer")
+        .filter(code=code)
+        .first()
+    )
+    if conversation is None:
+        raise Http404("No such conversation")
+    return conversation

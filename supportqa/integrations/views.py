@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from supportqa.accounts.access import agents_for, teams_for
+from supportqa.accounts.models import Role
+from supportqa.conversations.access import conversations_for
+from supportqa.conversations.forms import ConversationFilter
+from supportqa.integrations import exporting
+from supportqa.integrations.importer import (
+    ImportAborted,
+    import_conversations,
+    import_surveys,
+    import_users,
+)
+from supportqa.integrations.models import ImportRun
+from supportqa.reviews.access import reviews_for
+
+
+def admin_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.role != Role.ADMIN:
+            raise Http404("No such page")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(choices=[
+        ("native", "Conversations — native JSONL"),
+        ("csv", "Conversations — CSV, one row per message"),
+        ("twitter", "Conversations — Twitter customer-care JSON"),
+        ("surveys", "Survey responses — CSV"),
+        ("users", "Users and teams — CSV"),
+    ])
+    file = forms.FileField()
+    source = forms.CharField(required=False, max_length=64,
+                             help_text="For records that do not name their source.")
+    strict = forms.BooleanField(required=False, help_text="Write nothing if any row is bad.")
+    redact = forms.BooleanField(required=False,
+                                help_text="Mask e-mails, phone and card numbers in messages.")
+    create_missing = forms.BooleanField(required=False,
+                                        help_text="Create unknown agents, teams and categories.")
+
+
+@admin_only
+@require_http_methods(["GET", "POST"])
+def import_page(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = data["file"]
+        raw = upload.read()
+        try:
+            if data["kind"] == "surveys":
+                report = import_surveys(raw, source=data["source"] or None, strict=data["strict"],
+                                        by=request.user, file_name=upload.name)
+            elif data["kind"] == "users":
+                report = import_users(raw, strict=data["strict"], by=request.user,
+                                      file_name=upload.name)
+            else:
+                report = import_conversations(
+                    raw, kind=data["kind"], source=data["source"] or None,
+                    strict=data["strict"], redact=data["redact"],
+                    create_missing=data["create_missing"], by=request.user,
+                    file_name=upload.name,
+                )
+        except ImportAborted as aborted:
+            messages.error(request, str(aborted))
+            report = aborted.report
+        else:
+            messages.success(request, f"{upload.name}: {report.summary()}")
+        return redirect("import-run", code=report.run_code)
+    runs = ImportRun.objects.select_related("started_by")[:20]
+    return render(request, "integrations/import.html", {"form": form, "runs": runs},
+                  status=400 if form.is_bound else 200)
+
+
+@admin_only
+@require_GET
+def import_run(request: HttpRequest, code: str) -> HttpResponse:
+    run = ImportRun.objects.filter(code=code).first()
+    if run is None:
+        raise Http404("No such import")
+    return render(request, "integrations/run.html", {"run": run})
+
+
+EXPORTS = {
+    ("conversations", "csv"): (exporting.conversation_csv, "text/csv"),
+    ("conversations", "jsonl"): (exporting.conversation_jsonl, "application/x-ndjson"),
+    ("reviews", "csv"): (exporting.review_csv, "text/csv"),
+    ("reviews", "jsonl"): (exporting.review_jsonl, "application/x-ndjson"),
+}
+
+
+@require_GET
+def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse:
+    """Conversations or reviews in the user's scope, narrowed by the conversation filters."""
+    if (what, fmt) not in EXPORTS:
+        raise Http404("No such export")
+    user = request.user
+    form = ConversationFilter(request.GET or None, agents=agents_for(user), teams=teams_for(user))
+    conversations = conversations_for(user)
+    if form.is_bound:
+        if not form.is_valid():
+            return HttpResponse(f"Bad filter: {form.errors.as_text()}", status=400,
+                                content_type="text/plain")
+        conversations = form.apply(conversations)
+    writer, content_type = EXPORTS[(what, fmt)]
+    rows = conversations if what == "conversations" else reviews_for(user).filter(
+        conversation__in=conversations)
+    response = StreamingHttpResponse(writer(rows), content_type=content_type)
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="supportqa-{what}-{stamp}.{fmt}"'
+    return response

@@ -1,0 +1,94 @@
+"""Server-rendered SVG charts: no JavaScript library, nothing fetched, readable without CSS."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
+
+from supportqa.core.intervals import Estimate
+
+WIDTH, HEIGHT = 640, 220
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 44, 12, 12, 28
+
+
+def _x(index: int, count: int) -> float:
+    span = WIDTH - PAD_LEFT - PAD_RIGHT
+    return PAD_LEFT + (span * index / (count - 1) if count > 1 else span / 2)
+
+
+def _y(value: float, low: float, high: float) -> float:
+    span = HEIGHT - PAD_TOP - PAD_BOTTOM
+    return PAD_TOP + span * (1 - (value - low) / (high - low or 1))
+
+
+def _frame(title: str, body: str, labels: Sequence[date], low: float, high: float,
+           unit: str) -> SafeString:
+    ticks = []
+    for fraction in (0, 0.5, 1):
+        value = low + (high - low) * fraction
+        y = _y(value, low, high)
+        ticks.append(
+            f'<line class="grid" x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" y1="{y:.1f}" '
+            f'y2="{y:.1f}"/><text class="tick" x="{PAD_LEFT - 6}" y="{y + 4:.1f}" '
+            f'text-anchor="end">{value:.0f}{escape(unit)}</text>'
+        )
+    step = max(1, len(labels) // 6)
+    for index in range(0, len(labels), step):
+        ticks.append(
+            f'<text class="tick" x="{_x(index, len(labels)):.1f}" y="{HEIGHT - 8}" '
+            f'text-anchor="middle">{labels[index]:%d %b}</text>'
+        )
+    return mark_safe(
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-label="{escape(title)}" preserveAspectRatio="xMidYMid meet">'
+        f"<title>{escape(title)}</title>{''.join(ticks)}{body}</svg>"
+    )
+
+
+def line_with_band(title: str, series: Sequence[tuple[date, Estimate]], *, low: float = 0,
+                   high: float = 100, unit: str = "") -> SafeString:
+    """Weekly means with their 95 % interval drawn as a band."""
+    points = [(d, e) for d, e in series if e.value is not None]
+    if not points:
+        return mark_safe(f'<p class="empty">No data for “{escape(title)}” in this period.</p>')
+    count = len(points)
+    line = " ".join(
+        f"{_x(i, count):.1f},{_y(e.value, low, high):.1f}"  # type: ignore[arg-type]
+        for i, (_, e) in enumerate(points)
+    )
+    upper = [
+        f"{_x(i, count):.1f},{_y(e.high if e.high is not None else e.value, low, high):.1f}"  # type: ignore[arg-type]
+        for i, (_, e) in enumerate(points)
+    ]
+    lower = [
+        f"{_x(i, count):.1f},{_y(e.low if e.low is not None else e.value, low, high):.1f}"  # type: ignore[arg-type]
+        for i, (_, e) in enumerate(points)
+    ]
+    dots = "".join(
+        f'<circle class="dot" cx="{_x(i, count):.1f}" cy="{_y(e.value, low, high):.1f}" r="3">'  # type: ignore[arg-type]
+        f"<title>{d:%d %b %Y}: {e.value:.1f}{escape(unit)} (n={e.n})</title></circle>"
+        for i, (d, e) in enumerate(points)
+    )
+    body = (
+        f'<polygon class="band" points="{" ".join(upper + lower[::-1])}"/>'
+        f'<polyline class="line" points="{line}"/>{dots}'
+    )
+    return _frame(title, body, [d for d, _ in points], low, high, unit)
+
+
+def bars(title: str, series: Sequence[tuple[date, int]]) -> SafeString:
+    if not series:
+        return mark_safe(f'<p class="empty">No data for “{escape(title)}” in this period.</p>')
+    high = max(v for _, v in series) or 1
+    count = len(series)
+    width = max(4.0, (WIDTH - PAD_LEFT - PAD_RIGHT) / count * 0.6)
+    body = "".join(
+        f'<rect class="bar" x="{_x(i, count) - width / 2:.1f}" y="{_y(v, 0, high):.1f}" '
+        f'width="{width:.1f}" height="{_y(0, 0, high) - _y(v, 0, high):.1f}">'
+        f"<title>week of {d:%d %b %Y}: {v}</title></rect>"
+        for i, (d, v) in enumerate(series)
+    )
+    return _frame(title, body, [d for d, _ in series], 0, high, "")

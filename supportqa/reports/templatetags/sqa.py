@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from supportqa.core.intervals import Estimate
+
+register = template.Library()
+
+
+@register.filter
+def num(value: Any, digits: Any = 1) -> str:
+    if value is None or value == "":
+        return "—"
+    return f"{float(value):.{int(digits)}f}"
+
+
+@register.filter
+def duration(seconds: Any) -> str:
+    if seconds is None:
+        return "—"
+    seconds = float(seconds)
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} d"
+
+
+@register.filter
+def clamp(value: Any) -> float:
+    return 0.0 if value is None else max(0.0, min(100.0, float(value)))
+
+
+@register.filter
+def ci_width(estimate: Estimate) -> float:
+    if estimate.low is None or estimate.high is None:
+        return 0.0
+    return clamp(estimate.high) - clamp(estimate.low)

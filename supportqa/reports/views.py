@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from django.db.models import Avg, Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from supportqa.accounts.access import agents_for, get_agent_for_user, get_team_for_user, teams_for
+from supportqa.accounts.models import Role
+from supportqa.conversations.access import conversations_for
+from supportqa.reports import charts, metrics
+from supportqa.reports.periods import PERIOD_CHOICES, period_from
+from supportqa.reviews.access import reviews_for
+from supportqa.reviews.models import IQS_SOURCES, SCORED_STATUSES
+from supportqa.surveys.models import SurveyResponse
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.is_agent:
+        return redirect("agent-detail", code=user.code)
+    if user.role == Role.LEAD:
+        return redirect("team-list")
+    return redirect("conversation-list")
+
+
+def _dashboard(request: HttpRequest, template: str, conversations, reviews, surveys,
+               extra: dict) -> HttpResponse:
+    period, days = period_from(request)
+    panel = metrics.panel(conversations, reviews, surveys, period)
+    trend = metrics.trends(conversations, reviews, surveys, period)
+    context = {
+        "panel": panel,
+        "period": period,
+        "days": days,
+        "period_choices": PERIOD_CHOICES,
+        "iqs_chart": charts.line_with_band("IQS per week with 95% interval", trend.iqs, unit="%"),
+        "csat_chart": charts.line_with_band("CSAT per week with 95% interval", trend.csat,
+                                            unit="%"),
+        "volume_chart": charts.bars("Conversations per week", trend.volume),
+        "criteria": metrics.criterion_breakdown(reviews, period),
+        **extra,
+    }
+    return render(request, template, context)
+
+
+@require_GET
+def agent_list(request: HttpRequest) -> HttpResponse:
+    scored = Q(reviews_received__status__in=SCORED_STATUSES,
+               reviews_received__source__in=IQS_SOURCES)
+    agents = agents_for(request.user).annotate(
+        iqs=Avg("reviews_received__final_score", filter=scored),
+        reviews=Count("reviews_received", filter=scored),
+    ).order_by("display_name", "username")
+    return render(request, "reports/agent_list.html", {"agents": agents})
+
+
+@require_GET
+def agent_detail(request: HttpRequest, code: str) -> HttpResponse:
+    agent = get_agent_for_user(request.user, code)
+    reviews = reviews_for(request.user).filter(reviewee=agent)
+    recent = (reviews.filter(status__in=SCORED_STATUSES)
+              .select_related("reviewer", "conversation", "scorecard_version__scorecard")
+              .order_by("-submitted_at")[:15])
+    return _dashboard(
+        request, "reports/agent_detail.html",
+        conversations_for(request.user).filter(agent=agent), reviews,
+        SurveyResponse.objects.filter(agent=agent),
+        {"agent": agent, "recent": recent, "teams": agent.teams.all()},
+    )
+
+
+@require_GET
+def team_list(request: HttpRequest) -> HttpResponse:
+    teams = teams_for(request.user).annotate(size=Count("memberships"))
+    return render(request, "reports/team_list.html", {"teams": teams})
+
+
+@require_GET
+def team_detail(request: HttpRequest, code: str) -> HttpResponse:
+    team = get_team_for_user(request.user, code)
+    members = (team.memberships.select_related("user").order_by("-is_lead", "user__display_name"))
+    return _dashboard(
+        request, "reports/team_detail.html",
+        conversations_for(request.user).filter(team=team),
+        reviews_for(request.user).filter(conversation__team=team),
+        SurveyResponse.objects.filter(conversation__team=team),
+        {"team": team, "members": members},
+    )

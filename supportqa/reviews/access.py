@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from supportqa.accounts.access import led_team_ids
+from supportqa.accounts.models import AGENT_ROLES, Role, User
+from supportqa.reviews.models import SCORED_STATUSES, Review, Source
+
+
+def reviews_for(user: User) -> QuerySet[Review]:
+    """Reviews a user may read. Drafts are visible only to their author."""
+    visible = Q(status__in=SCORED_STATUSES) | Q(reviewer=user)
+    reviews = Review.objects.filter(visible).exclude(
+        Q(source=Source.CALIBRATION) & ~Q(reviewer=user)
+    )
+    if user.is_org_wide:
+        return reviews
+    if user.role == Role.LEAD:
+        return reviews.filter(
+            Q(reviewee__memberships__team_id__in=led_team_ids(user)) | Q(reviewer=user)
+        ).distinct()
+    if user.role in AGENT_ROLES:
+        return reviews.filter(Q(reviewee=user) | Q(reviewer=user))
+    return reviews.none()
+
+
+def get_review_for_user(user: User, code: str) -> Review:
+    review = (
+        reviews_for(user)
+        .select_related("conversation", "reviewee", "reviewer", "scorecard_version__scorecard")
+        .filter(code=code)
+        .first()
+    )
+    if review is None:
+        raise Http404("No such review")
+    return review
+
+
+def review_source_for(user: User, conversation_agent_id: int | None) -> str | None:
+    """The source a review by this user counts as, or None if they may not review it."""
+    own = conversation_agent_id == user.pk
+    if user.role in (Role.QA,):
+        return None if own else Source.QA
+    if user.role in (Role.LEAD, Role.MANAGER, Role.ADMIN):
+        return None if own else Source.MANAGER
+    if user.role == Role.PEER:
+        return Source.SELF if own else Source.PEER
+    if user.role == Role.AGENT:
+        return Source.SELF if own else None
+    return None

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from supportqa.conversations.models import Conversation
+from supportqa.scorecards.models import Scorecard, ScorecardVersion
+
+
+def matching_scorecards(conversation: Conversation) -> list[Scorecard]:
+    """Active scorecards whose conditions (channel, category) fit, best match first."""
+    matches = []
+    for scorecard in Scorecard.objects.filter(is_active=True).prefetch_related("categories"):
+        if scorecard.channels and conversation.channel not in scorecard.channels:
+            continue
+        categories = list(scorecard.categories.all())
+        if categories and conversation.category_id not in {c.pk for c in categories}:
+            continue
+        matches.append(scorecard)
+    return sorted(matches, key=lambda s: -s.priority)
+
+
+def pick_version(conversation: Conversation, slug: str | None = None) -> ScorecardVersion | None:
+    """The current version of the requested scorecard (if it fits) or of the best match."""
+    candidates = matching_scorecards(conversation)
+    chosen = next((s for s in candidates if s.slug == slug), None) if slug else None
+    chosen = chosen or (candidates[0] if candidates else None)
+    return None if chosen is None else chosen.current_version()

@@ -13,7 +13,8 @@ from supportqa.envconfig import (
     env_str,
 )
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+BASE_DIR = PACKAGE_DIR.parent
 DATA_DIR = Path(env_str("SUPPORTQA_DATA_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("SUPPORTQA_DEBUG", False)
@@ -72,7 +73,7 @@ WSGI_APPLICATION = "supportqa.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "supportqa" / "templates"],
+        "DIRS": [PACKAGE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -120,8 +121,9 @@ TIME_ZONE = env_str("SUPPORTQA_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = "static/"
+STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True  # serve straight from the package: no collectstatic step needed
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("SUPPORTQA_MAX_UPLOAD_MB", 50, minimum=1) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ from supportqa.integrations.records import ConversationRecord, RowError, dedupe,
 from supportqa.integrations.writer import ConversationWriter
 
 MAX_STORED_ERRORS = 1000
+ECHO_BATCHES = os.environ.get("SUPPORTQA_IMPORT_ECHO_BATCHES") == "1"
 CONVERSATION_FORMATS = ("native", "csv", "twitter")
 
 
@@ -154,6 +156,8 @@ def _run_batches(items: Iterable[Any], run: ImportRun, report: ImportReport,
             _advance(run, done, created, updated, unchanged, errors)
         if on_batch_committed is not None:
             on_batch_committed(run)
+        if ECHO_BATCHES:  # lets tests (and operators) follow committed progress
+            print(f"batch committed {run.items_done}", flush=True)
     with transaction.atomic():
         run.status = ImportRun.Status.COMPLETED
         run.finished_at = timezone.now()

@@ -1,0 +1,32 @@
+# The two commands: `make demo` (SQLite, demo data, web UI) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1:8000
+
+.PHONY: demo test install install-dev lint serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-dev: $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+
+demo: install
+	$(BIN)/supportqa migrate --verbosity 0
+	$(BIN)/supportqa demo
+	@echo "Serving SupportQA on http://$(HOST)/ (Ctrl-C to stop)"
+	$(BIN)/supportqa runserver $(HOST) --noreload --skip-checks
+
+test: install-dev
+	$(BIN)/ruff check supportqa tests bench
+	$(BIN)/mypy supportqa/core
+	$(BIN)/supportqa makemigrations --check --dry-run --verbosity 0
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,109 @@
+"""The fixed cast: every access rule becomes a one-line test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.test import Client
+
+from supportqa.accounts.models import Membership, Role, Team, User
+from supportqa.conversations.models import Category, Conversation, Message
+from supportqa.reviews.actions import RatingInput, save_review
+from supportqa.reviews.models import Source
+from supportqa.scorecards.models import Criterion, Scorecard
+
+PASSWORD = "cast-password-123"
+T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def make_user(username: str, role: str, team: Team | None = None, lead: bool = False) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD, role=role,
+                                    display_name=username.title())
+    if team is not None:
+        Membership.objects.create(user=user, team=team, is_lead=lead)
+    return user
+
+
+def make_conversation(agent: User, team: Team, external_id: str, *, messages: int = 4,
+                      created: datetime | None = None) -> Conversation:
+    created = created or T0
+    conversation = Conversation.objects.create(
+        source="test", external_id=external_id, agent=agent, team=team, channel="chat",
+        subject=f"Subject {external_id}", created_at=created,
+        first_response_at=created + timedelta(minutes=2), category=Category.objects.first(),
+        message_count=messages,
+    )
+    Message.objects.bulk_create(
+        Message(conversation=conversation, seq=i, author_kind="customer" if i % 2 == 0 else "agent",
+                author=None if i % 2 == 0 else agent, sent_at=created + timedelta(minutes=2 * i),
+                text=f"message {i}")
+        for i in range(messages)
+    )
+    return conversation
+
+
+@dataclass
+class Cast:
+    admin: User
+    manager: User
+    qa: User
+    lead: User
+    agent: User
+    teammate: User
+    other_agent: User
+    peer: User
+    outsider: User
+    team: Team
+    other_team: Team
+    conversation: Conversation  # agent's
+    teammate_conversation: Conversation
+    other_conversation: Conversation  # other team's
+
+    def client(self, user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    team = Team.objects.create(name="Team A")
+    other_team = Team.objects.create(name="Team B")
+    agent = make_user("agent", Role.AGENT, team)
+    teammate = make_user("teammate", Role.AGENT, team)
+    other_agent = make_user("other", Role.AGENT, other_team)
+    return Cast(
+        admin=make_user("admin", Role.ADMIN),
+        manager=make_user("manager", Role.MANAGER),
+        qa=make_user("qa", Role.QA),
+        lead=make_user("lead", Role.LEAD, team, lead=True),
+        agent=agent, teammate=teammate, other_agent=other_agent,
+        peer=make_user("peer", Role.PEER, team),
+        outsider=make_user("outsider", Role.SHOPPER),
+        team=team, other_team=other_team,
+        conversation=make_conversation(agent, team, "c-agent"),
+        teammate_conversation=make_conversation(teammate, team, "c-teammate"),
+        other_conversation=make_conversation(other_agent, other_team, "c-other"),
+    )
+
+
+def chat_rubric():
+    return Scorecard.objects.get(slug="chat-quality").current_version()
+
+
+def full_ratings(version, position: int = 0) -> dict[str, RatingInput]:
+    return {c.code: RatingInput(option_position=position)
+            for c in Criterion.objects.filter(section__version=version)}
+
+
+def submitted_review(conversation: Conversation, reviewer: User, position: int = 0):
+    version = chat_rubric()
+    return save_review(conversation=conversation, reviewer=reviewer, source=Source.QA,
+                       version=version, ratings=full_ratings(version, position), submit=True)

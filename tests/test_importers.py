@@ -1,0 +1,285 @@
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from supportqa.accounts.models import Team, User
+from supportqa.conversations.models import Conversation, Message
+from supportqa.integrations.importer import (
+    ImportAborted,
+    import_conversations,
+    import_surveys,
+    import_users,
+)
+from supportqa.integrations.models import ImportRun
+from supportqa.surveys.models import SurveyResponse, SurveySent
+
+TWITTER = Path(__file__).resolve().parents[2] / "shared" / "data" / "twitter_customer_care" / "dev.json"
+
+
+def record(external_id: str, **overrides) -> dict:
+    body = {
+        "external_id": external_id, "channel": "chat", "agent": "agent", "team": "Team A",
+        "created_at": "2026-10-01T09:00:00Z",
+        "customer": {"external_id": "cust-1", "name": "Robin", "email": "robin@example.com"},
+        "messages": [
+            {"author_kind": "customer", "sent_at": "2026-10-01T09:00:00Z", "text": "Hello"},
+            {"author_kind": "agent", "author": "agent", "sent_at": "2026-10-01T09:03:00Z",
+             "text": "Hi Robin"},
+        ],
+    }
+    body.update(overrides)
+    return body
+
+
+def jsonl(*records) -> bytes:
+    return "".join(json.dumps(r) + "\n" for r in records).encode()
+
+
+def errors_of(report) -> list[tuple[int, str]]:
+    return [(e.line, e.field) for e in report.errors]
+
+
+def test_native_import_creates_conversation_with_messages(cast):
+    report = import_conversations(jsonl(record("n1")))
+    assert (report.created, report.error_count) == (1, 0)
+    conversation = Conversation.objects.get(source="native", external_id="n1")
+    assert conversation.agent == cast.agent and conversation.team == cast.team
+    assert conversation.first_response_seconds == 180
+    assert list(conversation.messages.values_list("seq", "author_kind")) == [
+        (0, "customer"), (1, "agent")]
+
+
+def test_reimport_updates_and_never_duplicates(cast):
+    import_conversations(jsonl(record("n1")))
+    again = import_conversations(jsonl(record("n1")))
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    changed = record("n1", subject="Changed")
+    changed["messages"].append({"author_kind": "customer", "sent_at": "2026-10-01T09:05:00Z",
+                                "text": "Thanks"})
+    report = import_conversations(jsonl(changed))
+    assert (report.created, report.updated) == (0, 1)
+    conversation = Conversation.objects.get(external_id="n1")
+    assert conversation.subject == "Changed"
+    assert conversation.messages.count() == 3
+    assert Conversation.objects.filter(external_id="n1").count() == 1
+
+
+def test_changed_reimport_keeps_message_identity_for_evidence(cast):
+    import_conversations(jsonl(record("n1")))
+    first_ids = list(Message.objects.order_by("seq").values_list("pk", flat=True))
+    import_conversations(jsonl(record("n1", subject="New subject")))
+    assert list(Message.objects.order_by("seq").values_list("pk", flat=True)) == first_ids
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "reason_part"),
+    [
+        ('{"external_id": 5, "messages": "nope"}', "messages", "non-empty list"),
+        ('{"messages": [{"author_kind": "customer", "sent_at": "2026-10-01T09:00:00Z", '
+         '"text": "x"}]}', "external_id", "required"),
+        (json.dumps(record("x", created_at="yesterday")), "created_at", "ISO-8601"),
+        (json.dumps(record("x", channel="pigeon")), "channel", "not one of"),
+        (json.dumps(record("x", reopen_count="many")), "reopen_count", "whole number"),
+        (json.dumps({**record("x"), "external_id": ["a"]}), "external_id", "must be text"),
+        ('{"external_id": "x", ', "-", "invalid JSON"),
+        ("[1, 2]", "-", "JSON object"),
+        (json.dumps(record("x", agent="ghost")), "agent", "unknown"),
+        (json.dumps(record("x", resolved_at="2026-09-01T00:00:00Z")), "resolved_at", "earlier"),
+    ],
+)
+def test_bad_rows_are_reported_with_line_field_and_reason(cast, line, field, reason_part):
+    data = jsonl(record("good")) + line.encode() + b"\n"
+    report = import_conversations(data)
+    assert report.created == 1
+    assert report.error_count == 1
+    error = report.errors[0]
+    assert (error.line, error.field) == (2, field)
+    assert reason_part in error.reason
+
+
+def test_bad_message_timestamp_names_the_message(cast):
+    bad = record("x")
+    bad["messages"][1]["sent_at"] = "2026-13-45T99:00"
+    report = import_conversations(jsonl(bad))
+    assert errors_of(report) == [(1, "messages[1].sent_at")]
+
+
+def test_huge_field_is_rejected_not_truncated(cast):
+    huge = record("x")
+    huge["messages"][0]["text"] = "a" * 100_001
+    report = import_conversations(jsonl(huge))
+    assert errors_of(report) == [(1, "messages[0].text")]
+    assert "limit is 100000" in report.errors[0].reason
+    assert not Conversation.objects.filter(source="native").exists()
+
+
+def test_duplicate_ids_in_one_file_are_rejected(cast):
+    report = import_conversations(jsonl(record("d"), record("d", subject="again")))
+    assert report.created == 1
+    assert errors_of(report) == [(2, "external_id")]
+    assert "first on line 1" in report.errors[0].reason
+
+
+def test_wrong_encoding_is_reported_per_line(cast):
+    data = jsonl(record("ok")) + '{"external_id": "café"}\n'.encode("latin-1")
+    report = import_conversations(data)
+    assert report.created == 1
+    assert errors_of(report) == [(2, "-")]
+    assert "UTF-8" in report.errors[0].reason
+
+
+def test_strict_mode_writes_nothing_when_any_row_is_bad(cast):
+    with pytest.raises(ImportAborted) as aborted:
+        import_conversations(jsonl(record("a"), record("b", channel="fax")), strict=True)
+    assert aborted.value.report.error_count == 1
+    assert not Conversation.objects.filter(source="native").exists()
+    assert ImportRun.objects.get().status == ImportRun.Status.ABORTED
+
+
+def test_redact_masks_personal_data_on_the_way_in(cast):
+    leaky = record("r")
+    leaky["messages"][0]["text"] = "my card is 4111 1111 1111 1111, mail robin@example.com"
+    import_conversations(jsonl(leaky), redact=True)
+    text = Message.objects.get(seq=0, conversation__source="native").text
+    assert text == "my card is [CARD], mail [EMAIL]"
+
+
+def test_create_missing_creates_agents_teams_and_categories(db):
+    import_conversations(jsonl(record("m", agent="new.agent", team="New team",
+                                      category="Refunds")), create_missing=True)
+    conversation = Conversation.objects.select_related("agent", "team", "category").get()
+    assert conversation.agent.username == "new.agent"
+    assert not conversation.agent.has_usable_password()
+    assert conversation.team.name == "New team"
+    assert conversation.category.name == "Refunds"
+
+
+def test_interrupted_import_resumes_and_ends_with_exactly_the_right_data(cast, settings):
+    settings.SUPPORTQA_IMPORT_BATCH = 2
+    data = jsonl(*[record(f"k{i}") for i in range(7)])
+
+    class Killed(Exception):
+        pass
+
+    def crash_after_second_batch(run):
+        if run.items_done == 4:
+            raise Killed
+
+    with pytest.raises(Killed):
+        import_conversations(data, on_batch_committed=crash_after_second_batch)
+    native = Conversation.objects.filter(source="native")
+    assert native.count() == 4
+    report = import_conversations(data)
+    assert report.resumed_from == 4
+    assert report.created == 7  # the run's totals include the committed part
+    assert native.count() == 7
+    assert Message.objects.filter(conversation__source="native").count() == 14
+    assert ImportRun.objects.get().status == ImportRun.Status.COMPLETED
+
+
+def test_killed_process_rerun_gives_exact_data(tmp_path):
+    """A real `supportqa import` killed with SIGKILL mid-way, then run again (SQLite file)."""
+    db_file = tmp_path / "kill.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_file}", "SUPPORTQA_IMPORT_BATCH": "50",
+           "SUPPORTQA_DATA_DIR": str(tmp_path)}
+    cli = [sys.executable, "-m", "supportqa"]
+    subprocess.run([*cli, "migrate", "-v0"], env=env, check=True)
+    source = tmp_path / "big.jsonl"
+    source.write_bytes(jsonl(*[record(f"p{i}", agent="", team="") for i in range(3000)]))
+    env_slow = {**env, "SUPPORTQA_IMPORT_ECHO_BATCHES": "1"}
+    process = subprocess.Popen([*cli, "import", "native", str(source), "--no-progress"],
+                               env=env_slow, stdout=subprocess.PIPE, text=True)
+    for line in process.stdout:  # wait until two batches have been committed, then kill
+        if line.startswith("batch committed") and int(line.split()[-1]) >= 100:
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait()
+    assert process.returncode == -signal.SIGKILL
+    rerun = subprocess.run([*cli, "import", "native", str(source), "--no-progress"], env=env,
+                           capture_output=True, text=True, check=True)
+    assert "3000 created" in rerun.stdout or "resumed" in rerun.stdout
+    import sqlite3
+
+    with sqlite3.connect(db_file) as connection:
+        conversations = connection.execute(
+            "select count(*), count(distinct external_id) from conversations_conversation"
+        ).fetchone()
+        messages = connection.execute("select count(*) from conversations_message").fetchone()
+    assert conversations == (3000, 3000)
+    assert messages == (6000,)
+
+
+def test_message_csv_groups_rows_into_conversations(cast):
+    data = (
+        "conversation_id,channel,agent,team,created_at,author_kind,author,sent_at,text\n"
+        "c1,email,agent,Team A,2026-10-01T09:00:00Z,customer,,2026-10-01T09:00:00Z,Hi\n"
+        "c2,chat,agent,Team A,,customer,,2026-10-01T10:00:00Z,Hello\n"
+        "c1,email,agent,Team A,,agent,agent,2026-10-01T09:30:00Z,\"Hi, there\"\n"
+        "c3,chat,agent,Team A,,customer,,not-a-time,Bad\n"
+    ).encode()
+    report = import_conversations(data, kind="csv")
+    assert report.created == 2
+    assert errors_of(report) == [(5, "messages[0].sent_at")]
+    c1 = Conversation.objects.get(external_id="c1")
+    assert c1.channel == "email" and c1.message_count == 2
+
+
+def test_message_csv_missing_column_is_reported(cast):
+    report = import_conversations(b"conversation_id,text\nc1,hi\n", kind="csv")
+    assert report.error_count == 1
+    assert report.errors[0].field == "author_kind,sent_at"
+
+
+@pytest.mark.skipif(not TWITTER.exists(), reason="shared data not present")
+def test_twitter_customer_care_dev_set_imports_all_525(db):
+    report = import_conversations(TWITTER, kind="twitter", create_missing=True)
+    assert (report.created, report.error_count) == (525, 0)  # PROVENANCE.md: 525 dialogues
+    assert Team.objects.count() == 24  # PROVENANCE.md: 24 companies in dev
+    replied = Conversation.objects.filter(first_response_at__isnull=False).count()
+    assert replied == 525  # every dialogue ends with the agent's URL reply
+
+
+def test_survey_import_links_conversation_and_records_sent(cast):
+    data = (
+        "response_id,conversation_id,conversation_source,csat,nps,ces,answered_at\n"
+        "s1,c-agent,test,5,10,7,2026-10-02T10:00:00Z\n"
+        "s2,missing,test,3,,,2026-10-02T10:00:00Z\n"
+        "s3,c-agent,test,9,,,2026-10-02T10:00:00Z\n"
+    ).encode()
+    report = import_surveys(data)
+    assert report.created == 1
+    assert sorted(errors_of(report)) == [(3, "conversation_id"), (4, "csat")]
+    response = SurveyResponse.objects.get()
+    assert response.agent == cast.agent
+    assert SurveySent.objects.count() == 1
+    again = import_surveys(data)
+    assert (again.created, again.unchanged) == (0, 1)
+
+
+def test_user_import_upserts_people_teams_and_skills(db):
+    data = (
+        "username,role,email,display_name,teams,lead_of,skills\n"
+        "amy,agent,amy@example.com,Amy,Support,,Billing inquiry:4\n"
+        "lee,lead,,Lee,,Support,\n"
+        "bad user,agent,,,,,\n"
+        "zed,wizard,,,,,\n"
+    ).encode()
+    report = import_users(data)
+    assert report.created == 2
+    assert sorted(errors_of(report)) == [(4, "username"), (5, "role")]
+    amy = User.objects.get(username="amy")
+    assert amy.skills.get().level == 4
+    assert User.objects.get(username="lee").memberships.get().is_lead
+
+
+def test_user_import_strict_writes_nothing(db):
+    with pytest.raises(ImportAborted):
+        import_users(b"username,role\namy,agent\nzed,wizard\n", strict=True)
+    assert not User.objects.filter(username="amy").exists()

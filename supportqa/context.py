@@ -3,8 +3,11 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 SECTIONS = {
-    "conversation": "conversations", "review": "conversations", "agent": "agents",
-    "team": "teams", "import": "import",
+    "conversation": "conversations",
+    "review": "conversations",
+    "agent": "agents",
+    "team": "teams",
+    "import": "import",
 }
 
 

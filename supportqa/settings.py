@@ -123,6 +123,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True  # serve straight from the package: no collectstatic step needed
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("SUPPORTQA_MAX_UPLOAD_MB", 50, minimum=1) * 1024 * 1024

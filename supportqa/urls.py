@@ -12,8 +12,9 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("conversations/", conversations.conversation_list, name="conversation-list"),
-    path("conversations/<str:code>/", conversations.conversation_detail,
-         name="conversation-detail"),
+    path(
+        "conversations/<str:code>/", conversations.conversation_detail, name="conversation-detail"
+    ),
     path("reviews/<str:code>/", reviews.review_detail, name="review-detail"),
     path("agents/", reports.agent_list, name="agent-list"),
     path("agents/<str:code>/", reports.agent_detail, name="agent-detail"),

@@ -15,7 +15,7 @@ from supportqa.reviews.models import Source
 from supportqa.scorecards.models import Criterion, Scorecard
 
 PASSWORD = "cast-password-123"
-T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+T0 = (datetime.now(UTC) - timedelta(days=30)).replace(hour=9, minute=0, second=0, microsecond=0)
 
 
 @pytest.fixture(autouse=True)
@@ -24,26 +24,39 @@ def _fast_hasher(settings):
 
 
 def make_user(username: str, role: str, team: Team | None = None, lead: bool = False) -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD, role=role,
-                                    display_name=username.title())
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, role=role, display_name=username.title()
+    )
     if team is not None:
         Membership.objects.create(user=user, team=team, is_lead=lead)
     return user
 
 
-def make_conversation(agent: User, team: Team, external_id: str, *, messages: int = 4,
-                      created: datetime | None = None) -> Conversation:
+def make_conversation(
+    agent: User, team: Team, external_id: str, *, messages: int = 4, created: datetime | None = None
+) -> Conversation:
     created = created or T0
     conversation = Conversation.objects.create(
-        source="test", external_id=external_id, agent=agent, team=team, channel="chat",
-        subject=f"Subject {external_id}", created_at=created,
-        first_response_at=created + timedelta(minutes=2), category=Category.objects.first(),
+        source="test",
+        external_id=external_id,
+        agent=agent,
+        team=team,
+        channel="chat",
+        subject=f"Subject {external_id}",
+        created_at=created,
+        first_response_at=created + timedelta(minutes=2),
+        category=Category.objects.first(),
         message_count=messages,
     )
     Message.objects.bulk_create(
-        Message(conversation=conversation, seq=i, author_kind="customer" if i % 2 == 0 else "agent",
-                author=None if i % 2 == 0 else agent, sent_at=created + timedelta(minutes=2 * i),
-                text=f"message {i}")
+        Message(
+            conversation=conversation,
+            seq=i,
+            author_kind="customer" if i % 2 == 0 else "agent",
+            author=None if i % 2 == 0 else agent,
+            sent_at=created + timedelta(minutes=2 * i),
+            text=f"message {i}",
+        )
         for i in range(messages)
     )
     return conversation
@@ -84,10 +97,13 @@ def cast(db) -> Cast:
         manager=make_user("manager", Role.MANAGER),
         qa=make_user("qa", Role.QA),
         lead=make_user("lead", Role.LEAD, team, lead=True),
-        agent=agent, teammate=teammate, other_agent=other_agent,
+        agent=agent,
+        teammate=teammate,
+        other_agent=other_agent,
         peer=make_user("peer", Role.PEER, team),
         outsider=make_user("outsider", Role.SHOPPER),
-        team=team, other_team=other_team,
+        team=team,
+        other_team=other_team,
         conversation=make_conversation(agent, team, "c-agent"),
         teammate_conversation=make_conversation(teammate, team, "c-teammate"),
         other_conversation=make_conversation(other_agent, other_team, "c-other"),
@@ -99,11 +115,19 @@ def chat_rubric():
 
 
 def full_ratings(version, position: int = 0) -> dict[str, RatingInput]:
-    return {c.code: RatingInput(option_position=position)
-            for c in Criterion.objects.filter(section__version=version)}
+    return {
+        c.code: RatingInput(option_position=position)
+        for c in Criterion.objects.filter(section__version=version)
+    }
 
 
 def submitted_review(conversation: Conversation, reviewer: User, position: int = 0):
     version = chat_rubric()
-    return save_review(conversation=conversation, reviewer=reviewer, source=Source.QA,
-                       version=version, ratings=full_ratings(version, position), submit=True)
+    return save_review(
+        conversation=conversation,
+        reviewer=reviewer,
+        source=Source.QA,
+        version=version,
+        ratings=full_ratings(version, position),
+        submit=True,
+    )

@@ -20,18 +20,27 @@ from supportqa.integrations.importer import (
 from supportqa.integrations.models import ImportRun
 from supportqa.surveys.models import SurveyResponse, SurveySent
 
-TWITTER = Path(__file__).resolve().parents[2] / "shared" / "data" / "twitter_customer_care" / "dev.json"
+TWITTER = (
+    Path(__file__).resolve().parents[2] / "shared" / "data" / "twitter_customer_care" / "dev.json"
+)
 
 
 def record(external_id: str, **overrides) -> dict:
     body = {
-        "external_id": external_id, "channel": "chat", "agent": "agent", "team": "Team A",
+        "external_id": external_id,
+        "channel": "chat",
+        "agent": "agent",
+        "team": "Team A",
         "created_at": "2026-10-01T09:00:00Z",
         "customer": {"external_id": "cust-1", "name": "Robin", "email": "robin@example.com"},
         "messages": [
             {"author_kind": "customer", "sent_at": "2026-10-01T09:00:00Z", "text": "Hello"},
-            {"author_kind": "agent", "author": "agent", "sent_at": "2026-10-01T09:03:00Z",
-             "text": "Hi Robin"},
+            {
+                "author_kind": "agent",
+                "author": "agent",
+                "sent_at": "2026-10-01T09:03:00Z",
+                "text": "Hi Robin",
+            },
         ],
     }
     body.update(overrides)
@@ -53,7 +62,9 @@ def test_native_import_creates_conversation_with_messages(cast):
     assert conversation.agent == cast.agent and conversation.team == cast.team
     assert conversation.first_response_seconds == 180
     assert list(conversation.messages.values_list("seq", "author_kind")) == [
-        (0, "customer"), (1, "agent")]
+        (0, "customer"),
+        (1, "agent"),
+    ]
 
 
 def test_reimport_updates_and_never_duplicates(cast):
@@ -61,8 +72,9 @@ def test_reimport_updates_and_never_duplicates(cast):
     again = import_conversations(jsonl(record("n1")))
     assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
     changed = record("n1", subject="Changed")
-    changed["messages"].append({"author_kind": "customer", "sent_at": "2026-10-01T09:05:00Z",
-                                "text": "Thanks"})
+    changed["messages"].append(
+        {"author_kind": "customer", "sent_at": "2026-10-01T09:05:00Z", "text": "Thanks"}
+    )
     report = import_conversations(jsonl(changed))
     assert (report.created, report.updated) == (0, 1)
     conversation = Conversation.objects.get(external_id="n1")
@@ -82,8 +94,12 @@ def test_changed_reimport_keeps_message_identity_for_evidence(cast):
     ("line", "field", "reason_part"),
     [
         ('{"external_id": 5, "messages": "nope"}', "messages", "non-empty list"),
-        ('{"messages": [{"author_kind": "customer", "sent_at": "2026-10-01T09:00:00Z", '
-         '"text": "x"}]}', "external_id", "required"),
+        (
+            '{"messages": [{"author_kind": "customer", "sent_at": "2026-10-01T09:00:00Z", '
+            '"text": "x"}]}',
+            "external_id",
+            "required",
+        ),
         (json.dumps(record("x", created_at="yesterday")), "created_at", "ISO-8601"),
         (json.dumps(record("x", channel="pigeon")), "channel", "not one of"),
         (json.dumps(record("x", reopen_count="many")), "reopen_count", "whole number"),
@@ -152,8 +168,10 @@ def test_redact_masks_personal_data_on_the_way_in(cast):
 
 
 def test_create_missing_creates_agents_teams_and_categories(db):
-    import_conversations(jsonl(record("m", agent="new.agent", team="New team",
-                                      category="Refunds")), create_missing=True)
+    import_conversations(
+        jsonl(record("m", agent="new.agent", team="New team", category="Refunds")),
+        create_missing=True,
+    )
     conversation = Conversation.objects.select_related("agent", "team", "category").get()
     assert conversation.agent.username == "new.agent"
     assert not conversation.agent.has_usable_password()
@@ -187,23 +205,36 @@ def test_interrupted_import_resumes_and_ends_with_exactly_the_right_data(cast, s
 def test_killed_process_rerun_gives_exact_data(tmp_path):
     """A real `supportqa import` killed with SIGKILL mid-way, then run again (SQLite file)."""
     db_file = tmp_path / "kill.sqlite3"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_file}", "SUPPORTQA_IMPORT_BATCH": "50",
-           "SUPPORTQA_DATA_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{db_file}",
+        "SUPPORTQA_IMPORT_BATCH": "50",
+        "SUPPORTQA_DATA_DIR": str(tmp_path),
+    }
     cli = [sys.executable, "-m", "supportqa"]
     subprocess.run([*cli, "migrate", "-v0"], env=env, check=True)
     source = tmp_path / "big.jsonl"
     source.write_bytes(jsonl(*[record(f"p{i}", agent="", team="") for i in range(3000)]))
     env_slow = {**env, "SUPPORTQA_IMPORT_ECHO_BATCHES": "1"}
-    process = subprocess.Popen([*cli, "import", "native", str(source), "--no-progress"],
-                               env=env_slow, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [*cli, "import", "native", str(source), "--no-progress"],
+        env=env_slow,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     for line in process.stdout:  # wait until two batches have been committed, then kill
         if line.startswith("batch committed") and int(line.split()[-1]) >= 100:
             process.send_signal(signal.SIGKILL)
             break
     process.wait()
     assert process.returncode == -signal.SIGKILL
-    rerun = subprocess.run([*cli, "import", "native", str(source), "--no-progress"], env=env,
-                           capture_output=True, text=True, check=True)
+    rerun = subprocess.run(
+        [*cli, "import", "native", str(source), "--no-progress"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "3000 created" in rerun.stdout or "resumed" in rerun.stdout
     import sqlite3
 
@@ -218,12 +249,12 @@ def test_killed_process_rerun_gives_exact_data(tmp_path):
 
 def test_message_csv_groups_rows_into_conversations(cast):
     data = (
-        "conversation_id,channel,agent,team,created_at,author_kind,author,sent_at,text\n"
-        "c1,email,agent,Team A,2026-10-01T09:00:00Z,customer,,2026-10-01T09:00:00Z,Hi\n"
-        "c2,chat,agent,Team A,,customer,,2026-10-01T10:00:00Z,Hello\n"
-        "c1,email,agent,Team A,,agent,agent,2026-10-01T09:30:00Z,\"Hi, there\"\n"
-        "c3,chat,agent,Team A,,customer,,not-a-time,Bad\n"
-    ).encode()
+        b"conversation_id,channel,agent,team,created_at,author_kind,author,sent_at,text\n"
+        b"c1,email,agent,Team A,2026-10-01T09:00:00Z,customer,,2026-10-01T09:00:00Z,Hi\n"
+        b"c2,chat,agent,Team A,,customer,,2026-10-01T10:00:00Z,Hello\n"
+        b'c1,email,agent,Team A,,agent,agent,2026-10-01T09:30:00Z,"Hi, there"\n'
+        b"c3,chat,agent,Team A,,customer,,not-a-time,Bad\n"
+    )
     report = import_conversations(data, kind="csv")
     assert report.created == 2
     assert errors_of(report) == [(5, "messages[0].sent_at")]
@@ -248,11 +279,11 @@ def test_twitter_customer_care_dev_set_imports_all_525(db):
 
 def test_survey_import_links_conversation_and_records_sent(cast):
     data = (
-        "response_id,conversation_id,conversation_source,csat,nps,ces,answered_at\n"
-        "s1,c-agent,test,5,10,7,2026-10-02T10:00:00Z\n"
-        "s2,missing,test,3,,,2026-10-02T10:00:00Z\n"
-        "s3,c-agent,test,9,,,2026-10-02T10:00:00Z\n"
-    ).encode()
+        b"response_id,conversation_id,conversation_source,csat,nps,ces,answered_at\n"
+        b"s1,c-agent,test,5,10,7,2026-10-02T10:00:00Z\n"
+        b"s2,missing,test,3,,,2026-10-02T10:00:00Z\n"
+        b"s3,c-agent,test,9,,,2026-10-02T10:00:00Z\n"
+    )
     report = import_surveys(data)
     assert report.created == 1
     assert sorted(errors_of(report)) == [(3, "conversation_id"), (4, "csat")]
@@ -265,12 +296,12 @@ def test_survey_import_links_conversation_and_records_sent(cast):
 
 def test_user_import_upserts_people_teams_and_skills(db):
     data = (
-        "username,role,email,display_name,teams,lead_of,skills\n"
-        "amy,agent,amy@example.com,Amy,Support,,Billing inquiry:4\n"
-        "lee,lead,,Lee,,Support,\n"
-        "bad user,agent,,,,,\n"
-        "zed,wizard,,,,,\n"
-    ).encode()
+        b"username,role,email,display_name,teams,lead_of,skills\n"
+        b"amy,agent,amy@example.com,Amy,Support,,Billing inquiry:4\n"
+        b"lee,lead,,Lee,,Support,\n"
+        b"bad user,agent,,,,,\n"
+        b"zed,wizard,,,,,\n"
+    )
     report = import_users(data)
     assert report.created == 2
     assert sorted(errors_of(report)) == [(4, "username"), (5, "role")]

@@ -22,8 +22,12 @@ def upsert_users(records: Sequence[UserRecord]) -> tuple[int, int, int, list[Row
             errors.append(RowError(record.line, "skills", f"unknown category {unknown[0]!r}"))
             continue
         user = User.objects.filter(username__iexact=record.username).first()
-        values = {"role": record.role, "email": record.email,
-                  "display_name": record.display_name, "external_id": record.external_id}
+        values = {
+            "role": record.role,
+            "email": record.email,
+            "display_name": record.display_name,
+            "external_id": record.external_id,
+        }
         if user is None:
             user = User(username=record.username, **values)
             user.set_unusable_password()

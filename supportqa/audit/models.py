@@ -17,7 +17,10 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     action = models.CharField(max_length=64)
@@ -40,8 +43,15 @@ class AuditEvent(models.Model):
 
     def compute_hash(self) -> str:
         body = json.dumps(
-            [self.prev_hash, self.actor_id, self.action, self.object_type, self.object_code,
-             self.data],
-            sort_keys=True, default=str,
+            [
+                self.prev_hash,
+                self.actor_id,
+                self.action,
+                self.object_type,
+                self.object_code,
+                self.data,
+            ],
+            sort_keys=True,
+            default=str,
         )
         return hashlib.sha256(body.encode()).hexdigest()

@@ -16,7 +16,9 @@ def conversations_for(user: User) -> QuerySet[Conversation]:
         return conversations
     if user.role == Role.LEAD:
         teams = led_team_ids(user)
-        return conversations.filter(Q(team_id__in=teams) | Q(agent__memberships__team_id__in=teams)).distinct()
+        return conversations.filter(
+            Q(team_id__in=teams) | Q(agent__memberships__team_id__in=teams)
+        ).distinct()
     if user.role == Role.PEER:
         teams = list(user.memberships.values_list("team_id", flat=True))
         return conversations.filter(Q(agent=user) | Q(team_id__in=teams))

@@ -28,20 +28,26 @@ class ConversationFilter(forms.Form):
     team = forms.ChoiceField(required=False)
     channel = forms.ChoiceField(required=False, choices=[("", "Any"), *Channel.choices])
     category = forms.ChoiceField(required=False)
-    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
     csat = forms.ChoiceField(required=False, choices=CSAT_CHOICES, label="CSAT")
     score_min = forms.IntegerField(required=False, min_value=0, max_value=100, label="Score ≥")
     score_max = forms.IntegerField(required=False, min_value=0, max_value=100, label="Score ≤")
     reviewed = forms.ChoiceField(required=False, choices=REVIEWED_CHOICES)
 
-    def __init__(self, *args: Any, agents: QuerySet[User], teams: QuerySet[Team],
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, agents: QuerySet[User], teams: QuerySet[Team], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["agent"].choices = [("", "Any"), *[(a.code, a.name) for a in agents]]
         self.fields["team"].choices = [("", "Any"), *[(t.code, t.name) for t in teams]]
         self.fields["category"].choices = [
-            ("", "Any"), *[(c.code, c.name) for c in Category.objects.filter(is_active=True)]
+            ("", "Any"),
+            *[(c.code, c.name) for c in Category.objects.filter(is_active=True)],
         ]
 
     def clean(self) -> dict[str, Any]:
@@ -60,8 +66,12 @@ class ConversationFilter(forms.Form):
             conversations = conversations.filter(
                 Q(subject__icontains=data["q"]) | Q(external_id=data["q"]) | Q(code=data["q"])
             )
-        for name, lookup in (("agent", "agent__code"), ("team", "team__code"),
-                             ("channel", "channel"), ("category", "category__code")):
+        for name, lookup in (
+            ("agent", "agent__code"),
+            ("team", "team__code"),
+            ("channel", "channel"),
+            ("category", "category__code"),
+        ):
             if data.get(name):
                 conversations = conversations.filter(**{lookup: data[name]})
         if data.get("since"):
@@ -69,18 +79,21 @@ class ConversationFilter(forms.Form):
         if data.get("until"):
             conversations = conversations.filter(created_at__date__lte=data["until"])
         conversations = self._csat(conversations, data.get("csat"))
-        scored = Review.objects.filter(conversation=OuterRef("pk"), status__in=SCORED_STATUSES,
-                                       source__in=IQS_SOURCES)
+        scored = Review.objects.filter(
+            conversation=OuterRef("pk"), status__in=SCORED_STATUSES, source__in=IQS_SOURCES
+        )
         if data.get("reviewed") == "yes":
             conversations = conversations.filter(Exists(scored))
         elif data.get("reviewed") == "no":
             conversations = conversations.filter(~Exists(scored))
         if data.get("score_min") is not None:
             conversations = conversations.filter(
-                Exists(scored.filter(final_score__gte=data["score_min"])))
+                Exists(scored.filter(final_score__gte=data["score_min"]))
+            )
         if data.get("score_max") is not None:
             conversations = conversations.filter(
-                Exists(scored.filter(final_score__lte=data["score_max"])))
+                Exists(scored.filter(final_score__lte=data["score_max"]))
+            )
         return conversations
 
     @staticmethod

@@ -83,7 +83,10 @@ class Conversation(models.Model):
         related_name="conversations",
     )
     team = models.ForeignKey(
-        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL,
+        "accounts.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="conversations",
     )
     category = models.ForeignKey(
@@ -99,7 +102,9 @@ class Conversation(models.Model):
     reopen_count = models.PositiveIntegerField(default=0)
     message_count = models.PositiveIntegerField(default=0)
     content_hash = models.CharField(
-        max_length=64, blank=True, help_text="Hash of the imported record; unchanged re-imports skip."
+        max_length=64,
+        blank=True,
+        help_text="Hash of the imported record; unchanged re-imports skip.",
     )
     imported_at = models.DateTimeField(auto_now=True)
 
@@ -137,7 +142,10 @@ class Message(models.Model):
     seq = models.PositiveIntegerField(help_text="Position in the transcript, from 0.")
     author_kind = models.CharField(max_length=16, choices=AuthorKind.choices)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     author_name = models.CharField(max_length=200, blank=True)

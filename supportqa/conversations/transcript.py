@@ -6,8 +6,11 @@ from supportqa.conversations.models import AuthorKind, Channel, Conversation, Me
 
 # How long a customer may wait for a reply before the gap is flagged, per channel (seconds).
 SLOW_REPLY_SECONDS = {
-    Channel.CHAT: 120, Channel.SOCIAL: 3600, Channel.PHONE: 60,
-    Channel.EMAIL: 8 * 3600, Channel.OTHER: 3600,
+    Channel.CHAT: 120,
+    Channel.SOCIAL: 3600,
+    Channel.PHONE: 60,
+    Channel.EMAIL: 8 * 3600,
+    Channel.OTHER: 3600,
 }
 
 

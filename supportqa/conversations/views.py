@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Avg, Count, OuterRef, Q, Subquery
+from django.db.models import Avg, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -33,18 +33,32 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     scored = Review.objects.filter(status__in=SCORED_STATUSES, source__in=IQS_SOURCES)
-    conversations = conversations.select_related("agent", "team", "category").annotate(
-        csat=Subquery(SurveyResponse.objects.filter(conversation=OuterRef("pk"),
-                                                    csat__isnull=False)
-                      .order_by("-answered_at").values("csat")[:1]),
-        score=Subquery(scored.filter(conversation=OuterRef("pk")).values("conversation")
-                       .annotate(avg=Avg("final_score")).values("avg")[:1]),
-    ).order_by("-created_at", "-id")
+    conversations = (
+        conversations.select_related("agent", "team", "category")
+        .annotate(
+            csat=Subquery(
+                SurveyResponse.objects.filter(conversation=OuterRef("pk"), csat__isnull=False)
+                .order_by("-answered_at")
+                .values("csat")[:1]
+            ),
+            score=Subquery(
+                scored.filter(conversation=OuterRef("pk"))
+                .values("conversation")
+                .annotate(avg=Avg("final_score"))
+                .values("avg")[:1]
+            ),
+        )
+        .order_by("-created_at", "-id")
+    )
     page = Paginator(conversations, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "conversations/list.html",
-                  {"form": form, "page": page, "query": query.urlencode()}, status=status)
+    return render(
+        request,
+        "conversations/list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -52,8 +66,14 @@ def conversation_detail(request: HttpRequest, code: str) -> HttpResponse:
     user = request.user
     conversation = get_conversation_for_user(user, code)
     source = review_source_for(user, conversation.agent_id)
-    version = pick_version(conversation, request.GET.get("scorecard") or request.POST.get("scorecard"))
-    own = Review.objects.filter(conversation=conversation, reviewer=user, source=source).first() if source else None
+    version = pick_version(
+        conversation, request.GET.get("scorecard") or request.POST.get("scorecard")
+    )
+    own = (
+        Review.objects.filter(conversation=conversation, reviewer=user, source=source).first()
+        if source
+        else None
+    )
     errors: dict[str, str] = {}
     if request.method == "POST":
         if source is None or version is None:
@@ -61,25 +81,35 @@ def conversation_detail(request: HttpRequest, code: str) -> HttpResponse:
         ratings, overall = parse_review_post(request.POST, version)
         submit = request.POST.get("action") == "submit"
         try:
-            own = save_review(conversation=conversation, reviewer=user, source=source,
-                              version=version, ratings=ratings, overall_comment=overall,
-                              submit=submit)
+            own = save_review(
+                conversation=conversation,
+                reviewer=user,
+                source=source,
+                version=version,
+                ratings=ratings,
+                overall_comment=overall,
+                submit=submit,
+            )
         except ReviewInvalid as invalid:
             errors = invalid.errors
             if request.headers.get("Accept") == "application/json":
                 return JsonResponse({"ok": False, "errors": errors}, status=400)
         else:
             if request.headers.get("Accept") == "application/json":
-                return JsonResponse({"ok": True, "status": own.status,
-                                     "saved_at": own.updated_at.isoformat()})
+                return JsonResponse(
+                    {"ok": True, "status": own.status, "saved_at": own.updated_at.isoformat()}
+                )
             if submit:
                 messages.success(request, f"Review submitted: {own.final_score:.1f}%.")
                 return redirect("review-detail", code=own.code)
             messages.success(request, "Draft saved.")
             return redirect(request.path + (f"?scorecard={version.scorecard.slug}"))
-    others = (reviews_for(user).filter(conversation=conversation)
-              .exclude(pk=own.pk if own else None)
-              .select_related("reviewer", "reviewee", "scorecard_version__scorecard"))
+    others = (
+        reviews_for(user)
+        .filter(conversation=conversation)
+        .exclude(pk=own.pk if own else None)
+        .select_related("reviewer", "reviewee", "scorecard_version__scorecard")
+    )
     context = {
         "conversation": conversation,
         "transcript": transcript(conversation),

@@ -47,53 +47,134 @@ class Habit:
 
 AGENTS: list[tuple[str, str, str, Habit]] = [
     ("ava", "Ava Martin", "Alpha", Habit(0.95, 0.95, 1.0, 0.0, 0.97, 0.95, 0.9, 0.9, "excellent")),
-    ("ben", "Ben Okafor", "Alpha", Habit(0.0, 0.6, 2.0, 0.03, 0.8, 0.8, 0.5, 0.3, "never uses names")),
-    ("chloe", "Chloe Dubois", "Alpha", Habit(0.6, 0.7, 9.0, 0.03, 0.8, 0.75, 0.6, 0.5, "slow responder")),
-    ("dev", "Dev Patel", "Alpha", Habit(0.6, 0.6, 2.0, 0.45, 0.7, 0.7, 0.5, 0.4, "careless with policy")),
+    (
+        "ben",
+        "Ben Okafor",
+        "Alpha",
+        Habit(0.0, 0.6, 2.0, 0.03, 0.8, 0.8, 0.5, 0.3, "never uses names"),
+    ),
+    (
+        "chloe",
+        "Chloe Dubois",
+        "Alpha",
+        Habit(0.6, 0.7, 9.0, 0.03, 0.8, 0.75, 0.6, 0.5, "slow responder"),
+    ),
+    (
+        "dev",
+        "Dev Patel",
+        "Alpha",
+        Habit(0.6, 0.6, 2.0, 0.45, 0.7, 0.7, 0.5, 0.4, "careless with policy"),
+    ),
     ("emma", "Emma Rossi", "Alpha", Habit(0.7, 0.8, 1.5, 0.02, 0.85, 0.85, 0.7, 0.6)),
-    ("farid", "Farid Haddad", "Bravo", Habit(0.7, 0.8, 2.0, 0.02, 0.55, 0.7, 0.6, 0.5, "unclear writer")),
+    (
+        "farid",
+        "Farid Haddad",
+        "Bravo",
+        Habit(0.7, 0.8, 2.0, 0.02, 0.55, 0.7, 0.6, 0.5, "unclear writer"),
+    ),
     ("grace", "Grace Kim", "Bravo", Habit(0.8, 0.9, 1.2, 0.01, 0.9, 0.9, 0.85, 0.8, "strong")),
-    ("hugo", "Hugo Laurent", "Bravo", Habit(0.5, 0.5, 3.0, 0.05, 0.75, 0.55, 0.3, 0.3, "leaves issues open")),
+    (
+        "hugo",
+        "Hugo Laurent",
+        "Bravo",
+        Habit(0.5, 0.5, 3.0, 0.05, 0.75, 0.55, 0.3, 0.3, "leaves issues open"),
+    ),
     ("isla", "Isla Brown", "Bravo", Habit(0.65, 0.75, 2.0, 0.04, 0.8, 0.8, 0.6, 0.5)),
     ("jonas", "Jonas Berg", "Bravo", Habit(0.6, 0.7, 2.5, 0.05, 0.75, 0.75, 0.55, 0.45)),
-    ("kemi", "Kemi Adeyemi", "Charlie", Habit(0.85, 0.9, 1.5, 0.02, 0.85, 0.85, 0.8, 0.85, "very personal")),
-    ("liam", "Liam Walsh", "Charlie", Habit(0.4, 0.3, 2.0, 0.08, 0.7, 0.7, 0.3, 0.1, "scripted replies")),
+    (
+        "kemi",
+        "Kemi Adeyemi",
+        "Charlie",
+        Habit(0.85, 0.9, 1.5, 0.02, 0.85, 0.85, 0.8, 0.85, "very personal"),
+    ),
+    (
+        "liam",
+        "Liam Walsh",
+        "Charlie",
+        Habit(0.4, 0.3, 2.0, 0.08, 0.7, 0.7, 0.3, 0.1, "scripted replies"),
+    ),
     ("mia", "Mia Novak", "Charlie", Habit(0.6, 0.7, 2.0, 0.04, 0.8, 0.8, 0.6, 0.5)),
-    ("noah", "Noah Silva", "Charlie", Habit(0.5, 0.6, 4.0, 0.1, 0.65, 0.65, 0.4, 0.4, "new starter")),
+    (
+        "noah",
+        "Noah Silva",
+        "Charlie",
+        Habit(0.5, 0.6, 4.0, 0.1, 0.65, 0.65, 0.4, 0.4, "new starter"),
+    ),
     ("olga", "Olga Ivanova", "Charlie", Habit(0.7, 0.8, 1.8, 0.03, 0.85, 0.8, 0.7, 0.6)),
 ]
-TEAMS = {"Alpha": ("chat", "chat", "chat", "email"), "Bravo": ("email", "phone", "email", "chat"),
-         "Charlie": ("social", "chat", "social", "email")}
+TEAMS = {
+    "Alpha": ("chat", "chat", "chat", "email"),
+    "Bravo": ("email", "phone", "email", "chat"),
+    "Charlie": ("social", "chat", "social", "email"),
+}
 STAFF = [
-    ("admin", "Ada Admin", Role.ADMIN, []), ("manager", "Max Manager", Role.MANAGER, []),
+    ("admin", "Ada Admin", Role.ADMIN, []),
+    ("manager", "Max Manager", Role.MANAGER, []),
     ("qa.lenient", "Riley Reviewer (lenient)", Role.QA, []),
     ("qa.strict", "Sam Reviewer (strict)", Role.QA, []),
-    ("lead.alpha", "Lena Lead", Role.LEAD, ["Alpha"]), ("lead.bravo", "Bruno Lead", Role.LEAD, ["Bravo"]),
+    ("lead.alpha", "Lena Lead", Role.LEAD, ["Alpha"]),
+    ("lead.bravo", "Bruno Lead", Role.LEAD, ["Bravo"]),
     ("lead.charlie", "Cara Lead", Role.LEAD, ["Charlie"]),
-    ("peer", "Pat Peer", Role.PEER, []), ("shopper", "Shay Shopper", Role.SHOPPER, []),
+    ("peer", "Pat Peer", Role.PEER, []),
+    ("shopper", "Shay Shopper", Role.SHOPPER, []),
 ]
-REVIEWER_BIAS = {"qa.lenient": 0.18, "qa.strict": -0.2, "lead.alpha": 0.0, "lead.bravo": 0.05,
-                 "lead.charlie": -0.05}
-FIRST_NAMES = ["Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Jamie", "Robin", "Charlie",
-               "Drew", "Priya", "Wei", "Lucas", "Sofia", "Omar", "Hannah", "Mateo", "Yuki"]
+REVIEWER_BIAS = {
+    "qa.lenient": 0.18,
+    "qa.strict": -0.2,
+    "lead.alpha": 0.0,
+    "lead.bravo": 0.05,
+    "lead.charlie": -0.05,
+}
+FIRST_NAMES = [
+    "Alex",
+    "Sam",
+    "Jordan",
+    "Taylor",
+    "Morgan",
+    "Casey",
+    "Jamie",
+    "Robin",
+    "Charlie",
+    "Drew",
+    "Priya",
+    "Wei",
+    "Lucas",
+    "Sofia",
+    "Omar",
+    "Hannah",
+    "Mateo",
+    "Yuki",
+]
 TOPICS = {
     "Technical issue": [
-        ("the app crashes when I open my invoices", "clear the app cache and update to the latest version"),
+        (
+            "the app crashes when I open my invoices",
+            "clear the app cache and update to the latest version",
+        ),
         ("I can't log in since yesterday", "reset your session from the security page"),
         ("the export button does nothing", "switch the export format to CSV, which avoids the bug"),
     ],
     "Billing inquiry": [
         ("I was charged twice this month", "refund the duplicate charge of the 3rd"),
-        ("my invoice shows the wrong VAT number", "reissue the invoice with the corrected VAT number"),
+        (
+            "my invoice shows the wrong VAT number",
+            "reissue the invoice with the corrected VAT number",
+        ),
         ("I want to change my payment card", "update the card under Billing > Payment methods"),
     ],
     "Product information": [
-        ("does the Pro plan include API access", "confirm that Pro includes API access with 10k calls a day"),
+        (
+            "does the Pro plan include API access",
+            "confirm that Pro includes API access with 10k calls a day",
+        ),
         ("can I share a workspace with a contractor", "add them as a guest with limited access"),
         ("is there a yearly discount", "switch you to yearly billing with two months free"),
     ],
     "Complaint": [
-        ("your delivery was late again and nobody told me", "credit your account and flag the courier"),
+        (
+            "your delivery was late again and nobody told me",
+            "credit your account and flag the courier",
+        ),
         ("the support I got last week was rude", "pass this to the team lead and make it right"),
         ("the product broke after two weeks", "send a replacement with express shipping"),
     ],
@@ -121,30 +202,44 @@ def _people() -> tuple[dict[str, User], dict[str, Team]]:
     for username, name, role, led in STAFF:
         users[username] = _user(username, name, role)
         for team in led:
-            Membership.objects.update_or_create(user=users[username], team=teams[team],
-                                                defaults={"is_lead": True})
+            Membership.objects.update_or_create(
+                user=users[username], team=teams[team], defaults={"is_lead": True}
+            )
     for username, name, team, _ in AGENTS:
         users[username] = _user(username, name, Role.AGENT)
         Membership.objects.get_or_create(user=users[username], team=teams[team])
         for index, category in enumerate(categories):
-            AgentSkill.objects.update_or_create(agent=users[username], category=category,
-                                                defaults={"level": 1 + (len(username) + index) % 5})
+            AgentSkill.objects.update_or_create(
+                agent=users[username],
+                category=category,
+                defaults={"level": 1 + (len(username) + index) % 5},
+            )
     Membership.objects.get_or_create(user=users["peer"], team=teams["Alpha"])
     return users, teams
 
 
 def _user(username: str, name: str, role: str) -> User:
     user, created = User.objects.get_or_create(
-        username=username, defaults={"display_name": name, "role": role,
-                                     "email": f"{username}@demo.supportqa.invalid"})
+        username=username,
+        defaults={
+            "display_name": name,
+            "role": role,
+            "email": f"{username}@demo.supportqa.invalid",
+        },
+    )
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save()
     return user
 
 
-def _conversation(rng: random.Random, index: int, agent: tuple[str, str, str, Habit],
-                  start: datetime, end: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
+def _conversation(
+    rng: random.Random,
+    index: int,
+    agent: tuple[str, str, str, Habit],
+    start: datetime,
+    end: datetime,
+) -> tuple[dict[str, Any], dict[str, Any]]:
     username, agent_name, team, habit = agent
     channel = rng.choice(TEAMS[team])
     category = rng.choice(list(TOPICS))
@@ -156,7 +251,7 @@ def _conversation(rng: random.Random, index: int, agent: tuple[str, str, str, Ha
         if created > end - timedelta(hours=3):
             created -= timedelta(days=1)
     pace = {"chat": 1.0, "social": 20.0, "phone": 0.5, "email": 120.0}[channel]
-    turns = rng.randint(2, 10)
+    turns = rng.randint(3, 8)  # 7 to 18 messages in all
     resolved = rng.random() < habit.resolves
     slipped = rng.random() < habit.policy_slips
     clear = rng.random() < habit.clarity
@@ -166,36 +261,79 @@ def _conversation(rng: random.Random, index: int, agent: tuple[str, str, str, Ha
     def say(kind: str, text: str, delay_minutes: float) -> None:
         nonlocal at
         at += timedelta(minutes=max(0.1, rng.expovariate(1 / delay_minutes)))
-        messages.append({"author_kind": kind, "author": username if kind == "agent" else "",
-                         "author_name": customer if kind == "customer" else agent_name,
-                         "sent_at": at.isoformat(), "text": text})
+        messages.append(
+            {
+                "author_kind": kind,
+                "author": username if kind == "agent" else "",
+                "author_name": customer if kind == "customer" else agent_name,
+                "sent_at": at.isoformat(),
+                "text": text,
+            }
+        )
 
     name = f" {customer}" if rng.random() < habit.uses_name else ""
-    messages.append({"author_kind": "customer", "author_name": customer,
-                     "sent_at": created.isoformat(), "text": f"Hi, {problem}."})
+    messages.append(
+        {
+            "author_kind": "customer",
+            "author_name": customer,
+            "sent_at": created.isoformat(),
+            "text": f"Hi, {problem}.",
+        }
+    )
     reply = habit.reply_minutes * pace
-    say("agent", f"Hello{name}, thanks for reaching out. I'm {agent_name.split()[0]}."
-        if rng.random() < habit.thanks else f"Hello{name}. Looking into it.", reply)
+    say(
+        "agent",
+        f"Hello{name}, thanks for reaching out. I'm {agent_name.split()[0]}."
+        if rng.random() < habit.thanks
+        else f"Hello{name}. Looking into it.",
+        reply,
+    )
     for turn in range(turns - 1):
         if turn == 0:
             say("customer", "Thanks. It started after the last update, if that helps.", pace)
             if slipped:
                 say("agent", "Sure, I changed the account email as you asked.", reply)
             else:
-                say("agent", "To keep your account safe, can you confirm the last four digits "
-                    "of the card on file?", reply)
+                say(
+                    "agent",
+                    "To keep your account safe, can you confirm the last four digits "
+                    "of the card on file?",
+                    reply,
+                )
                 say("customer", "Yes, it ends in 4242.", pace)
         elif turn == turns - 2:
-            text = (f"I've gone ahead and will {fix}. It should take effect within the hour."
-                    if clear else f"ok so basically we will {fix} maybe, pls check later thx")
+            text = (
+                f"I've gone ahead and will {fix}. It should take effect within the hour."
+                if clear
+                else f"ok so basically we will {fix} maybe, pls check later thx"
+            )
             if rng.random() < habit.personal:
                 text += " Since you mentioned the last update, I also noted it on your account."
             say("agent", text, reply)
         else:
-            say("customer", rng.choice(["Any news?", "I'm still waiting.", "Could you check again?",
-                                        "Thanks, and what about my other question?"]), pace)
-            say("agent", rng.choice(["Still checking with the team.", "One moment please.",
-                                     "I'm on it, thank you for your patience."]), reply)
+            say(
+                "customer",
+                rng.choice(
+                    [
+                        "Any news?",
+                        "I'm still waiting.",
+                        "Could you check again?",
+                        "Thanks, and what about my other question?",
+                    ]
+                ),
+                pace,
+            )
+            say(
+                "agent",
+                rng.choice(
+                    [
+                        "Still checking with the team.",
+                        "One moment please.",
+                        "I'm on it, thank you for your patience.",
+                    ]
+                ),
+                reply,
+            )
     if resolved:
         say("customer", "That worked, thank you!", pace * 3)
     else:
@@ -204,21 +342,38 @@ def _conversation(rng: random.Random, index: int, agent: tuple[str, str, str, Ha
         say("agent", f"Glad to help{name}! Is there anything else I can do for you?", reply)
     else:
         say("agent", "Closing this conversation now.", reply)
-    reopened = (int(rng.random() < 0.03 + 0.3 * (1 - habit.resolves)) if resolved
-                else rng.choice([0, 1, 1, 2]))
+    reopened = (
+        int(rng.random() < 0.03 + 0.3 * (1 - habit.resolves))
+        if resolved
+        else rng.choice([0, 1, 1, 2])
+    )
     record = {
-        "source": SOURCE, "external_id": f"demo-{index:05d}", "channel": channel,
-        "subject": problem[0].upper() + problem[1:], "agent": username, "team": team,
-        "category": category, "status": "resolved" if resolved else "open",
+        "source": SOURCE,
+        "external_id": f"demo-{index:05d}",
+        "channel": channel,
+        "subject": problem[0].upper() + problem[1:],
+        "agent": username,
+        "team": team,
+        "category": category,
+        "status": "resolved" if resolved else "open",
         "urgency": rng.choice(["low", "medium", "medium", "high"]),
         "complexity": rng.choice(["low", "medium", "high"]),
-        "created_at": created.isoformat(), "resolved_at": at.isoformat() if resolved else None,
-        "reopen_count": reopened, "tags": [category.split()[0].lower()],
+        "created_at": created.isoformat(),
+        "resolved_at": at.isoformat() if resolved else None,
+        "reopen_count": reopened,
+        "tags": [category.split()[0].lower()],
         "customer": {"external_id": f"cust-{rng.randint(1, 900):04d}", "name": customer},
         "messages": messages,
     }
-    facts = {"resolved": resolved, "slipped": slipped, "clear": clear, "habit": habit,
-             "name": bool(name), "created": created, "end": at}
+    facts = {
+        "resolved": resolved,
+        "slipped": slipped,
+        "clear": clear,
+        "habit": habit,
+        "name": bool(name),
+        "created": created,
+        "end": at,
+    }
     return record, facts
 
 
@@ -230,9 +385,18 @@ def _survey_row(rng: random.Random, record: dict[str, Any], facts: dict[str, Any
     nps = max(0, min(10, round(6.5 + 2 * mood + rng.gauss(0, 1.5))))
     ces = max(1, min(7, round(4.8 + mood + rng.gauss(0, 1))))
     answered = facts["end"] + timedelta(hours=rng.uniform(0.5, 30))
-    return [f"survey-{record['external_id']}", record["external_id"], SOURCE, csat, 5, nps, ces,
-            "" if csat >= 4 else "Not happy with how this went.", answered.isoformat(),
-            (facts["end"] + timedelta(minutes=10)).isoformat()]
+    return [
+        f"survey-{record['external_id']}",
+        record["external_id"],
+        SOURCE,
+        csat,
+        5,
+        nps,
+        ces,
+        "" if csat >= 4 else "Not happy with how this went.",
+        answered.isoformat(),
+        (facts["end"] + timedelta(minutes=10)).isoformat(),
+    ]
 
 
 def _rating_level(rng: random.Random, quality: float, bias: float) -> int:
@@ -255,8 +419,14 @@ def _quality(criterion_key: str, facts: dict[str, Any]) -> float:
     }.get(criterion_key, 0.6)
 
 
-def build(*, seed: int = 7, conversations: int = 2400, reviews: int = 360,
-          days: int = 90, progress: bool = False) -> DemoStats:
+def build(
+    *,
+    seed: int = 7,
+    conversations: int = 2400,
+    reviews: int = 360,
+    days: int = 90,
+    progress: bool = False,
+) -> DemoStats:
     rng = random.Random(seed)
     stats = DemoStats()
     with transaction.atomic():
@@ -274,58 +444,90 @@ def build(*, seed: int = 7, conversations: int = 2400, reviews: int = 360,
     stats.messages = sum(len(r["messages"]) for r in records)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["response_id", "conversation_id", "conversation_source", "csat", "csat_scale",
-                     "nps", "ces", "comment", "answered_at", "sent_at"])
+    writer.writerow(
+        [
+            "response_id",
+            "conversation_id",
+            "conversation_source",
+            "csat",
+            "csat_scale",
+            "nps",
+            "ces",
+            "comment",
+            "answered_at",
+            "sent_at",
+        ]
+    )
     surveyed = [r for r in records if rng.random() < 0.25]
     for record in surveyed:
         writer.writerow(_survey_row(rng, record, all_facts[record["external_id"]]))
-    survey_report = import_surveys(buffer.getvalue().encode(), source=SOURCE, file_name="demo-surveys.csv")
+    survey_report = import_surveys(
+        buffer.getvalue().encode(), source=SOURCE, file_name="demo-surveys.csv"
+    )
     stats.surveys = survey_report.created + survey_report.updated + survey_report.unchanged
-    _unanswered_surveys(rng)
-    stats.reviews = _reviews(rng, users, all_facts, reviews, progress)
+    # Each later phase has its own generator so a re-run picks the same conversations.
+    _unanswered_surveys(random.Random(seed + 1))
+    stats.reviews = _reviews(random.Random(seed + 2), users, all_facts, reviews, progress)
     stats.logins = [(u, r) for u, _, r, _ in STAFF] + [("ava", Role.AGENT)]
     return stats
 
 
 def _unanswered_surveys(rng: random.Random) -> None:
     """Surveys also go to customers who never answer (the response rate's denominator)."""
-    pending = Conversation.objects.filter(source=SOURCE, surveys_sent__isnull=True,
-                                          resolved_at__isnull=False).order_by("external_id")
+    pending = Conversation.objects.filter(
+        source=SOURCE, surveys_sent__isnull=True, resolved_at__isnull=False
+    ).order_by("external_id")
     SurveySent.objects.bulk_create(
         SurveySent(conversation=c, agent_id=c.agent_id, sent_at=c.resolved_at)
-        for c in pending if rng.random() < 0.5
+        for c in pending
+        if rng.random() < 0.5
     )
 
 
-def _reviews(rng: random.Random, users: dict[str, User], facts: dict[str, dict[str, Any]],
-             count: int, progress: bool) -> int:
+def _reviews(
+    rng: random.Random,
+    users: dict[str, User],
+    facts: dict[str, dict[str, Any]],
+    count: int,
+    progress: bool,
+) -> int:
     version = Scorecard.objects.get(slug="chat-quality").current_version()
     assert version is not None
     criteria = list(Criterion.objects.filter(section__version=version).prefetch_related("options"))
-    conversations = list(Conversation.objects.filter(source=SOURCE).select_related("team")
-                         .order_by("external_id"))
+    conversations = list(
+        Conversation.objects.filter(source=SOURCE).select_related("team").order_by("external_id")
+    )
     picked = rng.sample(conversations, min(count, len(conversations)))
     reviewers = ["qa.lenient", "qa.strict", "lead.alpha", "lead.bravo", "lead.charlie"]
     done = 0
     for conversation in tqdm(picked, disable=not progress, desc="demo reviews"):
+        local = random.Random(rng.random())  # draws below never shift later conversations
         fact = facts[conversation.external_id]
         lead = f"lead.{conversation.team.name.lower()}" if conversation.team else "qa.strict"
-        names = [rng.choice(reviewers[:2]), lead]
-        if rng.random() < 0.25:  # some conversations get a second, overlapping review
+        names = [local.choice(reviewers[:2]), lead]
+        if local.random() < 0.25:  # some conversations get a second, overlapping review
             names.append(reviewers[1] if names[0] == reviewers[0] else reviewers[0])
-        for name in dict.fromkeys(names[:1] + names[2:] if rng.random() < 0.7 else names[1:2]):
+        for name in dict.fromkeys(names[:1] + names[2:] if local.random() < 0.7 else names[1:2]):
             if Review.objects.filter(conversation=conversation, reviewer=users[name]).exists():
                 continue
             ratings = {
-                c.code: RatingInput(option_position=_rating_level(
-                    rng, _quality(c.key, fact), REVIEWER_BIAS.get(name, 0.0)))
+                c.code: RatingInput(
+                    option_position=_rating_level(
+                        local, _quality(c.key, fact), REVIEWER_BIAS.get(name, 0.0)
+                    )
+                )
                 for c in criteria
             }
-            review = save_review(conversation=conversation, reviewer=users[name],
-                                 source=Source.QA if name.startswith("qa") else Source.MANAGER,
-                                 version=version, ratings=ratings, submit=True,
-                                 overall_comment="")
-            submitted = fact["end"] + timedelta(days=rng.uniform(0.5, 4))
+            review = save_review(
+                conversation=conversation,
+                reviewer=users[name],
+                source=Source.QA if name.startswith("qa") else Source.MANAGER,
+                version=version,
+                ratings=ratings,
+                submit=True,
+                overall_comment="",
+            )
+            submitted = fact["end"] + timedelta(days=local.uniform(0.5, 4))
             Review.objects.filter(pk=review.pk).update(submitted_at=min(submitted, timezone.now()))
             done += 1
     return done

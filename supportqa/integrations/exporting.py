@@ -22,23 +22,45 @@ def _iso(value: Any) -> str:
 
 def conversation_jsonl(conversations: QuerySet[Conversation]) -> Iterator[str]:
     """Native JSONL (docs/import-formats.md): one conversation per line."""
-    rows = conversations.select_related("agent", "team", "category", "customer").prefetch_related(
-        Prefetch("messages", queryset=Message.objects.select_related("author").order_by("seq"))
-    ).order_by("pk")
+    rows = (
+        conversations.select_related("agent", "team", "category", "customer")
+        .prefetch_related(
+            Prefetch("messages", queryset=Message.objects.select_related("author").order_by("seq"))
+        )
+        .order_by("pk")
+    )
     for c in rows.iterator(chunk_size=CHUNK):
         record = {
-            "source": c.source, "external_id": c.external_id, "channel": c.channel,
-            "subject": c.subject, "agent": c.agent.username if c.agent else "",
-            "team": c.team.name if c.team else "", "category": c.category.name if c.category else "",
-            "urgency": c.urgency, "complexity": c.complexity, "status": c.status, "tags": c.tags,
-            "created_at": _iso(c.created_at), "resolved_at": _iso(c.resolved_at) or None,
+            "source": c.source,
+            "external_id": c.external_id,
+            "channel": c.channel,
+            "subject": c.subject,
+            "agent": c.agent.username if c.agent else "",
+            "team": c.team.name if c.team else "",
+            "category": c.category.name if c.category else "",
+            "urgency": c.urgency,
+            "complexity": c.complexity,
+            "status": c.status,
+            "tags": c.tags,
+            "created_at": _iso(c.created_at),
+            "resolved_at": _iso(c.resolved_at) or None,
             "reopen_count": c.reopen_count,
-            "customer": {"external_id": c.customer.external_id, "name": c.customer.name,
-                         "email": c.customer.email} if c.customer else {},
+            "customer": {
+                "external_id": c.customer.external_id,
+                "name": c.customer.name,
+                "email": c.customer.email,
+            }
+            if c.customer
+            else {},
             "messages": [
-                {"author_kind": m.author_kind, "author": m.author.username if m.author else "",
-                 "author_name": m.author_name, "sent_at": _iso(m.sent_at), "text": m.text,
-                 "attachments": m.attachments}
+                {
+                    "author_kind": m.author_kind,
+                    "author": m.author.username if m.author else "",
+                    "author_name": m.author_name,
+                    "sent_at": _iso(m.sent_at),
+                    "text": m.text,
+                    "attachments": m.attachments,
+                }
                 for m in c.messages.all()
             ],
         }
@@ -46,8 +68,18 @@ def conversation_jsonl(conversations: QuerySet[Conversation]) -> Iterator[str]:
 
 
 CONVERSATION_CSV_HEADER = [
-    "conversation_id", "source", "channel", "subject", "agent", "team", "category", "status",
-    "created_at", "resolved_at", "reopen_count", "message_count",
+    "conversation_id",
+    "source",
+    "channel",
+    "subject",
+    "agent",
+    "team",
+    "category",
+    "status",
+    "created_at",
+    "resolved_at",
+    "reopen_count",
+    "message_count",
 ]
 
 
@@ -61,55 +93,118 @@ def conversation_csv(conversations: QuerySet[Conversation]) -> Iterator[str]:
     yield _csv_line(CONVERSATION_CSV_HEADER)
     rows = conversations.select_related("agent", "team", "category").order_by("pk")
     for c in rows.iterator(chunk_size=CHUNK):
-        yield _csv_line([
-            c.external_id, c.source, c.channel, c.subject, c.agent.username if c.agent else "",
-            c.team.name if c.team else "", c.category.name if c.category else "", c.status,
-            _iso(c.created_at), _iso(c.resolved_at), c.reopen_count, c.message_count,
-        ])
+        yield _csv_line(
+            [
+                c.external_id,
+                c.source,
+                c.channel,
+                c.subject,
+                c.agent.username if c.agent else "",
+                c.team.name if c.team else "",
+                c.category.name if c.category else "",
+                c.status,
+                _iso(c.created_at),
+                _iso(c.resolved_at),
+                c.reopen_count,
+                c.message_count,
+            ]
+        )
 
 
 REVIEW_CSV_HEADER = [
-    "review_id", "conversation_id", "source", "reviewee", "reviewer", "scorecard", "version",
-    "status", "raw_score", "final_score", "critical_failed", "submitted_at", "criterion",
-    "rating", "criterion_score", "comment",
+    "review_id",
+    "conversation_id",
+    "source",
+    "reviewee",
+    "reviewer",
+    "scorecard",
+    "version",
+    "status",
+    "raw_score",
+    "final_score",
+    "critical_failed",
+    "submitted_at",
+    "criterion",
+    "rating",
+    "criterion_score",
+    "comment",
 ]
 
 
 def _review_rows(reviews: QuerySet[Review]) -> QuerySet[Review]:
-    return reviews.select_related(
-        "conversation", "reviewee", "reviewer", "scorecard_version__scorecard"
-    ).prefetch_related(
-        Prefetch("ratings", queryset=Rating.objects.select_related("criterion", "option"))
-    ).order_by("pk")
+    return (
+        reviews.select_related(
+            "conversation", "reviewee", "reviewer", "scorecard_version__scorecard"
+        )
+        .prefetch_related(
+            Prefetch("ratings", queryset=Rating.objects.select_related("criterion", "option"))
+        )
+        .order_by("pk")
+    )
 
 
 def review_csv(reviews: QuerySet[Review]) -> Iterator[str]:
     """One row per rating; review columns repeat."""
     yield _csv_line(REVIEW_CSV_HEADER)
     for r in _review_rows(reviews).iterator(chunk_size=CHUNK):
-        head = [r.code, r.conversation.external_id, r.source, r.reviewee.username,
-                r.reviewer.username if r.reviewer else "", r.scorecard_version.scorecard.name,
-                r.scorecard_version.number, r.status, r.raw_score, r.final_score,
-                r.critical_failed, _iso(r.submitted_at)]
+        head = [
+            r.code,
+            r.conversation.external_id,
+            r.source,
+            r.reviewee.username,
+            r.reviewer.username if r.reviewer else "",
+            r.scorecard_version.scorecard.name,
+            r.scorecard_version.number,
+            r.status,
+            r.raw_score,
+            r.final_score,
+            r.critical_failed,
+            _iso(r.submitted_at),
+        ]
         for rating in r.ratings.all():
-            yield _csv_line([*head, rating.criterion.name,
-                             "N/A" if rating.is_na else rating.option.label if rating.option else "",
-                             rating.score, rating.comment])
+            yield _csv_line(
+                [
+                    *head,
+                    rating.criterion.name,
+                    "N/A" if rating.is_na else rating.option.label if rating.option else "",
+                    rating.score,
+                    rating.comment,
+                ]
+            )
 
 
 def review_jsonl(reviews: QuerySet[Review]) -> Iterator[str]:
     for r in _review_rows(reviews).iterator(chunk_size=CHUNK):
-        yield json.dumps({
-            "review_id": r.code, "conversation": {"source": r.conversation.source,
-                                                  "external_id": r.conversation.external_id},
-            "source": r.source, "reviewee": r.reviewee.username,
-            "reviewer": r.reviewer.username if r.reviewer else None,
-            "scorecard": r.scorecard_version.scorecard.slug,
-            "version": r.scorecard_version.number, "status": r.status,
-            "raw_score": r.raw_score, "final_score": r.final_score,
-            "critical_failed": r.critical_failed, "submitted_at": _iso(r.submitted_at) or None,
-            "overall_comment": r.overall_comment,
-            "ratings": [{"criterion": x.criterion.key, "rating": None if x.is_na else
-                         (x.option.label if x.option else None), "score": x.score,
-                         "comment": x.comment} for x in r.ratings.all()],
-        }, ensure_ascii=False) + "\n"
+        yield (
+            json.dumps(
+                {
+                    "review_id": r.code,
+                    "conversation": {
+                        "source": r.conversation.source,
+                        "external_id": r.conversation.external_id,
+                    },
+                    "source": r.source,
+                    "reviewee": r.reviewee.username,
+                    "reviewer": r.reviewer.username if r.reviewer else None,
+                    "scorecard": r.scorecard_version.scorecard.slug,
+                    "version": r.scorecard_version.number,
+                    "status": r.status,
+                    "raw_score": r.raw_score,
+                    "final_score": r.final_score,
+                    "critical_failed": r.critical_failed,
+                    "submitted_at": _iso(r.submitted_at) or None,
+                    "overall_comment": r.overall_comment,
+                    "ratings": [
+                        {
+                            "criterion": x.criterion.key,
+                            "rating": None if x.is_na else (x.option.label if x.option else None),
+                            "score": x.score,
+                            "comment": x.comment,
+                        }
+                        for x in r.ratings.all()
+                    ],
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+        )

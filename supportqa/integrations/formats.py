@@ -24,12 +24,25 @@ from supportqa.integrations.records import (
 
 MESSAGE_CSV_REQUIRED = ("conversation_id", "author_kind", "sent_at", "text")
 CONVERSATION_COLUMNS = (
-    "source", "channel", "subject", "agent", "team", "category", "urgency", "complexity",
-    "status", "tags", "created_at", "resolved_at", "reopen_count",
+    "source",
+    "channel",
+    "subject",
+    "agent",
+    "team",
+    "category",
+    "urgency",
+    "complexity",
+    "status",
+    "tags",
+    "created_at",
+    "resolved_at",
+    "reopen_count",
 )
 
 
-def csv_rows(data: bytes, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]] | RowError]:
+def csv_rows(
+    data: bytes, required: tuple[str, ...]
+) -> Iterator[tuple[int, dict[str, str]] | RowError]:
     """Decode and read a CSV file; yields (line number, row) or errors. Header is line 1."""
     try:
         text = data.decode("utf-8-sig")
@@ -135,15 +148,27 @@ def _twitter_record(item: Any, number: int, source: str) -> ConversationRecord:
         kind = "customer" if "client" in turn else "agent"
         author = turn.get("client") or turn.get("agent") or ""
         customer = customer or (author if kind == "customer" else "")
-        messages.append({"author_kind": kind, "author_name": author, "sent_at": turn["datetime"],
-                         "text": turn["message"]})
+        messages.append(
+            {
+                "author_kind": kind,
+                "author_name": author,
+                "sent_at": turn["datetime"],
+                "text": turn["message"],
+            }
+        )
     final = item.get("agentURL")
     if final and final.get("url_utterance"):
         end = start + _duration(header.get("duration") or "0:0:0")
         last = max((timestamp_field(m["sent_at"], "datetime") for m in messages), default=start)
         assert last is not None
-        messages.append({"author_kind": "agent", "author_name": header["company"],
-                         "sent_at": max(end, last).isoformat(), "text": final["url_utterance"]})
+        messages.append(
+            {
+                "author_kind": "agent",
+                "author_name": header["company"],
+                "sent_at": max(end, last).isoformat(),
+                "text": final["url_utterance"],
+            }
+        )
     body = {
         "source": source,
         "external_id": header["sessionID"],
@@ -284,10 +309,15 @@ def _user_record(row: dict[str, str], line: int) -> UserRecord:
         assert value is not None
         skills[name.strip()] = value
     return UserRecord(
-        line=line, username=username, role=role, email=email,
+        line=line,
+        username=username,
+        role=role,
+        email=email,
         display_name=text_field(row.get("display_name"), "display_name", limit=150),
         external_id=text_field(row.get("external_id"), "external_id"),
-        teams=_split(row.get("teams")), lead_of=_split(row.get("lead_of")), skills=skills,
+        teams=_split(row.get("teams")),
+        lead_of=_split(row.get("lead_of")),
+        skills=skills,
     )
 
 

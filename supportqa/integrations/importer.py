@@ -59,8 +59,10 @@ class ImportReport:
                 self.errors.append(error)
 
     def summary(self) -> str:
-        text = (f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
-                f"{self.error_count} rejected")
+        text = (
+            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.error_count} rejected"
+        )
         if self.resumed_from:
             text += f" (resumed after {self.resumed_from} records)"
         return text
@@ -100,8 +102,13 @@ def import_conversations(
     on_batch_committed: Callable[[ImportRun], None] | None = None,
 ) -> ImportReport:
     raw = read_source(data)
-    options = {"kind": kind, "source": source, "redact": redact, "create": create_missing,
-               "strict": strict}
+    options = {
+        "kind": kind,
+        "source": source,
+        "redact": redact,
+        "create": create_missing,
+        "strict": strict,
+    }
     batch_size = settings.SUPPORTQA_IMPORT_BATCH
     run = _start_run(kind, fingerprint(raw, options), batch_size, by, file_name, strict)
     report = ImportReport(run_code=run.code, resumed_from=run.items_done)
@@ -115,20 +122,27 @@ def import_conversations(
     return report
 
 
-def _start_run(kind: str, print_: str, batch_size: int, by: Any, file_name: str,
-               strict: bool) -> ImportRun:
+def _start_run(
+    kind: str, print_: str, batch_size: int, by: Any, file_name: str, strict: bool
+) -> ImportRun:
     if not strict:
         unfinished = ImportRun.objects.filter(
             fingerprint=print_, status=ImportRun.Status.RUNNING, batch_size=batch_size
         ).first()
         if unfinished is not None:
             return unfinished
-    return ImportRun.objects.create(kind=kind, fingerprint=print_, batch_size=batch_size,
-                                    started_by=by, file_name=file_name[:255])
+    return ImportRun.objects.create(
+        kind=kind,
+        fingerprint=print_,
+        batch_size=batch_size,
+        started_by=by,
+        file_name=file_name[:255],
+    )
 
 
-def _write_batch(chunk: list[Any], report: ImportReport, writer: ConversationWriter,
-                 redact: bool) -> tuple[int, int, int, list[RowError]]:
+def _write_batch(
+    chunk: list[Any], report: ImportReport, writer: ConversationWriter, redact: bool
+) -> tuple[int, int, int, list[RowError]]:
     errors = [item for item in chunk if isinstance(item, RowError)]
     resolved = []
     for item in chunk:
@@ -139,9 +153,15 @@ def _write_batch(chunk: list[Any], report: ImportReport, writer: ConversationWri
     return result.created, result.updated, result.unchanged, errors
 
 
-def _run_batches(items: Iterable[Any], run: ImportRun, report: ImportReport,
-                 writer: ConversationWriter, redact: bool, batch_size: int,
-                 on_batch_committed: Callable[[ImportRun], None] | None) -> None:
+def _run_batches(
+    items: Iterable[Any],
+    run: ImportRun,
+    report: ImportReport,
+    writer: ConversationWriter,
+    redact: bool,
+    batch_size: int,
+    on_batch_committed: Callable[[ImportRun], None] | None,
+) -> None:
     done = 0
     for chunk in formats.iter_chunks(items, batch_size):
         done += len(chunk)
@@ -162,33 +182,48 @@ def _run_batches(items: Iterable[Any], run: ImportRun, report: ImportReport,
         run.status = ImportRun.Status.COMPLETED
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "finished_at"])
-        record_event(actor=run.started_by, action="import.completed", obj=run,
-                     data={"created": run.created, "updated": run.updated,
-                           "unchanged": run.unchanged, "errors": run.error_count})
+        record_event(
+            actor=run.started_by,
+            action="import.completed",
+            obj=run,
+            data={
+                "created": run.created,
+                "updated": run.updated,
+                "unchanged": run.unchanged,
+                "errors": run.error_count,
+            },
+        )
     report.created, report.updated, report.unchanged = run.created, run.updated, run.unchanged
     report.error_count = run.error_count
     report.errors = [RowError(**e) for e in run.errors]
 
 
-def _advance(run: ImportRun, done: int, created: int, updated: int, unchanged: int,
-             errors: list[RowError]) -> None:
+def _advance(
+    run: ImportRun, done: int, created: int, updated: int, unchanged: int, errors: list[RowError]
+) -> None:
     run.items_done = done
     run.created += created
     run.updated += updated
     run.unchanged += unchanged
     run.error_count += len(errors)
     room = MAX_STORED_ERRORS - len(run.errors)
-    run.errors = run.errors + [e.__dict__ for e in errors[:max(room, 0)]]
-    run.save(update_fields=["items_done", "created", "updated", "unchanged", "error_count",
-                            "errors"])
+    run.errors = run.errors + [e.__dict__ for e in errors[: max(room, 0)]]
+    run.save(
+        update_fields=["items_done", "created", "updated", "unchanged", "error_count", "errors"]
+    )
 
 
 class _Rollback(Exception):
     pass
 
 
-def _run_strict(items: Iterable[Any], run: ImportRun, report: ImportReport,
-                writer: ConversationWriter, redact: bool) -> None:
+def _run_strict(
+    items: Iterable[Any],
+    run: ImportRun,
+    report: ImportReport,
+    writer: ConversationWriter,
+    redact: bool,
+) -> None:
     try:
         with transaction.atomic():
             for chunk in formats.iter_chunks(items, settings.SUPPORTQA_IMPORT_BATCH):
@@ -203,8 +238,12 @@ def _run_strict(items: Iterable[Any], run: ImportRun, report: ImportReport,
             run.status = ImportRun.Status.COMPLETED
             run.finished_at = timezone.now()
             run.save(update_fields=["status", "finished_at"])
-            record_event(actor=run.started_by, action="import.completed", obj=run,
-                         data={"created": report.created, "updated": report.updated})
+            record_event(
+                actor=run.started_by,
+                action="import.completed",
+                obj=run,
+                data={"created": report.created, "updated": report.updated},
+            )
     except _Rollback:
         run.status = ImportRun.Status.ABORTED
         run.error_count = report.error_count
@@ -217,8 +256,14 @@ def _run_strict(items: Iterable[Any], run: ImportRun, report: ImportReport,
 # --- surveys and people (small files: one transaction for the whole file) ----------------------
 
 
-def import_surveys(data: Path | bytes, *, source: str | None = None, strict: bool = False,
-                   by: Any = None, file_name: str = "") -> ImportReport:
+def import_surveys(
+    data: Path | bytes,
+    *,
+    source: str | None = None,
+    strict: bool = False,
+    by: Any = None,
+    file_name: str = "",
+) -> ImportReport:
     from supportqa.surveys.actions import upsert_survey_responses
 
     raw = read_source(data)
@@ -226,8 +271,9 @@ def import_surveys(data: Path | bytes, *, source: str | None = None, strict: boo
     return _import_small("surveys", raw, items, upsert_survey_responses, strict, by, file_name)
 
 
-def import_users(data: Path | bytes, *, strict: bool = False, by: Any = None,
-                 file_name: str = "") -> ImportReport:
+def import_users(
+    data: Path | bytes, *, strict: bool = False, by: Any = None, file_name: str = ""
+) -> ImportReport:
     from supportqa.accounts.actions import upsert_users
 
     raw = read_source(data)
@@ -235,13 +281,26 @@ def import_users(data: Path | bytes, *, strict: bool = False, by: Any = None,
     return _import_small("users", raw, items, upsert_users, strict, by, file_name)
 
 
-def _import_small(kind: str, raw: bytes, items: list[Any], upsert: Callable[..., Any],
-                  strict: bool, by: Any, file_name: str) -> ImportReport:
+def _import_small(
+    kind: str,
+    raw: bytes,
+    items: list[Any],
+    upsert: Callable[..., Any],
+    strict: bool,
+    by: Any,
+    file_name: str,
+) -> ImportReport:
     report = ImportReport()
     report.add_errors(i for i in items if isinstance(i, RowError))
     records = [i for i in items if not isinstance(i, RowError)]
-    run = ImportRun(kind=kind, fingerprint=fingerprint(raw, {"kind": kind}), batch_size=0,
-                    started_by=by, file_name=file_name[:255], items_done=len(items))
+    run = ImportRun(
+        kind=kind,
+        fingerprint=fingerprint(raw, {"kind": kind}),
+        batch_size=0,
+        started_by=by,
+        file_name=file_name[:255],
+        items_done=len(items),
+    )
     with transaction.atomic():
         created, updated, unchanged, errors = upsert(records)
         report.add_errors(errors)
@@ -259,9 +318,17 @@ def _import_small(kind: str, raw: bytes, items: list[Any], upsert: Callable[...,
     with transaction.atomic():
         run.save()
         report.run_code = run.code
-        record_event(actor=by, action=f"import.{kind}", obj=run,
-                     data={"created": run.created, "updated": run.updated,
-                           "errors": run.error_count, "status": run.status})
+        record_event(
+            actor=by,
+            action=f"import.{kind}",
+            obj=run,
+            data={
+                "created": run.created,
+                "updated": run.updated,
+                "errors": run.error_count,
+                "status": run.status,
+            },
+        )
     if run.status == ImportRun.Status.ABORTED:
         raise ImportAborted(report)
     return report

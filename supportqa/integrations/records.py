@@ -191,7 +191,9 @@ def conversation_record(raw: Any, line: int, default_source: str) -> Conversatio
     if not isinstance(messages_raw, list) or not messages_raw:
         raise RecordInvalid("messages", "must be a non-empty list")
     if len(messages_raw) > MAX_MESSAGES:
-        raise RecordInvalid("messages", f"has {len(messages_raw)} items; the limit is {MAX_MESSAGES}")
+        raise RecordInvalid(
+            "messages", f"has {len(messages_raw)} items; the limit is {MAX_MESSAGES}"
+        )
     messages = [message_record(m, i) for i, m in enumerate(messages_raw)]
     messages.sort(key=lambda m: m.sent_at)
     customer = raw.get("customer") or {}
@@ -266,7 +268,8 @@ def dedupe(records: Iterable[Parsed]) -> Iterator[Parsed]:
             first = seen.setdefault(record.key, record.line)
             if first != record.line:
                 yield RowError(
-                    record.line, "external_id",
+                    record.line,
+                    "external_id",
                     f"duplicate id {record.external_id!r} (first on line {first})",
                 )
                 continue

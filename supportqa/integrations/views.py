@@ -37,21 +37,26 @@ def admin_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 
 
 class ImportForm(forms.Form):
-    kind = forms.ChoiceField(choices=[
-        ("native", "Conversations — native JSONL"),
-        ("csv", "Conversations — CSV, one row per message"),
-        ("twitter", "Conversations — Twitter customer-care JSON"),
-        ("surveys", "Survey responses — CSV"),
-        ("users", "Users and teams — CSV"),
-    ])
+    kind = forms.ChoiceField(
+        choices=[
+            ("native", "Conversations — native JSONL"),
+            ("csv", "Conversations — CSV, one row per message"),
+            ("twitter", "Conversations — Twitter customer-care JSON"),
+            ("surveys", "Survey responses — CSV"),
+            ("users", "Users and teams — CSV"),
+        ]
+    )
     file = forms.FileField()
-    source = forms.CharField(required=False, max_length=64,
-                             help_text="For records that do not name their source.")
+    source = forms.CharField(
+        required=False, max_length=64, help_text="For records that do not name their source."
+    )
     strict = forms.BooleanField(required=False, help_text="Write nothing if any row is bad.")
-    redact = forms.BooleanField(required=False,
-                                help_text="Mask e-mails, phone and card numbers in messages.")
-    create_missing = forms.BooleanField(required=False,
-                                        help_text="Create unknown agents, teams and categories.")
+    redact = forms.BooleanField(
+        required=False, help_text="Mask e-mails, phone and card numbers in messages."
+    )
+    create_missing = forms.BooleanField(
+        required=False, help_text="Create unknown agents, teams and categories."
+    )
 
 
 @admin_only
@@ -64,16 +69,26 @@ def import_page(request: HttpRequest) -> HttpResponse:
         raw = upload.read()
         try:
             if data["kind"] == "surveys":
-                report = import_surveys(raw, source=data["source"] or None, strict=data["strict"],
-                                        by=request.user, file_name=upload.name)
+                report = import_surveys(
+                    raw,
+                    source=data["source"] or None,
+                    strict=data["strict"],
+                    by=request.user,
+                    file_name=upload.name,
+                )
             elif data["kind"] == "users":
-                report = import_users(raw, strict=data["strict"], by=request.user,
-                                      file_name=upload.name)
+                report = import_users(
+                    raw, strict=data["strict"], by=request.user, file_name=upload.name
+                )
             else:
                 report = import_conversations(
-                    raw, kind=data["kind"], source=data["source"] or None,
-                    strict=data["strict"], redact=data["redact"],
-                    create_missing=data["create_missing"], by=request.user,
+                    raw,
+                    kind=data["kind"],
+                    source=data["source"] or None,
+                    strict=data["strict"],
+                    redact=data["redact"],
+                    create_missing=data["create_missing"],
+                    by=request.user,
                     file_name=upload.name,
                 )
         except ImportAborted as aborted:
@@ -83,8 +98,12 @@ def import_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"{upload.name}: {report.summary()}")
         return redirect("import-run", code=report.run_code)
     runs = ImportRun.objects.select_related("started_by")[:20]
-    return render(request, "integrations/import.html", {"form": form, "runs": runs},
-                  status=400 if form.is_bound else 200)
+    return render(
+        request,
+        "integrations/import.html",
+        {"form": form, "runs": runs},
+        status=400 if form.is_bound else 200,
+    )
 
 
 @admin_only
@@ -114,12 +133,16 @@ def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse:
     conversations = conversations_for(user)
     if form.is_bound:
         if not form.is_valid():
-            return HttpResponse(f"Bad filter: {form.errors.as_text()}", status=400,
-                                content_type="text/plain")
+            return HttpResponse(
+                f"Bad filter: {form.errors.as_text()}", status=400, content_type="text/plain"
+            )
         conversations = form.apply(conversations)
     writer, content_type = EXPORTS[(what, fmt)]
-    rows = conversations if what == "conversations" else reviews_for(user).filter(
-        conversation__in=conversations)
+    rows = (
+        conversations
+        if what == "conversations"
+        else reviews_for(user).filter(conversation__in=conversations)
+    )
     response = StreamingHttpResponse(writer(rows), content_type=content_type)
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="supportqa-{what}-{stamp}.{fmt}"'

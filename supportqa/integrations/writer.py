@@ -73,7 +73,9 @@ class ConversationWriter:
         if pk is not None:
             return pk
         if not self.create_missing:
-            raise LookupError(field, f"{name!r} is unknown; create it first or pass --create-missing")
+            raise LookupError(
+                field, f"{name!r} is unknown; create it first or pass --create-missing"
+            )
         pk = create(name)
         table[name.lower()] = pk
         return pk
@@ -116,8 +118,9 @@ class ConversationWriter:
             if current is not None and current.content_hash == digest:
                 result.unchanged += 1
                 continue
-            conversation = current or Conversation(source=record.source,
-                                                   external_id=record.external_id)
+            conversation = current or Conversation(
+                source=record.source, external_id=record.external_id
+            )
             self._fill(conversation, item, digest, customers)
             (changed if current is not None else new).append((conversation, record.messages))
         Conversation.objects.bulk_create([c for c, _ in new], batch_size=500)
@@ -129,14 +132,14 @@ class ConversationWriter:
         return result
 
     def _customers(self, records: Sequence[ConversationRecord]) -> dict[tuple[str, str], int]:
-        wanted = {
-            (r.source, r.customer_id): r for r in records if r.customer_id
-        }
+        wanted = {(r.source, r.customer_id): r for r in records if r.customer_id}
         if not wanted:
             return {}
         Customer.objects.bulk_create(
-            [Customer(source=s, external_id=e, name=r.customer_name, email=r.customer_email)
-             for (s, e), r in wanted.items()],
+            [
+                Customer(source=s, external_id=e, name=r.customer_name, email=r.customer_email)
+                for (s, e), r in wanted.items()
+            ],
             ignore_conflicts=True,
         )
         query = Q()
@@ -144,18 +147,29 @@ class ConversationWriter:
             query |= Q(source=source, external_id__in=[e for s2, e in wanted if s2 == source])
         return {
             (s, e): pk
-            for pk, s, e in Customer.objects.filter(query).values_list("pk", "source", "external_id")
+            for pk, s, e in Customer.objects.filter(query).values_list(
+                "pk", "source", "external_id"
+            )
         }
 
-    def _existing(self, records: Sequence[ConversationRecord]) -> dict[tuple[str, str], Conversation]:
+    def _existing(
+        self, records: Sequence[ConversationRecord]
+    ) -> dict[tuple[str, str], Conversation]:
         query = Q()
         for source in {r.source for r in records}:
-            query |= Q(source=source, external_id__in=[r.external_id for r in records
-                                                       if r.source == source])
+            query |= Q(
+                source=source,
+                external_id__in=[r.external_id for r in records if r.source == source],
+            )
         return {(c.source, c.external_id): c for c in Conversation.objects.filter(query)}
 
-    def _fill(self, conversation: Conversation, item: Resolved, digest: str,
-              customers: dict[tuple[str, str], int]) -> None:
+    def _fill(
+        self,
+        conversation: Conversation,
+        item: Resolved,
+        digest: str,
+        customers: dict[tuple[str, str], int],
+    ) -> None:
         record = item.record
         reply = first_response_seconds(
             ((m.author_kind, m.sent_at) for m in record.messages), record.created_at
@@ -179,15 +193,22 @@ class ConversationWriter:
         conversation.message_count = len(record.messages)
         conversation.content_hash = digest
 
-    def _message_row(self, conversation: Conversation, seq: int, message: MessageRecord) -> list[Any]:
+    def _message_row(
+        self, conversation: Conversation, seq: int, message: MessageRecord
+    ) -> list[Any]:
         ops = connection.ops
         author_id = self.users.get(message.author.lower()) if message.author else None
         if author_id is None and message.author_kind == "agent":
             author_id = conversation.agent_id
         return [
-            conversation.pk, seq, message.author_kind, author_id,
-            message.author_name or message.author, ops.adapt_datetimefield_value(message.sent_at),
-            message.text, ops.adapt_json_value(message.attachments, None),
+            conversation.pk,
+            seq,
+            message.author_kind,
+            author_id,
+            message.author_name or message.author,
+            ops.adapt_datetimefield_value(message.sent_at),
+            message.text,
+            ops.adapt_json_value(message.attachments, None),
         ]
 
     def _insert_messages(self, pairs: Sequence[tuple[Conversation, list[MessageRecord]]]) -> None:
@@ -205,8 +226,9 @@ class ConversationWriter:
         ids = [c.pk for c, _ in pairs]
         current = {
             (conv_id, seq): pk
-            for pk, conv_id, seq in Message.objects.filter(conversation_id__in=ids)
-            .values_list("pk", "conversation_id", "seq")
+            for pk, conv_id, seq in Message.objects.filter(conversation_id__in=ids).values_list(
+                "pk", "conversation_id", "seq"
+            )
         }
         updates, inserts, keep = [], [], set()
         for conversation, messages in pairs:
@@ -227,9 +249,22 @@ class ConversationWriter:
 
 
 FILLED_FIELDS = [
-    "channel", "subject", "customer", "agent", "team", "category", "urgency", "complexity",
-    "status", "tags", "created_at", "first_response_at", "resolved_at", "reopen_count",
-    "message_count", "content_hash",
+    "channel",
+    "subject",
+    "customer",
+    "agent",
+    "team",
+    "category",
+    "urgency",
+    "complexity",
+    "status",
+    "tags",
+    "created_at",
+    "first_response_at",
+    "resolved_at",
+    "reopen_count",
+    "message_count",
+    "content_hash",
 ]
 _TABLE = Message._meta.db_table
 INSERT_MESSAGE = (

@@ -24,8 +24,9 @@ def _y(value: float, low: float, high: float) -> float:
     return PAD_TOP + span * (1 - (value - low) / (high - low or 1))
 
 
-def _frame(title: str, body: str, labels: Sequence[date], low: float, high: float,
-           unit: str) -> SafeString:
+def _frame(
+    title: str, body: str, labels: Sequence[date], low: float, high: float, unit: str
+) -> SafeString:
     ticks = []
     for fraction in (0, 0.5, 1):
         value = low + (high - low) * fraction
@@ -48,8 +49,14 @@ def _frame(title: str, body: str, labels: Sequence[date], low: float, high: floa
     )
 
 
-def line_with_band(title: str, series: Sequence[tuple[date, Estimate]], *, low: float = 0,
-                   high: float = 100, unit: str = "") -> SafeString:
+def line_with_band(
+    title: str,
+    series: Sequence[tuple[date, Estimate]],
+    *,
+    low: float = 0,
+    high: float = 100,
+    unit: str = "",
+) -> SafeString:
     """Weekly means with their 95 % interval drawn as a band."""
     points = [(d, e) for d, e in series if e.value is not None]
     if not points:

@@ -32,8 +32,9 @@ class Period:
 
 
 def scored_reviews(reviews: QuerySet[Review]) -> QuerySet[Review]:
-    return reviews.filter(status__in=SCORED_STATUSES, source__in=IQS_SOURCES,
-                          final_score__isnull=False)
+    return reviews.filter(
+        status__in=SCORED_STATUSES, source__in=IQS_SOURCES, final_score__isnull=False
+    )
 
 
 @dataclass
@@ -54,22 +55,40 @@ class Panel:
     reopen_rate: Estimate
 
 
-def panel(conversations: QuerySet[Conversation], reviews: QuerySet[Review],
-          surveys: QuerySet[SurveyResponse], period: Period) -> Panel:
+def panel(
+    conversations: QuerySet[Conversation],
+    reviews: QuerySet[Review],
+    surveys: QuerySet[SurveyResponse],
+    period: Period,
+) -> Panel:
     in_period = conversations.filter(created_at__gte=period.start, created_at__lt=period.end)
-    rows = list(in_period.values_list(
-        "pk", "customer_id", "category_id", "created_at", "first_response_at", "resolved_at",
-        "reopen_count",
-    ))
-    later = list(conversations.filter(
-        created_at__gte=period.end,
-        created_at__lt=period.end + timedelta(days=settings.SUPPORTQA_FCR_DAYS),
-    ).values_list("pk", "customer_id", "category_id", "created_at", "resolved_at"))
-    review_rows = list(scored_reviews(reviews).filter(
-        submitted_at__gte=period.start, submitted_at__lt=period.end
-    ).values_list("final_score", "inclusion_probability", "scorecard_version__pass_threshold"))
-    answers = list(surveys.filter(answered_at__gte=period.start, answered_at__lt=period.end)
-                   .values_list("csat", "csat_scale", "nps", "ces"))
+    rows = list(
+        in_period.values_list(
+            "pk",
+            "customer_id",
+            "category_id",
+            "created_at",
+            "first_response_at",
+            "resolved_at",
+            "reopen_count",
+        )
+    )
+    later = list(
+        conversations.filter(
+            created_at__gte=period.end,
+            created_at__lt=period.end + timedelta(days=settings.SUPPORTQA_FCR_DAYS),
+        ).values_list("pk", "customer_id", "category_id", "created_at", "resolved_at")
+    )
+    review_rows = list(
+        scored_reviews(reviews)
+        .filter(submitted_at__gte=period.start, submitted_at__lt=period.end)
+        .values_list("final_score", "inclusion_probability", "scorecard_version__pass_threshold")
+    )
+    answers = list(
+        surveys.filter(answered_at__gte=period.start, answered_at__lt=period.end).values_list(
+            "csat", "csat_scale", "nps", "ces"
+        )
+    )
     sent = SurveySent.objects.filter(conversation__in=in_period).count()
     return Panel(
         iqs=kpis.iqs([r[0] for r in review_rows], [r[1] for r in review_rows]),
@@ -93,8 +112,14 @@ def panel(conversations: QuerySet[Conversation], reviews: QuerySet[Review],
     )
 
 
-def _contact(pk: int, customer: Any, category: Any, created: datetime,
-             resolved: datetime | None, reopens: int) -> kpis.Contact:
+def _contact(
+    pk: int,
+    customer: Any,
+    category: Any,
+    created: datetime,
+    resolved: datetime | None,
+    reopens: int,
+) -> kpis.Contact:
     # Conversations without a known customer can never count as repeat contacts of each other.
     key = f"c{customer}" if customer is not None else f"conversation{pk}"
     return kpis.Contact(str(pk), key, str(category), created, resolved, reopens)
@@ -114,15 +139,19 @@ def criterion_breakdown(reviews: QuerySet[Review], period: Period) -> list[tuple
     """Mean criterion score (0–100) per criterion, matched across scorecard versions by key."""
     rows = Rating.objects.filter(
         review__in=scored_reviews(reviews).filter(
-            submitted_at__gte=period.start, submitted_at__lt=period.end),
+            submitted_at__gte=period.start, submitted_at__lt=period.end
+        ),
         is_na=False,
-    ).values_list("criterion__section__version__scorecard__name", "criterion__name",
-                  "criterion__key", "score")
+    ).values_list(
+        "criterion__section__version__scorecard__name", "criterion__name", "criterion__key", "score"
+    )
     grouped: dict[tuple[str, str], list[float]] = defaultdict(list)
     names: dict[tuple[str, str], str] = {}
     for scorecard, name, key, score in rows:
         grouped[(scorecard, key)].append(score)
-        names[(scorecard, key)] = f"{name}" if scorecard.startswith("Chat") else f"{scorecard}: {name}"
+        names[(scorecard, key)] = (
+            f"{name}" if scorecard.startswith("Chat") else f"{scorecard}: {name}"
+        )
     return [(names[k], mean_interval(v)) for k, v in grouped.items()]
 
 
@@ -131,9 +160,10 @@ def week_start(value: datetime) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def weekly(pairs: Iterable[tuple[datetime, float]],
-           summarise: Callable[[list[float]], Estimate] = mean_interval,
-           ) -> list[tuple[date, Estimate]]:
+def weekly(
+    pairs: Iterable[tuple[datetime, float]],
+    summarise: Callable[[list[float]], Estimate] = mean_interval,
+) -> list[tuple[date, Estimate]]:
     grouped: dict[date, list[float]] = defaultdict(list)
     for at, value in pairs:
         grouped[week_start(at)].append(value)
@@ -158,11 +188,17 @@ class Trends:
     volume: list[tuple[date, int]]
 
 
-def trends(conversations: QuerySet[Conversation], reviews: QuerySet[Review],
-           surveys: QuerySet[SurveyResponse], period: Period) -> Trends:
-    iqs_rows = scored_reviews(reviews).filter(
-        submitted_at__gte=period.start, submitted_at__lt=period.end
-    ).values_list("submitted_at", "final_score")
+def trends(
+    conversations: QuerySet[Conversation],
+    reviews: QuerySet[Review],
+    surveys: QuerySet[SurveyResponse],
+    period: Period,
+) -> Trends:
+    iqs_rows = (
+        scored_reviews(reviews)
+        .filter(submitted_at__gte=period.start, submitted_at__lt=period.end)
+        .values_list("submitted_at", "final_score")
+    )
     csat_rows = surveys.filter(
         answered_at__gte=period.start, answered_at__lt=period.end, csat__isnull=False
     ).values_list("answered_at", "csat", "csat_scale")
@@ -171,7 +207,9 @@ def trends(conversations: QuerySet[Conversation], reviews: QuerySet[Review],
     ).values_list("created_at", flat=True)
     return Trends(
         iqs=weekly(iqs_rows),
-        csat=weekly(((at, float(kpis.csat_is_satisfied(score, scale)))
-                     for at, score, scale in csat_rows), _share_percent),
+        csat=weekly(
+            ((at, float(kpis.csat_is_satisfied(score, scale))) for at, score, scale in csat_rows),
+            _share_percent,
+        ),
         volume=weekly_count(created),
     )

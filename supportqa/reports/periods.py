@@ -7,8 +7,12 @@ from django.utils import timezone
 
 from supportqa.reports.metrics import Period
 
-PERIOD_CHOICES = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days",
-                  "365": "Last 12 months"}
+PERIOD_CHOICES = {
+    "7": "Last 7 days",
+    "30": "Last 30 days",
+    "90": "Last 90 days",
+    "365": "Last 12 months",
+}
 DEFAULT_DAYS = "90"
 
 

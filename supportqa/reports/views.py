@@ -25,8 +25,9 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("conversation-list")
 
 
-def _dashboard(request: HttpRequest, template: str, conversations, reviews, surveys,
-               extra: dict) -> HttpResponse:
+def _dashboard(
+    request: HttpRequest, template: str, conversations, reviews, surveys, extra: dict
+) -> HttpResponse:
     period, days = period_from(request)
     panel = metrics.panel(conversations, reviews, surveys, period)
     trend = metrics.trends(conversations, reviews, surveys, period)
@@ -36,8 +37,9 @@ def _dashboard(request: HttpRequest, template: str, conversations, reviews, surv
         "days": days,
         "period_choices": PERIOD_CHOICES,
         "iqs_chart": charts.line_with_band("IQS per week with 95% interval", trend.iqs, unit="%"),
-        "csat_chart": charts.line_with_band("CSAT per week with 95% interval", trend.csat,
-                                            unit="%"),
+        "csat_chart": charts.line_with_band(
+            "CSAT per week with 95% interval", trend.csat, unit="%"
+        ),
         "volume_chart": charts.bars("Conversations per week", trend.volume),
         "criteria": metrics.criterion_breakdown(reviews, period),
         **extra,
@@ -47,12 +49,17 @@ def _dashboard(request: HttpRequest, template: str, conversations, reviews, surv
 
 @require_GET
 def agent_list(request: HttpRequest) -> HttpResponse:
-    scored = Q(reviews_received__status__in=SCORED_STATUSES,
-               reviews_received__source__in=IQS_SOURCES)
-    agents = agents_for(request.user).annotate(
-        iqs=Avg("reviews_received__final_score", filter=scored),
-        reviews=Count("reviews_received", filter=scored),
-    ).order_by("display_name", "username")
+    scored = Q(
+        reviews_received__status__in=SCORED_STATUSES, reviews_received__source__in=IQS_SOURCES
+    )
+    agents = (
+        agents_for(request.user)
+        .annotate(
+            iqs=Avg("reviews_received__final_score", filter=scored),
+            reviews=Count("reviews_received", filter=scored),
+        )
+        .order_by("display_name", "username")
+    )
     return render(request, "reports/agent_list.html", {"agents": agents})
 
 
@@ -60,12 +67,16 @@ def agent_list(request: HttpRequest) -> HttpResponse:
 def agent_detail(request: HttpRequest, code: str) -> HttpResponse:
     agent = get_agent_for_user(request.user, code)
     reviews = reviews_for(request.user).filter(reviewee=agent)
-    recent = (reviews.filter(status__in=SCORED_STATUSES)
-              .select_related("reviewer", "conversation", "scorecard_version__scorecard")
-              .order_by("-submitted_at")[:15])
+    recent = (
+        reviews.filter(status__in=SCORED_STATUSES)
+        .select_related("reviewer", "conversation", "scorecard_version__scorecard")
+        .order_by("-submitted_at")[:15]
+    )
     return _dashboard(
-        request, "reports/agent_detail.html",
-        conversations_for(request.user).filter(agent=agent), reviews,
+        request,
+        "reports/agent_detail.html",
+        conversations_for(request.user).filter(agent=agent),
+        reviews,
         SurveyResponse.objects.filter(agent=agent),
         {"agent": agent, "recent": recent, "teams": agent.teams.all()},
     )
@@ -80,9 +91,10 @@ def team_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def team_detail(request: HttpRequest, code: str) -> HttpResponse:
     team = get_team_for_user(request.user, code)
-    members = (team.memberships.select_related("user").order_by("-is_lead", "user__display_name"))
+    members = team.memberships.select_related("user").order_by("-is_lead", "user__display_name")
     return _dashboard(
-        request, "reports/team_detail.html",
+        request,
+        "reports/team_detail.html",
         conversations_for(request.user).filter(team=team),
         reviews_for(request.user).filter(conversation__team=team),
         SurveyResponse.objects.filter(conversation__team=team),

@@ -51,12 +51,16 @@ def save_review(
     seq_to_message = dict(conversation.messages.values_list("seq", "pk"))
     with transaction.atomic():
         review, _ = Review.objects.select_for_update().get_or_create(
-            conversation=conversation, reviewer=reviewer, reviewee_id=conversation.agent_id,
-            source=source, defaults={"scorecard_version": version},
+            conversation=conversation,
+            reviewer=reviewer,
+            reviewee_id=conversation.agent_id,
+            source=source,
+            defaults={"scorecard_version": version},
         )
         if review.status not in (ReviewStatus.DRAFT, ReviewStatus.SUBMITTED):
-            raise ReviewInvalid({"review": f"is {review.get_status_display().lower()}; "
-                                           "it can no longer be edited"})
+            raise ReviewInvalid(
+                {"review": f"is {review.get_status_display().lower()}; it can no longer be edited"}
+            )
         review.scorecard_version = version
         review.overall_comment = overall_comment
         review.ratings.all().delete()
@@ -69,8 +73,10 @@ def save_review(
             review.submitted_at = timezone.now()
         review.save()
         record_event(
-            actor=reviewer, action="review.submitted" if submit else "review.draft_saved",
-            obj=review, data={"final_score": review.final_score, "source": source},
+            actor=reviewer,
+            action="review.submitted" if submit else "review.draft_saved",
+            obj=review,
+            data={"final_score": review.final_score, "source": source},
         )
     return review
 
@@ -84,8 +90,9 @@ def _criteria(version: ScorecardVersion) -> dict[str, Criterion]:
     }
 
 
-def _validate(criteria: dict[str, Criterion], ratings: dict[str, RatingInput],
-              require_all: bool) -> dict[str, str]:
+def _validate(
+    criteria: dict[str, Criterion], ratings: dict[str, RatingInput], require_all: bool
+) -> dict[str, str]:
     errors: dict[str, str] = {}
     for code in ratings:
         if code not in criteria:
@@ -105,8 +112,12 @@ def _validate(criteria: dict[str, Criterion], ratings: dict[str, RatingInput],
     return errors
 
 
-def _store_ratings(review: Review, criteria: dict[str, Criterion],
-                   ratings: dict[str, RatingInput], seq_to_message: dict[int, int]) -> dict[int, float | None]:
+def _store_ratings(
+    review: Review,
+    criteria: dict[str, Criterion],
+    ratings: dict[str, RatingInput],
+    seq_to_message: dict[int, int],
+) -> dict[int, float | None]:
     chosen: dict[int, float | None] = {}
     for code, given in ratings.items():
         criterion = criteria[code]
@@ -115,7 +126,11 @@ def _store_ratings(review: Review, criteria: dict[str, Criterion],
         option = None if given.na else list(criterion.options.all())[given.option_position]  # type: ignore[index]
         score = None if option is None else criterion_score(option.value, *criterion.scale_bounds())
         rating = Rating.objects.create(
-            review=review, criterion=criterion, option=option, is_na=given.na, score=score,
+            review=review,
+            criterion=criterion,
+            option=option,
+            is_na=given.na,
+            score=score,
             comment=given.comment,
         )
         causes = list(criterion.root_causes.all())

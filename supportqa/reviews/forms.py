@@ -33,7 +33,9 @@ def _ints(values: list[str]) -> list[int]:
     return out
 
 
-def parse_review_post(post: QueryDict, version: ScorecardVersion) -> tuple[dict[str, RatingInput], str]:
+def parse_review_post(
+    post: QueryDict, version: ScorecardVersion
+) -> tuple[dict[str, RatingInput], str]:
     ratings: dict[str, RatingInput] = {}
     for criterion in _criteria(version):
         code = criterion.code
@@ -51,8 +53,9 @@ def parse_review_post(post: QueryDict, version: ScorecardVersion) -> tuple[dict[
     return ratings, post.get("overall_comment", "")[:10000]
 
 
-def review_form_context(version: ScorecardVersion, review: Review | None,
-                        post: QueryDict | None) -> dict[str, Any]:
+def review_form_context(
+    version: ScorecardVersion, review: Review | None, post: QueryDict | None
+) -> dict[str, Any]:
     """Criteria with the reviewer's current choices, from the bound POST or the saved draft."""
     saved: dict[int, Any] = {}
     if review is not None and post is None:
@@ -69,22 +72,32 @@ def review_form_context(version: ScorecardVersion, review: Review | None,
             chosen_causes = set(_ints(post.getlist(f"cause-{criterion.code}")))
             evidence = _ints(post.getlist(f"evidence-{criterion.code}"))
         elif rating is not None:
-            selected = "na" if rating.is_na else str(
-                next(i for i, o in enumerate(options) if o.pk == rating.option_id))
+            selected = (
+                "na"
+                if rating.is_na
+                else str(next(i for i, o in enumerate(options) if o.pk == rating.option_id))
+            )
             comment = rating.comment
             cause_ids = {c.pk for c in rating.root_causes.all()}
             chosen_causes = {i for i, c in enumerate(causes) if c.pk in cause_ids}
             evidence = sorted(m.seq for m in rating.evidence.all())
         else:
             selected, comment, chosen_causes, evidence = "", "", set(), []
-        rows.append({
-            "criterion": criterion,
-            "options": [(str(i), o) for i, o in enumerate(options)],
-            "causes": [(i, c, i in chosen_causes) for i, c in enumerate(causes)],
-            "selected": selected,
-            "comment": comment,
-            "evidence": ",".join(str(s) for s in evidence),
-        })
-    return {"version": version, "criteria_rows": rows, "own_review": review,
-            "overall_comment": post.get("overall_comment", "") if post is not None
-            else (review.overall_comment if review else "")}
+        rows.append(
+            {
+                "criterion": criterion,
+                "options": [(str(i), o) for i, o in enumerate(options)],
+                "causes": [(i, c, i in chosen_causes) for i, c in enumerate(causes)],
+                "selected": selected,
+                "comment": comment,
+                "evidence": ",".join(str(s) for s in evidence),
+            }
+        )
+    return {
+        "version": version,
+        "criteria_rows": rows,
+        "own_review": review,
+        "overall_comment": post.get("overall_comment", "")
+        if post is not None
+        else (review.overall_comment if review else ""),
+    }

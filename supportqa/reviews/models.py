@@ -39,20 +39,26 @@ class Review(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews_received"
     )
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="reviews_given",
     )
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.QA)
     scorecard_version = models.ForeignKey(
         "scorecards.ScorecardVersion", on_delete=models.PROTECT, related_name="reviews"
     )
-    status = models.CharField(max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT)
+    status = models.CharField(
+        max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
+    )
     overall_comment = models.TextField(blank=True)
     raw_score = models.FloatField(null=True, blank=True)
     final_score = models.FloatField(null=True, blank=True)
     critical_failed = models.BooleanField(default=False)
     inclusion_probability = models.FloatField(
-        default=1.0, help_text="Probability the conversation was sampled for review (for weighting)."
+        default=1.0,
+        help_text="Probability the conversation was sampled for review (for weighting).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -94,21 +100,30 @@ class Rating(models.Model):
         "scorecards.Criterion", on_delete=models.PROTECT, related_name="ratings"
     )
     option = models.ForeignKey(
-        "scorecards.RatingOption", null=True, blank=True, on_delete=models.PROTECT,
+        "scorecards.RatingOption",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     is_na = models.BooleanField(default=False)
-    score = models.FloatField(null=True, blank=True, help_text="Criterion score 0–100; null if N/A.")
+    score = models.FloatField(
+        null=True, blank=True, help_text="Criterion score 0–100; null if N/A."
+    )
     comment = models.TextField(blank=True)
     root_causes = models.ManyToManyField("scorecards.RootCauseOption", blank=True)
     evidence = models.ManyToManyField(
-        "conversations.Message", blank=True, related_name="cited_in",
+        "conversations.Message",
+        blank=True,
+        related_name="cited_in",
         help_text="Messages the rating is based on.",
     )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["review", "criterion"], name="one_rating_per_criterion"),
+            models.UniqueConstraint(
+                fields=["review", "criterion"], name="one_rating_per_criterion"
+            ),
             models.CheckConstraint(
                 condition=models.Q(is_na=True, option__isnull=True)
                 | models.Q(is_na=False, option__isnull=False),

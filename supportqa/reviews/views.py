@@ -10,7 +10,9 @@ from supportqa.reviews.access import get_review_for_user
 @require_GET
 def review_detail(request: HttpRequest, code: str) -> HttpResponse:
     review = get_review_for_user(request.user, code)
-    ratings = (review.ratings.select_related("criterion__section", "option")
-               .prefetch_related("root_causes", "evidence")
-               .order_by("criterion__section__position", "criterion__position"))
+    ratings = (
+        review.ratings.select_related("criterion__section", "option")
+        .prefetch_related("root_causes", "evidence")
+        .order_by("criterion__section__position", "criterion__position")
+    )
     return render(request, "reviews/detail.html", {"review": review, "ratings": ratings})

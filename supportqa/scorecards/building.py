@@ -33,29 +33,45 @@ def validate_spec(spec: dict[str, Any]) -> None:
                 raise SpecError(f"criterion {name!r}: weight must not be negative")
 
 
-def build_version(models: dict[str, Any], scorecard: Any, spec: dict[str, Any],
-                  number: int, created_by: Any = None) -> Any:
+def build_version(
+    models: dict[str, Any],
+    scorecard: Any,
+    spec: dict[str, Any],
+    number: int,
+    created_by: Any = None,
+) -> Any:
     validate_spec(spec)
     version = models["ScorecardVersion"].objects.create(
-        scorecard=scorecard, number=number,
-        pass_threshold=float(spec.get("pass_threshold", 80)), created_by=created_by,
+        scorecard=scorecard,
+        number=number,
+        pass_threshold=float(spec.get("pass_threshold", 80)),
+        created_by=created_by,
     )
     for s_pos, s_spec in enumerate(spec["sections"]):
         section = models["Section"].objects.create(
-            version=version, name=s_spec["name"], weight=float(s_spec.get("weight", 1)),
+            version=version,
+            name=s_spec["name"],
+            weight=float(s_spec.get("weight", 1)),
             position=s_pos,
         )
         for c_pos, c_spec in enumerate(s_spec["criteria"]):
             criterion = models["Criterion"].objects.create(
-                section=section, key=c_spec["key"], name=c_spec["name"],
-                description=c_spec.get("description", ""), weight=float(c_spec.get("weight", 1)),
+                section=section,
+                key=c_spec["key"],
+                name=c_spec["name"],
+                description=c_spec.get("description", ""),
+                weight=float(c_spec.get("weight", 1)),
                 critical=bool(c_spec.get("critical", False)),
-                allow_na=bool(c_spec.get("allow_na", True)), position=c_pos,
+                allow_na=bool(c_spec.get("allow_na", True)),
+                position=c_pos,
             )
             models["RatingOption"].objects.bulk_create(
                 models["RatingOption"](
-                    criterion=criterion, label=o["label"], value=float(o["value"]),
-                    description=o.get("description", ""), position=o_pos,
+                    criterion=criterion,
+                    label=o["label"],
+                    value=float(o["value"]),
+                    description=o.get("description", ""),
+                    position=o_pos,
                 )
                 for o_pos, o in enumerate(c_spec["options"])
             )
@@ -79,8 +95,12 @@ def spec_of(version: Any) -> dict[str, Any]:
                 "weight": section.weight,
                 "criteria": [
                     {
-                        "key": c.key, "name": c.name, "description": c.description,
-                        "weight": c.weight, "critical": c.critical, "allow_na": c.allow_na,
+                        "key": c.key,
+                        "name": c.name,
+                        "description": c.description,
+                        "weight": c.weight,
+                        "critical": c.critical,
+                        "allow_na": c.allow_na,
                         "options": [
                             {"label": o.label, "value": o.value, "description": o.description}
                             for o in c.options.all()

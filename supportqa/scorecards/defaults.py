@@ -8,7 +8,13 @@ LEVELS = ("Exceeds Expectations", "Meets Expectations", "Below Expectations")
 
 
 def _three_level(
-    key: str, name: str, exceeds: str, meets: str, below: str, *, critical: bool = False,
+    key: str,
+    name: str,
+    exceeds: str,
+    meets: str,
+    below: str,
+    *,
+    critical: bool = False,
     causes: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     return {
@@ -35,56 +41,64 @@ CHAT_RUBRIC: dict[str, Any] = {
             "name": "Chat quality",
             "criteria": [
                 _three_level(
-                    "response-time", "Response Time",
+                    "response-time",
+                    "Response Time",
                     "Replies arrive well inside the target response time.",
                     "Replies arrive inside the target response time.",
                     "Replies arrive outside the target response time.",
                     causes=("Queue overload", "Agent distracted", "Waiting on another team"),
                 ),
                 _three_level(
-                    "clarity", "Clarity of Communication",
+                    "clarity",
+                    "Clarity of Communication",
                     "Clear, concise and easy to follow.",
                     "Understandable, with small slips in wording or structure.",
                     "Confusing, or full of errors.",
                     causes=("Jargon", "Spelling and grammar", "Too long"),
                 ),
                 _three_level(
-                    "tone", "Tone and Professionalism",
+                    "tone",
+                    "Tone and Professionalism",
                     "Warm and professional; uses the customer's name and thanks them.",
                     "Professional and polite; uses the customer's name now and then.",
                     "Unprofessional; never uses the customer's name or thanks them.",
                     causes=("Rude or curt", "No personal address", "No thanks"),
                 ),
                 _three_level(
-                    "understanding", "Understanding Customer Needs",
+                    "understanding",
+                    "Understanding Customer Needs",
                     "Grasps the need at once and anticipates further questions.",
                     "Understands the need with some clarification.",
                     "Misreads the need; answers are off the point.",
                     causes=("Did not read history", "No clarifying question", "Product knowledge"),
                 ),
                 _three_level(
-                    "resolution", "Resolution Efficiency",
+                    "resolution",
+                    "Resolution Efficiency",
                     "Effective fix within the first few exchanges.",
                     "Resolved in a reasonable number of exchanges.",
                     "Unresolved, needless escalation or follow-up.",
                     causes=("Knowledge gap", "Process gap", "Needless escalation"),
                 ),
                 _three_level(
-                    "personalization", "Personalization",
+                    "personalization",
+                    "Personalization",
                     "Tailored to the customer's situation and history.",
                     "Some personal touch, mostly scripted.",
                     "Generic scripted replies.",
                     causes=("Canned reply", "Ignored history"),
                 ),
                 _three_level(
-                    "follow-up", "Follow-Up",
+                    "follow-up",
+                    "Follow-Up",
                     "Offers follow-up proactively and confirms every concern is covered.",
                     "Asks if anything else is needed.",
                     "Neither offers follow-up nor asks if anything else is needed.",
                     causes=("Closed too early",),
                 ),
                 _three_level(
-                    "compliance", "Compliance with Procedures",
+                    "compliance",
+                    "Compliance with Procedures",
                     "Follows every policy, including security and privacy.",
                     "Minor deviations with no security impact.",
                     "Breaks or skips key policies.",
@@ -122,14 +136,24 @@ RESPONSE_CHECK: dict[str, Any] = {
             "name": "Response",
             "criteria": [
                 _pass_fail("language", "Language and grammar", "Correct spelling and grammar."),
-                _pass_fail("politeness", "Politeness and empathy",
-                           "Courteous, acknowledges the customer's situation."),
-                _pass_fail("accuracy", "Accuracy of information",
-                           "Information given is correct and complete."),
-                _pass_fail("guidelines", "Adherence to guidelines",
-                           "Follows the documented procedures."),
-                _pass_fail("issue-resolution", "Resolution of the issue",
-                           "The customer's issue is resolved or correctly routed."),
+                _pass_fail(
+                    "politeness",
+                    "Politeness and empathy",
+                    "Courteous, acknowledges the customer's situation.",
+                ),
+                _pass_fail(
+                    "accuracy",
+                    "Accuracy of information",
+                    "Information given is correct and complete.",
+                ),
+                _pass_fail(
+                    "guidelines", "Adherence to guidelines", "Follows the documented procedures."
+                ),
+                _pass_fail(
+                    "issue-resolution",
+                    "Resolution of the issue",
+                    "The customer's issue is resolved or correctly routed.",
+                ),
             ],
         }
     ],
@@ -154,8 +178,11 @@ OVERALL_HANDLING: dict[str, Any] = {
                         {"label": "Excellent", "value": 100, "description": "Nothing to improve."},
                         {"label": "Good", "value": 75, "description": "Minor improvements."},
                         {"label": "Average", "value": 50, "description": "Several improvements."},
-                        {"label": "Below Average", "value": 25,
-                         "description": "Significant problems."},
+                        {
+                            "label": "Below Average",
+                            "value": 25,
+                            "description": "Significant problems.",
+                        },
                         {"label": "Poor", "value": 0, "description": "Failed the customer."},
                     ],
                     "root_causes": [],
@@ -167,5 +194,9 @@ OVERALL_HANDLING: dict[str, Any] = {
 
 DEFAULT_SCORECARDS = (CHAT_RUBRIC, RESPONSE_CHECK, OVERALL_HANDLING)
 DEFAULT_CATEGORIES = (
-    "Technical issue", "Billing inquiry", "Product information", "Complaint", "General query",
+    "Technical issue",
+    "Billing inquiry",
+    "Product information",
+    "Complaint",
+    "General query",
 )

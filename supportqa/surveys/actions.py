@@ -19,26 +19,30 @@ def upsert_survey_responses(
     conversations = _conversations(records)
     existing = {
         (r.source, r.external_id): r
-        for r in SurveyResponse.objects.filter(
-            external_id__in=[rec.external_id for rec in records]
-        )
+        for r in SurveyResponse.objects.filter(external_id__in=[rec.external_id for rec in records])
     }
     created = updated = unchanged = 0
     errors: list[RowError] = []
     for record in records:
         conversation = conversations.get((record.conversation_source, record.conversation_id))
         if conversation is None:
-            errors.append(RowError(record.line, "conversation_id",
-                                   f"no conversation {record.conversation_id!r} from source "
-                                   f"{record.conversation_source!r}; import conversations first"))
+            errors.append(
+                RowError(
+                    record.line,
+                    "conversation_id",
+                    f"no conversation {record.conversation_id!r} from source "
+                    f"{record.conversation_source!r}; import conversations first",
+                )
+            )
             continue
         survey = _survey_sent(record, conversation)
         response = existing.get((record.source, record.external_id))
         values = {name: getattr(record, name) for name in ANSWER_FIELDS}
         values.update(conversation=conversation, agent_id=conversation.agent_id, survey=survey)
         if response is None:
-            SurveyResponse.objects.create(source=record.source, external_id=record.external_id,
-                                          **values)
+            SurveyResponse.objects.create(
+                source=record.source, external_id=record.external_id, **values
+            )
             created += 1
         elif any(getattr(response, k) != v for k, v in values.items()):
             for name, value in values.items():
@@ -53,8 +57,10 @@ def upsert_survey_responses(
 def _conversations(records: Sequence[SurveyRecord]) -> dict[tuple[str, str], Conversation]:
     query = Q(pk__in=[])
     for source in {r.conversation_source for r in records}:
-        query |= Q(source=source, external_id__in=[r.conversation_id for r in records
-                                                   if r.conversation_source == source])
+        query |= Q(
+            source=source,
+            external_id__in=[r.conversation_id for r in records if r.conversation_source == source],
+        )
     return {(c.source, c.external_id): c for c in Conversation.objects.filter(query)}
 
 
@@ -63,7 +69,8 @@ def _survey_sent(record: SurveyRecord, conversation: Conversation) -> SurveySent
     survey = SurveySent.objects.filter(conversation=conversation).first()
     if survey is None:
         survey = SurveySent.objects.create(
-            conversation=conversation, agent_id=conversation.agent_id,
+            conversation=conversation,
+            agent_id=conversation.agent_id,
             sent_at=sent_at or record.answered_at,
         )
     return survey

@@ -14,7 +14,10 @@ class SurveySent(models.Model):
         "conversations.Conversation", on_delete=models.CASCADE, related_name="surveys_sent"
     )
     agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     sent_at = models.DateTimeField()
@@ -37,7 +40,10 @@ class SurveyResponse(models.Model):
         "conversations.Conversation", on_delete=models.CASCADE, related_name="survey_responses"
     )
     agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="survey_responses",
     )
     csat = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -88,8 +88,12 @@ def test_ces_mean_and_easy_share():
 
 
 def test_first_response_from_first_customer_message():
-    messages = [("customer", T), ("note", T + timedelta(minutes=1)),
-                ("agent", T + timedelta(minutes=5)), ("agent", T + timedelta(minutes=9))]
+    messages = [
+        ("customer", T),
+        ("note", T + timedelta(minutes=1)),
+        ("agent", T + timedelta(minutes=5)),
+        ("agent", T + timedelta(minutes=9)),
+    ]
     assert kpis.first_response_seconds(messages) == 300
 
 
@@ -103,11 +107,13 @@ def test_first_response_none_without_agent_reply():
 
 
 def test_resolution_summary_excludes_and_counts_unresolved():
-    summary = kpis.summarise_durations([
-        kpis.resolution_seconds(T, T + timedelta(hours=1)),
-        kpis.resolution_seconds(T, T + timedelta(hours=3)),
-        kpis.resolution_seconds(T, None),
-    ])
+    summary = kpis.summarise_durations(
+        [
+            kpis.resolution_seconds(T, T + timedelta(hours=1)),
+            kpis.resolution_seconds(T, T + timedelta(hours=3)),
+            kpis.resolution_seconds(T, None),
+        ]
+    )
     assert (summary.n, summary.mean, summary.median, summary.excluded) == (2, 7200, 7200, 1)
 
 

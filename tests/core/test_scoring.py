@@ -36,7 +36,8 @@ def test_weights_within_a_section():
 
 def test_weighted_sections_average_section_scores():
     ratings = [
-        CriterionRating("a", 100, section="s1"), CriterionRating("b", 50, section="s1"),
+        CriterionRating("a", 100, section="s1"),
+        CriterionRating("b", 50, section="s1"),
         CriterionRating("c", 0, section="s2"),
     ]
     result = review_score(ratings, {"s1": 3, "s2": 1})
@@ -52,8 +53,11 @@ def test_section_with_only_na_leaves_the_denominator():
 
 
 def test_critical_criterion_below_50_zeroes_final_but_keeps_raw():
-    ratings = [CriterionRating("a", 100), CriterionRating("b", 100),
-               CriterionRating("crit", 0, critical=True)]
+    ratings = [
+        CriterionRating("a", 100),
+        CriterionRating("b", 100),
+        CriterionRating("crit", 0, critical=True),
+    ]
     result = review_score(ratings)
     assert result.raw == pytest.approx(200 / 3)
     assert result.final == 0

@@ -28,13 +28,19 @@ class Command(BaseCommand):
         parser.add_argument("kind", choices=KINDS)
         parser.add_argument("file", type=Path)
         parser.add_argument("--source", help="source name for records that do not carry one")
-        parser.add_argument("--strict", action="store_true",
-                            help="abort with nothing written if any row is bad")
-        parser.add_argument("--redact", action="store_true",
-                            help="mask e-mails, phone and card numbers in text on the way in")
-        parser.add_argument("--create-missing", action="store_true",
-                            help="create unknown agents, teams and categories instead of "
-                                 "rejecting the row")
+        parser.add_argument(
+            "--strict", action="store_true", help="abort with nothing written if any row is bad"
+        )
+        parser.add_argument(
+            "--redact",
+            action="store_true",
+            help="mask e-mails, phone and card numbers in text on the way in",
+        )
+        parser.add_argument(
+            "--create-missing",
+            action="store_true",
+            help="create unknown agents, teams and categories instead of rejecting the row",
+        )
         parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -51,14 +57,20 @@ class Command(BaseCommand):
 
     def _run(self, kind: str, path: Path, options: dict[str, Any]) -> ImportReport:
         if kind == "surveys":
-            return import_surveys(path, source=options["source"], strict=options["strict"],
-                                  file_name=path.name)
+            return import_surveys(
+                path, source=options["source"], strict=options["strict"], file_name=path.name
+            )
         if kind == "users":
             return import_users(path, strict=options["strict"], file_name=path.name)
         return import_conversations(
-            path, kind=kind, source=options["source"], strict=options["strict"],
-            redact=options["redact"], create_missing=options["create_missing"],
-            file_name=path.name, progress=not options["no_progress"],
+            path,
+            kind=kind,
+            source=options["source"],
+            strict=options["strict"],
+            redact=options["redact"],
+            create_missing=options["create_missing"],
+            file_name=path.name,
+            progress=not options["no_progress"],
         )
 
     def _print_errors(self, report: ImportReport) -> None:

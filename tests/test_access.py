@@ -1,0 +1,285 @@
+"""Every role against every page: works, wrong method, out of scope (404), bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from tests.conftest import submitted_review
+
+ROLES = ["admin", "manager", "qa", "lead", "agent", "peer", "outsider"]
+
+
+def url(name, *args):
+    return reverse(name, args=args)
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("admin", 200),
+        ("manager", 200),
+        ("qa", 200),
+        ("lead", 200),
+        ("agent", 200),
+        ("peer", 200),
+        ("outsider", 200),
+    ],
+)
+def test_conversation_list_opens_for_every_role(cast, role, status):
+    response = cast.client(getattr(cast, role)).get(url("conversation-list"))
+    assert response.status_code == status
+
+
+def test_anonymous_users_are_sent_to_login(cast):
+    from django.test import Client
+
+    for name, args in [
+        ("conversation-list", ()),
+        ("conversation-detail", (cast.conversation.code,)),
+        ("team-list", ()),
+        ("import", ()),
+    ]:
+        response = Client().get(url(name, *args))
+        assert response.status_code == 302
+        assert response["Location"].startswith("/login/")
+
+
+def codes_in_list(client):
+    response = client.get(url("conversation-list"))
+    return {c.code for c in response.context["page"].object_list}
+
+
+def test_list_shows_each_role_only_its_scope(cast):
+    everyone = {
+        cast.conversation.code,
+        cast.teammate_conversation.code,
+        cast.other_conversation.code,
+    }
+    team = {cast.conversation.code, cast.teammate_conversation.code}
+    assert codes_in_list(cast.client(cast.qa)) == everyone
+    assert codes_in_list(cast.client(cast.manager)) == everyone
+    assert codes_in_list(cast.client(cast.lead)) == team
+    assert codes_in_list(cast.client(cast.agent)) == {cast.conversation.code}
+    assert codes_in_list(cast.client(cast.peer)) == team
+    assert codes_in_list(cast.client(cast.outsider)) == set()
+
+
+@pytest.mark.parametrize(
+    ("role", "target", "status"),
+    [
+        ("qa", "other_conversation", 200),
+        ("lead", "conversation", 200),
+        ("lead", "other_conversation", 404),
+        ("agent", "conversation", 200),
+        ("agent", "teammate_conversation", 404),
+        ("agent", "other_conversation", 404),
+        ("peer", "teammate_conversation", 200),
+        ("peer", "other_conversation", 404),
+        ("outsider", "conversation", 404),
+        ("manager", "other_conversation", 200),
+    ],
+)
+def test_conversation_detail_scope(cast, role, target, status):
+    code = getattr(cast, target).code
+    assert (
+        cast.client(getattr(cast, role)).get(url("conversation-detail", code)).status_code == status
+    )
+
+
+def test_unknown_conversation_code_is_404(cast):
+    assert cast.client(cast.qa).get(url("conversation-detail", "nope")).status_code == 404
+
+
+def test_conversation_detail_rejects_wrong_method(cast):
+    response = cast.client(cast.qa).delete(url("conversation-detail", cast.conversation.code))
+    assert response.status_code == 405
+
+
+def test_conversation_list_rejects_post(cast):
+    assert cast.client(cast.qa).post(url("conversation-list")).status_code == 405
+
+
+def test_bad_filters_answer_400_with_the_reason(cast):
+    response = cast.client(cast.qa).get(
+        url("conversation-list"), {"since": "soon", "score_min": "200"}
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Enter a valid date" in body
+    assert "less than or equal to 100" in body
+
+
+def test_filters_narrow_the_list(cast):
+    submitted_review(cast.conversation, cast.qa)
+    client = cast.client(cast.qa)
+    reviewed = client.get(url("conversation-list"), {"reviewed": "yes"}).context["page"]
+    assert [c.code for c in reviewed] == [cast.conversation.code]
+    by_agent = client.get(url("conversation-list"), {"agent": cast.other_agent.code}).context[
+        "page"
+    ]
+    assert [c.code for c in by_agent] == [cast.other_conversation.code]
+    by_score = client.get(url("conversation-list"), {"score_max": "50"}).context["page"]
+    assert list(by_score) == []
+
+
+def test_filter_choices_come_from_scope(cast):
+    response = cast.client(cast.lead).get(
+        url("conversation-list"), {"agent": cast.other_agent.code}
+    )
+    assert response.status_code == 400  # not a valid choice for this lead
+
+
+@pytest.mark.parametrize(
+    ("role", "target", "status"),
+    [
+        ("agent", "agent", 200),
+        ("agent", "teammate", 404),
+        ("lead", "teammate", 200),
+        ("lead", "other_agent", 404),
+        ("qa", "other_agent", 200),
+        ("outsider", "agent", 404),
+        ("peer", "agent", 404),
+        ("manager", "other_agent", 200),
+    ],
+)
+def test_agent_page_scope(cast, role, target, status):
+    code = getattr(cast, target).code
+    assert cast.client(getattr(cast, role)).get(url("agent-detail", code)).status_code == status
+
+
+@pytest.mark.parametrize(
+    ("role", "target", "status"),
+    [
+        ("lead", "team", 200),
+        ("lead", "other_team", 404),
+        ("agent", "team", 404),
+        ("qa", "other_team", 200),
+        ("outsider", "team", 404),
+        ("manager", "team", 200),
+    ],
+)
+def test_team_page_scope(cast, role, target, status):
+    code = getattr(cast, target).code
+    assert cast.client(getattr(cast, role)).get(url("team-detail", code)).status_code == status
+
+
+def test_team_and_agent_pages_reject_post(cast):
+    client = cast.client(cast.qa)
+    assert client.post(url("team-detail", cast.team.code)).status_code == 405
+    assert client.post(url("agent-detail", cast.agent.code)).status_code == 405
+
+
+def test_unknown_period_falls_back_to_default(cast):
+    response = cast.client(cast.qa).get(url("team-detail", cast.team.code), {"days": "x"})
+    assert response.status_code == 200
+    assert response.context["days"] == "90"
+
+
+def test_team_list_scope(cast):
+    def names(role):
+        teams = cast.client(getattr(cast, role)).get(url("team-list")).context["teams"]
+        return {t.name for t in teams}
+
+    assert names("lead") == {"Team A"}
+    assert names("qa") == {"Team A", "Team B"}
+    assert names("agent") == set()
+
+
+def test_review_detail_scope(cast):
+    review = submitted_review(cast.conversation, cast.qa)
+    assert cast.client(cast.agent).get(url("review-detail", review.code)).status_code == 200
+    assert cast.client(cast.teammate).get(url("review-detail", review.code)).status_code == 404
+    assert cast.client(cast.lead).get(url("review-detail", review.code)).status_code == 200
+    assert cast.client(cast.outsider).get(url("review-detail", review.code)).status_code == 404
+    assert cast.client(cast.qa).post(url("review-detail", review.code)).status_code == 405
+
+
+def test_drafts_are_visible_only_to_their_author(cast):
+    from supportqa.reviews.actions import save_review
+    from supportqa.reviews.models import Source
+    from tests.conftest import chat_rubric
+
+    draft = save_review(
+        conversation=cast.conversation,
+        reviewer=cast.qa,
+        source=Source.QA,
+        version=chat_rubric(),
+        ratings={},
+    )
+    assert cast.client(cast.qa).get(url("review-detail", draft.code)).status_code == 200
+    assert cast.client(cast.agent).get(url("review-detail", draft.code)).status_code == 404
+    assert cast.client(cast.manager).get(url("review-detail", draft.code)).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["manager", "qa", "lead", "agent", "outsider"])
+def test_import_pages_are_admin_only(cast, role):
+    assert cast.client(getattr(cast, role)).get(url("import")).status_code == 404
+
+
+def test_admin_imports_from_the_web_and_sees_row_errors(cast):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    good = {
+        "external_id": "w1",
+        "agent": "agent",
+        "messages": [{"author_kind": "customer", "sent_at": "2026-10-01T09:00:00Z", "text": "hi"}],
+    }
+    data = json.dumps(good).encode() + b'\n{"broken\n'
+    client = cast.client(cast.admin)
+    response = client.post(
+        url("import"), {"kind": "native", "file": SimpleUploadedFile("a.jsonl", data)}
+    )
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "invalid JSON" in body
+    assert page.context["run"].created == 1
+
+
+def test_import_form_without_file_is_400(cast):
+    assert cast.client(cast.admin).post(url("import"), {"kind": "native"}).status_code == 400
+
+
+def test_exports_respect_scope(cast):
+    csv_body = b"".join(
+        cast.client(cast.agent).get(url("export", "conversations", "csv")).streaming_content
+    ).decode()
+    assert "c-agent" in csv_body and "c-teammate" not in csv_body and "c-other" not in csv_body
+    assert cast.client(cast.agent).get(url("export", "secrets", "csv")).status_code == 404
+
+
+def test_review_export_contains_one_row_per_rating(cast):
+    submitted_review(cast.conversation, cast.qa)
+    body = b"".join(
+        cast.client(cast.lead).get(url("export", "reviews", "csv")).streaming_content
+    ).decode()
+    assert len(body.strip().splitlines()) == 1 + 8
+    other = b"".join(
+        cast.client(cast.other_agent).get(url("export", "reviews", "csv")).streaming_content
+    ).decode()
+    assert len(other.strip().splitlines()) == 1
+
+
+def test_conversation_jsonl_export_round_trips_through_the_importer(cast):
+    from supportqa.conversations.models import Conversation
+    from supportqa.integrations.importer import import_conversations
+
+    body = b"".join(
+        cast.client(cast.qa).get(url("export", "conversations", "jsonl")).streaming_content
+    )
+    Conversation.objects.all().delete()
+    report = import_conversations(body)
+    assert (report.created, report.error_count) == (3, 0)
+    assert Conversation.objects.get(external_id="c-agent").messages.count() == 4
+
+
+def test_login_page_and_csrf(cast):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    assert client.get("/login/").status_code == 200
+    assert client.post("/login/", {"username": "qa", "password": "x"}).status_code == 403

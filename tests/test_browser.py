@@ -1,0 +1,86 @@
+"""One real-browser walk through the review loop: Playwright driving Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from supportqa.scorecards.models import Criterion
+from tests.conftest import PASSWORD, chat_rubric
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+if not Path(CHROMIUM).exists() and os.environ.get("CI") != "true":
+    pytest.skip("Chromium is not installed (CI installs it)", allow_module_level=True)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def browser():
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def test_reviewer_scores_a_conversation_and_sees_it_on_the_agent_page(live_server, cast, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "qa")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/conversations/")
+
+    page.select_option("#id_agent", cast.agent.code)
+    page.click("text=Apply filters")
+    rows = page.locator("table tbody tr")
+    assert rows.count() == 1
+    page.screenshot(path=str(ARTIFACTS / "conversation-list.png"), full_page=True)
+    rows.locator("a").first.click()
+    page.wait_for_selector("#review-form")
+
+    criteria = list(
+        Criterion.objects.filter(section__version=chat_rubric()).order_by(
+            "section__position", "position"
+        )
+    )
+    for criterion in criteria:
+        level = "1" if criterion.key == "personalization" else "0"
+        page.check(f'input[name="rating-{criterion.code}"][value="{level}"]')
+    page.locator("fieldset.criterion").first.locator("textarea").click()
+    page.click('button.cite[data-seq="1"]')
+    evidence = page.locator(f'input[name="evidence-{criteria[0].code}"]')
+    assert evidence.input_value() == "1"
+    page.screenshot(path=str(ARTIFACTS / "review-form.png"))
+    page.click("button[value=submit]")
+    page.wait_for_selector(".big-score")
+    expected = (7 * 100 + 50) / 8
+    assert f"{expected:.1f}%" in page.inner_text(".big-score")
+    assert "#1" in page.inner_text("table")
+
+    page.goto(f"{live_server.url}/agents/{cast.agent.code}/")
+    panel = page.inner_text(".kpis")
+    assert f"{expected:.1f}%" in panel
+    assert "n=1" in panel
+    assert page.locator("svg.chart").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "agent-page.png"), full_page=True)

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from collections import Counter
+
+from django.db.models import Count, Max, Min
+
+from supportqa.accounts.models import Role, Team, User
+from supportqa.conversations.models import Conversation
+from supportqa.demo.generate import build
+from supportqa.reviews.models import Review
+from supportqa.surveys.models import SurveyResponse
+
+
+def test_demo_builds_a_realistic_organisation_and_is_idempotent(db):
+    stats = build(conversations=150, reviews=40)
+    assert Team.objects.count() == 3
+    assert User.objects.filter(role=Role.AGENT).count() == 15
+    assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
+    counts = Conversation.objects.aggregate(low=Min("message_count"), high=Max("message_count"))
+    assert counts["low"] >= 4 and counts["high"] <= 20
+    assert set(Conversation.objects.values_list("channel", flat=True)) == {
+        "chat",
+        "email",
+        "phone",
+        "social",
+    }
+    assert 0.15 < SurveyResponse.objects.count() / 150 < 0.35
+    reviewers = Counter(Review.objects.values_list("reviewer__username", flat=True))
+    assert reviewers["qa.lenient"] and reviewers["qa.strict"]
+    assert stats.reviews == Review.objects.count()
+    again = build(conversations=150, reviews=40)
+    assert Conversation.objects.count() == 150
+    assert again.reviews == 0  # same seed, same picks, nothing new
+
+
+def test_demo_reviewers_differ_and_agents_differ(db):
+    build(conversations=600, reviews=200)
+    by_reviewer = dict(
+        Review.objects.values("reviewer__username")
+        .annotate(n=Count("id"))
+        .values_list("reviewer__username", "n")
+    )
+    assert by_reviewer["qa.lenient"] > 10 and by_reviewer["qa.strict"] > 10
+
+    def mean(**filters):
+        scores = list(Review.objects.filter(**filters).values_list("raw_score", flat=True))
+        return sum(scores) / len(scores)
+
+    assert mean(reviewer__username="qa.lenient") > mean(reviewer__username="qa.strict") + 10
+    assert mean(reviewee__username="ava") > mean(reviewee__username="liam") + 10

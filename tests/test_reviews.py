@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from supportqa.audit.actions import verify_chain
+from supportqa.audit.models import AppendOnlyError, AuditEvent
+from supportqa.reviews.actions import RatingInput, ReviewInvalid, save_review
+from supportqa.reviews.models import Review, ReviewStatus, Source
+from supportqa.scorecards.models import Criterion
+from tests.conftest import chat_rubric, full_ratings, submitted_review
+
+
+def test_submitted_review_stores_raw_and_final_score(cast):
+    review = submitted_review(cast.conversation, cast.qa, position=1)  # all "Meets"
+    assert (review.raw_score, review.final_score, review.status) == (50, 50, ReviewStatus.SUBMITTED)
+    assert review.reviewee == cast.agent
+
+
+def test_critical_compliance_failure_zeroes_the_final_score(cast):
+    version = chat_rubric()
+    ratings = full_ratings(version, 0)
+    compliance = Criterion.objects.get(section__version=version, key="compliance")
+    ratings[compliance.code] = RatingInput(option_position=2)  # Below Expectations
+    review = save_review(
+        conversation=cast.conversation,
+        reviewer=cast.qa,
+        source=Source.QA,
+        version=version,
+        ratings=ratings,
+        submit=True,
+    )
+    assert review.raw_score == pytest.approx(700 / 8)
+    assert review.final_score == 0 and review.critical_failed
+
+
+def test_na_is_excluded_from_the_score(cast):
+    version = chat_rubric()
+    ratings = full_ratings(version, 0)
+    follow_up = Criterion.objects.get(section__version=version, key="follow-up")
+    ratings[follow_up.code] = RatingInput(na=True)
+    review = save_review(
+        conversation=cast.conversation,
+        reviewer=cast.qa,
+        source=Source.QA,
+        version=version,
+        ratings=ratings,
+        submit=True,
+    )
+    assert review.final_score == 100
+    assert review.ratings.get(criterion=follow_up).score is None
+
+
+def test_submit_requires_every_criterion(cast):
+    version = chat_rubric()
+    ratings = full_ratings(version, 0)
+    ratings.pop(next(iter(ratings)))
+    with pytest.raises(ReviewInvalid) as invalid:
+        save_review(
+            conversation=cast.conversation,
+            reviewer=cast.qa,
+            source=Source.QA,
+            version=version,
+            ratings=ratings,
+            submit=True,
+        )
+    assert "choose a rating or N/A" in str(invalid.value)
+    assert not Review.objects.exists()
+
+
+def test_na_is_refused_where_not_allowed(cast):
+    version = chat_rubric()
+    ratings = full_ratings(version, 0)
+    compliance = Criterion.objects.get(section__version=version, key="compliance")
+    ratings[compliance.code] = RatingInput(na=True)
+    with pytest.raises(ReviewInvalid):
+        save_review(
+            conversation=cast.conversation,
+            reviewer=cast.qa,
+            source=Source.QA,
+            version=version,
+            ratings=ratings,
+            submit=True,
+        )
+
+
+def test_draft_then_submit_updates_the_same_review(cast):
+    version = chat_rubric()
+    draft = save_review(
+        conversation=cast.conversation,
+        reviewer=cast.qa,
+        source=Source.QA,
+        version=version,
+        ratings={},
+    )
+    final = submitted_review(cast.conversation, cast.qa)
+    assert draft.pk == final.pk
+    assert Review.objects.count() == 1
+
+
+def test_evidence_links_messages_of_the_conversation(cast):
+    version = chat_rubric()
+    ratings = full_ratings(version, 0)
+    code = next(iter(ratings))
+    ratings[code].evidence_seqs = [1, 3, 99]
+    review = save_review(
+        conversation=cast.conversation,
+        reviewer=cast.qa,
+        source=Source.QA,
+        version=version,
+        ratings=ratings,
+        submit=True,
+    )
+    rating = review.ratings.get(criterion__code=code)
+    assert sorted(m.seq for m in rating.evidence.all()) == [1, 3]
+
+
+def test_review_form_post_submits_and_redirects(cast):
+    version = chat_rubric()
+    criteria = Criterion.objects.filter(section__version=version)
+    data = {f"rating-{c.code}": "0" for c in criteria}
+    data.update({"action": "submit", "scorecard": "chat-quality", "overall_comment": "Great"})
+    response = cast.client(cast.qa).post(
+        reverse("conversation-detail", args=[cast.conversation.code]), data
+    )
+    assert response.status_code == 302
+    review = Review.objects.get()
+    assert response["Location"] == reverse("review-detail", args=[review.code])
+    assert review.final_score == 100 and review.overall_comment == "Great"
+
+
+def test_incomplete_form_answers_400_and_keeps_the_input(cast):
+    data = {"action": "submit", "scorecard": "chat-quality", "overall_comment": "Kept"}
+    response = cast.client(cast.qa).post(
+        reverse("conversation-detail", args=[cast.conversation.code]), data
+    )
+    assert response.status_code == 400
+    assert "choose a rating or N/A" in response.content.decode()
+    assert response.context["overall_comment"] == "Kept"
+
+
+def test_autosave_answers_json(cast):
+    response = cast.client(cast.qa).post(
+        reverse("conversation-detail", args=[cast.conversation.code]),
+        {"action": "draft", "scorecard": "chat-quality", "rating-nonsense": "0"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == "draft"
+
+
+def test_bad_option_position_is_rejected(cast):
+    version = chat_rubric()
+    criterion = Criterion.objects.filter(section__version=version).first()
+    response = cast.client(cast.qa).post(
+        reverse("conversation-detail", args=[cast.conversation.code]),
+        {"action": "draft", "scorecard": "chat-quality", f"rating-{criterion.code}": "7"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 400
+    assert "no such rating option" in response.json()["errors"][criterion.code]
+
+
+def test_agent_cannot_review_a_teammate_and_self_review_is_its_own_source(cast):
+    client = cast.client(cast.peer)
+    response = client.post(reverse("conversation-detail", args=[cast.other_conversation.code]), {})
+    assert response.status_code == 404
+    agent = cast.client(cast.agent)
+    response = agent.post(
+        reverse("conversation-detail", args=[cast.conversation.code]),
+        {"action": "draft", "scorecard": "chat-quality"},
+    )
+    assert response.status_code == 302
+    assert Review.objects.get().source == Source.SELF
+
+
+def test_outsider_gets_404_even_on_post(cast):
+    response = cast.client(cast.outsider).post(
+        reverse("conversation-detail", args=[cast.conversation.code]), {}
+    )
+    assert response.status_code == 404
+
+
+def test_every_submit_is_in_the_tamper_evident_audit_log(cast):
+    submitted_review(cast.conversation, cast.qa)
+    event = AuditEvent.objects.get(action="review.submitted")
+    assert event.actor == cast.qa
+    assert verify_chain() is None
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    AuditEvent.objects.filter(pk=event.pk).update(data={"final_score": 1})  # tampering
+    assert verify_chain() == event.pk
+
+
+def test_scorecard_migration_ships_the_three_defaults(db):
+    from supportqa.scorecards.models import Scorecard
+
+    counts = {
+        s.slug: Criterion.objects.filter(section__version__scorecard=s).count()
+        for s in Scorecard.objects.all()
+    }
+    assert counts == {"chat-quality": 8, "response-check": 5, "overall-handling": 1}
+    compliance = Criterion.objects.get(key="compliance")
+    assert compliance.critical and not compliance.allow_na
+    assert [o.label for o in compliance.options.all()] == [
+        "Exceeds Expectations",
+        "Meets Expectations",
+        "Below Expectations",
+    ]
+    assert all(o.description for o in compliance.options.all())

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -75,9 +75,19 @@ class ConversationRecord:
         return (self.source, self.external_id)
 
     def content_hash(self) -> str:
-        body = asdict(self)
-        body.pop("line")
-        return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+        """Hash of every field but the line number (a hand-built list: asdict is 10x slower)."""
+        messages = [
+            [m.author_kind, m.sent_at.isoformat(), m.text, m.author, m.author_name, m.attachments]
+            for m in self.messages
+        ]
+        body = [
+            self.source, self.external_id, self.created_at.isoformat(), self.channel, self.subject,
+            self.customer_id, self.customer_name, self.customer_email, self.agent, self.team,
+            self.category, self.urgency, self.complexity, self.status, self.tags,
+            self.resolved_at.isoformat() if self.resolved_at else None, self.reopen_count,
+            messages,
+        ]
+        return hashlib.sha256(json.dumps(body, default=str).encode()).hexdigest()
 
     def redacted(self, redact: Callable[[str], str]) -> ConversationRecord:
         for message in self.messages:

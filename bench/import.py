@@ -1,0 +1,173 @@
+"""Import benchmark: native JSONL into SQLite versus plain sqlite3.executemany, same run.
+
+    .venv/bin/python bench/import.py [--conversations 100000] [--messages 10]
+
+Prints conversations/s and messages/s for SupportQA's importer (validation, upsert by
+(source, external id), content hashes, first-response times, resumable batches) beside a
+baseline that only json-decodes each line and inserts the same rows into equivalent tables.
+Then times the conversation list and the team page at that size (p95 and query count).
+Target (issue #2): importer >= 50% of the baseline rate; page p95 < 200 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+
+def write_jsonl(path: Path, count: int, per_conversation: int, prefix: str) -> int:
+    rng = random.Random(1)
+    start = datetime.now(UTC) - timedelta(days=89)
+    messages = 0
+    with path.open("w") as out:
+        for i in range(count):
+            created = start + timedelta(seconds=rng.randrange(89 * 86400))
+            body = []
+            for seq in range(per_conversation):
+                at = created + timedelta(minutes=3 * seq)
+                body.append({"author_kind": "customer" if seq % 2 == 0 else "agent",
+                             "author": "" if seq % 2 == 0 else "bench.agent",
+                             "sent_at": at.isoformat(),
+                             "text": f"Message {seq} about order {rng.randrange(10**6)}; "
+                                     "thanks for waiting, here is what I found."})
+            messages += len(body)
+            out.write(json.dumps({
+                "external_id": f"{prefix}{i}", "channel": "chat", "agent": "bench.agent",
+                "team": "Bench", "created_at": created.isoformat(),
+                "customer": {"external_id": f"cust{i % 20000}", "name": "Customer"},
+                "status": "resolved", "resolved_at": (created + timedelta(hours=2)).isoformat(),
+                "messages": body,
+            }) + "\n")
+    return messages
+
+
+def baseline(path: Path, db_path: Path) -> float:
+    connection = sqlite3.connect(db_path)
+    connection.executescript("""
+        PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
+        CREATE TABLE conversation (id INTEGER PRIMARY KEY, source TEXT, external_id TEXT,
+            channel TEXT, created_at TEXT, resolved_at TEXT, status TEXT, customer TEXT,
+            UNIQUE(source, external_id));
+        CREATE TABLE message (id INTEGER PRIMARY KEY, conversation_id INTEGER, seq INTEGER,
+            author_kind TEXT, author TEXT, sent_at TEXT, text TEXT, UNIQUE(conversation_id, seq));
+    """)
+    started = time.perf_counter()
+    next_id = 1
+    conversations, messages = [], []
+    with path.open() as source:
+        for line in source:
+            record = json.loads(line)
+            conversations.append((next_id, "native", record["external_id"], record["channel"],
+                                  record["created_at"], record["resolved_at"], record["status"],
+                                  record["customer"]["external_id"]))
+            messages.extend((next_id, seq, m["author_kind"], m["author"], m["sent_at"], m["text"])
+                            for seq, m in enumerate(record["messages"]))
+            next_id += 1
+            if len(conversations) >= 1000:
+                _flush(connection, conversations, messages)
+        _flush(connection, conversations, messages)
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return elapsed
+
+
+def _flush(connection: sqlite3.Connection, conversations: list, messages: list) -> None:
+    with connection:
+        connection.executemany("INSERT INTO conversation VALUES (?,?,?,?,?,?,?,?)", conversations)
+        connection.executemany("INSERT INTO message (conversation_id, seq, author_kind, author, "
+                               "sent_at, text) VALUES (?,?,?,?,?,?)", messages)
+    conversations.clear()
+    messages.clear()
+
+
+def time_pages(client, paths: dict[str, str], repeat: int) -> dict[str, tuple[float, int]]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    results = {}
+    for name, path in paths.items():
+        client.get(path)  # warm caches
+        samples, queries = [], 0
+        for _ in range(repeat):
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.get(path)
+                samples.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (path, response.status_code)
+            queries = len(captured)
+        samples.sort()
+        results[name] = (samples[max(0, int(len(samples) * 0.95) - 1)], queries)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=int, default=100_000)
+    parser.add_argument("--messages", type=int, default=10, help="messages per conversation")
+    parser.add_argument("--repeat", type=int, default=20, help="requests per page timing")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="sqa-bench-"))
+    small, big = work / "small.jsonl", work / "big.jsonl"
+    write_jsonl(small, 1000, args.messages, "s")
+    total_messages = write_jsonl(big, args.conversations, args.messages, "b")
+
+    base_seconds = baseline(big, work / "baseline.sqlite3")
+
+    os.environ["DATABASE_URL"] = f"sqlite:///{work / 'supportqa.sqlite3'}"
+    os.environ["SUPPORTQA_DATA_DIR"] = str(work)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportqa.settings")
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+
+    from supportqa.accounts.models import Membership, Role, Team, User
+    from supportqa.integrations.importer import import_conversations
+
+    call_command("migrate", verbosity=0)
+    team = Team.objects.create(name="Bench")
+    agent = User.objects.create(username="bench.agent", role=Role.AGENT)
+    Membership.objects.create(user=agent, team=team)
+    reviewer = User.objects.create(username="bench.qa", role=Role.QA)
+    client = Client()
+    client.force_login(reviewer)
+    paths = {"conversation list": "/conversations/",
+             "conversation list, filtered": f"/conversations/?team={team.code}&channel=chat",
+             "team page (90 days)": f"/teams/{team.code}/"}
+
+    import_conversations(small)
+    at_small = time_pages(client, paths, args.repeat)
+    started = time.perf_counter()
+    report = import_conversations(big)
+    ours_seconds = time.perf_counter() - started
+    assert report.created == args.conversations and report.error_count == 0, report.summary()
+    at_big = time_pages(client, paths, args.repeat)
+
+    n = args.conversations
+    print(f"\nImport of {n:,} conversations / {total_messages:,} messages (native JSONL, SQLite)")
+    print(f"{'':34}{'seconds':>9}{'conv/s':>10}{'msg/s':>11}{'vs baseline':>13}")
+    print(f"{'baseline: sqlite3.executemany':34}{base_seconds:9.1f}{n / base_seconds:10,.0f}"
+          f"{total_messages / base_seconds:11,.0f}{'100%':>13}")
+    print(f"{'SupportQA importer':34}{ours_seconds:9.1f}{n / ours_seconds:10,.0f}"
+          f"{total_messages / ours_seconds:11,.0f}{base_seconds / ours_seconds:12.0%} ")
+    print(f"\nPages (p95 of {args.repeat} requests; queries per request)")
+    print(f"{'':30}{'1,000 conv':>18}{f'{n + 1000:,} conv':>20}")
+    for name in paths:
+        (p_small, q_small), (p_big, q_big) = at_small[name], at_big[name]
+        print(f"{name:30}{p_small:10.1f} ms {q_small:3d} q{p_big:12.1f} ms {q_big:3d} q")
+    print(f"\nmedian page p95: {statistics.median(v[0] for v in at_big.values()):.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -283,3 +283,12 @@ def test_login_page_and_csrf(cast):
     client = Client(enforce_csrf_checks=True)
     assert client.get("/login/").status_code == 200
     assert client.post("/login/", {"username": "qa", "password": "x"}).status_code == 403
+
+
+def test_only_admins_reach_the_administration_site(cast):
+    from supportqa.accounts.models import Role, User
+
+    admin = User.objects.get(pk=cast.admin.pk)
+    assert admin.is_staff and admin.is_superuser and admin.role == Role.ADMIN
+    assert cast.client(admin).get("/admin/accounts/user/").status_code == 200
+    assert cast.client(cast.manager).get("/admin/").status_code == 302  # to the admin login

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
 from supportqa.codes import new_code
@@ -22,6 +24,13 @@ REVIEWER_ROLES = frozenset({Role.PEER, Role.QA, Role.LEAD, Role.MANAGER, Role.AD
 AGENT_ROLES = frozenset({Role.AGENT, Role.PEER})
 
 
+class SupportQAUserManager(UserManager["User"]):
+    def create_superuser(self, username: str, email: str | None = None,
+                         password: str | None = None, **extra: Any) -> User:
+        extra["role"] = Role.ADMIN
+        return super().create_superuser(username, email, password, **extra)
+
+
 class User(AbstractUser):
     code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.AGENT)
@@ -30,6 +39,8 @@ class User(AbstractUser):
         max_length=200, blank=True, help_text="Identifier of this person in the help desk."
     )
     time_zone = models.CharField(max_length=64, default="UTC")
+
+    objects = SupportQAUserManager()
 
     class Meta:
         ordering = ["display_name", "username"]
@@ -55,8 +66,8 @@ class User(AbstractUser):
         return self.role in AGENT_ROLES
 
     def save(self, *args: object, **kwargs: object) -> None:
-        # Admins manage the Django admin site; nobody else is staff.
-        self.is_staff = self.role == Role.ADMIN or self.is_superuser
+        # The admin role is the installation's administrator; nobody else enters the admin site.
+        self.is_staff = self.is_superuser = self.role == Role.ADMIN
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 

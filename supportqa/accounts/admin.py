@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from supportqa.accounts.models import AgentSkill, Membership, Team, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+
+
+class SkillInline(admin.TabularInline):
+    model = AgentSkill
+    extra = 0
+
+
+@admin.register(User)
+class SupportQAUserAdmin(UserAdmin):
+    list_display = ("username", "display_name", "role", "email", "is_active")
+    list_filter = ("role", "is_active")
+    search_fields = ("username", "display_name", "email", "external_id")
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        ("SupportQA", {"fields": ("role", "display_name", "external_id", "time_zone")}),
+    )
+    inlines = [MembershipInline, SkillInline]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    search_fields = ("name",)
+    inlines = [MembershipInline]

@@ -121,13 +121,19 @@ def full_ratings(version, position: int = 0) -> dict[str, RatingInput]:
     }
 
 
-def submitted_review(conversation: Conversation, reviewer: User, position: int = 0):
+def submitted_review(
+    conversation: Conversation,
+    reviewer: User,
+    position: int = 0,
+    ratings: dict[str, RatingInput] | None = None,
+):
+    """Submit a chat-rubric QA review: every criterion at `position`, or the given ratings."""
     version = chat_rubric()
     return save_review(
         conversation=conversation,
         reviewer=reviewer,
         source=Source.QA,
         version=version,
-        ratings=full_ratings(version, position),
+        ratings=ratings if ratings is not None else full_ratings(version, position),
         submit=True,
     )

@@ -22,14 +22,7 @@ def test_critical_compliance_failure_zeroes_the_final_score(cast):
     ratings = full_ratings(version, 0)
     compliance = Criterion.objects.get(section__version=version, key="compliance")
     ratings[compliance.code] = RatingInput(option_position=2)  # Below Expectations
-    review = save_review(
-        conversation=cast.conversation,
-        reviewer=cast.qa,
-        source=Source.QA,
-        version=version,
-        ratings=ratings,
-        submit=True,
-    )
+    review = submitted_review(cast.conversation, cast.qa, ratings=ratings)
     assert review.raw_score == pytest.approx(700 / 8)
     assert review.final_score == 0 and review.critical_failed
 
@@ -39,14 +32,7 @@ def test_na_is_excluded_from_the_score(cast):
     ratings = full_ratings(version, 0)
     follow_up = Criterion.objects.get(section__version=version, key="follow-up")
     ratings[follow_up.code] = RatingInput(na=True)
-    review = save_review(
-        conversation=cast.conversation,
-        reviewer=cast.qa,
-        source=Source.QA,
-        version=version,
-        ratings=ratings,
-        submit=True,
-    )
+    review = submitted_review(cast.conversation, cast.qa, ratings=ratings)
     assert review.final_score == 100
     assert review.ratings.get(criterion=follow_up).score is None
 
@@ -56,14 +42,7 @@ def test_submit_requires_every_criterion(cast):
     ratings = full_ratings(version, 0)
     ratings.pop(next(iter(ratings)))
     with pytest.raises(ReviewInvalid) as invalid:
-        save_review(
-            conversation=cast.conversation,
-            reviewer=cast.qa,
-            source=Source.QA,
-            version=version,
-            ratings=ratings,
-            submit=True,
-        )
+        submitted_review(cast.conversation, cast.qa, ratings=ratings)
     assert "choose a rating or N/A" in str(invalid.value)
     assert not Review.objects.exists()
 
@@ -74,14 +53,7 @@ def test_na_is_refused_where_not_allowed(cast):
     compliance = Criterion.objects.get(section__version=version, key="compliance")
     ratings[compliance.code] = RatingInput(na=True)
     with pytest.raises(ReviewInvalid):
-        save_review(
-            conversation=cast.conversation,
-            reviewer=cast.qa,
-            source=Source.QA,
-            version=version,
-            ratings=ratings,
-            submit=True,
-        )
+        submitted_review(cast.conversation, cast.qa, ratings=ratings)
 
 
 def test_draft_then_submit_updates_the_same_review(cast):
@@ -103,14 +75,7 @@ def test_evidence_links_messages_of_the_conversation(cast):
     ratings = full_ratings(version, 0)
     code = next(iter(ratings))
     ratings[code].evidence_seqs = [1, 3, 99]
-    review = save_review(
-        conversation=cast.conversation,
-        reviewer=cast.qa,
-        source=Source.QA,
-        version=version,
-        ratings=ratings,
-        submit=True,
-    )
+    review = submitted_review(cast.conversation, cast.qa, ratings=ratings)
     rating = review.ratings.get(criterion__code=code)
     assert sorted(m.seq for m in rating.evidence.all()) == [1, 3]
 

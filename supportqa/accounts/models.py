@@ -25,8 +25,9 @@ AGENT_ROLES = frozenset({Role.AGENT, Role.PEER})
 
 
 class SupportQAUserManager(UserManager["User"]):
-    def create_superuser(self, username: str, email: str | None = None,
-                         password: str | None = None, **extra: Any) -> User:
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra: Any
+    ) -> User:
         extra["role"] = Role.ADMIN
         return super().create_superuser(username, email, password, **extra)
 

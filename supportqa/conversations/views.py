@@ -80,6 +80,7 @@ def conversation_detail(request: HttpRequest, code: str) -> HttpResponse:
             return HttpResponse("You cannot review this conversation.", status=403)
         ratings, overall = parse_review_post(request.POST, version)
         submit = request.POST.get("action") == "submit"
+        wants_json = request.headers.get("Accept") == "application/json"  # the autosave
         try:
             own = save_review(
                 conversation=conversation,
@@ -92,10 +93,10 @@ def conversation_detail(request: HttpRequest, code: str) -> HttpResponse:
             )
         except ReviewInvalid as invalid:
             errors = invalid.errors
-            if request.headers.get("Accept") == "application/json":
+            if wants_json:
                 return JsonResponse({"ok": False, "errors": errors}, status=400)
         else:
-            if request.headers.get("Accept") == "application/json":
+            if wants_json:
                 return JsonResponse(
                     {"ok": True, "status": own.status, "saved_at": own.updated_at.isoformat()}
                 )
@@ -103,7 +104,7 @@ def conversation_detail(request: HttpRequest, code: str) -> HttpResponse:
                 messages.success(request, f"Review submitted: {own.final_score:.1f}%.")
                 return redirect("review-detail", code=own.code)
             messages.success(request, "Draft saved.")
-            return redirect(request.path + (f"?scorecard={version.scorecard.slug}"))
+            return redirect(f"{request.path}?scorecard={version.scorecard.slug}")
     others = (
         reviews_for(user)
         .filter(conversation=conversation)
@@ -117,7 +118,6 @@ def conversation_detail(request: HttpRequest, code: str) -> HttpResponse:
         "others": others,
         "can_review": source is not None and version is not None,
         "errors": errors,
-        "status_code": 400 if errors else 200,
     }
     if context["can_review"]:
         context.update(review_form_context(version, own, request.POST if errors else None))

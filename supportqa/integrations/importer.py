@@ -29,7 +29,7 @@ from supportqa.core.redact import redact as redact_text
 from supportqa.integrations import formats
 from supportqa.integrations.models import ImportRun
 from supportqa.integrations.records import ConversationRecord, RowError, dedupe, parse_native
-from supportqa.integrations.writer import ConversationWriter
+from supportqa.integrations.writer import BatchResult, ConversationWriter
 
 MAX_STORED_ERRORS = 1000
 ECHO_BATCHES = os.environ.get("SUPPORTQA_IMPORT_ECHO_BATCHES") == "1"
@@ -141,16 +141,15 @@ def _start_run(
 
 
 def _write_batch(
-    chunk: list[Any], report: ImportReport, writer: ConversationWriter, redact: bool
-) -> tuple[int, int, int, list[RowError]]:
+    chunk: list[Any], writer: ConversationWriter, redact: bool
+) -> tuple[BatchResult, list[RowError]]:
     errors = [item for item in chunk if isinstance(item, RowError)]
     resolved = []
     for item in chunk:
         if isinstance(item, ConversationRecord):
             outcome = writer.resolve(item.redacted(redact_text) if redact else item)
             (errors if isinstance(outcome, RowError) else resolved).append(outcome)
-    result = writer.write(resolved)
-    return result.created, result.updated, result.unchanged, errors
+    return writer.write(resolved), errors
 
 
 def _run_batches(
@@ -168,48 +167,49 @@ def _run_batches(
         if done <= run.items_done:
             continue  # committed by an earlier, interrupted attempt
         with transaction.atomic():
-            created, updated, unchanged, errors = _write_batch(chunk, report, writer, redact)
-            report.created += created
-            report.updated += updated
-            report.unchanged += unchanged
-            report.add_errors(errors)
-            _advance(run, done, created, updated, unchanged, errors)
+            result, errors = _write_batch(chunk, writer, redact)
+            _advance(run, done, result, errors)
         if on_batch_committed is not None:
             on_batch_committed(run)
         if ECHO_BATCHES:  # lets tests (and operators) follow committed progress
             print(f"batch committed {run.items_done}", flush=True)
     with transaction.atomic():
-        run.status = ImportRun.Status.COMPLETED
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "finished_at"])
-        record_event(
-            actor=run.started_by,
-            action="import.completed",
-            obj=run,
-            data={
-                "created": run.created,
-                "updated": run.updated,
-                "unchanged": run.unchanged,
-                "errors": run.error_count,
-            },
-        )
+        _finish(run, ImportRun.Status.COMPLETED, run.started_by)
+    # The run, not this process, holds the totals: it includes batches of earlier attempts.
     report.created, report.updated, report.unchanged = run.created, run.updated, run.unchanged
     report.error_count = run.error_count
     report.errors = [RowError(**e) for e in run.errors]
 
 
-def _advance(
-    run: ImportRun, done: int, created: int, updated: int, unchanged: int, errors: list[RowError]
-) -> None:
+def _advance(run: ImportRun, done: int, result: BatchResult, errors: list[RowError]) -> None:
     run.items_done = done
-    run.created += created
-    run.updated += updated
-    run.unchanged += unchanged
+    run.created += result.created
+    run.updated += result.updated
+    run.unchanged += result.unchanged
     run.error_count += len(errors)
     room = MAX_STORED_ERRORS - len(run.errors)
     run.errors = run.errors + [e.__dict__ for e in errors[: max(room, 0)]]
     run.save(
         update_fields=["items_done", "created", "updated", "unchanged", "error_count", "errors"]
+    )
+
+
+def _finish(run: ImportRun, status: str, actor: Any) -> None:
+    """Close a run and audit it with its totals. Call inside a transaction."""
+    run.status = status
+    run.finished_at = timezone.now()
+    run.save()
+    record_event(
+        actor=actor,
+        action=f"import.{run.kind}",
+        obj=run,
+        data={
+            "status": run.status,
+            "created": run.created,
+            "updated": run.updated,
+            "unchanged": run.unchanged,
+            "errors": run.error_count,
+        },
     )
 
 
@@ -224,33 +224,28 @@ def _run_strict(
     writer: ConversationWriter,
     redact: bool,
 ) -> None:
+    totals = BatchResult()
     try:
         with transaction.atomic():
             for chunk in formats.iter_chunks(items, settings.SUPPORTQA_IMPORT_BATCH):
-                created, updated, unchanged, errors = _write_batch(chunk, report, writer, redact)
-                report.created += created
-                report.updated += updated
-                report.unchanged += unchanged
+                result, errors = _write_batch(chunk, writer, redact)
+                totals.add(result)
                 report.add_errors(errors)
             if report.error_count:
                 raise _Rollback
-            _advance(run, 0, report.created, report.updated, report.unchanged, [])
-            run.status = ImportRun.Status.COMPLETED
-            run.finished_at = timezone.now()
-            run.save(update_fields=["status", "finished_at"])
-            record_event(
-                actor=run.started_by,
-                action="import.completed",
-                obj=run,
-                data={"created": report.created, "updated": report.updated},
-            )
+            _advance(run, 0, totals, [])
+            _finish(run, ImportRun.Status.COMPLETED, run.started_by)
     except _Rollback:
-        run.status = ImportRun.Status.ABORTED
         run.error_count = report.error_count
         run.errors = [e.__dict__ for e in report.errors]
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error_count", "errors", "finished_at"])
+        with transaction.atomic():
+            _finish(run, ImportRun.Status.ABORTED, run.started_by)
         raise ImportAborted(report) from None
+    report.created, report.updated, report.unchanged = (
+        totals.created,
+        totals.updated,
+        totals.unchanged,
+    )
 
 
 # --- surveys and people (small files: one transaction for the whole file) ----------------------
@@ -304,31 +299,17 @@ def _import_small(
     with transaction.atomic():
         created, updated, unchanged, errors = upsert(records)
         report.add_errors(errors)
-        if strict and report.error_count:
+        aborted = strict and report.error_count > 0
+        if aborted:
             transaction.set_rollback(True)
         else:
             report.created, report.updated, report.unchanged = created, updated, unchanged
-            run.status = ImportRun.Status.COMPLETED
     run.created, run.updated, run.unchanged = report.created, report.updated, report.unchanged
     run.error_count = report.error_count
     run.errors = [e.__dict__ for e in report.errors]
-    run.finished_at = timezone.now()
-    if run.status != ImportRun.Status.COMPLETED:
-        run.status = ImportRun.Status.ABORTED
     with transaction.atomic():
-        run.save()
-        report.run_code = run.code
-        record_event(
-            actor=by,
-            action=f"import.{kind}",
-            obj=run,
-            data={
-                "created": run.created,
-                "updated": run.updated,
-                "errors": run.error_count,
-                "status": run.status,
-            },
-        )
-    if run.status == ImportRun.Status.ABORTED:
+        _finish(run, ImportRun.Status.ABORTED if aborted else ImportRun.Status.COMPLETED, by)
+    report.run_code = run.code
+    if aborted:
         raise ImportAborted(report)
     return report

@@ -81,10 +81,23 @@ class ConversationRecord:
             for m in self.messages
         ]
         body = [
-            self.source, self.external_id, self.created_at.isoformat(), self.channel, self.subject,
-            self.customer_id, self.customer_name, self.customer_email, self.agent, self.team,
-            self.category, self.urgency, self.complexity, self.status, self.tags,
-            self.resolved_at.isoformat() if self.resolved_at else None, self.reopen_count,
+            self.source,
+            self.external_id,
+            self.created_at.isoformat(),
+            self.channel,
+            self.subject,
+            self.customer_id,
+            self.customer_name,
+            self.customer_email,
+            self.agent,
+            self.team,
+            self.category,
+            self.urgency,
+            self.complexity,
+            self.status,
+            self.tags,
+            self.resolved_at.isoformat() if self.resolved_at else None,
+            self.reopen_count,
             messages,
         ]
         return hashlib.sha256(json.dumps(body, default=str).encode()).hexdigest()

@@ -26,6 +26,11 @@ class BatchResult:
     updated: int = 0
     unchanged: int = 0
 
+    def add(self, other: BatchResult) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
 
 @dataclass(frozen=True)
 class Resolved:

@@ -34,19 +34,32 @@ def write_jsonl(path: Path, count: int, per_conversation: int, prefix: str) -> i
             body = []
             for seq in range(per_conversation):
                 at = created + timedelta(minutes=3 * seq)
-                body.append({"author_kind": "customer" if seq % 2 == 0 else "agent",
-                             "author": "" if seq % 2 == 0 else "bench.agent",
-                             "sent_at": at.isoformat(),
-                             "text": f"Message {seq} about order {rng.randrange(10**6)}; "
-                                     "thanks for waiting, here is what I found."})
+                body.append(
+                    {
+                        "author_kind": "customer" if seq % 2 == 0 else "agent",
+                        "author": "" if seq % 2 == 0 else "bench.agent",
+                        "sent_at": at.isoformat(),
+                        "text": f"Message {seq} about order {rng.randrange(10**6)}; "
+                        "thanks for waiting, here is what I found.",
+                    }
+                )
             messages += len(body)
-            out.write(json.dumps({
-                "external_id": f"{prefix}{i}", "channel": "chat", "agent": "bench.agent",
-                "team": "Bench", "created_at": created.isoformat(),
-                "customer": {"external_id": f"cust{i % 20000}", "name": "Customer"},
-                "status": "resolved", "resolved_at": (created + timedelta(hours=2)).isoformat(),
-                "messages": body,
-            }) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "external_id": f"{prefix}{i}",
+                        "channel": "chat",
+                        "agent": "bench.agent",
+                        "team": "Bench",
+                        "created_at": created.isoformat(),
+                        "customer": {"external_id": f"cust{i % 20000}", "name": "Customer"},
+                        "status": "resolved",
+                        "resolved_at": (created + timedelta(hours=2)).isoformat(),
+                        "messages": body,
+                    }
+                )
+                + "\n"
+            )
     return messages
 
 
@@ -66,11 +79,22 @@ def baseline(path: Path, db_path: Path) -> float:
     with path.open() as source:
         for line in source:
             record = json.loads(line)
-            conversations.append((next_id, "native", record["external_id"], record["channel"],
-                                  record["created_at"], record["resolved_at"], record["status"],
-                                  record["customer"]["external_id"]))
-            messages.extend((next_id, seq, m["author_kind"], m["author"], m["sent_at"], m["text"])
-                            for seq, m in enumerate(record["messages"]))
+            conversations.append(
+                (
+                    next_id,
+                    "native",
+                    record["external_id"],
+                    record["channel"],
+                    record["created_at"],
+                    record["resolved_at"],
+                    record["status"],
+                    record["customer"]["external_id"],
+                )
+            )
+            messages.extend(
+                (next_id, seq, m["author_kind"], m["author"], m["sent_at"], m["text"])
+                for seq, m in enumerate(record["messages"])
+            )
             next_id += 1
             if len(conversations) >= 1000:
                 _flush(connection, conversations, messages)
@@ -83,8 +107,11 @@ def baseline(path: Path, db_path: Path) -> float:
 def _flush(connection: sqlite3.Connection, conversations: list, messages: list) -> None:
     with connection:
         connection.executemany("INSERT INTO conversation VALUES (?,?,?,?,?,?,?,?)", conversations)
-        connection.executemany("INSERT INTO message (conversation_id, seq, author_kind, author, "
-                               "sent_at, text) VALUES (?,?,?,?,?,?)", messages)
+        connection.executemany(
+            "INSERT INTO message (conversation_id, seq, author_kind, author, "
+            "sent_at, text) VALUES (?,?,?,?,?,?)",
+            messages,
+        )
     conversations.clear()
     messages.clear()
 
@@ -142,9 +169,11 @@ def main() -> None:
     reviewer = User.objects.create(username="bench.qa", role=Role.QA)
     client = Client()
     client.force_login(reviewer)
-    paths = {"conversation list": "/conversations/",
-             "conversation list, filtered": f"/conversations/?team={team.code}&channel=chat",
-             "team page (90 days)": f"/teams/{team.code}/"}
+    paths = {
+        "conversation list": "/conversations/",
+        "conversation list, filtered": f"/conversations/?team={team.code}&channel=chat",
+        "team page (90 days)": f"/teams/{team.code}/",
+    }
 
     import_conversations(small)
     at_small = time_pages(client, paths, args.repeat)
@@ -157,10 +186,14 @@ def main() -> None:
     n = args.conversations
     print(f"\nImport of {n:,} conversations / {total_messages:,} messages (native JSONL, SQLite)")
     print(f"{'':34}{'seconds':>9}{'conv/s':>10}{'msg/s':>11}{'vs baseline':>13}")
-    print(f"{'baseline: sqlite3.executemany':34}{base_seconds:9.1f}{n / base_seconds:10,.0f}"
-          f"{total_messages / base_seconds:11,.0f}{'100%':>13}")
-    print(f"{'SupportQA importer':34}{ours_seconds:9.1f}{n / ours_seconds:10,.0f}"
-          f"{total_messages / ours_seconds:11,.0f}{base_seconds / ours_seconds:12.0%} ")
+    print(
+        f"{'baseline: sqlite3.executemany':34}{base_seconds:9.1f}{n / base_seconds:10,.0f}"
+        f"{total_messages / base_seconds:11,.0f}{'100%':>13}"
+    )
+    print(
+        f"{'SupportQA importer':34}{ours_seconds:9.1f}{n / ours_seconds:10,.0f}"
+        f"{total_messages / ours_seconds:11,.0f}{base_seconds / ours_seconds:12.0%} "
+    )
     print(f"\nPages (p95 of {args.repeat} requests; queries per request)")
     print(f"{'':30}{'1,000 conv':>18}{f'{n + 1000:,} conv':>20}")
     for name in paths:

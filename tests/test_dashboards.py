@@ -21,13 +21,16 @@ def grow(cast, count: int) -> None:
             agent, cast.team, f"g{i}-{count}", created=now - timedelta(days=i % 20 + 1)
         )
         submitted_review(conversation, cast.qa, position=i % 3)
-        sent = SurveySent.objects.create(conversation=conversation, sent_at=now)
+        sent = SurveySent.objects.create(
+            conversation=conversation, agent=agent, team=cast.team, sent_at=now
+        )
         SurveyResponse.objects.create(
             source="t",
             external_id=f"s{i}-{count}",
             survey=sent,
             conversation=conversation,
             agent=agent,
+            team=cast.team,
             csat=1 + i % 5,
             nps=i % 11,
             ces=1 + i % 7,
@@ -69,6 +72,10 @@ def test_team_panel_figures_match_the_data(cast):
     assert panel.response_rate.value == pytest.approx(100.0)
     assert panel.volume == 12  # 10 grown + Team A's 2 cast conversations, all inside 90 days
     assert panel.first_response.median == 120
+    trends = response.context["trends"]
+    assert sum(n for _, n in trends.volume) == panel.volume
+    assert sum(estimate.n for _, estimate in trends.csat) == panel.csat.n
+    assert sum(estimate.n for _, estimate in trends.iqs) == panel.iqs.n
 
 
 def test_agent_page_shows_criterion_breakdown_with_intervals(cast):
@@ -78,3 +85,70 @@ def test_agent_page_shows_criterion_breakdown_with_intervals(cast):
     assert "Compliance with Procedures" in names
     body = response.content.decode()
     assert "95% CI" in body and "<svg" in body
+
+
+def test_fcr_and_medians_from_sql_equal_the_core_formulas(cast, settings):
+    """Random conversations through the importer (which maintains repeat contacts, also across
+    batches), then the team panel's FCR, reopen rate and medians against supportqa.core."""
+    settings.SUPPORTQA_IMPORT_BATCH = 7
+    import json
+    import random
+    import statistics
+
+    from supportqa.conversations.models import Conversation
+    from supportqa.core import kpis
+    from supportqa.integrations.importer import import_conversations
+
+    rng = random.Random(3)
+    now = timezone.now().replace(microsecond=0)
+    lines = []
+    for i in range(120):
+        created = now - timedelta(days=rng.uniform(1, 60))
+        resolved = created + timedelta(hours=rng.uniform(0.1, 90)) if rng.random() < 0.8 else None
+        reply = created + timedelta(seconds=rng.randint(5, 4000))
+        lines.append(
+            json.dumps(
+                {
+                    "external_id": f"f{i}",
+                    "agent": "agent",
+                    "team": "Team A",
+                    "category": rng.choice(["Billing inquiry", "Technical issue"]),
+                    "customer": {"external_id": f"c{rng.randint(1, 25)}"},
+                    "created_at": created.isoformat(),
+                    "reopen_count": int(rng.random() < 0.1),
+                    "resolved_at": resolved.isoformat() if resolved else None,
+                    "messages": [
+                        {"author_kind": "customer", "sent_at": created.isoformat(), "text": "q"},
+                        {"author_kind": "agent", "sent_at": reply.isoformat(), "text": "a"},
+                    ],
+                }
+            )
+        )
+    import_conversations("\n".join(lines).encode(), source="fcr")
+    response = cast.client(cast.qa).get(reverse("team-detail", args=[cast.team.code]))
+    panel = response.context["panel"]
+    rows = list(
+        Conversation.objects.filter(team=cast.team).values_list(
+            "pk",
+            "customer_id",
+            "category_id",
+            "created_at",
+            "resolved_at",
+            "reopen_count",
+            "first_response_at",
+        )
+    )
+    contacts = [
+        kpis.Contact(str(pk), f"c{cu}" if cu else f"x{pk}", str(ca), cr, re, ro)
+        for pk, cu, ca, cr, re, ro, _ in rows
+    ]
+    expected = kpis.first_contact_resolution(contacts, window_days=7)
+    assert (panel.fcr.n, panel.fcr.value) == (expected.n, pytest.approx(expected.value))
+    replies = [(r[6] - r[3]).total_seconds() for r in rows if r[6] is not None]
+    assert panel.first_response.median == pytest.approx(statistics.median(replies))
+    assert panel.first_response.mean == pytest.approx(statistics.fmean(replies))
+    resolved = [r for r in rows if r[4] is not None]
+    assert panel.reopen_rate.value == pytest.approx(
+        100 * sum(1 for r in resolved if r[5]) / len(resolved)
+    )
+    assert panel.resolution.excluded == len(rows) - len(resolved)

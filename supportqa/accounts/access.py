@@ -5,11 +5,17 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from supportqa.accounts.models import AGENT_ROLES, Role, Team, User
+from supportqa.accounts.models import AGENT_ROLES, Membership, Role, Team, User
 
 
 def led_team_ids(user: User) -> list[int]:
     return list(user.memberships.filter(is_lead=True).values_list("team_id", flat=True))
+
+
+def members_of(team_ids: list[int]) -> QuerySet[Membership]:
+    """User ids of these teams' members, as a subquery: filtering through it (rather than
+    joining memberships) never duplicates rows, so scoped querysets need no DISTINCT."""
+    return Membership.objects.filter(team_id__in=team_ids).values("user_id")
 
 
 def teams_for(user: User) -> QuerySet[Team]:
@@ -27,7 +33,7 @@ def agents_for(user: User) -> QuerySet[User]:
     if user.is_org_wide:
         return agents
     if user.role == Role.LEAD:
-        return agents.filter(memberships__team_id__in=led_team_ids(user)).distinct()
+        return agents.filter(pk__in=members_of(led_team_ids(user)))
     if user.role in AGENT_ROLES:
         return User.objects.filter(pk=user.pk)
     return User.objects.none()

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from supportqa.accounts.access import led_team_ids
+from supportqa.accounts.access import led_team_ids, members_of
 from supportqa.accounts.models import Role, User
 from supportqa.conversations.models import Conversation
 
@@ -16,9 +16,7 @@ def conversations_for(user: User) -> QuerySet[Conversation]:
         return conversations
     if user.role == Role.LEAD:
         teams = led_team_ids(user)
-        return conversations.filter(
-            Q(team_id__in=teams) | Q(agent__memberships__team_id__in=teams)
-        ).distinct()
+        return conversations.filter(Q(team_id__in=teams) | Q(agent_id__in=members_of(teams)))
     if user.role == Role.PEER:
         teams = list(user.memberships.values_list("team_id", flat=True))
         return conversations.filter(Q(agent=user) | Q(team_id__in=teams))

@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from supportqa.accounts.models import Team, User
 from supportqa.conversations.models import Category, Channel, Conversation
 from supportqa.reviews.models import IQS_SOURCES, SCORED_STATUSES, Review
-from supportqa.surveys.models import SurveyResponse
+from supportqa.surveys.models import SATISFIED, SurveyResponse
 
 CSAT_CHOICES = [
     ("", "Any"),
@@ -99,13 +99,12 @@ class ConversationFilter(forms.Form):
     @staticmethod
     def _csat(conversations: QuerySet[Conversation], mode: str | None) -> QuerySet[Conversation]:
         answers = SurveyResponse.objects.filter(conversation=OuterRef("pk"), csat__isnull=False)
-        satisfied = Q(csat__gte=4, csat_scale=5) | Q(csat__gte=6, csat_scale=7)
         if mode == "answered":
             return conversations.filter(Exists(answers))
         if mode == "none":
             return conversations.filter(~Exists(answers))
         if mode == "high":
-            return conversations.filter(Exists(answers.filter(satisfied)))
+            return conversations.filter(Exists(answers.filter(SATISFIED)))
         if mode == "low":
-            return conversations.filter(Exists(answers.exclude(satisfied)))
+            return conversations.filter(Exists(answers.exclude(SATISFIED)))
         return conversations

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import math
+from datetime import datetime
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -64,6 +68,14 @@ class Customer(models.Model):
         return self.name or self.external_id
 
 
+KPI_COLUMNS = [
+    "first_response_seconds",
+    "resolution_seconds",
+    "reopen_count",
+    "repeat_contact_seconds",
+]
+
+
 class Conversation(models.Model):
     """One customer-service request with its transcript."""
 
@@ -73,7 +85,12 @@ class Conversation(models.Model):
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.CHAT)
     subject = models.CharField(max_length=300, blank=True)
     customer = models.ForeignKey(
-        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
+        Customer,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conversations",
+        db_index=False,  # served by the (customer, category, created_at) index
     )
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -81,6 +98,7 @@ class Conversation(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="conversations",
+        db_index=False,  # served by the conversation_agent_kpis index
     )
     team = models.ForeignKey(
         "accounts.Team",
@@ -88,6 +106,7 @@ class Conversation(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="conversations",
+        db_index=False,  # served by the conversation_team_kpis index
     )
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
@@ -101,6 +120,17 @@ class Conversation(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     reopen_count = models.PositiveIntegerField(default=0)
     message_count = models.PositiveIntegerField(default=0)
+    # Derived from the timestamps on every write (see `derive_durations`): dashboards aggregate
+    # and take medians of these in SQL instead of loading every row.
+    first_response_seconds = models.IntegerField(null=True, blank=True, editable=False)
+    resolution_seconds = models.IntegerField(null=True, blank=True, editable=False)
+    repeat_contact_seconds = models.IntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Seconds from resolution to the customer's next conversation in the same "
+        "category (negative if it came before resolution); null if none. For FCR.",
+    )
     content_hash = models.CharField(
         max_length=64,
         blank=True,
@@ -114,30 +144,61 @@ class Conversation(models.Model):
             models.UniqueConstraint(fields=["source", "external_id"], name="conversation_source_id")
         ]
         indexes = [
-            models.Index(fields=["agent", "created_at"]),
-            models.Index(fields=["team", "created_at"]),
+            # Dashboards read only these columns for a team's or agent's period: the indexes
+            # cover them, so aggregates and medians never touch the (wide) table rows.
+            models.Index(
+                fields=["team", "created_at", *KPI_COLUMNS], name="conversation_team_kpis"
+            ),
+            models.Index(
+                fields=["agent", "created_at", *KPI_COLUMNS], name="conversation_agent_kpis"
+            ),
             models.Index(fields=["created_at"]),
+            models.Index(fields=["customer", "category", "created_at"]),
         ]
 
     def __str__(self) -> str:
         return self.subject or f"{self.source}:{self.external_id}"
 
-    @property
-    def first_response_seconds(self) -> float | None:
-        if self.first_response_at is None:
-            return None
-        return (self.first_response_at - self.created_at).total_seconds()
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.first_response_seconds, self.resolution_seconds = derive_durations(
+            self.created_at, self.first_response_at, self.resolved_at
+        )
+        super().save(*args, **kwargs)
 
-    @property
-    def resolution_seconds(self) -> float | None:
-        if self.resolved_at is None:
-            return None
-        return (self.resolved_at - self.created_at).total_seconds()
+
+def derive_durations(
+    created_at: datetime, first_response_at: datetime | None, resolved_at: datetime | None
+) -> tuple[int | None, int | None]:
+    """(first response, resolution) in whole seconds; None where the event has not happened."""
+
+    def seconds(later: datetime | None) -> int | None:
+        return None if later is None else max(0, round((later - created_at).total_seconds()))
+
+    return seconds(first_response_at), seconds(resolved_at)
+
+
+def repeat_contact_gaps(
+    contacts: list[tuple[datetime, datetime | None]],
+) -> list[int | None]:
+    """For one customer's conversations in one category, as (created, resolved) sorted by
+    creation: seconds from each resolution to the next conversation, rounded up so that "a new
+    conversation within N days" (FCR, PRODUCT.md §5) is exactly `gap <= N * 86400`."""
+    gaps: list[int | None] = []
+    for index, (created, resolved) in enumerate(contacts):
+        later = next((c for c, _ in contacts[index + 1 :] if c > created), None)
+        gap = None
+        if resolved is not None and later is not None:
+            gap = math.ceil((later - resolved).total_seconds())
+        gaps.append(gap)
+    return gaps
 
 
 class Message(models.Model):
     conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="messages"
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        db_index=False,  # the (conversation, seq) unique index serves every lookup
     )
     seq = models.PositiveIntegerField(help_text="Position in the transcript, from 0.")
     author_kind = models.CharField(max_length=16, choices=AuthorKind.choices)

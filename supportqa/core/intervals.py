@@ -53,16 +53,35 @@ def wilson(successes: int, n: int, confidence: float = 0.95) -> Estimate:
     return Estimate(p, n, max(0.0, centre - half), min(1.0, centre + half))
 
 
+def _t_estimate(mean: float, variance: float, n: int, confidence: float) -> Estimate:
+    if n == 1:
+        return Estimate(mean, 1)
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * math.sqrt(max(variance, 0.0) / n)
+    return Estimate(mean, n, mean - half, mean + half)
+
+
 def mean_interval(values: Sequence[float], confidence: float = 0.95) -> Estimate:
     n = len(values)
     if n == 0:
         return EMPTY
     mean = math.fsum(values) / n
-    if n == 1:
-        return Estimate(mean, 1)
-    variance = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * math.sqrt(variance / n)
-    return Estimate(mean, n, mean - half, mean + half)
+    variance = math.fsum((v - mean) ** 2 for v in values) / (n - 1) if n > 1 else 0.0
+    return _t_estimate(mean, variance, n, confidence)
+
+
+def mean_interval_from_sums(
+    n: int, total: float, total_of_squares: float, confidence: float = 0.95
+) -> Estimate:
+    """The t interval from n, Σx and Σx², as a database aggregates them.
+
+    Fine for small integer scales (CES, CSAT); for wide-ranging values prefer `mean_interval`,
+    whose two-pass variance does not lose precision.
+    """
+    if n == 0:
+        return EMPTY
+    mean = total / n
+    variance = (total_of_squares - total * total / n) / (n - 1) if n > 1 else 0.0
+    return _t_estimate(mean, variance, n, confidence)
 
 
 def weighted_mean_interval(

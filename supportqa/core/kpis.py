@@ -14,6 +14,7 @@ from supportqa.core.intervals import (
     _z,
     clip,
     mean_interval,
+    mean_interval_from_sums,
     weighted_mean_interval,
     wilson,
 )
@@ -68,13 +69,21 @@ def csat_mean(answers: Iterable[tuple[int, int]]) -> Estimate:
 
 def nps(scores: Sequence[int], confidence: float = 0.95) -> Estimate:
     """% promoters (9–10) − % detractors (0–6), with the multinomial normal-approximation CI."""
-    n = len(scores)
-    if n == 0:
-        return EMPTY
     if any(not 0 <= s <= 10 for s in scores):
         raise ValueError("NPS answers must lie in 0..10")
-    promoters = sum(1 for s in scores if s >= 9) / n
-    detractors = sum(1 for s in scores if s <= 6) / n
+    promoters = sum(1 for s in scores if s >= 9)
+    detractors = sum(1 for s in scores if s <= 6)
+    return nps_from_counts(promoters, detractors, len(scores), confidence)
+
+
+def nps_from_counts(
+    promoter_count: int, detractor_count: int, n: int, confidence: float = 0.95
+) -> Estimate:
+    if n == 0:
+        return EMPTY
+    if promoter_count + detractor_count > n or min(promoter_count, detractor_count) < 0:
+        raise ValueError("promoters and detractors must be parts of n")
+    promoters, detractors = promoter_count / n, detractor_count / n
     value = (promoters - detractors) * 100
     variance = promoters + detractors - (promoters - detractors) ** 2
     half = _z(confidence) * math.sqrt(max(variance, 0.0) / n) * 100
@@ -87,6 +96,11 @@ def ces(scores: Sequence[int]) -> Estimate:
     if any(not 1 <= s <= 7 for s in scores):
         raise ValueError("CES answers must lie in 1..7")
     return clip(mean_interval([float(s) for s in scores]), 1.0, 7.0)
+
+
+def ces_from_sums(n: int, total: float, total_of_squares: float) -> Estimate:
+    """CES from n, Σx and Σx² (database aggregates); the same estimate as `ces`."""
+    return clip(mean_interval_from_sums(n, total, total_of_squares), 1.0, 7.0)
 
 
 def ces_easy_percent(scores: Sequence[int]) -> Estimate:

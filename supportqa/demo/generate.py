@@ -478,7 +478,7 @@ def _unanswered_surveys(rng: random.Random) -> None:
         source=SOURCE, surveys_sent__isnull=True, resolved_at__isnull=False
     ).order_by("external_id")
     SurveySent.objects.bulk_create(
-        SurveySent(conversation=c, agent_id=c.agent_id, sent_at=c.resolved_at)
+        SurveySent(conversation=c, agent_id=c.agent_id, team_id=c.team_id, sent_at=c.resolved_at)
         for c in pending
         if rng.random() < 0.5
     )

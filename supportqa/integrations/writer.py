@@ -6,18 +6,28 @@ overhead would dominate the import (bench/import.py measures it against plain sq
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection
 from django.db.models import Q
+from django.utils import timezone
 
 from supportqa.accounts.models import Membership, Role, Team, User
-from supportqa.conversations.models import Category, Conversation, Customer, Message
+from supportqa.codes import new_code
+from supportqa.conversations.actions import refresh_repeat_contacts
+from supportqa.conversations.models import (
+    Category,
+    Conversation,
+    Customer,
+    Message,
+    derive_durations,
+)
 from supportqa.core.kpis import first_response_seconds
 from supportqa.integrations.records import ConversationRecord, MessageRecord, RowError
+from supportqa.surveys.actions import sync_owners
 
 
 @dataclass
@@ -54,6 +64,12 @@ class ConversationWriter:
         self.categories = {
             name.lower(): pk for pk, name in Category.objects.values_list("pk", "name")
         }
+        ops = connection.ops
+        self._json = lambda value: ops.adapt_json_value(value, None)
+        self._empty_list = self._json([])
+        # SQLite keeps UTC datetimes as text; Django's per-value adapter is the import's hot
+        # spot at a million messages, so format them directly (same text Django writes).
+        self._when = _sqlite_datetime if connection.vendor == "sqlite" else _as_is
 
     # --- lookups -------------------------------------------------------------------------------
 
@@ -112,9 +128,10 @@ class ConversationWriter:
         result = BatchResult()
         if not items:
             return result
-        customers = self._customers([r.record for r in items])
-        existing = self._existing([r.record for r in items])
-        new: list[tuple[Conversation, list[MessageRecord]]] = []
+        records = [r.record for r in items]
+        customers = self._customers(records)
+        existing = self._existing(records)
+        new: list[tuple[ConversationRecord, dict[str, Any]]] = []
         changed: list[tuple[Conversation, list[MessageRecord]]] = []
         for item in items:
             record = item.record
@@ -123,16 +140,21 @@ class ConversationWriter:
             if current is not None and current.content_hash == digest:
                 result.unchanged += 1
                 continue
-            conversation = current or Conversation(
-                source=record.source, external_id=record.external_id
-            )
-            self._fill(conversation, item, digest, customers)
-            (changed if current is not None else new).append((conversation, record.messages))
-        Conversation.objects.bulk_create([c for c, _ in new], batch_size=500)
+            values = self._values(item, digest, customers)
+            if current is None:
+                new.append((record, values))
+            else:
+                for name, value in values.items():
+                    setattr(current, name, value)
+                changed.append((current, record.messages))
+        if new:
+            self._insert_conversations(new)
         if changed:
             Conversation.objects.bulk_update([c for c, _ in changed], FILLED_FIELDS, batch_size=500)
             self._replace_messages(changed)
-        self._insert_messages(new)
+            sync_owners(conversation_ids=[c.pk for c, _ in changed])
+        if new or changed:
+            refresh_repeat_contacts(customer_ids=customers.values())
         result.created, result.updated = len(new), len(changed)
         return result
 
@@ -140,91 +162,126 @@ class ConversationWriter:
         wanted = {(r.source, r.customer_id): r for r in records if r.customer_id}
         if not wanted:
             return {}
-        Customer.objects.bulk_create(
-            [
-                Customer(source=s, external_id=e, name=r.customer_name, email=r.customer_email)
-                for (s, e), r in wanted.items()
-            ],
-            ignore_conflicts=True,
-        )
-        query = Q()
-        for source in {s for s, _ in wanted}:
-            query |= Q(source=source, external_id__in=[e for s2, e in wanted if s2 == source])
+        found = self._lookup_keys(Customer, wanted)
+        missing = [key for key in wanted if key not in found]
+        if missing:
+            Customer.objects.bulk_create(
+                [
+                    Customer(
+                        source=s,
+                        external_id=e,
+                        name=wanted[s, e].customer_name,
+                        email=wanted[s, e].customer_email,
+                    )
+                    for s, e in missing
+                ],
+                ignore_conflicts=True,  # another import may have created them meanwhile
+            )
+            found.update(self._lookup_keys(Customer, missing))
+        return found
+
+    @staticmethod
+    def _lookup_keys(model: Any, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """(source, external id) → pk for the keys that exist."""
+        by_source: dict[str, list[str]] = {}
+        for source, external_id in keys:
+            by_source.setdefault(source, []).append(external_id)
+        query = Q(pk__in=[])
+        for source, external_ids in by_source.items():
+            query |= Q(source=source, external_id__in=external_ids)
         return {
             (s, e): pk
-            for pk, s, e in Customer.objects.filter(query).values_list(
-                "pk", "source", "external_id"
-            )
+            for pk, s, e in model.objects.filter(query).values_list("pk", "source", "external_id")
         }
 
     def _existing(
         self, records: Sequence[ConversationRecord]
     ) -> dict[tuple[str, str], Conversation]:
-        query = Q()
+        query = Q(pk__in=[])
         for source in {r.source for r in records}:
             query |= Q(
                 source=source,
                 external_id__in=[r.external_id for r in records if r.source == source],
             )
-        return {(c.source, c.external_id): c for c in Conversation.objects.filter(query)}
+        rows = Conversation.objects.filter(query).only(
+            "pk", "source", "external_id", "content_hash"
+        )
+        return {(c.source, c.external_id): c for c in rows}
 
-    def _fill(
-        self,
-        conversation: Conversation,
-        item: Resolved,
-        digest: str,
-        customers: dict[tuple[str, str], int],
-    ) -> None:
+    def _values(
+        self, item: Resolved, digest: str, customers: dict[tuple[str, str], int]
+    ) -> dict[str, Any]:
+        """Column values (by attribute name) of a conversation, in FILLED_FIELDS order."""
         record = item.record
         reply = first_response_seconds(
             ((m.author_kind, m.sent_at) for m in record.messages), record.created_at
         )
-        conversation.channel = record.channel
-        conversation.subject = record.subject
-        conversation.customer_id = customers.get((record.source, record.customer_id))
-        conversation.agent_id = item.agent_id
-        conversation.team_id = item.team_id
-        conversation.category_id = item.category_id
-        conversation.urgency = record.urgency
-        conversation.complexity = record.complexity
-        conversation.status = record.status
-        conversation.tags = record.tags
-        conversation.created_at = record.created_at
-        conversation.first_response_at = (
-            None if reply is None else record.created_at + timedelta(seconds=reply)
+        first_response_at = None if reply is None else record.created_at + timedelta(seconds=reply)
+        first_seconds, resolution = derive_durations(
+            record.created_at, first_response_at, record.resolved_at
         )
-        conversation.resolved_at = record.resolved_at
-        conversation.reopen_count = record.reopen_count
-        conversation.message_count = len(record.messages)
-        conversation.content_hash = digest
+        return {
+            "channel": record.channel,
+            "subject": record.subject,
+            "customer_id": customers.get((record.source, record.customer_id)),
+            "agent_id": item.agent_id,
+            "team_id": item.team_id,
+            "category_id": item.category_id,
+            "urgency": record.urgency,
+            "complexity": record.complexity,
+            "status": record.status,
+            "tags": record.tags,
+            "created_at": record.created_at,
+            "first_response_at": first_response_at,
+            "resolved_at": record.resolved_at,
+            "reopen_count": record.reopen_count,
+            "message_count": len(record.messages),
+            "content_hash": digest,
+            "first_response_seconds": first_seconds,
+            "resolution_seconds": resolution,
+        }
+
+    def _insert_conversations(self, pairs: list[tuple[ConversationRecord, dict[str, Any]]]) -> None:
+        """Plain INSERTs (model instances cost more than the rows), then one SELECT for the ids."""
+        now = self._when(timezone.now())
+        rows = []
+        for record, values in pairs:
+            row = [new_code(), record.source, record.external_id]
+            for name, value in values.items():
+                if name == "tags":
+                    value = self._json(value)
+                elif isinstance(value, datetime):
+                    value = self._when(value)
+                row.append(value)
+            rows.append([*row, now])
+        with connection.cursor() as cursor:
+            cursor.executemany(INSERT_CONVERSATION, rows)
+        ids = self._lookup_keys(Conversation, [r.key for r, _ in pairs])
+        message_rows = []
+        for record, values in pairs:
+            message_rows.extend(
+                self._message_row(ids[record.key], values["agent_id"], seq, message)
+                for seq, message in enumerate(record.messages)
+            )
+        with connection.cursor() as cursor:
+            cursor.executemany(INSERT_MESSAGE, message_rows)
 
     def _message_row(
-        self, conversation: Conversation, seq: int, message: MessageRecord
+        self, conversation_id: int, agent_id: int | None, seq: int, message: MessageRecord
     ) -> list[Any]:
-        ops = connection.ops
         author_id = self.users.get(message.author.lower()) if message.author else None
         if author_id is None and message.author_kind == "agent":
-            author_id = conversation.agent_id
+            author_id = agent_id
         return [
-            conversation.pk,
+            conversation_id,
             seq,
             message.author_kind,
             author_id,
             message.author_name or message.author,
-            ops.adapt_datetimefield_value(message.sent_at),
+            self._when(message.sent_at),
             message.text,
-            ops.adapt_json_value(message.attachments, None),
+            self._json(message.attachments) if message.attachments else self._empty_list,
         ]
-
-    def _insert_messages(self, pairs: Sequence[tuple[Conversation, list[MessageRecord]]]) -> None:
-        rows = [
-            self._message_row(conversation, seq, message)
-            for conversation, messages in pairs
-            for seq, message in enumerate(messages)
-        ]
-        if rows:
-            with connection.cursor() as cursor:
-                cursor.executemany(INSERT_MESSAGE, rows)
 
     def _replace_messages(self, pairs: Sequence[tuple[Conversation, list[MessageRecord]]]) -> None:
         """Update messages in place by position so evidence links from reviews survive."""
@@ -238,7 +295,7 @@ class ConversationWriter:
         updates, inserts, keep = [], [], set()
         for conversation, messages in pairs:
             for seq, message in enumerate(messages):
-                row = self._message_row(conversation, seq, message)
+                row = self._message_row(conversation.pk, conversation.agent_id, seq, message)
                 pk = current.get((conversation.pk, seq))
                 if pk is None:
                     inserts.append(row)
@@ -253,13 +310,24 @@ class ConversationWriter:
                 cursor.executemany(INSERT_MESSAGE, inserts)
 
 
+def _sqlite_datetime(value: datetime) -> str:
+    if value.tzinfo is not UTC:  # parsed timestamps already are; others are converted
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ")
+
+
+def _as_is(value: datetime) -> datetime:
+    return value
+
+
+# The attributes `_values` fills, in its order; bulk_update takes the same names.
 FILLED_FIELDS = [
     "channel",
     "subject",
-    "customer",
-    "agent",
-    "team",
-    "category",
+    "customer_id",
+    "agent_id",
+    "team_id",
+    "category_id",
     "urgency",
     "complexity",
     "status",
@@ -270,7 +338,14 @@ FILLED_FIELDS = [
     "reopen_count",
     "message_count",
     "content_hash",
+    "first_response_seconds",
+    "resolution_seconds",
 ]
+_COLUMNS = ["code", "source", "external_id", *FILLED_FIELDS, "imported_at"]
+INSERT_CONVERSATION = (
+    f"INSERT INTO {Conversation._meta.db_table} ({', '.join(_COLUMNS)}) "
+    f"VALUES ({', '.join(['%s'] * len(_COLUMNS))})"
+)
 _TABLE = Message._meta.db_table
 INSERT_MESSAGE = (
     f"INSERT INTO {_TABLE} (conversation_id, seq, author_kind, author_id, author_name, sent_at, "

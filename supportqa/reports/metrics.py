@@ -1,24 +1,25 @@
 """Dashboard figures for a set of conversations: queries here, formulas in `supportqa.core`.
 
-Every function issues a fixed number of queries whatever the data size (pinned in tests).
+Counts, sums and medians are computed by the database (conditional aggregates and ORDER BY …
+OFFSET), so a page costs a fixed number of queries and never loads every conversation; the
+tests pin the query counts and compare the figures with the core formulas.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
 
 from supportqa.conversations.models import Conversation
 from supportqa.core import kpis
-from supportqa.core.intervals import Estimate, mean_interval
+from supportqa.core.intervals import Estimate, mean_interval, wilson
 from supportqa.reviews.models import IQS_SOURCES, SCORED_STATUSES, Rating, Review
-from supportqa.surveys.models import SurveyResponse, SurveySent
+from supportqa.surveys.models import SATISFIED, SurveyResponse, SurveySent
 
 
 @dataclass(frozen=True)
@@ -26,14 +27,30 @@ class Period:
     start: datetime
     end: datetime
 
-    @property
-    def days(self) -> int:
-        return max(1, round((self.end - self.start).total_seconds() / 86400))
+    def weeks(self) -> list[tuple[date, datetime, datetime]]:
+        """(Monday, window start, window end) for each week the period touches."""
+        monday = datetime.combine(week_start(self.start), datetime.min.time(), self.start.tzinfo)
+        out = []
+        while monday < self.end:
+            following = monday + timedelta(days=7)
+            out.append((monday.date(), max(monday, self.start), min(following, self.end)))
+            monday = following
+        return out
 
 
-def scored_reviews(reviews: QuerySet[Review]) -> QuerySet[Review]:
+def week_start(value: datetime) -> date:
+    day = value.date()
+    return day - timedelta(days=day.weekday())
+
+
+def scored_reviews(reviews: QuerySet[Review], period: Period) -> QuerySet[Review]:
+    """Human reviews that count toward IQS, submitted in the period."""
     return reviews.filter(
-        status__in=SCORED_STATUSES, source__in=IQS_SOURCES, final_score__isnull=False
+        status__in=SCORED_STATUSES,
+        source__in=IQS_SOURCES,
+        final_score__isnull=False,
+        submitted_at__gte=period.start,
+        submitted_at__lt=period.end,
     )
 
 
@@ -44,7 +61,6 @@ class Panel:
     iqs: Estimate
     pass_rate: Estimate
     csat: Estimate
-    csat_mean: Estimate
     nps: Estimate
     ces: Estimate
     response_rate: Estimate
@@ -55,132 +71,6 @@ class Panel:
     reopen_rate: Estimate
 
 
-def panel(
-    conversations: QuerySet[Conversation],
-    reviews: QuerySet[Review],
-    surveys: QuerySet[SurveyResponse],
-    period: Period,
-) -> Panel:
-    in_period = conversations.filter(created_at__gte=period.start, created_at__lt=period.end)
-    rows = list(
-        in_period.values_list(
-            "pk",
-            "customer_id",
-            "category_id",
-            "created_at",
-            "first_response_at",
-            "resolved_at",
-            "reopen_count",
-        )
-    )
-    later = list(
-        conversations.filter(
-            created_at__gte=period.end,
-            created_at__lt=period.end + timedelta(days=settings.SUPPORTQA_FCR_DAYS),
-        ).values_list("pk", "customer_id", "category_id", "created_at", "resolved_at")
-    )
-    review_rows = list(
-        scored_reviews(reviews)
-        .filter(submitted_at__gte=period.start, submitted_at__lt=period.end)
-        .values_list("final_score", "inclusion_probability", "scorecard_version__pass_threshold")
-    )
-    answers = list(
-        surveys.filter(answered_at__gte=period.start, answered_at__lt=period.end).values_list(
-            "csat", "csat_scale", "nps", "ces"
-        )
-    )
-    sent = SurveySent.objects.filter(conversation__in=in_period).count()
-    return Panel(
-        iqs=kpis.iqs([r[0] for r in review_rows], [r[1] for r in review_rows]),
-        pass_rate=_pass_rate(review_rows),
-        csat=kpis.csat_percent((a[0], a[1]) for a in answers if a[0] is not None),
-        csat_mean=kpis.csat_mean((a[0], a[1]) for a in answers if a[0] is not None),
-        nps=kpis.nps([a[2] for a in answers if a[2] is not None]),
-        ces=kpis.ces([a[3] for a in answers if a[3] is not None]),
-        response_rate=kpis.response_rate(min(len(answers), sent), sent),
-        first_response=kpis.summarise_durations(
-            None if r[4] is None else (r[4] - r[3]).total_seconds() for r in rows
-        ),
-        resolution=kpis.summarise_durations(kpis.resolution_seconds(r[3], r[5]) for r in rows),
-        fcr=kpis.first_contact_resolution(
-            [_contact(r[0], r[1], r[2], r[3], r[5], r[6]) for r in rows],
-            settings.SUPPORTQA_FCR_DAYS,
-            [_contact(r[0], r[1], r[2], r[3], r[4], 0) for r in later],
-        ),
-        volume=len(rows),
-        reopen_rate=_reopen_rate(rows),
-    )
-
-
-def _contact(
-    pk: int,
-    customer: Any,
-    category: Any,
-    created: datetime,
-    resolved: datetime | None,
-    reopens: int,
-) -> kpis.Contact:
-    # Conversations without a known customer can never count as repeat contacts of each other.
-    key = f"c{customer}" if customer is not None else f"conversation{pk}"
-    return kpis.Contact(str(pk), key, str(category), created, resolved, reopens)
-
-
-def _pass_rate(review_rows: list[tuple[Any, ...]]) -> Estimate:
-    passed = sum(1 for score, _, threshold in review_rows if score >= threshold)
-    return kpis.wilson(passed, len(review_rows)).scaled(100)
-
-
-def _reopen_rate(rows: list[tuple[Any, ...]]) -> Estimate:
-    resolved = [r for r in rows if r[5] is not None]
-    return kpis.wilson(sum(1 for r in resolved if r[6]), len(resolved)).scaled(100)
-
-
-def criterion_breakdown(reviews: QuerySet[Review], period: Period) -> list[tuple[str, Estimate]]:
-    """Mean criterion score (0–100) per criterion, matched across scorecard versions by key."""
-    rows = Rating.objects.filter(
-        review__in=scored_reviews(reviews).filter(
-            submitted_at__gte=period.start, submitted_at__lt=period.end
-        ),
-        is_na=False,
-    ).values_list(
-        "criterion__section__version__scorecard__name", "criterion__name", "criterion__key", "score"
-    )
-    grouped: dict[tuple[str, str], list[float]] = defaultdict(list)
-    names: dict[tuple[str, str], str] = {}
-    for scorecard, name, key, score in rows:
-        grouped[(scorecard, key)].append(score)
-        names[(scorecard, key)] = (
-            f"{name}" if scorecard.startswith("Chat") else f"{scorecard}: {name}"
-        )
-    return [(names[k], mean_interval(v)) for k, v in grouped.items()]
-
-
-def week_start(value: datetime) -> date:
-    day = value.date()
-    return day - timedelta(days=day.weekday())
-
-
-def weekly(
-    pairs: Iterable[tuple[datetime, float]],
-    summarise: Callable[[list[float]], Estimate] = mean_interval,
-) -> list[tuple[date, Estimate]]:
-    grouped: dict[date, list[float]] = defaultdict(list)
-    for at, value in pairs:
-        grouped[week_start(at)].append(value)
-    return [(week, summarise(values)) for week, values in sorted(grouped.items())]
-
-
-def _share_percent(flags: list[float]) -> Estimate:
-    return kpis.wilson(int(sum(flags)), len(flags)).scaled(100)
-
-
-def weekly_count(values: Iterable[datetime]) -> list[tuple[date, int]]:
-    grouped: dict[date, int] = defaultdict(int)
-    for at in values:
-        grouped[week_start(at)] += 1
-    return sorted(grouped.items())
-
-
 @dataclass
 class Trends:
     iqs: list[tuple[date, Estimate]]
@@ -188,28 +78,149 @@ class Trends:
     volume: list[tuple[date, int]]
 
 
-def trends(
+@dataclass
+class Dashboard:
+    panel: Panel
+    trends: Trends
+
+
+def dashboard(
     conversations: QuerySet[Conversation],
     reviews: QuerySet[Review],
     surveys: QuerySet[SurveyResponse],
+    sent: QuerySet[SurveySent],
     period: Period,
-) -> Trends:
-    iqs_rows = (
-        scored_reviews(reviews)
-        .filter(submitted_at__gte=period.start, submitted_at__lt=period.end)
-        .values_list("submitted_at", "final_score")
+) -> Dashboard:
+    in_period = conversations.filter(created_at__gte=period.start, created_at__lt=period.end)
+    answered = surveys.filter(answered_at__gte=period.start, answered_at__lt=period.end)
+    weeks = period.weeks()
+    counts = _conversation_counts(in_period)
+    answers = _survey_counts(answered)
+    review_rows = list(
+        scored_reviews(reviews, period).values_list(
+            "submitted_at",
+            "final_score",
+            "inclusion_probability",
+            "scorecard_version__pass_threshold",
+        )
     )
-    csat_rows = surveys.filter(
-        answered_at__gte=period.start, answered_at__lt=period.end, csat__isnull=False
-    ).values_list("answered_at", "csat", "csat_scale")
-    created = conversations.filter(
-        created_at__gte=period.start, created_at__lt=period.end
-    ).values_list("created_at", flat=True)
-    return Trends(
-        iqs=weekly(iqs_rows),
-        csat=weekly(
-            ((at, float(kpis.csat_is_satisfied(score, scale))) for at, score, scale in csat_rows),
-            _share_percent,
-        ),
-        volume=weekly_count(created),
+    sending = sent.filter(sent_at__gte=period.start, sent_at__lt=period.end).aggregate(
+        sent=Count("pk"), answered=Count("response")
     )
+    volume = counts["volume"]
+    panel = Panel(
+        iqs=kpis.iqs([r[1] for r in review_rows], [r[2] for r in review_rows]),
+        pass_rate=wilson(sum(1 for r in review_rows if r[1] >= r[3]), len(review_rows)).scaled(100),
+        csat=wilson(answers["csat_top"], answers["csat_n"]).scaled(100),
+        nps=kpis.nps_from_counts(answers["promoters"], answers["detractors"], answers["nps_n"]),
+        ces=kpis.ces_from_sums(answers["ces_n"], answers["ces_sum"] or 0, answers["ces_sq"] or 0),
+        response_rate=kpis.response_rate(sending["answered"], sending["sent"]),
+        first_response=_durations(in_period, "first_response_seconds", counts, volume),
+        resolution=_durations(in_period, "resolution_seconds", counts, volume),
+        fcr=wilson(counts["first_contact"], counts["resolved"]).scaled(100),
+        volume=volume,
+        reopen_rate=wilson(counts["reopened"], counts["resolved"]).scaled(100),
+    )
+    # Weekly windows lie inside the period: filtering the unwindowed querysets leaves each
+    # week's query a single index range (a second range on the same column defeats it).
+    created = _weekly(conversations, "created_at", weeks, n=Count("pk"))
+    csat = _weekly(
+        surveys, "answered_at", weeks, n=Count("csat"), top=Count("pk", filter=SATISFIED)
+    )
+    trends = Trends(
+        iqs=_weekly_iqs(review_rows),
+        csat=[
+            (monday, wilson(row["top"], row["n"]).scaled(100)) for monday, row in csat if row["n"]
+        ],
+        volume=[(monday, row["n"]) for monday, row in created],
+    )
+    return Dashboard(panel, trends)
+
+
+def _conversation_counts(in_period: QuerySet[Conversation]) -> dict[str, Any]:
+    """One query over the covering KPI index: volume, resolution outcomes (FCR per PRODUCT.md
+    §5) and the duration totals. Resolved means a resolution time exists."""
+    resolved = Q(resolution_seconds__isnull=False)
+    window = settings.SUPPORTQA_FCR_DAYS * 86400
+    no_repeat = Q(repeat_contact_seconds__isnull=True) | Q(repeat_contact_seconds__gt=window)
+    return in_period.aggregate(
+        volume=Count("pk"),
+        resolved=Count("pk", filter=resolved),
+        reopened=Count("pk", filter=resolved & Q(reopen_count__gt=0)),
+        first_contact=Count("pk", filter=resolved & Q(reopen_count=0) & no_repeat),
+        first_response_seconds_n=Count("first_response_seconds"),
+        first_response_seconds_sum=Sum("first_response_seconds"),
+        resolution_seconds_n=Count("resolution_seconds"),
+        resolution_seconds_sum=Sum("resolution_seconds"),
+    )
+
+
+def _survey_counts(answered: QuerySet[SurveyResponse]) -> dict[str, Any]:
+    """One query: CSAT, NPS and CES counts and sums."""
+    return answered.aggregate(
+        csat_n=Count("csat"),
+        csat_top=Count("pk", filter=SATISFIED),
+        nps_n=Count("nps"),
+        promoters=Count("pk", filter=Q(nps__gte=9)),
+        detractors=Count("pk", filter=Q(nps__lte=6)),
+        ces_n=Count("ces"),
+        ces_sum=Sum("ces"),
+        ces_sq=Sum(F("ces") * F("ces")),
+    )
+
+
+def _weekly(
+    rows: QuerySet[Any], field: str, weeks: list[tuple[date, datetime, datetime]], **aggregates: Any
+) -> list[tuple[date, dict[str, Any]]]:
+    """Aggregates per week in one statement: a UNION ALL of one index-range query per week
+    (a CASE-bucketed GROUP BY would compare every row against every week boundary)."""
+    parts = [
+        rows.filter(**{f"{field}__gte": start, f"{field}__lt": end})
+        .annotate(week=Value(index))
+        .values("week")
+        .annotate(**aggregates)
+        .order_by()
+        for index, (_, start, end) in enumerate(weeks)
+    ]
+    found = {row["week"]: row for row in parts[0].union(*parts[1:], all=True)} if parts else {}
+    empty = dict.fromkeys(aggregates, 0)
+    return [(monday, found.get(index, empty)) for index, (monday, _, _) in enumerate(weeks)]
+
+
+def _durations(
+    in_period: QuerySet[Conversation], field: str, counts: dict[str, Any], volume: int
+) -> kpis.DurationSummary:
+    """Mean and median of a duration column; rows where it is null are counted as excluded."""
+    n = counts[f"{field}_n"]
+    if not n:
+        return kpis.DurationSummary(0, None, None, volume)
+    middle = list(
+        in_period.filter(**{f"{field}__isnull": False})
+        .order_by(field)
+        .values_list(field, flat=True)[(n - 1) // 2 : n // 2 + 1]
+    )
+    return kpis.DurationSummary(
+        n, counts[f"{field}_sum"] / n, sum(middle) / len(middle), volume - n
+    )
+
+
+def _weekly_iqs(review_rows: list[tuple[Any, ...]]) -> list[tuple[date, Estimate]]:
+    grouped: dict[date, list[float]] = defaultdict(list)
+    for submitted_at, score, *_ in review_rows:
+        grouped[week_start(submitted_at)].append(score)
+    return [(week, mean_interval(scores)) for week, scores in sorted(grouped.items())]
+
+
+def criterion_breakdown(reviews: QuerySet[Review], period: Period) -> list[tuple[str, Estimate]]:
+    """Mean criterion score (0–100) per criterion, matched across scorecard versions by key."""
+    rows = Rating.objects.filter(
+        review__in=scored_reviews(reviews, period), is_na=False
+    ).values_list(
+        "criterion__section__version__scorecard__name", "criterion__name", "criterion__key", "score"
+    )
+    grouped: dict[tuple[str, str], list[float]] = defaultdict(list)
+    names: dict[tuple[str, str], str] = {}
+    for scorecard, name, key, score in rows:
+        grouped[(scorecard, key)].append(score)
+        names[(scorecard, key)] = name if scorecard.startswith("Chat") else f"{scorecard}: {name}"
+    return [(names[k], mean_interval(v)) for k, v in grouped.items()]

@@ -12,7 +12,7 @@ from supportqa.reports import charts, metrics
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.reviews.access import reviews_for
 from supportqa.reviews.models import IQS_SOURCES, SCORED_STATUSES
-from supportqa.surveys.models import SurveyResponse
+from supportqa.surveys.models import SurveyResponse, SurveySent
 
 
 @require_GET
@@ -26,13 +26,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _dashboard(
-    request: HttpRequest, template: str, conversations, reviews, surveys, extra: dict
+    request: HttpRequest, template: str, conversations, reviews, surveys, sent, extra: dict
 ) -> HttpResponse:
     period, days = period_from(request)
-    panel = metrics.panel(conversations, reviews, surveys, period)
-    trend = metrics.trends(conversations, reviews, surveys, period)
+    figures = metrics.dashboard(conversations, reviews, surveys, sent, period)
+    panel, trend = figures.panel, figures.trends
     context = {
         "panel": panel,
+        "trends": trend,
         "period": period,
         "days": days,
         "period_choices": PERIOD_CHOICES,
@@ -78,6 +79,7 @@ def agent_detail(request: HttpRequest, code: str) -> HttpResponse:
         conversations_for(request.user).filter(agent=agent),
         reviews,
         SurveyResponse.objects.filter(agent=agent),
+        SurveySent.objects.filter(agent=agent),
         {"agent": agent, "recent": recent, "teams": agent.teams.all()},
     )
 
@@ -97,6 +99,7 @@ def team_detail(request: HttpRequest, code: str) -> HttpResponse:
         "reports/team_detail.html",
         conversations_for(request.user).filter(team=team),
         reviews_for(request.user).filter(conversation__team=team),
-        SurveyResponse.objects.filter(conversation__team=team),
+        SurveyResponse.objects.filter(team=team),
+        SurveySent.objects.filter(team=team),
         {"team": team, "members": members},
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from supportqa.accounts.access import led_team_ids
+from supportqa.accounts.access import led_team_ids, members_of
 from supportqa.accounts.models import AGENT_ROLES, Role, User
 from supportqa.reviews.models import SCORED_STATUSES, Review, Source
 
@@ -17,9 +17,7 @@ def reviews_for(user: User) -> QuerySet[Review]:
     if user.is_org_wide:
         return reviews
     if user.role == Role.LEAD:
-        return reviews.filter(
-            Q(reviewee__memberships__team_id__in=led_team_ids(user)) | Q(reviewer=user)
-        ).distinct()
+        return reviews.filter(Q(reviewee_id__in=members_of(led_team_ids(user))) | Q(reviewer=user))
     if user.role in AGENT_ROLES:
         return reviews.filter(Q(reviewee=user) | Q(reviewer=user))
     return reviews.none()

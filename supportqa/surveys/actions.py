@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 
 from supportqa.conversations.models import Conversation
 from supportqa.integrations.formats import SurveyRecord
@@ -38,7 +38,12 @@ def upsert_survey_responses(
         survey = _survey_sent(record, conversation)
         response = existing.get((record.source, record.external_id))
         values = {name: getattr(record, name) for name in ANSWER_FIELDS}
-        values.update(conversation=conversation, agent_id=conversation.agent_id, survey=survey)
+        values.update(
+            conversation=conversation,
+            agent_id=conversation.agent_id,
+            team_id=conversation.team_id,
+            survey=survey,
+        )
         if response is None:
             SurveyResponse.objects.create(
                 source=record.source, external_id=record.external_id, **values
@@ -71,6 +76,18 @@ def _survey_sent(record: SurveyRecord, conversation: Conversation) -> SurveySent
         survey = SurveySent.objects.create(
             conversation=conversation,
             agent_id=conversation.agent_id,
+            team_id=conversation.team_id,
             sent_at=sent_at or record.answered_at,
         )
     return survey
+
+
+def sync_owners(*, conversation_ids: Sequence[int]) -> None:
+    """Copy agent and team from the conversations onto their surveys (after a re-import
+    reassigned them). Call inside the transaction that changed the conversations."""
+    for model in (SurveySent, SurveyResponse):
+        owner = Conversation.objects.filter(pk=OuterRef("conversation_id"))
+        model.objects.filter(conversation_id__in=conversation_ids).update(
+            agent_id=Subquery(owner.values("agent_id")[:1]),
+            team_id=Subquery(owner.values("team_id")[:1]),
+        )

@@ -5,6 +5,9 @@ from django.db import models
 
 from supportqa.codes import new_code
 
+# CSAT in the top two options (4–5 of 5, 6–7 of 7): SQL form of kpis.csat_is_satisfied.
+SATISFIED = models.Q(csat__gte=models.F("csat_scale") - 1)
+
 
 class SurveySent(models.Model):
     """A survey invitation; the denominator of the response rate and of non-response bias."""
@@ -19,6 +22,17 @@ class SurveySent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
+    )
+    # Copied from the conversation (kept in step by `surveys.actions.sync_owners`) so team and
+    # agent dashboards filter surveys by an index instead of joining every conversation.
+    team = models.ForeignKey(
+        "accounts.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     sent_at = models.DateTimeField()
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -26,6 +40,10 @@ class SurveySent(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["conversation"], name="one_survey_per_conversation")
+        ]
+        indexes = [
+            models.Index(fields=["team", "sent_at"], name="survey_sent_team"),
+            models.Index(fields=["agent", "sent_at"], name="survey_sent_agent"),
         ]
 
 
@@ -45,6 +63,15 @@ class SurveyResponse(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="survey_responses",
+        db_index=False,
+    )
+    team = models.ForeignKey(  # copied from the conversation, like SurveySent.team
+        "accounts.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     csat = models.PositiveSmallIntegerField(null=True, blank=True)
     csat_scale = models.PositiveSmallIntegerField(default=5)
@@ -73,4 +100,7 @@ class SurveyResponse(models.Model):
                 name="ces_1_to_7",
             ),
         ]
-        indexes = [models.Index(fields=["agent", "answered_at"])]
+        indexes = [
+            models.Index(fields=["agent", "answered_at"]),
+            models.Index(fields=["team", "answered_at"], name="survey_response_team"),
+        ]

@@ -151,3 +151,19 @@ def test_business_seconds_skips_nights_and_weekends():
     friday_4pm = T + timedelta(days=4, hours=7)
     monday_10am = T + timedelta(days=7, hours=1)
     assert kpis.business_seconds(friday_4pm, monday_10am, schedule) == 2 * 3600
+
+
+def test_aggregate_forms_equal_the_list_forms():
+    answers = [7, 5, 3, 6, 6, 2, 7]
+    from_list = kpis.ces(answers)
+    from_sums = kpis.ces_from_sums(len(answers), sum(answers), sum(a * a for a in answers))
+    assert from_sums.value == pytest.approx(from_list.value)
+    assert from_sums.low == pytest.approx(from_list.low)
+    assert from_sums.high == pytest.approx(from_list.high)
+    scores = [10, 9, 9, 8, 7, 6, 0, 10, 5, 9]
+    assert kpis.nps_from_counts(5, 3, 10) == kpis.nps(scores)
+
+
+def test_nps_counts_must_fit_n():
+    with pytest.raises(ValueError):
+        kpis.nps_from_counts(6, 5, 10)

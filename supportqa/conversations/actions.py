@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import groupby
+
+from django.db import connection
+
+from supportqa.conversations.models import Conversation, repeat_contact_gaps
+
+_UPDATE_REPEAT = (
+    f"UPDATE {Conversation._meta.db_table} SET repeat_contact_seconds = %s WHERE id = %s"
+)
+_CHUNK = 500
+
+
+def refresh_repeat_contacts(*, customer_ids: Iterable[int]) -> int:
+    """Recompute `repeat_contact_seconds` for every conversation of these customers.
+
+    Call inside the transaction that wrote their conversations. Returns how many rows changed.
+    """
+    ids = sorted(set(customer_ids))
+    updates: list[tuple[int | None, int]] = []
+    for start in range(0, len(ids), _CHUNK):
+        rows = (
+            Conversation.objects.filter(customer_id__in=ids[start : start + _CHUNK])
+            .order_by("customer_id", "category_id", "created_at", "pk")
+            .values_list(
+                "pk",
+                "customer_id",
+                "category_id",
+                "created_at",
+                "resolved_at",
+                "repeat_contact_seconds",
+            )
+        )
+        for _, grouped in groupby(rows, key=lambda r: (r[1], r[2])):
+            group = list(grouped)
+            gaps = repeat_contact_gaps([(r[3], r[4]) for r in group])
+            updates.extend((gap, r[0]) for r, gap in zip(group, gaps, strict=True) if gap != r[5])
+    if updates:
+        with connection.cursor() as cursor:
+            cursor.executemany(_UPDATE_REPEAT, updates)
+    return len(updates)

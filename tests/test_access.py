@@ -292,3 +292,16 @@ def test_only_admins_reach_the_administration_site(cast):
     assert admin.is_staff and admin.is_superuser and admin.role == Role.ADMIN
     assert cast.client(admin).get("/admin/accounts/user/").status_code == 200
     assert cast.client(cast.manager).get("/admin/").status_code == 302  # to the admin login
+
+
+def test_list_count_is_capped_for_huge_results(cast, monkeypatch):
+    from supportqa.conversations import views
+
+    monkeypatch.setattr(views, "COUNT_CAP", 2)
+    response = cast.client(cast.qa).get(url("conversation-list"))
+    assert response.context["page"].paginator.capped
+    assert "More than 2 conversations" in response.content.decode()
+    monkeypatch.setattr(views, "COUNT_CAP", 3)
+    response = cast.client(cast.qa).get(url("conversation-list"))
+    assert not response.context["page"].paginator.capped
+    assert "3 conversations" in response.content.decode()

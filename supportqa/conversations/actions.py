@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from itertools import groupby
+from typing import Any
 
 from django.db import connection
+from django.db.models import QuerySet
 
 from supportqa.conversations.models import Conversation, repeat_contact_gaps
 
@@ -11,6 +14,20 @@ _UPDATE_REPEAT = (
     f"UPDATE {Conversation._meta.db_table} SET repeat_contact_seconds = %s WHERE id = %s"
 )
 _CHUNK = 500
+
+
+def _raw_rows(query: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """Rows without Django's per-value converters: every import batch reads thousands of
+    timestamps here, and on SQLite `fromisoformat` is several times faster than the converter."""
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _when(value: datetime | str | None) -> datetime | None:
+    # SQLite returns stored text (naive UTC), PostgreSQL aware datetimes; either subtracts.
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def refresh_repeat_contacts(*, customer_ids: Iterable[int]) -> int:
@@ -21,7 +38,7 @@ def refresh_repeat_contacts(*, customer_ids: Iterable[int]) -> int:
     ids = sorted(set(customer_ids))
     updates: list[tuple[int | None, int]] = []
     for start in range(0, len(ids), _CHUNK):
-        rows = (
+        rows = _raw_rows(
             Conversation.objects.filter(customer_id__in=ids[start : start + _CHUNK])
             .order_by("customer_id", "category_id", "created_at", "pk")
             .values_list(
@@ -35,7 +52,7 @@ def refresh_repeat_contacts(*, customer_ids: Iterable[int]) -> int:
         )
         for _, grouped in groupby(rows, key=lambda r: (r[1], r[2])):
             group = list(grouped)
-            gaps = repeat_contact_gaps([(r[3], r[4]) for r in group])
+            gaps = repeat_contact_gaps([(_when(r[3]), _when(r[4])) for r in group])
             updates.extend((gap, r[0]) for r, gap in zip(group, gaps, strict=True) if gap != r[5])
     if updates:
         with connection.cursor() as cursor:

@@ -198,7 +198,7 @@ def _utc_or_none(raw: str) -> datetime | None:
         return None
     if value.tzinfo is None or not 1990 <= value.year <= 2200:
         return None
-    return value.astimezone(UTC)
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
 
 
 def message_record(raw: Any, index: int) -> MessageRecord:

@@ -257,31 +257,37 @@ class ConversationWriter:
         with connection.cursor() as cursor:
             cursor.executemany(INSERT_CONVERSATION, rows)
         ids = self._lookup_keys(Conversation, [r.key for r, _ in pairs])
-        message_rows = []
-        for record, values in pairs:
-            message_rows.extend(
-                self._message_row(ids[record.key], values["agent_id"], seq, message)
-                for seq, message in enumerate(record.messages)
-            )
+        message_rows = [
+            row
+            for record, values in pairs
+            for row in self._message_rows(ids[record.key], values["agent_id"], record.messages)
+        ]
         with connection.cursor() as cursor:
             cursor.executemany(INSERT_MESSAGE, message_rows)
 
-    def _message_row(
-        self, conversation_id: int, agent_id: int | None, seq: int, message: MessageRecord
-    ) -> list[Any]:
-        author_id = self.users.get(message.author.lower()) if message.author else None
-        if author_id is None and message.author_kind == "agent":
-            author_id = agent_id
-        return [
-            conversation_id,
-            seq,
-            message.author_kind,
-            author_id,
-            message.author_name or message.author,
-            self._when(message.sent_at),
-            message.text,
-            self._json(message.attachments) if message.attachments else self._empty_list,
-        ]
+    def _message_rows(
+        self, conversation_id: int, agent_id: int | None, messages: list[MessageRecord]
+    ) -> list[list[Any]]:
+        """INSERT rows for one transcript (a million per large import: kept lean)."""
+        users, when, json_, empty = self.users, self._when, self._json, self._empty_list
+        rows = []
+        for seq, m in enumerate(messages):
+            author_id = users.get(m.author.lower()) if m.author else None
+            if author_id is None and m.author_kind == "agent":
+                author_id = agent_id
+            rows.append(
+                [
+                    conversation_id,
+                    seq,
+                    m.author_kind,
+                    author_id,
+                    m.author_name or m.author,
+                    when(m.sent_at),
+                    m.text,
+                    json_(m.attachments) if m.attachments else empty,
+                ]
+            )
+        return rows
 
     def _replace_messages(self, pairs: Sequence[tuple[Conversation, list[MessageRecord]]]) -> None:
         """Update messages in place by position so evidence links from reviews survive."""
@@ -294,8 +300,8 @@ class ConversationWriter:
         }
         updates, inserts, keep = [], [], set()
         for conversation, messages in pairs:
-            for seq, message in enumerate(messages):
-                row = self._message_row(conversation.pk, conversation.agent_id, seq, message)
+            rows = self._message_rows(conversation.pk, conversation.agent_id, messages)
+            for seq, row in enumerate(rows):
                 pk = current.get((conversation.pk, seq))
                 if pk is None:
                     inserts.append(row)
@@ -311,9 +317,10 @@ class ConversationWriter:
 
 
 def _sqlite_datetime(value: datetime) -> str:
+    """Django's text for an aware datetime on SQLite: naive UTC, `YYYY-MM-DD HH:MM:SS[.ffffff]`."""
     if value.tzinfo is not UTC:  # parsed timestamps already are; others are converted
         value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ")
+    return value.isoformat(" ")[:-6]  # drop the "+00:00" suffix
 
 
 def _as_is(value: datetime) -> datetime:

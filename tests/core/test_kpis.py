@@ -167,3 +167,8 @@ def test_aggregate_forms_equal_the_list_forms():
 def test_nps_counts_must_fit_n():
     with pytest.raises(ValueError):
         kpis.nps_from_counts(6, 5, 10)
+
+
+def test_csat_mean_puts_7_point_answers_on_the_5_point_basis():
+    # 7 of 7 -> 5, 4 of 7 -> 3, 3 of 5 -> 3: mean 11/3 (hand computed)
+    assert kpis.csat_mean([(7, 7), (4, 7), (3, 5)]).value == pytest.approx(11 / 3)

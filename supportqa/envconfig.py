@@ -79,6 +79,6 @@ def database_from_url(url: str, *, base_dir: Path) -> dict[str, object]:
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": 60,
+            "CONN_MAX_AGE": env_int("SUPPORTQA_DB_CONN_MAX_AGE", 60),
         }
     raise ConfigError(f"DATABASE_URL scheme {parsed.scheme!r} is not supported (sqlite, postgres)")

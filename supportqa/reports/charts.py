@@ -14,9 +14,12 @@ WIDTH, HEIGHT = 640, 220
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 44, 12, 12, 28
 
 
+INSET = 24  # keeps the first bar clear of the axis labels and the last date label on the canvas
+
+
 def _x(index: int, count: int) -> float:
-    span = WIDTH - PAD_LEFT - PAD_RIGHT
-    return PAD_LEFT + (span * index / (count - 1) if count > 1 else span / 2)
+    span = WIDTH - PAD_LEFT - PAD_RIGHT - 2 * INSET
+    return PAD_LEFT + INSET + (span * index / (count - 1) if count > 1 else span / 2)
 
 
 def _y(value: float, low: float, high: float) -> float:
@@ -91,7 +94,7 @@ def bars(title: str, series: Sequence[tuple[date, int]]) -> SafeString:
         return mark_safe(f'<p class="empty">No data for “{escape(title)}” in this period.</p>')
     high = max(v for _, v in series) or 1
     count = len(series)
-    width = max(4.0, (WIDTH - PAD_LEFT - PAD_RIGHT) / count * 0.6)
+    width = max(4.0, (WIDTH - PAD_LEFT - PAD_RIGHT - 2 * INSET) / count * 0.6)
     body = "".join(
         f'<rect class="bar" x="{_x(i, count) - width / 2:.1f}" y="{_y(v, 0, high):.1f}" '
         f'width="{width:.1f}" height="{_y(0, 0, high) - _y(v, 0, high):.1f}">'

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "supportqa.surveys",
     "supportqa.scorecards",
     "supportqa.reviews",
+    "supportqa.calibration",
     "supportqa.integrations",
     "supportqa.reports",
     "supportqa.demo",

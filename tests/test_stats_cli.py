@@ -54,3 +54,26 @@ def test_ragged_file_names_the_line(tmp_path):
 def test_missing_file_is_reported():
     with pytest.raises(CommandError, match="no such file"):
         run("/nonexistent.csv", "--metric", "fleiss")
+
+
+def test_sample_plan_uses_the_pooled_sd_of_reviews(cast):
+    from tests.conftest import make_conversation, submitted_review
+
+    for i, position in enumerate([0, 2, 0, 2]):  # agent: 100, 0, 100, 0 -> SD 57.7
+        submitted_review(make_conversation(cast.agent, cast.team, f"p{i}"), cast.qa, position)
+    out = StringIO()
+    call_command("sample", "plan", "--margin", "10", stdout=out)
+    text = out.getvalue()
+    # s = sqrt(3 * 2500... ) : values 100,0,100,0 -> s^2 = 10000/3 -> s = 57.735
+    # n = ceil((1.96 * 57.735 / 10)^2) = ceil(128.05) = 129
+    assert "SD 57.7" in text and "129 reviews per agent" in text
+    agent_line = next(line for line in text.splitlines() if line.startswith("Agent "))
+    assert agent_line.split()[-2:] == ["4", "125"]
+
+
+def test_sample_plan_without_data_asks_for_sd(db):
+    with pytest.raises(CommandError, match="pass --sd"):
+        call_command("sample", "plan", "--margin", "5", stdout=StringIO())
+    out = StringIO()
+    call_command("sample", "plan", "--margin", "5", "--sd", "25", stdout=out)
+    assert "97 reviews per agent" in out.getvalue()

@@ -152,3 +152,19 @@ def test_fcr_and_medians_from_sql_equal_the_core_formulas(cast, settings):
         100 * sum(1 for r in resolved if r[5]) / len(resolved)
     )
     assert panel.resolution.excluded == len(rows) - len(resolved)
+
+
+def test_agent_list_labels_only_what_the_intervals_support(cast):
+    for i in range(6):  # agent: all "Exceeds" (100); teammate: all "Below" (0, critical fail)
+        submitted_review(make_conversation(cast.agent, cast.team, f"a{i}"), cast.qa, 0)
+        submitted_review(make_conversation(cast.teammate, cast.team, f"t{i}"), cast.qa, 2)
+    submitted_review(make_conversation(cast.other_agent, cast.other_team, "o1"), cast.qa, 1)
+    response = cast.client(cast.qa).get(reverse("agent-list"))
+    standings = {s.agent.username: s for s in response.context["standings"]}
+    assert standings["agent"].comparison.label == "above"
+    assert standings["teammate"].comparison.label == "below"
+    assert standings["other"].comparison.label == "insufficient data"  # one review
+    assert standings["other"].iqs.n == 1
+    assert [s.agent.username for s in response.context["standings"]][:1] == ["agent"]
+    body = response.content.decode()
+    assert "above average" in body and "below average" in body

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from scipy import stats
 
 
-def reviews_needed(margin: float, confidence: float = 0.95, sd: float = 25.0,
-                   population: int | None = None) -> int:
+def reviews_needed(
+    margin: float, confidence: float = 0.95, sd: float = 25.0, population: int | None = None
+) -> int:
     if margin <= 0 or sd <= 0:
         raise ValueError("margin and standard deviation must be positive")
     if not 0 < confidence < 1:

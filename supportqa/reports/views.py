@@ -9,6 +9,7 @@ from supportqa.accounts.access import agents_for, get_agent_for_user, get_team_f
 from supportqa.accounts.models import Role
 from supportqa.conversations.access import conversations_for
 from supportqa.reports import charts, metrics
+from supportqa.reports.appraisal import appraisal_rows
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.reviews.access import reviews_for
 from supportqa.reviews.models import IQS_SOURCES, SCORED_STATUSES
@@ -50,18 +51,24 @@ def _dashboard(
 
 @require_GET
 def agent_list(request: HttpRequest) -> HttpResponse:
-    scored = Q(
-        reviews_received__status__in=SCORED_STATUSES, reviews_received__source__in=IQS_SOURCES
+    period, days = period_from(request)
+    agents = list(agents_for(request.user).order_by("display_name", "username"))
+    rows = (
+        metrics.scored_reviews(reviews_for(request.user), period)
+        .filter(reviewee__in=[a.pk for a in agents])
+        .values_list("reviewee_id", "final_score", "inclusion_probability")
     )
-    agents = (
-        agents_for(request.user)
-        .annotate(
-            iqs=Avg("reviews_received__final_score", filter=scored),
-            reviews=Count("reviews_received", filter=scored),
-        )
-        .order_by("display_name", "username")
+    standings = appraisal_rows(agents, rows)
+    return render(
+        request,
+        "reports/agent_list.html",
+        {
+            "standings": standings,
+            "days": days,
+            "period_choices": PERIOD_CHOICES,
+            "average": standings[0].average if standings else None,
+        },
     )
-    return render(request, "reports/agent_list.html", {"agents": agents})
 
 
 @require_GET

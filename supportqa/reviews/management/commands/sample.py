@@ -24,16 +24,21 @@ class Command(BaseCommand):
         plan = sub.add_parser("plan", help="reviews needed per agent for a ±margin")
         plan.add_argument("--margin", type=float, required=True, help="half-width, in points")
         plan.add_argument("--confidence", type=float, default=0.95)
-        plan.add_argument("--sd", type=float,
-                          help="score standard deviation; default: pooled within-agent SD of "
-                               "the human reviews in the period")
+        plan.add_argument(
+            "--sd",
+            type=float,
+            help="score standard deviation; default: pooled within-agent SD of "
+            "the human reviews in the period",
+        )
         plan.add_argument("--days", type=int, default=90, help="period (default 90 days)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         since = timezone.now() - timedelta(days=options["days"])
         scores: dict[int, list[float]] = defaultdict(list)
         for reviewee, score in Review.objects.filter(
-            status__in=SCORED_STATUSES, source__in=IQS_SOURCES, final_score__isnull=False,
+            status__in=SCORED_STATUSES,
+            source__in=IQS_SOURCES,
+            final_score__isnull=False,
             submitted_at__gte=since,
         ).values_list("reviewee_id", "final_score"):
             scores[reviewee].append(score)

@@ -1,0 +1,81 @@
+"""Fair comparisons of agents: shrinkage for small samples, and labels only where the
+interval allows them.
+
+`shrink` is Morris's (1983) parametric empirical Bayes for normal means with known sampling
+variances vᵢ = σ²/nᵢ:
+1. Between-agent variance τ² and grand mean μ solve μ = Σwᵢyᵢ/Σwᵢ and
+   τ² = max(0, Σwᵢ²[k/(k−1)·(yᵢ − μ)² − vᵢ] / Σwᵢ²) with wᵢ = 1/(vᵢ + τ²), by fixed-point
+   iteration from τ² = 0.
+2. Shrinkage Bᵢ = (k − 3)/(k − 1) · vᵢ/(vᵢ + τ²), clipped to [0, 1]; estimate μ + (1 − Bᵢ)(yᵢ − μ).
+With equal nᵢ this is exactly the James–Stein estimator B = (k − 3)σ²/Σ(yᵢ − ȳ)²
+(Efron & Morris 1975). Fewer than four agents: no shrinkage.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scipy import stats
+
+from supportqa.core.intervals import Estimate
+
+
+def shrink(
+    means: Sequence[float],
+    counts: Sequence[int],
+    within_variance: float,
+) -> list[float]:
+    k = len(means)
+    if k != len(counts) or any(n < 1 for n in counts):
+        raise ValueError("every mean needs a count of at least 1")
+    if k < 4 or within_variance <= 0:
+        return list(means)
+    v = [within_variance / n for n in counts]
+    tau2 = 0.0
+    for _ in range(200):
+        w = [1 / (vi + tau2) for vi in v]
+        mu = sum(wi * y for wi, y in zip(w, means, strict=True)) / sum(w)
+        numerator = sum(
+            wi * wi * (k / (k - 1) * (y - mu) ** 2 - vi)
+            for wi, y, vi in zip(w, means, v, strict=True)
+        )
+        updated = max(0.0, numerator / sum(wi * wi for wi in w))
+        if abs(updated - tau2) <= 1e-12 * max(1.0, tau2):
+            tau2 = updated
+            break
+        tau2 = updated
+    w = [1 / (vi + tau2) for vi in v]
+    mu = sum(wi * y for wi, y in zip(w, means, strict=True)) / sum(w)
+    factor = (k - 3) / (k - 1)
+    return [
+        mu + (1 - min(1.0, factor * vi / (vi + tau2))) * (y - mu)
+        for y, vi in zip(means, v, strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    label: str  # "above", "below", or "insufficient data"
+    more_reviews: int | None = None  # roughly how many more would settle it; None if never
+
+
+def compare(
+    estimate: Estimate, reference: float, sd: float | None, confidence: float = 0.95
+) -> Comparison:
+    """Above or below a reference only when the interval excludes it; otherwise how many more
+    reviews would make an interval of this spread exclude it (n = (z·s/|mean − reference|)²)."""
+    if estimate.value is None or estimate.low is None or estimate.high is None:
+        gap = None
+    elif estimate.low > reference:
+        return Comparison("above")
+    elif estimate.high < reference:
+        return Comparison("below")
+    else:
+        gap = abs(estimate.value - reference)
+    if gap is None or not gap or not sd:
+        return Comparison("insufficient data")
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    needed = math.ceil((z * sd / gap) ** 2)
+    return Comparison("insufficient data", max(1, needed - estimate.n))

@@ -1,0 +1,63 @@
+"""Agent standings: every figure with n and interval, shrunk estimates for ordering, and
+"above/below average" only where the interval allows it."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from supportqa.accounts.models import User
+from supportqa.core import kpis
+from supportqa.core.appraisal import Comparison, compare, shrink
+from supportqa.core.intervals import Estimate
+from supportqa.core.sampling import pooled_within_sd
+
+
+@dataclass
+class Standing:
+    agent: User
+    iqs: Estimate
+    shrunk: float | None
+    comparison: Comparison
+    average: float | None
+
+
+def appraisal_rows(agents: list[User], rows: Iterable[tuple[int, float, float]]) -> list[Standing]:
+    """rows: (agent id, final score, inclusion probability) of the human reviews in scope."""
+    scores: dict[int, list[float]] = defaultdict(list)
+    probabilities: dict[int, list[float]] = defaultdict(list)
+    for agent_id, score, probability in rows:
+        scores[agent_id].append(score)
+        probabilities[agent_id].append(probability)
+    estimates = {a.pk: kpis.iqs(scores[a.pk], probabilities[a.pk]) for a in agents}
+    every = [s for values in scores.values() for s in values]
+    average = math.fsum(every) / len(every) if every else None
+    sd = pooled_within_sd(list(scores.values()))
+    reviewed = [a.pk for a in agents if estimates[a.pk].n]
+    shrunk = dict(
+        zip(
+            reviewed,
+            shrink(
+                [estimates[pk].value or 0.0 for pk in reviewed],
+                [estimates[pk].n for pk in reviewed],
+                sd * sd if sd else 0.0,
+            ),
+            strict=True,
+        )
+    )
+    standings = [
+        Standing(
+            agent=a,
+            iqs=estimates[a.pk],
+            shrunk=shrunk.get(a.pk),
+            comparison=compare(estimates[a.pk], average, sd)
+            if average is not None
+            else Comparison("insufficient data"),
+            average=average,
+        )
+        for a in agents
+    ]
+    # Shrunk estimates order the table: a lucky handful of reviews does not top it.
+    return sorted(standings, key=lambda s: (s.shrunk is None, -(s.shrunk or 0.0)))

@@ -1,0 +1,31 @@
+import pytest
+
+from supportqa.core.appraisal import compare, shrink
+from supportqa.core.intervals import Estimate
+
+
+def test_equal_counts_reduce_to_james_stein():
+    # James–Stein (Efron & Morris 1975): B = (k − 3)σ²/Σ(y − ȳ)². Hand computed:
+    # y = 60, 70, 80, 90, 100 (ȳ = 80, Σ = 1000), σ² = 400, n = 4 -> v = 100,
+    # B = 2·100/1000 = 0.2 -> 80 + 0.8·(y − 80)
+    shrunk = shrink([60, 70, 80, 90, 100], [4] * 5, 400)
+    assert shrunk == pytest.approx([64, 72, 80, 88, 96])
+
+
+def test_small_samples_shrink_more():
+    shrunk = shrink([50, 90, 70, 70, 70], [1, 40, 20, 20, 20], 400)
+    assert shrunk[0] - 50 > 90 - shrunk[1] > 0  # the single review moves furthest
+    assert all(min(50, 90) <= s <= max(50, 90) for s in shrunk)
+
+
+def test_too_few_agents_are_left_alone():
+    assert shrink([10, 90, 50], [1, 1, 1], 400) == [10, 90, 50]
+
+
+def test_labels_only_when_the_interval_excludes_the_reference():
+    assert compare(Estimate(90, 30, 85, 95), 80, 10).label == "above"
+    assert compare(Estimate(60, 30, 55, 65), 80, 10).label == "below"
+    unsure = compare(Estimate(75, 4, 60, 90), 80, 10)
+    # (1.96 · 10 / 5)² = 15.4 -> 16 reviews, 4 already done
+    assert (unsure.label, unsure.more_reviews) == ("insufficient data", 12)
+    assert compare(Estimate(None, 0), 80, 10).more_reviews is None

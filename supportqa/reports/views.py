@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
@@ -12,7 +12,7 @@ from supportqa.reports import charts, metrics
 from supportqa.reports.appraisal import appraisal_rows
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.reviews.access import reviews_for
-from supportqa.reviews.models import IQS_SOURCES, SCORED_STATUSES
+from supportqa.reviews.models import SCORED_STATUSES
 from supportqa.surveys.models import SurveyResponse, SurveySent
 
 

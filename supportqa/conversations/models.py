@@ -73,6 +73,8 @@ KPI_COLUMNS = [
     "resolution_seconds",
     "reopen_count",
     "repeat_contact_seconds",
+    "channel",
+    "category",
 ]
 
 

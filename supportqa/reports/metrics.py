@@ -13,11 +13,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 
-from supportqa.conversations.models import Conversation
+from supportqa.conversations.models import Category, Conversation
 from supportqa.core import kpis
 from supportqa.core.intervals import Estimate, mean_interval, wilson
+from supportqa.core.surveybias import Reweighted, Stratum, post_stratified_share
 from supportqa.reviews.models import IQS_SOURCES, SCORED_STATUSES, Rating, Review
 from supportqa.surveys.models import SATISFIED, SurveyResponse, SurveySent
 
@@ -82,6 +83,8 @@ class Trends:
 class Dashboard:
     panel: Panel
     trends: Trends
+    bias: Reweighted
+    strata: list[Stratum]
 
 
 def dashboard(
@@ -134,7 +137,50 @@ def dashboard(
         ],
         volume=[(monday, row["n"]) for monday, row in created],
     )
-    return Dashboard(panel, trends)
+    strata = _survey_strata(in_period, sent.filter(conversation__in=in_period))
+    return Dashboard(panel, trends, post_stratified_share(strata), strata)
+
+
+def _survey_strata(in_period: QuerySet[Conversation], sent: QuerySet[SurveySent]) -> list[Stratum]:
+    """Strata channel × category × outcome: conversations, surveys sent, answers, satisfied."""
+    resolved = ExpressionWrapper(Q(resolution_seconds__isnull=False), output_field=BooleanField())
+    population = (
+        in_period.annotate(resolved=resolved)
+        .values("channel", "category_id", "resolved")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    answered = Q(response__csat__isnull=False)
+    satisfied = answered & Q(response__csat__gte=F("response__csat_scale") - 1)
+    surveyed = (
+        sent.annotate(
+            resolved=ExpressionWrapper(
+                Q(conversation__resolution_seconds__isnull=False), output_field=BooleanField()
+            ),
+        )
+        .values("conversation__channel", "conversation__category_id", "resolved")
+        .annotate(
+            sent=Count("pk"),
+            answered=Count("pk", filter=answered),
+            satisfied=Count("pk", filter=satisfied),
+        )
+        .order_by()
+    )
+    replies = {
+        (r["conversation__channel"], r["conversation__category_id"], r["resolved"]): r
+        for r in surveyed
+    }
+    names = dict(Category.objects.values_list("pk", "name"))
+    strata = []
+    for row in population:
+        got = replies.get((row["channel"], row["category_id"], row["resolved"]), {})
+        key = (row["channel"], names.get(row["category_id"]), row["resolved"])
+        strata.append(
+            Stratum(
+                key, row["n"], got.get("sent", 0), got.get("answered", 0), got.get("satisfied", 0)
+            )
+        )
+    return sorted(strata, key=lambda s: (-s.population, str(s.key)))
 
 
 def _conversation_counts(in_period: QuerySet[Conversation]) -> dict[str, Any]:

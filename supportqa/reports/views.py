@@ -35,6 +35,8 @@ def _dashboard(
     context = {
         "panel": panel,
         "trends": trend,
+        "bias": figures.bias,
+        "strata": figures.strata,
         "period": period,
         "days": days,
         "period_choices": PERIOD_CHOICES,

@@ -40,3 +40,14 @@ def ci_width(estimate: Estimate) -> float:
     if estimate.low is None or estimate.high is None:
         return 0.0
     return clamp(estimate.high) - clamp(estimate.low)
+
+
+@register.filter
+def pct(value: Any) -> str:
+    """A 0–1 share as a whole percentage."""
+    return "—" if value is None else f"{float(value) * 100:.0f}"
+
+
+@register.filter
+def div(numerator: Any, denominator: Any) -> float | None:
+    return None if not denominator else float(numerator) / float(denominator)

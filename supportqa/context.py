@@ -7,6 +7,7 @@ SECTIONS = {
     "review": "conversations",
     "agent": "agents",
     "team": "teams",
+    "reviewer": "reviewers",
     "import": "import",
 }
 

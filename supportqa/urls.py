@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from supportqa.calibration import views as calibration
 from supportqa.conversations import views as conversations
 from supportqa.integrations import views as integrations
 from supportqa.reports import views as reports
@@ -18,6 +19,7 @@ urlpatterns = [
     path("reviews/<str:code>/", reviews.review_detail, name="review-detail"),
     path("agents/", reports.agent_list, name="agent-list"),
     path("agents/<str:code>/", reports.agent_detail, name="agent-detail"),
+    path("reviewers/", calibration.reviewer_list, name="reviewer-list"),
     path("teams/", reports.team_list, name="team-list"),
     path("teams/<str:code>/", reports.team_detail, name="team-detail"),
     path("imports/", integrations.import_page, name="import"),

@@ -305,3 +305,45 @@ def test_list_count_is_capped_for_huge_results(cast, monkeypatch):
     response = cast.client(cast.qa).get(url("conversation-list"))
     assert not response.context["page"].paginator.capped
     assert "3 conversations" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("qa", 200),
+        ("lead", 200),
+        ("manager", 200),
+        ("admin", 200),
+        ("agent", 404),
+        ("peer", 404),
+        ("outsider", 404),
+    ],
+)
+def test_reviewer_page_scope(cast, role, status):
+    assert cast.client(getattr(cast, role)).get(url("reviewer-list")).status_code == status
+
+
+def test_reviewer_page_shows_offsets_from_double_reviews(cast):
+    from tests.conftest import make_conversation
+
+    strict = make_user_with_role("strict.qa")
+    for i in range(5):
+        conversation = make_conversation(cast.agent, cast.team, f"d{i}")
+        submitted_review(conversation, cast.qa, 0)  # Exceeds everywhere: 100
+        submitted_review(conversation, strict, 1)  # Meets everywhere: 50
+    response = cast.client(cast.manager).get(url("reviewer-list"))
+    offsets = {r["user"].username: r["offset"] for r in response.context["reviewers"]}
+    assert offsets["qa"].value == pytest.approx(25)
+    assert offsets["strict.qa"].value == pytest.approx(-25)
+    assert cast.client(cast.manager).post(url("reviewer-list")).status_code == 405
+    agents = cast.client(cast.manager).get(url("agent-list")).context["standings"]
+    mine = next(s for s in agents if s.agent.username == "agent")
+    assert mine.iqs.value == pytest.approx(75)
+    assert mine.adjusted.value == pytest.approx(75)  # each conversation seen by both
+
+
+def make_user_with_role(username):
+    from supportqa.accounts.models import Role
+    from tests.conftest import make_user
+
+    return make_user(username, Role.QA)

@@ -12,6 +12,7 @@ from supportqa.accounts.models import User
 from supportqa.core import kpis
 from supportqa.core.appraisal import Comparison, compare, shrink
 from supportqa.core.intervals import Estimate
+from supportqa.core.leniency import reviewer_offsets
 from supportqa.core.sampling import pooled_within_sd
 
 
@@ -19,19 +20,29 @@ from supportqa.core.sampling import pooled_within_sd
 class Standing:
     agent: User
     iqs: Estimate
+    adjusted: Estimate  # corrected for who reviewed (reviewer offsets), beside the raw IQS
     shrunk: float | None
     comparison: Comparison
     average: float | None
 
 
-def appraisal_rows(agents: list[User], rows: Iterable[tuple[int, float, float]]) -> list[Standing]:
-    """rows: (agent id, final score, inclusion probability) of the human reviews in scope."""
+ReviewRow = tuple[int, int, int | None, float, float]  # agent, conversation, reviewer, score, π
+
+
+def appraisal_rows(agents: list[User], rows: Iterable[ReviewRow]) -> list[Standing]:
+    """rows: the human reviews in scope. Offsets come from conversations reviewed twice."""
+    rows = list(rows)
+    offsets = reviewer_offsets([(c, r, s) for _, c, r, s, _ in rows if r is not None])
     scores: dict[int, list[float]] = defaultdict(list)
+    fair: dict[int, list[float]] = defaultdict(list)
     probabilities: dict[int, list[float]] = defaultdict(list)
-    for agent_id, score, probability in rows:
+    for agent_id, _, reviewer, score, probability in rows:
         scores[agent_id].append(score)
+        offset = offsets.get(reviewer)
+        fair[agent_id].append(score - (offset.value if offset else 0.0))
         probabilities[agent_id].append(probability)
     estimates = {a.pk: kpis.iqs(scores[a.pk], probabilities[a.pk]) for a in agents}
+    adjusted = {a.pk: kpis.iqs(fair[a.pk], probabilities[a.pk]) for a in agents}
     every = [s for values in scores.values() for s in values]
     average = math.fsum(every) / len(every) if every else None
     sd = pooled_within_sd(list(scores.values()))
@@ -51,6 +62,7 @@ def appraisal_rows(agents: list[User], rows: Iterable[tuple[int, float, float]])
         Standing(
             agent=a,
             iqs=estimates[a.pk],
+            adjusted=adjusted[a.pk],
             shrunk=shrunk.get(a.pk),
             comparison=compare(estimates[a.pk], average, sd)
             if average is not None

@@ -58,7 +58,13 @@ def agent_list(request: HttpRequest) -> HttpResponse:
     rows = (
         metrics.scored_reviews(reviews_for(request.user), period)
         .filter(reviewee__in=[a.pk for a in agents])
-        .values_list("reviewee_id", "final_score", "inclusion_probability")
+        .values_list(
+            "reviewee_id",
+            "conversation_id",
+            "reviewer_id",
+            "final_score",
+            "inclusion_probability",
+        )
     )
     standings = appraisal_rows(agents, rows)
     return render(

@@ -473,12 +473,18 @@ def build(
 
 
 def _unanswered_surveys(rng: random.Random) -> None:
-    """Surveys also go to customers who never answer (the response rate's denominator)."""
-    pending = Conversation.objects.filter(
-        source=SOURCE, surveys_sent__isnull=True, resolved_at__isnull=False
-    ).order_by("external_id")
+    """Surveys also go to customers who never answer (the response rate's denominator): on
+    resolution, or a day after an unresolved conversation went quiet."""
+    pending = Conversation.objects.filter(source=SOURCE, surveys_sent__isnull=True).order_by(
+        "external_id"
+    )
     SurveySent.objects.bulk_create(
-        SurveySent(conversation=c, agent_id=c.agent_id, team_id=c.team_id, sent_at=c.resolved_at)
+        SurveySent(
+            conversation=c,
+            agent_id=c.agent_id,
+            team_id=c.team_id,
+            sent_at=c.resolved_at or c.created_at + timedelta(days=1),
+        )
         for c in pending
         if rng.random() < 0.5
     )
@@ -504,10 +510,11 @@ def _reviews(
         local = random.Random(rng.random())  # draws below never shift later conversations
         fact = facts[conversation.external_id]
         lead = f"lead.{conversation.team.name.lower()}" if conversation.team else "qa.strict"
-        names = [local.choice(reviewers[:2]), lead]
-        if local.random() < 0.25:  # some conversations get a second, overlapping review
-            names.append(reviewers[1] if names[0] == reviewers[0] else reviewers[0])
-        for name in dict.fromkeys(names[:1] + names[2:] if local.random() < 0.7 else names[1:2]):
+        first = local.choice(reviewers[:2]) if local.random() < 0.7 else lead
+        names = [first]
+        if local.random() < 0.3:  # a second, overlapping review: what reveals leniency
+            names.append(local.choice([n for n in (*reviewers[:2], lead) if n != first]))
+        for name in names:
             if Review.objects.filter(conversation=conversation, reviewer=users[name]).exists():
                 continue
             ratings = {

@@ -8,6 +8,7 @@ SECTIONS = {
     "agent": "agents",
     "team": "teams",
     "reviewer": "reviewers",
+    "calibration": "calibration",
     "import": "import",
 }
 

@@ -2,20 +2,23 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Avg, OuterRef, Subquery
+from django.db.models import Avg, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET, require_http_methods
 
 from supportqa.accounts.access import agents_for, teams_for
+from supportqa.calibration.models import CalibrationSession
 from supportqa.conversations.access import conversations_for, get_conversation_for_user
 from supportqa.conversations.forms import ConversationFilter
+from supportqa.conversations.models import Conversation
 from supportqa.conversations.transcript import transcript
 from supportqa.reviews.access import review_source_for, reviews_for
 from supportqa.reviews.actions import ReviewInvalid, save_review
 from supportqa.reviews.forms import parse_review_post, review_form_context
 from supportqa.reviews.models import IQS_SOURCES, SCORED_STATUSES, Review
+from supportqa.scorecards.models import ScorecardVersion
 from supportqa.scorecards.picking import pick_version
 from supportqa.surveys.models import SurveyResponse
 
@@ -80,12 +83,37 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
 def conversation_detail(request: HttpRequest, code: str) -> HttpResponse:
     user = request.user
     conversation = get_conversation_for_user(user, code)
-    source = review_source_for(user, conversation.agent_id)
     version = pick_version(
         conversation, request.GET.get("scorecard") or request.POST.get("scorecard")
     )
+    others = reviews_for(user).filter(conversation=conversation, calibration_session__isnull=True)
+    return review_page(
+        request, conversation, review_source_for(user, conversation.agent_id), version, others
+    )
+
+
+def review_page(
+    request: HttpRequest,
+    conversation: Conversation,
+    source: str | None,
+    version: ScorecardVersion | None,
+    others: QuerySet[Review],
+    *,
+    calibration_session: CalibrationSession | None = None,
+) -> HttpResponse:
+    """The transcript beside the scorecard: GET shows it, POST saves a draft or submits.
+
+    The caller has checked that the user may see the conversation; `source` is None when
+    they may not review it. JSON requests are the form's autosave.
+    """
+    user = request.user
     own = (
-        Review.objects.filter(conversation=conversation, reviewer=user, source=source).first()
+        Review.objects.filter(
+            conversation=conversation,
+            reviewer=user,
+            source=source,
+            calibration_session=calibration_session,
+        ).first()
         if source
         else None
     )
@@ -105,6 +133,7 @@ def conversation_detail(request: HttpRequest, code: str) -> HttpResponse:
                 ratings=ratings,
                 overall_comment=overall,
                 submit=submit,
+                calibration_session=calibration_session,
             )
         except ReviewInvalid as invalid:
             errors = invalid.errors
@@ -117,22 +146,21 @@ def conversation_detail(request: HttpRequest, code: str) -> HttpResponse:
                 )
             if submit:
                 messages.success(request, f"Review submitted: {own.final_score:.1f}%.")
+                if calibration_session is not None:
+                    return redirect("calibration-detail", code=calibration_session.code)
                 return redirect("review-detail", code=own.code)
             messages.success(request, "Draft saved.")
             return redirect(f"{request.path}?scorecard={version.scorecard.slug}")
-    others = (
-        reviews_for(user)
-        .filter(conversation=conversation)
-        .exclude(pk=own.pk if own else None)
-        .select_related("reviewer", "reviewee", "scorecard_version__scorecard")
-    )
     context = {
         "conversation": conversation,
         "transcript": transcript(conversation),
         "surveys": conversation.survey_responses.all(),
-        "others": others,
+        "others": others.exclude(pk=own.pk if own else None).select_related(
+            "reviewer", "reviewee", "scorecard_version__scorecard"
+        ),
         "can_review": source is not None and version is not None,
         "errors": errors,
+        "calibration": calibration_session,
     }
     if context["can_review"]:
         context.update(review_form_context(version, own, request.POST if errors else None))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -37,6 +38,7 @@ def save_review(
     ratings: dict[str, RatingInput],
     overall_comment: str = "",
     submit: bool = False,
+    calibration_session: Any = None,
 ) -> Review:
     """Save a draft or submit a review, atomically. `ratings` is keyed by criterion code.
 
@@ -55,6 +57,7 @@ def save_review(
             reviewer=reviewer,
             reviewee_id=conversation.agent_id,
             source=source,
+            calibration_session=calibration_session,
             defaults={"scorecard_version": version},
         )
         if review.status not in (ReviewStatus.DRAFT, ReviewStatus.SUBMITTED):

@@ -56,6 +56,13 @@ class Review(models.Model):
     raw_score = models.FloatField(null=True, blank=True)
     final_score = models.FloatField(null=True, blank=True)
     critical_failed = models.BooleanField(default=False)
+    calibration_session = models.ForeignKey(
+        "calibration.CalibrationSession",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reviews",
+    )
     inclusion_probability = models.FloatField(
         default=1.0,
         help_text="Probability the conversation was sampled for review (for weighting).",
@@ -68,7 +75,14 @@ class Review(models.Model):
         ordering = ["-submitted_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["conversation", "reviewer", "reviewee", "source"], name="one_review_each"
+                fields=["conversation", "reviewer", "reviewee", "source"],
+                condition=models.Q(calibration_session__isnull=True),
+                name="one_review_each",
+            ),
+            models.UniqueConstraint(
+                fields=["calibration_session", "conversation", "reviewer"],
+                condition=models.Q(calibration_session__isnull=False),
+                name="one_calibration_review_each",
             ),
             models.CheckConstraint(
                 condition=models.Q(inclusion_probability__gt=0, inclusion_probability__lte=1),

@@ -51,3 +51,8 @@ def pct(value: Any) -> str:
 @register.filter
 def div(numerator: Any, denominator: Any) -> float | None:
     return None if not denominator else float(numerator) / float(denominator)
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    return None if mapping is None else mapping.get(key)

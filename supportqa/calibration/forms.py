@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from supportqa.accounts.models import User
+from supportqa.calibration.access import PARTICIPANT_ROLES
+from supportqa.conversations.models import Conversation
+from supportqa.scorecards.models import Scorecard
+
+
+class SessionForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    scorecard = forms.ModelChoiceField(
+        queryset=Scorecard.objects.filter(is_active=True),
+        to_field_name="slug",
+        empty_label=None,
+    )
+    conversations = forms.ModelMultipleChoiceField(
+        queryset=Conversation.objects.none(),
+        to_field_name="code",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The conversations everyone reviews (recent ones in your scope).",
+    )
+    participants = forms.ModelMultipleChoiceField(
+        queryset=User.objects.filter(role__in=PARTICIPANT_ROLES, is_active=True),
+        to_field_name="code",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    baseline = forms.ModelChoiceField(
+        queryset=User.objects.filter(role__in=PARTICIPANT_ROLES, is_active=True),
+        to_field_name="code",
+        required=False,
+        help_text="Optional: an expert among the participants whose review is the reference.",
+    )
+
+    def __init__(self, *args: Any, conversations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["conversations"]
+        field.queryset = conversations
+        field.label_from_instance = lambda c: (
+            f"{c.created_at:%d %b} · {c.agent.name if c.agent else 'unassigned'} · "
+            f"{c.subject or c.external_id}"
+        )
+        for name in ("participants", "baseline"):
+            self.fields[name].label_from_instance = lambda u: f"{u.name} ({u.get_role_display()})"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        participants = data.get("participants") or []
+        if len(participants) < 2:
+            self.add_error("participants", "choose at least two participants")
+        baseline = data.get("baseline")
+        if baseline and baseline not in participants:
+            self.add_error("baseline", "the baseline reviewer must be one of the participants")
+        if (
+            data.get("conversations")
+            and not data.get("conversations").exclude(agent__isnull=True).exists()
+        ):
+            self.add_error("conversations", "choose conversations with an assigned agent")
+        return data

@@ -84,3 +84,37 @@ def test_reviewer_scores_a_conversation_and_sees_it_on_the_agent_page(live_serve
     assert "n=1" in panel
     assert page.locator("svg.chart").count() >= 1
     page.screenshot(path=str(ARTIFACTS / "agent-page.png"), full_page=True)
+
+
+def test_lead_runs_a_calibration_session_in_the_browser(live_server, cast, browser):
+    from supportqa.calibration.models import CalibrationSession
+    from tests.conftest import make_conversation
+
+    conversations = [make_conversation(cast.agent, cast.team, f"b{i}") for i in range(2)]
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "lead")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/calibration/new/")
+    page.fill("#id_title", "Browser calibration")
+    for conversation in conversations:
+        page.check(f'input[name="conversations"][value="{conversation.code}"]')
+    page.check(f'input[name="participants"][value="{cast.qa.code}"]')
+    page.check(f'input[name="participants"][value="{cast.manager.code}"]')
+    page.click("text=Open session and notify participants")
+    page.wait_for_selector("text=Reveal results")
+    session = CalibrationSession.objects.get()
+    criteria = list(Criterion.objects.filter(section__version=chat_rubric()))
+    for user, level in ((cast.qa, "0"), (cast.manager, "1")):  # they disagree everywhere
+        client = cast.client(user)
+        for conversation in conversations:
+            data = {f"rating-{c.code}": level for c in criteria}
+            data.update(action="submit", scorecard="chat-quality")
+            client.post(f"/calibration/{session.code}/conversations/{conversation.code}/", data)
+    page.reload()
+    assert "2 of 2 submitted" in page.inner_text("body")
+    page.click("text=Reveal results")
+    page.wait_for_selector("text=Agreement by criterion")
+    assert page.locator("span.score.bad", has_text="ambiguous").count() == len(criteria)
+    page.screenshot(path=str(ARTIFACTS / "calibration-results.png"), full_page=True)

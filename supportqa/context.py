@@ -9,6 +9,8 @@ SECTIONS = {
     "team": "teams",
     "reviewer": "reviewers",
     "calibration": "calibration",
+    "queue": "queue",
+    "cycle": "queue",
     "import": "import",
 }
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "supportqa.scorecards",
     "supportqa.reviews",
     "supportqa.calibration",
+    "supportqa.assignments",
     "supportqa.integrations",
     "supportqa.reports",
     "supportqa.demo",

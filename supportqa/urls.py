@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from supportqa.assignments import views as assignments
 from supportqa.calibration import views as calibration
 from supportqa.conversations import views as conversations
 from supportqa.integrations import views as integrations
@@ -19,6 +20,9 @@ urlpatterns = [
     path("reviews/<str:code>/", reviews.review_detail, name="review-detail"),
     path("agents/", reports.agent_list, name="agent-list"),
     path("agents/<str:code>/", reports.agent_detail, name="agent-detail"),
+    path("queue/", assignments.queue, name="queue"),
+    path("queue/cycles/new/", assignments.cycle_new, name="cycle-new"),
+    path("queue/cycles/<str:code>/run/", assignments.cycle_run, name="cycle-run"),
     path("reviewers/", calibration.reviewer_list, name="reviewer-list"),
     path("calibration/", calibration.session_list, name="calibration-list"),
     path("calibration/new/", calibration.session_new, name="calibration-new"),

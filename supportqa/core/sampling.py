@@ -1,4 +1,4 @@
-"""Sample sizes for review programmes.
+"""Sample sizes and sample designs for review programmes.
 
 `reviews_needed`: reviews per agent so that the 95 % (or other) interval of an agent's mean
 score has half-width at most `margin`: n₀ = ⌈(z·σ / margin)²⌉ (Cochran 1977, eq. 4.2), and with
@@ -8,7 +8,8 @@ a finite population of N conversations n = ⌈n₀ / (1 + (n₀ − 1)/N)⌉ (eq
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import random
+from collections.abc import Hashable, Mapping, Sequence
 
 from scipy import stats
 
@@ -40,3 +41,56 @@ def pooled_within_sd(groups: Sequence[Sequence[float]]) -> float | None:
         squares += math.fsum((v - mean) ** 2 for v in values)
         freedom += len(values) - 1
     return math.sqrt(squares / freedom) if freedom else None
+
+
+# --- sample designs: every pick carries its inclusion probability π -----------------------------
+
+Pick = tuple[Hashable, float]  # (item, inclusion probability)
+
+
+def random_sample(items: Sequence[Hashable], size: int, rng: random.Random) -> list[Pick]:
+    """Simple random sample without replacement: π = size / N for every item."""
+    if size <= 0 or not items:
+        return []
+    size = min(size, len(items))
+    probability = size / len(items)
+    return [(item, probability) for item in rng.sample(list(items), size)]
+
+
+def stratified_sample(
+    strata: Mapping[Hashable, Sequence[Hashable]], per_stratum: int, rng: random.Random
+) -> list[Pick]:
+    """`per_stratum` picks from every stratum (agent, channel, category…): π = n_h / N_h."""
+    picks: list[Pick] = []
+    for key in sorted(strata, key=str):
+        picks.extend(random_sample(strata[key], per_stratum, rng))
+    return picks
+
+
+def targeted_sample(
+    flagged: Sequence[Hashable], others: Sequence[Hashable], size: int, rng: random.Random
+) -> list[Pick]:
+    """Every flagged item (low CSAT, long handling, …) with π = 1, plus a random sample of the
+    rest so that unflagged conversations stay represented; their π keeps IQS unbiased."""
+    return [(item, 1.0) for item in flagged] + random_sample(others, size, rng)
+
+
+def split_fairly(
+    picks: Sequence[tuple[Hashable, Hashable | None]], quotas: Mapping[Hashable, int]
+) -> dict[Hashable, list[Hashable]]:
+    """Give each pick (item, its agent) to the reviewer with the most quota left relative to
+    their quota, never to the agent themselves; picks nobody can take are left out.
+
+    Deterministic: ties go to the reviewer listed first in `quotas`.
+    """
+    given: dict[Hashable, list[Hashable]] = {reviewer: [] for reviewer in quotas}
+    order = list(quotas)
+    for item, agent in picks:
+        open_ = [r for r in order if r != agent and len(given[r]) < quotas[r]]
+        if not open_:
+            continue
+        reviewer = max(
+            open_, key=lambda r: ((quotas[r] - len(given[r])) / quotas[r], -order.index(r))
+        )
+        given[reviewer].append(item)
+    return given

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from supportqa.accounts.models import User
+from supportqa.assignments.actions import link_review
 from supportqa.audit.actions import record_event
 from supportqa.conversations.models import Conversation
 from supportqa.core.scoring import criterion_score
@@ -74,6 +75,8 @@ def save_review(
             review.critical_failed = score.critical_failed
             review.status = ReviewStatus.SUBMITTED
             review.submitted_at = timezone.now()
+            if calibration_session is None:
+                link_review(review)
         review.save()
         record_event(
             actor=reviewer,

@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+
+from supportqa.assignments.models import (
+    Assignment,
+    AssignmentCycle,
+    AssignmentItem,
+    CycleReviewer,
+    Design,
+    Target,
+)
+from supportqa.audit.actions import record_event
+from supportqa.conversations.models import Conversation
+from supportqa.conversations.transcript import SLOW_REPLY_SECONDS
+from supportqa.core.sampling import (
+    random_sample,
+    split_fairly,
+    stratified_sample,
+    targeted_sample,
+)
+from supportqa.reviews.models import IQS_SOURCES, SCORED_STATUSES, Review
+from supportqa.surveys.models import SATISFIED, SurveyResponse
+
+LONG_RESOLUTION_SECONDS = 24 * 3600
+
+
+def candidates(cycle: AssignmentCycle, now: datetime) -> Any:
+    """The period's conversations with an agent, not yet reviewed nor waiting in a queue."""
+    reviewed = Review.objects.filter(
+        conversation=OuterRef("pk"), status__in=SCORED_STATUSES, source__in=IQS_SOURCES
+    )
+    queued = AssignmentItem.objects.filter(conversation=OuterRef("pk"), review__isnull=True)
+    rows = (
+        Conversation.objects.filter(
+            created_at__gte=now - timedelta(days=cycle.every_days),
+            created_at__lt=now,
+            agent__isnull=False,
+        )
+        .exclude(Exists(reviewed))
+        .exclude(Exists(queued))
+    )
+    return rows.filter(team=cycle.team) if cycle.team_id else rows
+
+
+def spotlight(rows: Any, targets: list[str]) -> dict[int, str]:
+    """Conversation id → the first spotlight rule it meets."""
+    rules = {
+        Target.LOW_CSAT: Q(
+            Exists(
+                SurveyResponse.objects.filter(
+                    conversation=OuterRef("pk"), csat__isnull=False
+                ).exclude(SATISFIED)
+            )
+        ),
+        Target.REOPENED: Q(reopen_count__gt=0),
+        Target.LONG_RESOLUTION: Q(resolution_seconds__gt=LONG_RESOLUTION_SECONDS),
+        Target.SLOW_FIRST_RESPONSE: Q(pk__in=[]),
+    }
+    for channel, limit in SLOW_REPLY_SECONDS.items():
+        rules[Target.SLOW_FIRST_RESPONSE] |= Q(channel=channel, first_response_seconds__gt=limit)
+    flagged: dict[int, str] = {}
+    for target in targets:
+        for pk in rows.filter(rules[Target(target)]).values_list("pk", flat=True):
+            flagged.setdefault(pk, target)
+    return flagged
+
+
+def run_cycle(*, cycle: AssignmentCycle, now: datetime, by: Any = None) -> list[Assignment]:
+    """Sample this period's conversations by the cycle's design (each pick keeps its inclusion
+    probability) and split them fairly among the reviewers' quotas; atomic."""
+    rng = random.Random(f"{cycle.seed}-{cycle.code}-{now:%Y%m%d%H}")
+    with transaction.atomic():
+        rows = candidates(cycle, now)
+        agents = dict(rows.values_list("pk", "agent_id"))
+        picks, reasons = _sample(cycle, rows, agents, rng)
+        quotas = {
+            cr.reviewer_id: cr.quota
+            for cr in CycleReviewer.objects.filter(cycle=cycle, quota__gt=0).order_by("pk")
+        }
+        given = split_fairly([(pk, agents[pk]) for pk, _ in picks], quotas)
+        probability = dict(picks)
+        created = []
+        for reviewer_id, items in given.items():
+            if not items:
+                continue
+            assignment = Assignment.objects.create(
+                cycle=cycle, reviewer_id=reviewer_id, due_at=now + timedelta(days=cycle.every_days)
+            )
+            AssignmentItem.objects.bulk_create(
+                AssignmentItem(
+                    assignment=assignment,
+                    conversation_id=pk,
+                    method=cycle.design,
+                    reason=reasons.get(pk, ""),
+                    inclusion_probability=probability[pk],
+                )
+                for pk in items
+            )
+            created.append(assignment)
+        cycle.next_run_at = now + timedelta(days=cycle.every_days)
+        cycle.save(update_fields=["next_run_at"])
+        record_event(
+            actor=by,
+            action="assignments.cycle_run",
+            obj=cycle,
+            data={"picked": len(picks), "assigned": sum(len(v) for v in given.values())},
+        )
+    return created
+
+
+def _sample(
+    cycle: AssignmentCycle, rows: Any, agents: dict[int, int], rng: random.Random
+) -> tuple[list[tuple[int, float]], dict[int, str]]:
+    ids = sorted(agents)
+    if cycle.design == Design.STRATIFIED:
+        strata: dict[int, list[int]] = defaultdict(list)
+        for pk in ids:
+            strata[agents[pk]].append(pk)
+        picks = stratified_sample(strata, cycle.sample_size, rng)
+        return [(int(pk), p) for pk, p in picks], {}
+    if cycle.design == Design.TARGETED:
+        flagged = spotlight(rows, list(cycle.targets))
+        others = [pk for pk in ids if pk not in flagged]
+        picks = targeted_sample(sorted(flagged), others, cycle.sample_size, rng)
+        return [(int(pk), p) for pk, p in picks], flagged
+    return [(int(pk), p) for pk, p in random_sample(ids, cycle.sample_size, rng)], {}
+
+
+def run_due_cycles(*, now: datetime) -> int:
+    due = AssignmentCycle.objects.filter(is_active=True, next_run_at__lte=now)
+    return sum(len(run_cycle(cycle=cycle, now=now)) for cycle in due)
+
+
+def link_review(review: Review) -> None:
+    """A submitted review of a queued conversation closes the item and takes its inclusion
+    probability, so IQS can weight it (Horvitz–Thompson). Call inside the review's transaction."""
+    item = (
+        AssignmentItem.objects.select_for_update()
+        .filter(
+            conversation_id=review.conversation_id,
+            assignment__reviewer_id=review.reviewer_id,
+            review__isnull=True,
+        )
+        .first()
+    )
+    if item is None:
+        return
+    item.review = review
+    item.save(update_fields=["review"])
+    review.inclusion_probability = item.inclusion_probability

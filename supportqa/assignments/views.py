@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from supportqa.accounts.access import teams_for
+from supportqa.accounts.models import REVIEWER_ROLES, Role, User
+from supportqa.assignments.actions import run_cycle
+from supportqa.assignments.models import (
+    AssignmentCycle,
+    AssignmentItem,
+    CycleReviewer,
+    Design,
+    Target,
+)
+
+CYCLE_ROLES = (Role.QA, Role.LEAD, Role.MANAGER, Role.ADMIN)
+
+
+def cycles_for(user: User) -> Any:
+    cycles = AssignmentCycle.objects.select_related("team")
+    if user.is_org_wide:
+        return cycles
+    if user.role == Role.LEAD:
+        return cycles.filter(team__in=teams_for(user))
+    return cycles.none()
+
+
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """The reviewer's queue, and for programme owners the cycles that fill it."""
+    user = request.user
+    if user.role not in REVIEWER_ROLES:
+        raise Http404("No such page")
+    items = (
+        AssignmentItem.objects.filter(assignment__reviewer=user, review__isnull=True)
+        .select_related("conversation__agent", "assignment__cycle")
+        .order_by("assignment__due_at", "pk")
+    )
+    done = AssignmentItem.objects.filter(assignment__reviewer=user, review__isnull=False).count()
+    return render(
+        request,
+        "assignments/queue.html",
+        {
+            "items": items,
+            "done": done,
+            "cycles": cycles_for(user) if user.role in CYCLE_ROLES else None,
+        },
+    )
+
+
+class CycleForm(forms.Form):
+    name = forms.CharField(max_length=150)
+    team = forms.ModelChoiceField(
+        queryset=None, required=False, to_field_name="code", empty_label="Every team"
+    )
+    design = forms.ChoiceField(choices=Design.choices)
+    sample_size = forms.IntegerField(
+        min_value=1,
+        max_value=1000,
+        initial=20,
+        help_text="Random picks per cycle (per agent when stratified).",
+    )
+    targets = forms.MultipleChoiceField(
+        choices=Target.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Targeted design: conversations always picked.",
+    )
+    every_days = forms.IntegerField(min_value=1, max_value=90, initial=7, label="Every (days)")
+
+    def __init__(self, *args: Any, user: User, reviewers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams_for(user)
+        if not user.is_org_wide:
+            self.fields["team"].required = True
+        for reviewer in reviewers:
+            self.fields[f"quota-{reviewer.code}"] = forms.IntegerField(
+                min_value=0,
+                max_value=1000,
+                initial=0,
+                required=False,
+                label=f"{reviewer.name} ({reviewer.get_role_display()})",
+            )
+        self.reviewers = list(reviewers)
+
+    def quotas(self) -> dict[User, int]:
+        return {r: self.cleaned_data.get(f"quota-{r.code}") or 0 for r in self.reviewers}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not any(v for k, v in data.items() if k.startswith("quota-")):
+            raise forms.ValidationError("give at least one reviewer a quota")
+        if data.get("design") == Design.TARGETED and not data.get("targets"):
+            self.add_error("targets", "a targeted design needs at least one spotlight rule")
+        return data
+
+
+@require_http_methods(["GET", "POST"])
+def cycle_new(request: HttpRequest) -> HttpResponse:
+    if request.user.role not in CYCLE_ROLES:
+        raise Http404("No such page")
+    reviewers = User.objects.filter(role__in=REVIEWER_ROLES, is_active=True).order_by("username")
+    form = CycleForm(request.POST or None, user=request.user, reviewers=reviewers)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            cycle = AssignmentCycle.objects.create(
+                name=data["name"],
+                team=data["team"],
+                design=data["design"],
+                sample_size=data["sample_size"],
+                targets=data["targets"],
+                every_days=data["every_days"],
+                created_by=request.user,
+                next_run_at=timezone.now(),
+            )
+            CycleReviewer.objects.bulk_create(
+                CycleReviewer(cycle=cycle, reviewer=r, quota=q)
+                for r, q in form.quotas().items()
+                if q
+            )
+        messages.success(
+            request,
+            "Cycle created. Run it now, or let `supportqa assignments run` run it when due.",
+        )
+        return redirect("queue")
+    return render(
+        request, "assignments/cycle_new.html", {"form": form}, status=400 if form.is_bound else 200
+    )
+
+
+@require_POST
+def cycle_run(request: HttpRequest, code: str) -> HttpResponse:
+    cycle = cycles_for(request.user).filter(code=code).first()
+    if cycle is None or request.user.role not in CYCLE_ROLES:
+        raise Http404("No such cycle")
+    created = run_cycle(cycle=cycle, now=timezone.now(), by=request.user)
+    count = sum(a.items.count() for a in created)
+    messages.success(
+        request,
+        f"{cycle.name}: {count} conversations assigned to "
+        f"{len(created)} reviewer{'s' if len(created) != 1 else ''}.",
+    )
+    return redirect("queue")

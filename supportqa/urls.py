@@ -18,6 +18,12 @@ urlpatterns = [
         "conversations/<str:code>/", conversations.conversation_detail, name="conversation-detail"
     ),
     path("reviews/<str:code>/", reviews.review_detail, name="review-detail"),
+    path("reviews/<str:code>/dispute/", reviews.dispute_raise, name="dispute-raise"),
+    path(
+        "reviews/<str:code>/disputes/<str:dispute>/decide/",
+        reviews.dispute_decide,
+        name="dispute-decide",
+    ),
     path("agents/", reports.agent_list, name="agent-list"),
     path("agents/<str:code>/", reports.agent_detail, name="agent-detail"),
     path("queue/", assignments.queue, name="queue"),

@@ -15,11 +15,12 @@ from supportqa.calibration.forms import SessionForm
 from supportqa.calibration.results import history, session_results
 from supportqa.conversations.access import conversations_for
 from supportqa.conversations.views import review_page
+from supportqa.core.intervals import wilson
 from supportqa.core.leniency import reviewer_offsets
 from supportqa.reports.metrics import scored_reviews
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.reviews.access import reviews_for
-from supportqa.reviews.models import Review, ReviewStatus, Source
+from supportqa.reviews.models import Dispute, Review, ReviewStatus, Source
 
 REVIEWER_PAGE_ROLES = (Role.QA, Role.LEAD, Role.MANAGER, Role.ADMIN)
 RECENT_CONVERSATIONS = 60
@@ -38,6 +39,12 @@ def reviewer_list(request: HttpRequest) -> HttpResponse:
         .values_list("conversation_id", "reviewer_id", "final_score")
     )
     offsets = reviewer_offsets(rows)
+    overturned: dict[int, int] = defaultdict(int)
+    for reviewer_id in Dispute.objects.filter(
+        review__in=scored_reviews(reviews_for(request.user), period),
+        status__in=(Dispute.Status.ACCEPTED, Dispute.Status.PARTIAL),
+    ).values_list("review__reviewer_id", flat=True):
+        overturned[reviewer_id] += 1
     given: dict[int, list[float]] = defaultdict(list)
     for _, reviewer, score in rows:
         given[reviewer].append(score)
@@ -49,6 +56,7 @@ def reviewer_list(request: HttpRequest) -> HttpResponse:
                 "reviews": len(scores),
                 "mean": sum(scores) / len(scores),
                 "offset": offsets.get(pk),
+                "overturn": wilson(overturned[pk], len(scores)).scaled(100),
             }
             for pk, scores in given.items()
         ),

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -11,7 +13,7 @@ from supportqa.assignments.actions import link_review
 from supportqa.audit.actions import record_event
 from supportqa.conversations.models import Conversation
 from supportqa.core.scoring import criterion_score
-from supportqa.reviews.models import Rating, Review, ReviewStatus
+from supportqa.reviews.models import IQS_SOURCES, Dispute, DisputeItem, Rating, Review, ReviewStatus
 from supportqa.scorecards.models import Criterion, ScorecardVersion
 
 
@@ -144,3 +146,127 @@ def _store_ratings(
         rating.evidence.set([seq_to_message[s] for s in given.evidence_seqs if s in seq_to_message])
         chosen[criterion.pk] = None if option is None else option.value
     return chosen
+
+
+# --- disputes ----------------------------------------------------------------------------------
+
+
+def dispute_deadline(review: Review) -> Any:
+    return review.submitted_at + timedelta(days=settings.SUPPORTQA_DISPUTE_DAYS)
+
+
+def raise_dispute(
+    *, review: Review, by: User, proposals: dict[str, RatingInput], reason: str
+) -> Dispute:
+    """The reviewed agent contests some ratings, proposing others; the review is disputed."""
+    if by.pk != review.reviewee_id:
+        raise ReviewInvalid({"review": "only the reviewed agent can dispute it"})
+    if review.status != ReviewStatus.SUBMITTED or review.source not in IQS_SOURCES:
+        raise ReviewInvalid({"review": "only a submitted quality review can be disputed"})
+    if timezone.now() > dispute_deadline(review):
+        raise ReviewInvalid(
+            {
+                "review": f"the dispute deadline ({settings.SUPPORTQA_DISPUTE_DAYS}"
+                " days after submission) has passed"
+            }
+        )
+    if not reason.strip():
+        raise ReviewInvalid({"reason": "say why the rating is wrong"})
+    current = {r.criterion.code: r for r in review.ratings.select_related("criterion", "option")}
+    criteria = _criteria(review.scorecard_version)
+    items = []
+    for code, proposal in proposals.items():
+        criterion, rating = criteria.get(code), current.get(code)
+        if criterion is None or rating is None:
+            raise ReviewInvalid({code: "is not a rated criterion of this review"})
+        options = list(criterion.options.all())
+        if proposal.na and not criterion.allow_na:
+            raise ReviewInvalid({code: f"{criterion.name}: N/A is not allowed"})
+        if not proposal.na and not 0 <= (proposal.option_position or 0) < len(options):
+            raise ReviewInvalid({code: f"{criterion.name}: no such rating option"})
+        proposed = None if proposal.na else options[proposal.option_position or 0]
+        if proposed == rating.option:
+            raise ReviewInvalid({code: f"{criterion.name}: propose a different rating"})
+        items.append(
+            DisputeItem(
+                criterion=criterion, previous_option=rating.option, proposed_option=proposed
+            )
+        )
+    if not items:
+        raise ReviewInvalid({"criteria": "choose at least one rating to dispute"})
+    with transaction.atomic():
+        dispute = Dispute.objects.create(
+            review=review, raised_by=by, reason=reason.strip(), score_before=review.final_score
+        )
+        for item in items:
+            item.dispute = dispute
+        DisputeItem.objects.bulk_create(items)
+        review.status = ReviewStatus.DISPUTED
+        review.save(update_fields=["status", "updated_at"])
+        record_event(
+            actor=by,
+            action="dispute.raised",
+            obj=dispute,
+            data={"review": review.code, "criteria": [i.criterion.key for i in items]},
+        )
+    return dispute
+
+
+def decide_dispute(*, dispute: Dispute, by: User, accepted: set[str], reason: str) -> Dispute:
+    """Accept some, all or none of the proposals; accepted ones change the ratings and the
+    score (the previous ratings stay on the dispute, the change in the audit log)."""
+    if by.pk == dispute.raised_by_id:
+        raise ReviewInvalid({"dispute": "the agent who raised it cannot decide it"})
+    if dispute.status != Dispute.Status.OPEN:
+        raise ReviewInvalid({"dispute": "is already decided"})
+    if not reason.strip():
+        raise ReviewInvalid({"decision_reason": "give the reason for the decision"})
+    review = dispute.review
+    with transaction.atomic():
+        items = list(dispute.items.select_related("criterion", "proposed_option"))
+        for item in items:
+            item.accepted = item.criterion.code in accepted
+            item.save(update_fields=["accepted"])
+            if item.accepted:
+                option = item.proposed_option
+                score = (
+                    None
+                    if option is None
+                    else criterion_score(option.value, *item.criterion.scale_bounds())
+                )
+                review.ratings.filter(criterion=item.criterion).update(
+                    option=option, is_na=option is None, score=score
+                )
+        chosen = {
+            r.criterion_id: (None if r.is_na else r.option.value)
+            for r in review.ratings.select_related("option")
+        }
+        result = review.scorecard_version.score(chosen)
+        review.raw_score, review.final_score = result.raw, result.final
+        review.critical_failed = result.critical_failed
+        review.status = ReviewStatus.FINAL
+        review.save(
+            update_fields=["raw_score", "final_score", "critical_failed", "status", "updated_at"]
+        )
+        count = sum(1 for i in items if i.accepted)
+        dispute.status = (
+            Dispute.Status.REJECTED
+            if count == 0
+            else Dispute.Status.ACCEPTED
+            if count == len(items)
+            else Dispute.Status.PARTIAL
+        )
+        dispute.decided_by, dispute.decided_at = by, timezone.now()
+        dispute.decision_reason, dispute.score_after = reason.strip(), review.final_score
+        dispute.save()
+        record_event(
+            actor=by,
+            action="dispute.decided",
+            obj=dispute,
+            data={
+                "status": dispute.status,
+                "score_before": dispute.score_before,
+                "score_after": dispute.score_after,
+            },
+        )
+    return dispute

@@ -144,3 +144,67 @@ class Rating(models.Model):
                 name="rating_option_or_na",
             ),
         ]
+
+
+class Dispute(models.Model):
+    """An agent contests some ratings of a review; the reviewer or an arbiter decides."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACCEPTED = "accepted", "Accepted"
+        PARTIAL = "partial", "Partially accepted"
+        REJECTED = "rejected", "Rejected"
+
+    code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="disputes")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    score_before = models.FloatField(null=True, blank=True)
+    score_after = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review"],
+                condition=models.Q(status="open"),
+                name="one_open_dispute_per_review",
+            )
+        ]
+
+    @property
+    def overturned(self) -> bool:
+        return self.status in (self.Status.ACCEPTED, self.Status.PARTIAL)
+
+
+class DisputeItem(models.Model):
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="items")
+    criterion = models.ForeignKey(
+        "scorecards.Criterion", on_delete=models.PROTECT, related_name="+"
+    )
+    previous_option = models.ForeignKey(
+        "scorecards.RatingOption", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_option = models.ForeignKey(
+        "scorecards.RatingOption",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty: the agent proposes N/A.",
+    )
+    accepted = models.BooleanField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["dispute", "criterion"], name="one_item_per_criterion")
+        ]

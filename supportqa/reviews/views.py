@@ -1,18 +1,118 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
 
+from supportqa.accounts.models import Role, User
 from supportqa.reviews.access import get_review_for_user
+from supportqa.reviews.actions import (
+    RatingInput,
+    ReviewInvalid,
+    decide_dispute,
+    dispute_deadline,
+    raise_dispute,
+)
+from supportqa.reviews.models import Dispute, Review, ReviewStatus
+
+ARBITER_ROLES = (Role.LEAD, Role.MANAGER, Role.ADMIN)
+
+
+def may_decide(user: User, dispute: Dispute) -> bool:
+    """The reviewer or an arbiter in scope (leads only reach their teams' reviews)."""
+    return user.pk != dispute.raised_by_id and (
+        user.pk == dispute.review.reviewer_id or user.role in ARBITER_ROLES
+    )
+
+
+def may_dispute(user: User, review: Review) -> bool:
+    return (
+        user.pk == review.reviewee_id
+        and review.status == ReviewStatus.SUBMITTED
+        and review.submitted_at is not None
+        and timezone.now() <= dispute_deadline(review)
+    )
 
 
 @require_GET
 def review_detail(request: HttpRequest, code: str) -> HttpResponse:
     review = get_review_for_user(request.user, code)
+    return _render(request, review)
+
+
+def _render(
+    request: HttpRequest, review: Review, errors: dict[str, str] | None = None, status: int = 200
+) -> HttpResponse:
     ratings = (
         review.ratings.select_related("criterion__section", "option")
-        .prefetch_related("root_causes", "evidence")
+        .prefetch_related("root_causes", "evidence", "criterion__options")
         .order_by("criterion__section__position", "criterion__position")
     )
-    return render(request, "reviews/detail.html", {"review": review, "ratings": ratings})
+    disputes = list(
+        review.disputes.select_related("raised_by", "decided_by").prefetch_related(
+            "items__criterion", "items__previous_option", "items__proposed_option"
+        )
+    )
+    open_dispute = next((d for d in disputes if d.status == Dispute.Status.OPEN), None)
+    return render(
+        request,
+        "reviews/detail.html",
+        {
+            "review": review,
+            "ratings": ratings,
+            "disputes": disputes,
+            "can_dispute": may_dispute(request.user, review),
+            "deadline": dispute_deadline(review) if review.submitted_at else None,
+            "open_dispute": open_dispute,
+            "can_decide": open_dispute is not None and may_decide(request.user, open_dispute),
+            "errors": errors or {},
+        },
+        status=status,
+    )
+
+
+@require_POST
+def dispute_raise(request: HttpRequest, code: str) -> HttpResponse:
+    review = get_review_for_user(request.user, code)
+    if request.user.pk != review.reviewee_id:
+        raise Http404("No such page")
+    proposals = {}
+    for rating in review.ratings.select_related("criterion"):
+        key = rating.criterion.code
+        if request.POST.get(f"dispute-{key}"):
+            raw = request.POST.get(f"proposed-{key}", "")
+            proposals[key] = RatingInput(
+                na=raw == "na", option_position=int(raw) if raw.isdigit() else -1
+            )
+    try:
+        raise_dispute(
+            review=review,
+            by=request.user,
+            proposals=proposals,
+            reason=request.POST.get("reason", "")[:5000],
+        )
+    except ReviewInvalid as invalid:
+        return _render(request, review, invalid.errors, status=400)
+    messages.success(request, "Dispute sent to the reviewer.")
+    return redirect("review-detail", code=review.code)
+
+
+@require_POST
+def dispute_decide(request: HttpRequest, code: str, dispute: str) -> HttpResponse:
+    review = get_review_for_user(request.user, code)
+    target = review.disputes.filter(code=dispute).select_related("review").first()
+    if target is None or not may_decide(request.user, target):
+        raise Http404("No such dispute")
+    try:
+        decided = decide_dispute(
+            dispute=target,
+            by=request.user,
+            accepted=set(request.POST.getlist("accept")),
+            reason=request.POST.get("decision_reason", "")[:5000],
+        )
+    except ReviewInvalid as invalid:
+        return _render(request, review, invalid.errors, status=400)
+    messages.success(request, f"Dispute {decided.get_status_display().lower()}.")
+    return redirect("review-detail", code=review.code)

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from supportqa.audit.models import AuditEvent
+from supportqa.reviews.models import Dispute, Review, ReviewStatus
+from supportqa.scorecards.models import Criterion
+from tests.conftest import chat_rubric, submitted_review
+
+
+def criterion(key):
+    return Criterion.objects.get(section__version=chat_rubric(), key=key)
+
+
+@pytest.fixture
+def review(cast):
+    return submitted_review(cast.conversation, cast.qa, position=1)  # all "Meets": 50
+
+
+def dispute(cast, review, proposals: dict[str, str], reason="The customer was thanked twice."):
+    data = {"reason": reason}
+    for key, proposed in proposals.items():
+        code = criterion(key).code
+        data[f"dispute-{code}"] = "1"
+        data[f"proposed-{code}"] = proposed
+    return cast.client(cast.agent).post(reverse("dispute-raise", args=[review.code]), data)
+
+
+def test_agent_disputes_and_the_reviewer_accepts_part(cast, review):
+    assert dispute(cast, review, {"tone": "0", "follow-up": "0"}).status_code == 302
+    open_dispute = Dispute.objects.get()
+    assert Review.objects.get().status == ReviewStatus.DISPUTED
+    url = reverse("dispute-decide", args=[review.code, open_dispute.code])
+    response = cast.client(cast.qa).post(
+        url, {"accept": [criterion("tone").code], "decision_reason": "Fair point on tone."}
+    )
+    assert response.status_code == 302
+    decided = Dispute.objects.get()
+    assert decided.status == Dispute.Status.PARTIAL
+    changed = Review.objects.get()
+    # tone: Meets (50) -> Exceeds (100); 7 criteria at 50 and one at 100 -> 56.25
+    assert changed.final_score == pytest.approx(56.25)
+    assert (decided.score_before, decided.score_after) == (50, pytest.approx(56.25))
+    assert changed.status == ReviewStatus.FINAL
+    assert (
+        changed.ratings.get(criterion=criterion("follow-up")).option.label == "Meets Expectations"
+    )
+    assert AuditEvent.objects.filter(action="dispute.decided").exists()
+
+
+def test_only_the_reviewed_agent_can_dispute(cast, review):
+    url = reverse("dispute-raise", args=[review.code])
+    assert cast.client(cast.teammate).post(url, {}).status_code == 404  # out of scope
+    assert cast.client(cast.lead).post(url, {}).status_code == 404  # in scope, not the agent
+    assert cast.client(cast.agent).get(url).status_code == 405
+
+
+def test_bad_disputes_are_refused_with_reasons(cast, review):
+    nothing = dispute(cast, review, {})
+    assert nothing.status_code == 400
+    assert "choose at least one rating" in nothing.content.decode()
+    same = dispute(cast, review, {"tone": "1"})
+    assert same.status_code == 400 and "propose a different rating" in same.content.decode()
+    no_reason = dispute(cast, review, {"tone": "0"}, reason=" ")
+    assert no_reason.status_code == 400
+    assert not Dispute.objects.exists()
+
+
+def test_dispute_deadline(cast, review, settings):
+    Review.objects.filter(pk=review.pk).update(
+        submitted_at=review.submitted_at - timedelta(days=settings.SUPPORTQA_DISPUTE_DAYS + 1)
+    )
+    response = dispute(cast, review, {"tone": "0"})
+    assert response.status_code == 400 and "deadline" in response.content.decode()
+
+
+def test_agent_cannot_decide_and_outsiders_get_404(cast, review):
+    dispute(cast, review, {"tone": "0"})
+    url = reverse("dispute-decide", args=[review.code, Dispute.objects.get().code])
+    assert cast.client(cast.agent).post(url, {"decision_reason": "x"}).status_code == 404
+    assert cast.client(cast.other_agent).post(url, {"decision_reason": "x"}).status_code == 404
+    rejected = cast.client(cast.lead).post(url, {"decision_reason": "Ratings stand."})
+    assert rejected.status_code == 302
+    assert Dispute.objects.get().status == Dispute.Status.REJECTED
+    assert Review.objects.get().final_score == 50
+
+
+def test_overturn_rate_per_reviewer_with_interval(cast, review):
+    dispute(cast, review, {"tone": "0"})
+    d = Dispute.objects.get()
+    cast.client(cast.qa).post(
+        reverse("dispute-decide", args=[review.code, d.code]),
+        {"accept": [criterion("tone").code], "decision_reason": "ok"},
+    )
+    rows = cast.client(cast.manager).get(reverse("reviewer-list")).context["reviewers"]
+    qa = next(r for r in rows if r["user"] == cast.qa)
+    assert qa["overturn"].value == 100 and qa["overturn"].n == 1
+    assert qa["overturn"].low == pytest.approx(20.65, abs=0.01)  # Wilson 1/1 lower bound

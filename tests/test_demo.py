@@ -27,10 +27,17 @@ def test_demo_builds_a_realistic_organisation_and_is_idempotent(db):
     assert 0.15 < SurveyResponse.objects.count() / 150 < 0.35
     reviewers = Counter(Review.objects.values_list("reviewer__username", flat=True))
     assert reviewers["qa.lenient"] and reviewers["qa.strict"]
-    assert stats.reviews == Review.objects.count()
+    assert stats.reviews == Review.objects.exclude(source="calibration").count()
+    from supportqa.assignments.models import AssignmentItem
+    from supportqa.calibration.models import CalibrationSession
+
+    session = CalibrationSession.objects.get()
+    assert session.is_revealed and session.reviews.count() == 15  # 5 conversations × 3
+    assert AssignmentItem.objects.filter(assignment__reviewer__username__startswith="qa.").exists()
     again = build(conversations=150, reviews=40)
     assert Conversation.objects.count() == 150
     assert again.reviews == 0  # same seed, same picks, nothing new
+    assert CalibrationSession.objects.count() == 1
 
 
 def test_demo_reviewers_differ_and_agents_differ(db):

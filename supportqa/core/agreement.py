@@ -463,14 +463,13 @@ def benchmark(
     scale: str | Sequence[tuple[str, float, float]],
 ) -> list[Band]:
     """Gwet's probabilistic benchmarking (Gwet 2014, §6.4): the probability that the true
-    coefficient lies in each band, from a normal with the estimate's SE, renormalised over the
-    scale's range, and cumulated in the scale's order."""
+    coefficient lies in each band [lb, ub], from a normal with the estimate's SE truncated to
+    the coefficient's range [−1, 1]: [Φ((ub − κ)/se) − Φ((lb − κ)/se)] / [Φ((1 − κ)/se) −
+    Φ((−1 − κ)/se)], cumulated in the scale's order."""
     bands = BENCHMARK_SCALES[scale] if isinstance(scale, str) else tuple(scale)
     if se <= 0:
         raise AgreementError("benchmarking needs a positive standard error")
-    low = min(b[1] for b in bands)
-    high = max(b[2] for b in bands)
-    total = stats.norm.cdf((high - value) / se) - stats.norm.cdf((low - value) / se)
+    total = stats.norm.cdf((1 - value) / se) - stats.norm.cdf((-1 - value) / se)
     out, cumulative = [], 0.0
     for label, lower, upper in bands:
         p = (stats.norm.cdf((upper - value) / se) - stats.norm.cdf((lower - value) / se)) / total

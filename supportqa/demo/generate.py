@@ -19,6 +19,10 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from supportqa.accounts.models import AgentSkill, Membership, Role, Team, User
+from supportqa.assignments.actions import run_cycle
+from supportqa.assignments.models import AssignmentCycle, CycleReviewer
+from supportqa.calibration.actions import create_session, reveal_session
+from supportqa.calibration.models import CalibrationSession
 from supportqa.conversations.models import Category, Conversation
 from supportqa.integrations.importer import import_conversations, import_surveys
 from supportqa.reviews.actions import RatingInput, save_review
@@ -468,6 +472,8 @@ def build(
     # Each later phase has its own generator so a re-run picks the same conversations.
     _unanswered_surveys(random.Random(seed + 1))
     stats.reviews = _reviews(random.Random(seed + 2), users, all_facts, reviews, progress)
+    _calibration(random.Random(seed + 3), users, all_facts)
+    _assignment_cycle(users)
     stats.logins = [(u, r) for u, _, r, _ in STAFF] + [("ava", Role.AGENT)]
     return stats
 
@@ -538,3 +544,71 @@ def _reviews(
             Review.objects.filter(pk=review.pk).update(submitted_at=min(submitted, timezone.now()))
             done += 1
     return done
+
+
+def _calibration(
+    rng: random.Random, users: dict[str, User], facts: dict[str, dict[str, Any]]
+) -> None:
+    """One revealed calibration session on five Alpha conversations (created once)."""
+    if CalibrationSession.objects.filter(title=CALIBRATION_TITLE).exists():
+        return
+    version = Scorecard.objects.get(slug="chat-quality").current_version()
+    assert version is not None
+    conversations = list(
+        Conversation.objects.filter(source=SOURCE, team__name="Alpha").order_by("external_id")[:5]
+    )
+    names = ["qa.lenient", "qa.strict", "lead.alpha"]
+    session = create_session(
+        title=CALIBRATION_TITLE,
+        version=version,
+        organiser=users["manager"],
+        conversations=conversations,
+        participants=[users[n] for n in names],
+        baseline=users["lead.alpha"],
+    )
+    criteria = list(Criterion.objects.filter(section__version=version).prefetch_related("options"))
+    for conversation in conversations:
+        for name in names:
+            ratings = {
+                c.code: RatingInput(
+                    option_position=_rating_level(
+                        rng,
+                        _quality(c.key, facts[conversation.external_id]),
+                        REVIEWER_BIAS.get(name, 0.0),
+                    )
+                )
+                for c in criteria
+            }
+            save_review(
+                conversation=conversation,
+                reviewer=users[name],
+                source=Source.CALIBRATION,
+                version=version,
+                ratings=ratings,
+                submit=True,
+                calibration_session=session,
+            )
+    reveal_session(session=session, by=users["manager"])
+
+
+def _assignment_cycle(users: dict[str, User]) -> None:
+    """A weekly targeted cycle for team Bravo, run once so the QA reviewers have a queue."""
+    if AssignmentCycle.objects.filter(name=CYCLE_NAME).exists():
+        return
+    cycle = AssignmentCycle.objects.create(
+        name=CYCLE_NAME,
+        team=Team.objects.get(name="Bravo"),
+        design="targeted",
+        targets=["low_csat", "reopened"],
+        sample_size=10,
+        every_days=7,
+        created_by=users["lead.bravo"],
+        next_run_at=timezone.now(),
+    )
+    for name, quota in (("qa.lenient", 12), ("qa.strict", 12)):
+        CycleReviewer.objects.create(cycle=cycle, reviewer=users[name], quota=quota)
+    run_cycle(cycle=cycle, now=timezone.now())
+
+
+CALIBRATION_TITLE = "Demo calibration: Alpha chats"
+CYCLE_NAME = "Bravo weekly spotlight"

@@ -136,7 +136,16 @@ def test_cohen_sas_and_textbook_tables():
     table = [[float(v) for v in row[-3:]] for row in rows if row and row[-1].strip().isdigit()]
     unweighted = table_agreement(table, "cohen")
     assert unweighted.value == pytest.approx(0.4842, abs=5e-5)
-    assert table_agreement(table, "cohen", "linear").value == pytest.approx(0.4701, abs=5e-5)
+    # SAS PROC FREQ's asymptotic SE (Fleiss, Cohen & Everitt 1969) equals Gwet's linearisation
+    assert unweighted.se == pytest.approx(0.1380, abs=5e-5)
+    z = 1.959964
+    assert unweighted.value - z * unweighted.se == pytest.approx(0.2137, abs=5e-5)
+    assert unweighted.value + z * unweighted.se == pytest.approx(0.7547, abs=5e-5)
+    linear = table_agreement(table, "cohen", "linear")
+    assert linear.value == pytest.approx(0.4701, abs=5e-5)
+    assert linear.se == pytest.approx(0.1457, abs=5e-5)
+    assert linear.value - z * linear.se == pytest.approx(0.1845, abs=5e-5)
+    assert linear.value + z * linear.se == pytest.approx(0.7558, abs=5e-5)
     assert table_agreement([[20, 5], [10, 15]], "cohen").value == pytest.approx(0.40)
 
 
@@ -220,3 +229,19 @@ def test_numeric_array_input_equals_list_input():
         assert raw_agreement(array, coefficient).value == pytest.approx(
             raw_agreement(rows, coefficient).value, abs=1e-15
         )
+
+
+def test_weight_matrices_match_irrcac():
+    with (DATA / "irrcac_weights_expected.csv").open() as handle:
+        cases = list(csv.DictReader(handle))
+    for case in cases:
+        values = [float(v) for v in case["categories"].split(",")]
+        if case["row1"].startswith("(raises"):
+            with pytest.raises(AgreementError):
+                weight_matrix(case["weights"], values)
+            continue
+        expected = [[float(v) for v in case[f"row{i}"].split(",")] for i in (1, 2, 3)]
+        actual = weight_matrix(case["weights"], values)
+        assert actual.tolist() == [pytest.approx(row, abs=5e-4) for row in expected], case[
+            "weights"
+        ]

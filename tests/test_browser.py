@@ -42,13 +42,18 @@ def browser():
         chromium.close()
 
 
-def test_reviewer_scores_a_conversation_and_sees_it_on_the_agent_page(live_server, cast, browser):
-    ARTIFACTS.mkdir(exist_ok=True)
+def logged_in(browser, live_server, username):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "qa")
+    page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
+    return page
+
+
+def test_reviewer_scores_a_conversation_and_sees_it_on_the_agent_page(live_server, cast, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = logged_in(browser, live_server, "qa")
     page.wait_for_url(f"{live_server.url}/conversations/")
 
     page.select_option("#id_agent", cast.agent.code)
@@ -91,11 +96,7 @@ def test_lead_runs_a_calibration_session_in_the_browser(live_server, cast, brows
     from tests.conftest import make_conversation
 
     conversations = [make_conversation(cast.agent, cast.team, f"b{i}") for i in range(2)]
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "lead")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    page = logged_in(browser, live_server, "lead")
     page.goto(f"{live_server.url}/calibration/new/")
     page.fill("#id_title", "Browser calibration")
     for conversation in conversations:

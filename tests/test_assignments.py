@@ -161,3 +161,29 @@ def test_cycles_outside_scope_cannot_be_run(cast):
     assert cast.client(cast.lead).post(reverse("cycle-run", args=[c.code])).status_code == 404
     assert cast.client(cast.manager).post(reverse("cycle-run", args=[c.code])).status_code == 302
     assert cast.client(cast.manager).get(reverse("cycle-run", args=[c.code])).status_code == 405
+
+
+def test_spotlight_on_negative_endings_and_escalations(cast):
+    from supportqa.conversations.models import Message
+
+    conversations = recent(cast, 12)
+    angry, escalated = conversations[2], conversations[5]
+    Message.objects.filter(conversation=angry, seq=2).update(
+        text="This is useless and I am furious, nothing works."
+    )
+    escalated.tags = ["escalated"]
+    escalated.save()
+    c = cycle(
+        cast,
+        [(cast.qa, 50)],
+        design="targeted",
+        targets=["negative_sentiment", "escalated"],
+        sample_size=1,
+    )
+    run_cycle(cycle=c, now=timezone.now())
+    reasons = dict(
+        AssignmentItem.objects.filter(inclusion_probability=1.0).values_list(
+            "conversation_id", "reason"
+        )
+    )
+    assert reasons == {angry.pk: "negative_sentiment", escalated.pk: "escalated"}

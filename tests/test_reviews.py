@@ -173,3 +173,22 @@ def test_scorecard_migration_ships_the_three_defaults(db):
         "Below Expectations",
     ]
     assert all(o.description for o in compliance.options.all())
+
+
+def test_transcript_shows_customer_sentiment_and_its_trajectory(cast):
+    from supportqa.conversations.models import Message
+
+    Message.objects.filter(conversation=cast.conversation, seq=0).update(
+        text="My card was charged twice, this is terrible."
+    )
+    Message.objects.filter(conversation=cast.conversation, seq=2).update(
+        text="Great, that fixed it, thank you!"
+    )
+    response = cast.client(cast.qa).get(
+        reverse("conversation-detail", args=[cast.conversation.code])
+    )
+    trajectory = response.context["trajectory"]
+    assert trajectory.start < 0 < trajectory.end
+    moods = [line.mood for line in response.context["transcript"]]
+    assert moods == ["negative", "", "positive", ""]  # agents' messages are not scored
+    assert "customer sentiment -" in response.content.decode()

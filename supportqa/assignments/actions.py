@@ -17,7 +17,7 @@ from supportqa.assignments.models import (
     Target,
 )
 from supportqa.audit.actions import record_event
-from supportqa.conversations.models import Conversation
+from supportqa.conversations.models import AuthorKind, Conversation, Message
 from supportqa.conversations.transcript import SLOW_REPLY_SECONDS
 from supportqa.core.sampling import (
     random_sample,
@@ -25,6 +25,7 @@ from supportqa.core.sampling import (
     stratified_sample,
     targeted_sample,
 )
+from supportqa.core.sentiment import NEGATIVE_BELOW, sentiment
 from supportqa.reviews.models import IQS_SOURCES, SCORED_STATUSES, Review
 from supportqa.surveys.models import SATISFIED, SurveyResponse
 
@@ -65,11 +66,28 @@ def spotlight(rows: Any, targets: list[str]) -> dict[int, str]:
     }
     for channel, limit in SLOW_REPLY_SECONDS.items():
         rules[Target.SLOW_FIRST_RESPONSE] |= Q(channel=channel, first_response_seconds__gt=limit)
+    rules[Target.ESCALATED] = Q(tags__icontains="escalat")  # "escalated", "escalation"
     flagged: dict[int, str] = {}
     for target in targets:
-        for pk in rows.filter(rules[Target(target)]).values_list("pk", flat=True):
+        if target == Target.NEGATIVE_SENTIMENT:
+            matching: Any = ending_negative(rows)
+        else:
+            matching = rows.filter(rules[Target(target)]).values_list("pk", flat=True)
+        for pk in matching:
             flagged.setdefault(pk, target)
     return flagged
+
+
+def ending_negative(rows: Any) -> list[int]:
+    """Conversations whose last customer message reads negative (VADER ≤ −0.05)."""
+    last: dict[int, str] = {}
+    for conversation_id, text in (
+        Message.objects.filter(conversation__in=rows, author_kind=AuthorKind.CUSTOMER)
+        .order_by("conversation_id", "-seq")
+        .values_list("conversation_id", "text")
+    ):
+        last.setdefault(conversation_id, text)
+    return sorted(pk for pk, text in last.items() if sentiment(text) <= NEGATIVE_BELOW)
 
 
 def run_cycle(*, cycle: AssignmentCycle, now: datetime, by: Any = None) -> list[Assignment]:

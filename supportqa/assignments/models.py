@@ -17,6 +17,8 @@ class Target(models.TextChoices):
     REOPENED = "reopened", "Reopened"
     SLOW_FIRST_RESPONSE = "slow_first_response", "Slow first response"
     LONG_RESOLUTION = "long_resolution", "Long resolution"
+    NEGATIVE_SENTIMENT = "negative_sentiment", "Customer ends negative"
+    ESCALATED = "escalated", "Escalated (tagged)"
 
 
 class AssignmentCycle(models.Model):

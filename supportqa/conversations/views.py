@@ -13,7 +13,7 @@ from supportqa.calibration.models import CalibrationSession
 from supportqa.conversations.access import conversations_for, get_conversation_for_user
 from supportqa.conversations.forms import ConversationFilter
 from supportqa.conversations.models import Conversation
-from supportqa.conversations.transcript import transcript
+from supportqa.conversations.transcript import customer_trajectory, transcript
 from supportqa.reviews.access import review_source_for, reviews_for
 from supportqa.reviews.actions import ReviewInvalid, save_review
 from supportqa.reviews.forms import parse_review_post, review_form_context
@@ -151,9 +151,11 @@ def review_page(
                 return redirect("review-detail", code=own.code)
             messages.success(request, "Draft saved.")
             return redirect(f"{request.path}?scorecard={version.scorecard.slug}")
+    lines = transcript(conversation)
     context = {
         "conversation": conversation,
-        "transcript": transcript(conversation),
+        "transcript": lines,
+        "trajectory": customer_trajectory(lines),
         "surveys": conversation.survey_responses.all(),
         "others": others.exclude(pk=own.pk if own else None).select_related(
             "reviewer", "reviewee", "scorecard_version__scorecard"

@@ -56,3 +56,8 @@ def div(numerator: Any, denominator: Any) -> float | None:
 @register.filter
 def get_item(mapping: Any, key: Any) -> Any:
     return None if mapping is None else mapping.get(key)
+
+
+@register.filter
+def signed(value: Any) -> str:
+    return "—" if value is None else f"{float(value):+.2f}"

@@ -120,3 +120,37 @@ def test_calibration_reviews_never_count_toward_agent_scores(cast, session):
         cast.client(cast.lead).get(reverse("agent-detail", args=[cast.agent.code])).context["panel"]
     )
     assert panel.iqs.n == 0
+
+
+def test_agreed_final_baseline_entered_by_the_organiser_after_the_reveal(cast):
+    conversations = [make_conversation(cast.agent, cast.team, f"ag{i}") for i in range(2)]
+    form = {
+        "title": "Agreed",
+        "scorecard": "chat-quality",
+        "conversations": [c.code for c in conversations],
+        "participants": [cast.qa.code, cast.manager.code],
+        "agreed_final": "on",
+    }
+    clash = dict(form, participants=[cast.qa.code, cast.lead.code])
+    assert cast.client(cast.lead).post(reverse("calibration-new"), clash).status_code == 400
+    assert cast.client(cast.lead).post(reverse("calibration-new"), form).status_code == 302
+    session = CalibrationSession.objects.get()
+    assert session.baseline == cast.lead
+    url = reverse("calibration-review", args=[session.code, conversations[0].code])
+    assert cast.client(cast.lead).get(url).status_code == 404  # not before the reveal
+    for conversation in conversations:
+        rate(cast, cast.qa, session, conversation, {})  # all Exceeds
+        rate(cast, cast.manager, session, conversation, {"tone": 1})
+    cast.client(cast.lead).post(reverse("calibration-reveal", args=[session.code]))
+    for conversation in conversations:  # the group agrees tone "Meets"
+        assert rate(cast, cast.lead, session, conversation, {"tone": 1}).status_code == 302
+    results = (
+        cast.client(cast.lead)
+        .get(reverse("calibration-detail", args=[session.code]))
+        .context["results"]
+    )
+    assert {r.username for r in results.reviewers} == {"qa", "manager"}  # not the agreed final
+    tone = Criterion.objects.get(section__version=chat_rubric(), key="tone")
+    assert results.heatmap[cast.qa.pk][tone.pk] == pytest.approx(50)  # Exceeds vs agreed Meets
+    assert results.heatmap[cast.manager.pk][tone.pk] == pytest.approx(0)
+    assert results.alignment[cast.manager.pk] == 1.0

@@ -34,9 +34,16 @@ class SessionForm(forms.Form):
         required=False,
         help_text="Optional: an expert among the participants whose review is the reference.",
     )
+    agreed_final = forms.BooleanField(
+        required=False,
+        label="Use the agreed final as the baseline",
+        help_text="After the reveal and the discussion, you (not a participant) enter the "
+        "ratings the group agreed on; reviewers are compared with them.",
+    )
 
-    def __init__(self, *args: Any, conversations: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, conversations: Any, organiser: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.organiser = organiser
         field = self.fields["conversations"]
         field.queryset = conversations
         field.label_from_instance = lambda c: (
@@ -46,14 +53,27 @@ class SessionForm(forms.Form):
         for name in ("participants", "baseline"):
             self.fields[name].label_from_instance = lambda u: f"{u.name} ({u.get_role_display()})"
 
+    def baseline_user(self) -> User | None:
+        if self.cleaned_data.get("agreed_final"):
+            return self.organiser
+        return self.cleaned_data.get("baseline")
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         participants = data.get("participants") or []
         if len(participants) < 2:
             self.add_error("participants", "choose at least two participants")
         baseline = data.get("baseline")
-        if baseline and baseline not in participants:
+        if baseline and data.get("agreed_final"):
+            self.add_error("agreed_final", "choose an expert baseline or the agreed final")
+        elif baseline and baseline not in participants:
             self.add_error("baseline", "the baseline reviewer must be one of the participants")
+        if data.get("agreed_final") and self.organiser in participants:
+            self.add_error(
+                "agreed_final",
+                "whoever enters the agreed final cannot also review "
+                "blind: remove yourself from the participants",
+            )
         if (
             data.get("conversations")
             and not data.get("conversations").exclude(agent__isnull=True).exists()

@@ -50,7 +50,11 @@ def _safe(function: Any, *args: Any) -> float | None:
 def session_results(session: CalibrationSession) -> Results:
     conversations = list(session.conversations.order_by("pk").values_list("pk", flat=True))
     reviews = list(session.reviews.filter(status=ReviewStatus.SUBMITTED).select_related("reviewer"))
-    reviewers = sorted({r.reviewer for r in reviews if r.reviewer}, key=lambda u: u.name)
+    # Agreement is among the participants; an agreed final (entered later) is only a reference.
+    participants = set(session.participants.values_list("pk", flat=True))
+    reviewers = sorted(
+        {r.reviewer for r in reviews if r.reviewer_id in participants}, key=lambda u: u.name
+    )
     criteria = list(
         Criterion.objects.filter(section__version=session.scorecard_version).order_by(
             "section__position", "position"
@@ -84,7 +88,11 @@ def session_results(session: CalibrationSession) -> Results:
                 ratings=sum(v is not None for row in units for v in row),
             )
         )
-    finals = {(r.conversation_id, r.reviewer_id): r.final_score for r in reviews}
+    finals = {
+        (r.conversation_id, r.reviewer_id): r.final_score
+        for r in reviews
+        if r.reviewer_id in participants
+    }
     overall = [[finals.get((c, r.pk)) for r in reviewers] for c in conversations]
     out = Results(
         results, _safe(krippendorff_alpha, overall, "interval"), reviewers, submitted=len(reviews)

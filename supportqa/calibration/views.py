@@ -12,6 +12,7 @@ from supportqa.accounts.models import Role, User
 from supportqa.calibration.access import ORGANISER_ROLES, get_session_for_user, sessions_for
 from supportqa.calibration.actions import create_session, reveal_session
 from supportqa.calibration.forms import SessionForm
+from supportqa.calibration.models import CalibrationSession
 from supportqa.calibration.results import history, session_results
 from supportqa.conversations.access import conversations_for
 from supportqa.conversations.views import review_page
@@ -73,6 +74,15 @@ def reviewer_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def enters_agreed_final(user: User, session: CalibrationSession) -> bool:
+    """The organiser of an agreed-final session records the agreed ratings after the reveal."""
+    return (
+        session.is_revealed
+        and session.baseline_id == user.pk
+        and not session.participants.filter(pk=user.pk).exists()
+    )
+
+
 @require_GET
 def session_list(request: HttpRequest) -> HttpResponse:
     sessions = sessions_for(request.user).select_related(
@@ -103,6 +113,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
     )
     form = SessionForm(
         request.POST or None,
+        organiser=request.user,
         conversations=recent.filter(code__in=recent_codes).order_by("-created_at"),
     )
     if request.method == "POST" and form.is_valid():
@@ -114,7 +125,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
             organiser=request.user,
             conversations=list(data["conversations"]),
             participants=list(data["participants"]),
-            baseline=data["baseline"],
+            baseline=form.baseline_user(),
         )
         messages.success(request, "Calibration session opened; participants were notified.")
         return redirect("calibration-detail", code=session.code)
@@ -145,6 +156,7 @@ def session_detail(request: HttpRequest, code: str) -> HttpResponse:
         ],
         "mine": {c.pk: status.get((c.pk, request.user.pk)) for c in conversations},
         "is_participant": request.user in participants,
+        "enters_agreed_final": enters_agreed_final(request.user, session),
         "can_reveal": request.user == session.organiser and not session.is_revealed,
     }
     if session.is_revealed:
@@ -167,7 +179,10 @@ def session_reveal(request: HttpRequest, code: str) -> HttpResponse:
 def session_review(request: HttpRequest, code: str, conversation: str) -> HttpResponse:
     """A participant's blind review of one of the session's conversations."""
     session = get_session_for_user(request.user, code)
-    if not session.participants.filter(pk=request.user.pk).exists():
+    if not (
+        session.participants.filter(pk=request.user.pk).exists()
+        or enters_agreed_final(request.user, session)
+    ):
         raise Http404("No such page")
     target = (
         session.conversations.select_related("agent", "team", "category", "customer")

@@ -10,6 +10,7 @@ SECTIONS = {
     "reviewer": "reviewers",
     "calibration": "calibration",
     "queue": "queue",
+    "scorecard": "scorecards",
     "cycle": "queue",
     "import": "import",
 }

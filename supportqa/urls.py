@@ -8,6 +8,7 @@ from supportqa.conversations import views as conversations
 from supportqa.integrations import views as integrations
 from supportqa.reports import views as reports
 from supportqa.reviews import views as reviews
+from supportqa.scorecards import views as scorecards
 
 urlpatterns = [
     path("", reports.home, name="home"),
@@ -41,6 +42,8 @@ urlpatterns = [
     ),
     path("teams/", reports.team_list, name="team-list"),
     path("teams/<str:code>/", reports.team_detail, name="team-detail"),
+    path("scorecards/", scorecards.scorecard_list, name="scorecard-list"),
+    path("scorecards/<slug:slug>/edit/", scorecards.scorecard_edit, name="scorecard-edit"),
     path("imports/", integrations.import_page, name="import"),
     path("imports/<str:code>/", integrations.import_run, name="import-run"),
     path("exports/<str:what>.<str:fmt>", integrations.export, name="export"),

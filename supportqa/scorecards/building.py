@@ -5,6 +5,7 @@ Takes the model classes as arguments so data migrations can pass their historica
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -12,25 +13,71 @@ class SpecError(ValueError):
     pass
 
 
-def validate_spec(spec: dict[str, Any]) -> None:
+def validate_spec(spec: Any) -> None:
+    """Check a spec before anything is written; errors name the path, e.g.
+    `sections[0].criteria[2].options[1].value: must be a number from 0 to 100`."""
+    if not isinstance(spec, dict):
+        raise SpecError("the scorecard must be a JSON object")
+    _number(spec.get("pass_threshold", 80), "pass_threshold", 0, 100)
     sections = spec.get("sections")
-    if not sections:
-        raise SpecError("a scorecard needs at least one section")
+    if not isinstance(sections, list) or not sections:
+        raise SpecError("sections: a scorecard needs at least one section")
+    keys: set[str] = set()
     for s_index, section in enumerate(sections):
-        if not section.get("criteria"):
-            raise SpecError(f"section {s_index + 1} has no criteria")
-        for criterion in section["criteria"]:
-            name = criterion.get("name", "?")
-            options = criterion.get("options") or []
-            if len(options) < 2:
-                raise SpecError(f"criterion {name!r} needs at least two rating options")
-            values = [float(o["value"]) for o in options]
-            if any(not 0 <= v <= 100 for v in values):
-                raise SpecError(f"criterion {name!r}: option values must lie in 0–100")
-            if len(set(values)) < 2:
-                raise SpecError(f"criterion {name!r}: options need distinct values")
-            if float(criterion.get("weight", 1)) < 0:
-                raise SpecError(f"criterion {name!r}: weight must not be negative")
+        where = f"sections[{s_index}]"
+        if not isinstance(section, dict):
+            raise SpecError(f"{where}: must be an object")
+        _text(section.get("name"), f"{where}.name")
+        _number(section.get("weight", 1), f"{where}.weight", 0, 1e6)
+        criteria = section.get("criteria")
+        if not isinstance(criteria, list) or not criteria:
+            raise SpecError(f"{where}.criteria: a section needs at least one criterion")
+        for c_index, criterion in enumerate(criteria):
+            _criterion(criterion, f"{where}.criteria[{c_index}]", keys)
+
+
+def _criterion(criterion: Any, where: str, keys: set[str]) -> None:
+    if not isinstance(criterion, dict):
+        raise SpecError(f"{where}: must be an object")
+    key = _text(criterion.get("key"), f"{where}.key")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", key):
+        raise SpecError(f"{where}.key: use lower-case letters, digits and hyphens")
+    if key in keys:
+        raise SpecError(f"{where}.key: {key!r} is used twice")
+    keys.add(key)
+    _text(criterion.get("name"), f"{where}.name")
+    _number(criterion.get("weight", 1), f"{where}.weight", 0, 1e6)
+    for flag in ("critical", "allow_na"):
+        if not isinstance(criterion.get(flag, False), bool):
+            raise SpecError(f"{where}.{flag}: must be true or false")
+    options = criterion.get("options")
+    if not isinstance(options, list) or len(options) < 2:
+        raise SpecError(f"{where}.options: a criterion needs at least two rating options")
+    values = []
+    for o_index, option in enumerate(options):
+        if not isinstance(option, dict):
+            raise SpecError(f"{where}.options[{o_index}]: must be an object")
+        _text(option.get("label"), f"{where}.options[{o_index}].label")
+        values.append(_number(option.get("value"), f"{where}.options[{o_index}].value", 0, 100))
+    if len(set(values)) < 2:
+        raise SpecError(f"{where}.options: options need at least two distinct values")
+    causes = criterion.get("root_causes", [])
+    if not isinstance(causes, list) or not all(isinstance(c, str) and c for c in causes):
+        raise SpecError(f"{where}.root_causes: must be a list of non-empty texts")
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise SpecError(f"{where}: is required text")
+    if len(value) > 150:
+        raise SpecError(f"{where}: is longer than 150 characters")
+    return value
+
+
+def _number(value: Any, where: str, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise SpecError(f"{where}: must be a number from {low:g} to {high:g}")
+    return float(value)
 
 
 def build_version(

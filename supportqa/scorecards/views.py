@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from supportqa.accounts.models import Role
+from supportqa.scorecards.actions import publish_version
+from supportqa.scorecards.building import SpecError, spec_of
+from supportqa.scorecards.models import Scorecard
+
+
+def _admin(request: HttpRequest) -> None:
+    if request.user.role != Role.ADMIN:
+        raise Http404("No such page")
+
+
+@require_GET
+def scorecard_list(request: HttpRequest) -> HttpResponse:
+    _admin(request)
+    scorecards = Scorecard.objects.annotate(version_count=Count("versions"))
+    return render(request, "scorecards/list.html", {"scorecards": scorecards})
+
+
+@require_http_methods(["GET", "POST"])
+def scorecard_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Edit as JSON; saving publishes the next version (earlier reviews keep theirs)."""
+    _admin(request)
+    scorecard = Scorecard.objects.filter(slug=slug).first()
+    if scorecard is None:
+        raise Http404("No such scorecard")
+    current = scorecard.current_version()
+    text = (
+        request.POST.get("spec", "")
+        if request.method == "POST"
+        else json.dumps(spec_of(current) if current else {}, indent=2, ensure_ascii=False)
+    )
+    error = ""
+    if request.method == "POST":
+        try:
+            spec = json.loads(text)
+            version = publish_version(scorecard=scorecard, spec=spec, by=request.user)
+        except json.JSONDecodeError as exc:
+            error = f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        except SpecError as exc:
+            error = str(exc)
+        else:
+            messages.success(
+                request,
+                f"Published {scorecard.name} v{version.number}; "
+                "existing reviews keep the version they used.",
+            )
+            return redirect("scorecard-list")
+    return render(
+        request,
+        "scorecards/edit.html",
+        {
+            "scorecard": scorecard,
+            "current": current,
+            "text": text,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )

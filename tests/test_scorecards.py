@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from supportqa.reviews.models import Review
+from supportqa.scorecards.building import SpecError, spec_of, validate_spec
+from supportqa.scorecards.models import Scorecard
+from tests.conftest import submitted_review
+
+
+def edit_url():
+    return reverse("scorecard-edit", args=["chat-quality"])
+
+
+def test_editing_publishes_a_new_version_and_old_reviews_keep_theirs(cast):
+    review = submitted_review(cast.conversation, cast.qa)
+    scorecard = Scorecard.objects.get(slug="chat-quality")
+    form = cast.client(cast.admin).get(edit_url())
+    assert form.status_code == 200
+    spec = json.loads(form.context["text"])  # the current version, ready to edit
+    assert spec == spec_of(scorecard.current_version())
+    spec["sections"][0]["criteria"][0]["name"] = "Speed of reply"
+    spec["sections"][0]["criteria"].pop()  # drop Compliance
+    response = cast.client(cast.admin).post(edit_url(), {"spec": json.dumps(spec)})
+    assert response.status_code == 302
+    assert scorecard.versions.count() == 2
+    v2 = scorecard.current_version()
+    assert v2.number == 2
+    assert [c.name for c in v2.sections.get().criteria.all()][0] == "Speed of reply"
+    old = Review.objects.get(pk=review.pk)
+    assert old.scorecard_version.number == 1
+    assert old.ratings.count() == 8 and old.final_score == 100
+    page = cast.client(cast.qa).get(
+        reverse("conversation-detail", args=[cast.teammate_conversation.code])
+    )
+    assert page.context["version"] == v2
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (
+            lambda s: (
+                s["sections"][0]["criteria"][0]["options"].pop()
+                and s["sections"][0]["criteria"][0]["options"].pop()
+            ),
+            "at least two rating options",
+        ),
+        (lambda s: s["sections"][0]["criteria"][1].update(key="response-time"), "used twice"),
+        (
+            lambda s: s["sections"][0]["criteria"][0]["options"][0].update(value="high"),
+            "sections[0].criteria[0].options[0].value: must be a number",
+        ),
+        (lambda s: s.update(sections=[]), "at least one section"),
+        (lambda s: s["sections"][0]["criteria"][0].update(critical="yes"), "true or false"),
+    ],
+)
+def test_bad_specs_are_refused_with_the_path(cast, mutate, message):
+    spec = spec_of(Scorecard.objects.get(slug="chat-quality").current_version())
+    mutate(spec)
+    response = cast.client(cast.admin).post(edit_url(), {"spec": json.dumps(spec)})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert Scorecard.objects.get(slug="chat-quality").versions.count() == 1
+
+
+def test_invalid_json_names_line_and_column(cast):
+    response = cast.client(cast.admin).post(edit_url(), {"spec": '{"sections": [}'})
+    assert response.status_code == 400
+    assert "line 1, column" in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ["manager", "qa", "lead", "agent"])
+def test_only_admins_edit_scorecards(cast, role):
+    client = cast.client(getattr(cast, role))
+    assert client.get(reverse("scorecard-list")).status_code == 404
+    assert client.post(edit_url(), {"spec": "{}"}).status_code == 404
+
+
+def test_validate_spec_rejects_non_objects():
+    with pytest.raises(SpecError):
+        validate_spec([])

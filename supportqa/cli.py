@@ -1,7 +1,8 @@
 """The `supportqa` command: Django's management commands with SupportQA's settings.
 
-`supportqa help` lists every command; the bulk tasks are `import`, `export`, `demo`,
-`scorecard`, `audit_verify`, and `serve`.
+`supportqa help` lists every command. SupportQA's own: `import`, `export`, `demo`, `stats`,
+`sample`, `assignments`, `classify` and `audit_verify`; `migrate` and `runserver` come from
+Django.
 """
 
 from __future__ import annotations

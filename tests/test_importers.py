@@ -315,3 +315,34 @@ def test_user_import_strict_writes_nothing(db):
     with pytest.raises(ImportAborted):
         import_users(b"username,role\namy,agent\nzed,wizard\n", strict=True)
     assert not User.objects.filter(username="amy").exists()
+
+
+def test_cli_export_round_trips_and_audit_verify(cast, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = tmp_path / "all.jsonl"
+    call_command("export", "conversations", "--out", str(out), stdout=StringIO())
+    assert len(out.read_text().splitlines()) == 3
+    Conversation.objects.all().delete()
+    report = import_conversations(out)
+    assert (report.created, report.error_count) == (3, 0)
+    reviews = tmp_path / "reviews.csv"
+    call_command("export", "reviews", "--format", "csv", "--out", str(reviews), stdout=StringIO())
+    assert reviews.read_text().startswith("review_id,")
+    text = StringIO()
+    call_command("audit_verify", stdout=text)
+    assert "audit log intact" in text.getvalue()
+
+
+def test_audit_verify_fails_on_tampering(cast):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from supportqa.audit.models import AuditEvent
+
+    import_conversations(jsonl(record("t1")))
+    AuditEvent.objects.update(action="edited")
+    with pytest.raises(CommandError, match="altered"):
+        call_command("audit_verify")

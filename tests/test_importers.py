@@ -11,6 +11,7 @@ import pytest
 
 from supportqa.accounts.models import Team, User
 from supportqa.conversations.models import Conversation, Message
+from supportqa.integrations import background
 from supportqa.integrations.importer import (
     ImportAborted,
     import_conversations,
@@ -51,11 +52,22 @@ def jsonl(*records) -> bytes:
     return "".join(json.dumps(r) + "\n" for r in records).encode()
 
 
+@pytest.fixture(params=["in-process", "in-child"])
+def parsing(request, monkeypatch):
+    """Run the test with the file parsed here and again in a forked child (background.py),
+    which large files use: both must give the same records, errors and totals."""
+    if request.param == "in-child":
+        if not background.worthwhile(background.MIN_BYTES):
+            pytest.fail("fork is unavailable on this platform: the child path cannot be tested")
+        monkeypatch.setattr(background, "MIN_BYTES", 0)
+    return request.param
+
+
 def errors_of(report) -> list[tuple[int, str]]:
     return [(e.line, e.field) for e in report.errors]
 
 
-def test_native_import_creates_conversation_with_messages(cast):
+def test_native_import_creates_conversation_with_messages(cast, parsing):
     report = import_conversations(jsonl(record("n1")))
     assert (report.created, report.error_count) == (1, 0)
     conversation = Conversation.objects.get(source="native", external_id="n1")
@@ -111,7 +123,7 @@ def test_changed_reimport_keeps_message_identity_for_evidence(cast):
         (json.dumps(record("x", resolved_at="2026-09-01T00:00:00Z")), "resolved_at", "earlier"),
     ],
 )
-def test_bad_rows_are_reported_with_line_field_and_reason(cast, line, field, reason_part):
+def test_bad_rows_are_reported_with_line_field_and_reason(cast, line, field, reason_part, parsing):
     data = jsonl(record("good")) + line.encode() + b"\n"
     report = import_conversations(data)
     assert report.created == 1
@@ -152,7 +164,7 @@ def test_wrong_encoding_is_reported_per_line(cast):
     assert "UTF-8" in report.errors[0].reason
 
 
-def test_strict_mode_writes_nothing_when_any_row_is_bad(cast):
+def test_strict_mode_writes_nothing_when_any_row_is_bad(cast, parsing):
     with pytest.raises(ImportAborted) as aborted:
         import_conversations(jsonl(record("a"), record("b", channel="fax")), strict=True)
     assert aborted.value.report.error_count == 1
@@ -180,7 +192,7 @@ def test_create_missing_creates_agents_teams_and_categories(db):
     assert conversation.category.name == "Refunds"
 
 
-def test_interrupted_import_resumes_and_ends_with_exactly_the_right_data(cast, settings):
+def test_interrupted_import_resumes_and_ends_with_exactly_the_right_data(cast, settings, parsing):
     settings.SUPPORTQA_IMPORT_BATCH = 2
     data = jsonl(*[record(f"k{i}") for i in range(7)])
 
@@ -248,7 +260,7 @@ def test_killed_process_rerun_gives_exact_data(tmp_path):
     assert messages == (6000,)
 
 
-def test_message_csv_groups_rows_into_conversations(cast):
+def test_message_csv_groups_rows_into_conversations(cast, parsing):
     data = (
         b"conversation_id,channel,agent,team,created_at,author_kind,author,sent_at,text\n"
         b"c1,email,agent,Team A,2026-10-01T09:00:00Z,customer,,2026-10-01T09:00:00Z,Hi\n"
@@ -270,7 +282,7 @@ def test_message_csv_missing_column_is_reported(cast):
 
 
 @pytest.mark.skipif(not TWITTER.exists(), reason="shared data not present")
-def test_twitter_customer_care_dev_set_imports_all_525(db):
+def test_twitter_customer_care_dev_set_imports_all_525(db, parsing):
     report = import_conversations(TWITTER, kind="twitter", create_missing=True)
     assert (report.created, report.error_count) == (525, 0)  # PROVENANCE.md: 525 dialogues
     assert Team.objects.count() == 24  # PROVENANCE.md: 24 companies in dev
@@ -346,3 +358,92 @@ def test_audit_verify_fails_on_tampering(cast):
     AuditEvent.objects.update(action="edited")
     with pytest.raises(CommandError, match="altered"):
         call_command("audit_verify")
+
+
+def _numbers(limit):
+    yield from range(limit)
+
+
+def _fails_after_three():
+    yield from range(3)
+    raise ValueError("bad byte at offset 42")
+
+
+def test_child_parsing_yields_every_item_in_order():
+    assert list(background.in_child(lambda: _numbers(2500), chunk_size=1000)) == list(range(2500))
+
+
+def test_child_parsing_failure_is_raised_with_its_traceback():
+    items = background.in_child(_fails_after_three, chunk_size=1)
+    assert [next(items) for _ in range(3)] == [0, 1, 2]
+    with pytest.raises(RuntimeError, match="bad byte at offset 42"):
+        next(items)
+
+
+def test_closing_child_parsing_early_ends_the_child(monkeypatch):
+    started = []
+    real_process = background.multiprocessing.get_context("fork").Process
+
+    class Recorded(real_process):
+        def start(self):
+            super().start()
+            started.append(self)
+
+    monkeypatch.setattr(background.multiprocessing.get_context("fork"), "Process", Recorded)
+    items = background.in_child(lambda: _numbers(10**7), chunk_size=100)
+    assert next(items) == 0
+    items.close()
+    (process,) = started
+    assert not process.is_alive()
+    assert process.exitcode == 0  # it saw the closed pipe and stopped, it was not killed
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("2026-10-01T09:00:00+00:00", True),
+        ("2026-10-01T09:00:00.250000+00:00", True),
+        ("2026-10-01T09:00:00.000000+00:00", False),  # isoformat() drops a zero fraction
+        ("2026-10-01T09:00:00.250+00:00", False),
+        ("2026-10-01T09:00:00Z", False),
+        ("2026-10-01 09:00:00+00:00", False),
+        ("2026-10-01T11:00:00+02:00", False),
+        ("2026-W40-4T09:00:00+00:00", False),  # an ISO week date of the same length
+    ],
+)
+def test_source_timestamp_text_is_reused_only_when_it_is_what_isoformat_gives(text, canonical):
+    from datetime import UTC, datetime
+
+    from supportqa.integrations.records import _is_utc_isoformat
+
+    assert _is_utc_isoformat(text) is canonical
+    assert (datetime.fromisoformat(text).astimezone(UTC).isoformat() == text) is canonical
+
+
+def test_timestamps_are_stored_alike_however_the_source_wrote_them(cast):
+    from django.db import connection
+
+    def at(text):
+        return [
+            {"author_kind": "customer", "sent_at": text, "text": "Hello"},
+            {"author_kind": "agent", "author": "agent", "sent_at": text, "text": "Hi"},
+        ]
+
+    import_conversations(
+        jsonl(
+            record("z", messages=at("2026-10-01T09:00:00.250000Z")),
+            record("offset", messages=at("2026-10-01T09:00:00.250000+00:00")),
+            record("local", messages=at("2026-10-01T11:00:00.250000+02:00")),
+        )
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT m.sent_at FROM conversations_message m "
+            "JOIN conversations_conversation c ON c.id = m.conversation_id "
+            "WHERE c.external_id IN ('z', 'offset', 'local')"
+        )
+        stored = cursor.fetchall()
+    assert len(stored) == 1
+    assert Message.objects.filter(conversation__external_id="offset").first().sent_at == (
+        Message.objects.filter(conversation__external_id="z").first().sent_at
+    )

@@ -3,11 +3,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
 
+from supportqa.bulk import executemany
 from supportqa.conversations.models import Conversation, repeat_contact_gaps
 
 _UPDATE_REPEAT = (
@@ -50,11 +52,13 @@ def refresh_repeat_contacts(*, customer_ids: Iterable[int]) -> int:
                 "repeat_contact_seconds",
             )
         )
-        for _, grouped in groupby(rows, key=lambda r: (r[1], r[2])):
+        for _, grouped in groupby(rows, key=itemgetter(1, 2)):
             group = list(grouped)
+            if len(group) == 1:  # most customers: one conversation per category, no repeat
+                if group[0][5] is not None:
+                    updates.append((None, group[0][0]))
+                continue
             gaps = repeat_contact_gaps([(_when(r[3]), _when(r[4])) for r in group])
             updates.extend((gap, r[0]) for r, gap in zip(group, gaps, strict=True) if gap != r[5])
-    if updates:
-        with connection.cursor() as cursor:
-            cursor.executemany(_UPDATE_REPEAT, updates)
+    executemany(_UPDATE_REPEAT, updates)
     return len(updates)

@@ -8,9 +8,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from supportqa.core.kpis import first_response_seconds
 
 CHANNELS = ("chat", "email", "phone", "social", "other")
 STATUSES = ("open", "pending", "resolved", "closed")
@@ -46,6 +48,25 @@ class MessageRecord:
     author: str = ""
     author_name: str = ""
     attachments: list[Any] = field(default_factory=list)
+    # The source's text of `sent_at` when it is exactly `sent_at.isoformat()` in UTC (what most
+    # exports write): the writer reuses it instead of formatting a million datetimes.
+    sent_text: str = ""
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Positional fields pickle several times faster than the default for slotted classes
+        # (a large import sends a million messages between processes, background.py).
+        return (
+            MessageRecord,
+            (
+                self.author_kind,
+                self.sent_at,
+                self.text,
+                self.author,
+                self.author_name,
+                self.attachments,
+                self.sent_text,
+            ),
+        )
 
 
 @dataclass
@@ -69,12 +90,17 @@ class ConversationRecord:
     tags: list[str] = field(default_factory=list)
     resolved_at: datetime | None = None
     reopen_count: int = 0
+    # Derived from the messages when the record is made (in the parsing process, background.py).
+    first_response_at: datetime | None = None
     # sha256 of the source line when the parser has one: cheaper than hashing the fields.
     source_digest: str = ""
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.source, self.external_id)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return (ConversationRecord, tuple(getattr(self, name) for name in _CONVERSATION_FIELDS))
 
     def content_hash(self) -> str:
         """Hash of every field but the line number (a hand-built list: asdict is 10x slower)."""
@@ -113,6 +139,9 @@ class ConversationRecord:
         self.customer_email = redact(self.customer_email) if self.customer_email else ""
         self.source_digest = ""  # the stored text now differs from the source line
         return self
+
+
+_CONVERSATION_FIELDS = tuple(f.name for f in fields(ConversationRecord))
 
 
 # --- field validators --------------------------------------------------------------------------
@@ -201,6 +230,20 @@ def _utc_or_none(raw: str) -> datetime | None:
     return value if value.tzinfo is UTC else value.astimezone(UTC)
 
 
+def _is_utc_isoformat(raw: str) -> bool:
+    """Whether a string `fromisoformat` accepted is what `isoformat()` gives back for it:
+    `YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00`, with a fraction only when it is not zero."""
+    size = len(raw)
+    return (
+        (size == 25 or (size == 32 and raw[19] == "." and raw[20:26] != "000000"))
+        and raw[4] == "-"
+        and raw[7] == "-"
+        and raw[10] == "T"
+        and raw[13] == ":"
+        and raw.endswith("+00:00")
+    )
+
+
 def message_record(raw: Any, index: int) -> MessageRecord:
     """Validate one message. Well-formed input takes a fast path (a million messages per
     import); anything unusual goes through the field validators, which give the same result
@@ -223,7 +266,15 @@ def message_record(raw: Any, index: int) -> MessageRecord:
         ):
             sent_at = _utc_or_none(sent)
             if sent_at is not None:
-                return MessageRecord(kind, sent_at, text, author.strip(), name.strip(), attachments)
+                return MessageRecord(
+                    kind,
+                    sent_at,
+                    text,
+                    author.strip(),
+                    name.strip(),
+                    attachments,
+                    sent if _is_utc_isoformat(sent) else "",
+                )
     return _checked_message_record(raw, index)
 
 
@@ -291,6 +342,11 @@ def conversation_record(raw: Any, line: int, default_source: str) -> Conversatio
     )
     if record.resolved_at and record.resolved_at < record.created_at:
         raise RecordInvalid("resolved_at", "is earlier than created_at")
+    reply = first_response_seconds(
+        [(m.author_kind, m.sent_at) for m in messages], record.created_at
+    )
+    if reply is not None:
+        record.first_response_at = record.created_at + timedelta(seconds=reply)
     return record
 
 

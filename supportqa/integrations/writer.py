@@ -6,16 +6,16 @@ overhead would dominate the import (bench/import.py measures it against plain sq
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q
 from django.utils import timezone
 
 from supportqa.accounts.models import Membership, Role, Team, User
+from supportqa.bulk import executemany
 from supportqa.codes import new_code
 from supportqa.conversations.actions import refresh_repeat_contacts
 from supportqa.conversations.models import (
@@ -25,7 +25,6 @@ from supportqa.conversations.models import (
     Message,
     derive_durations,
 )
-from supportqa.core.kpis import first_response_seconds
 from supportqa.integrations.records import ConversationRecord, MessageRecord, RowError
 from supportqa.surveys.actions import sync_owners
 
@@ -130,93 +129,65 @@ class ConversationWriter:
             return result
         records = [r.record for r in items]
         customers = self._customers(records)
-        existing = self._existing(records)
+        existing = {
+            key: (pk, digest)
+            for key, pk, digest in _select_by_keys(
+                Conversation._meta.db_table, [r.key for r in records], "content_hash"
+            )
+        }
         new: list[tuple[ConversationRecord, dict[str, Any]]] = []
-        changed: list[tuple[Conversation, list[MessageRecord]]] = []
+        changed_values: dict[int, tuple[ConversationRecord, dict[str, Any]]] = {}
         for item in items:
             record = item.record
             digest = record.content_hash()
-            current = existing.get(record.key)
-            if current is not None and current.content_hash == digest:
+            pk, stored_digest = existing.get(record.key, (None, ""))
+            if stored_digest == digest:
                 result.unchanged += 1
                 continue
             values = self._values(item, digest, customers)
-            if current is None:
+            if pk is None:
                 new.append((record, values))
             else:
-                for name, value in values.items():
-                    setattr(current, name, value)
-                changed.append((current, record.messages))
+                changed_values[pk] = (record, values)
         if new:
             self._insert_conversations(new)
-        if changed:
+        if changed_values:
+            changed = []
+            for conversation in Conversation.objects.filter(pk__in=changed_values):
+                record, values = changed_values[conversation.pk]
+                for name, value in values.items():
+                    setattr(conversation, name, value)
+                changed.append((conversation, record.messages))
             Conversation.objects.bulk_update([c for c, _ in changed], FILLED_FIELDS, batch_size=500)
             self._replace_messages(changed)
             sync_owners(conversation_ids=[c.pk for c, _ in changed])
-        if new or changed:
+        if new or changed_values:
             refresh_repeat_contacts(customer_ids=customers.values())
-        result.created, result.updated = len(new), len(changed)
+        result.created, result.updated = len(new), len(changed_values)
         return result
 
     def _customers(self, records: Sequence[ConversationRecord]) -> dict[tuple[str, str], int]:
         wanted = {(r.source, r.customer_id): r for r in records if r.customer_id}
         if not wanted:
             return {}
-        found = self._lookup_keys(Customer, wanted)
+        found = _lookup_keys(Customer._meta.db_table, wanted)
         missing = [key for key in wanted if key not in found]
         if missing:
-            Customer.objects.bulk_create(
-                [
-                    Customer(
-                        source=s,
-                        external_id=e,
-                        name=wanted[s, e].customer_name,
-                        email=wanted[s, e].customer_email,
-                    )
-                    for s, e in missing
-                ],
-                ignore_conflicts=True,  # another import may have created them meanwhile
-            )
-            found.update(self._lookup_keys(Customer, missing))
+            rows = [
+                (new_code(), s, e, wanted[s, e].customer_name, wanted[s, e].customer_email)
+                for s, e in missing
+            ]
+            # DO NOTHING: another import may have created some of them meanwhile.
+            executemany(INSERT_CUSTOMER, rows)
+            found.update(_lookup_keys(Customer._meta.db_table, missing))
         return found
-
-    @staticmethod
-    def _lookup_keys(model: Any, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        """(source, external id) → pk for the keys that exist."""
-        by_source: dict[str, list[str]] = {}
-        for source, external_id in keys:
-            by_source.setdefault(source, []).append(external_id)
-        query = Q(pk__in=[])
-        for source, external_ids in by_source.items():
-            query |= Q(source=source, external_id__in=external_ids)
-        return {
-            (s, e): pk
-            for pk, s, e in model.objects.filter(query).values_list("pk", "source", "external_id")
-        }
-
-    def _existing(
-        self, records: Sequence[ConversationRecord]
-    ) -> dict[tuple[str, str], Conversation]:
-        query = Q(pk__in=[])
-        for source in {r.source for r in records}:
-            query |= Q(
-                source=source,
-                external_id__in=[r.external_id for r in records if r.source == source],
-            )
-        rows = Conversation.objects.filter(query).only(
-            "pk", "source", "external_id", "content_hash"
-        )
-        return {(c.source, c.external_id): c for c in rows}
 
     def _values(
         self, item: Resolved, digest: str, customers: dict[tuple[str, str], int]
     ) -> dict[str, Any]:
         """Column values (by attribute name) of a conversation, in FILLED_FIELDS order."""
         record = item.record
-        reply = first_response_seconds(
-            ((m.author_kind, m.sent_at) for m in record.messages), record.created_at
-        )
-        first_response_at = None if reply is None else record.created_at + timedelta(seconds=reply)
+        first_response_at = record.first_response_at
         first_seconds, resolution = derive_durations(
             record.created_at, first_response_at, record.resolved_at
         )
@@ -243,38 +214,36 @@ class ConversationWriter:
 
     def _insert_conversations(self, pairs: list[tuple[ConversationRecord, dict[str, Any]]]) -> None:
         """Plain INSERTs (model instances cost more than the rows), then one SELECT for the ids."""
-        now = self._when(timezone.now())
+        now, when = self._when(timezone.now()), self._when
         rows = []
         for record, values in pairs:
-            row = [new_code(), record.source, record.external_id]
-            for name, value in values.items():
-                if name == "tags":
-                    value = self._json(value)
-                elif isinstance(value, datetime):
-                    value = self._when(value)
-                row.append(value)
-            rows.append([*row, now])
-        with connection.cursor() as cursor:
-            cursor.executemany(INSERT_CONVERSATION, rows)
-        ids = self._lookup_keys(Conversation, [r.key for r, _ in pairs])
+            row = [new_code(), record.source, record.external_id, *values.values(), now]
+            row[_TAGS] = self._json(row[_TAGS])
+            for index in _DATETIMES:
+                if row[index] is not None:
+                    row[index] = when(row[index])
+            rows.append(row)
+        executemany(INSERT_CONVERSATION, rows)
+        ids = _lookup_keys(Conversation._meta.db_table, [r.key for r, _ in pairs])
         message_rows = [
             row
             for record, values in pairs
             for row in self._message_rows(ids[record.key], values["agent_id"], record.messages)
         ]
-        with connection.cursor() as cursor:
-            cursor.executemany(INSERT_MESSAGE, message_rows)
+        executemany(INSERT_MESSAGE, message_rows)
 
     def _message_rows(
         self, conversation_id: int, agent_id: int | None, messages: list[MessageRecord]
     ) -> list[list[Any]]:
         """INSERT rows for one transcript (a million per large import: kept lean)."""
         users, when, json_, empty = self.users, self._when, self._json, self._empty_list
+        sqlite = self._when is _sqlite_datetime
         rows = []
         for seq, m in enumerate(messages):
             author_id = users.get(m.author.lower()) if m.author else None
             if author_id is None and m.author_kind == "agent":
                 author_id = agent_id
+            text = m.sent_text
             rows.append(
                 [
                     conversation_id,
@@ -282,7 +251,8 @@ class ConversationWriter:
                     m.author_kind,
                     author_id,
                     m.author_name or m.author,
-                    when(m.sent_at),
+                    # The same text `_sqlite_datetime` would give, cut from the source's.
+                    f"{text[:10]} {text[11:-6]}" if sqlite and text else when(m.sent_at),
                     m.text,
                     json_(m.attachments) if m.attachments else empty,
                 ]
@@ -309,11 +279,38 @@ class ConversationWriter:
                     keep.add(pk)
                     updates.append([*row[2:], pk])
         Message.objects.filter(conversation_id__in=ids).exclude(pk__in=keep).delete()
-        with connection.cursor() as cursor:
-            if updates:
-                cursor.executemany(UPDATE_MESSAGE, updates)
-            if inserts:
-                cursor.executemany(INSERT_MESSAGE, inserts)
+        executemany(UPDATE_MESSAGE, updates)
+        executemany(INSERT_MESSAGE, inserts)
+
+
+def _lookup_keys(table: str, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """(source, external id) → pk for the keys that exist in `table`."""
+    return {key: pk for key, pk in _select_by_keys(table, keys)}
+
+
+def _select_by_keys(
+    table: str, keys: Iterable[tuple[str, str]], *columns: str
+) -> Iterator[tuple[Any, ...]]:
+    """((source, external id), pk, *columns) of the rows of `table` with these keys. Plain SQL:
+    building Django Q objects for a thousand keys per batch costs more than the query."""
+    by_source: dict[str, list[str]] = {}
+    for source, external_id in keys:
+        by_source.setdefault(source, []).append(external_id)
+    selected = ", ".join(["id", "external_id", *columns])
+    with connection.cursor() as cursor:
+        for source, external_ids in by_source.items():
+            for start in range(0, len(external_ids), _IN_CHUNK):
+                chunk = external_ids[start : start + _IN_CHUNK]
+                cursor.execute(
+                    f"SELECT {selected} FROM {table} WHERE source = %s "
+                    f"AND external_id IN ({', '.join(['%s'] * len(chunk))})",
+                    [source, *chunk],
+                )
+                for pk, external_id, *rest in cursor.fetchall():
+                    yield ((source, external_id), pk, *rest)
+
+
+_IN_CHUNK = 900  # below SQLite's oldest limit of 999 parameters per statement
 
 
 def _sqlite_datetime(value: datetime) -> str:
@@ -349,6 +346,8 @@ FILLED_FIELDS = [
     "resolution_seconds",
 ]
 _COLUMNS = ["code", "source", "external_id", *FILLED_FIELDS, "imported_at"]
+_TAGS = _COLUMNS.index("tags")
+_DATETIMES = tuple(_COLUMNS.index(n) for n in ("created_at", "first_response_at", "resolved_at"))
 INSERT_CONVERSATION = (
     f"INSERT INTO {Conversation._meta.db_table} ({', '.join(_COLUMNS)}) "
     f"VALUES ({', '.join(['%s'] * len(_COLUMNS))})"
@@ -357,6 +356,10 @@ _TABLE = Message._meta.db_table
 INSERT_MESSAGE = (
     f"INSERT INTO {_TABLE} (conversation_id, seq, author_kind, author_id, author_name, sent_at, "
     "text, attachments) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+)
+INSERT_CUSTOMER = (
+    f"INSERT INTO {Customer._meta.db_table} (code, source, external_id, name, email) "
+    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
 )
 UPDATE_MESSAGE = (
     f"UPDATE {_TABLE} SET author_kind = %s, author_id = %s, author_name = %s, sent_at = %s, "

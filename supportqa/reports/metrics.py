@@ -97,7 +97,8 @@ def dashboard(
     in_period = conversations.filter(created_at__gte=period.start, created_at__lt=period.end)
     answered = surveys.filter(answered_at__gte=period.start, answered_at__lt=period.end)
     weeks = period.weeks()
-    counts = _conversation_counts(in_period)
+    groups = _conversation_groups(in_period)
+    counts = {name: sum(g[name] or 0 for g in groups) for name in _COUNTED}
     answers = _survey_counts(answered)
     review_rows = list(
         scored_reviews(reviews, period).values_list(
@@ -137,19 +138,12 @@ def dashboard(
         ],
         volume=[(monday, row["n"]) for monday, row in created],
     )
-    strata = _survey_strata(in_period, sent.filter(conversation__in=in_period))
+    strata = _survey_strata(groups, sent.filter(conversation__in=in_period))
     return Dashboard(panel, trends, post_stratified_share(strata), strata)
 
 
-def _survey_strata(in_period: QuerySet[Conversation], sent: QuerySet[SurveySent]) -> list[Stratum]:
+def _survey_strata(population: list[dict[str, Any]], sent: QuerySet[SurveySent]) -> list[Stratum]:
     """Strata channel × category × outcome: conversations, surveys sent, answers, satisfied."""
-    resolved = ExpressionWrapper(Q(resolution_seconds__isnull=False), output_field=BooleanField())
-    population = (
-        in_period.annotate(resolved=resolved)
-        .values("channel", "category_id", "resolved")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
     answered = Q(response__csat__isnull=False)
     satisfied = answered & Q(response__csat__gte=F("response__csat_scale") - 1)
     surveyed = (
@@ -173,31 +167,53 @@ def _survey_strata(in_period: QuerySet[Conversation], sent: QuerySet[SurveySent]
     names = dict(Category.objects.values_list("pk", "name"))
     strata = []
     for row in population:
-        got = replies.get((row["channel"], row["category_id"], row["resolved"]), {})
-        key = (row["channel"], names.get(row["category_id"]), row["resolved"])
+        got = replies.get((row["channel"], row["category_id"], row["is_resolved"]), {})
+        key = (row["channel"], names.get(row["category_id"]), row["is_resolved"])
         strata.append(
             Stratum(
-                key, row["n"], got.get("sent", 0), got.get("answered", 0), got.get("satisfied", 0)
+                key,
+                row["volume"],
+                got.get("sent", 0),
+                got.get("answered", 0),
+                got.get("satisfied", 0),
             )
         )
     return sorted(strata, key=lambda s: (-s.population, str(s.key)))
 
 
-def _conversation_counts(in_period: QuerySet[Conversation]) -> dict[str, Any]:
-    """One query over the covering KPI index: volume, resolution outcomes (FCR per PRODUCT.md
-    §5) and the duration totals. Resolved means a resolution time exists."""
+_COUNTED = (
+    "volume",
+    "resolved",
+    "reopened",
+    "first_contact",
+    "first_response_seconds_n",
+    "first_response_seconds_sum",
+    "resolution_seconds_n",
+    "resolution_seconds_sum",
+)
+
+
+def _conversation_groups(in_period: QuerySet[Conversation]) -> list[dict[str, Any]]:
+    """One scan of the covering KPI index, grouped by channel × category × resolved (the
+    survey strata): volume, resolution outcomes (FCR per PRODUCT.md §5) and the duration
+    totals. The panel's totals are the groups' sums. Resolved means a resolution time exists."""
     resolved = Q(resolution_seconds__isnull=False)
     window = settings.SUPPORTQA_FCR_DAYS * 86400
     no_repeat = Q(repeat_contact_seconds__isnull=True) | Q(repeat_contact_seconds__gt=window)
-    return in_period.aggregate(
-        volume=Count("pk"),
-        resolved=Count("pk", filter=resolved),
-        reopened=Count("pk", filter=resolved & Q(reopen_count__gt=0)),
-        first_contact=Count("pk", filter=resolved & Q(reopen_count=0) & no_repeat),
-        first_response_seconds_n=Count("first_response_seconds"),
-        first_response_seconds_sum=Sum("first_response_seconds"),
-        resolution_seconds_n=Count("resolution_seconds"),
-        resolution_seconds_sum=Sum("resolution_seconds"),
+    grouped = in_period.annotate(
+        is_resolved=ExpressionWrapper(resolved, output_field=BooleanField())
+    ).values("channel", "category_id", "is_resolved")
+    return list(
+        grouped.annotate(
+            volume=Count("pk"),
+            resolved=Count("pk", filter=resolved),
+            reopened=Count("pk", filter=resolved & Q(reopen_count__gt=0)),
+            first_contact=Count("pk", filter=resolved & Q(reopen_count=0) & no_repeat),
+            first_response_seconds_n=Count("first_response_seconds"),
+            first_response_seconds_sum=Sum("first_response_seconds"),
+            resolution_seconds_n=Count("resolution_seconds"),
+            resolution_seconds_sum=Sum("resolution_seconds"),
+        ).order_by()
     )
 
 

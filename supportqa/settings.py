@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "supportqa.calibration",
     "supportqa.assignments",
     "supportqa.integrations",
+    "supportqa.autoqa",
     "supportqa.reports",
     "supportqa.demo",
 ]
@@ -135,6 +136,8 @@ SUPPORTQA_PASS_THRESHOLD = env_int("SUPPORTQA_PASS_THRESHOLD", 80, minimum=1)
 SUPPORTQA_FCR_DAYS = env_int("SUPPORTQA_FCR_DAYS", 7, minimum=1)
 SUPPORTQA_DISPUTE_DAYS = env_int("SUPPORTQA_DISPUTE_DAYS", 14, minimum=1)
 SUPPORTQA_IMPORT_BATCH = env_int("SUPPORTQA_IMPORT_BATCH", 1000, minimum=1)
+# A claimed AutoQA job not finished after this many seconds is claimable again (resume).
+SUPPORTQA_AUTOQA_STALE_SECONDS = env_int("SUPPORTQA_AUTOQA_STALE_SECONDS", 600, minimum=0)
 
 LOGGING = {
     "version": 1,

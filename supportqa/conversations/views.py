@@ -9,6 +9,7 @@ from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET, require_http_methods
 
 from supportqa.accounts.access import agents_for, teams_for
+from supportqa.autoqa.display import panel as autoqa_panel
 from supportqa.calibration.models import CalibrationSession
 from supportqa.conversations.access import conversations_for, get_conversation_for_user
 from supportqa.conversations.forms import ConversationFilter
@@ -164,6 +165,19 @@ def review_page(
         "errors": errors,
         "calibration": calibration_session,
     }
+    context.update(autoqa_panel(conversation, lines))
     if context["can_review"]:
-        context.update(review_form_context(version, own, request.POST if errors else None))
+        # "Start from AutoQA": the AutoQA ratings prefill the form of a reviewer without one.
+        start, autoqa = own, context["autoqa"]
+        if (
+            own is None
+            and request.GET.get("from") == "autoqa"
+            and autoqa is not None
+            and autoqa.scorecard_version_id == version.pk
+        ):
+            start = autoqa
+        context["from_autoqa"] = start is not own
+        context.update(review_form_context(version, start, request.POST if errors else None))
+        if start is not own:
+            context["own_review"] = None
     return render(request, "conversations/detail.html", context, status=400 if errors else 200)

@@ -15,6 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from supportqa.accounts.models import Membership, Role, Team, User
+from supportqa.autoqa.queue import queue_for_autoqa
 from supportqa.bulk import executemany
 from supportqa.codes import new_code
 from supportqa.conversations.actions import refresh_repeat_contacts
@@ -149,8 +150,9 @@ class ConversationWriter:
                 new.append((record, values))
             else:
                 changed_values[pk] = (record, values)
+        touched = list(changed_values)
         if new:
-            self._insert_conversations(new)
+            touched.extend(self._insert_conversations(new))
         if changed_values:
             changed = []
             for conversation in Conversation.objects.filter(pk__in=changed_values):
@@ -161,8 +163,9 @@ class ConversationWriter:
             Conversation.objects.bulk_update([c for c, _ in changed], FILLED_FIELDS, batch_size=500)
             self._replace_messages(changed)
             sync_owners(conversation_ids=[c.pk for c, _ in changed])
-        if new or changed_values:
+        if touched:
             refresh_repeat_contacts(customer_ids=customers.values())
+            queue_for_autoqa(touched)
         result.created, result.updated = len(new), len(changed_values)
         return result
 
@@ -212,8 +215,11 @@ class ConversationWriter:
             "resolution_seconds": resolution,
         }
 
-    def _insert_conversations(self, pairs: list[tuple[ConversationRecord, dict[str, Any]]]) -> None:
-        """Plain INSERTs (model instances cost more than the rows), then one SELECT for the ids."""
+    def _insert_conversations(
+        self, pairs: list[tuple[ConversationRecord, dict[str, Any]]]
+    ) -> list[int]:
+        """Plain INSERTs (model instances cost more than the rows), then one SELECT for the ids.
+        Returns the new conversations' ids."""
         now, when = self._when(timezone.now()), self._when
         rows = []
         for record, values in pairs:
@@ -231,6 +237,7 @@ class ConversationWriter:
             for row in self._message_rows(ids[record.key], values["agent_id"], record.messages)
         ]
         executemany(INSERT_MESSAGE, message_rows)
+        return list(ids.values())
 
     def _message_rows(
         self, conversation_id: int, agent_id: int | None, messages: list[MessageRecord]

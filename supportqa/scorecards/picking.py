@@ -1,13 +1,20 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from supportqa.conversations.models import Conversation
 from supportqa.scorecards.models import Scorecard, ScorecardVersion
 
 
-def matching_scorecards(conversation: Conversation) -> list[Scorecard]:
-    """Active scorecards whose conditions (channel, category) fit, best match first."""
+def matching_scorecards(
+    conversation: Conversation, active: Iterable[Scorecard] | None = None
+) -> list[Scorecard]:
+    """Active scorecards whose conditions (channel, category) fit, best match first. Pass
+    `active` (with categories prefetched) to match many conversations without queries."""
+    if active is None:
+        active = Scorecard.objects.filter(is_active=True).prefetch_related("categories")
     matches = []
-    for scorecard in Scorecard.objects.filter(is_active=True).prefetch_related("categories"):
+    for scorecard in active:
         if scorecard.channels and conversation.channel not in scorecard.channels:
             continue
         categories = list(scorecard.categories.all())

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from supportqa.autoqa.actions import work, worker_name
 from supportqa.demo.generate import DEMO_PASSWORD, build
 
 
@@ -37,6 +38,11 @@ class Command(BaseCommand):
                 f"Demo ready: {stats.conversations} conversations, {stats.messages} messages, "
                 f"{stats.surveys} survey answers, {stats.reviews} new reviews."
             )
+        )
+        autoqa = work(worker_name())
+        self.stdout.write(
+            f"AutoQA scored {autoqa.scored} conversations ({autoqa.failed} failed); "
+            "every conversation page shows its evidence."
         )
         self.stdout.write(f"Log in with any of these users; the password is {DEMO_PASSWORD!r}:")
         for username, role in stats.logins:

@@ -1,0 +1,317 @@
+"""Queue conversations for AutoQA, claim them from the database, score them as AQS reviews.
+
+AutoQA reviews have source AUTOQA and the system user `autoqa` as reviewer: one per
+conversation, rewritten when the conversation changes, never counted in the human IQS.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from supportqa.accounts.models import Role, User
+from supportqa.autoqa.models import AutoQASettings, Finding, Job
+from supportqa.conversations.models import Conversation, Message
+from supportqa.core import autoqa
+from supportqa.core.scoring import criterion_score
+from supportqa.reviews.models import Rating, Review, ReviewStatus, Source
+from supportqa.scorecards.models import Scorecard, ScorecardVersion
+from supportqa.scorecards.picking import matching_scorecards
+
+SYSTEM_USERNAME = "autoqa"
+# Conversations whose AutoQA confidence is below this go to the human review queue.
+UNSURE_BELOW = 0.6
+
+
+def system_user() -> User:
+    user, created = User.objects.get_or_create(
+        username=SYSTEM_USERNAME,
+        defaults={"role": Role.QA, "display_name": "AutoQA", "is_active": False},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+# --- the queue ----------------------------------------------------------------------------------
+
+
+def enqueue(conversation_ids: Iterable[int]) -> int:
+    """Queue these conversations unless their current content was already scored. Returns how
+    many are pending now. Idempotent; safe inside an import's batch transaction."""
+    ids = list(conversation_ids)
+    if not ids:
+        return 0
+    queued = 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        have = set(
+            Job.objects.filter(conversation_id__in=chunk).values_list("conversation_id", flat=True)
+        )
+        Job.objects.bulk_create(
+            [Job(conversation_id=i) for i in chunk if i not in have], ignore_conflicts=True
+        )
+        queued += (
+            Job.objects.filter(conversation_id__in=chunk)
+            .exclude(status=Job.Status.RUNNING)
+            .exclude(done_hash=F("conversation__content_hash"))
+            .update(status=Job.Status.PENDING, error="", updated_at=timezone.now())
+        )
+    return queued
+
+
+def enqueue_changed(since: datetime | None = None) -> int:
+    """Queue every conversation (created since `since`) that is new or changed since AutoQA
+    last scored it."""
+    conversations = Conversation.objects.filter(agent__isnull=False)
+    if since is not None:
+        conversations = conversations.filter(created_at__gte=since)
+    stale = conversations.filter(
+        Q(autoqa_job__isnull=True) | ~Q(autoqa_job__done_hash=F("content_hash"))
+    )
+    return enqueue(stale.values_list("pk", flat=True).iterator(chunk_size=2000))
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim(worker: str, limit: int) -> list[int]:
+    """Claim up to `limit` pending (or stale) jobs for this worker; returns conversation ids.
+    Several workers may call this at once: on PostgreSQL claimed rows are locked and skipped,
+    on SQLite the write transaction is exclusive."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.SUPPORTQA_AUTOQA_STALE_SECONDS)
+    with transaction.atomic():
+        claimable = Job.objects.filter(
+            Q(status=Job.Status.PENDING) | Q(status=Job.Status.RUNNING, claimed_at__lt=stale)
+        ).order_by("pk")
+        if connection.features.has_select_for_update_skip_locked:
+            claimable = claimable.select_for_update(skip_locked=True)
+        picked = list(claimable.values_list("pk", "conversation_id")[:limit])
+        Job.objects.filter(pk__in=[p for p, _ in picked]).update(
+            status=Job.Status.RUNNING,
+            claimed_by=worker,
+            claimed_at=now,
+            attempts=F("attempts") + 1,
+            updated_at=now,
+        )
+    return [c for _, c in picked]
+
+
+@dataclass
+class RunTotals:
+    scored: int = 0
+    failed: int = 0
+
+
+def work(
+    worker: str, *, batch: int = 50, limit: int | None = None, on_batch: Any = None
+) -> RunTotals:
+    """Claim and score jobs until none is left (or `limit` conversations are done)."""
+    totals = RunTotals()
+    context = Context.load()
+    while limit is None or totals.scored + totals.failed < limit:
+        size = batch if limit is None else min(batch, limit - totals.scored - totals.failed)
+        ids = claim(worker, size)
+        if not ids:
+            break
+        for conversation in (
+            Conversation.objects.filter(pk__in=ids)
+            .select_related("customer", "agent")
+            .prefetch_related("messages")
+        ):
+            try:
+                with transaction.atomic():
+                    scored = score_conversation(conversation, context)
+                    Job.objects.filter(conversation=conversation).update(
+                        status=Job.Status.DONE,
+                        done_hash=conversation.content_hash,
+                        error="",
+                        confidence=None if scored is None else scored.confidence,
+                        updated_at=timezone.now(),
+                    )
+                totals.scored += 1
+            except Exception as exc:  # one bad conversation must not stop the run
+                Job.objects.filter(conversation=conversation).update(
+                    status=Job.Status.FAILED,
+                    error=f"{type(exc).__name__}: {exc}"[:2000],
+                    updated_at=timezone.now(),
+                )
+                totals.failed += 1
+        if on_batch is not None:
+            on_batch(len(ids))
+    return totals
+
+
+# --- scoring -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """What every conversation of a run shares: the rules, the organisation's frequent
+    replies, the scorecard versions with their criteria, the system user."""
+
+    rules: autoqa.Rules
+    canned: frozenset[str]
+    user: User
+    versions: dict[str, ScorecardVersion]
+    mapping: dict[str, dict[str, tuple[str, ...]]]
+    scorecards: list[Scorecard]
+
+    def scorecards_for(self, conversation: Conversation) -> list[Scorecard]:
+        return matching_scorecards(conversation, self.scorecards)
+
+    @classmethod
+    def load(cls) -> Context:
+        versions = {}
+        for scorecard in Scorecard.objects.filter(slug__in=autoqa.DEFAULT_MAPPING):
+            version = scorecard.current_version()
+            if version is not None:
+                versions[scorecard.slug] = ScorecardVersion.objects.prefetch_related(
+                    "sections__criteria__options"
+                ).get(pk=version.pk)
+        return cls(
+            AutoQASettings.current(), frequent_replies(), system_user(), versions,
+            autoqa.DEFAULT_MAPPING,
+            list(Scorecard.objects.filter(is_active=True).prefetch_related("categories")),
+        )  # fmt: skip
+
+
+def frequent_replies(minimum: int = 20, sample: int = 20000) -> frozenset[str]:
+    """Agent messages (compared as `canned_key`) that occur at least `minimum` times among the
+    most recent `sample` agent messages: the organisation's canned replies."""
+    texts = (
+        Message.objects.filter(author_kind="agent")
+        .order_by("-pk")
+        .values_list("text", flat=True)[:sample]
+    )
+    counts = Counter(autoqa.canned_key(t) for t in texts)
+    return frozenset(key for key, n in counts.items() if n >= minimum and key)
+
+
+def turns_of(messages: Sequence[Message]) -> list[autoqa.Turn]:
+    return [autoqa.Turn(m.author_kind, m.text, m.sent_at) for m in messages]
+
+
+def score_conversation(conversation: Conversation, context: Context) -> Scored | None:
+    """Write (or rewrite) the conversation's AutoQA review with its findings. Call inside a
+    transaction. None when no mapped scorecard fits the conversation or it has no agent."""
+    if conversation.agent_id is None:
+        return None
+    slug = next(
+        (s.slug for s in context.scorecards_for(conversation) if s.slug in context.versions),
+        None,
+    )
+    if slug is None:
+        return None
+    version = context.versions[slug]
+    messages = sorted(conversation.messages.all(), key=lambda m: m.seq)
+    findings = autoqa.analyse(
+        turns_of(messages),
+        channel=conversation.channel,
+        status=conversation.status,
+        reopen_count=conversation.reopen_count,
+        customer_name=conversation.customer.name if conversation.customer else "",
+        rules=context.rules,
+        canned=context.canned,
+    )
+    rated = autoqa.score_criteria(findings, context.mapping[slug])
+    review, _ = Review.objects.get_or_create(
+        conversation=conversation,
+        reviewer=context.user,
+        reviewee_id=conversation.agent_id,
+        source=Source.AUTOQA,
+        calibration_session=None,
+        defaults={"scorecard_version": version},
+    )
+    review.ratings.all().delete()
+    review.autoqa_findings.all().delete()
+    by_seq = {i: m for i, m in enumerate(messages)}
+    chosen: dict[int, float | None] = {}
+    rated_keys = set()
+    new_ratings: list[tuple[Rating, set[int]]] = []
+    for section in version.sections.all():
+        for criterion in section.criteria.all():
+            rating = rated.get(criterion.key)
+            if rating is None:
+                continue
+            options = list(criterion.options.all())
+            if rating.score is None:
+                if not criterion.allow_na:
+                    continue
+                option = None
+            else:
+                option = options[autoqa.nearest_option(rating.score, [o.value for o in options])]
+            stored = Rating(
+                review=review,
+                criterion=criterion,
+                option=option,
+                is_na=option is None,
+                score=None
+                if option is None
+                else criterion_score(option.value, *criterion.scale_bounds()),
+                comment=f"AutoQA ({rating.confidence:.0%} sure): {rating.explanation}"[:4000],
+            )
+            cited = {by_seq[e.message].pk for e in rating.evidence if e.message in by_seq}
+            new_ratings.append((stored, cited))
+            chosen[criterion.pk] = None if option is None else option.value
+            rated_keys.add(criterion.key)
+    Rating.objects.bulk_create([r for r, _ in new_ratings])
+    if any(cited for _, cited in new_ratings):
+        if not all(r.pk for r, _ in new_ratings):  # backends without RETURNING on bulk insert
+            ids = dict(review.ratings.values_list("criterion_id", "pk"))
+            for r, _ in new_ratings:
+                r.pk = ids[r.criterion_id]
+        Evidence = Rating.evidence.through
+        Evidence.objects.bulk_create(
+            [Evidence(rating_id=r.pk, message_id=m) for r, cited in new_ratings for m in cited]
+        )
+    Finding.objects.bulk_create(
+        [
+            Finding(
+                review=review,
+                detector=f.detector,
+                score=f.score,
+                confidence=f.confidence,
+                explanation=f.explanation,
+                evidence=[
+                    {"seq": by_seq[e.message].seq, "start": e.start, "end": e.end}
+                    for e in f.evidence
+                    if e.message in by_seq
+                ],
+            )
+            for f in findings.values()
+        ]
+    )
+    score = version.score(chosen)
+    confidences = [
+        r.confidence for key, r in rated.items() if r.score is not None and key in rated_keys
+    ]
+    review.scorecard_version = version
+    review.raw_score, review.final_score = score.raw, score.final
+    review.critical_failed = score.critical_failed
+    review.status = ReviewStatus.SUBMITTED
+    review.submitted_at = timezone.now()
+    review.overall_comment = (
+        f"AutoQA, {min(confidences, default=1.0):.0%} sure at its least certain criterion."
+    )
+    review.save()
+    return Scored(review, min(confidences, default=1.0))
+
+
+@dataclass(frozen=True)
+class Scored:
+    review: Review
+    confidence: float  # of the least confident criterion AutoQA rated

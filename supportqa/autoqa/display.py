@@ -1,0 +1,74 @@
+"""AutoQA on the conversation page: the findings and the evidence marked in the transcript."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from supportqa.autoqa.models import Finding
+from supportqa.conversations.models import Conversation
+from supportqa.reviews.models import Review, Source
+
+
+def autoqa_review(conversation: Conversation) -> Review | None:
+    return (
+        Review.objects.filter(conversation=conversation, source=Source.AUTOQA)
+        .select_related("scorecard_version__scorecard")
+        .prefetch_related("autoqa_findings", "ratings__criterion", "ratings__option")
+        .first()
+    )
+
+
+def marked_texts(
+    findings: list[Finding], texts: dict[int, str]
+) -> tuple[dict[int, SafeString], dict[int, list[Finding]]]:
+    """Message seq → its text as HTML with each evidence span in a <mark> naming its
+    detector (overlapping spans keep the first), and message seq → the findings that cite the
+    whole message (shown as flags on it, not as a highlight)."""
+    spans: dict[int, list[tuple[int, int, Finding]]] = {}
+    flags: dict[int, list[Finding]] = {}
+    for finding in findings:
+        for e in finding.evidence:
+            whole = e["start"] == 0 and e["end"] >= len(texts.get(e["seq"], ""))
+            if whole or e["end"] <= e["start"]:
+                if finding not in flags.setdefault(e["seq"], []):
+                    flags[e["seq"]].append(finding)
+            else:
+                spans.setdefault(e["seq"], []).append((e["start"], e["end"], finding))
+    out = {}
+    for seq, found in spans.items():
+        text = texts.get(seq)
+        if text is None:
+            continue
+        parts: list[str] = []
+        position = 0
+        for start, end, finding in sorted(found, key=lambda s: (s[0], s[1])):
+            if start < position or end > len(text):
+                continue
+            parts.append(escape(text[position:start]))
+            parts.append(
+                f'<mark class="aq aq-{finding.outcome}" data-detector="{finding.detector}" '
+                f'title="AutoQA: {escape(finding.label)} ({finding.outcome})">'
+                f"{escape(text[start:end])}</mark>"
+            )
+            position = end
+        parts.append(escape(text[position:]))
+        out[seq] = mark_safe("".join(parts).replace("\n", "<br>"))  # noqa: S308 - escaped above
+    return out, flags
+
+
+def panel(conversation: Conversation, lines: list[Any]) -> dict[str, Any]:
+    review = autoqa_review(conversation)
+    if review is None:
+        return {"autoqa": None, "marked": {}, "flags": {}}
+    findings = list(review.autoqa_findings.all())
+    texts = {line.message.seq: line.message.text for line in lines}
+    marked, flags = marked_texts(findings, texts)
+    return {
+        "autoqa": review,
+        "autoqa_findings": sorted(findings, key=lambda f: (f.score is None, f.score or 0)),
+        "marked": marked,
+        "flags": flags,
+    }

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from datetime import datetime
+from datetime import time as clock
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from tqdm import tqdm
+
+from supportqa.autoqa.actions import enqueue_changed, work, worker_name
+from supportqa.autoqa.models import Job
+
+
+class Command(BaseCommand):
+    help = (
+        "AutoQA. `autoqa run` queues new or changed conversations and scores them (with "
+        "--workers N, N processes claim jobs from the database); `autoqa worker` is the "
+        "background worker: it claims and scores queued jobs (imports queue what they bring "
+        "in), waiting for more unless --until-empty. Interrupted runs resume: a claimed job "
+        "left unfinished is claimed again after SUPPORTQA_AUTOQA_STALE_SECONDS."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        run = sub.add_parser("run", help="queue new or changed conversations and score them")
+        run.add_argument("--since", help="only conversations created on or after YYYY-MM-DD")
+        run.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+        run.add_argument("--no-progress", action="store_true")
+        worker = sub.add_parser("worker", help="claim and score queued jobs")
+        worker.add_argument("--until-empty", action="store_true", help="stop when none is left")
+        worker.add_argument("--poll", type=float, default=5.0, help="seconds between checks")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "worker":
+            self._worker(options["until_empty"], options["poll"])
+            return
+        since = _date(options["since"]) if options["since"] else None
+        if options["workers"] < 1:
+            raise CommandError("--workers must be at least 1")
+        queued = enqueue_changed(since)
+        pending = Job.objects.filter(status__in=[Job.Status.PENDING, Job.Status.RUNNING]).count()
+        self.stdout.write(f"{queued} conversations queued; {pending} to score")
+        helpers = [
+            subprocess.Popen(
+                [sys.executable, "-m", "supportqa", "autoqa", "worker", "--until-empty"]
+            )
+            for _ in range(options["workers"] - 1)
+        ]
+        started = timezone.now()
+        bar = tqdm(total=pending, unit=" conv", disable=options["no_progress"], desc="autoqa")
+
+        def progress(_: int) -> None:
+            bar.n = Job.objects.filter(
+                status__in=[Job.Status.DONE, Job.Status.FAILED], updated_at__gte=started
+            ).count()
+            bar.refresh()
+
+        totals = work(worker_name(), on_batch=progress)
+        failed = [h for h in helpers if h.wait() != 0]
+        progress(0)
+        bar.close()
+        done = Job.objects.filter(status=Job.Status.DONE, updated_at__gte=started).count()
+        errors = Job.objects.filter(status=Job.Status.FAILED, updated_at__gte=started).count()
+        self.stdout.write(
+            f"{done} conversations scored ({totals.scored} by this process), {errors} failed"
+        )
+        if failed:
+            raise CommandError(f"{len(failed)} worker process(es) failed")
+
+    def _worker(self, until_empty: bool, poll: float) -> None:
+        name = worker_name()
+        while True:
+            totals = work(name)
+            if totals.scored or totals.failed:
+                self.stdout.write(f"{totals.scored} scored, {totals.failed} failed")
+            if until_empty:
+                return
+            time.sleep(poll)  # idle: nothing queued; check again later
+
+
+def _date(text: str) -> datetime:
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise CommandError(f"--since {text!r} is not a date (YYYY-MM-DD)") from None
+    return timezone.make_aware(datetime.combine(day, clock.min))

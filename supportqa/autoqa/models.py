@@ -1,0 +1,109 @@
+"""AutoQA's queue, its findings and the organisation's AutoQA settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from supportqa.core.autoqa import Rules
+
+
+class AutoQASettings(models.Model):
+    """The organisation's phrase lists, service-level targets and rules (one row). Empty keys
+    keep the English defaults of `supportqa.core.autoqa.Rules`."""
+
+    rules = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "AutoQA settings"
+        verbose_name_plural = "AutoQA settings"
+
+    def __str__(self) -> str:
+        return "AutoQA settings"
+
+    def clean(self) -> None:
+        if not isinstance(self.rules, dict):
+            raise ValidationError({"rules": "must be a JSON object"})
+        try:
+            Rules.from_dict(self.rules)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError({"rules": str(exc)}) from None
+
+    @classmethod
+    def current(cls) -> Rules:
+        row = cls.objects.order_by("pk").first()
+        return Rules.from_dict(row.rules) if row else Rules()
+
+
+class Job(models.Model):
+    """A conversation waiting for (or given) an AutoQA review. Workers claim pending jobs in a
+    transaction; a job claimed longer ago than SUPPORTQA_AUTOQA_STALE_SECONDS is claimable
+    again, so an interrupted run resumes."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    conversation = models.OneToOneField(
+        "conversations.Conversation", on_delete=models.CASCADE, related_name="autoqa_job"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # The conversation's content hash when the last run scored it: unchanged → nothing to do.
+    done_hash = models.CharField(max_length=64, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    # The least confident mapped criterion of the last run (0–1): low goes to a human.
+    confidence = models.FloatField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "claimed_at"]),
+            models.Index(fields=["status", "confidence"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"AutoQA job {self.conversation_id} ({self.status})"
+
+
+class Finding(models.Model):
+    """One detector's result for an AutoQA review, with its evidence spans."""
+
+    review = models.ForeignKey(
+        "reviews.Review", on_delete=models.CASCADE, related_name="autoqa_findings"
+    )
+    detector = models.CharField(max_length=40)
+    score = models.FloatField(null=True, blank=True, help_text="0–1; empty: does not apply")
+    confidence = models.FloatField()
+    explanation = models.TextField()
+    # [{"seq": message seq, "start": char, "end": char}, ...]
+    evidence = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["review", "detector"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "detector"], name="one_finding_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.detector}: {self.score}"
+
+    @property
+    def label(self) -> str:
+        return self.detector.replace("_", " ").capitalize()
+
+    @property
+    def outcome(self) -> str:
+        if self.score is None:
+            return "n/a"
+        return "hit" if self.score >= 0.75 else "partial" if self.score >= 0.25 else "miss"
+
+    def spans_for(self, seq: int) -> list[dict[str, Any]]:
+        return [e for e in self.evidence if e.get("seq") == seq]

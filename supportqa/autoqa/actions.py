@@ -62,12 +62,11 @@ def enqueue(conversation_ids: Iterable[int]) -> int:
         Job.objects.bulk_create(
             [Job(conversation_id=i) for i in chunk if i not in have], ignore_conflicts=True
         )
-        queued += (
-            Job.objects.filter(conversation_id__in=chunk)
-            .exclude(status=Job.Status.RUNNING)
-            .exclude(done_hash=F("conversation__content_hash"))
-            .update(status=Job.Status.PENDING, error="", updated_at=timezone.now())
-        )
+        jobs = Job.objects.filter(conversation_id__in=chunk)
+        jobs.exclude(status=Job.Status.RUNNING).filter(
+            ~Q(done_hash=F("conversation__content_hash")) | Q(status=Job.Status.FAILED)
+        ).update(status=Job.Status.PENDING, error="", updated_at=timezone.now())
+        queued += jobs.filter(status=Job.Status.PENDING).count()
     return queued
 
 
@@ -78,7 +77,9 @@ def enqueue_changed(since: datetime | None = None) -> int:
     if since is not None:
         conversations = conversations.filter(created_at__gte=since)
     stale = conversations.filter(
-        Q(autoqa_job__isnull=True) | ~Q(autoqa_job__done_hash=F("content_hash"))
+        Q(autoqa_job__isnull=True)
+        | ~Q(autoqa_job__done_hash=F("content_hash"))
+        | Q(autoqa_job__status=Job.Status.FAILED)
     )
     return enqueue(stale.values_list("pk", flat=True).iterator(chunk_size=2000))
 

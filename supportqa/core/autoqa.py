@@ -128,6 +128,7 @@ class Rules:
         "i've changed", "reset your password", "password has been reset", "refund has been",
         "refunded", "cancelled your", "canceled your", "order has been updated",
         "address has been", "issued a refund", "processed a refund", "closed your account",
+        "changed the account", "updated the account", "changed the email", "changed the address",
     )  # fmt: skip
     required_disclosures: tuple[str, ...] = ()  # e.g. "this chat may be recorded"
     # Seconds: first reply after the customer's first message, and every later reply.
@@ -419,7 +420,9 @@ _SENTENCE_END = re.compile(r"[.!?]+(?:\s|$)")
 _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
 
 
+@lru_cache(maxsize=50_000)
 def _syllables(word: str) -> int:
+    """Vowel groups, less a silent final e (an estimate; cached: vocabularies repeat)."""
     word = word.lower()
     count = len(_VOWEL_GROUPS.findall(word))
     if word.endswith("e") and not word.endswith(("le", "ee")) and count > 1:
@@ -687,7 +690,10 @@ def compliance(c: _Conversation, rules: Rules) -> Finding:
             _evidence(promised),
         )
     for index in c.agent:
-        exposed = [s for s in find_pii(c.turns[index].text) if s.kind in _SECRET_PII]
+        text = c.turns[index].text
+        if not _DIGIT_RUN.search(text):  # card, IBAN and id numbers all have 6+ digits
+            continue
+        exposed = [s for s in find_pii(text) if s.kind in _SECRET_PII]
         if exposed:
             span = exposed[0]
             return Finding(
@@ -718,6 +724,7 @@ def compliance(c: _Conversation, rules: Rules) -> Finding:
 
 
 _SECRET_PII = frozenset({"CARD", "IBAN", "NATIONAL_ID"})
+_DIGIT_RUN = re.compile(r"\d[\d \-]{5,}")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,171 @@
+"""AutoQA in the app: queue, claims, AQS reviews with findings, the page, imports."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from supportqa.autoqa.actions import Context, claim, enqueue_changed, score_conversation, work
+from supportqa.autoqa.models import AutoQASettings, Finding, Job
+from supportqa.conversations.models import Conversation, Message
+from supportqa.integrations.importer import import_conversations
+from supportqa.reports.metrics import scored_reviews  # noqa: F401 - IQS source filter in use
+from supportqa.reviews.models import IQS_SOURCES, Review, Source
+
+
+def write_transcript(conversation: Conversation, *lines: str) -> None:
+    conversation.messages.all().delete()
+    start = conversation.created_at
+    for seq, line in enumerate(lines):
+        kind, _, text = line.partition(": ")
+        Message.objects.create(
+            conversation=conversation,
+            seq=seq,
+            author_kind={"c": "customer", "a": "agent"}[kind],
+            sent_at=start + timedelta(seconds=30 * seq),
+            text=text,
+        )
+    conversation.content_hash = f"h{len(lines)}-{hash(lines) & 0xFFFF}"
+    conversation.save()
+
+
+@pytest.fixture
+def rude(cast):
+    write_transcript(
+        cast.conversation,
+        "c: My parcel is lost again? This is ridiculous",
+        "a: Calm down. Send your password and I will look.",
+        "c: It still doesn't work",
+    )
+    return cast.conversation
+
+
+def test_run_scores_every_queued_conversation_once(cast, rude):
+    assert enqueue_changed() == 3
+    totals = work("test-worker")
+    assert (totals.scored, totals.failed) == (3, 0)
+    assert Review.objects.filter(source=Source.AUTOQA).count() == 3
+    assert set(Job.objects.values_list("status", flat=True)) == {Job.Status.DONE}
+    # Unchanged conversations are not queued again; a changed one is.
+    assert enqueue_changed() == 0
+    write_transcript(rude, "c: hello", "a: Hi! Thanks for waiting.")
+    assert enqueue_changed() == 1
+    work("test-worker")
+    assert Review.objects.filter(source=Source.AUTOQA, conversation=rude).count() == 1
+
+
+def test_aqs_review_rates_mapped_criteria_with_evidence_and_stays_out_of_iqs(cast, rude):
+    enqueue_changed()
+    work("w")
+    review = Review.objects.get(source=Source.AUTOQA, conversation=rude)
+    assert Source.AUTOQA not in IQS_SOURCES
+    assert review.reviewer.username == "autoqa" and not review.reviewer.is_active
+    ratings = {r.criterion.key: r for r in review.ratings.select_related("criterion", "option")}
+    # Asking for the password breaks compliance (a critical criterion): the review fails.
+    assert ratings["compliance"].option.label == "Below Expectations"
+    assert [m.seq for m in ratings["compliance"].evidence.all()] == [1]
+    assert review.critical_failed and review.final_score == 0
+    politeness = Finding.objects.get(review=review, detector="politeness")
+    assert politeness.score == 0.0
+    span = politeness.evidence[0]
+    assert rude.messages.get(seq=span["seq"]).text[span["start"] : span["end"]] == "Calm down"
+
+
+def test_claims_do_not_overlap_and_stale_claims_are_taken_over(cast, settings):
+    enqueue_changed()
+    first = claim("worker-1", 2)
+    second = claim("worker-2", 2)
+    assert len(first) == 2 and len(second) == 1 and not set(first) & set(second)
+    assert claim("worker-3", 5) == []
+    # worker-1 dies: its claims go stale and another worker takes them over.
+    settings.SUPPORTQA_AUTOQA_STALE_SECONDS = 60
+    Job.objects.filter(claimed_by="worker-1").update(
+        claimed_at=timezone.now() - timedelta(seconds=61)
+    )
+    assert sorted(claim("worker-3", 5)) == sorted(first)
+    assert Job.objects.get(conversation_id=first[0]).attempts == 2
+
+
+def test_a_failing_conversation_is_marked_and_the_run_goes_on(cast, monkeypatch):
+    import supportqa.autoqa.actions as actions
+
+    real = actions.score_conversation
+
+    def flaky(conversation, context):
+        if conversation.pk == cast.teammate_conversation.pk:
+            raise RuntimeError("detector crashed")
+        return real(conversation, context)
+
+    monkeypatch.setattr(actions, "score_conversation", flaky)
+    enqueue_changed()
+    totals = work("w")
+    assert (totals.scored, totals.failed) == (2, 1)
+    failed = Job.objects.get(conversation=cast.teammate_conversation)
+    assert failed.status == Job.Status.FAILED and "detector crashed" in failed.error
+    assert not Review.objects.filter(conversation=cast.teammate_conversation).exists()
+
+
+def test_organisation_settings_change_what_counts(cast):
+    write_transcript(cast.conversation, "c: hi", "a: Yo! Looking now.")
+    context = Context.load()
+    review = score_conversation(cast.conversation, context).review
+    assert Finding.objects.get(review=review, detector="greeting").score == 0.0
+    AutoQASettings.objects.create(rules={"greetings": ["yo"]})
+    review = score_conversation(cast.conversation, Context.load()).review
+    assert Finding.objects.get(review=review, detector="greeting").score == 1.0
+
+
+def test_settings_with_an_unknown_key_are_rejected(db):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="greetngs"):
+        AutoQASettings(rules={"greetngs": ["hi"]}).full_clean()
+
+
+def test_import_queues_what_it_brings_in(cast):
+    line = {
+        "external_id": "imp-1",
+        "agent": "agent",
+        "team": "Team A",
+        "created_at": "2026-10-01T09:00:00+00:00",
+        "messages": [
+            {"author_kind": "customer", "sent_at": "2026-10-01T09:00:00+00:00", "text": "Hi"},
+            {"author_kind": "agent", "sent_at": "2026-10-01T09:01:00+00:00", "text": "Hello"},
+        ],
+    }
+    import_conversations((json.dumps(line) + "\n").encode())
+    conversation = Conversation.objects.get(external_id="imp-1")
+    assert Job.objects.get(conversation=conversation).status == Job.Status.PENDING
+    work("w")
+    assert Job.objects.get(conversation=conversation).status == Job.Status.DONE
+    # Re-importing the same file changes nothing and queues nothing.
+    import_conversations((json.dumps(line) + "\n").encode())
+    assert Job.objects.get(conversation=conversation).status == Job.Status.DONE
+
+
+def test_command_runs_and_is_idempotent(cast, capsys):
+    call_command("autoqa", "run", "--no-progress")
+    assert "3 conversations scored" in capsys.readouterr().out
+    call_command("autoqa", "run", "--no-progress")
+    assert "0 conversations queued" in capsys.readouterr().out
+
+
+def test_conversation_page_marks_the_evidence_and_can_start_a_review_from_it(cast, rude):
+    enqueue_changed()
+    work("w")
+    client = cast.client(cast.qa)
+    url = reverse("conversation-detail", args=[rude.code])
+    page = client.get(url).content.decode()
+    assert 'title="AutoQA: Politeness (miss)">Calm down</mark>' in page
+    assert "Start your review from AutoQA" in page
+    prefilled = client.get(url + "?from=autoqa&scorecard=chat-quality").content.decode()
+    assert "check each one before you submit" in prefilled
+    assert "AutoQA (" in prefilled  # the ratings' comments carry AutoQA's explanations
+    # The agent sees the AutoQA review of their own conversation, nobody else's.
+    assert "Calm down</mark>" in cast.client(cast.agent).get(url).content.decode()
+    assert cast.client(cast.other_agent).get(url).status_code == 404

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from supportqa.assignments import views as assignments
+from supportqa.autoqa import views as autoqa
 from supportqa.calibration import views as calibration
 from supportqa.conversations import views as conversations
 from supportqa.integrations import views as integrations
@@ -40,6 +41,7 @@ urlpatterns = [
         calibration.session_review,
         name="calibration-review",
     ),
+    path("autoqa/", autoqa.dashboard, name="autoqa"),
     path("teams/", reports.team_list, name="team-list"),
     path("teams/<str:code>/", reports.team_detail, name="team-detail"),
     path("scorecards/", scorecards.scorecard_list, name="scorecard-list"),

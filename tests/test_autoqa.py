@@ -15,7 +15,7 @@ from supportqa.autoqa.models import AutoQASettings, Finding, Job
 from supportqa.conversations.models import Conversation, Message
 from supportqa.integrations.importer import import_conversations
 from supportqa.reports.metrics import scored_reviews  # noqa: F401 - IQS source filter in use
-from supportqa.reviews.models import IQS_SOURCES, Review, Source
+from supportqa.reviews.models import IQS_SOURCES, Rating, Review, Source
 
 
 def write_transcript(conversation: Conversation, *lines: str) -> None:
@@ -169,3 +169,48 @@ def test_conversation_page_marks_the_evidence_and_can_start_a_review_from_it(cas
     # The agent sees the AutoQA review of their own conversation, nobody else's.
     assert "Calm down</mark>" in cast.client(cast.agent).get(url).content.decode()
     assert cast.client(cast.other_agent).get(url).status_code == 404
+
+
+def test_agreement_with_humans_counts_pairs_by_criterion(cast):
+    from supportqa.autoqa.report import agreement
+    from supportqa.reviews.actions import RatingInput
+    from tests.conftest import full_ratings, submitted_review
+
+    enqueue_changed()
+    work("w")
+    version = Review.objects.filter(source=Source.AUTOQA).first().scorecard_version
+    # Humans: Exceeds on compliance for two conversations, Below for the third.
+    for conversation, position in (
+        (cast.conversation, 0),
+        (cast.teammate_conversation, 0),
+        (cast.other_conversation, 2),
+    ):
+        ratings = full_ratings(version, 0)
+        compliance = version.sections.first().criteria.get(key="compliance")
+        ratings[compliance.code] = RatingInput(option_position=position)
+        submitted_review(conversation, cast.qa, ratings=ratings)
+    autoqa = Review.objects.filter(source=Source.AUTOQA)
+    machine = {
+        r.review.conversation_id: r.option.value
+        for r in Rating.objects.filter(review__in=autoqa, criterion__key="compliance")
+    }
+    assert set(machine.values()) == {100.0}  # the cast's transcripts break no policy
+    rows = {a.key: a for a in agreement(autoqa, Review.objects.filter(source__in=IQS_SOURCES))}
+    compliance_row = rows["compliance"]
+    assert compliance_row.pairs == 3
+    assert compliance_row.exact.value == pytest.approx(200 / 3)
+    assert compliance_row.below_recall == 0.0  # the humans' one Below, AutoQA missed
+    assert compliance_row.below_precision is None  # AutoQA never said Below
+
+
+def test_autoqa_page_is_scoped(cast):
+    enqueue_changed()
+    work("w")
+    url = reverse("autoqa")
+    assert cast.client(cast.agent).get(url).status_code == 404
+    assert cast.client(cast.peer).get(url).status_code == 404
+    page = cast.client(cast.manager).get(url).content.decode()
+    assert "3 conversations scored automatically" in page
+    lead = cast.client(cast.lead).get(url).content.decode()
+    assert "2 conversations scored automatically" in lead  # their team only
+    assert cast.client(cast.manager).post(url).status_code == 405

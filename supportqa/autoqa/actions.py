@@ -30,7 +30,7 @@ from supportqa.scorecards.picking import matching_scorecards
 
 SYSTEM_USERNAME = "autoqa"
 # Conversations whose AutoQA confidence is below this go to the human review queue.
-UNSURE_BELOW = 0.6
+UNSURE_BELOW = 0.7
 
 
 def system_user() -> User:
@@ -305,14 +305,16 @@ def score_conversation(conversation: Conversation, context: Context) -> Scored |
     review.critical_failed = score.critical_failed
     review.status = ReviewStatus.SUBMITTED
     review.submitted_at = timezone.now()
+    confidence = sum(confidences) / len(confidences) if confidences else 1.0
     review.overall_comment = (
-        f"AutoQA, {min(confidences, default=1.0):.0%} sure at its least certain criterion."
+        f"AutoQA is {confidence:.0%} sure on average over the criteria it rated "
+        f"(least sure: {min(confidences, default=1.0):.0%})."
     )
     review.save()
-    return Scored(review, min(confidences, default=1.0))
+    return Scored(review, confidence)
 
 
 @dataclass(frozen=True)
 class Scored:
     review: Review
-    confidence: float  # of the least confident criterion AutoQA rated
+    confidence: float  # the mean over the criteria AutoQA rated

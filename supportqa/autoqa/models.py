@@ -58,7 +58,7 @@ class Job(models.Model):
     claimed_by = models.CharField(max_length=100, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
-    # The least confident mapped criterion of the last run (0–1): low goes to a human.
+    # The last run's mean confidence over the criteria it rated (0–1): low goes to a human.
     confidence = models.FloatField(null=True, blank=True)
     error = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)

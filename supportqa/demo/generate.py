@@ -366,7 +366,11 @@ def _conversation(
         "resolved_at": at.isoformat() if resolved else None,
         "reopen_count": reopened,
         "tags": [category.split()[0].lower()],
-        "customer": {"external_id": f"cust-{rng.randint(1, 900):04d}", "name": customer},
+        # One name per customer id (AutoQA checks the agent uses the customer's name).
+        "customer": {
+            "external_id": f"cust-{customer.lower()}-{rng.randint(1, 60):02d}",
+            "name": customer,
+        },
         "messages": messages,
     }
     facts = {

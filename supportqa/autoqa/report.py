@@ -1,0 +1,124 @@
+"""The AutoQA page's figures: AQS by criterion and agent, detector hit rates, agreement with
+human reviewers, and the queue of conversations AutoQA is unsure about."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Avg, Count, Q, QuerySet
+
+from supportqa.autoqa.actions import UNSURE_BELOW
+from supportqa.autoqa.models import Finding, Job
+from supportqa.core.agreement import Agreement, AgreementError, table_agreement
+from supportqa.core.intervals import Estimate, wilson
+from supportqa.reviews.models import IQS_SOURCES, Rating, Review
+
+
+@dataclass(frozen=True)
+class CriterionAgreement:
+    key: str
+    name: str
+    pairs: int
+    exact: Estimate  # share of conversations where AutoQA chose the human's option, %
+    kappa: Agreement | None  # Cohen's κ, quadratic weights (ordinal scales)
+    below_precision: float | None  # of AutoQA's lowest ratings, the share humans agree with
+    below_recall: float | None  # of the humans' lowest ratings, the share AutoQA found
+
+
+def aqs_by_criterion(autoqa: QuerySet[Review]) -> list[dict[str, Any]]:
+    return list(
+        Rating.objects.filter(review__in=autoqa, is_na=False)
+        .values("criterion__key", "criterion__name")
+        .annotate(mean=Avg("score"), n=Count("pk"))
+        .order_by("criterion__name")
+    )
+
+
+def aqs_by_agent(autoqa: QuerySet[Review]) -> list[dict[str, Any]]:
+    return list(
+        autoqa.values("reviewee__code", "reviewee__display_name", "reviewee__username")
+        .annotate(mean=Avg("final_score"), n=Count("pk"))
+        .order_by("mean")
+    )
+
+
+def hit_rates(autoqa: QuerySet[Review]) -> list[dict[str, Any]]:
+    rows = (
+        Finding.objects.filter(review__in=autoqa)
+        .values("detector")
+        .annotate(
+            n=Count("pk"),
+            hit=Count("pk", filter=Q(score__gte=0.75)),
+            partial=Count("pk", filter=Q(score__gte=0.25, score__lt=0.75)),
+            miss=Count("pk", filter=Q(score__lt=0.25)),
+            na=Count("pk", filter=Q(score__isnull=True)),
+        )
+        .order_by("detector")
+    )
+    return [
+        {**row, "label": row["detector"].replace("_", " ").capitalize(),
+         "applies": row["n"] - row["na"]}
+        for row in rows
+    ]  # fmt: skip
+
+
+def agreement(autoqa: QuerySet[Review], human: QuerySet[Review]) -> list[CriterionAgreement]:
+    """Per criterion (by key, stable across versions), AutoQA's rating against the human's on
+    the same conversations; with several human reviews, each pair counts."""
+    machine: dict[tuple[int, str], float] = {}
+    names: dict[str, str] = {}
+    for conversation, key, name, value in Rating.objects.filter(
+        review__in=autoqa, is_na=False
+    ).values_list("review__conversation_id", "criterion__key", "criterion__name", "option__value"):
+        machine[conversation, key] = value
+        names[key] = name
+    pairs: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for conversation, key, value in Rating.objects.filter(
+        review__in=human.filter(conversation_id__in={c for c, _ in machine}), is_na=False
+    ).values_list("review__conversation_id", "criterion__key", "option__value"):
+        if (conversation, key) in machine:
+            pairs[key].append((machine[conversation, key], value))
+    out = []
+    for key, found in sorted(pairs.items(), key=lambda kv: names[kv[0]]):
+        values = sorted({v for pair in found for v in pair})
+        index = {v: i for i, v in enumerate(values)}
+        table = [[0.0] * len(values) for _ in values]
+        for ours, theirs in found:
+            table[index[ours]][index[theirs]] += 1
+        try:
+            kappa: Agreement | None = table_agreement(table, "cohen", weights="quadratic")
+        except AgreementError:
+            kappa = None  # one category only: chance-corrected agreement is undefined
+        lowest = values[0]
+        said_low = sum(1 for ours, _ in found if ours == lowest)
+        truly_low = sum(1 for _, theirs in found if theirs == lowest)
+        both_low = sum(1 for ours, theirs in found if ours == theirs == lowest)
+        out.append(
+            CriterionAgreement(
+                key,
+                names[key],
+                len(found),
+                wilson(sum(1 for a, b in found if a == b), len(found)).scaled(100),
+                kappa,
+                both_low / said_low if said_low else None,
+                both_low / truly_low if truly_low else None,
+            )
+        )
+    return out
+
+
+def unsure_queue(conversations: QuerySet[Any], limit: int = 50) -> QuerySet[Job]:
+    """Conversations AutoQA scored with low confidence that no human has reviewed yet."""
+    reviewed = Review.objects.filter(source__in=IQS_SOURCES).values("conversation_id")
+    return (
+        Job.objects.filter(
+            status=Job.Status.DONE,
+            confidence__lt=UNSURE_BELOW,
+            conversation__in=conversations,
+        )
+        .exclude(conversation_id__in=reviewed)
+        .select_related("conversation__agent")
+        .order_by("confidence", "-conversation__created_at")[:limit]
+    )

@@ -214,3 +214,42 @@ def test_autoqa_page_is_scoped(cast):
     lead = cast.client(cast.lead).get(url).content.decode()
     assert "2 conversations scored automatically" in lead  # their team only
     assert cast.client(cast.manager).post(url).status_code == 405
+
+
+def test_trained_model_is_used_only_when_it_beats_the_rules(cast):
+    """Humans rate 'clarity' by a wording the rules do not look at: the model learns it, is
+    put in use, and the rescored AutoQA review follows it and says so."""
+    from supportqa.autoqa.learning import train_models
+    from supportqa.autoqa.models import LearnedModel
+    from supportqa.reviews.actions import RatingInput
+    from tests.conftest import chat_rubric, full_ratings, make_conversation, submitted_review
+
+    version = chat_rubric()
+    clarity = version.sections.first().criteria.get(key="clarity")
+    wording = {0: "crisp steps one two three", 2: "umm maybe perhaps kinda sorta"}
+    for i in range(48):
+        level = 0 if i % 2 else 2
+        conversation = make_conversation(cast.agent, cast.team, f"learn-{i}")
+        write_transcript(
+            conversation, "c: my export fails", f"a: Hello, {wording[level]} for export {i}."
+        )
+        ratings = full_ratings(version, 1)
+        ratings[clarity.code] = RatingInput(option_position=level)
+        submitted_review(conversation, cast.qa, ratings=ratings)
+    outcomes = {o.criterion: o for o in train_models("chat-quality", minimum=40)}
+    learned = outcomes["clarity"]
+    assert learned.examples == 48 and learned.evaluation.n_test == 12
+    assert learned.evaluation.kappa.value == pytest.approx(1.0)
+    assert learned.active  # the rules rate every one of these the same: κ 0
+    assert LearnedModel.objects.get(criterion_key="clarity").active
+    # A criterion the humans rated all alike cannot be learned.
+    assert outcomes["tone"].evaluation is None and "fewer than two" in outcomes["tone"].skipped
+    fresh = make_conversation(cast.agent, cast.team, "learn-new")
+    write_transcript(fresh, "c: my export fails", "a: Hello, umm maybe perhaps kinda sorta.")
+    enqueue_changed()
+    work("w")
+    rating = Review.objects.get(source=Source.AUTOQA, conversation=fresh).ratings.get(
+        criterion__key="clarity"
+    )
+    assert rating.option.label == "Below Expectations"
+    assert "Learned from human reviews" in rating.comment

@@ -7,10 +7,11 @@ conversation, rewritten when the conversation changes, never counted in the huma
 from __future__ import annotations
 
 import os
+import pickle
 import socket
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,9 +21,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from supportqa.accounts.models import Role, User
-from supportqa.autoqa.models import AutoQASettings, Finding, Job
+from supportqa.autoqa.models import AutoQASettings, Finding, Job, LearnedModel
 from supportqa.conversations.models import Conversation, Message
 from supportqa.core import autoqa
+from supportqa.core.criterion_model import CriterionModel
 from supportqa.core.scoring import criterion_score
 from supportqa.reviews.models import Rating, Review, ReviewStatus, Source
 from supportqa.scorecards.models import Scorecard, ScorecardVersion
@@ -170,6 +172,8 @@ class Context:
     versions: dict[str, ScorecardVersion]
     mapping: dict[str, dict[str, tuple[str, ...]]]
     scorecards: list[Scorecard]
+    # (scorecard slug, criterion key) → a learned model that beat the rules, and its κ
+    learned: dict[tuple[str, str], tuple[CriterionModel, float]] = field(default_factory=dict)
 
     def scorecards_for(self, conversation: Conversation) -> list[Scorecard]:
         return matching_scorecards(conversation, self.scorecards)
@@ -187,6 +191,10 @@ class Context:
             AutoQASettings.current(), frequent_replies(), system_user(), versions,
             autoqa.DEFAULT_MAPPING,
             list(Scorecard.objects.filter(is_active=True).prefetch_related("categories")),
+            {
+                (m.scorecard_slug, m.criterion_key): (pickle.loads(m.blob), m.kappa() or 0.0)
+                for m in LearnedModel.objects.filter(active=True)
+            },
         )  # fmt: skip
 
 
@@ -204,6 +212,11 @@ def frequent_replies(minimum: int = 20, sample: int = 20000) -> frozenset[str]:
 
 def turns_of(messages: Sequence[Message]) -> list[autoqa.Turn]:
     return [autoqa.Turn(m.author_kind, m.text, m.sent_at) for m in messages]
+
+
+def transcript_text(turns: list[autoqa.Turn]) -> str:
+    """What learned criterion models read: each message prefixed by its author kind."""
+    return "\n".join(f"{t.author_kind}: {t.text}" for t in turns)
 
 
 def score_conversation(conversation: Conversation, context: Context) -> Scored | None:
@@ -229,6 +242,23 @@ def score_conversation(conversation: Conversation, context: Context) -> Scored |
         canned=context.canned,
     )
     rated = autoqa.score_criteria(findings, context.mapping[slug])
+    text = transcript_text(turns_of(messages))
+    scores = {name: f.score for name, f in findings.items()}
+    for key, rating in list(rated.items()):
+        learned = context.learned.get((slug, key))
+        if learned is None:
+            continue
+        model, kappa = learned
+        value, probability = model.predict(text, scores)
+        note = autoqa.Finding(
+            "learned",
+            value / 100,
+            probability,
+            f"Learned from human reviews (held-out κ {kappa:.2f}): {value:.0f} with "
+            f"{probability:.0%} probability; the rules said "
+            + ("n/a." if rating.score is None else f"{rating.score:.0f}."),
+        )
+        rated[key] = autoqa.CriterionRating(key, value, probability, (note, *rating.findings))
     review, _ = Review.objects.get_or_create(
         conversation=conversation,
         reviewer=context.user,

@@ -107,3 +107,31 @@ class Finding(models.Model):
 
     def spans_for(self, seq: int) -> list[dict[str, Any]]:
         return [e for e in self.evidence if e.get("seq") == seq]
+
+
+class LearnedModel(models.Model):
+    """A criterion model trained on the organisation's human reviews
+    (`supportqa.core.criterion_model`). AutoQA uses it instead of the rule mapping only when
+    it agreed better with the humans on held-out reviews."""
+
+    scorecard_slug = models.SlugField(max_length=64)
+    criterion_key = models.SlugField(max_length=64)
+    trained_at = models.DateTimeField(auto_now=True)
+    examples = models.PositiveIntegerField()
+    evaluation = models.JSONField(default=dict)
+    active = models.BooleanField(default=False)
+    blob = models.BinaryField(help_text="The fitted model (pickled by SupportQA itself).")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scorecard_slug", "criterion_key"], name="one_model_per_criterion"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scorecard_slug}/{self.criterion_key}"
+
+    def kappa(self, which: str = "kappa") -> float | None:
+        found = self.evaluation.get(which)
+        return None if found is None else float(found["value"])

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 from supportqa.accounts.models import Role
 from supportqa.autoqa import report
 from supportqa.autoqa.actions import UNSURE_BELOW
+from supportqa.autoqa.models import LearnedModel
 from supportqa.conversations.access import conversations_for
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.reviews.access import reviews_for
@@ -41,7 +42,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "agents": report.aqs_by_agent(autoqa),
             "detectors": report.hit_rates(autoqa),
             "agreement": report.agreement(autoqa, reviews.filter(source__in=IQS_SOURCES)),
-            "unsure": report.unsure_queue(conversations_for(request.user)),
+            "unsure": report.unsure_queue(conversations_for(request.user), limit=20),
             "unsure_below": UNSURE_BELOW,
+            "learned": LearnedModel.objects.order_by("scorecard_slug", "criterion_key"),
+            "learned_in_use": set(
+                LearnedModel.objects.filter(active=True).values_list("criterion_key", flat=True)
+            ),
         },
     )

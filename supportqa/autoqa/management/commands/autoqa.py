@@ -12,6 +12,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from supportqa.autoqa.actions import enqueue_changed, work, worker_name
+from supportqa.autoqa.learning import train_models
 from supportqa.autoqa.models import Job
 
 
@@ -21,7 +22,9 @@ class Command(BaseCommand):
         "--workers N, N processes claim jobs from the database); `autoqa worker` is the "
         "background worker: it claims and scores queued jobs (imports queue what they bring "
         "in), waiting for more unless --until-empty. Interrupted runs resume: a claimed job "
-        "left unfinished is claimed again after SUPPORTQA_AUTOQA_STALE_SECONDS."
+        "left unfinished is claimed again after SUPPORTQA_AUTOQA_STALE_SECONDS. `autoqa train` "
+        "fits a model per criterion on the human reviews and uses it where it agrees with "
+        "the humans better than the rules."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,10 +36,19 @@ class Command(BaseCommand):
         worker = sub.add_parser("worker", help="claim and score queued jobs")
         worker.add_argument("--until-empty", action="store_true", help="stop when none is left")
         worker.add_argument("--poll", type=float, default=5.0, help="seconds between checks")
+        learn = sub.add_parser(
+            "train",
+            help="train criterion models on human reviews; keep those that beat the rules",
+        )
+        learn.add_argument("--scorecard", default="chat-quality", help="scorecard slug")
+        learn.add_argument("--min-examples", type=int, default=40)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "worker":
             self._worker(options["until_empty"], options["poll"])
+            return
+        if options["action"] == "train":
+            self._train(options["scorecard"], options["min_examples"])
             return
         since = _date(options["since"]) if options["since"] else None
         if options["workers"] < 1:
@@ -70,6 +82,36 @@ class Command(BaseCommand):
         )
         if failed:
             raise CommandError(f"{len(failed)} worker process(es) failed")
+
+    def _train(self, slug: str, minimum: int) -> None:
+        try:
+            outcomes = train_models(slug, minimum=minimum)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(
+            f"{'criterion':<18}{'ratings':>8}{'held out':>9}  {'model κ (95% CI)':<22}"
+            f"{'rules κ':>8}{'model exact':>12}{'rules exact':>12}  used"
+        )
+        for o in outcomes:
+            e = o.evaluation
+            if e is None:
+                self.stdout.write(f"{o.criterion:<18}{o.examples:>8}  skipped: {o.skipped}")
+                continue
+            kappa = (
+                f"{e.kappa.value:.2f} ({e.kappa.ci_low:.2f} to {e.kappa.ci_high:.2f})"
+                if e.kappa
+                else "—"
+            )
+            rules = f"{e.rule_kappa.value:.2f}" if e.rule_kappa else "—"
+            rule_exact = f"{e.rule_exact:.0%}" if e.rule_exact is not None else "—"
+            self.stdout.write(
+                f"{o.criterion:<18}{o.examples:>8}{e.n_test:>9}  {kappa:<22}{rules:>8}"
+                f"{e.exact:>12.0%}{rule_exact:>12}  {'model' if o.active else 'rules'}"
+            )
+        self.stdout.write(
+            "A model is used where the low end of its κ interval beats the rules' κ. Every "
+            "conversation is queued for rescoring: run `supportqa autoqa run`."
+        )
 
     def _worker(self, until_empty: bool, poll: float) -> None:
         name = worker_name()

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from supportqa.autoqa.actions import work, worker_name
+from supportqa.autoqa.learning import train_models
 from supportqa.demo.generate import DEMO_PASSWORD, build
 
 
@@ -38,6 +39,11 @@ class Command(BaseCommand):
                 f"Demo ready: {stats.conversations} conversations, {stats.messages} messages, "
                 f"{stats.surveys} survey answers, {stats.reviews} new reviews."
             )
+        )
+        learned = [o for o in train_models("chat-quality") if o.active]
+        self.stdout.write(
+            f"AutoQA learned {len(learned)} criterion models from the human reviews "
+            f"({', '.join(o.criterion for o in learned) or 'none beat the rules'})."
         )
         autoqa = work(worker_name())
         self.stdout.write(

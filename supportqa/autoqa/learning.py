@@ -1,0 +1,113 @@
+"""Train criterion models from the organisation's human reviews and keep the ones that agree
+with humans better than the rules do (on held-out reviews)."""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from supportqa.autoqa.actions import Context, transcript_text, turns_of
+from supportqa.autoqa.models import Job, LearnedModel
+from supportqa.conversations.models import Conversation
+from supportqa.core import autoqa
+from supportqa.core.criterion_model import Evaluation, Example, NotEnoughData, train
+from supportqa.reviews.models import IQS_SOURCES, SCORED_STATUSES, Rating
+
+
+@dataclass(frozen=True)
+class Outcome:
+    criterion: str
+    examples: int
+    evaluation: Evaluation | None
+    active: bool
+    skipped: str = ""
+
+
+def train_models(slug: str = "chat-quality", *, minimum: int = 40, seed: int = 0) -> list[Outcome]:
+    """One model per mapped criterion of the scorecard with enough human ratings."""
+    context = Context.load()
+    if slug not in context.versions:
+        raise ValueError(f"no scorecard {slug!r} with an AutoQA mapping")
+    mapping = context.mapping[slug]
+    ratings = (
+        Rating.objects.filter(
+            review__source__in=IQS_SOURCES,
+            review__status__in=SCORED_STATUSES,
+            review__calibration_session__isnull=True,
+            review__scorecard_version__scorecard__slug=slug,
+            criterion__key__in=list(mapping),
+            is_na=False,
+        )
+        .order_by("review__submitted_at")
+        .values_list("review__conversation_id", "criterion__key", "option__value")
+    )
+    labels: dict[str, dict[int, float]] = {key: {} for key in mapping}
+    for conversation_id, key, value in ratings:
+        labels[key][conversation_id] = value  # the latest human rating per conversation
+    wanted = {c for by_conversation in labels.values() for c in by_conversation}
+    analysed: dict[int, tuple[str, dict[str, autoqa.Finding]]] = {}
+    for conversation in (
+        Conversation.objects.filter(pk__in=wanted)
+        .select_related("customer")
+        .prefetch_related("messages")
+    ):
+        turns = turns_of(sorted(conversation.messages.all(), key=lambda m: m.seq))
+        findings = autoqa.analyse(
+            turns,
+            channel=conversation.channel,
+            status=conversation.status,
+            reopen_count=conversation.reopen_count,
+            customer_name=conversation.customer.name if conversation.customer else "",
+            rules=context.rules,
+            canned=context.canned,
+        )
+        analysed[conversation.pk] = (transcript_text(turns), findings)
+    version = context.versions[slug]
+    options = {
+        c.key: [o.value for o in c.options.all()]
+        for s in version.sections.all()
+        for c in s.criteria.all()
+    }
+    outcomes = []
+    for key, by_conversation in labels.items():
+        examples = []
+        for conversation_id, value in by_conversation.items():
+            text, findings = analysed[conversation_id]
+            rated = autoqa.score_criteria(findings, {key: mapping[key]})[key]
+            rule = (
+                None
+                if rated.score is None or key not in options
+                else options[key][autoqa.nearest_option(rated.score, options[key])]
+            )
+            scores = {name: f.score for name, f in findings.items()}
+            examples.append(Example(text, scores, value, rule))
+        try:
+            model, evaluation = train(examples, seed=seed, minimum=minimum)
+        except NotEnoughData as why:
+            outcomes.append(Outcome(key, len(examples), None, False, str(why)))
+            LearnedModel.objects.filter(scorecard_slug=slug, criterion_key=key).delete()
+            continue
+        # Used only when clearly better: the lower end of the model's 95% interval above
+        # the rules' κ (above 0 where the rules rate nothing), not a lucky split.
+        baseline = evaluation.rule_kappa.value if evaluation.rule_kappa else 0.0
+        better = evaluation.kappa is not None and evaluation.kappa.ci_low > baseline
+        with transaction.atomic():
+            LearnedModel.objects.update_or_create(
+                scorecard_slug=slug,
+                criterion_key=key,
+                defaults={
+                    "examples": len(examples),
+                    "evaluation": evaluation.as_dict(),
+                    "active": better,
+                    "blob": pickle.dumps(model),
+                },
+            )
+        outcomes.append(Outcome(key, len(examples), evaluation, better))
+    # Every conversation is rescored with what is in use now.
+    Job.objects.filter(status=Job.Status.DONE).update(
+        status=Job.Status.PENDING, updated_at=timezone.now()
+    )
+    return outcomes

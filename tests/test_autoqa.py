@@ -253,3 +253,18 @@ def test_trained_model_is_used_only_when_it_beats_the_rules(cast):
     )
     assert rating.option.label == "Below Expectations"
     assert "Learned from human reviews" in rating.comment
+
+
+def test_mapping_overrides_change_which_detectors_rate_a_criterion(cast):
+    from django.core.exceptions import ValidationError
+
+    write_transcript(cast.conversation, "c: hi", "a: Hello! Done.")
+    AutoQASettings.objects.create(
+        mapping={"chat-quality": {"tone": ["greeting"], "understanding": []}}
+    )
+    review = score_conversation(cast.conversation, Context.load()).review
+    ratings = {r.criterion.key: r for r in review.ratings.select_related("criterion", "option")}
+    assert ratings["tone"].option.label == "Exceeds Expectations"  # the greeting alone
+    assert "understanding" not in ratings  # left to humans
+    with pytest.raises(ValidationError, match="unknown detector spelling"):
+        AutoQASettings(mapping={"chat-quality": {"clarity": ["spelling"]}}).full_clean()

@@ -180,16 +180,16 @@ class Context:
 
     @classmethod
     def load(cls) -> Context:
+        rules, mapping = AutoQASettings.current()
         versions = {}
-        for scorecard in Scorecard.objects.filter(slug__in=autoqa.DEFAULT_MAPPING):
+        for scorecard in Scorecard.objects.filter(slug__in=mapping):
             version = scorecard.current_version()
             if version is not None:
                 versions[scorecard.slug] = ScorecardVersion.objects.prefetch_related(
                     "sections__criteria__options"
                 ).get(pk=version.pk)
         return cls(
-            AutoQASettings.current(), frequent_replies(), system_user(), versions,
-            autoqa.DEFAULT_MAPPING,
+            rules, frequent_replies(), system_user(), versions, mapping,
             list(Scorecard.objects.filter(is_active=True).prefetch_related("categories")),
             {
                 (m.scorecard_slug, m.criterion_key): (pickle.loads(m.blob), m.kappa() or 0.0)

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from supportqa.core.autoqa import Rules
+from supportqa.core.autoqa import DEFAULT_MAPPING, DETECTORS, Rules
 
 
 class AutoQASettings(models.Model):
@@ -15,6 +15,9 @@ class AutoQASettings(models.Model):
     keep the English defaults of `supportqa.core.autoqa.Rules`."""
 
     rules = models.JSONField(default=dict, blank=True)
+    # {scorecard slug: {criterion key: [detector, ...]}} overriding DEFAULT_MAPPING per
+    # criterion; an empty list leaves that criterion to humans.
+    mapping = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -31,11 +34,39 @@ class AutoQASettings(models.Model):
             Rules.from_dict(self.rules)
         except (TypeError, ValueError) as exc:
             raise ValidationError({"rules": str(exc)}) from None
+        try:
+            mapping_from(self.mapping)
+        except ValueError as exc:
+            raise ValidationError({"mapping": str(exc)}) from None
 
     @classmethod
-    def current(cls) -> Rules:
+    def current(cls) -> tuple[Rules, dict[str, dict[str, tuple[str, ...]]]]:
+        """The rules and the detector → criterion mapping in force."""
         row = cls.objects.order_by("pk").first()
-        return Rules.from_dict(row.rules) if row else Rules()
+        if row is None:
+            return Rules(), mapping_from({})
+        return Rules.from_dict(row.rules), mapping_from(row.mapping)
+
+
+def mapping_from(overrides: Any) -> dict[str, dict[str, tuple[str, ...]]]:
+    """DEFAULT_MAPPING with an organisation's overrides; unknown detectors are an error."""
+    if not isinstance(overrides, dict):
+        raise ValueError("the mapping must be a JSON object of scorecard slugs")
+    merged = {slug: dict(criteria) for slug, criteria in DEFAULT_MAPPING.items()}
+    for slug, criteria in overrides.items():
+        if not isinstance(criteria, dict):
+            raise ValueError(f"{slug}: must map criterion keys to lists of detectors")
+        for key, names in criteria.items():
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                raise ValueError(f"{slug}.{key}: must be a list of detector names")
+            unknown = sorted(set(names) - set(DETECTORS))
+            if unknown:
+                raise ValueError(
+                    f"{slug}.{key}: unknown detector {', '.join(unknown)}; "
+                    f"known: {', '.join(DETECTORS)}"
+                )
+            merged.setdefault(slug, {})[key] = tuple(names)
+    return {slug: {k: v for k, v in c.items() if v} for slug, c in merged.items()}
 
 
 class Job(models.Model):

@@ -157,6 +157,11 @@ class Rules:
         "may", "june", "dawn", "sue", "pat", "frank", "art", "guy", "chase", "hunter", "max",
         "sky", "ivy", "lily", "jack", "drew", "rob", "sunny", "amber", "crystal", "victor",
     )  # fmt: skip
+    # Words the spelling check accepts: product names, jargon (lower case).
+    dictionary: tuple[str, ...] = (
+        "app", "apps", "wifi", "chatbot", "login", "logout", "signup", "checkout", "username",
+        "dropdown", "popup", "plugin", "dashboard", "screenshot", "voucher", "refundable",
+    )  # fmt: skip
     # Share of agent messages that may be the organisation's frequent replies before the
     # conversation counts as scripted.
     canned_share_limit: float = 0.5
@@ -769,6 +774,87 @@ def ordered_steps(turns: Sequence[Turn], steps: Sequence[Step]) -> Finding:
     )
 
 
+@lru_cache(maxsize=1)
+def _english() -> Any:
+    """pyspellchecker's English word list (160,000 words with frequencies), loaded once."""
+    from spellchecker import SpellChecker
+
+    return SpellChecker(distance=1).word_frequency.dictionary
+
+
+# British spellings of words the (American) list knows: colour → color, organise → organize.
+_BRITISH = (
+    ("our", "or"), ("ours", "ors"), ("ise", "ize"), ("ised", "ized"), ("ising", "izing"),
+    ("isation", "ization"), ("yse", "yze"), ("tre", "ter"), ("lled", "led"), ("lling", "ling"),
+    ("ogue", "og"), ("ence", "ense"),
+)  # fmt: skip
+_SPELL_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+_SKIP = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\S*\d\S*")
+
+
+@lru_cache(maxsize=100_000)
+def _known(word: str) -> bool:
+    """Whether a lower-case word is spelled right, allowing British spellings and
+    contractions of known words. Cached: a support team's vocabulary repeats."""
+    words = _english()
+    if word in words:
+        return True
+    if "'" in word and word.split("'")[0] in words:
+        return True
+    return any(word.endswith(uk) and word[: -len(uk)] + us in words for uk, us in _BRITISH)
+
+
+def misspellings(text: str, dictionary: frozenset[str]) -> list[tuple[int, int, str]]:
+    """(start, end, word) of words neither the English list nor the organisation's dictionary
+    knows. Links, e-mail addresses and anything with a digit (order numbers, codes) are
+    skipped, as are words in capitals (acronyms, codes) and capitalised words inside a
+    sentence (names, products); so are words of one or two letters."""
+    blanked = _SKIP.sub(lambda m: " " * len(m.group()), text) if _HAS_SKIPPABLE(text) else text
+    out = []
+    for match in _SPELL_WORD.finditer(blanked):
+        word = match.group()
+        if len(word) < 3 or word.isupper() or not word[1:].islower():
+            continue
+        if word[0].isupper():
+            before = match.start() - 1
+            while before >= 0 and blanked[before].isspace():
+                before -= 1
+            if before >= 0 and blanked[before] not in ".!?":
+                continue  # a name or product inside a sentence
+        lowered = word.lower()
+        if lowered in dictionary or _known(lowered):
+            continue
+        out.append((match.start(), match.end(), word))
+    return out
+
+
+_HAS_SKIPPABLE = re.compile(r"\d|@|://|www\.").search
+
+
+def spelling(c: _Conversation, rules: Rules) -> Finding:
+    dictionary = frozenset(rules.dictionary)
+    found: list[Evidence] = []
+    words = 0
+    for index in c.agent:
+        text = c.turns[index].text
+        words += len(_SPELL_WORD.findall(text))
+        found.extend(Evidence(index, s, e) for s, e, _ in misspellings(text, dictionary))
+    if words < 5:
+        return _not_applicable("spelling", "The agent wrote too little to check.")
+    if not found:
+        return Finding("spelling", 1.0, 0.7, f"No spelling mistakes in {words} words.")
+    listed = ", ".join(f"“{c.turns[e.message].text[e.start : e.end]}”" for e in found[:5])
+    per_hundred = 100 * len(found) / words
+    score = 0.5 if per_hundred <= 2 else 0.0
+    return Finding(
+        "spelling",
+        score,
+        0.7,
+        f"{len(found)} unknown word(s) in {words} ({per_hundred:.1f} per 100): {listed}.",
+        tuple(found),
+    )
+
+
 # --- the whole conversation --------------------------------------------------------------------
 
 DETECTORS = (
@@ -778,6 +864,7 @@ DETECTORS = (
     "empathy",
     "politeness",
     "readability",
+    "spelling",
     "understanding",
     "resolution",
     "response_time",
@@ -807,6 +894,7 @@ def analyse(
         empathy(c, rules),
         politeness(c, rules),
         readability(c, rules),
+        spelling(c, rules),
         understanding(c, rules),
         resolution(c, rules, status, reopen_count),
         response_time(c, rules, channel),
@@ -824,7 +912,7 @@ DEFAULT_RULES = Rules()
 DEFAULT_MAPPING: dict[str, dict[str, tuple[str, ...]]] = {
     "chat-quality": {
         "response-time": ("response_time",),
-        "clarity": ("readability",),
+        "clarity": ("readability", "spelling"),
         "tone": ("politeness", "name", "gratitude"),
         "understanding": ("understanding",),
         "resolution": ("resolution",),
@@ -833,7 +921,7 @@ DEFAULT_MAPPING: dict[str, dict[str, tuple[str, ...]]] = {
         "compliance": ("compliance",),
     },
     "response-check": {
-        "language": ("readability",),
+        "language": ("spelling", "readability"),
         "politeness": ("politeness", "empathy"),
         "guidelines": ("compliance",),
         "issue-resolution": ("resolution",),

@@ -321,3 +321,31 @@ def test_all_steps_in_order():
     turns = chat("a: Account has been pulled up", "a: Purchase validation in progress")
     steps = [Step("a", "pulled up"), Step("b", "validation")]
     assert ordered_steps(turns, steps).score == 1.0
+
+
+# --- spelling -----------------------------------------------------------------------------------
+
+
+def test_spelling_finds_misspellings_with_their_spans():
+    turns = chat("c: hi", "a: Your refund will arive tomorow, thank you for waiting.")
+    f = analyse(turns)["spelling"]
+    assert f.score == 0.0 and quoted(turns, f) == ["arive", "tomorow"]
+
+
+def test_spelling_ignores_links_emails_codes_names_and_british_spellings():
+    f = finding(
+        "spelling",
+        "c: hi",
+        "a: See https://shop.example.com/ordr?id=5 or write to supprt@example.com about "
+        "order AB12X. Your iPhone and the SupportQA plugin are fine; I have organised the "
+        "colour change and cancelled the old one.",
+    )
+    assert f.score == 1.0, f.explanation
+
+
+def test_spelling_one_slip_in_a_long_message_is_minor_and_the_dictionary_counts():
+    text = "a: " + "We have sent the replacement and it should arrive soon. " * 6 + "Thnks."
+    assert finding("spelling", "c: hi", text).score == 0.5
+    rules = Rules.from_dict({"dictionary": ["thnks"]})
+    assert finding("spelling", "c: hi", text, rules=rules).score == 1.0
+    assert finding("spelling", "c: hi", "a: ok").score is None  # too short to judge

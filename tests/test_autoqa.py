@@ -266,5 +266,5 @@ def test_mapping_overrides_change_which_detectors_rate_a_criterion(cast):
     ratings = {r.criterion.key: r for r in review.ratings.select_related("criterion", "option")}
     assert ratings["tone"].option.label == "Exceeds Expectations"  # the greeting alone
     assert "understanding" not in ratings  # left to humans
-    with pytest.raises(ValidationError, match="unknown detector spelling"):
-        AutoQASettings(mapping={"chat-quality": {"clarity": ["spelling"]}}).full_clean()
+    with pytest.raises(ValidationError, match="unknown detector sarcasm"):
+        AutoQASettings(mapping={"chat-quality": {"clarity": ["sarcasm"]}}).full_clean()

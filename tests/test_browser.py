@@ -119,3 +119,35 @@ def test_lead_runs_a_calibration_session_in_the_browser(live_server, cast, brows
     page.wait_for_selector("text=Agreement by criterion")
     assert page.locator("span.score.bad", has_text="ambiguous").count() == len(criteria)
     page.screenshot(path=str(ARTIFACTS / "calibration-results.png"), full_page=True)
+
+
+def test_reviewer_starts_from_autoqa_and_sees_its_evidence(live_server, cast, browser):
+    from supportqa.autoqa.actions import enqueue_changed, work
+    from supportqa.reviews.models import Review, Source
+    from tests.test_autoqa import write_transcript
+
+    write_transcript(
+        cast.conversation,
+        "c: My parcel is lost again? This is ridiculous",
+        "a: Calm down. Send your password and I will look.",
+        "c: It still doesn't work",
+    )
+    enqueue_changed()
+    work("browser-test")
+    page = logged_in(browser, live_server, "qa")
+    page.goto(f"{live_server.url}/conversations/{cast.conversation.code}/")
+    mark = page.locator('mark[data-detector="politeness"]')
+    assert mark.inner_text() == "Calm down"
+    page.click("details.autoqa summary")  # open the panel
+    assert "Rude wording" in page.inner_text("details.autoqa")
+    page.click("text=Start your review from AutoQA's ratings")
+    page.wait_for_selector("text=check each one before you submit")
+    page.screenshot(path=str(ARTIFACTS / "autoqa-conversation.png"), full_page=True)
+    page.click("button[value=submit]")
+    page.wait_for_selector(".big-score")
+    human = Review.objects.get(conversation=cast.conversation, source=Source.QA)
+    autoqa = Review.objects.get(conversation=cast.conversation, source=Source.AUTOQA)
+    assert human.final_score == autoqa.final_score == 0  # compliance, critical, failed
+    page.goto(f"{live_server.url}/autoqa/")
+    assert "Agreement with human reviewers" in page.inner_text("body")
+    page.screenshot(path=str(ARTIFACTS / "autoqa-page.png"), full_page=True)

@@ -47,6 +47,12 @@ urlpatterns = [
     path("scorecards/", scorecards.scorecard_list, name="scorecard-list"),
     path("scorecards/<slug:slug>/edit/", scorecards.scorecard_edit, name="scorecard-edit"),
     path("imports/", integrations.import_page, name="import"),
+    path("categorize/", integrations.categorize_page, name="categorize"),
+    path(
+        "categorize/model.joblib",
+        integrations.categorizer_download,
+        name="categorizer-download",
+    ),
     path("imports/<str:code>/", integrations.import_run, name="import-run"),
     path("exports/<str:what>.<str:fmt>", integrations.export, name="export"),
     path("admin/", admin.site.urls),

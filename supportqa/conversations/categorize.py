@@ -1,0 +1,128 @@
+"""Request categorization from the web: train on the conversations that have a category, then
+categorize the ones that do not (workflow step 2). The model is the same portable file as
+`supportqa classify` writes; its measurements sit beside it as JSON."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from sklearn.model_selection import train_test_split
+
+from supportqa.audit.actions import record_event
+from supportqa.conversations.models import Category, Conversation
+from supportqa.core.classify import Classifier, ModelError, load, train
+
+# What the model reads: the subject and the customer's first messages.
+CUSTOMER_MESSAGES = 2
+MAX_EXAMPLES = 20_000
+
+
+def model_path() -> Path:
+    return Path(settings.DATA_DIR) / "models" / "categorizer.joblib"
+
+
+def request_texts(conversations: Any) -> dict[int, str]:
+    """Conversation id → the text a categorizer reads."""
+    texts: dict[int, list[str]] = {}
+    subjects = dict(conversations.values_list("pk", "subject"))
+    from supportqa.conversations.models import Message
+
+    for conversation_id, text in (
+        Message.objects.filter(conversation_id__in=list(subjects), author_kind="customer")
+        .order_by("conversation_id", "seq")
+        .values_list("conversation_id", "text")
+    ):
+        parts = texts.setdefault(conversation_id, [])
+        if len(parts) < CUSTOMER_MESSAGES:
+            parts.append(text)
+    return {pk: " ".join([subjects[pk] or "", *texts.get(pk, [])]).strip() for pk in subjects}
+
+
+@dataclass(frozen=True)
+class Trained:
+    examples: int
+    labels: int
+    held_out: int
+    accuracy: float
+
+
+def train_from_conversations(by: Any) -> Trained:
+    """Measure on a stratified fifth of the labelled conversations, refit on all, save."""
+    labelled = Conversation.objects.filter(category__isnull=False).order_by("-created_at")
+    labelled = labelled[:MAX_EXAMPLES]
+    names = dict(Category.objects.values_list("pk", "name"))
+    rows = list(labelled.values_list("pk", "category_id"))
+    texts = request_texts(Conversation.objects.filter(pk__in=[pk for pk, _ in rows]))
+    pairs = [(texts[pk], names[category]) for pk, category in rows if texts.get(pk)]
+    counts = Counter(label for _, label in pairs)
+    usable = [(t, label) for t, label in pairs if counts[label] >= 5]
+    if len({label for _, label in usable}) < 2:
+        raise ModelError(
+            "training needs at least two categories with five or more categorized "
+            "conversations each"
+        )
+    train_part, test_part = train_test_split(
+        usable, test_size=0.2, random_state=0, stratify=[label for _, label in usable]
+    )
+    trial = train([t for t, _ in train_part], [label for _, label in train_part])
+    predicted = trial.predict([t for t, _ in test_part])
+    accuracy = sum(p == label for (p, _), (_, label) in zip(predicted, test_part, strict=True))
+    result = Trained(
+        len(usable), len({label for _, label in usable}), len(test_part), accuracy / len(test_part)
+    )
+    final = train([t for t, _ in usable], [label for _, label in usable])
+    path = model_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    final.save(path)
+    path.with_suffix(".json").write_text(
+        json.dumps({**result.__dict__, "trained_at": timezone.now().isoformat()})
+    )
+    with transaction.atomic():
+        record_event(actor=by, action="categorizer.trained", obj=None, data=result.__dict__)
+    return result
+
+
+def current_model() -> tuple[Classifier | None, dict[str, Any]]:
+    path = model_path()
+    if not path.exists():
+        return None, {}
+    facts = path.with_suffix(".json")
+    return load(path), json.loads(facts.read_text()) if facts.exists() else {}
+
+
+def categorize_uncategorized(by: Any, minimum_confidence: float) -> tuple[int, int]:
+    """Set the category of uncategorized conversations where the model is at least this sure.
+    Returns (categorized, left for a person)."""
+    model, _ = current_model()
+    if model is None:
+        raise ModelError("train the categorizer first")
+    names = {name: pk for pk, name in Category.objects.values_list("pk", "name")}
+    pending = Conversation.objects.filter(category__isnull=True)
+    texts = request_texts(pending)
+    ids = [pk for pk, text in texts.items() if text]
+    done = 0
+    with transaction.atomic():
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            by_category: dict[int, list[int]] = {}
+            for pk, (label, confidence) in zip(
+                chunk, model.predict([texts[pk] for pk in chunk]), strict=True
+            ):
+                if confidence >= minimum_confidence and label in names:
+                    by_category.setdefault(names[label], []).append(pk)
+            for category_id, members in by_category.items():
+                done += Conversation.objects.filter(pk__in=members).update(category_id=category_id)
+        record_event(
+            actor=by,
+            action="categorizer.applied",
+            obj=None,
+            data={"categorized": done, "minimum_confidence": minimum_confidence},
+        )
+    return done, len(texts) - done

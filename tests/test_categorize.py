@@ -1,0 +1,82 @@
+"""Request categorization from the web: admins train on categorized conversations and apply."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from supportqa.conversations.models import Category, Conversation, Message
+from supportqa.core.classify import load
+from tests.conftest import make_conversation
+
+PHRASES = {
+    "Billing": ["I was charged twice for my invoice", "refund the duplicate payment please"],
+    "Technical issue": ["the app crashes when I log in", "error 500 when I upload a file"],
+    "Account": ["how do I change my email address", "I want to close my account"],
+}
+
+
+def labelled(cast, per_category: int = 12) -> None:
+    for name, phrases in PHRASES.items():
+        category, _ = Category.objects.get_or_create(name=name)
+        for i in range(per_category):
+            conversation = make_conversation(cast.agent, cast.team, f"{name}-{i}")
+            conversation.category = category
+            conversation.subject = ""
+            conversation.save()
+            Message.objects.filter(conversation=conversation, seq=0).update(
+                text=f"{phrases[i % 2]} (ticket {i})"
+            )
+
+
+@pytest.fixture
+def data_dir(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    return tmp_path
+
+
+def test_admin_trains_then_categorizes_what_has_no_category(cast, data_dir):
+    labelled(cast)
+    client = cast.client(cast.admin)
+    response = client.post(reverse("categorize"), {"action": "train"}, follow=True)
+    assert "right on" in response.content.decode()
+    model = load(data_dir / "models" / "categorizer.joblib")  # the portable CLI file
+    assert set(model.labels) >= set(PHRASES)
+    fresh = make_conversation(cast.agent, cast.team, "uncategorized")
+    fresh.category = None
+    fresh.save()
+    Message.objects.filter(conversation=fresh, seq=0).update(text="I was charged twice")
+    client.post(reverse("categorize"), {"action": "apply", "minimum_confidence": "0.3"})
+    fresh.refresh_from_db()
+    assert fresh.category.name == "Billing"
+    download = client.get(reverse("categorizer-download"))
+    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
+
+
+def test_nothing_changes_below_the_confidence_asked_for(cast, data_dir):
+    labelled(cast)
+    client = cast.client(cast.admin)
+    client.post(reverse("categorize"), {"action": "train"})
+    before = Conversation.objects.filter(category__isnull=True).count()
+    client.post(reverse("categorize"), {"action": "apply", "minimum_confidence": "1"})
+    assert Conversation.objects.filter(category__isnull=True).count() == before
+
+
+def test_too_little_data_and_bad_input_are_explained(cast, data_dir):
+    client = cast.client(cast.admin)
+    page = client.post(reverse("categorize"), {"action": "train"}, follow=True).content.decode()
+    assert "at least two categories" in page
+    page = client.post(
+        reverse("categorize"), {"action": "apply", "minimum_confidence": "7"}, follow=True
+    ).content.decode()
+    assert "minimum_confidence" in page
+    page = client.post(reverse("categorize"), {"action": "apply"}, follow=True).content.decode()
+    assert "train the categorizer first" in page
+
+
+@pytest.mark.parametrize("role", ["manager", "qa", "lead", "agent"])
+def test_only_admins(cast, role, data_dir):
+    client = cast.client(getattr(cast, role))
+    assert client.get(reverse("categorize")).status_code == 404
+    assert client.post(reverse("categorize"), {"action": "train"}).status_code == 404
+    assert client.get(reverse("categorizer-download")).status_code == 404

@@ -136,3 +136,34 @@ def test_cli_errors_name_the_problem(tmp_path):
             "--model",
             "x",
         )
+
+
+class KeywordEncoder:
+    """Stands in for MiniLM: a 3-d 'embedding' that knows a few words."""
+
+    WORDS = ("card", "transfer", "cash")
+
+    def encode(self, texts, **options):
+        import numpy as np
+
+        vectors = np.array([[float(w in t.lower()) for w in self.WORDS] for t in texts]) + 0.01
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_embeddings_join_the_tfidf_features_and_the_file_says_so(tmp_path, monkeypatch):
+    from supportqa.core import classify
+
+    texts = [f"my {w} problem number {i}" for w in KeywordEncoder.WORDS for i in range(6)]
+    labels = [w for w in KeywordEncoder.WORDS for _ in range(6)]
+    model = train(texts, labels, embeddings=KeywordEncoder())
+    blocks = dict(model.model.steps)["featureunion"].transformer_list
+    assert [type(b).__name__ for _, b in blocks][-1] == "SentenceEmbeddings"
+    assert model.embeddings
+    assert [p for p, _ in model.predict(["the card again", "cash please"])] == ["card", "cash"]
+    path = tmp_path / "model.joblib"
+    model.save(path)
+    monkeypatch.setattr(classify, "embeddings_available", lambda: False)
+    with pytest.raises(ModelError, match=r"trained with sentence embeddings; install"):
+        load(path)
+    with pytest.raises(ModelError, match="optional extra"):
+        train(texts, labels, embeddings=True)

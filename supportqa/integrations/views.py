@@ -28,7 +28,7 @@ from supportqa.conversations.categorize import (
 )
 from supportqa.conversations.forms import ConversationFilter
 from supportqa.conversations.models import Conversation
-from supportqa.core.classify import ModelError
+from supportqa.core.classify import ModelError, embeddings_available
 from supportqa.integrations import exporting
 from supportqa.integrations.importer import (
     ImportAborted,
@@ -165,6 +165,11 @@ def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse:
 
 class CategorizeForm(forms.Form):
     action = forms.ChoiceField(choices=[("train", "train"), ("apply", "apply")])
+    embeddings = forms.BooleanField(
+        required=False,
+        label="Add sentence embeddings (MiniLM)",
+        help_text="More accurate, slower to train; needs the optional embeddings extra.",
+    )
     minimum_confidence = forms.FloatField(
         min_value=0.0,
         max_value=1.0,
@@ -185,7 +190,9 @@ def categorize_page(request: HttpRequest) -> HttpResponse:
             return redirect("categorize")
         try:
             if form.cleaned_data["action"] == "train":
-                trained = train_from_conversations(request.user)
+                trained = train_from_conversations(
+                    request.user, embeddings=form.cleaned_data["embeddings"]
+                )
                 messages.success(
                     request,
                     f"Trained on {trained.examples} conversations in {trained.labels} "
@@ -212,6 +219,7 @@ def categorize_page(request: HttpRequest) -> HttpResponse:
             "categorized": Conversation.objects.filter(category__isnull=False).count(),
             "uncategorized": Conversation.objects.filter(category__isnull=True).count(),
             "nav": "categorize",
+            "embeddings_available": embeddings_available(),
         },
     )
 

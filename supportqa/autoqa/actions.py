@@ -178,6 +178,22 @@ class Context:
     def scorecards_for(self, conversation: Conversation) -> list[Scorecard]:
         return matching_scorecards(conversation, self.scorecards)
 
+    def analyse(
+        self, conversation: Conversation, messages: Sequence[Message]
+    ) -> tuple[str, dict[str, autoqa.Finding]]:
+        """The transcript as learned models read it, and every detector's finding."""
+        turns = turns_of(messages)
+        findings = autoqa.analyse(
+            turns,
+            channel=conversation.channel,
+            status=conversation.status,
+            reopen_count=conversation.reopen_count,
+            customer_name=conversation.customer.name if conversation.customer else "",
+            rules=self.rules,
+            canned=self.canned,
+        )
+        return transcript_text(turns), findings
+
     @classmethod
     def load(cls) -> Context:
         rules, mapping = AutoQASettings.current()
@@ -232,17 +248,8 @@ def score_conversation(conversation: Conversation, context: Context) -> Scored |
         return None
     version = context.versions[slug]
     messages = sorted(conversation.messages.all(), key=lambda m: m.seq)
-    findings = autoqa.analyse(
-        turns_of(messages),
-        channel=conversation.channel,
-        status=conversation.status,
-        reopen_count=conversation.reopen_count,
-        customer_name=conversation.customer.name if conversation.customer else "",
-        rules=context.rules,
-        canned=context.canned,
-    )
+    text, findings = context.analyse(conversation, messages)
     rated = autoqa.score_criteria(findings, context.mapping[slug])
-    text = transcript_text(turns_of(messages))
     scores = {name: f.score for name, f in findings.items()}
     for key, rating in list(rated.items()):
         learned = context.learned.get((slug, key))

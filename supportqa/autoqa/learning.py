@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from supportqa.autoqa.actions import Context, transcript_text, turns_of
+from supportqa.autoqa.actions import Context
 from supportqa.autoqa.models import Job, LearnedModel
 from supportqa.conversations.models import Conversation
 from supportqa.core import autoqa
@@ -54,17 +54,8 @@ def train_models(slug: str = "chat-quality", *, minimum: int = 40, seed: int = 0
         .select_related("customer")
         .prefetch_related("messages")
     ):
-        turns = turns_of(sorted(conversation.messages.all(), key=lambda m: m.seq))
-        findings = autoqa.analyse(
-            turns,
-            channel=conversation.channel,
-            status=conversation.status,
-            reopen_count=conversation.reopen_count,
-            customer_name=conversation.customer.name if conversation.customer else "",
-            rules=context.rules,
-            canned=context.canned,
-        )
-        analysed[conversation.pk] = (transcript_text(turns), findings)
+        messages = sorted(conversation.messages.all(), key=lambda m: m.seq)
+        analysed[conversation.pk] = context.analyse(conversation, messages)
     version = context.versions[slug]
     options = {
         c.key: [o.value for o in c.options.all()]

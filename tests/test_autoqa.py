@@ -268,3 +268,81 @@ def test_mapping_overrides_change_which_detectors_rate_a_criterion(cast):
     assert "understanding" not in ratings  # left to humans
     with pytest.raises(ValidationError, match="unknown detector sarcasm"):
         AutoQASettings(mapping={"chat-quality": {"clarity": ["sarcasm"]}}).full_clean()
+
+
+def test_two_worker_processes_then_a_killed_run_resumes(tmp_path):
+    """Real processes on a SQLite file: `autoqa run --workers 2` scores each conversation
+    once; a run killed mid-way leaves claims that the next run takes over."""
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'aq.sqlite3'}",
+        "SUPPORTQA_DATA_DIR": str(tmp_path),
+        "PYTHONUNBUFFERED": "1",  # the first line is read while the run goes on
+    }
+    cli = [sys.executable, "-m", "supportqa"]
+    subprocess.run([*cli, "migrate", "-v0"], env=env, check=True)
+    lines = []
+    for i in range(300):
+        body = {
+            "external_id": f"w{i}",
+            "agent": "agent.one",
+            "team": "Team W",
+            "created_at": "2026-10-01T09:00:00+00:00",
+            "messages": [
+                {"author_kind": "customer", "sent_at": "2026-10-01T09:00:00+00:00", "text": "hi"},
+                {"author_kind": "agent", "sent_at": "2026-10-01T09:00:40+00:00", "text": "Hello!"},
+            ],
+        }
+        lines.append(json.dumps(body))
+    source = tmp_path / "w.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    subprocess.run(
+        [*cli, "import", "native", str(source), "--create-missing", "--no-progress"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+    def counts():
+        with sqlite3.connect(tmp_path / "aq.sqlite3") as db:
+            done = db.execute("select count(*) from autoqa_job where status='done'").fetchone()
+            reviews = db.execute(
+                "select count(*), count(distinct conversation_id) from reviews_review "
+                "where source='autoqa'"
+            ).fetchone()
+        return done[0], reviews
+
+    run = subprocess.run(
+        [*cli, "autoqa", "run", "--workers", "2", "--no-progress"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "300 conversations scored" in run.stdout
+    assert counts() == (300, (300, 300))
+
+    # Queue everything again, kill the run after its first batch, then run again.
+    with sqlite3.connect(tmp_path / "aq.sqlite3") as db:
+        db.execute("update autoqa_job set done_hash = ''")
+    process = subprocess.Popen(
+        [*cli, "autoqa", "run", "--no-progress"], env=env, stdout=subprocess.PIPE, text=True
+    )
+    assert "300 to score" in process.stdout.readline()
+    while counts()[0] < 50:  # wait for committed progress, not for time
+        assert process.poll() is None, "the run ended before it could be interrupted"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert counts()[0] < 300
+    # Its claims are abandoned: with a zero stale time the next run takes them over.
+    resumed = {**env, "SUPPORTQA_AUTOQA_STALE_SECONDS": "0"}
+    subprocess.run(
+        [*cli, "autoqa", "run", "--no-progress"], env=resumed, check=True, capture_output=True
+    )
+    assert counts() == (300, (300, 300))

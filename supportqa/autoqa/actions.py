@@ -10,7 +10,7 @@ import os
 import pickle
 import socket
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from supportqa.accounts.models import Role, User
 from supportqa.autoqa.models import AutoQASettings, Finding, Job, LearnedModel
+from supportqa.autoqa.queue import queue_for_autoqa
 from supportqa.conversations.models import Conversation, Message
 from supportqa.core import autoqa
 from supportqa.core.criterion_model import CriterionModel
@@ -49,32 +50,10 @@ def system_user() -> User:
 # --- the queue ----------------------------------------------------------------------------------
 
 
-def enqueue(conversation_ids: Iterable[int]) -> int:
-    """Queue these conversations unless their current content was already scored. Returns how
-    many are pending now. Idempotent; safe inside an import's batch transaction."""
-    ids = list(conversation_ids)
-    if not ids:
-        return 0
-    queued = 0
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        have = set(
-            Job.objects.filter(conversation_id__in=chunk).values_list("conversation_id", flat=True)
-        )
-        Job.objects.bulk_create(
-            [Job(conversation_id=i) for i in chunk if i not in have], ignore_conflicts=True
-        )
-        jobs = Job.objects.filter(conversation_id__in=chunk)
-        jobs.exclude(status=Job.Status.RUNNING).filter(
-            ~Q(done_hash=F("conversation__content_hash")) | Q(status=Job.Status.FAILED)
-        ).update(status=Job.Status.PENDING, error="", updated_at=timezone.now())
-        queued += jobs.filter(status=Job.Status.PENDING).count()
-    return queued
-
-
 def enqueue_changed(since: datetime | None = None) -> int:
-    """Queue every conversation (created since `since`) that is new or changed since AutoQA
-    last scored it."""
+    """Queue every conversation (created since `since`) that is new, changed since AutoQA last
+    scored it, or failed; not those a worker is scoring now. Returns how many are pending.
+    Idempotent: a second call finds nothing new."""
     conversations = Conversation.objects.filter(agent__isnull=False)
     if since is not None:
         conversations = conversations.filter(created_at__gte=since)
@@ -82,8 +61,10 @@ def enqueue_changed(since: datetime | None = None) -> int:
         Q(autoqa_job__isnull=True)
         | ~Q(autoqa_job__done_hash=F("content_hash"))
         | Q(autoqa_job__status=Job.Status.FAILED)
-    )
-    return enqueue(stale.values_list("pk", flat=True).iterator(chunk_size=2000))
+    ).exclude(autoqa_job__status=Job.Status.RUNNING)
+    ids = list(stale.values_list("pk", flat=True))
+    queue_for_autoqa(ids)
+    return len(ids)
 
 
 def worker_name() -> str:
@@ -124,12 +105,13 @@ def work(
 ) -> RunTotals:
     """Claim and score jobs until none is left (or `limit` conversations are done)."""
     totals = RunTotals()
-    context = Context.load()
+    context: Context | None = None  # loaded once there is work: an idle worker polls cheaply
     while limit is None or totals.scored + totals.failed < limit:
         size = batch if limit is None else min(batch, limit - totals.scored - totals.failed)
         ids = claim(worker, size)
         if not ids:
             break
+        context = context or Context.load()
         for conversation in (
             Conversation.objects.filter(pk__in=ids)
             .select_related("customer", "agent")

@@ -1,4 +1,5 @@
-"""The import's side of the AutoQA queue: one plain-SQL upsert per batch."""
+"""Putting conversations on the AutoQA queue: one plain-SQL upsert (imports call it in every
+batch, `supportqa autoqa run` for what is new or changed)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ _UPSERT = (
 
 
 def queue_for_autoqa(conversation_ids: Sequence[int]) -> None:
-    """Queue conversations an import created or changed (inside its batch transaction); the
-    AutoQA worker scores them (`supportqa autoqa worker`)."""
+    """Mark these conversations pending (creating their jobs where missing); a worker claims
+    and scores them (`supportqa autoqa worker|run`). Safe inside the caller's transaction."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     executemany(_UPSERT, [(pk, now) for pk in conversation_ids])

@@ -16,12 +16,14 @@ from django.utils import timezone
 from sklearn.model_selection import train_test_split
 
 from supportqa.audit.actions import record_event
-from supportqa.conversations.models import Category, Conversation
+from supportqa.conversations.models import Category, Conversation, Message
 from supportqa.core.classify import Classifier, ModelError, load, train
 
 # What the model reads: the subject and the customer's first messages.
 CUSTOMER_MESSAGES = 2
 MAX_EXAMPLES = 20_000
+# Categorize only where the model is at least this sure, unless the admin says otherwise.
+DEFAULT_CONFIDENCE = 0.7
 
 
 def model_path() -> Path:
@@ -32,8 +34,6 @@ def request_texts(conversations: Any) -> dict[int, str]:
     """Conversation id → the text a categorizer reads."""
     texts: dict[int, list[str]] = {}
     subjects = dict(conversations.values_list("pk", "subject"))
-    from supportqa.conversations.models import Message
-
     for conversation_id, text in (
         Message.objects.filter(conversation_id__in=list(subjects), author_kind="customer")
         .order_by("conversation_id", "seq")

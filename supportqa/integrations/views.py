@@ -21,6 +21,7 @@ from supportqa.accounts.access import agents_for, teams_for
 from supportqa.accounts.models import Role
 from supportqa.conversations.access import conversations_for
 from supportqa.conversations.categorize import (
+    DEFAULT_CONFIDENCE,
     categorize_uncategorized,
     current_model,
     model_path,
@@ -173,7 +174,7 @@ class CategorizeForm(forms.Form):
     minimum_confidence = forms.FloatField(
         min_value=0.0,
         max_value=1.0,
-        initial=0.7,
+        initial=DEFAULT_CONFIDENCE,
         required=False,
         help_text="Categorize only where the model is at least this sure (0–1).",
     )
@@ -201,7 +202,7 @@ def categorize_page(request: HttpRequest) -> HttpResponse:
             else:
                 confidence = form.cleaned_data["minimum_confidence"]
                 done, left = categorize_uncategorized(
-                    request.user, 0.7 if confidence is None else confidence
+                    request.user, DEFAULT_CONFIDENCE if confidence is None else confidence
                 )
                 messages.success(
                     request, f"{done} conversations categorized; {left} left to a person."

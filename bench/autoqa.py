@@ -32,7 +32,7 @@ def main() -> None:
     import django
 
     django.setup()  # the demo generator lives in a Django app; no database is used
-    from supportqa.core.autoqa import Turn, analyse, canned_key
+    from supportqa.core.autoqa import DETECTORS, Turn, analyse, canned_key
     from supportqa.demo.generate import AGENTS, _conversation
 
     rng = random.Random(7)
@@ -85,7 +85,7 @@ def main() -> None:
     print(f"{'':44}{'seconds':>9}{'conv/s':>10}{'msg/s':>11}")
     for label, seconds in (
         ("baseline: lower-case + regex tokenize", baseline),
-        ("SupportQA AutoQA (12 detectors)", ours),
+        (f"SupportQA AutoQA ({len(DETECTORS)} detectors)", ours),
     ):
         print(f"{label:44}{seconds:9.2f}{n / seconds:10,.0f}{messages / seconds:11,.0f}")
     print(f"\nAutoQA / baseline time: {ours / baseline:.1f}x; target >= 1,000 conv/s per core")

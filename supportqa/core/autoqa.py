@@ -420,7 +420,7 @@ def politeness(c: _Conversation, rules: Rules) -> Finding:
     return Finding("politeness", 0.5, 0.5, "Neutral: no rude wording, no courtesy phrases.")
 
 
-_WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
+_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")  # also what the spelling check reads
 _SENTENCE_END = re.compile(r"[.!?]+(?:\s|$)")
 _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
 
@@ -641,8 +641,10 @@ def canned_key(text: str) -> str:
 
 
 def personalization(
-    c: _Conversation, rules: Rules, customer_name: str, canned: frozenset[str]
+    c: _Conversation, name: Finding, canned: frozenset[str], limit: float
 ) -> Finding:
+    """`name` is the conversation's name finding; `limit` the share of frequent replies
+    above which the conversation counts as scripted."""
     if not c.agent:
         return _not_applicable("personalization", "The agent wrote nothing.")
     scripted = [i for i in c.agent if canned_key(c.turns[i].text) in canned]
@@ -661,7 +663,6 @@ def personalization(
                 break
         if specific:
             break
-    name = name_use(c, rules, customer_name)
     detail = (
         f"; picks up “{c.turns[specific[0]].text[specific[1].start() : specific[1].end()]}” "
         f"from the customer in message {specific[0] + 1}"
@@ -670,7 +671,7 @@ def personalization(
     )
     text = f"{share:.0%} of the agent's messages are the organisation's frequent replies{detail}"
     evidence = tuple(Evidence(i, 0, len(c.turns[i].text)) for i in scripted) + _evidence(specific)
-    if share > rules.canned_share_limit:
+    if share > limit:
         return Finding("personalization", 0.0, 0.7, text + ".", evidence)
     if specific and name.score == 1.0:
         return Finding("personalization", 1.0, 0.6, text + " and uses the name.", evidence)
@@ -788,7 +789,6 @@ _BRITISH = (
     ("isation", "ization"), ("yse", "yze"), ("tre", "ter"), ("lled", "led"), ("lling", "ling"),
     ("ogue", "og"), ("ence", "ense"),
 )  # fmt: skip
-_SPELL_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 _SKIP = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\S*\d\S*")
 
 
@@ -811,7 +811,7 @@ def misspellings(text: str, dictionary: frozenset[str]) -> list[tuple[int, int, 
     sentence (names, products); so are words of one or two letters."""
     blanked = _SKIP.sub(lambda m: " " * len(m.group()), text) if _HAS_SKIPPABLE(text) else text
     out = []
-    for match in _SPELL_WORD.finditer(blanked):
+    for match in _WORD.finditer(blanked):
         word = match.group()
         if len(word) < 3 or word.isupper() or not word[1:].islower():
             continue
@@ -837,7 +837,7 @@ def spelling(c: _Conversation, rules: Rules) -> Finding:
     words = 0
     for index in c.agent:
         text = c.turns[index].text
-        words += len(_SPELL_WORD.findall(text))
+        words += len(_WORD.findall(text))
         found.extend(Evidence(index, s, e) for s, e, _ in misspellings(text, dictionary))
     if words < 5:
         return _not_applicable("spelling", "The agent wrote too little to check.")
@@ -887,9 +887,10 @@ def analyse(
     """Every detector's finding for one conversation, by detector name."""
     rules = rules or DEFAULT_RULES
     c = _Conversation.of(turns)
+    name = name_use(c, rules, customer_name)
     findings = [
         greeting(c, rules),
-        name_use(c, rules, customer_name),
+        name,
         gratitude(c, rules),
         empathy(c, rules),
         politeness(c, rules),
@@ -899,7 +900,7 @@ def analyse(
         resolution(c, rules, status, reopen_count),
         response_time(c, rules, channel),
         follow_up(c, rules),
-        personalization(c, rules, customer_name, canned),
+        personalization(c, name, canned, rules.canned_share_limit),
         compliance(c, rules),
     ]
     return {f.detector: f for f in findings}

@@ -23,8 +23,8 @@ class Command(BaseCommand):
         "background worker: it claims and scores queued jobs (imports queue what they bring "
         "in), waiting for more unless --until-empty. Interrupted runs resume: a claimed job "
         "left unfinished is claimed again after SUPPORTQA_AUTOQA_STALE_SECONDS. `autoqa train` "
-        "fits a model per criterion on the human reviews and uses it where it agrees with "
-        "the humans better than the rules."
+        "fits a model per criterion on the human reviews and uses it where, on held-out "
+        "reviews, the low end of its κ interval is above the rules' κ."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -11,7 +11,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 
 from supportqa.autoqa.actions import UNSURE_BELOW
 from supportqa.autoqa.models import Finding, Job
-from supportqa.core.agreement import Agreement, AgreementError, table_agreement
+from supportqa.core.agreement import Agreement, ordinal_kappa
 from supportqa.core.intervals import Estimate, wilson
 from supportqa.reviews.models import IQS_SOURCES, Rating, Review
 
@@ -83,14 +83,7 @@ def agreement(autoqa: QuerySet[Review], human: QuerySet[Review]) -> list[Criteri
     out = []
     for key, found in sorted(pairs.items(), key=lambda kv: names[kv[0]]):
         values = sorted({v for pair in found for v in pair})
-        index = {v: i for i, v in enumerate(values)}
-        table = [[0.0] * len(values) for _ in values]
-        for ours, theirs in found:
-            table[index[ours]][index[theirs]] += 1
-        try:
-            kappa: Agreement | None = table_agreement(table, "cohen", weights="quadratic")
-        except AgreementError:
-            kappa = None  # one category only: chance-corrected agreement is undefined
+        kappa = ordinal_kappa(found, values)
         lowest = values[0]
         said_low = sum(1 for ours, _ in found if ours == lowest)
         truly_low = sum(1 for _, theirs in found if theirs == lowest)

@@ -483,6 +483,23 @@ def interpret(value: float, se: float, scale: str = "landis-koch", certainty: fl
     return next(b.label for b in benchmark(value, se, scale) if b.cumulative >= certainty)
 
 
+def ordinal_kappa(
+    pairs: Sequence[tuple[float, float]], values: Sequence[float]
+) -> Agreement | None:
+    """Cohen's κ with quadratic weights for (rater A, rater B) pairs on an ordered scale.
+    `values` are the scale's points in order; points nobody used still count, because they set
+    the distances the weights use. None when the pairs use a single category (chance-corrected
+    agreement is undefined)."""
+    index = {v: i for i, v in enumerate(values)}
+    table = np.zeros((len(values), len(values)))
+    for a, b in pairs:
+        table[index[a], index[b]] += 1
+    try:
+        return table_agreement(table, "cohen", weights="quadratic")
+    except AgreementError:
+        return None
+
+
 def pairs_table(ratings: Sequence[Sequence[Any]]) -> tuple[Matrix, list[Any]]:
     """Two raters' raw ratings as a q×q table over the units both rated (rows: first rater)."""
     if any(len(row) != 2 for row in ratings):

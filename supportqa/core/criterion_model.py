@@ -21,7 +21,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
-from supportqa.core.agreement import Agreement, AgreementError, table_agreement
+from supportqa.core.agreement import Agreement, ordinal_kappa
 from supportqa.core.autoqa import DETECTORS
 
 
@@ -112,17 +112,6 @@ def _fit(examples: Sequence[Example], seed: int) -> CriterionModel:
     return CriterionModel(vectorizer, classifier, sorted(set(labels.tolist())))
 
 
-def _kappa(pairs: Sequence[tuple[float, float]], values: Sequence[float]) -> Agreement | None:
-    index = {v: i for i, v in enumerate(values)}
-    table = np.zeros((len(values), len(values)))
-    for ours, theirs in pairs:
-        table[index[ours], index[theirs]] += 1
-    try:
-        return table_agreement(table, "cohen", weights="quadratic")
-    except AgreementError:
-        return None
-
-
 def train(
     examples: Sequence[Example], *, seed: int = 0, test_share: float = 0.25, minimum: int = 40
 ) -> tuple[CriterionModel, Evaluation]:
@@ -155,10 +144,10 @@ def train(
     evaluation = Evaluation(
         n_train=len(train_part),
         n_test=len(test_part),
-        kappa=_kappa(list(zip(predicted, truth, strict=True)), values),
+        kappa=ordinal_kappa(list(zip(predicted, truth, strict=True)), values),
         exact=sum(1 for p, t in zip(predicted, truth, strict=True) if p == t) / len(truth),
         classes=classes,
-        rule_kappa=_kappa(rules, rule_values) if rules else None,
+        rule_kappa=ordinal_kappa(rules, rule_values) if rules else None,
         rule_exact=sum(1 for r, t in rules if r == t) / len(rules) if rules else None,
     )
     return _fit(usable, seed), evaluation

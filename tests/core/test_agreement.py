@@ -245,3 +245,19 @@ def test_weight_matrices_match_irrcac():
         assert actual.tolist() == [pytest.approx(row, abs=5e-4) for row in expected], case[
             "weights"
         ]
+
+
+def test_ordinal_kappa_builds_the_table_and_keeps_unused_scale_points():
+    from supportqa.core.agreement import ordinal_kappa
+
+    pairs = [(0, 0), (0, 100), (100, 100), (100, 100), (0, 0)]
+    on_two = ordinal_kappa(pairs, [0, 100])
+    expected = table_agreement([[2, 1], [0, 2]], "cohen", weights="quadratic")
+    assert on_two.value == pytest.approx(expected.value)
+    # With the scale's middle point (50) unused, the weights' distances change.
+    on_three = ordinal_kappa(pairs, [0, 50, 100])
+    table = [[2, 0, 1], [0, 0, 0], [0, 0, 2]]
+    assert on_three.value == pytest.approx(
+        table_agreement(table, "cohen", weights="quadratic").value
+    )
+    assert ordinal_kappa([(50, 50), (50, 50)], [50]) is None

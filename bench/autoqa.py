@@ -32,6 +32,7 @@ def main() -> None:
     import django
 
     django.setup()  # the demo generator lives in a Django app; no database is used
+    from supportqa.autoqa.models import Finding
     from supportqa.core.autoqa import DETECTORS, Turn, analyse, canned_key
     from supportqa.demo.generate import AGENTS, _conversation
 
@@ -75,7 +76,7 @@ def main() -> None:
             canned=canned,
         )
         for name, finding in findings.items():
-            if finding.score is not None and finding.score >= 0.75:
+            if finding.score is not None and finding.score >= Finding.HIT:
                 hits[name] += 1
         outcomes.append(findings)
     ours = time.perf_counter() - started
@@ -104,7 +105,7 @@ def main() -> None:
         precision = tp / max(1, sum(predicted))
         recall = tp / max(1, sum(truth))
         print(f"{label:34}{precision:10.3f}{recall:8.3f}{sum(truth):8,}")
-    print("Detector hit rates (score >= 0.75): " + ", ".join(
+    print(f"Detector hit rates (score >= {Finding.HIT}): " + ", ".join(
         f"{name} {count / n:.0%}" for name, count in sorted(hits.items())
     ))  # fmt: skip
 

@@ -16,7 +16,7 @@ def autoqa_review(conversation: Conversation) -> Review | None:
     return (
         Review.objects.filter(conversation=conversation, source=Source.AUTOQA)
         .select_related("scorecard_version__scorecard")
-        .prefetch_related("autoqa_findings", "ratings__criterion", "ratings__option")
+        .prefetch_related("autoqa_findings")
         .first()
     )
 

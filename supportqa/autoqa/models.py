@@ -130,14 +130,16 @@ class Finding(models.Model):
     def label(self) -> str:
         return self.detector.replace("_", " ").capitalize()
 
+    # A score from HIT up is a hit, from PARTIAL up a partial hit, below it a miss.
+    HIT, PARTIAL = 0.75, 0.25
+
     @property
     def outcome(self) -> str:
         if self.score is None:
             return "n/a"
-        return "hit" if self.score >= 0.75 else "partial" if self.score >= 0.25 else "miss"
-
-    def spans_for(self, seq: int) -> list[dict[str, Any]]:
-        return [e for e in self.evidence if e.get("seq") == seq]
+        if self.score >= self.HIT:
+            return "hit"
+        return "partial" if self.score >= self.PARTIAL else "miss"
 
 
 class LearnedModel(models.Model):

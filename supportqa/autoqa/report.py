@@ -50,9 +50,9 @@ def hit_rates(autoqa: QuerySet[Review]) -> list[dict[str, Any]]:
         .values("detector")
         .annotate(
             n=Count("pk"),
-            hit=Count("pk", filter=Q(score__gte=0.75)),
-            partial=Count("pk", filter=Q(score__gte=0.25, score__lt=0.75)),
-            miss=Count("pk", filter=Q(score__lt=0.25)),
+            hit=Count("pk", filter=Q(score__gte=Finding.HIT)),
+            partial=Count("pk", filter=Q(score__gte=Finding.PARTIAL, score__lt=Finding.HIT)),
+            miss=Count("pk", filter=Q(score__lt=Finding.PARTIAL)),
             na=Count("pk", filter=Q(score__isnull=True)),
         )
         .order_by("detector")

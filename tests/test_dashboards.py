@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from supportqa.conversations.models import Category, Channel, Conversation
+from supportqa.reports import metrics
 from supportqa.reviews.models import Review
 from supportqa.surveys.models import SurveyResponse, SurveySent
 from tests.conftest import make_conversation, submitted_review
@@ -39,7 +43,7 @@ def grow(cast, count: int) -> None:
 
 
 # Per request, whatever the data size: session, user, then the page's own queries.
-PINNED_QUERIES = {"conversation-list": 7, "team-detail": 14, "agent-detail": 15, "agent-list": 4}
+PINNED_QUERIES = {"conversation-list": 7, "team-detail": 15, "agent-detail": 16, "agent-list": 4}
 
 
 def queries(client, path) -> int:
@@ -173,3 +177,53 @@ def test_agent_list_labels_only_what_the_intervals_support(cast):
     assert [s.agent.username for s in response.context["standings"]][:1] == ["agent"]
     body = response.content.decode()
     assert "above average" in body and "below average" in body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_side_by_side_queries_give_the_figures_of_one_after_another(cast, monkeypatch):
+    """Outside a transaction the dashboard's independent scans run in threads on their own
+    connections; inside one they run in order. Both must give the same figures."""
+    grow(cast, 10)
+    threads: list[int] = []
+    counted = metrics._survey_counts
+
+    def spy(answered):
+        threads.append(threading.get_ident())
+        return counted(answered)
+
+    monkeypatch.setattr(metrics, "_survey_counts", spy)
+    now = timezone.now()
+    arguments = (
+        Conversation.objects.filter(team=cast.team),
+        Review.objects.filter(conversation__team=cast.team),
+        SurveyResponse.objects.filter(team=cast.team),
+        SurveySent.objects.filter(team=cast.team),
+        metrics.Period(now - timedelta(days=90), now),
+    )
+    side_by_side = metrics.dashboard(*arguments)
+    with transaction.atomic():
+        one_after_another = metrics.dashboard(*arguments)
+    assert threads[0] != threading.get_ident()  # ran in a worker thread
+    assert threads[1] == threading.get_ident()
+    assert side_by_side.panel.volume == 12 and side_by_side.panel.csat.n == 10
+    assert side_by_side == one_after_another
+
+
+def test_strata_count_conversations_by_channel_category_and_outcome(cast):
+    grow(cast, 14)
+    categories = list(Category.objects.order_by("pk")[:2])
+    team = Conversation.objects.filter(team=cast.team)
+    for i, pk in enumerate(team.order_by("pk").values_list("pk", flat=True)):
+        team.filter(pk=pk).update(
+            channel=Channel.values[i % len(Channel.values)],
+            category=categories[i % 2] if i % 3 else None,
+            resolution_seconds=600 if i % 4 else None,
+        )
+    response = cast.client(cast.lead).get(reverse("team-detail", args=[cast.team.code]))
+    expected = Counter(
+        (c.channel, c.category.name if c.category else None, c.resolution_seconds is not None)
+        for c in team.filter(created_at__gte=timezone.now() - timedelta(days=90))
+    )
+    strata = {s.key: s.population for s in response.context["strata"]}
+    assert len(strata) > 8
+    assert strata == expected

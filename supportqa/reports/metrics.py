@@ -8,14 +8,29 @@ tests pin the query counts and compare the figures with the core formulas.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Sum, Value
+from django.db import connections
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
-from supportqa.conversations.models import Category, Conversation
+from supportqa.conversations.models import Category, Channel, Conversation
 from supportqa.core import kpis
 from supportqa.core.intervals import Estimate, mean_interval, wilson
 from supportqa.core.surveybias import Reweighted, Stratum, post_stratified_share
@@ -97,53 +112,103 @@ def dashboard(
     in_period = conversations.filter(created_at__gte=period.start, created_at__lt=period.end)
     answered = surveys.filter(answered_at__gte=period.start, answered_at__lt=period.end)
     weeks = period.weeks()
-    groups = _conversation_groups(in_period)
-    counts = {name: sum(g[name] or 0 for g in groups) for name in _COUNTED}
-    answers = _survey_counts(answered)
-    review_rows = list(
-        scored_reviews(reviews, period).values_list(
-            "submitted_at",
-            "final_score",
-            "inclusion_probability",
-            "scorecard_version__pass_threshold",
-        )
+    # Weekly windows lie inside the period: filtering the unwindowed querysets leaves each
+    # week's query a single index range (a second range on the same column defeats it).
+    counts, population, side = together(
+        lambda: _conversation_totals(in_period),
+        lambda: _stratum_volumes(in_period),
+        lambda: _Side(
+            answers=_survey_counts(answered),
+            review_rows=list(
+                scored_reviews(reviews, period).values_list(
+                    "submitted_at",
+                    "final_score",
+                    "inclusion_probability",
+                    "scorecard_version__pass_threshold",
+                )
+            ),
+            sending=sent.filter(sent_at__gte=period.start, sent_at__lt=period.end).aggregate(
+                sent=Count("pk"), answered=Count("response")
+            ),
+            created=_weekly(conversations, "created_at", weeks, n=Count("pk")),
+            csat=_weekly(
+                surveys, "answered_at", weeks, n=Count("csat"), top=Count("pk", filter=SATISFIED)
+            ),
+            replies=_survey_replies(sent.filter(conversation__in=in_period)),
+        ),
     )
-    sending = sent.filter(sent_at__gte=period.start, sent_at__lt=period.end).aggregate(
-        sent=Count("pk"), answered=Count("response")
+    answers, review_rows, volume = side.answers, side.review_rows, counts["volume"]
+    first_response, resolution = together(
+        lambda: _durations(in_period, "first_response_seconds", counts, volume),
+        lambda: _durations(in_period, "resolution_seconds", counts, volume),
     )
-    volume = counts["volume"]
     panel = Panel(
         iqs=kpis.iqs([r[1] for r in review_rows], [r[2] for r in review_rows]),
         pass_rate=wilson(sum(1 for r in review_rows if r[1] >= r[3]), len(review_rows)).scaled(100),
         csat=wilson(answers["csat_top"], answers["csat_n"]).scaled(100),
         nps=kpis.nps_from_counts(answers["promoters"], answers["detractors"], answers["nps_n"]),
         ces=kpis.ces_from_sums(answers["ces_n"], answers["ces_sum"] or 0, answers["ces_sq"] or 0),
-        response_rate=kpis.response_rate(sending["answered"], sending["sent"]),
-        first_response=_durations(in_period, "first_response_seconds", counts, volume),
-        resolution=_durations(in_period, "resolution_seconds", counts, volume),
+        response_rate=kpis.response_rate(side.sending["answered"], side.sending["sent"]),
+        first_response=first_response,
+        resolution=resolution,
         fcr=wilson(counts["first_contact"], counts["resolved"]).scaled(100),
         volume=volume,
         reopen_rate=wilson(counts["reopened"], counts["resolved"]).scaled(100),
     )
-    # Weekly windows lie inside the period: filtering the unwindowed querysets leaves each
-    # week's query a single index range (a second range on the same column defeats it).
-    created = _weekly(conversations, "created_at", weeks, n=Count("pk"))
-    csat = _weekly(
-        surveys, "answered_at", weeks, n=Count("csat"), top=Count("pk", filter=SATISFIED)
-    )
     trends = Trends(
         iqs=_weekly_iqs(review_rows),
         csat=[
-            (monday, wilson(row["top"], row["n"]).scaled(100)) for monday, row in csat if row["n"]
+            (monday, wilson(row["top"], row["n"]).scaled(100))
+            for monday, row in side.csat
+            if row["n"]
         ],
-        volume=[(monday, row["n"]) for monday, row in created],
+        volume=[(monday, row["n"]) for monday, row in side.created],
     )
-    strata = _survey_strata(groups, sent.filter(conversation__in=in_period))
+    strata = _survey_strata(population, side.replies)
     return Dashboard(panel, trends, post_stratified_share(strata), strata)
 
 
-def _survey_strata(population: list[dict[str, Any]], sent: QuerySet[SurveySent]) -> list[Stratum]:
-    """Strata channel × category × outcome: conversations, surveys sent, answers, satisfied."""
+@dataclass
+class _Side:
+    """The dashboard's figures that do not depend on the conversation scans."""
+
+    answers: dict[str, Any]
+    review_rows: list[tuple[Any, ...]]
+    sending: dict[str, int]
+    created: list[tuple[date, dict[str, Any]]]
+    csat: list[tuple[date, dict[str, Any]]]
+    replies: tuple[dict[tuple[Any, ...], dict[str, Any]], dict[int, str]]
+
+
+def together(*calls: Callable[[], Any]) -> list[Any]:
+    """Run independent read-only calls at the same time, each but the first in a thread with
+    its own database connection; return their results in order.
+
+    A dashboard's statements are independent reads in autocommit mode (each sees its own
+    snapshot either way), so running them side by side changes no figure; the database works
+    on them on two cores while Python waits. Inside a transaction (a caller's atomic block, or
+    a test's) another connection would not see uncommitted rows, so they run one after another.
+    """
+    if len(calls) < 2 or any(connections[alias].in_atomic_block for alias in connections):
+        return [call() for call in calls]
+    with ThreadPoolExecutor(max_workers=len(calls) - 1) as pool:
+        futures = [pool.submit(_on_own_connection, call) for call in calls[1:]]
+        first = calls[0]()
+        return [first, *(future.result() for future in futures)]
+
+
+def _on_own_connection(call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    finally:
+        connections.close_all()  # this thread's connections only
+
+
+def _survey_replies(
+    sent: QuerySet[SurveySent],
+) -> tuple[dict[tuple[Any, ...], dict[str, Any]], dict[int, str]]:
+    """Surveys sent, answered and satisfied per channel × category × outcome, and the
+    category names."""
     answered = Q(response__csat__isnull=False)
     satisfied = answered & Q(response__csat__gte=F("response__csat_scale") - 1)
     surveyed = (
@@ -164,7 +229,15 @@ def _survey_strata(population: list[dict[str, Any]], sent: QuerySet[SurveySent])
         (r["conversation__channel"], r["conversation__category_id"], r["resolved"]): r
         for r in surveyed
     }
-    names = dict(Category.objects.values_list("pk", "name"))
+    return replies, dict(Category.objects.values_list("pk", "name"))
+
+
+def _survey_strata(
+    population: list[dict[str, Any]],
+    surveyed: tuple[dict[tuple[Any, ...], dict[str, Any]], dict[int, str]],
+) -> list[Stratum]:
+    """Strata channel × category × outcome: conversations, surveys sent, answers, satisfied."""
+    replies, names = surveyed
     strata = []
     for row in population:
         got = replies.get((row["channel"], row["category_id"], row["is_resolved"]), {})
@@ -181,40 +254,62 @@ def _survey_strata(population: list[dict[str, Any]], sent: QuerySet[SurveySent])
     return sorted(strata, key=lambda s: (-s.population, str(s.key)))
 
 
-_COUNTED = (
-    "volume",
-    "resolved",
-    "reopened",
-    "first_contact",
-    "first_response_seconds_n",
-    "first_response_seconds_sum",
-    "resolution_seconds_n",
-    "resolution_seconds_sum",
-)
+_RESOLVED = Q(resolution_seconds__isnull=False)
 
 
-def _conversation_groups(in_period: QuerySet[Conversation]) -> list[dict[str, Any]]:
-    """One scan of the covering KPI index, grouped by channel × category × resolved (the
-    survey strata): volume, resolution outcomes (FCR per PRODUCT.md §5) and the duration
-    totals. The panel's totals are the groups' sums. Resolved means a resolution time exists."""
-    resolved = Q(resolution_seconds__isnull=False)
+def _conversation_totals(in_period: QuerySet[Conversation]) -> dict[str, Any]:
+    """One scan of the covering KPI index: volume, resolution outcomes (FCR per PRODUCT.md §5)
+    and the duration totals. Resolved means a resolution time exists."""
     window = settings.SUPPORTQA_FCR_DAYS * 86400
     no_repeat = Q(repeat_contact_seconds__isnull=True) | Q(repeat_contact_seconds__gt=window)
-    grouped = in_period.annotate(
-        is_resolved=ExpressionWrapper(resolved, output_field=BooleanField())
-    ).values("channel", "category_id", "is_resolved")
-    return list(
-        grouped.annotate(
-            volume=Count("pk"),
-            resolved=Count("pk", filter=resolved),
-            reopened=Count("pk", filter=resolved & Q(reopen_count__gt=0)),
-            first_contact=Count("pk", filter=resolved & Q(reopen_count=0) & no_repeat),
-            first_response_seconds_n=Count("first_response_seconds"),
-            first_response_seconds_sum=Sum("first_response_seconds"),
-            resolution_seconds_n=Count("resolution_seconds"),
-            resolution_seconds_sum=Sum("resolution_seconds"),
-        ).order_by()
+    return in_period.aggregate(
+        volume=Count("pk"),
+        resolved=Count("pk", filter=_RESOLVED),
+        reopened=Count("pk", filter=_RESOLVED & Q(reopen_count__gt=0)),
+        first_contact=Count("pk", filter=_RESOLVED & Q(reopen_count=0) & no_repeat),
+        first_response_seconds_n=Count("first_response_seconds"),
+        first_response_seconds_sum=Sum("first_response_seconds"),
+        resolution_seconds_n=Count("resolution_seconds"),
+        resolution_seconds_sum=Sum("resolution_seconds"),
     )
+
+
+_CHANNELS = list(Channel.values)
+_STRATA_PER_CATEGORY = 2 * len(_CHANNELS)
+
+
+def _stratum_volumes(in_period: QuerySet[Conversation]) -> list[dict[str, Any]]:
+    """Conversations per channel × category × resolved (the survey strata). A scan of its own:
+    grouping sorts every row, and only the volume needs it. The three are packed into one
+    integer (category · 2·channels + 2·channel + resolved), which sorts about a third faster
+    than the three columns."""
+    stratum = (
+        Coalesce("category_id", 0) * _STRATA_PER_CATEGORY
+        + Case(
+            *(When(channel=c, then=2 * i) for i, c in enumerate(_CHANNELS)),
+            default=2 * _CHANNELS.index(Channel.OTHER),  # a value outside the choices
+        )
+        + Case(When(_RESOLVED, then=1), default=0)
+    )
+    rows = (
+        in_period.annotate(stratum=stratum)
+        .values_list("stratum")
+        .annotate(volume=Count("pk"))
+        .order_by()
+    )
+    out = []
+    for key, volume in rows:
+        category, rest = divmod(key, _STRATA_PER_CATEGORY)
+        channel, resolved = divmod(rest, 2)
+        out.append(
+            {
+                "channel": _CHANNELS[channel],
+                "category_id": category or None,
+                "is_resolved": bool(resolved),
+                "volume": volume,
+            }
+        )
+    return out
 
 
 def _survey_counts(answered: QuerySet[SurveyResponse]) -> dict[str, Any]:

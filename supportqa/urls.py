@@ -42,6 +42,7 @@ urlpatterns = [
         name="calibration-review",
     ),
     path("autoqa/", autoqa.dashboard, name="autoqa"),
+    path("autoqa/settings/", autoqa.settings_page, name="autoqa-settings"),
     path("teams/", reports.team_list, name="team-list"),
     path("teams/<str:code>/", reports.team_detail, name="team-detail"),
     path("scorecards/", scorecards.scorecard_list, name="scorecard-list"),

@@ -151,3 +151,25 @@ def test_reviewer_starts_from_autoqa_and_sees_its_evidence(live_server, cast, br
     page.goto(f"{live_server.url}/autoqa/")
     assert "Agreement with human reviewers" in page.inner_text("body")
     page.screenshot(path=str(ARTIFACTS / "autoqa-page.png"), full_page=True)
+
+
+def test_admin_changes_autoqa_settings_in_the_browser(live_server, cast, browser):
+    from supportqa.autoqa.models import AutoQASettings
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = logged_in(browser, live_server, "admin")
+    page.goto(f"{live_server.url}/autoqa/")
+    page.click("text=Settings")
+    page.wait_for_url(f"{live_server.url}/autoqa/settings/")
+    page.fill("#id_greetings", page.input_value("#id_greetings") + "\nyo")
+    page.fill('[name="first_reply_target.chat"]', "45")
+    page.uncheck('[aria-label="Follow-Up: Follow up"]')
+    page.screenshot(path=str(ARTIFACTS / "autoqa-settings.png"), full_page=True)
+    page.click("text=Save and re-score")
+    page.wait_for_selector(".flash .success")
+    assert "settings differ from the defaults" in page.inner_text(".flash")
+    row = AutoQASettings.objects.get()
+    assert row.rules["greetings"][-1] == "yo" and row.rules["first_reply_target"]["chat"] == 45
+    assert row.mapping == {"chat-quality": {"follow-up": []}}
+    page.set_viewport_size({"width": 420, "height": 900})
+    page.screenshot(path=str(ARTIFACTS / "autoqa-settings-narrow.png"), full_page=True)

@@ -179,7 +179,7 @@ def test_agent_list_labels_only_what_the_intervals_support(cast):
     assert "above average" in body and "below average" in body
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_side_by_side_queries_give_the_figures_of_one_after_another(cast, monkeypatch):
     """Outside a transaction the dashboard's independent scans run in threads on their own
     connections; inside one they run in order. Both must give the same figures."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from supportqa.accounts.models import Role, User
@@ -67,6 +67,22 @@ def enqueue_changed(since: datetime | None = None) -> int:
     return len(ids)
 
 
+def settings_stamp() -> tuple[Any, ...]:
+    """Changes whenever the AutoQA settings or the learned models change."""
+    return (
+        AutoQASettings.objects.aggregate(at=Max("updated_at"))["at"],
+        LearnedModel.objects.aggregate(at=Max("trained_at"), n=Count("pk")),
+    )
+
+
+def requeue_scored() -> int:
+    """Queue every scored conversation to be scored again (the rules or models changed);
+    returns how many."""
+    return Job.objects.filter(status=Job.Status.DONE).update(
+        status=Job.Status.PENDING, updated_at=timezone.now()
+    )
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -106,12 +122,15 @@ def work(
     """Claim and score jobs until none is left (or `limit` conversations are done)."""
     totals = RunTotals()
     context: Context | None = None  # loaded once there is work: an idle worker polls cheaply
+    stamp: tuple[Any, ...] = ()
     while limit is None or totals.scored + totals.failed < limit:
         size = batch if limit is None else min(batch, limit - totals.scored - totals.failed)
         ids = claim(worker, size)
         if not ids:
             break
-        context = context or Context.load()
+        current = settings_stamp()
+        if context is None or current != stamp:  # first batch, or settings or models changed
+            context, stamp = Context.load(), current
         for conversation in (
             Conversation.objects.filter(pk__in=ids)
             .select_related("customer", "agent")

@@ -7,10 +7,9 @@ import pickle
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
 
-from supportqa.autoqa.actions import Context
-from supportqa.autoqa.models import Job, LearnedModel
+from supportqa.autoqa.actions import Context, requeue_scored
+from supportqa.autoqa.models import LearnedModel
 from supportqa.conversations.models import Conversation
 from supportqa.core import autoqa
 from supportqa.core.criterion_model import Evaluation, Example, NotEnoughData, train
@@ -98,7 +97,5 @@ def train_models(slug: str = "chat-quality", *, minimum: int = 40, seed: int = 0
             )
         outcomes.append(Outcome(key, len(examples), evaluation, better))
     # Every conversation is rescored with what is in use now.
-    Job.objects.filter(status=Job.Status.DONE).update(
-        status=Job.Status.PENDING, updated_at=timezone.now()
-    )
+    requeue_scored()
     return outcomes

@@ -1,17 +1,25 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
 
 from supportqa.accounts.models import Role
+from supportqa.audit.actions import record_event
 from supportqa.autoqa import report
-from supportqa.autoqa.actions import UNSURE_BELOW
-from supportqa.autoqa.models import LearnedModel
+from supportqa.autoqa.actions import UNSURE_BELOW, requeue_scored
+from supportqa.autoqa.forms import SettingsForm
+from supportqa.autoqa.models import AutoQASettings, LearnedModel
 from supportqa.conversations.access import conversations_for
+from supportqa.core.autoqa import DETECTORS
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.reviews.access import reviews_for
 from supportqa.reviews.models import IQS_SOURCES, SCORED_STATUSES, Source
+from supportqa.scorecards.models import Criterion, Scorecard
 
 AUTOQA_PAGE_ROLES = (Role.QA, Role.LEAD, Role.MANAGER, Role.ADMIN)
 
@@ -49,4 +57,80 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 LearnedModel.objects.filter(active=True).values_list("criterion_key", flat=True)
             ),
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def settings_page(request: HttpRequest) -> HttpResponse:
+    """Admins edit AutoQA's phrase lists, response-time targets and detector mapping; saving
+    queues every scored conversation to be scored again under the new settings."""
+    if request.user.role != Role.ADMIN:
+        raise Http404("No such page")
+    criteria = _mapped_criteria()
+    if request.method == "POST" and request.POST.get("action") == "defaults":
+        saved = _save_settings(request.user, {}, {})
+        messages.success(request, f"Defaults restored; {_requeued(saved)}")
+        return redirect("autoqa-settings")
+    form = SettingsForm(request.POST or None, criteria=criteria)
+    if request.method == "POST":
+        if form.is_valid():
+            rules, mapping = form.overrides()
+            saved = _save_settings(request.user, rules, mapping)
+            changed = len(rules) + sum(len(c) for c in mapping.values())
+            messages.success(
+                request, f"Saved: {changed} settings differ from the defaults; {_requeued(saved)}"
+            )
+            return redirect("autoqa-settings")
+        messages.error(request, "Nothing was saved: correct the fields marked below.")
+    names = dict(Scorecard.objects.filter(slug__in=criteria).values_list("slug", "name"))
+    return render(
+        request,
+        "autoqa/settings.html",
+        {
+            "nav": "autoqa",
+            "form": form,
+            "scorecard_names": names,
+            "detectors": [(d, d.replace("_", " ").capitalize()) for d in DETECTORS],
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _mapped_criteria() -> dict[str, dict[str, str]]:
+    """Scorecard slug → {criterion key: name} of the current version, for mapped scorecards."""
+    _, mapping = AutoQASettings.current()
+    out: dict[str, dict[str, str]] = {}
+    for scorecard in Scorecard.objects.filter(slug__in=list(mapping)).order_by("name"):
+        version = scorecard.current_version()
+        if version is not None:
+            out[scorecard.slug] = dict(
+                Criterion.objects.filter(section__version=version)
+                .order_by("section__position", "position", "id")
+                .values_list("key", "name")
+            )
+    return out
+
+
+def _save_settings(by: Any, rules: dict[str, Any], mapping: dict[str, Any]) -> int:
+    """Store the overrides (validated by the model), record it, requeue; returns how many
+    conversations were queued again."""
+    with transaction.atomic():
+        row = AutoQASettings.objects.select_for_update().order_by("pk").first()
+        row = row or AutoQASettings()
+        row.rules, row.mapping = rules, mapping
+        row.full_clean()
+        row.save()
+        record_event(
+            actor=by,
+            action="autoqa.settings_changed",
+            obj=row,
+            data={"rules": sorted(rules), "mapping": sorted(mapping)},
+        )
+        return requeue_scored()
+
+
+def _requeued(count: int) -> str:
+    return (
+        f"{count} scored conversations are queued to be scored again "
+        "(running AutoQA workers pick them up; else run supportqa autoqa worker --until-empty)."
     )

@@ -1,0 +1,134 @@
+"""The AutoQA settings page's form: every field of `Rules` and the detector → criterion
+mapping, shown with their values in force; what is saved is only what differs from the
+defaults, so later improvements to a default still reach the organisation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import fields
+from typing import Any
+
+from django import forms
+
+from supportqa.autoqa.models import AutoQASettings, mapping_from
+from supportqa.conversations.models import Channel
+from supportqa.core.autoqa import DETECTORS, Rules
+
+# Rules field → (label, what it does). Every field of Rules needs one (a test checks).
+RULE_TEXT: dict[str, tuple[str, str]] = {
+    "greetings": ("Greetings", "The agent's first message greets if it contains one."),
+    "gratitude": ("Thanks", "The agent thanks the customer."),
+    "not_thanks": ("Not thanks", "Contain a thanks word but are not thanks."),
+    "apology": ("Apologies", "Acknowledge an upset customer (empathy)."),
+    "empathy": ("Empathy", "Acknowledge an upset customer's feelings."),
+    "politeness": ("Courtesy", "Courtesy phrases that make a message polite."),
+    "rudeness": ("Rude phrases", "Any of these rates tone below expectations."),
+    "follow_up_offer": ("Follow-up offers", "The agent offers to follow up (exceeds)."),
+    "follow_up_question": ("Anything else?", "The agent asks if anything else is needed."),
+    "confirmation": ("Customer confirms", "The customer says the problem is solved."),
+    "not_resolved": ("Customer not satisfied", "The customer says it is not solved."),
+    "clarifying": ("Clarifying questions", "The agent asks the customer to clarify."),
+    "forbidden": ("Forbidden wording", "Breaks compliance wherever an agent writes it."),
+    "sensitive_requests": ("Requests for secrets", "Breaks compliance: asks for a secret."),
+    "verification": ("Identity checks", "An identity check before an account change."),
+    "account_changes": ("Account changes", "Need an identity check earlier in the chat."),
+    "required_disclosures": (
+        "Required disclosures",
+        "Every conversation must contain each, e.g. “this chat may be recorded”.",
+    ),
+    "word_names": ("Names that are words", "Count as a name only where grammar says so."),
+    "dictionary": ("Spelling dictionary", "Words the spelling check accepts (products…)."),
+    "first_reply_target": ("First reply", "Seconds from the customer's first message."),
+    "reply_target": ("Later replies", "Seconds for every later reply."),
+    "canned_share_limit": (
+        "Scripted share limit",
+        "Share of agent messages that may be frequent replies before a conversation counts "
+        "as scripted (0–1).",
+    ),
+}
+TARGETS = ("first_reply_target", "reply_target")
+
+
+def _phrase_fields() -> list[str]:
+    return [f.name for f in fields(Rules) if f.name not in (*TARGETS, "canned_share_limit")]
+
+
+class SettingsForm(forms.Form):
+    def __init__(self, *args: Any, criteria: Mapping[str, Mapping[str, str]], **kwargs: Any):
+        """criteria: scorecard slug → {criterion key: criterion name} of the mapped scorecards."""
+        super().__init__(*args, **kwargs)
+        rules, mapping = AutoQASettings.current()
+        self.criteria = criteria
+        for name in _phrase_fields():
+            label, help_text = RULE_TEXT[name]
+            self.fields[name] = forms.CharField(
+                label=label,
+                help_text=help_text,
+                required=False,
+                initial="\n".join(getattr(rules, name)),
+                widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false"}),
+            )
+        for target in TARGETS:
+            for channel in Channel.values:
+                self.fields[f"{target}.{channel}"] = forms.IntegerField(
+                    label=f"{RULE_TEXT[target][0]}, {channel}",
+                    min_value=1,
+                    max_value=30 * 86400,
+                    initial=int(getattr(rules, target).get(channel, 3600)),
+                )
+        self.fields["canned_share_limit"] = forms.FloatField(
+            label=RULE_TEXT["canned_share_limit"][0],
+            help_text=RULE_TEXT["canned_share_limit"][1],
+            min_value=0.0,
+            max_value=1.0,
+            initial=rules.canned_share_limit,
+        )
+        for slug, named in criteria.items():
+            for key, name in named.items():
+                self.fields[f"map.{slug}.{key}"] = forms.MultipleChoiceField(
+                    label=name,
+                    choices=[(d, d.replace("_", " ")) for d in DETECTORS],
+                    required=False,
+                    initial=list(mapping.get(slug, {}).get(key, ())),
+                    widget=forms.CheckboxSelectMultiple,
+                )
+
+    def phrase_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in _phrase_fields()]
+
+    def target_rows(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
+        return [
+            (label, self[f"{TARGETS[0]}.{c}"], self[f"{TARGETS[1]}.{c}"])
+            for c, label in Channel.choices
+        ]
+
+    def mapping_rows(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [
+            (slug, [self[f"map.{slug}.{key}"] for key in named])
+            for slug, named in self.criteria.items()
+        ]
+
+    def overrides(self) -> tuple[dict[str, Any], dict[str, dict[str, list[str]]]]:
+        """(rules, mapping) as stored: the values that differ from the defaults."""
+        data = self.cleaned_data
+        chosen: dict[str, Any] = {
+            name: [line for line in data[name].splitlines() if line.strip()]
+            for name in _phrase_fields()
+        }
+        for target in TARGETS:
+            chosen[target] = {c: data[f"{target}.{c}"] for c in Channel.values}
+        chosen["canned_share_limit"] = data["canned_share_limit"]
+        defaults = Rules().to_dict()
+        rules = {
+            name: value
+            for name, value in Rules.from_dict(chosen).to_dict().items()
+            if value != defaults[name]
+        }
+        mapping: dict[str, dict[str, list[str]]] = {}
+        default_mapping = mapping_from({})
+        for slug, named in self.criteria.items():
+            for key in named:
+                picked = [d for d in DETECTORS if d in data[f"map.{slug}.{key}"]]
+                if set(picked) != set(default_mapping.get(slug, {}).get(key, ())):
+                    mapping.setdefault(slug, {})[key] = picked
+        return rules, mapping

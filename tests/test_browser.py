@@ -36,10 +36,15 @@ def browser():
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
     from playwright.sync_api import sync_playwright
 
+    from django.db import connections
+
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         yield chromium
         chromium.close()
+        # While Playwright's event loop runs, asgiref gives the test's ORM calls connections of
+        # their own, which the test database teardown would not close: close them here.
+        connections.close_all()
 
 
 def logged_in(browser, live_server, username):

@@ -346,3 +346,33 @@ def test_two_worker_processes_then_a_killed_run_resumes(tmp_path):
         [*cli, "autoqa", "run", "--no-progress"], env=resumed, check=True, capture_output=True
     )
     assert counts() == (300, (300, 300))
+
+
+def test_unsure_check_compares_agreement_of_unsure_and_sure_conversations(cast):
+    from supportqa.autoqa.report import unsure_check
+    from tests.conftest import full_ratings, submitted_review
+
+    enqueue_changed()
+    work("w")
+    version = Review.objects.filter(source=Source.AUTOQA).first().scorecard_version
+    conversations = [cast.conversation, cast.teammate_conversation, cast.other_conversation]
+    for conversation in conversations:
+        submitted_review(conversation, cast.qa, ratings=full_ratings(version, 0))  # all Exceeds
+    Job.objects.update(confidence=0.9)
+    Job.objects.filter(conversation=cast.conversation).update(confidence=0.5)
+    top = max(version.sections.first().criteria.first().options.values_list("value", flat=True))
+
+    def share(conversation) -> float:
+        ratings = Rating.objects.filter(
+            review__source=Source.AUTOQA, review__conversation=conversation, is_na=False
+        )
+        return 100 * sum(r.option.value == top for r in ratings) / ratings.count()
+
+    check = unsure_check(
+        Review.objects.filter(source=Source.AUTOQA), Review.objects.filter(source__in=IQS_SOURCES)
+    )
+    assert (check.unsure.n, check.sure.n) == (1, 2)
+    assert check.unsure.value == pytest.approx(share(cast.conversation))
+    sure = [share(c) for c in conversations[1:]]
+    assert check.sure.value == pytest.approx(sum(sure) / 2)
+    assert not check.separates  # one unsure conversation: no interval to separate

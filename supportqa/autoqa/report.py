@@ -12,7 +12,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 from supportqa.autoqa.actions import UNSURE_BELOW
 from supportqa.autoqa.models import Finding, Job
 from supportqa.core.agreement import Agreement, ordinal_kappa
-from supportqa.core.intervals import Estimate, wilson
+from supportqa.core.intervals import Estimate, mean_interval, wilson
 from supportqa.reviews.models import IQS_SOURCES, Rating, Review
 
 
@@ -64,9 +64,12 @@ def hit_rates(autoqa: QuerySet[Review]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def agreement(autoqa: QuerySet[Review], human: QuerySet[Review]) -> list[CriterionAgreement]:
-    """Per criterion (by key, stable across versions), AutoQA's rating against the human's on
-    the same conversations; with several human reviews, each pair counts."""
+def _rating_pairs(
+    autoqa: QuerySet[Review], human: QuerySet[Review]
+) -> tuple[list[tuple[int, str, float, float]], dict[str, str]]:
+    """(conversation, criterion key, AutoQA's option value, a human's) for every criterion both
+    rated, matched by key (stable across versions); with several human reviews, each pair
+    counts. And the criterion names."""
     machine: dict[tuple[int, str], float] = {}
     names: dict[str, str] = {}
     for conversation, key, name, value in Rating.objects.filter(
@@ -74,12 +77,22 @@ def agreement(autoqa: QuerySet[Review], human: QuerySet[Review]) -> list[Criteri
     ).values_list("review__conversation_id", "criterion__key", "criterion__name", "option__value"):
         machine[conversation, key] = value
         names[key] = name
+    pairs = [
+        (conversation, key, machine[conversation, key], value)
+        for conversation, key, value in Rating.objects.filter(
+            review__in=human.filter(conversation_id__in={c for c, _ in machine}), is_na=False
+        ).values_list("review__conversation_id", "criterion__key", "option__value")
+        if (conversation, key) in machine
+    ]
+    return pairs, names
+
+
+def agreement(autoqa: QuerySet[Review], human: QuerySet[Review]) -> list[CriterionAgreement]:
+    """Per criterion, AutoQA's rating against the human's on the same conversations."""
+    found_pairs, names = _rating_pairs(autoqa, human)
     pairs: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    for conversation, key, value in Rating.objects.filter(
-        review__in=human.filter(conversation_id__in={c for c, _ in machine}), is_na=False
-    ).values_list("review__conversation_id", "criterion__key", "option__value"):
-        if (conversation, key) in machine:
-            pairs[key].append((machine[conversation, key], value))
+    for _, key, ours, theirs in found_pairs:
+        pairs[key].append((ours, theirs))
     out = []
     for key, found in sorted(pairs.items(), key=lambda kv: names[kv[0]]):
         values = sorted({v for pair in found for v in pair})
@@ -100,6 +113,39 @@ def agreement(autoqa: QuerySet[Review], human: QuerySet[Review]) -> list[Criteri
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class UnsureCheck:
+    """Whether AutoQA's confidence singles out its mistakes: on conversations people also
+    reviewed, the mean share of criteria where AutoQA chose the human's option (%, t interval
+    over conversations, since a conversation's criteria are not independent)."""
+
+    unsure: Estimate
+    sure: Estimate
+
+    @property
+    def separates(self) -> bool:
+        unsure_top, sure_bottom = self.unsure.high, self.sure.low
+        return unsure_top is not None and sure_bottom is not None and unsure_top < sure_bottom
+
+
+def unsure_check(autoqa: QuerySet[Review], human: QuerySet[Review]) -> UnsureCheck:
+    pairs, _ = _rating_pairs(autoqa, human)
+    agreed: dict[int, list[float]] = defaultdict(list)
+    for conversation, _, ours, theirs in pairs:
+        agreed[conversation].append(100.0 if ours == theirs else 0.0)
+    confidence = dict(
+        Job.objects.filter(conversation_id__in=list(agreed), confidence__isnull=False).values_list(
+            "conversation_id", "confidence"
+        )
+    )
+    shares: dict[bool, list[float]] = {True: [], False: []}
+    for conversation, values in agreed.items():
+        if conversation in confidence:
+            unsure = confidence[conversation] < UNSURE_BELOW
+            shares[unsure].append(sum(values) / len(values))
+    return UnsureCheck(mean_interval(shares[True]), mean_interval(shares[False]))
 
 
 def unsure_queue(conversations: QuerySet[Any], limit: int = 50) -> QuerySet[Job]:

@@ -38,6 +38,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         conversation__created_at__lt=period.end,
     )
     autoqa = reviews.filter(source=Source.AUTOQA)
+    human = reviews.filter(source__in=IQS_SOURCES)
     return render(
         request,
         "autoqa/dashboard.html",
@@ -49,7 +50,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "criteria": report.aqs_by_criterion(autoqa),
             "agents": report.aqs_by_agent(autoqa),
             "detectors": report.hit_rates(autoqa),
-            "agreement": report.agreement(autoqa, reviews.filter(source__in=IQS_SOURCES)),
+            "agreement": report.agreement(autoqa, human),
+            "unsure_check": report.unsure_check(autoqa, human),
             "unsure": report.unsure_queue(conversations_for(request.user), limit=20),
             "unsure_below": UNSURE_BELOW,
             "learned": LearnedModel.objects.order_by("scorecard_slug", "criterion_key"),

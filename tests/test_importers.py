@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import fcntl
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -447,3 +449,13 @@ def test_timestamps_are_stored_alike_however_the_source_wrote_them(cast):
     assert Message.objects.filter(conversation__external_id="offset").first().sent_at == (
         Message.objects.filter(conversation__external_id="z").first().sent_at
     )
+
+
+def test_the_pipe_to_the_parsing_child_takes_large_writes():
+    receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
+    try:
+        background._widen(sender)
+        assert fcntl.fcntl(sender.fileno(), fcntl.F_GETPIPE_SZ) == background.PIPE_BYTES
+    finally:
+        receiver.close()
+        sender.close()

@@ -94,6 +94,17 @@ def test_bad_values_are_named_and_nothing_is_saved(cast):
     assert not AutoQASettings.objects.exists()
 
 
+def test_phrase_lists_are_bounded_with_the_line_named(cast):
+    client = cast.client(cast.admin)
+    data = form_data(client)
+    data["forbidden"] = "refund guaranteed\n" + "x" * 201
+    data["dictionary"] = "\n".join(f"word{i}" for i in range(501))
+    text = client.post(URL, data).content.decode()
+    assert "Forbidden wording: phrase 2 is longer than 200 characters" in text
+    assert "Spelling dictionary: at most 500 phrases (501 given)" in text
+    assert not AutoQASettings.objects.exists()
+
+
 def test_restoring_the_defaults_clears_every_override(cast):
     AutoQASettings.objects.create(rules={"greetings": ["yo"]}, mapping={"chat-quality": {}})
     response = cast.client(cast.admin).post(URL, {"action": "defaults"})

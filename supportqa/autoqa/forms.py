@@ -49,6 +49,27 @@ RULE_TEXT: dict[str, tuple[str, str]] = {
 TARGETS = ("first_reply_target", "reply_target")
 
 
+MAX_PHRASES = 500
+MAX_PHRASE_CHARS = 200
+
+
+class PhraseListField(forms.CharField):
+    """One phrase per line; blank lines are ignored. Bounded, since every phrase list becomes
+    one regular expression that each message is matched against."""
+
+    def clean(self, value: Any) -> str:
+        text: str = super().clean(value)
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if len(lines) > MAX_PHRASES:
+            raise forms.ValidationError(f"at most {MAX_PHRASES} phrases ({len(lines)} given)")
+        for number, line in enumerate(lines, 1):
+            if len(line) > MAX_PHRASE_CHARS:
+                raise forms.ValidationError(
+                    f"phrase {number} is longer than {MAX_PHRASE_CHARS} characters"
+                )
+        return "\n".join(lines)
+
+
 def _phrase_fields() -> list[str]:
     return [f.name for f in fields(Rules) if f.name not in (*TARGETS, "canned_share_limit")]
 
@@ -61,7 +82,7 @@ class SettingsForm(forms.Form):
         self.criteria = criteria
         for name in _phrase_fields():
             label, help_text = RULE_TEXT[name]
-            self.fields[name] = forms.CharField(
+            self.fields[name] = PhraseListField(
                 label=label,
                 help_text=help_text,
                 required=False,

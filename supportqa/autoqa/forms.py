@@ -10,9 +10,10 @@ from typing import Any
 
 from django import forms
 
-from supportqa.autoqa.models import AutoQASettings, mapping_from
+from supportqa.autoqa.models import AutoQASettings, detector_label, mapping_from
 from supportqa.conversations.models import Channel
 from supportqa.core.autoqa import DETECTORS, Rules
+from supportqa.scorecards.models import Criterion, Scorecard
 
 # Rules field → (label, what it does). Every field of Rules needs one (a test checks).
 RULE_TEXT: dict[str, tuple[str, str]] = {
@@ -57,7 +58,7 @@ class PhraseListField(forms.CharField):
     """One phrase per line; blank lines are ignored. Bounded, since every phrase list becomes
     one regular expression that each message is matched against."""
 
-    def clean(self, value: Any) -> str:
+    def clean(self, value: Any) -> list[str]:  # type: ignore[override]
         text: str = super().clean(value)
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         if len(lines) > MAX_PHRASES:
@@ -67,19 +68,38 @@ class PhraseListField(forms.CharField):
                 raise forms.ValidationError(
                     f"phrase {number} is longer than {MAX_PHRASE_CHARS} characters"
                 )
-        return "\n".join(lines)
+        return lines
 
 
 def _phrase_fields() -> list[str]:
     return [f.name for f in fields(Rules) if f.name not in (*TARGETS, "canned_share_limit")]
 
 
+def _mapped_criteria(
+    mapping: Mapping[str, Any],
+) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """For the mapped scorecards: slug → {criterion key: name} of the current version, and
+    slug → scorecard name."""
+    criteria: dict[str, dict[str, str]] = {}
+    names: dict[str, str] = {}
+    for scorecard in Scorecard.objects.filter(slug__in=list(mapping)).order_by("name"):
+        version = scorecard.current_version()
+        if version is not None:
+            names[scorecard.slug] = scorecard.name
+            criteria[scorecard.slug] = dict(
+                Criterion.objects.filter(section__version=version)
+                .order_by("section__position", "position", "id")
+                .values_list("key", "name")
+            )
+    return criteria, names
+
+
 class SettingsForm(forms.Form):
-    def __init__(self, *args: Any, criteria: Mapping[str, Mapping[str, str]], **kwargs: Any):
-        """criteria: scorecard slug → {criterion key: criterion name} of the mapped scorecards."""
+    def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         rules, mapping = AutoQASettings.current()
-        self.criteria = criteria
+        self.criteria, self.scorecard_names = _mapped_criteria(mapping)
+        criteria = self.criteria
         for name in _phrase_fields():
             label, help_text = RULE_TEXT[name]
             self.fields[name] = PhraseListField(
@@ -108,7 +128,7 @@ class SettingsForm(forms.Form):
             for key, name in named.items():
                 self.fields[f"map.{slug}.{key}"] = forms.MultipleChoiceField(
                     label=name,
-                    choices=[(d, d.replace("_", " ")) for d in DETECTORS],
+                    choices=[(d, detector_label(d)) for d in DETECTORS],
                     required=False,
                     initial=list(mapping.get(slug, {}).get(key, ())),
                     widget=forms.CheckboxSelectMultiple,
@@ -132,10 +152,7 @@ class SettingsForm(forms.Form):
     def overrides(self) -> tuple[dict[str, Any], dict[str, dict[str, list[str]]]]:
         """(rules, mapping) as stored: the values that differ from the defaults."""
         data = self.cleaned_data
-        chosen: dict[str, Any] = {
-            name: [line for line in data[name].splitlines() if line.strip()]
-            for name in _phrase_fields()
-        }
+        chosen: dict[str, Any] = {name: data[name] for name in _phrase_fields()}
         for target in TARGETS:
             chosen[target] = {c: data[f"{target}.{c}"] for c in Channel.values}
         chosen["canned_share_limit"] = data["canned_share_limit"]

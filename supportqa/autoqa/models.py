@@ -104,6 +104,11 @@ class Job(models.Model):
         return f"AutoQA job {self.conversation_id} ({self.status})"
 
 
+def detector_label(name: str) -> str:
+    """How a detector is named on pages: "response_time" → "Response time"."""
+    return name.replace("_", " ").capitalize()
+
+
 class Finding(models.Model):
     """One detector's result for an AutoQA review, with its evidence spans."""
 
@@ -128,7 +133,7 @@ class Finding(models.Model):
 
     @property
     def label(self) -> str:
-        return self.detector.replace("_", " ").capitalize()
+        return detector_label(self.detector)
 
     # A score from HIT up is a hit, from PARTIAL up a partial hit, below it a miss.
     HIT, PARTIAL = 0.75, 0.25

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Avg, Count, Q, QuerySet
 
 from supportqa.autoqa.actions import UNSURE_BELOW
-from supportqa.autoqa.models import Finding, Job
+from supportqa.autoqa.models import Finding, Job, detector_label
 from supportqa.core.agreement import Agreement, ordinal_kappa
 from supportqa.core.intervals import Estimate, mean_interval, wilson
 from supportqa.reviews.models import IQS_SOURCES, Rating, Review
@@ -58,7 +58,7 @@ def hit_rates(autoqa: QuerySet[Review]) -> list[dict[str, Any]]:
         .order_by("detector")
     )
     return [
-        {**row, "label": row["detector"].replace("_", " ").capitalize(),
+        {**row, "label": detector_label(row["detector"]),
          "applies": row["n"] - row["na"]}
         for row in rows
     ]  # fmt: skip

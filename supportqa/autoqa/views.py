@@ -13,13 +13,12 @@ from supportqa.audit.actions import record_event
 from supportqa.autoqa import report
 from supportqa.autoqa.actions import UNSURE_BELOW, requeue_scored
 from supportqa.autoqa.forms import SettingsForm
-from supportqa.autoqa.models import AutoQASettings, LearnedModel
+from supportqa.autoqa.models import AutoQASettings, LearnedModel, detector_label
 from supportqa.conversations.access import conversations_for
 from supportqa.core.autoqa import DETECTORS
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.reviews.access import reviews_for
 from supportqa.reviews.models import IQS_SOURCES, SCORED_STATUSES, Source
-from supportqa.scorecards.models import Criterion, Scorecard
 
 AUTOQA_PAGE_ROLES = (Role.QA, Role.LEAD, Role.MANAGER, Role.ADMIN)
 
@@ -68,12 +67,11 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     queues every scored conversation to be scored again under the new settings."""
     if request.user.role != Role.ADMIN:
         raise Http404("No such page")
-    criteria = _mapped_criteria()
     if request.method == "POST" and request.POST.get("action") == "defaults":
         saved = _save_settings(request.user, {}, {})
         messages.success(request, f"Defaults restored; {_requeued(saved)}")
         return redirect("autoqa-settings")
-    form = SettingsForm(request.POST or None, criteria=criteria)
+    form = SettingsForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
             rules, mapping = form.overrides()
@@ -84,33 +82,16 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             )
             return redirect("autoqa-settings")
         messages.error(request, "Nothing was saved: correct the fields marked below.")
-    names = dict(Scorecard.objects.filter(slug__in=criteria).values_list("slug", "name"))
     return render(
         request,
         "autoqa/settings.html",
         {
             "nav": "autoqa",
             "form": form,
-            "scorecard_names": names,
-            "detectors": [(d, d.replace("_", " ").capitalize()) for d in DETECTORS],
+            "detectors": [(d, detector_label(d)) for d in DETECTORS],
         },
         status=400 if form.errors else 200,
     )
-
-
-def _mapped_criteria() -> dict[str, dict[str, str]]:
-    """Scorecard slug → {criterion key: name} of the current version, for mapped scorecards."""
-    _, mapping = AutoQASettings.current()
-    out: dict[str, dict[str, str]] = {}
-    for scorecard in Scorecard.objects.filter(slug__in=list(mapping)).order_by("name"):
-        version = scorecard.current_version()
-        if version is not None:
-            out[scorecard.slug] = dict(
-                Criterion.objects.filter(section__version=version)
-                .order_by("section__position", "position", "id")
-                .values_list("key", "name")
-            )
-    return out
 
 
 def _save_settings(by: Any, rules: dict[str, Any], mapping: dict[str, Any]) -> int:

@@ -9,6 +9,7 @@ in-process: both ways run the same parser and yield the same items in the same o
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import pickle
@@ -123,8 +124,8 @@ def _produce(
     except BrokenPipeError:
         pass
     except Exception:
-        if not broken.is_set():
-            outbox.put(pickle.dumps(("error", traceback.format_exc())))
+        with contextlib.suppress(BrokenPipeError):
+            send(("error", traceback.format_exc()))
     finally:
         outbox.put(None)
         writer.join()

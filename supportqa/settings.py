@@ -38,7 +38,7 @@ ALLOWED_HOSTS = env_list("SUPPORTQA_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "
 CSRF_TRUSTED_ORIGINS = env_list("SUPPORTQA_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "supportqa.apps.SupportQAAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -84,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "supportqa.context.navigation",
+                "supportqa.accounts.permissions.capabilities",
             ]
         },
     }

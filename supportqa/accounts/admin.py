@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
 
 from supportqa.accounts.models import AgentSkill, Membership, Team, User
 
@@ -30,3 +31,7 @@ class SupportQAUserAdmin(UserAdmin):
 class TeamAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     inlines = [MembershipInline]
+
+
+# SupportQA's roles replace Django's groups and per-model permissions.
+admin.site.unregister(Group)

@@ -20,7 +20,7 @@ class Role(models.TextChoices):
 
 # Roles whose scope is every team in the organisation.
 ORG_WIDE_ROLES = frozenset({Role.QA, Role.MANAGER, Role.ADMIN})
-REVIEWER_ROLES = frozenset({Role.PEER, Role.QA, Role.LEAD, Role.MANAGER, Role.ADMIN})
+# People whose work is reviewed: they have an agent page. (Capabilities: permissions.py.)
 AGENT_ROLES = frozenset({Role.AGENT, Role.PEER})
 
 
@@ -57,10 +57,6 @@ class User(AbstractUser):
     @property
     def is_org_wide(self) -> bool:
         return self.role in ORG_WIDE_ROLES
-
-    @property
-    def can_review(self) -> bool:
-        return self.role in REVIEWER_ROLES
 
     @property
     def is_agent(self) -> bool:

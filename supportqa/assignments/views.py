@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from supportqa.accounts.access import teams_for
-from supportqa.accounts.models import REVIEWER_ROLES, Role, User
+from supportqa.accounts.models import Role, User
+from supportqa.accounts.permissions import allowed, holders, may_review, may_run_cycles
 from supportqa.assignments.actions import run_cycle
 from supportqa.assignments.models import (
     AssignmentCycle,
@@ -20,8 +21,6 @@ from supportqa.assignments.models import (
     Design,
     Target,
 )
-
-CYCLE_ROLES = (Role.QA, Role.LEAD, Role.MANAGER, Role.ADMIN)
 
 
 def cycles_for(user: User) -> Any:
@@ -33,12 +32,11 @@ def cycles_for(user: User) -> Any:
     return cycles.none()
 
 
+@allowed(may_review)
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     """The reviewer's queue, and for programme owners the cycles that fill it."""
     user = request.user
-    if user.role not in REVIEWER_ROLES:
-        raise Http404("No such page")
     items = (
         AssignmentItem.objects.filter(assignment__reviewer=user, review__isnull=True)
         .select_related("conversation__agent", "assignment__cycle")
@@ -51,7 +49,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         {
             "items": items,
             "done": done,
-            "cycles": cycles_for(user) if user.role in CYCLE_ROLES else None,
+            "cycles": cycles_for(user) if may_run_cycles(user) else None,
         },
     )
 
@@ -103,11 +101,10 @@ class CycleForm(forms.Form):
         return data
 
 
+@allowed(may_run_cycles)
 @require_http_methods(["GET", "POST"])
 def cycle_new(request: HttpRequest) -> HttpResponse:
-    if request.user.role not in CYCLE_ROLES:
-        raise Http404("No such page")
-    reviewers = User.objects.filter(role__in=REVIEWER_ROLES, is_active=True).order_by("username")
+    reviewers = holders(may_review).order_by("username")
     form = CycleForm(request.POST or None, user=request.user, reviewers=reviewers)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -137,10 +134,11 @@ def cycle_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+@allowed(may_run_cycles)
 @require_POST
 def cycle_run(request: HttpRequest, code: str) -> HttpResponse:
     cycle = cycles_for(request.user).filter(code=code).first()
-    if cycle is None or request.user.role not in CYCLE_ROLES:
+    if cycle is None:
         raise Http404("No such cycle")
     created = run_cycle(cycle=cycle, now=timezone.now(), by=request.user)
     count = sum(a.items.count() for a in created)

@@ -1,13 +1,9 @@
 from django.contrib import admin
 
-from supportqa.autoqa.models import AutoQASettings, Job
+from supportqa.autoqa.models import Job
 
-
-@admin.register(AutoQASettings)
-class AutoQASettingsAdmin(admin.ModelAdmin):
-    """Admins edit phrase lists, targets and rules as JSON; `clean` validates every key."""
-
-    list_display = ("__str__", "updated_at")
+# AutoQA settings are edited on their own page (/autoqa/settings/), which validates, audits and
+# queues the rescoring; the queue is shown here read-only.
 
 
 @admin.register(Job)

@@ -4,11 +4,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from supportqa.accounts.models import Role
+from supportqa.accounts.permissions import allowed, may_administer, may_see_autoqa
 from supportqa.audit.actions import record_event
 from supportqa.autoqa import report
 from supportqa.autoqa.actions import UNSURE_BELOW, requeue_scored
@@ -20,15 +20,12 @@ from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.reviews.access import reviews_for
 from supportqa.reviews.models import IQS_SOURCES, SCORED_STATUSES, Source
 
-AUTOQA_PAGE_ROLES = (Role.QA, Role.LEAD, Role.MANAGER, Role.ADMIN)
 
-
+@allowed(may_see_autoqa)
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     """AQS by criterion and agent, detector hit rates, agreement with human reviewers and the
     conversations AutoQA is unsure about, within the user's scope."""
-    if request.user.role not in AUTOQA_PAGE_ROLES:
-        raise Http404("No such page")
     period, days = period_from(request)
     # AutoQA rescoring moves its submission time: the period is the conversations' creation.
     reviews = reviews_for(request.user).filter(
@@ -61,12 +58,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+@allowed(may_administer)
 @require_http_methods(["GET", "POST"])
 def settings_page(request: HttpRequest) -> HttpResponse:
     """Admins edit AutoQA's phrase lists, response-time targets and detector mapping; saving
     queues every scored conversation to be scored again under the new settings."""
-    if request.user.role != Role.ADMIN:
-        raise Http404("No such page")
     if request.method == "POST" and request.POST.get("action") == "defaults":
         saved = _save_settings(request.user, {}, {})
         messages.success(request, f"Defaults restored; {_requeued(saved)}")

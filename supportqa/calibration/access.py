@@ -6,9 +6,6 @@ from django.http import Http404
 from supportqa.accounts.models import Role, User
 from supportqa.calibration.models import CalibrationSession
 
-ORGANISER_ROLES = (Role.QA, Role.LEAD, Role.MANAGER, Role.ADMIN)
-PARTICIPANT_ROLES = (Role.PEER, Role.QA, Role.LEAD, Role.MANAGER, Role.ADMIN)
-
 
 def sessions_for(user: User) -> QuerySet[CalibrationSession]:
     """Managers and admins see every session; others the ones they organise or join."""

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from supportqa.accounts.models import User
-from supportqa.calibration.access import PARTICIPANT_ROLES
+from supportqa.accounts.permissions import holders, may_join_calibration
 from supportqa.conversations.models import Conversation
 from supportqa.scorecards.models import Scorecard
 
@@ -24,12 +24,12 @@ class SessionForm(forms.Form):
         help_text="The conversations everyone reviews (recent ones in your scope).",
     )
     participants = forms.ModelMultipleChoiceField(
-        queryset=User.objects.filter(role__in=PARTICIPANT_ROLES, is_active=True),
+        queryset=holders(may_join_calibration),
         to_field_name="code",
         widget=forms.CheckboxSelectMultiple,
     )
     baseline = forms.ModelChoiceField(
-        queryset=User.objects.filter(role__in=PARTICIPANT_ROLES, is_active=True),
+        queryset=holders(may_join_calibration),
         to_field_name="code",
         required=False,
         help_text="Optional: an expert among the participants whose review is the reference.",

@@ -8,8 +8,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from supportqa.accounts.models import Role, User
-from supportqa.calibration.access import ORGANISER_ROLES, get_session_for_user, sessions_for
+from supportqa.accounts.models import User
+from supportqa.accounts.permissions import (
+    allowed,
+    may_join_calibration,
+    may_organise_calibration,
+    may_see_team_reports,
+)
+from supportqa.calibration.access import get_session_for_user, sessions_for
 from supportqa.calibration.actions import create_session, reveal_session
 from supportqa.calibration.forms import SessionForm
 from supportqa.calibration.models import CalibrationSession
@@ -23,16 +29,14 @@ from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.reviews.access import reviews_for
 from supportqa.reviews.models import Dispute, Review, ReviewStatus, Source
 
-REVIEWER_PAGE_ROLES = (Role.QA, Role.LEAD, Role.MANAGER, Role.ADMIN)
 RECENT_CONVERSATIONS = 60
 
 
+@allowed(may_see_team_reports)
 @require_GET
 def reviewer_list(request: HttpRequest) -> HttpResponse:
     """Each reviewer's leniency (+) or severity (−) with its interval, from overlapping reviews
     in the user's scope."""
-    if request.user.role not in REVIEWER_PAGE_ROLES:
-        raise Http404("No such page")
     period, days = period_from(request)
     rows = list(
         scored_reviews(reviews_for(request.user), period)
@@ -83,6 +87,7 @@ def enters_agreed_final(user: User, session: CalibrationSession) -> bool:
     )
 
 
+@allowed(may_join_calibration)
 @require_GET
 def session_list(request: HttpRequest) -> HttpResponse:
     sessions = sessions_for(request.user).select_related(
@@ -98,15 +103,13 @@ def session_list(request: HttpRequest) -> HttpResponse:
             "sessions": sessions,
             "history": history(sessions_for(request.user)),
             "unread": unread,
-            "can_organise": request.user.role in ORGANISER_ROLES,
         },
     )
 
 
+@allowed(may_organise_calibration)
 @require_http_methods(["GET", "POST"])
 def session_new(request: HttpRequest) -> HttpResponse:
-    if request.user.role not in ORGANISER_ROLES:
-        raise Http404("No such page")
     recent = conversations_for(request.user).filter(agent__isnull=False).select_related("agent")
     recent_codes = list(
         recent.order_by("-created_at").values_list("code", flat=True)[:RECENT_CONVERSATIONS]
@@ -137,6 +140,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+@allowed(may_join_calibration)
 @require_GET
 def session_detail(request: HttpRequest, code: str) -> HttpResponse:
     session = get_session_for_user(request.user, code)
@@ -164,6 +168,7 @@ def session_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "calibration/session_detail.html", context)
 
 
+@allowed(may_organise_calibration)
 @require_POST
 def session_reveal(request: HttpRequest, code: str) -> HttpResponse:
     session = get_session_for_user(request.user, code)
@@ -175,6 +180,7 @@ def session_reveal(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("calibration-detail", code=session.code)
 
 
+@allowed(may_join_calibration)
 @require_http_methods(["GET", "POST"])
 def session_review(request: HttpRequest, code: str, conversation: str) -> HttpResponse:
     """A participant's blind review of one of the session's conversations."""

@@ -9,6 +9,7 @@ from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET, require_http_methods
 
 from supportqa.accounts.access import agents_for, teams_for
+from supportqa.accounts.permissions import allowed, may_browse_conversations
 from supportqa.autoqa.display import panel as autoqa_panel
 from supportqa.calibration.models import CalibrationSession
 from supportqa.conversations.access import conversations_for, get_conversation_for_user
@@ -40,6 +41,7 @@ class CappedPaginator(Paginator):
         return self.count > COUNT_CAP
 
 
+@allowed(may_browse_conversations)
 @require_GET
 def conversation_list(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -80,6 +82,7 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@allowed(may_browse_conversations)
 @require_http_methods(["GET", "POST"])
 def conversation_detail(request: HttpRequest, code: str) -> HttpResponse:
     user = request.user

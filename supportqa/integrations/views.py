@@ -1,9 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django import forms
 from django.contrib import messages
 from django.http import (
@@ -18,7 +14,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from supportqa.accounts.access import agents_for, teams_for
-from supportqa.accounts.models import Role
+from supportqa.accounts.permissions import (
+    allowed,
+    may_administer,
+    may_browse_conversations,
+    may_import,
+)
 from supportqa.conversations.access import conversations_for
 from supportqa.conversations.categorize import (
     DEFAULT_CONFIDENCE,
@@ -39,16 +40,6 @@ from supportqa.integrations.importer import (
 )
 from supportqa.integrations.models import ImportRun
 from supportqa.reviews.access import reviews_for
-
-
-def admin_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.role != Role.ADMIN:
-            raise Http404("No such page")
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 class ImportForm(forms.Form):
@@ -74,7 +65,7 @@ class ImportForm(forms.Form):
     )
 
 
-@admin_only
+@allowed(may_import)
 @require_http_methods(["GET", "POST"])
 def import_page(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -121,7 +112,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@admin_only
+@allowed(may_import)
 @require_GET
 def import_run(request: HttpRequest, code: str) -> HttpResponse:
     run = ImportRun.objects.filter(code=code).first()
@@ -138,6 +129,7 @@ EXPORTS = {
 }
 
 
+@allowed(may_browse_conversations)
 @require_GET
 def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse:
     """Conversations or reviews in the user's scope, narrowed by the conversation filters."""
@@ -180,7 +172,7 @@ class CategorizeForm(forms.Form):
     )
 
 
-@admin_only
+@allowed(may_administer)
 @require_http_methods(["GET", "POST"])
 def categorize_page(request: HttpRequest) -> HttpResponse:
     """Train the request categorizer on categorized conversations; apply it to the others."""
@@ -225,7 +217,7 @@ def categorize_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@admin_only
+@allowed(may_administer)
 @require_GET
 def categorizer_download(request: HttpRequest) -> HttpResponse:
     path = model_path()

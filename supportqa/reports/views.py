@@ -7,6 +7,13 @@ from django.views.decorators.http import require_GET
 
 from supportqa.accounts.access import agents_for, get_agent_for_user, get_team_for_user, teams_for
 from supportqa.accounts.models import Role
+from supportqa.accounts.permissions import (
+    allowed,
+    has_own_performance,
+    may_browse_conversations,
+    may_see_team_reports,
+    signed_in,
+)
 from supportqa.conversations.access import conversations_for
 from supportqa.reports import charts, metrics
 from supportqa.reports.appraisal import appraisal_rows
@@ -16,14 +23,17 @@ from supportqa.reviews.models import SCORED_STATUSES
 from supportqa.surveys.models import SurveyResponse, SurveySent
 
 
+@allowed(signed_in)
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if user.is_agent:
+    if has_own_performance(user):
         return redirect("agent-detail", code=user.code)
     if user.role == Role.LEAD:
         return redirect("team-list")
-    return redirect("conversation-list")
+    if may_browse_conversations(user):
+        return redirect("conversation-list")
+    return redirect("account")
 
 
 def _dashboard(
@@ -51,6 +61,7 @@ def _dashboard(
     return render(request, template, context)
 
 
+@allowed(may_see_team_reports)
 @require_GET
 def agent_list(request: HttpRequest) -> HttpResponse:
     period, days = period_from(request)
@@ -79,6 +90,7 @@ def agent_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@allowed(signed_in)
 @require_GET
 def agent_detail(request: HttpRequest, code: str) -> HttpResponse:
     agent = get_agent_for_user(request.user, code)
@@ -99,12 +111,14 @@ def agent_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+@allowed(may_see_team_reports)
 @require_GET
 def team_list(request: HttpRequest) -> HttpResponse:
     teams = teams_for(request.user).annotate(size=Count("memberships"))
     return render(request, "reports/team_list.html", {"teams": teams})
 
 
+@allowed(may_see_team_reports)
 @require_GET
 def team_detail(request: HttpRequest, code: str) -> HttpResponse:
     team = get_team_for_user(request.user, code)

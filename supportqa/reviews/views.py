@@ -6,7 +6,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from supportqa.accounts.models import Role, User
+from supportqa.accounts.models import User
+from supportqa.accounts.permissions import allowed, may_decide_disputes, signed_in
 from supportqa.reviews.access import get_review_for_user
 from supportqa.reviews.actions import (
     RatingInput,
@@ -17,13 +18,11 @@ from supportqa.reviews.actions import (
 )
 from supportqa.reviews.models import Dispute, Review, ReviewStatus
 
-ARBITER_ROLES = (Role.LEAD, Role.MANAGER, Role.ADMIN)
-
 
 def may_decide(user: User, dispute: Dispute) -> bool:
     """The reviewer or an arbiter in scope (leads only reach their teams' reviews)."""
     return user.pk != dispute.raised_by_id and (
-        user.pk == dispute.review.reviewer_id or user.role in ARBITER_ROLES
+        user.pk == dispute.review.reviewer_id or may_decide_disputes(user)
     )
 
 
@@ -36,6 +35,7 @@ def may_dispute(user: User, review: Review) -> bool:
     )
 
 
+@allowed(signed_in)
 @require_GET
 def review_detail(request: HttpRequest, code: str) -> HttpResponse:
     review = get_review_for_user(request.user, code)
@@ -73,6 +73,7 @@ def _render(
     )
 
 
+@allowed(signed_in)
 @require_POST
 def dispute_raise(request: HttpRequest, code: str) -> HttpResponse:
     review = get_review_for_user(request.user, code)
@@ -99,6 +100,7 @@ def dispute_raise(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("review-detail", code=review.code)
 
 
+@allowed(signed_in)
 @require_POST
 def dispute_decide(request: HttpRequest, code: str, dispute: str) -> HttpResponse:
     review = get_review_for_user(request.user, code)

@@ -8,28 +8,23 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from supportqa.accounts.models import Role
+from supportqa.accounts.permissions import allowed, may_manage_scorecards
 from supportqa.scorecards.actions import publish_version
 from supportqa.scorecards.building import SpecError, spec_of
 from supportqa.scorecards.models import Scorecard
 
 
-def _admin(request: HttpRequest) -> None:
-    if request.user.role != Role.ADMIN:
-        raise Http404("No such page")
-
-
+@allowed(may_manage_scorecards)
 @require_GET
 def scorecard_list(request: HttpRequest) -> HttpResponse:
-    _admin(request)
     scorecards = Scorecard.objects.annotate(version_count=Count("versions"))
     return render(request, "scorecards/list.html", {"scorecards": scorecards})
 
 
+@allowed(may_manage_scorecards)
 @require_http_methods(["GET", "POST"])
 def scorecard_edit(request: HttpRequest, slug: str) -> HttpResponse:
     """Edit as JSON; saving publishes the next version (earlier reviews keep theirs)."""
-    _admin(request)
     scorecard = Scorecard.objects.filter(slug=slug).first()
     if scorecard is None:
         raise Http404("No such scorecard")

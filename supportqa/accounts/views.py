@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.password_validation import password_validators_help_texts
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from supportqa.accounts.permissions import allowed, signed_in
+from supportqa.audit.actions import record_event
+
+
+@allowed(signed_in)
+@require_http_methods(["GET", "POST"])
+def account(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's account: who they are, and a password change under the policy."""
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            user = form.save()
+            record_event(actor=user, action="account.password_changed", obj=user)
+        update_session_auth_hash(request, user)  # stay signed in on this device only
+        messages.success(request, "Password changed. Other sessions were signed out.")
+        return redirect("account")
+    return render(
+        request,
+        "accounts/account.html",
+        {"form": form, "policy": password_validators_help_texts(), "nav": "account"},
+        status=400 if form.errors else 200,
+    )

@@ -1,0 +1,247 @@
+"""Every URL pattern × every member of the fixed cast against one table of expected statuses.
+
+A route without a row fails `test_every_route_has_a_row`: adding a page means deciding, here,
+who may open it. Scope (which object) is tested in depth in test_access.py; this table checks
+the one object each route is opened with, so a check forgotten on a new page shows up here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from supportqa.accounts.permissions import allowed
+from supportqa.assignments.models import AssignmentCycle, CycleReviewer
+from supportqa.calibration.actions import create_session
+from supportqa.integrations.models import ImportRun
+from supportqa.reviews.actions import RatingInput, raise_dispute
+from tests.conftest import chat_rubric, make_conversation, submitted_review
+
+CAST = ["admin", "manager", "qa", "lead", "agent", "teammate", "other_agent", "peer", "outsider"]
+QUALITY = {"admin", "manager", "qa", "lead"}  # the quality team
+REVIEWERS = QUALITY | {"peer"}
+
+
+def only(who: set[str], ok: int = 200, other: int = 404, anonymous: int = 302) -> dict[str, int]:
+    table = {member: ok if member in who else other for member in CAST}
+    table["anonymous"] = anonymous
+    return table
+
+
+def each(statuses: dict[str, int], anonymous: int = 302) -> dict[str, int]:
+    return {**statuses, "anonymous": anonymous}
+
+
+@dataclass
+class World:
+    """The objects the routes are opened with (all in the agent's team unless said)."""
+
+    cast: Any
+    review: Any  # QA's submitted review of the agent's conversation
+    disputed: Any  # a review the agent disputed (open dispute)
+    session: Any  # calibration organised by QA, with QA and the peer
+    cycle: Any  # an assignment cycle of the agent's team
+    run: Any  # an import run
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    args: Callable[[World], list[str]]
+    expected: dict[str, int]
+    data: dict[str, str] | None = None
+
+
+def no_args(world: World) -> list[str]:
+    return []
+
+
+TABLE: dict[str, Row] = {
+    "home": Row("get", no_args, only(set(CAST), ok=302)),
+    "login": Row("get", no_args, only(set(CAST), ok=200, anonymous=200)),
+    "logout": Row("post", no_args, only(set(CAST), ok=302, anonymous=302)),
+    "account": Row("get", no_args, only(set(CAST))),
+    "conversation-list": Row("get", no_args, only(set(CAST) - {"outsider"})),
+    "conversation-detail": Row(
+        "get",
+        lambda w: [w.cast.conversation.code],
+        only({"admin", "manager", "qa", "lead", "agent", "peer"}),
+    ),
+    "review-detail": Row(
+        "get", lambda w: [w.review.code], only({"admin", "manager", "qa", "lead", "agent"})
+    ),
+    # POST-only: the reviewed agent gets a form error (nothing chosen), everyone else a 404.
+    "dispute-raise": Row(
+        "post", lambda w: [w.review.code], only({"agent"}, ok=400), data={"reason": ""}
+    ),
+    # The reviewer and arbiters in scope get a form error (no reason); the agent and others 404.
+    "dispute-decide": Row(
+        "post",
+        lambda w: [w.disputed.code, w.disputed.disputes.get().code],
+        only({"admin", "manager", "qa", "lead"}, ok=400),
+        data={"decision_reason": ""},
+    ),
+    "agent-list": Row("get", no_args, only(QUALITY)),
+    "agent-detail": Row(
+        "get", lambda w: [w.cast.agent.code], only({"admin", "manager", "qa", "lead", "agent"})
+    ),
+    "queue": Row("get", no_args, only(REVIEWERS)),
+    "cycle-new": Row("get", no_args, only(QUALITY)),
+    "cycle-run": Row("post", lambda w: [w.cycle.code], only(QUALITY, ok=302)),
+    "reviewer-list": Row("get", no_args, only(QUALITY)),
+    "calibration-list": Row("get", no_args, only(REVIEWERS)),
+    "calibration-new": Row("get", no_args, only(QUALITY)),
+    # Managers and admins see every session; others only those they organise or join.
+    "calibration-detail": Row(
+        "get", lambda w: [w.session.code], only({"admin", "manager", "qa", "peer"})
+    ),
+    "calibration-reveal": Row("post", lambda w: [w.session.code], only({"qa"}, ok=302)),
+    "calibration-review": Row(
+        "get",
+        lambda w: [w.session.code, w.session.conversations.first().code],
+        only({"qa", "peer"}),
+    ),
+    "autoqa": Row("get", no_args, only(QUALITY)),
+    "autoqa-settings": Row("get", no_args, only({"admin"})),
+    "team-list": Row("get", no_args, only(QUALITY)),
+    "team-detail": Row("get", lambda w: [w.cast.team.code], only(QUALITY)),
+    "scorecard-list": Row("get", no_args, only({"admin"})),
+    "scorecard-edit": Row("get", lambda w: ["chat-quality"], only({"admin"})),
+    "import": Row("get", no_args, only({"admin"})),
+    "import-run": Row("get", lambda w: [w.run.code], only({"admin"})),
+    "categorize": Row("get", no_args, only({"admin"})),
+    # No categorizer is trained in the test world: the admin's download is a 404 too.
+    "categorizer-download": Row("get", no_args, only(set())),
+    "export": Row("get", lambda w: ["conversations", "csv"], only(set(CAST) - {"outsider"})),
+}
+
+
+def routes(
+    patterns: list[Any] | None = None, namespace: str = ""
+) -> Iterator[tuple[str, URLPattern]]:
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from routes(entry.url_patterns, inner)
+        elif entry.name:
+            yield f"{namespace}{entry.name}", entry
+
+
+@pytest.fixture
+def world(cast) -> World:
+    review = submitted_review(cast.conversation, cast.qa, position=1)
+    disputed_conversation = make_conversation(cast.agent, cast.team, "disputed")
+    disputed = submitted_review(disputed_conversation, cast.qa, position=1)
+    code = next(iter(disputed.ratings.select_related("criterion"))).criterion.code
+    raise_dispute(
+        review=disputed, by=cast.agent, proposals={code: RatingInput(0)}, reason="It was fine"
+    )
+    session = create_session(
+        title="Calibrate",
+        version=chat_rubric(),
+        organiser=cast.qa,
+        conversations=[make_conversation(cast.agent, cast.team, "cal")],
+        participants=[cast.qa, cast.peer],
+    )
+    cycle = AssignmentCycle.objects.create(
+        name="Weekly", team=cast.team, created_by=cast.lead, next_run_at=timezone.now()
+    )
+    CycleReviewer.objects.create(cycle=cycle, reviewer=cast.qa, quota=1)
+    run = ImportRun.objects.create(kind="native", fingerprint="x", batch_size=1)
+    return World(cast, review, disputed, session, cycle, run)
+
+
+def client_for(world: World, member: str) -> Client:
+    client = Client()
+    if member != "anonymous":
+        client.force_login(getattr(world.cast, member))
+    return client
+
+
+def test_every_route_has_a_row():
+    named = {name for name, _ in routes() if not name.startswith("admin:")}
+    assert named - set(TABLE) == set(), "add these routes to TABLE"
+    assert set(TABLE) - named == set(), "these rows name routes that do not exist"
+
+
+def test_every_view_states_who_may_use_it():
+    """`@allowed(check)` is every view's first decorator (Django's login and logout aside)."""
+    missing = [
+        name
+        for name, pattern in routes()
+        if not name.startswith("admin:")
+        and name not in {"login", "logout"}
+        and not hasattr(pattern.callback, "permission")
+    ]
+    assert missing == []
+    assert allowed  # the decorator under test
+
+
+def test_every_route_answers_each_member_as_the_table_says(world):
+    wrong = []
+    for name, row in TABLE.items():
+        for member, expected in row.expected.items():
+            client = client_for(world, member)
+            url = reverse(name, args=row.args(world))
+            response = getattr(client, row.method)(url, row.data or {})
+            if response.status_code != expected:
+                wrong.append(f"{row.method.upper()} {name} as {member}: {response.status_code}")
+    assert wrong == [], "\n".join(wrong)
+
+
+def admin_args(name: str, pattern: URLPattern) -> list[str]:
+    """Arguments for an admin route: an existing object where the route takes one."""
+    keys = list(pattern.pattern.regex.groupindex)
+    if not keys:
+        return []
+    app_model = name.removeprefix("admin:").rsplit("_", 1)[0]
+    model = next(
+        (
+            m
+            for m in admin.site._registry
+            if f"{m._meta.app_label}_{m._meta.model_name}" == app_model
+        ),
+        None,
+    )
+    values = {"app_label": "accounts", "content_type_id": "1", "object_id": "1", "url": "x"}
+    if model is not None:
+        obj = model._default_manager.order_by("pk").first()
+        values["object_id"] = str(obj.pk) if obj is not None else "1"
+        values["id"] = values["object_id"]
+    return [values.get(k, "1") for k in keys]
+
+
+def test_the_administration_site_is_for_admins_only(world):
+    """Every admin route: 404 for everyone but admins (no admin login page), the product's
+    login for anonymous visitors, and never a server error for the admin."""
+    wrong = []
+    admin_routes = [(n, p) for n, p in routes() if n.startswith("admin:")]
+    assert len(admin_routes) > 20
+    for name, pattern in admin_routes:
+        url = reverse(name, args=admin_args(name, pattern))
+        for member in [*CAST, "anonymous"]:
+            response = client_for(world, member).get(url)
+            status = response.status_code
+            if member == "anonymous":  # via the admin's login route, which sends them on
+                if status == 302 and response["Location"].startswith("/admin/login/"):
+                    response = client_for(world, member).get(response["Location"])
+                ok = response.status_code == 302 and response["Location"].startswith("/login/")
+            elif member == "admin":
+                ok = status < 500
+            else:
+                ok = status == 404
+            if not ok:
+                wrong.append(f"{name} as {member}: {status}")
+    assert wrong == [], "\n".join(wrong)
+
+
+@pytest.mark.parametrize("name", ["admin:index", "admin:accounts_user_changelist"])
+def test_admins_use_the_administration_site(world, name):
+    assert client_for(world, "admin").get(reverse(name)).status_code == 200

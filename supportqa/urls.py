@@ -22,6 +22,7 @@ urlpatterns = [
         "conversations/<str:code>/", conversations.conversation_detail, name="conversation-detail"
     ),
     path("reviews/<str:code>/", reviews.review_detail, name="review-detail"),
+    path("reviews/<str:code>/edit/", reviews.review_edit, name="review-edit"),
     path("reviews/<str:code>/dispute/", reviews.dispute_raise, name="dispute-raise"),
     path(
         "reviews/<str:code>/disputes/<str:dispute>/decide/",

@@ -328,3 +328,35 @@ def make_user_with_role(username):
     from tests.conftest import make_user
 
     return make_user(username, Role.QA)
+
+
+def test_a_peer_sees_colleagues_conversations_but_not_their_scores(cast):
+    """The list's score column and score filters read only reviews the person may open."""
+    review = submitted_review(cast.teammate_conversation, cast.qa, position=0)  # 100%
+    peer = cast.client(cast.peer)
+    assert peer.get(url("review-detail", review.code)).status_code == 404
+    rows = {c.code: c.score for c in peer.get(url("conversation-list")).context["page"]}
+    assert rows[cast.teammate_conversation.code] is None
+    for query in ({"score_min": "90"}, {"reviewed": "yes"}):
+        found = peer.get(url("conversation-list"), query).context["page"]
+        assert cast.teammate_conversation.code not in {c.code for c in found}
+    lead_rows = {
+        c.code: c.score
+        for c in cast.client(cast.lead).get(url("conversation-list")).context["page"]
+    }
+    assert lead_rows[cast.teammate_conversation.code] == 100  # the lead may see it
+
+
+def test_a_peer_does_not_see_a_colleagues_autoqa_review(cast):
+    from supportqa.autoqa.actions import Context, score_conversation
+
+    with_agent = cast.teammate_conversation
+    scored = score_conversation(with_agent, Context.load())
+    assert scored is not None
+    autoqa_url = url("review-detail", scored.review.code)
+    assert cast.client(cast.peer).get(autoqa_url).status_code == 404
+    page = cast.client(cast.peer).get(url("conversation-detail", with_agent.code))
+    assert page.status_code == 200 and page.context["autoqa"] is None
+    assert "AutoQA" not in page.content.decode().split("<main", 1)[1].split("Transcript")[0]
+    own = cast.client(cast.teammate).get(url("conversation-detail", with_agent.code))
+    assert own.context["autoqa"] is not None  # the agent sees their own

@@ -187,3 +187,77 @@ def test_spotlight_on_negative_endings_and_escalations(cast):
         )
     )
     assert reasons == {angry.pk: "negative_sentiment", escalated.pk: "escalated"}
+
+
+def test_eligible_reviewers_are_those_who_can_open_every_conversation_of_the_team(cast):
+    """The queryset rule agrees with `conversations_for`, reviewer by reviewer."""
+    from supportqa.accounts.models import User
+    from supportqa.accounts.permissions import holders, may_review
+    from supportqa.assignments.actions import eligible_reviewers
+    from supportqa.conversations.access import conversations_for
+    from supportqa.conversations.models import Conversation
+
+    for team in (cast.team, cast.other_team, None):
+        scope = Conversation.objects.filter(team=team) if team else Conversation.objects.all()
+        expected = {
+            u.username
+            for u in holders(may_review)
+            if not scope.exclude(pk__in=conversations_for(u)).exists()
+        }
+        assert {u.username for u in eligible_reviewers(team)} == expected
+    assert {u.username for u in eligible_reviewers(cast.team)} == {
+        "admin",
+        "manager",
+        "qa",
+        "lead",
+        "peer",
+    }
+    assert "peer" not in {u.username for u in eligible_reviewers(cast.other_team)}
+    assert User.objects.filter(username="lead").exists()
+
+
+def test_a_cycle_refuses_quotas_for_reviewers_who_cannot_open_its_conversations(cast):
+    form = {
+        "name": "Team B weekly",
+        "design": "random",
+        "sample_size": 5,
+        "every_days": 7,
+        "team": cast.other_team.code,
+        f"quota-{cast.peer.code}": 3,
+        f"quota-{cast.lead.code}": 3,
+    }
+    response = cast.client(cast.manager).post(reverse("cycle-new"), form)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Peer cannot open the conversations of Team B" in body
+    assert "Lead cannot open the conversations of Team B" in body
+    assert not AssignmentCycle.objects.exists()
+    page = cast.client(cast.manager).get(reverse("cycle-new")).content.decode()
+    assert "Can review: Team A only." in page
+
+
+def test_a_run_never_assigns_what_the_reviewer_cannot_open_and_the_queue_hides_it(cast):
+    from supportqa.assignments.models import Assignment
+
+    recent(cast, 6)
+    c = cycle(cast, [(cast.peer, 10), (cast.qa, 10)], sample_size=6)
+    c.team = cast.other_team  # the peer is on Team A
+    c.save()
+    now = timezone.now()
+    other = [
+        make_conversation(
+            cast.other_agent, cast.other_team, f"b{i}", created=now - timedelta(hours=i + 1)
+        )
+        for i in range(4)
+    ]
+    run_cycle(cycle=c, now=timezone.now() + timedelta(minutes=1))
+    assert not AssignmentItem.objects.filter(assignment__reviewer=cast.peer).exists()
+    assert AssignmentItem.objects.filter(assignment__reviewer=cast.qa).count() == len(other)
+    # An item left from before (say, the peer changed teams) is not listed to them.
+    batch = Assignment.objects.create(reviewer=cast.peer, due_at=timezone.now())
+    AssignmentItem.objects.create(
+        assignment=batch, conversation=other[0], method="random", inclusion_probability=1
+    )
+    page = cast.client(cast.peer).get(reverse("queue"))
+    assert list(page.context["items"]) == []
+    assert other[0].subject not in page.content.decode()

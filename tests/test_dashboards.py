@@ -227,3 +227,33 @@ def test_strata_count_conversations_by_channel_category_and_outcome(cast):
     strata = {s.key: s.population for s in response.context["strata"]}
     assert len(strata) > 8
     assert strata == expected
+
+
+def test_weekly_iqs_uses_the_same_weighting_as_the_headline(cast):
+    """One review at 100 sampled with π = 0.1 (weight 10) and one at 0 with π = 1: both the
+    panel and that week's point are the Horvitz–Thompson mean 1000/11 = 90.9, not 50."""
+    first = make_conversation(cast.agent, cast.team, "w1", created=timezone.now())
+    second = make_conversation(cast.agent, cast.team, "w2", created=timezone.now())
+    rare = submitted_review(first, cast.qa, position=0)
+    submitted_review(second, cast.qa, position=2)
+    Review.objects.filter(pk=rare.pk).update(inclusion_probability=0.1)
+    page = cast.client(cast.lead).get(reverse("agent-detail", args=[cast.agent.code]))
+    assert page.context["panel"].iqs.value == pytest.approx(1000 / 11)
+    ((_, week),) = page.context["trends"].iqs
+    assert week.value == pytest.approx(1000 / 11)
+
+
+def test_pass_threshold_setting_is_the_default_of_new_scorecards(cast, settings):
+    from supportqa.scorecards.actions import publish_version
+    from supportqa.scorecards.building import spec_of
+    from supportqa.scorecards.models import Scorecard
+
+    settings.SUPPORTQA_PASS_THRESHOLD = 65
+    scorecard = Scorecard.objects.get(slug="chat-quality")
+    spec = spec_of(scorecard.current_version())
+    spec.pop("pass_threshold")
+    version = publish_version(scorecard=scorecard, spec=spec, by=cast.admin)
+    assert version.pass_threshold == 65
+    from supportqa.reports.templatetags.sqa import band
+
+    assert (band(70), band(64), band(49), band(None)) == ("good", "mid", "bad", "none")

@@ -77,6 +77,8 @@ TABLE: dict[str, Row] = {
     "review-detail": Row(
         "get", lambda w: [w.review.code], only({"admin", "manager", "qa", "lead", "agent"})
     ),
+    # Its reviewer and the arbiters in scope; never the reviewed agent.
+    "review-edit": Row("get", lambda w: [w.review.code], only(QUALITY)),
     # POST-only: the reviewed agent gets a form error (nothing chosen), everyone else a 404.
     "dispute-raise": Row(
         "post", lambda w: [w.review.code], only({"agent"}, ok=400), data={"reason": ""}

@@ -6,8 +6,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from supportqa.accounts.models import ORG_WIDE_ROLES, Membership, Role, Team, User
+from supportqa.accounts.permissions import holders, may_review
 from supportqa.assignments.models import (
     Assignment,
     AssignmentCycle,
@@ -26,17 +28,27 @@ from supportqa.core.sampling import (
     targeted_sample,
 )
 from supportqa.core.sentiment import NEGATIVE_BELOW, sentiment
-from supportqa.reviews.models import IQS_SOURCES, SCORED_STATUSES, Review
+from supportqa.reviews.models import Review
 from supportqa.surveys.models import SATISFIED, SurveyResponse
 
 LONG_RESOLUTION_SECONDS = 24 * 3600
 
 
+def eligible_reviewers(team: Team | None) -> QuerySet[User]:
+    """Reviewers who may open every conversation a cycle of this team (None: every team)
+    samples: the inverse of `conversations_for` (org-wide roles see every team, leads their
+    led teams, peers their own teams). tests/test_assignments.py checks the two agree."""
+    scope = Q(role__in=ORG_WIDE_ROLES)
+    if team is not None:
+        led = Membership.objects.filter(team=team, is_lead=True).values("user_id")
+        members = Membership.objects.filter(team=team).values("user_id")
+        scope |= Q(role=Role.LEAD, pk__in=led) | Q(role=Role.PEER, pk__in=members)
+    return holders(may_review).filter(scope)
+
+
 def candidates(cycle: AssignmentCycle, now: datetime) -> Any:
     """The period's conversations with an agent, not yet reviewed nor waiting in a queue."""
-    reviewed = Review.objects.filter(
-        conversation=OuterRef("pk"), status__in=SCORED_STATUSES, source__in=IQS_SOURCES
-    )
+    reviewed = Review.objects.counting_toward_iqs().filter(conversation=OuterRef("pk"))
     queued = AssignmentItem.objects.filter(conversation=OuterRef("pk"), review__isnull=True)
     rows = (
         Conversation.objects.filter(
@@ -100,7 +112,9 @@ def run_cycle(*, cycle: AssignmentCycle, now: datetime, by: Any = None) -> list[
         picks, reasons = _sample(cycle, rows, agents, rng)
         quotas = {
             cr.reviewer_id: cr.quota
-            for cr in CycleReviewer.objects.filter(cycle=cycle, quota__gt=0).order_by("pk")
+            for cr in CycleReviewer.objects.filter(
+                cycle=cycle, quota__gt=0, reviewer__in=eligible_reviewers(cycle.team)
+            ).order_by("pk")
         }
         given = split_fairly([(pk, agents[pk]) for pk, _ in picks], quotas)
         probability = dict(picks)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from supportqa.accounts.access import teams_for
 from supportqa.accounts.models import Role, User
 from supportqa.accounts.permissions import allowed, holders, may_review, may_run_cycles
-from supportqa.assignments.actions import run_cycle
+from supportqa.assignments.actions import eligible_reviewers, run_cycle
 from supportqa.assignments.models import (
     AssignmentCycle,
     AssignmentItem,
@@ -21,6 +21,7 @@ from supportqa.assignments.models import (
     Design,
     Target,
 )
+from supportqa.conversations.access import conversations_for
 
 
 def cycles_for(user: User) -> Any:
@@ -38,7 +39,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     """The reviewer's queue, and for programme owners the cycles that fill it."""
     user = request.user
     items = (
-        AssignmentItem.objects.filter(assignment__reviewer=user, review__isnull=True)
+        AssignmentItem.objects.filter(
+            assignment__reviewer=user,
+            review__isnull=True,
+            conversation__in=conversations_for(user),  # never list what they may not open
+        )
         .select_related("conversation__agent", "assignment__cycle")
         .order_by("assignment__due_at", "pk")
     )
@@ -86,6 +91,7 @@ class CycleForm(forms.Form):
                 initial=0,
                 required=False,
                 label=f"{reviewer.name} ({reviewer.get_role_display()})",
+                help_text=_reach(reviewer),
             )
         self.reviewers = list(reviewers)
 
@@ -98,7 +104,29 @@ class CycleForm(forms.Form):
             raise forms.ValidationError("give at least one reviewer a quota")
         if data.get("design") == Design.TARGETED and not data.get("targets"):
             self.add_error("targets", "a targeted design needs at least one spotlight rule")
+        if "team" in data:
+            team = data["team"]
+            allowed_ids = set(eligible_reviewers(team).values_list("pk", flat=True))
+            where = team.name if team else "every team"
+            for reviewer in self.reviewers:
+                if data.get(f"quota-{reviewer.code}") and reviewer.pk not in allowed_ids:
+                    self.add_error(
+                        f"quota-{reviewer.code}",
+                        f"{reviewer.name} cannot open the conversations of {where}",
+                    )
         return data
+
+
+def _reach(reviewer: User) -> str:
+    """Whose conversations a reviewer can open, shown beside their quota."""
+    if reviewer.is_org_wide:
+        return "Can review every team."
+    if reviewer.role == Role.LEAD:
+        teams = reviewer.memberships.filter(is_lead=True)
+    else:
+        teams = reviewer.memberships.all()
+    names = ", ".join(m.team.name for m in teams.select_related("team")) or "no team"
+    return f"Can review: {names} only."
 
 
 @allowed(may_run_cycles)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -12,9 +13,10 @@ from supportqa.conversations.models import Conversation
 from supportqa.reviews.models import Review, Source
 
 
-def autoqa_review(conversation: Conversation) -> Review | None:
+def autoqa_review(conversation: Conversation, visible: QuerySet[Review]) -> Review | None:
+    """The conversation's AutoQA review, if it is among the reviews the person may see."""
     return (
-        Review.objects.filter(conversation=conversation, source=Source.AUTOQA)
+        visible.filter(conversation=conversation, source=Source.AUTOQA)
         .select_related("scorecard_version__scorecard")
         .prefetch_related("autoqa_findings")
         .first()
@@ -59,8 +61,10 @@ def marked_texts(
     return out, flags
 
 
-def panel(conversation: Conversation, lines: list[Any]) -> dict[str, Any]:
-    review = autoqa_review(conversation)
+def panel(
+    conversation: Conversation, lines: list[Any], visible: QuerySet[Review]
+) -> dict[str, Any]:
+    review = autoqa_review(conversation, visible)
     if review is None:
         return {"autoqa": None, "marked": {}, "flags": {}}
     findings = list(review.autoqa_findings.all())

@@ -13,7 +13,7 @@ from supportqa.autoqa.models import LearnedModel
 from supportqa.conversations.models import Conversation
 from supportqa.core import autoqa
 from supportqa.core.criterion_model import Evaluation, Example, NotEnoughData, train
-from supportqa.reviews.models import IQS_SOURCES, SCORED_STATUSES, Rating
+from supportqa.reviews.models import Rating, Review
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,7 @@ def train_models(slug: str = "chat-quality", *, minimum: int = 40, seed: int = 0
     mapping = context.mapping[slug]
     ratings = (
         Rating.objects.filter(
-            review__source__in=IQS_SOURCES,
-            review__status__in=SCORED_STATUSES,
-            review__calibration_session__isnull=True,
+            review__in=Review.objects.counting_toward_iqs(),
             review__scorecard_version__scorecard__slug=slug,
             criterion__key__in=list(mapping),
             is_na=False,

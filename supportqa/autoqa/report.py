@@ -13,7 +13,7 @@ from supportqa.autoqa.actions import UNSURE_BELOW
 from supportqa.autoqa.models import Finding, Job, detector_label
 from supportqa.core.agreement import Agreement, ordinal_kappa
 from supportqa.core.intervals import Estimate, mean_interval, wilson
-from supportqa.reviews.models import IQS_SOURCES, Rating, Review
+from supportqa.reviews.models import Rating, Review
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,7 @@ def unsure_check(autoqa: QuerySet[Review], human: QuerySet[Review]) -> UnsureChe
 
 def unsure_queue(conversations: QuerySet[Any], limit: int = 50) -> QuerySet[Job]:
     """Conversations AutoQA scored with low confidence that no human has reviewed yet."""
-    reviewed = Review.objects.filter(source__in=IQS_SOURCES).values("conversation_id")
+    reviewed = Review.objects.counting_toward_iqs().values("conversation_id")
     return (
         Job.objects.filter(
             status=Job.Status.DONE,

@@ -18,7 +18,7 @@ from supportqa.conversations.access import conversations_for
 from supportqa.core.autoqa import DETECTORS
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.reviews.access import reviews_for
-from supportqa.reviews.models import IQS_SOURCES, SCORED_STATUSES, Source
+from supportqa.reviews.models import Source
 
 
 @allowed(may_see_autoqa)
@@ -29,12 +29,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     period, days = period_from(request)
     # AutoQA rescoring moves its submission time: the period is the conversations' creation.
     reviews = reviews_for(request.user).filter(
-        status__in=SCORED_STATUSES,
         conversation__created_at__gte=period.start,
         conversation__created_at__lt=period.end,
     )
-    autoqa = reviews.filter(source=Source.AUTOQA)
-    human = reviews.filter(source__in=IQS_SOURCES)
+    autoqa = reviews.scored().filter(source=Source.AUTOQA)
+    human = reviews.counting_toward_iqs()
     return render(
         request,
         "autoqa/dashboard.html",

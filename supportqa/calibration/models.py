@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -50,6 +52,22 @@ class CalibrationSession(models.Model):
     @property
     def is_revealed(self) -> bool:
         return self.status == self.Status.REVEALED
+
+    def enters_agreed_final(self, user: Any) -> bool:
+        """The organiser of an agreed-final session (not a participant) records the agreed
+        ratings after the reveal."""
+        return (
+            self.is_revealed
+            and self.baseline_id == user.pk == self.organiser_id
+            and not self.participants.filter(pk=user.pk).exists()
+        )
+
+    def accepts_reviews_from(self, user: Any) -> bool:
+        """Participants review blind until the reveal; from then on their reviews are frozen
+        (the published agreement must not move) and only the agreed final may be entered."""
+        if self.is_revealed:
+            return self.enters_agreed_final(user)
+        return self.participants.filter(pk=user.pk).exists()
 
 
 class Notification(models.Model):

@@ -18,7 +18,6 @@ from supportqa.accounts.permissions import (
 from supportqa.calibration.access import get_session_for_user, sessions_for
 from supportqa.calibration.actions import create_session, reveal_session
 from supportqa.calibration.forms import SessionForm
-from supportqa.calibration.models import CalibrationSession
 from supportqa.calibration.results import history, session_results
 from supportqa.conversations.access import conversations_for
 from supportqa.conversations.views import review_page
@@ -75,15 +74,6 @@ def reviewer_list(request: HttpRequest) -> HttpResponse:
             "days": days,
             "period_choices": PERIOD_CHOICES,
         },
-    )
-
-
-def enters_agreed_final(user: User, session: CalibrationSession) -> bool:
-    """The organiser of an agreed-final session records the agreed ratings after the reveal."""
-    return (
-        session.is_revealed
-        and session.baseline_id == user.pk
-        and not session.participants.filter(pk=user.pk).exists()
     )
 
 
@@ -160,7 +150,7 @@ def session_detail(request: HttpRequest, code: str) -> HttpResponse:
         ],
         "mine": {c.pk: status.get((c.pk, request.user.pk)) for c in conversations},
         "is_participant": request.user in participants,
-        "enters_agreed_final": enters_agreed_final(request.user, session),
+        "enters_agreed_final": session.enters_agreed_final(request.user),
         "can_reveal": request.user == session.organiser and not session.is_revealed,
     }
     if session.is_revealed:
@@ -187,7 +177,7 @@ def session_review(request: HttpRequest, code: str, conversation: str) -> HttpRe
     session = get_session_for_user(request.user, code)
     if not (
         session.participants.filter(pk=request.user.pk).exists()
-        or enters_agreed_final(request.user, session)
+        or session.enters_agreed_final(request.user)
     ):
         raise Http404("No such page")
     target = (

@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from supportqa.accounts.models import Team, User
 from supportqa.conversations.models import Category, Channel, Conversation
-from supportqa.reviews.models import IQS_SOURCES, SCORED_STATUSES, Review
+from supportqa.reviews.models import Review
 from supportqa.surveys.models import SATISFIED, SurveyResponse
 
 CSAT_CHOICES = [
@@ -60,7 +60,11 @@ class ConversationFilter(forms.Form):
             self.add_error("score_max", "must be at least the minimum score")
         return data
 
-    def apply(self, conversations: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    def apply(
+        self, conversations: QuerySet[Conversation], scored: QuerySet[Review]
+    ) -> QuerySet[Conversation]:
+        """Narrow the conversations; score and "reviewed" filters read `scored`, the reviews
+        counting toward IQS that the person may see."""
         data = self.cleaned_data
         if data.get("q"):
             conversations = conversations.filter(
@@ -79,9 +83,7 @@ class ConversationFilter(forms.Form):
         if data.get("until"):
             conversations = conversations.filter(created_at__date__lte=data["until"])
         conversations = self._csat(conversations, data.get("csat"))
-        scored = Review.objects.filter(
-            conversation=OuterRef("pk"), status__in=SCORED_STATUSES, source__in=IQS_SOURCES
-        )
+        scored = scored.filter(conversation=OuterRef("pk"))
         if data.get("reviewed") == "yes":
             conversations = conversations.filter(Exists(scored))
         elif data.get("reviewed") == "no":

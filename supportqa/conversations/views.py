@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Avg, OuterRef, QuerySet, Subquery
@@ -17,9 +19,9 @@ from supportqa.conversations.forms import ConversationFilter
 from supportqa.conversations.models import Conversation
 from supportqa.conversations.transcript import customer_trajectory, transcript
 from supportqa.reviews.access import review_source_for, reviews_for
-from supportqa.reviews.actions import ReviewInvalid, save_review
+from supportqa.reviews.actions import ReviewInvalid, edit_refusal, save_review
 from supportqa.reviews.forms import parse_review_post, review_form_context
-from supportqa.reviews.models import IQS_SOURCES, SCORED_STATUSES, Review
+from supportqa.reviews.models import Review, ReviewStatus, Source
 from supportqa.scorecards.models import ScorecardVersion
 from supportqa.scorecards.picking import pick_version
 from supportqa.surveys.models import SurveyResponse
@@ -47,13 +49,15 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = ConversationFilter(request.GET or None, agents=agents_for(user), teams=teams_for(user))
     conversations = conversations_for(user)
+    # Scores come only from reviews this person may open (a peer sees colleagues'
+    # conversations, not their scores).
+    scored = reviews_for(user).counting_toward_iqs()
     status = 200
     if form.is_bound:
         if form.is_valid():
-            conversations = form.apply(conversations)
+            conversations = form.apply(conversations, scored)
         else:
             status = 400
-    scored = Review.objects.filter(status__in=SCORED_STATUSES, source__in=IQS_SOURCES)
     conversations = (
         conversations.select_related("agent", "team", "category")
         .annotate(
@@ -105,10 +109,10 @@ def review_page(
     *,
     calibration_session: CalibrationSession | None = None,
 ) -> HttpResponse:
-    """The transcript beside the scorecard: GET shows it, POST saves a draft or submits.
-
-    The caller has checked that the user may see the conversation; `source` is None when
-    they may not review it. JSON requests are the form's autosave.
+    """The transcript beside the scorecard: GET shows it, POST saves the reviewer's draft or
+    submits it. The caller has checked that the user may see the conversation; `source` is
+    None when they may not review it. JSON requests are the form's autosave. A submitted
+    review is not changed here: its edit page (`review_edit`) asks for a reason.
     """
     user = request.user
     own = (
@@ -155,21 +159,14 @@ def review_page(
                 return redirect("review-detail", code=own.code)
             messages.success(request, "Draft saved.")
             return redirect(f"{request.path}?scorecard={version.scorecard.slug}")
-    lines = transcript(conversation)
-    context = {
-        "conversation": conversation,
-        "transcript": lines,
-        "trajectory": customer_trajectory(lines),
-        "surveys": conversation.survey_responses.all(),
-        "others": others.exclude(pk=own.pk if own else None).select_related(
-            "reviewer", "reviewee", "scorecard_version__scorecard"
-        ),
-        "can_review": source is not None and version is not None,
-        "errors": errors,
-        "calibration": calibration_session,
-    }
-    context.update(autoqa_panel(conversation, lines))
-    if context["can_review"]:
+    context = workspace(conversation, others.exclude(pk=own.pk if own else None))
+    context["calibration"] = calibration_session
+    may_start = source is not None and version is not None
+    if own is not None and own.status != ReviewStatus.DRAFT:
+        may_start = False  # submitted: shown as such, changed only on its edit page
+        context["own_review"] = own
+        context["own_edit_refusal"] = edit_refusal(user, own)
+    if may_start:
         # "Start from AutoQA": the AutoQA ratings prefill the form of a reviewer without one.
         start, autoqa = own, context["autoqa"]
         if (
@@ -181,6 +178,23 @@ def review_page(
             start = autoqa
         context["from_autoqa"] = start is not own
         context.update(review_form_context(version, start, request.POST if errors else None))
-        if start is not own:
-            context["own_review"] = None
+        context.update(mode="draft", own_review=own, errors=errors)
     return render(request, "conversations/detail.html", context, status=400 if errors else 200)
+
+
+def workspace(conversation: Conversation, others: QuerySet[Review]) -> dict[str, Any]:
+    """What the review workspace shows around the form: transcript, surveys, AutoQA's
+    findings (only where the person may see AutoQA's review) and the other reviews."""
+    lines = transcript(conversation)
+    context: dict[str, Any] = {
+        "conversation": conversation,
+        "transcript": lines,
+        "trajectory": customer_trajectory(lines),
+        "surveys": conversation.survey_responses.all(),
+        "others": others.exclude(source=Source.AUTOQA).select_related(
+            "reviewer", "reviewee", "scorecard_version__scorecard"
+        ),
+        "mode": None,
+    }
+    context.update(autoqa_panel(conversation, lines, others))
+    return context

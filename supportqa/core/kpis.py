@@ -18,9 +18,7 @@ from supportqa.core.intervals import (
     weighted_mean_interval,
     wilson,
 )
-
-DEFAULT_PASS_THRESHOLD = 80.0
-
+from supportqa.core.scoring import passed
 
 # --- quality -----------------------------------------------------------------------------------
 
@@ -38,9 +36,10 @@ def iqs(
     return clip(weighted_mean_interval(final_scores, weights), 0.0, 100.0)
 
 
-def pass_rate(final_scores: Iterable[float], threshold: float = DEFAULT_PASS_THRESHOLD) -> Estimate:
-    scores = list(final_scores)
-    return wilson(sum(1 for s in scores if s >= threshold), len(scores)).scaled(100)
+def pass_rate(results: Iterable[tuple[float, float]]) -> Estimate:
+    """Share of reviews that pass, from (final score, that review's pass threshold) pairs."""
+    pairs = list(results)
+    return wilson(sum(1 for s, t in pairs if passed(s, t)), len(pairs)).scaled(100)
 
 
 # --- customer surveys --------------------------------------------------------------------------

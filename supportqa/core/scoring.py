@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 CRITICAL_FAIL_BELOW = 50.0
+# Colour bands of a score on pages: "good" from the pass threshold, "poor" below this.
+POOR_BELOW = 50.0
 
 
 class ScoringError(ValueError):
@@ -49,6 +51,20 @@ def criterion_score(value: float, scale_min: float, scale_max: float) -> float:
     if not scale_min <= value <= scale_max:
         raise ScoringError(f"value {value} is outside the scale {scale_min}–{scale_max}")
     return (value - scale_min) / (scale_max - scale_min) * 100.0
+
+
+def passed(final_score: float, threshold: float) -> bool:
+    """A review passes when its final score reaches the threshold (inclusive)."""
+    return final_score >= threshold
+
+
+def score_band(score: float | None, threshold: float) -> str:
+    """The colour band of a score: good (passes), mid, poor (below POOR_BELOW), or none."""
+    if score is None:
+        return "none"
+    if passed(score, threshold):
+        return "good"
+    return "mid" if score >= POOR_BELOW else "bad"
 
 
 def weighted_mean(pairs: Iterable[tuple[float, float]]) -> float | None:

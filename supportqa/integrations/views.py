@@ -143,7 +143,7 @@ def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse:
             return HttpResponse(
                 f"Bad filter: {form.errors.as_text()}", status=400, content_type="text/plain"
             )
-        conversations = form.apply(conversations)
+        conversations = form.apply(conversations, reviews_for(user).counting_toward_iqs())
     writer, content_type = EXPORTS[(what, fmt)]
     rows = (
         conversations

@@ -34,7 +34,7 @@ from supportqa.conversations.models import Category, Channel, Conversation
 from supportqa.core import kpis
 from supportqa.core.intervals import Estimate, mean_interval, wilson
 from supportqa.core.surveybias import Reweighted, Stratum, post_stratified_share
-from supportqa.reviews.models import IQS_SOURCES, SCORED_STATUSES, Rating, Review
+from supportqa.reviews.models import Rating, Review
 from supportqa.surveys.models import SATISFIED, SurveyResponse, SurveySent
 
 
@@ -60,13 +60,9 @@ def week_start(value: datetime) -> date:
 
 
 def scored_reviews(reviews: QuerySet[Review], period: Period) -> QuerySet[Review]:
-    """Human reviews that count toward IQS, submitted in the period."""
-    return reviews.filter(
-        status__in=SCORED_STATUSES,
-        source__in=IQS_SOURCES,
-        final_score__isnull=False,
-        submitted_at__gte=period.start,
-        submitted_at__lt=period.end,
+    """Reviews that count toward IQS, first submitted in the period."""
+    return reviews.counting_toward_iqs().filter(
+        submitted_at__gte=period.start, submitted_at__lt=period.end
     )
 
 
@@ -144,7 +140,7 @@ def dashboard(
     )
     panel = Panel(
         iqs=kpis.iqs([r[1] for r in review_rows], [r[2] for r in review_rows]),
-        pass_rate=wilson(sum(1 for r in review_rows if r[1] >= r[3]), len(review_rows)).scaled(100),
+        pass_rate=kpis.pass_rate((r[1], r[3]) for r in review_rows),
         csat=wilson(answers["csat_top"], answers["csat_n"]).scaled(100),
         nps=kpis.nps_from_counts(answers["promoters"], answers["detractors"], answers["nps_n"]),
         ces=kpis.ces_from_sums(answers["ces_n"], answers["ces_sum"] or 0, answers["ces_sq"] or 0),
@@ -375,10 +371,14 @@ def _durations(
 
 
 def _weekly_iqs(review_rows: list[tuple[Any, ...]]) -> list[tuple[date, Estimate]]:
-    grouped: dict[date, list[float]] = defaultdict(list)
-    for submitted_at, score, *_ in review_rows:
-        grouped[week_start(submitted_at)].append(score)
-    return [(week, mean_interval(scores)) for week, scores in sorted(grouped.items())]
+    """IQS per week, weighted by inclusion probabilities exactly as the headline IQS."""
+    scores: dict[date, list[float]] = defaultdict(list)
+    probabilities: dict[date, list[float]] = defaultdict(list)
+    for submitted_at, score, probability, *_ in review_rows:
+        week = week_start(submitted_at)
+        scores[week].append(score)
+        probabilities[week].append(probability)
+    return [(week, kpis.iqs(scores[week], probabilities[week])) for week in sorted(scores)]
 
 
 def criterion_breakdown(reviews: QuerySet[Review], period: Period) -> list[tuple[str, Estimate]]:

@@ -19,7 +19,6 @@ from supportqa.reports import charts, metrics
 from supportqa.reports.appraisal import appraisal_rows
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.reviews.access import reviews_for
-from supportqa.reviews.models import SCORED_STATUSES
 from supportqa.surveys.models import SurveyResponse, SurveySent
 
 
@@ -96,7 +95,7 @@ def agent_detail(request: HttpRequest, code: str) -> HttpResponse:
     agent = get_agent_for_user(request.user, code)
     reviews = reviews_for(request.user).filter(reviewee=agent)
     recent = (
-        reviews.filter(status__in=SCORED_STATUSES)
+        reviews.scored()
         .select_related("reviewer", "conversation", "scorecard_version__scorecard")
         .order_by("-submitted_at")[:15]
     )

@@ -9,11 +9,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from supportqa.accounts.models import User
+from supportqa.accounts.permissions import may_decide_disputes
 from supportqa.assignments.actions import link_review
 from supportqa.audit.actions import record_event
+from supportqa.calibration.models import CalibrationSession
 from supportqa.conversations.models import Conversation
-from supportqa.core.scoring import criterion_score
-from supportqa.reviews.models import IQS_SOURCES, Dispute, DisputeItem, Rating, Review, ReviewStatus
+from supportqa.reviews.models import (
+    Dispute,
+    DisputeItem,
+    Rating,
+    Review,
+    ReviewRevision,
+    ReviewStatus,
+    Source,
+)
 from supportqa.scorecards.models import Criterion, ScorecardVersion
 
 
@@ -43,9 +52,11 @@ def save_review(
     submit: bool = False,
     calibration_session: Any = None,
 ) -> Review:
-    """Save a draft or submit a review, atomically. `ratings` is keyed by criterion code.
+    """Save the reviewer's draft, or submit it, atomically. `ratings` is keyed by criterion code.
 
-    A submit needs every criterion rated or N/A (where allowed) and stores raw and final score.
+    Applies to drafts only: once submitted, a review changes only through `edit_review` (with
+    a reason) or a dispute decision. A submit needs every criterion rated or N/A (where
+    allowed), stores raw and final score and the submission time, which never moves.
     """
     if conversation.agent_id is None:
         raise ReviewInvalid({"conversation": "has no assigned agent to review"})
@@ -53,8 +64,9 @@ def save_review(
     errors = _validate(criteria, ratings, require_all=submit)
     if errors:
         raise ReviewInvalid(errors)
-    seq_to_message = dict(conversation.messages.values_list("seq", "pk"))
     with transaction.atomic():
+        if calibration_session is not None:
+            _check_calibration_open(calibration_session, reviewer)
         review, _ = Review.objects.select_for_update().get_or_create(
             conversation=conversation,
             reviewer=reviewer,
@@ -63,18 +75,13 @@ def save_review(
             calibration_session=calibration_session,
             defaults={"scorecard_version": version},
         )
-        if review.status not in (ReviewStatus.DRAFT, ReviewStatus.SUBMITTED):
-            raise ReviewInvalid(
-                {"review": f"is {review.get_status_display().lower()}; it can no longer be edited"}
-            )
+        if review.status != ReviewStatus.DRAFT:
+            raise ReviewInvalid({"review": _not_a_draft(review)})
         review.scorecard_version = version
         review.overall_comment = overall_comment
-        review.ratings.all().delete()
-        chosen = _store_ratings(review, criteria, ratings, seq_to_message)
+        _replace_ratings(review, criteria, ratings, conversation)
         if submit:
-            score = version.score(chosen)
-            review.raw_score, review.final_score = score.raw, score.final
-            review.critical_failed = score.critical_failed
+            review.rescore()
             review.status = ReviewStatus.SUBMITTED
             review.submitted_at = timezone.now()
             if calibration_session is None:
@@ -87,6 +94,129 @@ def save_review(
             data={"final_score": review.final_score, "source": source},
         )
     return review
+
+
+def edit_review(
+    *,
+    review: Review,
+    by: User,
+    ratings: dict[str, RatingInput],
+    overall_comment: str,
+    reason: str,
+) -> Review:
+    """Change a submitted review: its previous version is kept as a revision, it is scored
+    again in the same transaction and audited. The submission time does not move."""
+    if not reason.strip():
+        raise ReviewInvalid({"reason": "say why the review is changed"})
+    criteria = _criteria(review.scorecard_version)
+    errors = _validate(criteria, ratings, require_all=True)
+    if errors:
+        raise ReviewInvalid(errors)
+    with transaction.atomic():
+        locked = (
+            Review.objects.select_for_update()
+            .select_related("scorecard_version", "conversation", "calibration_session")
+            .get(pk=review.pk)
+        )
+        refusal = edit_refusal(by, locked)
+        if refusal:
+            raise ReviewInvalid({"review": refusal})
+        before = locked.final_score
+        revision = keep_revision(locked, by=by, reason=reason)
+        locked.overall_comment = overall_comment
+        _replace_ratings(locked, criteria, ratings, locked.conversation)
+        locked.save(update_fields=[*locked.rescore(), "overall_comment", "updated_at"])
+        record_event(
+            actor=by,
+            action="review.edited",
+            obj=locked,
+            data={
+                "revision": revision.number,
+                "reason": revision.reason,
+                "score_before": before,
+                "score_after": locked.final_score,
+            },
+        )
+    return locked
+
+
+def may_edit(user: User, review: Review) -> bool:
+    """Who may change a review once submitted (the review must be in their scope, which the
+    caller's access helper checks): its reviewer, and for quality reviews the arbiters
+    (leads, managers, admins) other than the reviewed agent. AutoQA rewrites its own."""
+    if review.source == Source.AUTOQA:
+        return False
+    if user.pk == review.reviewer_id:
+        return True
+    return (
+        review.calibration_session_id is None
+        and user.pk != review.reviewee_id
+        and may_decide_disputes(user)
+    )
+
+
+def edit_refusal(user: User, review: Review) -> str:
+    """Why this person may not edit this review now; "" if they may."""
+    if not may_edit(user, review):
+        return "only its reviewer or a lead, manager or admin may edit it"
+    if review.status != ReviewStatus.SUBMITTED:
+        return _not_a_draft(review)
+    session = review.calibration_session
+    if session is not None and session.is_revealed:
+        return "the calibration results are revealed: its reviews are frozen"
+    return ""
+
+
+def _not_a_draft(review: Review) -> str:
+    if review.status == ReviewStatus.DRAFT:
+        return "is a draft: save or submit it"
+    if review.status == ReviewStatus.SUBMITTED:
+        return "is already submitted: edit it with a reason instead"
+    return f"is {review.get_status_display().lower()}; it changes only through the dispute decision"
+
+
+def _check_calibration_open(session: CalibrationSession, reviewer: User) -> None:
+    locked = CalibrationSession.objects.select_for_update().get(pk=session.pk)
+    if not locked.accepts_reviews_from(reviewer):
+        raise ReviewInvalid(
+            {"review": "the calibration results are revealed: its reviews are frozen"}
+            if locked.is_revealed
+            else {"review": "only the session's participants review its conversations"}
+        )
+
+
+def keep_revision(review: Review, *, by: User, reason: str) -> ReviewRevision:
+    """Store the review's current version before it changes. Call inside its transaction."""
+    previous = review.revisions.order_by("-number").first()
+    ratings = review.ratings.select_related("criterion", "option").prefetch_related(
+        "root_causes", "evidence"
+    )
+    return ReviewRevision.objects.create(
+        review=review,
+        number=(previous.number if previous else 0) + 1,
+        scorecard_version=review.scorecard_version,
+        ratings=[
+            {
+                "criterion": r.criterion.key,
+                "name": r.criterion.name,
+                "rating": "N/A" if r.is_na else r.option.label,
+                "score": r.score,
+                "comment": r.comment,
+                "root_causes": [c.label for c in r.root_causes.all()],
+                "evidence": sorted(m.seq for m in r.evidence.all()),
+            }
+            for r in ratings.order_by("criterion__section__position", "criterion__position")
+        ],
+        overall_comment=review.overall_comment,
+        raw_score=review.raw_score,
+        final_score=review.final_score,
+        critical_failed=review.critical_failed,
+        version_by_id=previous.replaced_by_id if previous else review.reviewer_id,
+        version_at=previous.replaced_at if previous else review.submitted_at,
+        replaced_by=by,
+        replaced_at=timezone.now(),
+        reason=reason.strip()[:5000],
+    )
 
 
 def _criteria(version: ScorecardVersion) -> dict[str, Criterion]:
@@ -120,32 +250,25 @@ def _validate(
     return errors
 
 
-def _store_ratings(
+def _replace_ratings(
     review: Review,
     criteria: dict[str, Criterion],
     ratings: dict[str, RatingInput],
-    seq_to_message: dict[int, int],
-) -> dict[int, float | None]:
-    chosen: dict[int, float | None] = {}
+    conversation: Conversation,
+) -> None:
+    """Replace the review's ratings with these (validated) ones."""
+    seq_to_message = dict(conversation.messages.values_list("seq", "pk"))
+    review.ratings.all().delete()
     for code, given in ratings.items():
         criterion = criteria[code]
         if given.option_position is None and not given.na:
             continue
         option = None if given.na else list(criterion.options.all())[given.option_position]  # type: ignore[index]
-        score = None if option is None else criterion_score(option.value, *criterion.scale_bounds())
-        rating = Rating.objects.create(
-            review=review,
-            criterion=criterion,
-            option=option,
-            is_na=given.na,
-            score=score,
-            comment=given.comment,
-        )
+        rating = Rating.of(review, criterion, option, comment=given.comment)
+        rating.save()
         causes = list(criterion.root_causes.all())
         rating.root_causes.set([causes[p] for p in given.root_cause_positions])
         rating.evidence.set([seq_to_message[s] for s in given.evidence_seqs if s in seq_to_message])
-        chosen[criterion.pk] = None if option is None else option.value
-    return chosen
 
 
 # --- disputes ----------------------------------------------------------------------------------
@@ -161,7 +284,7 @@ def raise_dispute(
     """The reviewed agent contests some ratings, proposing others; the review is disputed."""
     if by.pk != review.reviewee_id:
         raise ReviewInvalid({"review": "only the reviewed agent can dispute it"})
-    if review.status != ReviewStatus.SUBMITTED or review.source not in IQS_SOURCES:
+    if review.status != ReviewStatus.SUBMITTED or not review.counts_toward_iqs:
         raise ReviewInvalid({"review": "only a submitted quality review can be disputed"})
     if timezone.now() > dispute_deadline(review):
         raise ReviewInvalid(
@@ -217,37 +340,27 @@ def decide_dispute(*, dispute: Dispute, by: User, accepted: set[str], reason: st
     score (the previous ratings stay on the dispute, the change in the audit log)."""
     if by.pk == dispute.raised_by_id:
         raise ReviewInvalid({"dispute": "the agent who raised it cannot decide it"})
-    if dispute.status != Dispute.Status.OPEN:
-        raise ReviewInvalid({"dispute": "is already decided"})
     if not reason.strip():
         raise ReviewInvalid({"decision_reason": "give the reason for the decision"})
-    review = dispute.review
     with transaction.atomic():
+        # Two deciders at once: the second waits for the lock and finds it decided.
+        dispute = Dispute.objects.select_for_update().select_related("review").get(pk=dispute.pk)
+        if dispute.status != Dispute.Status.OPEN:
+            raise ReviewInvalid({"dispute": "is already decided"})
+        review = dispute.review
         items = list(dispute.items.select_related("criterion", "proposed_option"))
+        if any(item.criterion.code in accepted for item in items):
+            keep_revision(review, by=by, reason=f"Dispute decided: {reason.strip()}")
         for item in items:
             item.accepted = item.criterion.code in accepted
             item.save(update_fields=["accepted"])
             if item.accepted:
                 option = item.proposed_option
-                score = (
-                    None
-                    if option is None
-                    else criterion_score(option.value, *item.criterion.scale_bounds())
-                )
                 review.ratings.filter(criterion=item.criterion).update(
-                    option=option, is_na=option is None, score=score
+                    option=option, is_na=option is None, score=item.criterion.score_of(option)
                 )
-        chosen = {
-            r.criterion_id: (None if r.is_na else r.option.value)
-            for r in review.ratings.select_related("option")
-        }
-        result = review.scorecard_version.score(chosen)
-        review.raw_score, review.final_score = result.raw, result.final
-        review.critical_failed = result.critical_failed
         review.status = ReviewStatus.FINAL
-        review.save(
-            update_fields=["raw_score", "final_score", "critical_failed", "status", "updated_at"]
-        )
+        review.save(update_fields=[*review.rescore(), "status", "updated_at"])
         count = sum(1 for i in items if i.accepted)
         dispute.status = (
             Dispute.Status.REJECTED

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
 from supportqa.codes import new_code
+from supportqa.core.scoring import ReviewScore, passed, score_band
 
 
 class Source(models.TextChoices):
@@ -28,6 +31,44 @@ class ReviewStatus(models.TextChoices):
 
 
 SCORED_STATUSES = (ReviewStatus.SUBMITTED, ReviewStatus.DISPUTED, ReviewStatus.FINAL)
+
+
+class ReviewQuerySet(models.QuerySet["Review"]):
+    def scored(self) -> ReviewQuerySet:
+        """Submitted (or disputed, or final) reviews with a score."""
+        return self.filter(status__in=SCORED_STATUSES, final_score__isnull=False)
+
+    def counting_toward_iqs(self) -> ReviewQuerySet:
+        """The one definition of the reviews IQS, pass rate, standings and the conversation
+        list's score are computed from: scored human reviews (manager, QA, peer) outside
+        calibration sessions. AutoQA, self and calibration reviews never count."""
+        return self.scored().filter(source__in=IQS_SOURCES, calibration_session__isnull=True)
+
+    def drifted(self) -> list[tuple[Review, ReviewScore]]:
+        """Scored reviews whose stored raw or final score (or critical fail) differs from what
+        their ratings give, with the recomputed score. Must be empty: every write rescores."""
+        from supportqa.scorecards.models import ScorecardVersion
+
+        reviews = list(
+            self.scored().prefetch_related(
+                models.Prefetch("ratings", queryset=Rating.objects.select_related("option"))
+            )
+        )
+        versions = ScorecardVersion.objects.prefetch_related("sections__criteria__options")
+        by_id = {v.pk: v for v in versions.filter(pk__in={r.scorecard_version_id for r in reviews})}
+        out = []
+        for review in reviews:
+            chosen: dict[int, float | None] = {
+                r.criterion_id: None if r.is_na else r.option.value for r in review.ratings.all()
+            }
+            score = by_id[review.scorecard_version_id].score(chosen)
+            if (score.raw, score.final, score.critical_failed) != (
+                review.raw_score,
+                review.final_score,
+                review.critical_failed,
+            ):
+                out.append((review, score))
+        return out
 
 
 class Review(models.Model):
@@ -69,7 +110,11 @@ class Review(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(
+        null=True, blank=True, help_text="The first submission; never moves (dispute deadline)."
+    )
+
+    objects = ReviewQuerySet.as_manager()
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
@@ -102,10 +147,34 @@ class Review(models.Model):
         return self.status in SCORED_STATUSES
 
     @property
+    def counts_toward_iqs(self) -> bool:
+        return self.is_scored and self.source in IQS_SOURCES and self.calibration_session_id is None
+
+    @property
     def passed(self) -> bool:
-        return self.final_score is not None and (
-            self.final_score >= self.scorecard_version.pass_threshold
+        return self.final_score is not None and passed(
+            self.final_score, self.scorecard_version.pass_threshold
         )
+
+    @property
+    def band(self) -> str:
+        return score_band(self.final_score, self.scorecard_version.pass_threshold)
+
+    def recomputed_score(self) -> ReviewScore:
+        """The score its stored ratings give under its scorecard version."""
+        chosen: dict[int, float | None] = {
+            rating.criterion_id: None if rating.is_na else rating.option.value
+            for rating in self.ratings.select_related("option")
+        }
+        return self.scorecard_version.score(chosen)
+
+    def rescore(self) -> list[str]:
+        """Set raw score, final score and critical fail from the stored ratings; returns the
+        changed field names for `save(update_fields=...)`."""
+        result = self.recomputed_score()
+        self.raw_score, self.final_score = result.raw, result.final
+        self.critical_failed = result.critical_failed
+        return ["raw_score", "final_score", "critical_failed"]
 
 
 class Rating(models.Model):
@@ -123,7 +192,7 @@ class Rating(models.Model):
     is_na = models.BooleanField(default=False)
     score = models.FloatField(
         null=True, blank=True, help_text="Criterion score 0–100; null if N/A."
-    )
+    )  # always `criterion.score_of(option)`: set through `Rating.of`
     comment = models.TextField(blank=True)
     root_causes = models.ManyToManyField("scorecards.RootCauseOption", blank=True)
     evidence = models.ManyToManyField(
@@ -132,6 +201,18 @@ class Rating(models.Model):
         related_name="cited_in",
         help_text="Messages the rating is based on.",
     )
+
+    @classmethod
+    def of(cls, review: Review, criterion: Any, option: Any, **fields: Any) -> Rating:
+        """A rating with its criterion score derived from the option (None: N/A)."""
+        return cls(
+            review=review,
+            criterion=criterion,
+            option=option,
+            is_na=option is None,
+            score=criterion.score_of(option),
+            **fields,
+        )
 
     class Meta:
         constraints = [
@@ -143,6 +224,39 @@ class Rating(models.Model):
                 | models.Q(is_na=False, option__isnull=False),
                 name="rating_option_or_na",
             ),
+        ]
+
+
+class ReviewRevision(models.Model):
+    """A submitted review's earlier version, kept when an edit or a dispute decision changed
+    it: its ratings, comments and scores, who made that version and when, and who replaced
+    it, when and why."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    scorecard_version = models.ForeignKey(
+        "scorecards.ScorecardVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    # [{"criterion", "name", "rating", "score", "comment", "root_causes", "evidence"}, ...]
+    ratings = models.JSONField(default=list)
+    overall_comment = models.TextField(blank=True)
+    raw_score = models.FloatField(null=True, blank=True)
+    final_score = models.FloatField(null=True, blank=True)
+    critical_failed = models.BooleanField(default=False)
+    version_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    replaced_at = models.DateTimeField()
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["review", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "number"], name="one_revision_number")
         ]
 
 

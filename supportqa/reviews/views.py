@@ -4,18 +4,23 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from supportqa.accounts.models import User
 from supportqa.accounts.permissions import allowed, may_decide_disputes, signed_in
-from supportqa.reviews.access import get_review_for_user
+from supportqa.conversations.views import workspace
+from supportqa.reviews.access import get_review_for_user, reviews_for
 from supportqa.reviews.actions import (
     RatingInput,
     ReviewInvalid,
     decide_dispute,
     dispute_deadline,
+    edit_refusal,
+    edit_review,
+    may_edit,
     raise_dispute,
 )
+from supportqa.reviews.forms import parse_review_post, review_form_context
 from supportqa.reviews.models import Dispute, Review, ReviewStatus
 
 
@@ -62,6 +67,8 @@ def _render(
         {
             "review": review,
             "ratings": ratings,
+            "revisions": review.revisions.select_related("version_by", "replaced_by"),
+            "can_edit": not edit_refusal(request.user, review),
             "disputes": disputes,
             "can_dispute": may_dispute(request.user, review),
             "deadline": dispute_deadline(review) if review.submitted_at else None,
@@ -118,3 +125,48 @@ def dispute_decide(request: HttpRequest, code: str, dispute: str) -> HttpRespons
         return _render(request, review, invalid.errors, status=400)
     messages.success(request, f"Dispute {decided.get_status_display().lower()}.")
     return redirect("review-detail", code=review.code)
+
+
+@allowed(signed_in)
+@require_http_methods(["GET", "POST"])
+def review_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """Change a submitted review, with a reason: the earlier version is kept as a revision."""
+    review = get_review_for_user(request.user, code)
+    if not may_edit(request.user, review):
+        raise Http404("No such page")
+    refusal = edit_refusal(request.user, review)
+    if refusal:
+        messages.error(request, f"This review cannot be edited: it {refusal}.")
+        return redirect("review-detail", code=review.code)
+    errors: dict[str, str] = {}
+    version = review.scorecard_version
+    if request.method == "POST":
+        ratings, overall = parse_review_post(request.POST, version)
+        before = review.final_score
+        try:
+            edited = edit_review(
+                review=review,
+                by=request.user,
+                ratings=ratings,
+                overall_comment=overall,
+                reason=request.POST.get("reason", "")[:5000],
+            )
+        except ReviewInvalid as invalid:
+            errors = invalid.errors
+        else:
+            messages.success(request, f"Review changed: {before:.1f}% → {edited.final_score:.1f}%.")
+            return redirect("review-detail", code=edited.code)
+    conversation = review.conversation
+    others = reviews_for(request.user).filter(
+        conversation=conversation, calibration_session__isnull=True
+    )
+    context = workspace(conversation, others.exclude(pk=review.pk))
+    context.update(review_form_context(version, review, request.POST if errors else None))
+    context.update(
+        mode="edit",
+        edited=review,
+        errors=errors,
+        reason=request.POST.get("reason", "") if errors else "",
+        calibration=review.calibration_session,
+    )
+    return render(request, "conversations/detail.html", context, status=400 if errors else 200)

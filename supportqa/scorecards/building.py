@@ -18,7 +18,8 @@ def validate_spec(spec: Any) -> None:
     `sections[0].criteria[2].options[1].value: must be a number from 0 to 100`."""
     if not isinstance(spec, dict):
         raise SpecError("the scorecard must be a JSON object")
-    _number(spec.get("pass_threshold", 80), "pass_threshold", 0, 100)
+    if "pass_threshold" in spec:  # otherwise SUPPORTQA_PASS_THRESHOLD (the model's default)
+        _number(spec["pass_threshold"], "pass_threshold", 0, 100)
     sections = spec.get("sections")
     if not isinstance(sections, list) or not sections:
         raise SpecError("sections: a scorecard needs at least one section")
@@ -88,11 +89,11 @@ def build_version(
     created_by: Any = None,
 ) -> Any:
     validate_spec(spec)
+    threshold = (
+        {"pass_threshold": float(spec["pass_threshold"])} if "pass_threshold" in spec else {}
+    )
     version = models["ScorecardVersion"].objects.create(
-        scorecard=scorecard,
-        number=number,
-        pass_threshold=float(spec.get("pass_threshold", 80)),
-        created_by=created_by,
+        scorecard=scorecard, number=number, created_by=created_by, **threshold
     )
     for s_pos, s_spec in enumerate(spec["sections"]):
         section = models["Section"].objects.create(

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from supportqa.codes import new_code
-from supportqa.core.scoring import CriterionRating, ReviewScore, review_score
+from supportqa.core.scoring import CriterionRating, ReviewScore, criterion_score, review_score
 
 
 class Scorecard(models.Model):
@@ -32,11 +32,16 @@ class Scorecard(models.Model):
         return self.versions.order_by("-number").first()
 
 
+def default_pass_threshold() -> float:
+    """The pass threshold of a new scorecard version that does not set one."""
+    return float(settings.SUPPORTQA_PASS_THRESHOLD)
+
+
 class ScorecardVersion(models.Model):
     code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
     scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
-    pass_threshold = models.FloatField(default=80.0)
+    pass_threshold = models.FloatField(default=default_pass_threshold)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -116,6 +121,10 @@ class Criterion(models.Model):
     def scale_bounds(self) -> tuple[float, float]:
         values = [option.value for option in self.options.all()]
         return (min(values), max(values)) if values else (0.0, 100.0)
+
+    def score_of(self, option: RatingOption | None) -> float | None:
+        """The criterion score (0–100) of a rating option; None for N/A."""
+        return None if option is None else criterion_score(option.value, *self.scale_bounds())
 
 
 class RatingOption(models.Model):

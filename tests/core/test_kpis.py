@@ -56,8 +56,8 @@ def test_iqs_interval_is_clipped_to_0_100():
 
 
 def test_pass_rate_counts_threshold_inclusive():
-    estimate = kpis.pass_rate([80, 79.9, 100, 0], threshold=80)
-    assert estimate.value == 50
+    estimate = kpis.pass_rate([(80, 80), (79.9, 80), (100, 80), (70, 60)])
+    assert estimate.value == 75
     assert estimate.n == 4
 
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.conf import settings
 
 from supportqa.core.intervals import Estimate
+from supportqa.core.scoring import score_band
 
 register = template.Library()
 
@@ -14,6 +16,14 @@ def num(value: Any, digits: Any = 1) -> str:
     if value is None or value == "":
         return "—"
     return f"{float(value):.{int(digits)}f}"
+
+
+@register.filter
+def band(score: Any, threshold: Any = None) -> str:
+    """CSS class of a score's colour band (`core.scoring.score_band`); the threshold is the
+    review's scorecard's, or the installation's default pass threshold."""
+    limit = settings.SUPPORTQA_PASS_THRESHOLD if threshold in (None, "") else float(threshold)
+    return score_band(None if score is None else float(score), limit)
 
 
 @register.filter

@@ -1,4 +1,5 @@
-// Review form: cite messages as evidence and autosave drafts. The form works without it.
+// Review form: cite messages as evidence and autosave drafts (drafts only: an edit of a
+// submitted review has no autosave and needs a reason). The form works without it.
 (function () {
   "use strict";
   const form = document.getElementById("review-form");
@@ -45,6 +46,7 @@
   }
 
   function scheduleSave() {
+    if (!form.dataset.autosave) return;
     clearTimeout(timer);
     status.textContent = "Unsaved changes";
     timer = setTimeout(saveDraft, 1200);

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from supportqa.accounts.models import AGENT_ROLES, User
 from supportqa.core.sampling import pooled_within_sd, reviews_needed
-from supportqa.reviews.models import IQS_SOURCES, SCORED_STATUSES, Review
+from supportqa.reviews.models import Review
 
 
 class Command(BaseCommand):
@@ -35,12 +35,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         since = timezone.now() - timedelta(days=options["days"])
         scores: dict[int, list[float]] = defaultdict(list)
-        for reviewee, score in Review.objects.filter(
-            status__in=SCORED_STATUSES,
-            source__in=IQS_SOURCES,
-            final_score__isnull=False,
-            submitted_at__gte=since,
-        ).values_list("reviewee_id", "final_score"):
+        for reviewee, score in (
+            Review.objects.counting_toward_iqs()
+            .filter(submitted_at__gte=since)
+            .values_list("reviewee_id", "final_score")
+        ):
             scores[reviewee].append(score)
         sd = options["sd"] or pooled_within_sd(list(scores.values()))
         if sd is None:

@@ -147,3 +147,29 @@ def test_mapping_rows_cover_every_mapped_criterion_of_the_default_scorecards(cas
     for slug, criteria in DEFAULT_MAPPING.items():
         for key in criteria:
             assert f"map.{slug}.{key}" in form.fields
+
+
+def test_one_service_level_setting_serves_transcript_spotlight_and_dashboard(cast):
+    """The conversation's first reply comes 2 minutes after the customer (make_conversation):
+    late against the default chat target of 60 s, on time once an admin sets 300 s."""
+    from supportqa.assignments.actions import spotlight
+    from supportqa.assignments.models import Target
+    from supportqa.conversations.models import Conversation
+
+    def figures():
+        page = cast.client(cast.lead).get(
+            reverse("conversation-detail", args=[cast.conversation.code])
+        )
+        slow = [line.message.seq for line in page.context["transcript"] if line.waited]
+        flagged = spotlight(
+            Conversation.objects.filter(pk=cast.conversation.pk), [Target.SLOW_FIRST_RESPONSE]
+        )
+        team = cast.client(cast.lead).get(reverse("team-detail", args=[cast.team.code]))
+        return slow, bool(flagged), team.context["panel"].first_reply_on_time.value
+
+    assert figures() == ([1], True, 0)
+    client = cast.client(cast.admin)
+    data = form_data(client)
+    data["first_reply_target.chat"] = 300
+    assert client.post(URL, data).status_code == 302
+    assert figures() == ([], False, 100)

@@ -92,3 +92,44 @@ def test_asking_for_embeddings_without_the_extra_is_explained(cast, data_dir, mo
     )
     assert "optional extra" in page.content.decode()
     assert not (data_dir / "models" / "categorizer.joblib").exists()
+
+
+def test_categorizing_refreshes_repeat_contacts_and_queues_autoqa(cast, data_dir):
+    """Two resolved requests of one customer a day apart become one category: FCR must now
+    see the second as a repeat contact of the first, and AutoQA must score both again."""
+    from datetime import timedelta
+
+    from supportqa.autoqa.models import Job
+    from supportqa.conversations.actions import refresh_repeat_contacts
+    from supportqa.conversations.models import Customer
+
+    labelled(cast)
+    client = cast.client(cast.admin)
+    client.post(reverse("categorize"), {"action": "train"})
+    customer = Customer.objects.create(source="test", external_id="cust-1")
+    pair = []
+    for i in range(2):
+        conversation = make_conversation(cast.agent, cast.team, f"again-{i}")
+        conversation.category = None
+        conversation.customer = customer
+        conversation.created_at += timedelta(days=i)
+        conversation.resolved_at = conversation.created_at + timedelta(hours=1)
+        conversation.save()
+        Message.objects.filter(conversation=conversation, seq=0).update(text="I was charged twice")
+        pair.append(conversation)
+    Job.objects.all().delete()
+    client.post(reverse("categorize"), {"action": "apply", "minimum_confidence": "0.3"})
+    first, second = (Conversation.objects.get(pk=c.pk) for c in pair)
+    assert first.category == second.category
+    assert first.repeat_contact_seconds == 23 * 3600  # resolved, then back a day later
+    assert refresh_repeat_contacts(customer_ids=[customer.pk]) == 0  # nothing was stale
+    queued = set(Job.objects.filter(status="pending").values_list("conversation_id", flat=True))
+    assert {first.pk, second.pk} <= queued
+
+
+def test_a_category_in_use_cannot_be_deleted(cast):
+    from django.db.models import ProtectedError
+
+    category = cast.conversation.category
+    with pytest.raises(ProtectedError):
+        category.delete()

@@ -19,8 +19,13 @@ from supportqa.assignments.models import (
     Target,
 )
 from supportqa.audit.actions import record_event
-from supportqa.conversations.models import AuthorKind, Conversation, Message
-from supportqa.conversations.transcript import SLOW_REPLY_SECONDS
+from supportqa.autoqa.models import service_levels
+from supportqa.conversations.models import (
+    AuthorKind,
+    Conversation,
+    Message,
+    first_reply_against_target,
+)
 from supportqa.core.sampling import (
     random_sample,
     split_fairly,
@@ -74,10 +79,8 @@ def spotlight(rows: Any, targets: list[str]) -> dict[int, str]:
         ),
         Target.REOPENED: Q(reopen_count__gt=0),
         Target.LONG_RESOLUTION: Q(resolution_seconds__gt=LONG_RESOLUTION_SECONDS),
-        Target.SLOW_FIRST_RESPONSE: Q(pk__in=[]),
+        Target.SLOW_FIRST_RESPONSE: first_reply_against_target(service_levels())[1],
     }
-    for channel, limit in SLOW_REPLY_SECONDS.items():
-        rules[Target.SLOW_FIRST_RESPONSE] |= Q(channel=channel, first_response_seconds__gt=limit)
     rules[Target.ESCALATED] = Q(tags__icontains="escalat")  # "escalated", "escalation"
     flagged: dict[int, str] = {}
     for target in targets:

@@ -26,7 +26,6 @@ from supportqa.autoqa.queue import queue_for_autoqa
 from supportqa.conversations.models import Conversation, Message
 from supportqa.core import autoqa
 from supportqa.core.criterion_model import CriterionModel
-from supportqa.core.scoring import criterion_score
 from supportqa.reviews.models import Rating, Review, ReviewStatus, Source
 from supportqa.scorecards.models import Scorecard, ScorecardVersion
 from supportqa.scorecards.picking import matching_scorecards
@@ -293,14 +292,10 @@ def score_conversation(conversation: Conversation, context: Context) -> Scored |
                 option = None
             else:
                 option = options[autoqa.nearest_option(rating.score, [o.value for o in options])]
-            stored = Rating(
-                review=review,
-                criterion=criterion,
-                option=option,
-                is_na=option is None,
-                score=None
-                if option is None
-                else criterion_score(option.value, *criterion.scale_bounds()),
+            stored = Rating.of(
+                review,
+                criterion,
+                option,
                 comment=f"AutoQA ({rating.confidence:.0%} sure): {rating.explanation}"[:4000],
             )
             cited = {by_seq[e.message].pk for e in rating.evidence if e.message in by_seq}
@@ -342,7 +337,7 @@ def score_conversation(conversation: Conversation, context: Context) -> Scored |
     review.raw_score, review.final_score = score.raw, score.final
     review.critical_failed = score.critical_failed
     review.status = ReviewStatus.SUBMITTED
-    review.submitted_at = timezone.now()
+    review.submitted_at = review.submitted_at or timezone.now()  # first scoring; never moves
     confidence = sum(confidences) / len(confidences) if confidences else 1.0
     review.overall_comment = (
         f"AutoQA is {confidence:.0%} sure on average over the criteria it rated "

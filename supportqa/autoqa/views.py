@@ -27,7 +27,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """AQS by criterion and agent, detector hit rates, agreement with human reviewers and the
     conversations AutoQA is unsure about, within the user's scope."""
     period, days = period_from(request)
-    # AutoQA rescoring moves its submission time: the period is the conversations' creation.
+    # AutoQA scores every conversation, whenever it is imported: the period is the
+    # conversations' creation, as on the other AutoQA figures.
     reviews = reviews_for(request.user).filter(
         conversation__created_at__gte=period.start,
         conversation__created_at__lt=period.end,

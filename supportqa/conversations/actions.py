@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
@@ -9,6 +9,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 
+from supportqa.autoqa.queue import queue_for_autoqa
 from supportqa.bulk import executemany
 from supportqa.conversations.models import Conversation, repeat_contact_gaps
 
@@ -30,6 +31,39 @@ def _raw_rows(query: QuerySet[Any]) -> list[tuple[Any, ...]]:
 def _when(value: datetime | str | None) -> datetime | None:
     # SQLite returns stored text (naive UTC), PostgreSQL aware datetimes; either subtracts.
     return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+# Columns a bulk update may not set: their derived durations would go stale (write them
+# through the importer, or save() one conversation).
+_TIMESTAMPS = frozenset({"created_at", "first_response_at", "resolved_at"})
+
+
+def conversations_changed(*, conversation_ids: Sequence[int], customer_ids: Iterable[int]) -> None:
+    """What every writer of conversations calls after changing them (importer, web
+    categorization, anything later), in the writing transaction: repeat contacts (FCR) of
+    their customers are recomputed and the conversations queued for AutoQA. Give the
+    customers before and after the change (a conversation may have moved between them)."""
+    refresh_repeat_contacts(customer_ids=customer_ids)
+    queue_for_autoqa(conversation_ids)
+
+
+def update_conversations(conversations: QuerySet[Conversation], **values: Any) -> int:
+    """Set fields of many conversations at once, then refresh what derives from them.
+    Returns how many changed. Call inside a transaction."""
+    if _TIMESTAMPS & set(values):
+        raise ValueError(f"timestamps cannot be bulk-updated: {sorted(_TIMESTAMPS & set(values))}")
+    rows = list(conversations.values_list("pk", "customer_id"))
+    ids = [pk for pk, _ in rows]
+    changed = Conversation.objects.filter(pk__in=ids).update(**values)
+    customers = {c for _, c in rows if c is not None}
+    if "customer_id" in values or "customer" in values:
+        customers |= set(
+            Conversation.objects.filter(pk__in=ids, customer__isnull=False).values_list(
+                "customer_id", flat=True
+            )
+        )
+    conversations_changed(conversation_ids=ids, customer_ids=customers)
+    return changed
 
 
 def refresh_repeat_contacts(*, customer_ids: Iterable[int]) -> int:

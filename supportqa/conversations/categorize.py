@@ -16,6 +16,7 @@ from django.utils import timezone
 from sklearn.model_selection import train_test_split
 
 from supportqa.audit.actions import record_event
+from supportqa.conversations.actions import update_conversations
 from supportqa.conversations.models import Category, Conversation, Message
 from supportqa.core.classify import Classifier, ModelError, load, train
 
@@ -126,7 +127,9 @@ def categorize_uncategorized(by: Any, minimum_confidence: float) -> tuple[int, i
                 if confidence >= minimum_confidence and label in names:
                     by_category.setdefault(names[label], []).append(pk)
             for category_id, members in by_category.items():
-                done += Conversation.objects.filter(pk__in=members).update(category_id=category_id)
+                done += update_conversations(
+                    Conversation.objects.filter(pk__in=members), category_id=category_id
+                )
         record_event(
             actor=by,
             action="categorizer.applied",

@@ -111,7 +111,13 @@ class Conversation(models.Model):
         db_index=False,  # served by the conversation_team_kpis index
     )
     category = models.ForeignKey(
-        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
+        Category,
+        null=True,
+        blank=True,
+        # A category in use is deactivated, not deleted: deleting would change conversations
+        # behind the write path that keeps FCR's repeat contacts and AutoQA up to date.
+        on_delete=models.PROTECT,
+        related_name="conversations",
     )
     urgency = models.CharField(max_length=8, choices=Level.choices, blank=True)
     complexity = models.CharField(max_length=8, choices=Level.choices, blank=True)
@@ -193,6 +199,19 @@ def repeat_contact_gaps(
             gap = math.ceil((later - resolved).total_seconds())
         gaps.append(gap)
     return gaps
+
+
+def first_reply_against_target(service_levels: Any) -> tuple[models.Q, models.Q]:
+    """(within, late): conversations whose first reply came within, or after, their channel's
+    first-reply target (`Rules.reply_targets`). Neither matches a conversation without a reply
+    or a channel without a target."""
+    within, late = models.Q(pk__in=[]), models.Q(pk__in=[])
+    for channel in Channel.values:
+        target, _ = service_levels.reply_targets(channel)
+        if target:
+            within |= models.Q(channel=channel, first_response_seconds__lte=target)
+            late |= models.Q(channel=channel, first_response_seconds__gt=target)
+    return within, late
 
 
 class Message(models.Model):

@@ -2,24 +2,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from supportqa.conversations.models import AuthorKind, Channel, Conversation, Message
+from supportqa.conversations.models import AuthorKind, Conversation, Message
+from supportqa.core.autoqa import Rules, Turn, reply_waits
 from supportqa.core.sentiment import Trajectory, label, sentiment
-
-# How long a customer may wait for a reply before the gap is flagged, per channel (seconds).
-SLOW_REPLY_SECONDS = {
-    Channel.CHAT: 120,
-    Channel.SOCIAL: 3600,
-    Channel.PHONE: 60,
-    Channel.EMAIL: 8 * 3600,
-    Channel.OTHER: 3600,
-}
 
 
 @dataclass
 class Line:
     message: Message
     gap_seconds: float | None  # since the previous message
-    waited: bool  # an agent reply that kept the customer waiting too long
+    waited: bool  # an agent reply that kept the customer waiting longer than the target
     sentiment: float | None = None  # customer messages only
 
     @property
@@ -32,20 +24,22 @@ def customer_trajectory(lines: list[Line]) -> Trajectory | None:
     return Trajectory(scores[0], scores[-1], min(scores)) if scores else None
 
 
-def transcript(conversation: Conversation) -> list[Line]:
-    limit = SLOW_REPLY_SECONDS.get(conversation.channel, 3600)
+def transcript(conversation: Conversation, service_levels: Rules) -> list[Line]:
+    """The messages with their gaps, sentiment and slow replies: a reply is slow when the
+    customer waited longer than the channel's target (the service-level setting that AutoQA's
+    response-time detector uses too, so the flags and its rating agree)."""
+    messages = list(conversation.messages.select_related("author").order_by("seq"))
+    first, later = service_levels.reply_targets(conversation.channel)
+    slow: set[int] = set()
+    if first and later:
+        turns = [Turn(m.author_kind, m.text, m.sent_at) for m in messages]
+        slow = {
+            index for index, waited, target in reply_waits(turns, first, later) if waited > target
+        }
     lines: list[Line] = []
-    previous: Message | None = None
-    waiting_since = None
-    for message in conversation.messages.select_related("author").order_by("seq"):
+    for index, message in enumerate(messages):
+        previous = messages[index - 1] if index else None
         gap = None if previous is None else (message.sent_at - previous.sent_at).total_seconds()
-        waited = False
-        if message.author_kind == AuthorKind.CUSTOMER and waiting_since is None:
-            waiting_since = message.sent_at
-        elif message.author_kind == AuthorKind.AGENT and waiting_since is not None:
-            waited = (message.sent_at - waiting_since).total_seconds() > limit
-            waiting_since = None
         mood = sentiment(message.text) if message.author_kind == AuthorKind.CUSTOMER else None
-        lines.append(Line(message, gap, waited, mood))
-        previous = message
+        lines.append(Line(message, gap, index in slow, mood))
     return lines

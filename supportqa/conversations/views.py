@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from supportqa.accounts.access import agents_for, teams_for
 from supportqa.accounts.permissions import allowed, may_browse_conversations
 from supportqa.autoqa.display import panel as autoqa_panel
+from supportqa.autoqa.models import service_levels
 from supportqa.calibration.models import CalibrationSession
 from supportqa.conversations.access import conversations_for, get_conversation_for_user
 from supportqa.conversations.forms import ConversationFilter
@@ -185,7 +186,7 @@ def review_page(
 def workspace(conversation: Conversation, others: QuerySet[Review]) -> dict[str, Any]:
     """What the review workspace shows around the form: transcript, surveys, AutoQA's
     findings (only where the person may see AutoQA's review) and the other reviews."""
-    lines = transcript(conversation)
+    lines = transcript(conversation, service_levels())
     context: dict[str, Any] = {
         "conversation": conversation,
         "transcript": lines,

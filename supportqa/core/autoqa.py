@@ -166,6 +166,12 @@ class Rules:
     # conversation counts as scripted.
     canned_share_limit: float = 0.5
 
+    def reply_targets(self, channel: str) -> tuple[float | None, float | None]:
+        """(first reply, later replies) targets in seconds for a channel ("other" when the
+        channel has none): the one service-level setting of the installation."""
+        first, later = self.first_reply_target, self.reply_target
+        return first.get(channel, first.get("other")), later.get(channel, later.get("other"))
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Rules:
         """Defaults overridden by an admin's settings; unknown keys are an error."""
@@ -569,23 +575,33 @@ def resolution(c: _Conversation, rules: Rules, status: str, reopen_count: int) -
     return Finding("resolution", 0.0, 0.5, f"Still {status or 'open'}, with no confirmation.")
 
 
-def response_time(c: _Conversation, rules: Rules, channel: str) -> Finding:
-    """Each agent reply against the channel's target, timed from the customer message it
-    answers. Exceeds: all within half the target; meets: at least 90% within it."""
-    first_target = rules.first_reply_target.get(channel, rules.first_reply_target.get("other"))
-    later_target = rules.reply_target.get(channel, rules.reply_target.get("other"))
-    if not first_target or not later_target:
-        return _not_applicable("response_time", f"No response-time target for {channel}.")
-    waits: list[tuple[int, float, float]] = []  # (agent message, seconds, target)
+def reply_waits(
+    turns: Sequence[Turn], first_target: float, later_target: float
+) -> list[tuple[int, float, float]]:
+    """(agent message index, seconds the customer had waited, its target) for each agent
+    reply to a waiting customer, timed from the first unanswered customer message. The first
+    reply has the first-reply target, later ones the reply target. The transcript's slow-reply
+    flags and the response-time detector both use this."""
+    waits: list[tuple[int, float, float]] = []
     waiting_since: datetime | None = None
     answered_before = False
-    for index, turn in enumerate(c.turns):
+    for index, turn in enumerate(turns):
         if turn.author_kind == CUSTOMER and waiting_since is None:
             waiting_since = turn.sent_at
         elif turn.author_kind == AGENT and waiting_since is not None:
             seconds = max(0.0, (turn.sent_at - waiting_since).total_seconds())
             waits.append((index, seconds, later_target if answered_before else first_target))
             answered_before, waiting_since = True, None
+    return waits
+
+
+def response_time(c: _Conversation, rules: Rules, channel: str) -> Finding:
+    """Each agent reply against the channel's target, timed from the customer message it
+    answers. Exceeds: all within half the target; meets: at least 90% within it."""
+    first_target, later_target = rules.reply_targets(channel)
+    if not first_target or not later_target:
+        return _not_applicable("response_time", f"No response-time target for {channel}.")
+    waits = reply_waits(c.turns, first_target, later_target)
     if not waits:
         return _not_applicable("response_time", "The agent never replied to the customer.")
     slowest = max(waits, key=lambda w: w[1] / w[2])

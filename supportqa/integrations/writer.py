@@ -15,10 +15,9 @@ from django.db import connection
 from django.utils import timezone
 
 from supportqa.accounts.models import Membership, Role, Team, User
-from supportqa.autoqa.queue import queue_for_autoqa
 from supportqa.bulk import executemany
 from supportqa.codes import new_code
-from supportqa.conversations.actions import refresh_repeat_contacts
+from supportqa.conversations.actions import conversations_changed
 from supportqa.conversations.models import (
     Category,
     Conversation,
@@ -151,12 +150,15 @@ class ConversationWriter:
             else:
                 changed_values[pk] = (record, values)
         touched = list(changed_values)
+        affected = set(customers.values())
         if new:
             touched.extend(self._insert_conversations(new))
         if changed_values:
             changed = []
             for conversation in Conversation.objects.filter(pk__in=changed_values):
                 record, values = changed_values[conversation.pk]
+                if conversation.customer_id is not None:  # it may move to another customer
+                    affected.add(conversation.customer_id)
                 for name, value in values.items():
                     setattr(conversation, name, value)
                 changed.append((conversation, record.messages))
@@ -164,8 +166,7 @@ class ConversationWriter:
             self._replace_messages(changed)
             sync_owners(conversation_ids=[c.pk for c, _ in changed])
         if touched:
-            refresh_repeat_contacts(customer_ids=customers.values())
-            queue_for_autoqa(touched)
+            conversations_changed(conversation_ids=touched, customer_ids=affected)
         result.created, result.updated = len(new), len(changed_values)
         return result
 

@@ -30,7 +30,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from supportqa.conversations.models import Category, Channel, Conversation
+from supportqa.autoqa.models import service_levels
+from supportqa.conversations.models import (
+    Category,
+    Channel,
+    Conversation,
+    first_reply_against_target,
+)
 from supportqa.core import kpis
 from supportqa.core.intervals import Estimate, mean_interval, wilson
 from supportqa.core.surveybias import Reweighted, Stratum, post_stratified_share
@@ -77,6 +83,7 @@ class Panel:
     ces: Estimate
     response_rate: Estimate
     first_response: kpis.DurationSummary
+    first_reply_on_time: Estimate  # share of first replies within the channel's target
     resolution: kpis.DurationSummary
     fcr: Estimate
     volume: int
@@ -110,8 +117,9 @@ def dashboard(
     weeks = period.weeks()
     # Weekly windows lie inside the period: filtering the unwindowed querysets leaves each
     # week's query a single index range (a second range on the same column defeats it).
+    within, late = first_reply_against_target(service_levels())
     counts, population, side = together(
-        lambda: _conversation_totals(in_period),
+        lambda: _conversation_totals(in_period, within, late),
         lambda: _stratum_volumes(in_period),
         lambda: _Side(
             answers=_survey_counts(answered),
@@ -146,6 +154,9 @@ def dashboard(
         ces=kpis.ces_from_sums(answers["ces_n"], answers["ces_sum"] or 0, answers["ces_sq"] or 0),
         response_rate=kpis.response_rate(side.sending["answered"], side.sending["sent"]),
         first_response=first_response,
+        first_reply_on_time=wilson(
+            counts["first_reply_within"], counts["first_reply_targeted"]
+        ).scaled(100),
         resolution=resolution,
         fcr=wilson(counts["first_contact"], counts["resolved"]).scaled(100),
         volume=volume,
@@ -266,9 +277,10 @@ def _survey_strata(
 _RESOLVED = Q(resolution_seconds__isnull=False)
 
 
-def _conversation_totals(in_period: QuerySet[Conversation]) -> dict[str, Any]:
-    """One scan of the covering KPI index: volume, resolution outcomes (FCR per PRODUCT.md §5)
-    and the duration totals. Resolved means a resolution time exists."""
+def _conversation_totals(in_period: QuerySet[Conversation], within: Q, late: Q) -> dict[str, Any]:
+    """One scan of the covering KPI index: volume, resolution outcomes (FCR per PRODUCT.md §5),
+    the duration totals and first replies within / after the channel's target. Resolved means
+    a resolution time exists."""
     window = settings.SUPPORTQA_FCR_DAYS * 86400
     no_repeat = Q(repeat_contact_seconds__isnull=True) | Q(repeat_contact_seconds__gt=window)
     return in_period.aggregate(
@@ -280,6 +292,8 @@ def _conversation_totals(in_period: QuerySet[Conversation]) -> dict[str, Any]:
         first_response_seconds_sum=Sum("first_response_seconds"),
         resolution_seconds_n=Count("resolution_seconds"),
         resolution_seconds_sum=Sum("resolution_seconds"),
+        first_reply_within=Count("pk", filter=within),
+        first_reply_targeted=Count("pk", filter=within | late),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from datetime import timedelta
 from pathlib import Path
 
 from supportqa.envconfig import (
@@ -16,22 +18,25 @@ from supportqa.envconfig import (
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = PACKAGE_DIR.parent
 DATA_DIR = Path(env_str("SUPPORTQA_DATA_DIR", str(BASE_DIR / "var")))
+# The data folder holds the SQLite database, the generated key and uploads: its owner only.
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 DEBUG = env_bool("SUPPORTQA_DEBUG", False)
 _secret = env_str("SUPPORTQA_SECRET_KEY", "")
 if not _secret:
     if not DEBUG and env_bool("SUPPORTQA_REQUIRE_SECRET", False):
         raise ConfigError("SUPPORTQA_SECRET_KEY must be set in production")
-    # Development fallback: a per-installation key kept outside the repository.
+    # Development fallback: a per-installation key kept outside the repository, readable by
+    # its owner only (created 0600 in one step: never briefly readable by others).
     _key_file = DATA_DIR / "secret_key"
     if _key_file.exists():
         _secret = _key_file.read_text().strip()
     else:
         import secrets
 
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
         _secret = secrets.token_urlsafe(50)
-        _key_file.write_text(_secret)
+        with os.fdopen(os.open(_key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+            f.write(_secret)
 SECRET_KEY = _secret
 
 ALLOWED_HOSTS = env_list("SUPPORTQA_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
@@ -44,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "supportqa.accounts",
     "supportqa.audit",
     "supportqa.conversations",
@@ -68,6 +74,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "supportqa.middleware.no_store_for_signed_in",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into its page
 ]
 
 ROOT_URLCONF = "supportqa.urls"
@@ -99,6 +108,10 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked-out accounts and addresses first
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -112,13 +125,47 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
 ]
 
+# Login throttling (django-axes): after this many wrong passwords for one account (from any
+# address), or from one address (for any accounts), logins are refused for the cool-off
+# period; an admin can unlock earlier (Administration → Access attempts, or `axes_reset`).
+AXES_FAILURE_LIMIT = env_int("SUPPORTQA_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SUPPORTQA_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "supportqa.middleware.client_ip"
+AXES_VERBOSE = False
+
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SUPPORTQA_SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = env_int("SUPPORTQA_SESSION_SECONDS", 8 * 3600, minimum=300)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# One switch for serving over HTTPS behind a reverse proxy that terminates TLS and sets
+# X-Forwarded-Proto and X-Forwarded-For: secure cookies, HSTS, redirects to https, the
+# proxy's scheme header trusted and the client address taken from the proxy's entry.
+HTTPS = env_bool("SUPPORTQA_HTTPS", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = env_int("SUPPORTQA_HSTS_SECONDS", 365 * 86400)
+
+# Only our own files: scripts from this origin alone (no inline script), nothing from
+# elsewhere. Inline style attributes stay allowed (bar widths and heat-map colours).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("SUPPORTQA_TIME_ZONE", "UTC")
@@ -127,7 +174,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True  # serve straight from the package: no collectstatic step needed
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("SUPPORTQA_MAX_UPLOAD_MB", 50, minimum=1) * 1024 * 1024

@@ -104,3 +104,157 @@ def test_deleting_in_the_admin_site_is_audited(cast):
     assert client.post(url, {"post": "yes"}).status_code == 302
     event = AuditEvent.objects.get(action="admin.deleted")
     assert event.data["object"] == "Obsolete"
+
+
+# --- login throttling -------------------------------------------------------------------------
+
+
+def attempt(username: str, password: str, address: str = "10.0.0.1"):
+    from django.test import Client
+
+    client = Client(REMOTE_ADDR=address)
+    response = client.post("/login/", {"username": username, "password": password})
+    return response, client
+
+
+def test_fifty_wrong_passwords_then_the_right_one_does_not_log_in(cast):
+    for _ in range(50):
+        attempt("agent", "wrong-password")
+    response, client = attempt("agent", PASSWORD)
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    event = AuditEvent.objects.get(action="login.locked_out")
+    assert event.object_code == cast.agent.code and event.data["address"] == "10.0.0.1"
+
+
+def test_the_lock_is_per_account_from_any_address(cast):
+    for i in range(5):
+        attempt("agent", "wrong-password", address=f"10.0.1.{i}")
+    response, client = attempt("agent", PASSWORD, address="10.9.9.9")
+    assert response.status_code == 429 and "_auth_user_id" not in client.session
+    other, other_client = attempt("teammate", PASSWORD, address="10.9.9.9")
+    assert other.status_code == 302 and "_auth_user_id" in other_client.session
+
+
+def test_the_lock_is_per_address_across_accounts(cast):
+    for i in range(5):
+        attempt(f"guess{i}", "wrong-password", address="10.0.2.1")
+    response, client = attempt("agent", PASSWORD, address="10.0.2.1")
+    assert response.status_code == 429 and "_auth_user_id" not in client.session
+    elsewhere, _ = attempt("agent", PASSWORD, address="10.0.2.2")
+    assert elsewhere.status_code == 302
+
+
+def test_an_admin_unlocks_and_the_unlock_is_audited(cast):
+    from axes.models import AccessAttempt
+
+    for _ in range(5):
+        attempt("agent", "wrong-password", address="10.0.3.1")
+    assert attempt("agent", PASSWORD, address="10.0.3.2")[0].status_code == 429
+    admin_client = cast.client(cast.admin)
+    changelist = reverse("admin:axes_accessattempt_changelist")
+    assert admin_client.get(changelist).status_code == 200
+    locked = list(AccessAttempt.objects.values_list("pk", flat=True))
+    response = admin_client.post(
+        changelist, {"action": "delete_selected", "_selected_action": locked, "post": "yes"}
+    )
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="admin.deleted").count() == len(locked)
+    assert attempt("agent", PASSWORD, address="10.0.3.2")[0].status_code == 302
+
+
+def test_a_correct_login_resets_the_count(cast):
+    for _ in range(4):
+        attempt("agent", "wrong-password")
+    assert attempt("agent", PASSWORD)[0].status_code == 302
+    for _ in range(4):
+        attempt("agent", "wrong-password")
+    assert attempt("agent", PASSWORD)[0].status_code == 302
+
+
+# --- headers, exports, files ---------------------------------------------------------------
+
+
+def test_pages_send_a_strict_content_security_policy_and_no_store(cast):
+    response = cast.client(cast.qa).get(reverse("conversation-list"))
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "default-src 'self'" in policy
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    assert "no-store" in response["Cache-Control"]
+    export = cast.client(cast.qa).get(reverse("export", args=["conversations", "csv"]))
+    assert "no-store" in export["Cache-Control"]
+
+
+def test_csv_exports_neutralise_formula_cells(cast):
+    cast.conversation.subject = '=HYPERLINK("http://evil")'
+    cast.conversation.save()
+    body = b"".join(
+        cast.client(cast.qa).get(reverse("export", args=["conversations", "csv"])).streaming_content
+    ).decode()
+    assert "'=HYPERLINK" in body
+    assert ",=HYPERLINK" not in body and ',"=HYPERLINK' not in body
+    from supportqa.integrations.exporting import neutralised
+
+    assert [neutralised(v) for v in ["+1", "-x", "@a", "\tb", "\rc", "ok", -5]] == [
+        "'+1",
+        "'-x",
+        "'@a",
+        "'\tb",
+        "'\rc",
+        "ok",
+        -5,
+    ]
+
+
+def run_settings(tmp_path, **env: str) -> dict:
+    """Load the settings module in a fresh process with these environment variables."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json, os, stat; from supportqa import settings as s; "
+        "print(json.dumps({'https': s.HTTPS, 'secure': s.SESSION_COOKIE_SECURE, "
+        "'csrf_secure': s.CSRF_COOKIE_SECURE, 'hsts': getattr(s, 'SECURE_HSTS_SECONDS', 0), "
+        "'proxy': getattr(s, 'SECURE_PROXY_SSL_HEADER', None), "
+        "'redirect': getattr(s, 'SECURE_SSL_REDIRECT', False), "
+        "'dir_mode': stat.S_IMODE(os.stat(s.DATA_DIR).st_mode), "
+        "'key_mode': stat.S_IMODE(os.stat(s.DATA_DIR / 'secret_key').st_mode)}))"
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORTQA_")}
+    environment.update(SUPPORTQA_DATA_DIR=str(tmp_path / "data"), **env)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout)
+
+
+def test_one_setting_switches_on_https(tmp_path):
+    plain = run_settings(tmp_path)
+    assert (plain["https"], plain["secure"], plain["hsts"], plain["redirect"]) == (
+        False,
+        False,
+        0,
+        False,
+    )
+    https = run_settings(tmp_path, SUPPORTQA_HTTPS="true")
+    assert https["secure"] and https["csrf_secure"] and https["redirect"]
+    assert https["hsts"] == 365 * 86400
+    assert https["proxy"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+def test_the_data_folder_and_the_generated_key_are_private(tmp_path):
+    modes = run_settings(tmp_path)
+    assert (modes["dir_mode"], modes["key_mode"]) == (0o700, 0o600)
+
+
+def test_behind_the_proxy_the_client_address_is_the_proxys_entry(settings, rf):
+    from supportqa.middleware import client_ip
+
+    request = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
+    settings.HTTPS = False
+    assert client_ip(request) == "127.0.0.1"
+    settings.HTTPS = True
+    assert client_ip(request) == "203.0.113.9"  # the forged first entry is ignored

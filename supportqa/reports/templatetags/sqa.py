@@ -41,6 +41,12 @@ def duration(seconds: Any) -> str:
 
 
 @register.filter
+def minutes(delta: Any) -> int:
+    """A timedelta in whole minutes, rounded up."""
+    return -int(-delta.total_seconds() // 60)
+
+
+@register.filter
 def clamp(value: Any) -> float:
     return 0.0 if value is None else max(0.0, min(100.0, float(value)))
 

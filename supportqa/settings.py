@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "supportqa.autoqa",
     "supportqa.reports",
     "supportqa.demo",
+    "supportqa.server",
 ]
 
 MIDDLEWARE = [
@@ -177,15 +178,25 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True  # serve straight from the package: no collectstatic step needed
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("SUPPORTQA_MAX_UPLOAD_MB", 50, minimum=1) * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# Import files up to this size; larger ones are refused as they arrive (uploads.py). Files over
+# 5 MiB are spooled to a temporary file rather than kept in memory; form fields without files
+# are limited to 5 MiB.
+SUPPORTQA_MAX_UPLOAD_BYTES = env_int("SUPPORTQA_MAX_UPLOAD_MB", 50, minimum=1) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "supportqa.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 SUPPORTQA_PASS_THRESHOLD = env_int("SUPPORTQA_PASS_THRESHOLD", 80, minimum=1)
 SUPPORTQA_FCR_DAYS = env_int("SUPPORTQA_FCR_DAYS", 7, minimum=1)
 SUPPORTQA_DISPUTE_DAYS = env_int("SUPPORTQA_DISPUTE_DAYS", 14, minimum=1)
 SUPPORTQA_IMPORT_BATCH = env_int("SUPPORTQA_IMPORT_BATCH", 1000, minimum=1)
-# A claimed AutoQA job not finished after this many seconds is claimable again (resume).
-SUPPORTQA_AUTOQA_STALE_SECONDS = env_int("SUPPORTQA_AUTOQA_STALE_SECONDS", 600, minimum=0)
+# AutoQA workers renew their claims every few seconds: a claim older than this is a dead
+# worker's, and another worker takes it over (a dead process of the same host at once).
+SUPPORTQA_AUTOQA_STALE_SECONDS = env_int("SUPPORTQA_AUTOQA_STALE_SECONDS", 30, minimum=0)
 
 LOGGING = {
     "version": 1,

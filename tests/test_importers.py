@@ -16,6 +16,7 @@ from supportqa.conversations.models import Conversation, Message
 from supportqa.integrations import background
 from supportqa.integrations.importer import (
     ImportAborted,
+    ImportFailed,
     import_conversations,
     import_surveys,
     import_users,
@@ -203,10 +204,13 @@ def test_interrupted_import_resumes_and_ends_with_exactly_the_right_data(cast, s
 
     def crash_after_second_batch(run):
         if run.items_done == 4:
-            raise Killed
+            raise Killed("the disk went away")
 
-    with pytest.raises(Killed):
+    with pytest.raises(ImportFailed, match="the disk went away"):
         import_conversations(data, on_batch_committed=crash_after_second_batch)
+    failed = ImportRun.objects.get()
+    assert failed.status == ImportRun.Status.FAILED  # never left "running"
+    assert "Killed: the disk went away" in failed.failure
     native = Conversation.objects.filter(source="native")
     assert native.count() == 4
     report = import_conversations(data)

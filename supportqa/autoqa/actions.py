@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import pickle
 import socket
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -86,16 +87,45 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _gone(worker: str) -> bool:
+    """Whether a worker named `host:pid` ran on this host and its process is gone (or a
+    zombie): its claims can be taken over at once. Workers on other hosts are judged by the
+    age of their claims alone."""
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    try:  # a zombie has died but its parent has not reaped it yet
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def abandoned_claims() -> Q:
+    """Claims nobody is working on: older than SUPPORTQA_AUTOQA_STALE_SECONDS (a live worker
+    renews its claims every few seconds, see `work`), or held by a process of this host that
+    no longer exists."""
+    stale = timezone.now() - timedelta(seconds=settings.SUPPORTQA_AUTOQA_STALE_SECONDS)
+    holders = Job.objects.filter(status=Job.Status.RUNNING).values_list("claimed_by", flat=True)
+    dead = [worker for worker in set(holders) if _gone(worker)]
+    return Q(status=Job.Status.RUNNING) & (Q(claimed_at__lt=stale) | Q(claimed_by__in=dead))
+
+
 def claim(worker: str, limit: int) -> list[int]:
-    """Claim up to `limit` pending (or stale) jobs for this worker; returns conversation ids.
-    Several workers may call this at once: on PostgreSQL claimed rows are locked and skipped,
-    on SQLite the write transaction is exclusive."""
+    """Claim up to `limit` pending (or abandoned) jobs for this worker; returns conversation
+    ids. Several workers may call this at once: on PostgreSQL claimed rows are locked and
+    skipped, on SQLite the write transaction is exclusive."""
     now = timezone.now()
-    stale = now - timedelta(seconds=settings.SUPPORTQA_AUTOQA_STALE_SECONDS)
     with transaction.atomic():
-        claimable = Job.objects.filter(
-            Q(status=Job.Status.PENDING) | Q(status=Job.Status.RUNNING, claimed_at__lt=stale)
-        ).order_by("pk")
+        claimable = Job.objects.filter(Q(status=Job.Status.PENDING) | abandoned_claims()).order_by(
+            "pk"
+        )
         if connection.features.has_select_for_update_skip_locked:
             claimable = claimable.select_for_update(skip_locked=True)
         picked = list(claimable.values_list("pk", "conversation_id")[:limit])
@@ -115,26 +145,54 @@ class RunTotals:
     failed: int = 0
 
 
+# A live worker renews its claims at least this often (a batch takes well under a second),
+# so claims older than SUPPORTQA_AUTOQA_STALE_SECONDS (default 30) are abandoned ones.
+RENEW_SECONDS = 5
+
+
+def renew_claims(worker: str) -> None:
+    Job.objects.filter(status=Job.Status.RUNNING, claimed_by=worker).update(
+        claimed_at=timezone.now()
+    )
+
+
 def work(
-    worker: str, *, batch: int = 50, limit: int | None = None, on_batch: Any = None
+    worker: str,
+    *,
+    batch: int = 50,
+    limit: int | None = None,
+    on_batch: Any = None,
+    keep_going: Any = None,
 ) -> RunTotals:
-    """Claim and score jobs until none is left (or `limit` conversations are done)."""
+    """Claim and score jobs until none is left (or `limit` conversations are done, or
+    `keep_going()` says stop: a helper whose parent has died)."""
     totals = RunTotals()
     context: Context | None = None  # loaded once there is work: an idle worker polls cheaply
     stamp: tuple[Any, ...] = ()
     while limit is None or totals.scored + totals.failed < limit:
+        if keep_going is not None and not keep_going():
+            break
+        if context is None:
+            if not Job.objects.filter(Q(status=Job.Status.PENDING) | abandoned_claims()).exists():
+                break
+            # The first load comes before claiming: however long it takes, no claim ages.
+            context, stamp = Context.load(), settings_stamp()
         size = batch if limit is None else min(batch, limit - totals.scored - totals.failed)
         ids = claim(worker, size)
         if not ids:
             break
+        renewed = time.monotonic()
         current = settings_stamp()
-        if context is None or current != stamp:  # first batch, or settings or models changed
+        if current != stamp:  # an admin changed the settings, or models were trained
             context, stamp = Context.load(), current
         for conversation in (
             Conversation.objects.filter(pk__in=ids)
             .select_related("customer", "agent")
             .prefetch_related("messages")
         ):
+            if time.monotonic() - renewed > RENEW_SECONDS:  # a slow batch keeps its claims
+                renew_claims(worker)
+                renewed = time.monotonic()
             try:
                 with transaction.atomic():
                     scored = score_conversation(conversation, context)

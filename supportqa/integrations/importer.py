@@ -1,12 +1,19 @@
 """Run an import: parse, validate, resolve, write in atomic batches, record progress.
 
 1. The run is identified by a fingerprint of the file's bytes and the options. An unfinished run
-   with the same fingerprint is resumed: batches already committed are parsed but not rewritten.
+   (interrupted, or failed) with the same fingerprint is resumed: batches already committed are
+   parsed but not rewritten.
 2. Each batch (records and errors alike, in file order) is written in one transaction together
-   with the run's progress counter, so a run killed at any point resumes exactly.
-3. Strict mode writes everything in one transaction and rolls it back if any row is bad.
+   with the run's progress counter, so a run killed at any point resumes exactly. If the
+   database refuses the batch, it is written again one record at a time, each in a savepoint:
+   a record the database refuses becomes that row's error, and the others are written.
+3. Implausible values (a timestamp in the future, a conversation created after its first
+   message, a survey answered before its conversation) are imported with a warning listed in
+   the run. Strict mode treats warnings as errors, writes everything in one transaction and
+   rolls it back if any row is bad or warned about.
 4. Re-running a finished import finds every conversation unchanged (content hash) and writes
    nothing.
+5. A run that stops on an unexpected error ends `failed` with the reason, never `running`.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -30,17 +37,44 @@ from supportqa.audit.actions import record_event
 from supportqa.core.redact import redact as redact_text
 from supportqa.integrations import background, formats
 from supportqa.integrations.models import ImportRun
-from supportqa.integrations.records import ConversationRecord, RowError, dedupe, parse_native
+from supportqa.integrations.records import (
+    ConversationRecord,
+    RowError,
+    dedupe,
+    parse_native,
+    unstorable,
+)
 from supportqa.integrations.writer import BatchResult, ConversationWriter
 
 MAX_STORED_ERRORS = 1000
 ECHO_BATCHES = os.environ.get("SUPPORTQA_IMPORT_ECHO_BATCHES") == "1"
 CONVERSATION_FORMATS = ("native", "csv", "twitter")
+# Every kind of import, with how the web form names it: the command line and the form offer
+# these, and `import_file` runs them.
+KINDS = {
+    "native": "Conversations — native JSONL",
+    "csv": "Conversations — CSV, one row per message",
+    "twitter": "Conversations — Twitter customer-care JSON",
+    "surveys": "Survey responses — CSV",
+    "users": "Users and teams — CSV",
+}
 
 
 class ImportAborted(Exception):
     def __init__(self, report: ImportReport) -> None:
-        super().__init__(f"strict import aborted: {report.error_count} bad rows, nothing written")
+        warned = f" and {report.warning_count} warnings" if report.warning_count else ""
+        super().__init__(
+            f"strict import aborted: {report.error_count} bad rows{warned}, nothing written"
+        )
+        self.report = report
+
+
+class ImportFailed(Exception):
+    """The run stopped on an unexpected error. It is recorded as failed with the reason;
+    importing the same file again resumes after its last committed batch."""
+
+    def __init__(self, report: ImportReport, reason: str) -> None:
+        super().__init__(f"import failed: {reason} (import the file again to resume)")
         self.report = report
 
 
@@ -52,6 +86,8 @@ class ImportReport:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
+    warnings: list[RowError] = field(default_factory=list)
+    warning_count: int = 0
     resumed_from: int = 0
 
     def add_errors(self, errors: Iterable[RowError]) -> None:
@@ -60,18 +96,70 @@ class ImportReport:
             if len(self.errors) < MAX_STORED_ERRORS:
                 self.errors.append(error)
 
+    def add_warnings(self, warnings: Iterable[RowError]) -> None:
+        for warning in warnings:
+            self.warning_count += 1
+            if len(self.warnings) < MAX_STORED_ERRORS:
+                self.warnings.append(warning)
+
     def summary(self) -> str:
         text = (
             f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
             f"{self.error_count} rejected"
         )
+        if self.warning_count:
+            text += f", {self.warning_count} imported with warnings"
         if self.resumed_from:
             text += f" (resumed after {self.resumed_from} records)"
         return text
 
+    @classmethod
+    def of(cls, run: ImportRun) -> ImportReport:
+        """The run's totals: they include batches written by earlier, interrupted attempts."""
+        return cls(
+            run_code=run.code,
+            created=run.created,
+            updated=run.updated,
+            unchanged=run.unchanged,
+            errors=[RowError(**e) for e in run.errors],
+            error_count=run.error_count,
+            warnings=[RowError(**w) for w in run.warnings],
+            warning_count=run.warning_count,
+        )
+
 
 def read_source(path_or_bytes: Path | bytes) -> bytes:
     return path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).read_bytes()
+
+
+def import_file(
+    kind: str,
+    data: Path | bytes,
+    *,
+    source: str | None = None,
+    strict: bool = False,
+    redact: bool = False,
+    create_missing: bool = False,
+    by: Any = None,
+    file_name: str = "",
+    progress: bool = False,
+) -> ImportReport:
+    """Run an import of any kind in KINDS (the command line and the web form call this)."""
+    if kind == "surveys":
+        return import_surveys(data, source=source, strict=strict, by=by, file_name=file_name)
+    if kind == "users":
+        return import_users(data, strict=strict, by=by, file_name=file_name)
+    return import_conversations(
+        data,
+        kind=kind,
+        source=source,
+        strict=strict,
+        redact=redact,
+        create_missing=create_missing,
+        by=by,
+        file_name=file_name,
+        progress=progress,
+    )
 
 
 def parse(kind: str, data: bytes, source: str | None) -> Iterator[ConversationRecord | RowError]:
@@ -123,14 +211,34 @@ def import_conversations(
     run = _start_run(kind, fingerprint(raw, options), batch_size, by, file_name, strict)
     report = ImportReport(run_code=run.code, resumed_from=run.items_done)
     writer = ConversationWriter(create_missing=create_missing)
-    items = parse(kind, raw, source)
-    bar = tqdm(items, unit=" conv", disable=not progress, desc=f"import {kind}")
-    with _collector_paused():
+    with _collector_paused(), _failure_recorded(run, report):
+        items = parse(kind, raw, source)
+        bar = tqdm(items, unit=" conv", disable=not progress, desc=f"import {kind}")
         if strict:
             _run_strict(bar, run, report, writer, redact)
         else:
-            _run_batches(bar, run, report, writer, redact, batch_size, on_batch_committed)
+            _run_batches(bar, run, writer, redact, batch_size, on_batch_committed)
+            resumed_from = report.resumed_from
+            report = ImportReport.of(run)
+            report.resumed_from = resumed_from
     return report
+
+
+@contextmanager
+def _failure_recorded(run: ImportRun, report: ImportReport) -> Iterator[None]:
+    """An unexpected error ends the run as failed, with its reason, and is raised as
+    ImportFailed: a run is never left `running` by an error (only by a killed process, and
+    then importing again resumes it)."""
+    try:
+        yield
+    except (ImportAborted, ImportFailed):
+        raise
+    except Exception as exc:
+        reason = _storable(f"{type(exc).__name__}: {exc}")[:2000]
+        with transaction.atomic():
+            run.failure = reason
+            _finish(run, ImportRun.Status.FAILED, run.started_by)
+        raise ImportFailed(report, reason) from exc
 
 
 @contextmanager
@@ -153,35 +261,76 @@ def _start_run(
 ) -> ImportRun:
     if not strict:
         unfinished = ImportRun.objects.filter(
-            fingerprint=print_, status=ImportRun.Status.RUNNING, batch_size=batch_size
+            fingerprint=print_,
+            status__in=[ImportRun.Status.RUNNING, ImportRun.Status.FAILED],
+            batch_size=batch_size,
         ).first()
         if unfinished is not None:
+            unfinished.status, unfinished.failure = ImportRun.Status.RUNNING, ""
+            unfinished.save(update_fields=["status", "failure"])
             return unfinished
     return ImportRun.objects.create(
         kind=kind,
         fingerprint=print_,
         batch_size=batch_size,
         started_by=by,
-        file_name=file_name[:255],
+        file_name=_storable(file_name)[:255],
     )
 
 
-def _write_batch(
-    chunk: list[Any], writer: ConversationWriter, redact: bool
-) -> tuple[BatchResult, list[RowError]]:
-    errors = [item for item in chunk if isinstance(item, RowError)]
+@dataclass
+class _Outcome:
+    result: BatchResult = field(default_factory=BatchResult)
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+
+
+def _resolved(
+    chunk: list[Any], writer: ConversationWriter, redact: bool, outcome: _Outcome
+) -> list[Any]:
+    """The chunk's records resolved against agents, teams and categories; errors and warnings
+    go to `outcome`, in file order."""
     resolved = []
     for item in chunk:
-        if isinstance(item, ConversationRecord):
-            outcome = writer.resolve(item.redacted(redact_text) if redact else item)
-            (errors if isinstance(outcome, RowError) else resolved).append(outcome)
-    return writer.write(resolved), errors
+        if isinstance(item, RowError):
+            outcome.errors.append(item)
+            continue
+        result = writer.resolve(item.redacted(redact_text) if redact else item)
+        if isinstance(result, RowError):
+            outcome.errors.append(result)
+            continue
+        outcome.warnings.extend(RowError(item.line, f, reason) for f, reason in item.warnings)
+        resolved.append(result)
+    return resolved
+
+
+def _write_batch(chunk: list[Any], writer: ConversationWriter, redact: bool) -> _Outcome:
+    """Write one batch in the caller's transaction. If the database refuses it, the caller
+    rolls back and calls `_write_one_by_one`."""
+    outcome = _Outcome()
+    outcome.result = writer.write(_resolved(chunk, writer, redact, outcome))
+    return outcome
+
+
+def _write_one_by_one(chunk: list[Any], writer: ConversationWriter, redact: bool) -> _Outcome:
+    """Each record in its own savepoint: one the database refuses becomes its row's error."""
+    outcome = _Outcome()
+    for item in _resolved(chunk, writer, redact, outcome):
+        try:
+            with transaction.atomic():
+                outcome.result.add(writer.write([item]))
+        except DatabaseError as exc:
+            writer.reload()  # what it created in the refused savepoint is gone
+            reason = _storable(f"the database refused it: {exc}".splitlines()[0])[:300]
+            outcome.errors.append(RowError(item.record.line, "-", reason))
+            outcome.warnings = [w for w in outcome.warnings if w.line != item.record.line]
+    outcome.errors.sort(key=lambda e: e.line)
+    return outcome
 
 
 def _run_batches(
     items: Iterable[Any],
     run: ImportRun,
-    report: ImportReport,
     writer: ConversationWriter,
     redact: bool,
     batch_size: int,
@@ -192,31 +341,59 @@ def _run_batches(
         done += len(chunk)
         if done <= run.items_done:
             continue  # committed by an earlier, interrupted attempt
-        with transaction.atomic():
-            result, errors = _write_batch(chunk, writer, redact)
-            _advance(run, done, result, errors)
+        try:
+            with transaction.atomic():
+                outcome = _write_batch(chunk, writer, redact)
+                _advance(run, done, outcome)
+        except DatabaseError:
+            run.refresh_from_db()  # the refused transaction's progress was rolled back
+            writer.reload()
+            with transaction.atomic():
+                _advance(run, done, _write_one_by_one(chunk, writer, redact))
         if on_batch_committed is not None:
             on_batch_committed(run)
         if ECHO_BATCHES:  # lets tests (and operators) follow committed progress
             print(f"batch committed {run.items_done}", flush=True)
     with transaction.atomic():
         _finish(run, ImportRun.Status.COMPLETED, run.started_by)
-    # The run, not this process, holds the totals: it includes batches of earlier attempts.
-    report.created, report.updated, report.unchanged = run.created, run.updated, run.unchanged
-    report.error_count = run.error_count
-    report.errors = [RowError(**e) for e in run.errors]
 
 
-def _advance(run: ImportRun, done: int, result: BatchResult, errors: list[RowError]) -> None:
+def _storable(text: str) -> str:
+    """Text safe to store whatever the file held (no NUL, no lone surrogate)."""
+    if not unstorable(text):
+        return text
+    return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _stored(rows: list[RowError]) -> list[dict[str, Any]]:
+    return [
+        {"line": e.line, "field": _storable(e.field)[:200], "reason": _storable(e.reason)[:1000]}
+        for e in rows
+    ]
+
+
+def _advance(run: ImportRun, done: int, outcome: _Outcome) -> None:
     run.items_done = done
-    run.created += result.created
-    run.updated += result.updated
-    run.unchanged += result.unchanged
-    run.error_count += len(errors)
+    run.created += outcome.result.created
+    run.updated += outcome.result.updated
+    run.unchanged += outcome.result.unchanged
+    run.error_count += len(outcome.errors)
+    run.warning_count += len(outcome.warnings)
     room = MAX_STORED_ERRORS - len(run.errors)
-    run.errors = run.errors + [e.__dict__ for e in errors[: max(room, 0)]]
+    run.errors = run.errors + _stored(outcome.errors[: max(room, 0)])
+    room = MAX_STORED_ERRORS - len(run.warnings)
+    run.warnings = run.warnings + _stored(outcome.warnings[: max(room, 0)])
     run.save(
-        update_fields=["items_done", "created", "updated", "unchanged", "error_count", "errors"]
+        update_fields=[
+            "items_done",
+            "created",
+            "updated",
+            "unchanged",
+            "error_count",
+            "errors",
+            "warning_count",
+            "warnings",
+        ]
     )
 
 
@@ -235,6 +412,7 @@ def _finish(run: ImportRun, status: str, actor: Any) -> None:
             "updated": run.updated,
             "unchanged": run.unchanged,
             "errors": run.error_count,
+            "warnings": run.warning_count,
         },
     )
 
@@ -250,20 +428,29 @@ def _run_strict(
     writer: ConversationWriter,
     redact: bool,
 ) -> None:
+    """Everything in one transaction, rolled back if any row is bad or warned about (or the
+    database refuses one: strict means all or nothing)."""
     totals = BatchResult()
     try:
         with transaction.atomic():
             for chunk in formats.iter_chunks(items, settings.SUPPORTQA_IMPORT_BATCH):
-                result, errors = _write_batch(chunk, writer, redact)
-                totals.add(result)
-                report.add_errors(errors)
-            if report.error_count:
+                try:
+                    with transaction.atomic():
+                        outcome = _write_batch(chunk, writer, redact)
+                except DatabaseError:
+                    writer.reload()
+                    outcome = _write_one_by_one(chunk, writer, redact)
+                totals.add(outcome.result)
+                report.add_errors(outcome.errors)
+                report.add_warnings(outcome.warnings)
+            if report.error_count or report.warning_count:
                 raise _Rollback
-            _advance(run, 0, totals, [])
+            _advance(run, 0, _Outcome(totals))
             _finish(run, ImportRun.Status.COMPLETED, run.started_by)
     except _Rollback:
-        run.error_count = report.error_count
-        run.errors = [e.__dict__ for e in report.errors]
+        writer.reload()
+        run.error_count, run.warning_count = report.error_count, report.warning_count
+        run.errors, run.warnings = _stored(report.errors), _stored(report.warnings)
         with transaction.atomic():
             _finish(run, ImportRun.Status.ABORTED, run.started_by)
         raise ImportAborted(report) from None
@@ -314,25 +501,31 @@ def _import_small(
     report = ImportReport()
     report.add_errors(i for i in items if isinstance(i, RowError))
     records = [i for i in items if not isinstance(i, RowError)]
+    report.add_warnings(
+        RowError(r.line, f, reason) for r in records for f, reason in getattr(r, "warnings", [])
+    )
     run = ImportRun(
         kind=kind,
         fingerprint=fingerprint(raw, {"kind": kind}),
         batch_size=0,
         started_by=by,
-        file_name=file_name[:255],
+        file_name=_storable(file_name)[:255],
         items_done=len(items),
     )
     with transaction.atomic():
-        created, updated, unchanged, errors = upsert(records)
+        created, updated, unchanged, errors, warnings = upsert(records)
         report.add_errors(errors)
-        aborted = strict and report.error_count > 0
+        report.add_warnings(warnings)
+        aborted = strict and (report.error_count > 0 or report.warning_count > 0)
         if aborted:
             transaction.set_rollback(True)
         else:
             report.created, report.updated, report.unchanged = created, updated, unchanged
+    report.errors.sort(key=lambda e: e.line)
+    report.warnings.sort(key=lambda e: e.line)
     run.created, run.updated, run.unchanged = report.created, report.updated, report.unchanged
-    run.error_count = report.error_count
-    run.errors = [e.__dict__ for e in report.errors]
+    run.error_count, run.warning_count = report.error_count, report.warning_count
+    run.errors, run.warnings = _stored(report.errors), _stored(report.warnings)
     with transaction.atomic():
         _finish(run, ImportRun.Status.ABORTED if aborted else ImportRun.Status.COMPLETED, by)
     report.run_code = run.code

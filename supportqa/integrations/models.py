@@ -13,6 +13,7 @@ class ImportRun(models.Model):
         RUNNING = "running", "Running"
         COMPLETED = "completed", "Completed"
         ABORTED = "aborted", "Aborted (strict mode, nothing written)"
+        FAILED = "failed", "Failed (import it again to resume)"
 
     code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
     kind = models.CharField(max_length=32)
@@ -28,6 +29,11 @@ class ImportRun(models.Model):
     unchanged = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True, help_text="The first 1,000 errors.")
+    warning_count = models.PositiveIntegerField(default=0)
+    warnings = models.JSONField(
+        default=list, blank=True, help_text="The first 1,000 warnings (imported all the same)."
+    )
+    failure = models.TextField(blank=True, help_text="Why a failed run stopped.")
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import (
     FileResponse,
@@ -32,31 +33,21 @@ from supportqa.conversations.forms import ConversationFilter
 from supportqa.conversations.models import Conversation
 from supportqa.core.classify import ModelError, embeddings_available
 from supportqa.integrations import exporting
-from supportqa.integrations.importer import (
-    ImportAborted,
-    import_conversations,
-    import_surveys,
-    import_users,
-)
+from supportqa.integrations.importer import KINDS, ImportAborted, ImportFailed, import_file
 from supportqa.integrations.models import ImportRun
 from supportqa.reviews.access import reviews_for
+from supportqa.uploads import too_large
 
 
 class ImportForm(forms.Form):
-    kind = forms.ChoiceField(
-        choices=[
-            ("native", "Conversations — native JSONL"),
-            ("csv", "Conversations — CSV, one row per message"),
-            ("twitter", "Conversations — Twitter customer-care JSON"),
-            ("surveys", "Survey responses — CSV"),
-            ("users", "Users and teams — CSV"),
-        ]
-    )
+    kind = forms.ChoiceField(choices=list(KINDS.items()))
     file = forms.FileField()
     source = forms.CharField(
         required=False, max_length=64, help_text="For records that do not name their source."
     )
-    strict = forms.BooleanField(required=False, help_text="Write nothing if any row is bad.")
+    strict = forms.BooleanField(
+        required=False, help_text="Write nothing if any row is bad or has a warning."
+    )
     redact = forms.BooleanField(
         required=False, help_text="Mask e-mails, phone and card numbers in messages."
     )
@@ -68,47 +59,61 @@ class ImportForm(forms.Form):
 @allowed(may_import)
 @require_http_methods(["GET", "POST"])
 def import_page(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and _over_the_upload_limit(request):
+        limit = settings.SUPPORTQA_MAX_UPLOAD_BYTES // (1024 * 1024)
+        return _import_form(
+            request, ImportForm(), f"The file is larger than {limit} MB: nothing was read.", 413
+        )
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         upload = data["file"]
-        raw = upload.read()
         try:
-            if data["kind"] == "surveys":
-                report = import_surveys(
-                    raw,
-                    source=data["source"] or None,
-                    strict=data["strict"],
-                    by=request.user,
-                    file_name=upload.name,
-                )
-            elif data["kind"] == "users":
-                report = import_users(
-                    raw, strict=data["strict"], by=request.user, file_name=upload.name
-                )
-            else:
-                report = import_conversations(
-                    raw,
-                    kind=data["kind"],
-                    source=data["source"] or None,
-                    strict=data["strict"],
-                    redact=data["redact"],
-                    create_missing=data["create_missing"],
-                    by=request.user,
-                    file_name=upload.name,
-                )
-        except ImportAborted as aborted:
-            messages.error(request, str(aborted))
-            report = aborted.report
+            report = import_file(
+                data["kind"],
+                upload.read(),
+                source=data["source"] or None,
+                strict=data["strict"],
+                redact=data["redact"],
+                create_missing=data["create_missing"],
+                by=request.user,
+                file_name=upload.name,
+            )
+        except (ImportAborted, ImportFailed) as stopped:
+            messages.error(request, str(stopped))
+            report = stopped.report
         else:
             messages.success(request, f"{upload.name}: {report.summary()}")
         return redirect("import-run", code=report.run_code)
+    return _import_form(request, form, "", 400 if form.is_bound else 200)
+
+
+def _over_the_upload_limit(request: HttpRequest) -> bool:
+    """Checked before the body is parsed: a declared length over the limit is refused without
+    reading it; an undeclared one is stopped by the upload handler as it passes the limit."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if (
+        declared.isascii()
+        and declared.isdigit()
+        and int(declared) > settings.SUPPORTQA_MAX_UPLOAD_BYTES
+    ):
+        return True
+    request.FILES  # parses the body through the size-limited handler  # noqa: B018
+    return too_large(request)
+
+
+def _import_form(request: HttpRequest, form: ImportForm, error: str, status: int) -> HttpResponse:
     runs = ImportRun.objects.select_related("started_by")[:20]
     return render(
         request,
         "integrations/import.html",
-        {"form": form, "runs": runs},
-        status=400 if form.is_bound else 200,
+        {
+            "form": form,
+            "runs": runs,
+            "upload_error": error,
+            "max_upload_mb": settings.SUPPORTQA_MAX_UPLOAD_BYTES // (1024 * 1024),
+        },
+        status=status,
     )
 
 

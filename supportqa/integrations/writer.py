@@ -52,6 +52,16 @@ class Resolved:
 class ConversationWriter:
     def __init__(self, *, create_missing: bool = False) -> None:
         self.create_missing = create_missing
+        self.reload()
+        ops = connection.ops
+        self._json = lambda value: ops.adapt_json_value(value, None)
+        self._empty_list = self._json([])
+        # SQLite keeps UTC datetimes as text; Django's per-value adapter is the import's hot
+        # spot at a million messages, so format them directly (same text Django writes).
+        self._when = _sqlite_datetime if connection.vendor == "sqlite" else _as_is
+
+    def reload(self) -> None:
+        """Read people, teams and categories again (after a rollback undid some it created)."""
         self.users: dict[str, int] = {}
         for pk, username, email, external_id in User.objects.values_list(
             "pk", "username", "email", "external_id"
@@ -63,12 +73,6 @@ class ConversationWriter:
         self.categories = {
             name.lower(): pk for pk, name in Category.objects.values_list("pk", "name")
         }
-        ops = connection.ops
-        self._json = lambda value: ops.adapt_json_value(value, None)
-        self._empty_list = self._json([])
-        # SQLite keeps UTC datetimes as text; Django's per-value adapter is the import's hot
-        # spot at a million messages, so format them directly (same text Django writes).
-        self._when = _sqlite_datetime if connection.vendor == "sqlite" else _as_is
 
     # --- lookups -------------------------------------------------------------------------------
 
@@ -113,7 +117,7 @@ class ConversationWriter:
         username = key if "@" not in key else key.split("@")[0]
         user, created = User.objects.get_or_create(
             username=username[:150],
-            defaults={"role": Role.AGENT, "external_id": key, "display_name": key},
+            defaults={"role": Role.AGENT, "external_id": key, "display_name": key[:150]},
         )
         if created:
             user.set_unusable_password()

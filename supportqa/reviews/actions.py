@@ -114,7 +114,7 @@ def edit_review(
         raise ReviewInvalid(errors)
     with transaction.atomic():
         locked = (
-            Review.objects.select_for_update()
+            Review.objects.select_for_update(of=("self",))
             .select_related("scorecard_version", "conversation", "calibration_session")
             .get(pk=review.pk)
         )
@@ -344,7 +344,11 @@ def decide_dispute(*, dispute: Dispute, by: User, accepted: set[str], reason: st
         raise ReviewInvalid({"decision_reason": "give the reason for the decision"})
     with transaction.atomic():
         # Two deciders at once: the second waits for the lock and finds it decided.
-        dispute = Dispute.objects.select_for_update().select_related("review").get(pk=dispute.pk)
+        dispute = (
+            Dispute.objects.select_for_update(of=("self",))
+            .select_related("review")
+            .get(pk=dispute.pk)
+        )
         if dispute.status != Dispute.Status.OPEN:
             raise ReviewInvalid({"dispute": "is already decided"})
         review = dispute.review

@@ -24,13 +24,22 @@ def _criteria(version: ScorecardVersion) -> list[Criterion]:
     )
 
 
+def position(raw: str) -> int | None:
+    """A position posted by the form: ASCII digits only, at most six (no other scripts'
+    digits, no 5,000-digit numbers); None for anything else."""
+    raw = raw.strip()
+    if raw.isascii() and raw.isdigit() and len(raw) <= 6:
+        return int(raw)
+    return None
+
+
 def _ints(values: list[str]) -> list[int]:
-    out = []
-    for value in values:
-        for part in value.split(","):
-            if part.strip().isdigit():
-                out.append(int(part))
-    return out
+    return [
+        value
+        for raw in values[:100]
+        for part in raw.split(",")[:1000]
+        if (value := position(part)) is not None
+    ]
 
 
 def parse_review_post(
@@ -42,12 +51,12 @@ def parse_review_post(
         raw = post.get(f"rating-{code}", "")
         given = RatingInput(
             na=raw == "na",
-            option_position=int(raw) if raw.isdigit() else (-1 if raw and raw != "na" else None),
+            option_position=-1 if position(raw) is None else position(raw),
             comment=post.get(f"comment-{code}", "")[:5000],
             root_cause_positions=_ints(post.getlist(f"cause-{code}")),
             evidence_seqs=_ints(post.getlist(f"evidence-{code}")),
         )
-        if given.na:
+        if given.na or raw == "":
             given.option_position = None
         ratings[code] = given
     return ratings, post.get("overall_comment", "")[:10000]

@@ -20,7 +20,7 @@ from supportqa.reviews.actions import (
     may_edit,
     raise_dispute,
 )
-from supportqa.reviews.forms import parse_review_post, review_form_context
+from supportqa.reviews.forms import parse_review_post, position, review_form_context
 from supportqa.reviews.models import Dispute, Review, ReviewStatus
 
 
@@ -92,7 +92,7 @@ def dispute_raise(request: HttpRequest, code: str) -> HttpResponse:
         if request.POST.get(f"dispute-{key}"):
             raw = request.POST.get(f"proposed-{key}", "")
             proposals[key] = RatingInput(
-                na=raw == "na", option_position=int(raw) if raw.isdigit() else -1
+                na=raw == "na", option_position=-1 if position(raw) is None else position(raw)
             )
     try:
         raise_dispute(

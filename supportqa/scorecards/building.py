@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from supportqa.core.jsontext import first_unstorable
+
 
 class SpecError(ValueError):
     pass
@@ -18,6 +20,10 @@ def validate_spec(spec: Any) -> None:
     `sections[0].criteria[2].options[1].value: must be a number from 0 to 100`."""
     if not isinstance(spec, dict):
         raise SpecError("the scorecard must be a JSON object")
+    found = first_unstorable(spec)
+    if found is not None:
+        raise SpecError(f"{found[0]}: {found[1]}")
+    _description(spec.get("description", ""), "description")
     if "pass_threshold" in spec:  # otherwise SUPPORTQA_PASS_THRESHOLD (the model's default)
         _number(spec["pass_threshold"], "pass_threshold", 0, 100)
     sections = spec.get("sections")
@@ -40,13 +46,14 @@ def validate_spec(spec: Any) -> None:
 def _criterion(criterion: Any, where: str, keys: set[str]) -> None:
     if not isinstance(criterion, dict):
         raise SpecError(f"{where}: must be an object")
-    key = _text(criterion.get("key"), f"{where}.key")
+    key = _text(criterion.get("key"), f"{where}.key", limit=64)
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", key):
         raise SpecError(f"{where}.key: use lower-case letters, digits and hyphens")
     if key in keys:
         raise SpecError(f"{where}.key: {key!r} is used twice")
     keys.add(key)
     _text(criterion.get("name"), f"{where}.name")
+    _description(criterion.get("description", ""), f"{where}.description")
     _number(criterion.get("weight", 1), f"{where}.weight", 0, 1e6)
     for flag in ("critical", "allow_na"):
         if not isinstance(criterion.get(flag, False), bool):
@@ -58,21 +65,31 @@ def _criterion(criterion: Any, where: str, keys: set[str]) -> None:
     for o_index, option in enumerate(options):
         if not isinstance(option, dict):
             raise SpecError(f"{where}.options[{o_index}]: must be an object")
-        _text(option.get("label"), f"{where}.options[{o_index}].label")
+        _text(option.get("label"), f"{where}.options[{o_index}].label", limit=100)
+        _description(option.get("description", ""), f"{where}.options[{o_index}].description")
         values.append(_number(option.get("value"), f"{where}.options[{o_index}].value", 0, 100))
     if len(set(values)) < 2:
         raise SpecError(f"{where}.options: options need at least two distinct values")
     causes = criterion.get("root_causes", [])
     if not isinstance(causes, list) or not all(isinstance(c, str) and c for c in causes):
         raise SpecError(f"{where}.root_causes: must be a list of non-empty texts")
+    for r_index, cause in enumerate(causes):
+        _text(cause, f"{where}.root_causes[{r_index}]")
 
 
-def _text(value: Any, where: str) -> str:
+def _text(value: Any, where: str, limit: int = 150) -> str:
     if not isinstance(value, str) or not value.strip():
         raise SpecError(f"{where}: is required text")
-    if len(value) > 150:
-        raise SpecError(f"{where}: is longer than 150 characters")
+    if len(value) > limit:
+        raise SpecError(f"{where}: is longer than {limit} characters")
     return value
+
+
+def _description(value: Any, where: str) -> None:
+    if not isinstance(value, str):
+        raise SpecError(f"{where}: must be text")
+    if len(value) > 5000:
+        raise SpecError(f"{where}: is longer than 5,000 characters")
 
 
 def _number(value: Any, where: str, low: float, high: float) -> float:

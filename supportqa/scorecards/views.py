@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from supportqa.accounts.permissions import allowed, may_manage_scorecards
+from supportqa.core.jsontext import json_problem, load_json
 from supportqa.scorecards.actions import publish_version
 from supportqa.scorecards.building import SpecError, spec_of
 from supportqa.scorecards.models import Scorecard
@@ -37,12 +38,14 @@ def scorecard_edit(request: HttpRequest, slug: str) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            spec = json.loads(text)
+            spec = load_json(text)
             version = publish_version(scorecard=scorecard, spec=spec, by=request.user)
-        except json.JSONDecodeError as exc:
-            error = f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
         except SpecError as exc:
             error = str(exc)
+        except json.JSONDecodeError as exc:
+            error = f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        except ValueError as exc:
+            error = json_problem(exc).replace("invalid JSON", "Not valid JSON", 1)
         else:
             messages.success(
                 request,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import subprocess
+import os
 import sys
 import time
 from datetime import datetime
@@ -8,12 +8,14 @@ from datetime import time as clock
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Count
 from django.utils import timezone
 from tqdm import tqdm
 
 from supportqa.autoqa.actions import enqueue_changed, work, worker_name
 from supportqa.autoqa.learning import train_models
 from supportqa.autoqa.models import Job
+from supportqa.processes import child_of_this_process, parent_alive
 
 
 class Command(BaseCommand):
@@ -21,8 +23,11 @@ class Command(BaseCommand):
         "AutoQA. `autoqa run` queues new or changed conversations and scores them (with "
         "--workers N, N processes claim jobs from the database); `autoqa worker` is the "
         "background worker: it claims and scores queued jobs (imports queue what they bring "
-        "in), waiting for more unless --until-empty. Interrupted runs resume: a claimed job "
-        "left unfinished is claimed again after SUPPORTQA_AUTOQA_STALE_SECONDS. `autoqa train` "
+        "in), waiting for more unless --until-empty. Interrupted runs resume: a dead worker's "
+        "claims are taken over (after SUPPORTQA_AUTOQA_STALE_SECONDS, default 30; at once when "
+        "the worker ran on this host). Helper workers die with the run that started them; a "
+        "run that ends with conversations left unscored says how many and exits 1. "
+        "`autoqa train` "
         "fits a model per criterion on the human reviews and uses it where, on held-out "
         "reviews, the low end of its κ interval is above the rules' κ."
     )
@@ -36,6 +41,9 @@ class Command(BaseCommand):
         worker = sub.add_parser("worker", help="claim and score queued jobs")
         worker.add_argument("--until-empty", action="store_true", help="stop when none is left")
         worker.add_argument("--poll", type=float, default=5.0, help="seconds between checks")
+        worker.add_argument(
+            "--parent", type=int, help="stop when this process (the run that started it) ends"
+        )
         learn = sub.add_parser(
             "train",
             help="train criterion models on human reviews; keep those that beat the rules",
@@ -45,7 +53,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "worker":
-            self._worker(options["until_empty"], options["poll"])
+            self._worker(options["until_empty"], options["poll"], options["parent"])
             return
         if options["action"] == "train":
             self._train(options["scorecard"], options["min_examples"])
@@ -57,11 +65,14 @@ class Command(BaseCommand):
         pending = Job.objects.filter(status__in=[Job.Status.PENDING, Job.Status.RUNNING]).count()
         self.stdout.write(f"{queued} conversations queued; {pending} to score")
         helpers = [
-            subprocess.Popen(
-                [sys.executable, "-m", "supportqa", "autoqa", "worker", "--until-empty"]
+            child_of_this_process(
+                [
+                    sys.executable, "-m", "supportqa", "autoqa", "worker", "--until-empty",
+                    "--parent", str(os.getpid()),
+                ]
             )
             for _ in range(options["workers"] - 1)
-        ]
+        ]  # fmt: skip
         started = timezone.now()
         bar = tqdm(total=pending, unit=" conv", disable=options["no_progress"], desc="autoqa")
 
@@ -73,6 +84,8 @@ class Command(BaseCommand):
 
         totals = work(worker_name(), on_batch=progress)
         failed = [h for h in helpers if h.wait() != 0]
+        # A helper that died left its claims: this process takes them over now.
+        totals.scored += work(worker_name(), on_batch=progress).scored
         progress(0)
         bar.close()
         done = Job.objects.filter(status=Job.Status.DONE, updated_at__gte=started).count()
@@ -81,7 +94,10 @@ class Command(BaseCommand):
             f"{done} conversations scored ({totals.scored} by this process), {errors} failed"
         )
         if failed:
-            raise CommandError(f"{len(failed)} worker process(es) failed")
+            self.stderr.write(f"{len(failed)} worker process(es) ended with an error")
+        left = unscored()
+        if left:
+            raise CommandError(left)
 
     def _train(self, slug: str, minimum: int) -> None:
         try:
@@ -113,15 +129,42 @@ class Command(BaseCommand):
             "conversation is queued for rescoring: run `supportqa autoqa run`."
         )
 
-    def _worker(self, until_empty: bool, poll: float) -> None:
+    def _worker(self, until_empty: bool, poll: float, parent: int | None) -> None:
         name = worker_name()
-        while True:
-            totals = work(name)
+
+        def keep_going() -> bool:
+            return parent is None or parent_alive(parent)
+
+        while keep_going():
+            totals = work(name, keep_going=keep_going)
             if totals.scored or totals.failed:
                 self.stdout.write(f"{totals.scored} scored, {totals.failed} failed")
             if until_empty:
                 return
             time.sleep(poll)  # idle: nothing queued; check again later
+
+
+def unscored() -> str:
+    """What a run leaves undone, in words ("" if nothing): failed jobs, and jobs still
+    pending or claimed (by workers on other hosts, or that are still running)."""
+    counts = dict(
+        Job.objects.exclude(status=Job.Status.DONE)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    if not counts:
+        return ""
+    parts = [
+        f"{counts[status]} {label}"
+        for status, label in (
+            (Job.Status.FAILED, "failed (the AutoQA page lists why)"),
+            (Job.Status.PENDING, "still queued"),
+            (Job.Status.RUNNING, "claimed by workers still running elsewhere"),
+        )
+        if counts.get(status)
+    ]
+    return f"{sum(counts.values())} conversations left unscored: {', '.join(parts)}"
 
 
 def _date(text: str) -> datetime:

@@ -6,14 +6,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from supportqa.integrations.importer import (
+    KINDS,
     ImportAborted,
+    ImportFailed,
     ImportReport,
-    import_conversations,
-    import_surveys,
-    import_users,
+    import_file,
 )
-
-KINDS = ("native", "csv", "twitter", "surveys", "users")
 
 
 class Command(BaseCommand):
@@ -25,11 +23,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", choices=KINDS)
+        parser.add_argument("kind", choices=list(KINDS))
         parser.add_argument("file", type=Path)
         parser.add_argument("--source", help="source name for records that do not carry one")
         parser.add_argument(
-            "--strict", action="store_true", help="abort with nothing written if any row is bad"
+            "--strict",
+            action="store_true",
+            help="abort with nothing written if any row is bad or has a warning",
         )
         parser.add_argument(
             "--redact",
@@ -48,34 +48,30 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
         try:
-            report = self._run(options["kind"], path, options)
-        except ImportAborted as aborted:
-            self._print_errors(aborted.report)
-            raise CommandError(str(aborted)) from None
-        self._print_errors(report)
+            report = import_file(
+                options["kind"],
+                path,
+                source=options["source"],
+                strict=options["strict"],
+                redact=options["redact"],
+                create_missing=options["create_missing"],
+                file_name=path.name,
+                progress=not options["no_progress"],
+            )
+        except (ImportAborted, ImportFailed) as stopped:
+            self._print_problems(stopped.report)
+            raise CommandError(str(stopped)) from None
+        self._print_problems(report)
         self.stdout.write(self.style.SUCCESS(f"{path.name}: {report.summary()}"))
 
-    def _run(self, kind: str, path: Path, options: dict[str, Any]) -> ImportReport:
-        if kind == "surveys":
-            return import_surveys(
-                path, source=options["source"], strict=options["strict"], file_name=path.name
-            )
-        if kind == "users":
-            return import_users(path, strict=options["strict"], file_name=path.name)
-        return import_conversations(
-            path,
-            kind=kind,
-            source=options["source"],
-            strict=options["strict"],
-            redact=options["redact"],
-            create_missing=options["create_missing"],
-            file_name=path.name,
-            progress=not options["no_progress"],
-        )
-
-    def _print_errors(self, report: ImportReport) -> None:
+    def _print_problems(self, report: ImportReport) -> None:
         for error in report.errors:
             self.stderr.write(str(error))
         hidden = report.error_count - len(report.errors)
         if hidden > 0:
             self.stderr.write(f"... and {hidden} more errors")
+        for warning in report.warnings:
+            self.stderr.write(f"warning: {warning}")
+        hidden = report.warning_count - len(report.warnings)
+        if hidden > 0:
+            self.stderr.write(f"... and {hidden} more warnings")

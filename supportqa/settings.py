@@ -18,8 +18,11 @@ from supportqa.envconfig import (
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = PACKAGE_DIR.parent
 DATA_DIR = Path(env_str("SUPPORTQA_DATA_DIR", str(BASE_DIR / "var")))
-# The data folder holds the SQLite database, the generated key and uploads: its owner only.
+# The data folder holds the SQLite database, the generated key and trained models: its owner
+# only (a folder made by someone else, e.g. `useradd --create-home`, is narrowed to 0700).
 DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+if DATA_DIR.stat().st_uid == os.getuid() and DATA_DIR.stat().st_mode & 0o077:
+    DATA_DIR.chmod(0o700)
 
 DEBUG = env_bool("SUPPORTQA_DEBUG", False)
 _secret = env_str("SUPPORTQA_SECRET_KEY", "")

@@ -1,0 +1,65 @@
+"""`supportqa serve`: the production server answers, with static files, and refuses to start
+on a database whose migrations are not applied."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import urllib.request
+
+CLI = [sys.executable, "-m", "supportqa"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 30) -> None:
+    """Until the server accepts connections (connect attempts, each bounded by the timeout)."""
+    deadline = seconds
+    while deadline > 0:
+        assert process.poll() is None, process.stdout.read()
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            deadline -= 0.5
+            try:
+                process.wait(timeout=0.5)  # returns early only if the server died
+            except subprocess.TimeoutExpired:
+                pass
+    raise AssertionError("the server did not start")
+
+
+def test_serve_answers_with_pages_and_static_files(tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+        "SUPPORTQA_DATA_DIR": str(tmp_path),
+    }
+    refused = subprocess.run([*CLI, "serve"], env=env, capture_output=True, text=True)
+    assert refused.returncode == 1 and "supportqa migrate" in refused.stderr
+    subprocess.run([*CLI, "migrate", "-v0"], env=env, check=True)
+    port = free_port()
+    server = subprocess.Popen(
+        [*CLI, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for_port(port, server)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/") as page:
+            assert page.status == 200 and b"Log in" in page.read()
+            assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/supportqa/app.css") as css:
+            assert css.status == 200 and b"SupportQA stylesheet" in css.read()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert (tmp_path / "static" / "supportqa" / "app.css").exists()  # collected

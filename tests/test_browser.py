@@ -177,3 +177,39 @@ def test_admin_changes_autoqa_settings_in_the_browser(live_server, cast, browser
     assert row.mapping == {"chat-quality": {"follow-up": []}}
     page.set_viewport_size({"width": 420, "height": 900})
     page.screenshot(path=str(ARTIFACTS / "autoqa-settings-narrow.png"), full_page=True)
+
+
+def test_reviewer_edits_a_submitted_review_with_a_reason(live_server, cast, browser):
+    from tests.conftest import submitted_review
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    review = submitted_review(cast.conversation, cast.qa, position=0)  # 100%
+    page = logged_in(browser, live_server, "qa")
+    page.goto(f"{live_server.url}/conversations/{cast.conversation.code}/")
+    assert page.locator("#review-form").count() == 0  # a submitted review has no draft form
+    page.click("text=Edit with a reason")
+    page.wait_for_selector("#reason")
+    compliance = Criterion.objects.get(section__version=chat_rubric(), key="compliance")
+    page.check(f'input[name="rating-{compliance.code}"][value="2"]')
+    assert page.get_attribute("#reason", "required") is not None  # the browser asks for it
+    page.fill("#reason", "The customer's identity was never checked.")
+    page.screenshot(path=str(ARTIFACTS / "review-edit.png"), full_page=True)
+    page.click("button[value=edit]")
+    page.wait_for_selector(".big-score")
+    assert "0.0%" in page.inner_text(".big-score")
+    assert "critical fail" in page.inner_text(".big-score")
+    page.click("text=Version 1")
+    assert "identity was never checked" in page.inner_text("#revisions-head + p + details")
+    page.screenshot(path=str(ARTIFACTS / "review-revisions.png"), full_page=True)
+
+    agent = logged_in(browser, live_server, "agent")
+    agent.set_viewport_size({"width": 390, "height": 844})
+    agent.goto(f"{live_server.url}/reviews/{review.code}/")
+    assert "identity was never checked" in agent.inner_text("body")
+    assert agent.locator("text=Edit with a reason").count() == 0
+    agent.screenshot(path=str(ARTIFACTS / "review-revisions-narrow.png"), full_page=True)
+    agent.goto(f"{live_server.url}/account/")
+    assert "Password policy" in agent.inner_text("body")
+    agent.screenshot(path=str(ARTIFACTS / "account-narrow.png"), full_page=True)
+    agent.set_viewport_size({"width": 1366, "height": 900})
+    agent.screenshot(path=str(ARTIFACTS / "account.png"), full_page=True)

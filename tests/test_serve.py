@@ -3,6 +3,7 @@ on a database whose migrations are not applied."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -28,10 +29,8 @@ def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 30) -> 
             return
         except OSError:
             deadline -= 0.5
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=0.5)  # returns early only if the server died
-            except subprocess.TimeoutExpired:
-                pass
     raise AssertionError("the server did not start")
 
 

@@ -129,14 +129,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
 ]
 
-# Login throttling (django-axes): after this many wrong passwords for one account (from any
-# address), or from one address (for any accounts), logins are refused for the cool-off
-# period; an admin can unlock earlier (Administration → Access attempts, or `axes_reset`).
+# Login throttling (django-axes, accounts/throttle.py): after this many wrong passwords for
+# one account (from any address), or SUPPORTQA_ADDRESS_FAILURE_LIMIT from one address (for
+# any accounts: an office shares one), logins are refused for the cool-off period; an admin
+# can unlock earlier (Administration → Access attempts: delete them, or `axes_reset`).
 AXES_FAILURE_LIMIT = env_int("SUPPORTQA_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+SUPPORTQA_ADDRESS_FAILURE_LIMIT = env_int(
+    "SUPPORTQA_ADDRESS_FAILURE_LIMIT", 10 * AXES_FAILURE_LIMIT, minimum=AXES_FAILURE_LIMIT
+)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("SUPPORTQA_LOCKOUT_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # the order accounts/throttle.py reads
+AXES_HANDLER = "supportqa.accounts.throttle.LoginThrottle"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "locked_out.html"
+AXES_LOCKOUT_CALLABLE = "supportqa.accounts.throttle.locked_out"
 AXES_CLIENT_IP_CALLABLE = "supportqa.middleware.client_ip"
 AXES_VERBOSE = False
 

@@ -360,3 +360,17 @@ def test_a_peer_does_not_see_a_colleagues_autoqa_review(cast):
     assert "AutoQA" not in page.content.decode().split("<main", 1)[1].split("Transcript")[0]
     own = cast.client(cast.teammate).get(url("conversation-detail", with_agent.code))
     assert own.context["autoqa"] is not None  # the agent sees their own
+
+
+def test_a_peer_is_not_told_a_reviewed_colleague_conversation_is_unreviewed(cast):
+    submitted_review(cast.teammate_conversation, cast.qa, position=0)
+    body = cast.client(cast.peer).get(url("conversation-list")).content.decode()
+    row = body.split(cast.teammate_conversation.code)[1].split("</tr>")[0]
+    assert "not reviewed" not in row and "not shown to you" in row
+
+
+def test_not_found_pages_keep_the_menu(cast):
+    response = cast.client(cast.agent).get(url("review-detail", "nope"))
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "This page is not here" in body and 'aria-label="Main"' in body

@@ -261,3 +261,11 @@ def test_a_run_never_assigns_what_the_reviewer_cannot_open_and_the_queue_hides_i
     page = cast.client(cast.peer).get(reverse("queue"))
     assert list(page.context["items"]) == []
     assert other[0].subject not in page.content.decode()
+
+
+def test_a_lead_is_offered_their_teams_and_the_reviewers_who_can_open_them(cast):
+    page = cast.client(cast.lead).get(reverse("cycle-new"))
+    form = page.context["form"]
+    assert [label for _, label in form.fields["team"].choices] == ["Team A"]  # no "Every team"
+    offered = {r.username for r in form.reviewers}
+    assert offered == {"admin", "manager", "qa", "lead", "peer"}

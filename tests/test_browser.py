@@ -85,7 +85,7 @@ def test_reviewer_scores_a_conversation_and_sees_it_on_the_agent_page(live_serve
     page.wait_for_selector(".big-score")
     expected = (7 * 100 + 50) / 8
     assert f"{expected:.1f}%" in page.inner_text(".big-score")
-    assert "#1" in page.inner_text("table")
+    assert "#2" in page.inner_text("table")  # messages are numbered from 1 on pages
 
     page.goto(f"{live_server.url}/agents/{cast.agent.code}/")
     panel = page.inner_text(".kpis")

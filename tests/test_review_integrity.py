@@ -337,3 +337,29 @@ def test_no_sequence_of_actions_makes_a_score_drift(cast, first, rest):
                 assert review.submitted_at == first  # never moves
         assert Review.objects.drifted() == []
         transaction.set_rollback(True)
+
+
+def test_earlier_versions_say_what_changed(cast, submitted):
+    edit_review(
+        review=submitted,
+        by=cast.qa,
+        ratings={**full_ratings(chat_rubric(), 0), criteria()[2].code: RatingInput(1)},
+        overall_comment="",
+        reason="Tone was only fine",
+    )
+    page = cast.client(cast.agent).get(reverse("review-detail", args=[submitted.code]))
+    ((_, rows),) = page.context["revisions"]
+    changed = [(r["criterion"], r["became"]) for r in rows if "became" in r]
+    assert changed == [(criteria()[2].key, "Meets Expectations")]
+    assert "changed to Meets Expectations" in page.content.decode()
+
+
+def test_a_dispute_without_a_proposed_rating_keeps_the_reason(cast, submitted):
+    code = criteria()[0].code
+    url = reverse("dispute-raise", args=[submitted.code])
+    data = {f"dispute-{code}": "1", f"proposed-{code}": "", "reason": "I did reply quickly"}
+    response = cast.client(cast.agent).post(url, data)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "choose the rating you propose" in body
+    assert "I did reply quickly</textarea>" in body

@@ -20,10 +20,15 @@ class SupportQAUserAdmin(UserAdmin):
     list_display = ("username", "display_name", "role", "email", "is_active")
     list_filter = ("role", "is_active")
     search_fields = ("username", "display_name", "email", "external_id")
+    # SupportQA's role decides what a person may do: Django's groups and per-model
+    # permissions are not used, so they are not offered.
     fieldsets = (
-        *UserAdmin.fieldsets,
+        (None, {"fields": ("username", "password")}),
         ("SupportQA", {"fields": ("role", "display_name", "external_id", "time_zone")}),
+        ("Contact", {"fields": ("first_name", "last_name", "email")}),
+        ("Status", {"fields": ("is_active", "last_login", "date_joined")}),
     )
+    readonly_fields = ("last_login", "date_joined")
     inlines = [MembershipInline, SkillInline]
 
 

@@ -18,7 +18,7 @@ def record_lockout(sender: Any, request: Any, username: str, ip_address: str, **
     """Once, when the lock begins (axes signals every refused attempt after it too: an
     attacker's guesses must not each cost a write to the hash chain)."""
     if getattr(request, "axes_failures_since_start", None) != settings.AXES_FAILURE_LIMIT:
-        return
+        return  # axes sets this to its count (LoginThrottle's) on the attempt that locks
     account = User.objects.filter(username=username).first()
     with transaction.atomic():
         record_event(

@@ -82,8 +82,9 @@ class CycleForm(forms.Form):
     def __init__(self, *args: Any, user: User, reviewers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams_for(user)
-        if not user.is_org_wide:
+        if not user.is_org_wide:  # a lead runs cycles for the teams they lead only
             self.fields["team"].required = True
+            self.fields["team"].empty_label = None
         for reviewer in reviewers:
             self.fields[f"quota-{reviewer.code}"] = forms.IntegerField(
                 min_value=0,
@@ -117,6 +118,18 @@ class CycleForm(forms.Form):
         return data
 
 
+def offered_reviewers(user: User) -> Any:
+    """Reviewers a cycle of this person's may give work to: anyone who reviews, for org-wide
+    people (the team chosen then decides, in `CycleForm.clean`); for a lead, those who can
+    open the conversations of a team they lead."""
+    if user.is_org_wide:
+        return holders(may_review).order_by("username")
+    eligible = User.objects.none()
+    for team in teams_for(user):
+        eligible = eligible | eligible_reviewers(team)
+    return eligible.distinct().order_by("username")
+
+
 def _reach(reviewer: User) -> str:
     """Whose conversations a reviewer can open, shown beside their quota."""
     if reviewer.is_org_wide:
@@ -132,8 +145,9 @@ def _reach(reviewer: User) -> str:
 @allowed(may_run_cycles)
 @require_http_methods(["GET", "POST"])
 def cycle_new(request: HttpRequest) -> HttpResponse:
-    reviewers = holders(may_review).order_by("username")
-    form = CycleForm(request.POST or None, user=request.user, reviewers=reviewers)
+    form = CycleForm(
+        request.POST or None, user=request.user, reviewers=offered_reviewers(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         with transaction.atomic():

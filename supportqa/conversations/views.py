@@ -82,7 +82,14 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "conversations/list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            # Agents and peers see only their own reviews: a colleague's conversation without
+            # a score here may well have been reviewed.
+            "hides_colleagues_scores": user.is_agent,
+        },
         status=status,
     )
 

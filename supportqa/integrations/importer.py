@@ -36,6 +36,7 @@ from tqdm import tqdm
 from supportqa.audit.actions import record_event
 from supportqa.core.redact import redact as redact_text
 from supportqa.integrations import background, formats
+from supportqa.integrations.kinds import KINDS
 from supportqa.integrations.models import ImportRun
 from supportqa.integrations.records import (
     ConversationRecord,
@@ -49,15 +50,6 @@ from supportqa.integrations.writer import BatchResult, ConversationWriter
 MAX_STORED_ERRORS = 1000
 ECHO_BATCHES = os.environ.get("SUPPORTQA_IMPORT_ECHO_BATCHES") == "1"
 CONVERSATION_FORMATS = ("native", "csv", "twitter")
-# Every kind of import, with how the web form names it: the command line and the form offer
-# these, and `import_file` runs them.
-KINDS = {
-    "native": "Conversations — native JSONL",
-    "csv": "Conversations — CSV, one row per message",
-    "twitter": "Conversations — Twitter customer-care JSON",
-    "surveys": "Survey responses — CSV",
-    "users": "Users and teams — CSV",
-}
 
 
 class ImportAborted(Exception):
@@ -108,7 +100,7 @@ class ImportReport:
             f"{self.error_count} rejected"
         )
         if self.warning_count:
-            text += f", {self.warning_count} imported with warnings"
+            text += f", {self.warning_count} warnings"
         if self.resumed_from:
             text += f" (resumed after {self.resumed_from} records)"
         return text
@@ -145,6 +137,8 @@ def import_file(
     progress: bool = False,
 ) -> ImportReport:
     """Run an import of any kind in KINDS (the command line and the web form call this)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown import kind {kind!r}; use one of {', '.join(KINDS)}")
     if kind == "surveys":
         return import_surveys(data, source=source, strict=strict, by=by, file_name=file_name)
     if kind == "users":

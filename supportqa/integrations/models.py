@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from supportqa.codes import new_code
+from supportqa.integrations.kinds import KINDS
 
 
 class ImportRun(models.Model):
@@ -49,3 +50,7 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} import {self.code} ({self.status})"
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS.get(self.kind, self.kind)

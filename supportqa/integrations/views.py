@@ -33,7 +33,8 @@ from supportqa.conversations.forms import ConversationFilter
 from supportqa.conversations.models import Conversation
 from supportqa.core.classify import ModelError, embeddings_available
 from supportqa.integrations import exporting
-from supportqa.integrations.importer import KINDS, ImportAborted, ImportFailed, import_file
+from supportqa.integrations.importer import ImportAborted, ImportFailed, import_file
+from supportqa.integrations.kinds import KINDS
 from supportqa.integrations.models import ImportRun
 from supportqa.reviews.access import reviews_for
 from supportqa.uploads import too_large

@@ -305,6 +305,8 @@ def raise_dispute(
         options = list(criterion.options.all())
         if proposal.na and not criterion.allow_na:
             raise ReviewInvalid({code: f"{criterion.name}: N/A is not allowed"})
+        if not proposal.na and proposal.option_position is None:
+            raise ReviewInvalid({code: f"{criterion.name}: choose the rating you propose"})
         if not proposal.na and not 0 <= (proposal.option_position or 0) < len(options):
             raise ReviewInvalid({code: f"{criterion.name}: no such rating option"})
         proposed = None if proposal.na else options[proposal.option_position or 0]

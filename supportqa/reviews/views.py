@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -67,7 +69,7 @@ def _render(
         {
             "review": review,
             "ratings": ratings,
-            "revisions": review.revisions.select_related("version_by", "replaced_by"),
+            "revisions": _revisions(review, ratings),
             "can_edit": not edit_refusal(request.user, review),
             "disputes": disputes,
             "can_dispute": may_dispute(request.user, review),
@@ -75,9 +77,32 @@ def _render(
             "open_dispute": open_dispute,
             "can_decide": open_dispute is not None and may_decide(request.user, open_dispute),
             "errors": errors or {},
+            "dispute_reason": request.POST.get("reason", "") if errors else "",
         },
         status=status,
     )
+
+
+def _revisions(review: Review, ratings: Any) -> list[tuple[Any, list[dict[str, Any]]]]:
+    """Each earlier version with its rows, each row saying what the next version made of it
+    ("became"), so the page shows what changed without comparing tables by eye."""
+    current = {r.criterion.key: "N/A" if r.is_na else r.option.label for r in ratings}
+    versions = list(review.revisions.select_related("version_by", "replaced_by"))
+    out = []
+    for index, revision in enumerate(versions):
+        following = (
+            {row["criterion"]: row["rating"] for row in versions[index + 1].ratings}
+            if index + 1 < len(versions)
+            else current
+        )
+        rows = [
+            {**row, "became": following.get(row["criterion"])}
+            if following.get(row["criterion"]) != row["rating"]
+            else row
+            for row in revision.ratings
+        ]
+        out.append((revision, rows))
+    return out
 
 
 @allowed(signed_in)
@@ -92,7 +117,10 @@ def dispute_raise(request: HttpRequest, code: str) -> HttpResponse:
         if request.POST.get(f"dispute-{key}"):
             raw = request.POST.get(f"proposed-{key}", "")
             proposals[key] = RatingInput(
-                na=raw == "na", option_position=-1 if position(raw) is None else position(raw)
+                na=raw == "na",
+                option_position=None
+                if raw in ("", "na")
+                else (-1 if position(raw) is None else position(raw)),
             )
     try:
         raise_dispute(
@@ -103,7 +131,7 @@ def dispute_raise(request: HttpRequest, code: str) -> HttpResponse:
         )
     except ReviewInvalid as invalid:
         return _render(request, review, invalid.errors, status=400)
-    messages.success(request, "Dispute sent to the reviewer.")
+    messages.success(request, "Dispute sent: the reviewer or a lead will decide it.")
     return redirect("review-detail", code=review.code)
 
 

@@ -41,6 +41,13 @@ def duration(seconds: Any) -> str:
 
 
 @register.filter
+def message_numbers(seqs: str) -> str:
+    """Message positions as people count them: "0,2" (stored from 0) → "#1, #3", as the
+    transcript numbers messages and AutoQA's explanations name them."""
+    return ", ".join(f"#{int(s) + 1}" for s in seqs.split(",") if s.strip().isdigit())
+
+
+@register.filter
 def minutes(delta: Any) -> int:
     """A timedelta in whole minutes, rounded up."""
     return -int(-delta.total_seconds() // 60)

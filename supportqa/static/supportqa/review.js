@@ -40,7 +40,7 @@
     const next = cited.includes(seq) ? cited.filter((s) => s !== seq) : cited.concat([seq]);
     next.sort((a, b) => Number(a) - Number(b));
     input.value = next.join(",");
-    active.querySelector(".evidence-list").textContent = next.length ? next.map((s) => "#" + s).join(", ") : "none";
+    active.querySelector(".evidence-list").textContent = next.length ? next.map((s) => "#" + (Number(s) + 1)).join(", ") : "none";
     highlight();
     scheduleSave();
   }

@@ -6,12 +6,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from supportqa.integrations.importer import (
-    KINDS,
     ImportAborted,
     ImportFailed,
     ImportReport,
     import_file,
 )
+from supportqa.integrations.kinds import KINDS
 
 
 class Command(BaseCommand):

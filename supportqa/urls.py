@@ -17,10 +17,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", accounts.account, name="account"),
-    path("conversations/", conversations.conversation_list, name="conversation-list"),
-    path(
-        "conversations/<str:code>/", conversations.conversation_detail, name="conversation-detail"
-    ),
+    path("conversations/", reviews.conversation_list, name="conversation-list"),
+    path("conversations/<str:code>/", reviews.conversation_detail, name="conversation-detail"),
     path("reviews/<str:code>/", reviews.review_detail, name="review-detail"),
     path("reviews/<str:code>/edit/", reviews.review_edit, name="review-edit"),
     path("reviews/<str:code>/dispute/", reviews.dispute_raise, name="dispute-raise"),
@@ -51,10 +49,10 @@ urlpatterns = [
     path("scorecards/", scorecards.scorecard_list, name="scorecard-list"),
     path("scorecards/<slug:slug>/edit/", scorecards.scorecard_edit, name="scorecard-edit"),
     path("imports/", integrations.import_page, name="import"),
-    path("categorize/", integrations.categorize_page, name="categorize"),
+    path("categorize/", conversations.categorize_page, name="categorize"),
     path(
         "categorize/model.joblib",
-        integrations.categorizer_download,
+        conversations.categorizer_download,
         name="categorizer-download",
     ),
     path("imports/<str:code>/", integrations.import_run, name="import-run"),

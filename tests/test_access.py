@@ -276,7 +276,7 @@ def test_only_admins_reach_the_administration_site(cast):
 
 
 def test_list_count_is_capped_for_huge_results(cast, monkeypatch):
-    from supportqa.conversations import views
+    from supportqa.reviews import views
 
     monkeypatch.setattr(views, "COUNT_CAP", 2)
     response = cast.client(cast.qa).get(url("conversation-list"))

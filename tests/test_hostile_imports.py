@@ -16,15 +16,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from supportqa.conversations.models import Conversation, Message
-from supportqa.integrations import formats
+from supportqa.integrations import messages_csv, surveys, twitter, users
 from supportqa.integrations.importer import import_conversations
 from supportqa.integrations.models import ImportRun
+from supportqa.integrations.native import parse_native
 from supportqa.integrations.records import (
     UNREADABLE,
     ConversationRecord,
     RowError,
     dedupe,
-    parse_native,
 )
 from supportqa.integrations.writer import ConversationWriter
 from supportqa.surveys.models import SurveyResponse
@@ -250,14 +250,14 @@ def test_the_native_parser_accounts_for_every_line(bodies, constant, junk):
 def test_no_bytes_make_a_parser_raise(data):
     check_records(list(parse_native(data.splitlines())))
     check_records(
-        list(formats.parse_message_csv(b"conversation_id,author_kind,sent_at,text\n" + data))
+        list(messages_csv.parse_message_csv(b"conversation_id,author_kind,sent_at,text\n" + data))
     )
-    check_records(list(formats.parse_twitter(b"[" + data + b"]")))
-    check_records(list(formats.parse_twitter(data)))
-    for item in formats.parse_surveys(b"response_id,conversation_id,answered_at,csat\n" + data):
-        assert isinstance(item, RowError | formats.SurveyRecord)
-    for item in formats.parse_users(b"username,role,teams\n" + data):
-        assert isinstance(item, RowError | formats.UserRecord)
+    check_records(list(twitter.parse_twitter(b"[" + data + b"]")))
+    check_records(list(twitter.parse_twitter(data)))
+    for item in surveys.parse_surveys(b"response_id,conversation_id,answered_at,csat\n" + data):
+        assert isinstance(item, RowError | surveys.SurveyRecord)
+    for item in users.parse_users(b"username,role,teams\n" + data):
+        assert isinstance(item, RowError | users.UserRecord)
 
 
 CSV_CELLS = st.text(alphabet=st.sampled_from(list('ab,"\n\r x\x00é')), max_size=12)
@@ -277,7 +277,7 @@ def test_a_bad_csv_row_never_takes_other_conversations_with_it(rows):
     data = (
         "conversation_id,author_kind,sent_at,text\n" + good + raw + good.replace("g1", "g2")
     ).encode()
-    items = list(formats.parse_message_csv(data))
+    items = list(messages_csv.parse_message_csv(data))
     check_records(items)
     ids = {i.external_id for i in items if isinstance(i, ConversationRecord)}
     assert {"g1", "g2"} <= ids | {r[0] for r in rows}

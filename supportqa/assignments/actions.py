@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.dispatch import receiver
 
 from supportqa.accounts.models import ORG_WIDE_ROLES, Membership, Role, Team, User
 from supportqa.accounts.permissions import holders, may_review
@@ -19,7 +20,6 @@ from supportqa.assignments.models import (
     Target,
 )
 from supportqa.audit.actions import record_event
-from supportqa.autoqa.models import service_levels
 from supportqa.conversations.models import (
     AuthorKind,
     Conversation,
@@ -34,6 +34,7 @@ from supportqa.core.sampling import (
 )
 from supportqa.core.sentiment import NEGATIVE_BELOW, sentiment
 from supportqa.reviews.models import Review
+from supportqa.reviews.signals import review_submitted
 from supportqa.surveys.models import SATISFIED, SurveyResponse
 
 LONG_RESOLUTION_SECONDS = 24 * 3600
@@ -79,7 +80,7 @@ def spotlight(rows: Any, targets: list[str]) -> dict[int, str]:
         ),
         Target.REOPENED: Q(reopen_count__gt=0),
         Target.LONG_RESOLUTION: Q(resolution_seconds__gt=LONG_RESOLUTION_SECONDS),
-        Target.SLOW_FIRST_RESPONSE: first_reply_against_target(service_levels())[1],
+        Target.SLOW_FIRST_RESPONSE: first_reply_against_target()[1],
     }
     rules[Target.ESCALATED] = Q(tags__icontains="escalat")  # "escalated", "escalation"
     flagged: dict[int, str] = {}
@@ -173,9 +174,11 @@ def run_due_cycles(*, now: datetime) -> int:
     return sum(len(run_cycle(cycle=cycle, now=now)) for cycle in due)
 
 
-def link_review(review: Review) -> None:
+@receiver(review_submitted)
+def link_review(sender: Any, review: Review, **_: Any) -> None:
     """A submitted review of a queued conversation closes the item and takes its inclusion
-    probability, so IQS can weight it (Horvitz–Thompson). Call inside the review's transaction."""
+    probability, so IQS can weight it (Horvitz–Thompson). Runs inside the review's
+    transaction, before it is saved."""
     item = (
         AssignmentItem.objects.select_for_update()
         .filter(

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,21 @@ class AutoQAConfig(AppConfig):
     name = "supportqa.autoqa"
     label = "autoqa"
     verbose_name = "AutoQA"
+
+    def ready(self) -> None:
+        """Plug AutoQA into the apps below it: it provides the service-level setting, queues
+        written conversations and adds its panel to the review workspace."""
+        from supportqa.autoqa.display import panel
+        from supportqa.autoqa.models import AutoQASettings
+        from supportqa.autoqa.queue import queue_for_autoqa
+        from supportqa.conversations import service_levels
+        from supportqa.conversations.signals import conversations_written
+        from supportqa.reviews import workspace
+
+        service_levels.provide(lambda: AutoQASettings.current()[0])
+
+        def queue(sender: Any, conversation_ids: Any, **_: Any) -> None:
+            queue_for_autoqa(conversation_ids)
+
+        conversations_written.connect(queue, weak=False, dispatch_uid="autoqa-queue")
+        workspace.add_panel(panel)

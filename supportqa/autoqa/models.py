@@ -48,14 +48,6 @@ class AutoQASettings(models.Model):
         return Rules.from_dict(row.rules), mapping_from(row.mapping)
 
 
-def service_levels() -> Rules:
-    """The installation's rules, read for their reply-time targets (`Rules.reply_targets`):
-    the one service-level setting, which admins edit on the AutoQA settings page and which
-    the response-time detector, the transcript's slow replies, the slow-first-response
-    spotlight and the dashboards' first-reply target all use."""
-    return AutoQASettings.current()[0]
-
-
 def mapping_from(overrides: Any) -> dict[str, dict[str, tuple[str, ...]]]:
     """DEFAULT_MAPPING with an organisation's overrides; unknown detectors are an error."""
     if not isinstance(overrides, dict):

@@ -20,11 +20,11 @@ from supportqa.calibration.actions import create_session, reveal_session
 from supportqa.calibration.forms import SessionForm
 from supportqa.calibration.results import history, session_results
 from supportqa.conversations.access import conversations_for
-from supportqa.conversations.views import review_page
 from supportqa.core.intervals import wilson
 from supportqa.core.leniency import reviewer_offsets
 from supportqa.reports.metrics import scored_reviews
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
+from supportqa.reviews import workspace
 from supportqa.reviews.access import reviews_for
 from supportqa.reviews.models import Dispute, Review, ReviewStatus, Source
 
@@ -170,10 +170,9 @@ def session_reveal(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("calibration-detail", code=session.code)
 
 
-@allowed(may_join_calibration)
-@require_http_methods(["GET", "POST"])
-def session_review(request: HttpRequest, code: str, conversation: str) -> HttpResponse:
-    """A participant's blind review of one of the session's conversations."""
+def _calibration_desk(request: HttpRequest, code: str, conversation: str) -> workspace.Desk:
+    """A participant's blind review of one of the session's conversations (or the
+    organiser's agreed final after the reveal): no other reviews are shown."""
     session = get_session_for_user(request.user, code)
     if not (
         session.participants.filter(pk=request.user.pk).exists()
@@ -187,11 +186,16 @@ def session_review(request: HttpRequest, code: str, conversation: str) -> HttpRe
     )
     if target is None or target.agent_id is None:
         raise Http404("No such conversation")
-    return review_page(
-        request,
-        target,
-        Source.CALIBRATION,
-        session.scorecard_version,
-        Review.objects.none(),
+    return workspace.Desk(
+        conversation=target,
+        source=Source.CALIBRATION,
+        version=session.scorecard_version,
+        others=Review.objects.none(),
         calibration_session=session,
     )
+
+
+@allowed(may_join_calibration)
+@require_http_methods(["GET", "POST"])
+def session_review(request: HttpRequest, code: str, conversation: str) -> HttpResponse:
+    return workspace.respond(request, _calibration_desk(request, code, conversation))

@@ -9,9 +9,9 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 
-from supportqa.autoqa.queue import queue_for_autoqa
 from supportqa.bulk import executemany
 from supportqa.conversations.models import Conversation, repeat_contact_gaps
+from supportqa.conversations.signals import conversations_written
 
 _UPDATE_REPEAT = (
     f"UPDATE {Conversation._meta.db_table} SET repeat_contact_seconds = %s WHERE id = %s"
@@ -41,10 +41,10 @@ _TIMESTAMPS = frozenset({"created_at", "first_response_at", "resolved_at"})
 def conversations_changed(*, conversation_ids: Sequence[int], customer_ids: Iterable[int]) -> None:
     """What every writer of conversations calls after changing them (importer, web
     categorization, anything later), in the writing transaction: repeat contacts (FCR) of
-    their customers are recomputed and the conversations queued for AutoQA. Give the
-    customers before and after the change (a conversation may have moved between them)."""
+    their customers are recomputed and `conversations_written` is sent (AutoQA queues them).
+    Give the customers before and after the change (a conversation may have moved)."""
     refresh_repeat_contacts(customer_ids=customer_ids)
-    queue_for_autoqa(conversation_ids)
+    conversations_written.send(sender=Conversation, conversation_ids=conversation_ids)
 
 
 def update_conversations(conversations: QuerySet[Conversation], **values: Any) -> int:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from supportqa.codes import new_code
+from supportqa.conversations import service_levels
 
 
 class Channel(models.TextChoices):
@@ -201,13 +202,14 @@ def repeat_contact_gaps(
     return gaps
 
 
-def first_reply_against_target(service_levels: Any) -> tuple[models.Q, models.Q]:
+def first_reply_against_target() -> tuple[models.Q, models.Q]:
     """(within, late): conversations whose first reply came within, or after, their channel's
-    first-reply target (`Rules.reply_targets`). Neither matches a conversation without a reply
-    or a channel without a target."""
+    first-reply target (the service levels in force). Neither matches a conversation without
+    a reply or a channel without a target."""
+    rules = service_levels.current()
     within, late = models.Q(pk__in=[]), models.Q(pk__in=[])
     for channel in Channel.values:
-        target, _ = service_levels.reply_targets(channel)
+        target, _ = rules.reply_targets(channel)
         if target:
             within |= models.Q(channel=channel, first_response_seconds__lte=target)
             late |= models.Q(channel=channel, first_response_seconds__gt=target)

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from supportqa.conversations import service_levels
 from supportqa.conversations.models import AuthorKind, Conversation, Message
-from supportqa.core.autoqa import Rules, Turn, reply_waits
+from supportqa.core.autoqa import Turn, reply_waits
 from supportqa.core.sentiment import Trajectory, label, sentiment
 
 
@@ -24,12 +25,12 @@ def customer_trajectory(lines: list[Line]) -> Trajectory | None:
     return Trajectory(scores[0], scores[-1], min(scores)) if scores else None
 
 
-def transcript(conversation: Conversation, service_levels: Rules) -> list[Line]:
+def transcript(conversation: Conversation) -> list[Line]:
     """The messages with their gaps, sentiment and slow replies: a reply is slow when the
     customer waited longer than the channel's target (the service-level setting that AutoQA's
     response-time detector uses too, so the flags and its rating agree)."""
     messages = list(conversation.messages.select_related("author").order_by("seq"))
-    first, later = service_levels.reply_targets(conversation.channel)
+    first, later = service_levels.current().reply_targets(conversation.channel)
     slow: set[int] = set()
     if first and later:
         turns = [Turn(m.author_kind, m.text, m.sent_at) for m in messages]

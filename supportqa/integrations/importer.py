@@ -35,21 +35,20 @@ from tqdm import tqdm
 
 from supportqa.audit.actions import record_event
 from supportqa.core.redact import redact as redact_text
-from supportqa.integrations import background, formats
+from supportqa.integrations import background
 from supportqa.integrations.kinds import KINDS
 from supportqa.integrations.models import ImportRun
 from supportqa.integrations.records import (
     ConversationRecord,
     RowError,
     dedupe,
-    parse_native,
+    iter_chunks,
     unstorable,
 )
 from supportqa.integrations.writer import BatchResult, ConversationWriter
 
 MAX_STORED_ERRORS = 1000
 ECHO_BATCHES = os.environ.get("SUPPORTQA_IMPORT_ECHO_BATCHES") == "1"
-CONVERSATION_FORMATS = ("native", "csv", "twitter")
 
 
 class ImportAborted(Exception):
@@ -139,10 +138,8 @@ def import_file(
     """Run an import of any kind in KINDS (the command line and the web form call this)."""
     if kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r}; use one of {', '.join(KINDS)}")
-    if kind == "surveys":
-        return import_surveys(data, source=source, strict=strict, by=by, file_name=file_name)
-    if kind == "users":
-        return import_users(data, strict=strict, by=by, file_name=file_name)
+    if KINDS[kind].upsert is not None:
+        return import_small(kind, data, source=source, strict=strict, by=by, file_name=file_name)
     return import_conversations(
         data,
         kind=kind,
@@ -159,15 +156,13 @@ def import_file(
 def parse(kind: str, data: bytes, source: str | None) -> Iterator[ConversationRecord | RowError]:
     """The file's records and bad rows in file order; a large file is parsed in a second
     process while the caller writes (background.py)."""
-    if kind not in CONVERSATION_FORMATS:
-        raise ValueError(f"unknown conversation format {kind!r}; use one of {CONVERSATION_FORMATS}")
+    format_ = KINDS.get(kind)
+    if format_ is None or format_.upsert is not None:
+        conversations = [k for k, v in KINDS.items() if v.upsert is None]
+        raise ValueError(f"unknown conversation format {kind!r}; use one of {conversations}")
 
     def produce() -> Iterator[ConversationRecord | RowError]:
-        if kind == "native":
-            return dedupe(parse_native(data.splitlines(), source or "native"))
-        if kind == "csv":
-            return dedupe(formats.parse_message_csv(data, source or "csv"))
-        return dedupe(formats.parse_twitter(data, source or "twitter"))
+        return dedupe(format_.parse(data, source or format_.default_source))
 
     if background.worthwhile(len(data)):
         return background.in_child(produce, settings.SUPPORTQA_IMPORT_BATCH)
@@ -331,7 +326,7 @@ def _run_batches(
     on_batch_committed: Callable[[ImportRun], None] | None,
 ) -> None:
     done = 0
-    for chunk in formats.iter_chunks(items, batch_size):
+    for chunk in iter_chunks(items, batch_size):
         done += len(chunk)
         if done <= run.items_done:
             continue  # committed by an earlier, interrupted attempt
@@ -427,7 +422,7 @@ def _run_strict(
     totals = BatchResult()
     try:
         with transaction.atomic():
-            for chunk in formats.iter_chunks(items, settings.SUPPORTQA_IMPORT_BATCH):
+            for chunk in iter_chunks(items, settings.SUPPORTQA_IMPORT_BATCH):
                 try:
                     with transaction.atomic():
                         outcome = _write_batch(chunk, writer, redact)
@@ -458,7 +453,16 @@ def _run_strict(
 # --- surveys and people (small files: one transaction for the whole file) ----------------------
 
 
-def import_surveys(
+def import_surveys(data: Path | bytes, **options: Any) -> ImportReport:
+    return import_small("surveys", data, **options)
+
+
+def import_users(data: Path | bytes, **options: Any) -> ImportReport:
+    return import_small("users", data, **options)
+
+
+def import_small(
+    kind: str,
     data: Path | bytes,
     *,
     source: str | None = None,
@@ -466,21 +470,12 @@ def import_surveys(
     by: Any = None,
     file_name: str = "",
 ) -> ImportReport:
-    from supportqa.surveys.actions import upsert_survey_responses
-
+    """A survey or user file: parsed whole, written in one transaction by its kind's upsert."""
+    format_ = KINDS[kind]
+    assert format_.upsert is not None
     raw = read_source(data)
-    items = list(formats.parse_surveys(raw, source or "csv"))
-    return _import_small("surveys", raw, items, upsert_survey_responses, strict, by, file_name)
-
-
-def import_users(
-    data: Path | bytes, *, strict: bool = False, by: Any = None, file_name: str = ""
-) -> ImportReport:
-    from supportqa.accounts.actions import upsert_users
-
-    raw = read_source(data)
-    items = list(formats.parse_users(raw))
-    return _import_small("users", raw, items, upsert_users, strict, by, file_name)
+    items = list(format_.parse(raw, source or format_.default_source))
+    return _import_small(kind, raw, items, format_.upsert, strict, by, file_name)
 
 
 def _import_small(

@@ -21,8 +21,6 @@ from typing import Any
 
 from supportqa.core.jsontext import (
     first_unstorable,
-    json_problem,
-    load_json,
     unstorable,
 )
 from supportqa.core.kpis import first_response_seconds
@@ -449,46 +447,7 @@ def unreadable(line: int, exc: Exception) -> RowError:
 UNREADABLE = "could not be read"
 
 
-# --- formats -----------------------------------------------------------------------------------
-
 Parsed = ConversationRecord | RowError
-
-
-def decode_lines(raw_lines: Iterable[bytes]) -> Iterator[tuple[int, str | RowError]]:
-    for number, raw in enumerate(raw_lines, start=1):
-        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        try:
-            yield number, raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield number, RowError(number, "-", f"not valid UTF-8 (byte {exc.start + 1})")
-
-
-def parse_native(raw_lines: Iterable[bytes], default_source: str = "native") -> Iterator[Parsed]:
-    """Native JSONL: one conversation with its messages per line."""
-    for number, text in decode_lines(raw_lines):
-        if isinstance(text, RowError):
-            yield text
-            continue
-        if not text.strip():
-            continue
-        try:
-            raw = load_json(text)
-        except ValueError as exc:
-            yield RowError(number, "-", json_problem(exc))
-            continue
-        try:
-            if "\\u" in text:  # only an escape can put NUL or a lone surrogate in a string
-                check_strings(raw)
-            record = conversation_record(raw, number, default_source)
-        except RecordInvalid as exc:
-            yield RowError(number, exc.field, exc.reason)
-            continue
-        except Exception as exc:  # a shape no validator foresaw: that row, not the file
-            yield unreadable(number, exc)
-            continue
-        record.source_digest = hashlib.sha256(text.encode()).hexdigest()
-        yield record
 
 
 def dedupe(records: Iterable[Parsed]) -> Iterator[Parsed]:
@@ -505,3 +464,14 @@ def dedupe(records: Iterable[Parsed]) -> Iterator[Parsed]:
                 )
                 continue
         yield record
+
+
+def iter_chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

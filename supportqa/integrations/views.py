@@ -4,7 +4,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -17,26 +16,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 from supportqa.accounts.access import agents_for, teams_for
 from supportqa.accounts.permissions import (
     allowed,
-    may_administer,
     may_browse_conversations,
     may_import,
 )
 from supportqa.conversations.access import conversations_for
-from supportqa.conversations.categorize import (
-    DEFAULT_CONFIDENCE,
-    categorize_uncategorized,
-    current_model,
-    model_path,
-    train_from_conversations,
-)
-from supportqa.conversations.forms import ConversationFilter
-from supportqa.conversations.models import Conversation
-from supportqa.core.classify import ModelError, embeddings_available
 from supportqa.integrations import exporting
 from supportqa.integrations.importer import ImportAborted, ImportFailed, import_file
 from supportqa.integrations.kinds import KINDS
 from supportqa.integrations.models import ImportRun
 from supportqa.reviews.access import reviews_for
+from supportqa.reviews.forms import ConversationFilter
 from supportqa.uploads import too_large
 
 
@@ -160,73 +149,3 @@ def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse:
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="supportqa-{what}-{stamp}.{fmt}"'
     return response
-
-
-class CategorizeForm(forms.Form):
-    action = forms.ChoiceField(choices=[("train", "train"), ("apply", "apply")])
-    embeddings = forms.BooleanField(
-        required=False,
-        label="Add sentence embeddings (MiniLM)",
-        help_text="More accurate, slower to train; needs the optional embeddings extra.",
-    )
-    minimum_confidence = forms.FloatField(
-        min_value=0.0,
-        max_value=1.0,
-        initial=DEFAULT_CONFIDENCE,
-        required=False,
-        help_text="Categorize only where the model is at least this sure (0–1).",
-    )
-
-
-@allowed(may_administer)
-@require_http_methods(["GET", "POST"])
-def categorize_page(request: HttpRequest) -> HttpResponse:
-    """Train the request categorizer on categorized conversations; apply it to the others."""
-    form = CategorizeForm(request.POST or None)
-    if request.method == "POST":
-        if not form.is_valid():
-            messages.error(request, "; ".join(f"{k}: {v[0]}" for k, v in form.errors.items()))
-            return redirect("categorize")
-        try:
-            if form.cleaned_data["action"] == "train":
-                trained = train_from_conversations(
-                    request.user, embeddings=form.cleaned_data["embeddings"]
-                )
-                messages.success(
-                    request,
-                    f"Trained on {trained.examples} conversations in {trained.labels} "
-                    f"categories: {trained.accuracy:.1%} right on {trained.held_out} held out.",
-                )
-            else:
-                confidence = form.cleaned_data["minimum_confidence"]
-                done, left = categorize_uncategorized(
-                    request.user, DEFAULT_CONFIDENCE if confidence is None else confidence
-                )
-                messages.success(
-                    request, f"{done} conversations categorized; {left} left to a person."
-                )
-        except ModelError as exc:
-            messages.error(request, str(exc))
-        return redirect("categorize")
-    _, facts = current_model()
-    return render(
-        request,
-        "integrations/categorize.html",
-        {
-            "form": form,
-            "facts": facts,
-            "categorized": Conversation.objects.filter(category__isnull=False).count(),
-            "uncategorized": Conversation.objects.filter(category__isnull=True).count(),
-            "nav": "categorize",
-            "embeddings_available": embeddings_available(),
-        },
-    )
-
-
-@allowed(may_administer)
-@require_GET
-def categorizer_download(request: HttpRequest) -> HttpResponse:
-    path = model_path()
-    if not path.exists():
-        raise Http404("No model trained yet")
-    return FileResponse(path.open("rb"), as_attachment=True, filename="categorizer.joblib")

@@ -30,7 +30,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from supportqa.autoqa.models import service_levels
 from supportqa.conversations.models import (
     Category,
     Channel,
@@ -117,7 +116,7 @@ def dashboard(
     weeks = period.weeks()
     # Weekly windows lie inside the period: filtering the unwindowed querysets leaves each
     # week's query a single index range (a second range on the same column defeats it).
-    within, late = first_reply_against_target(service_levels())
+    within, late = first_reply_against_target()
     counts, population, side = together(
         lambda: _conversation_totals(in_period, within, late),
         lambda: _stratum_volumes(in_period),

@@ -10,9 +10,7 @@ from django.utils import timezone
 
 from supportqa.accounts.models import User
 from supportqa.accounts.permissions import may_decide_disputes
-from supportqa.assignments.actions import link_review
 from supportqa.audit.actions import record_event
-from supportqa.calibration.models import CalibrationSession
 from supportqa.conversations.models import Conversation
 from supportqa.reviews.models import (
     Dispute,
@@ -23,6 +21,7 @@ from supportqa.reviews.models import (
     ReviewStatus,
     Source,
 )
+from supportqa.reviews.signals import review_submitted
 from supportqa.scorecards.models import Criterion, ScorecardVersion
 
 
@@ -85,7 +84,7 @@ def save_review(
             review.status = ReviewStatus.SUBMITTED
             review.submitted_at = timezone.now()
             if calibration_session is None:
-                link_review(review)
+                review_submitted.send(sender=Review, review=review)
         review.save()
         record_event(
             actor=reviewer,
@@ -175,8 +174,10 @@ def _not_a_draft(review: Review) -> str:
     return f"is {review.get_status_display().lower()}; it changes only through the dispute decision"
 
 
-def _check_calibration_open(session: CalibrationSession, reviewer: User) -> None:
-    locked = CalibrationSession.objects.select_for_update().get(pk=session.pk)
+def _check_calibration_open(session: Any, reviewer: User) -> None:
+    """Refuse a calibration review the session no longer (or never) accepts from this person;
+    the session is locked so a reveal cannot slip in between the check and the save."""
+    locked = type(session).objects.select_for_update().get(pk=session.pk)
     if not locked.accepts_reviews_from(reviewer):
         raise ReviewInvalid(
             {"review": "the calibration results are revealed: its reviews are frozen"}

@@ -177,6 +177,15 @@ class Review(models.Model):
         return ["raw_score", "final_score", "critical_failed"]
 
 
+def score_drift() -> list[str]:
+    """One line per scored review whose stored score is not its ratings' (audit_verify)."""
+    return [
+        f"review {review.code}: stored {review.final_score} (raw {review.raw_score}), its "
+        f"ratings give {score.final} (raw {score.raw})"
+        for review, score in Review.objects.drifted()
+    ]
+
+
 class Rating(models.Model):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="ratings")
     criterion = models.ForeignKey(

@@ -3,15 +3,24 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from supportqa.accounts.access import agents_for, teams_for
 from supportqa.accounts.models import User
-from supportqa.accounts.permissions import allowed, may_decide_disputes, signed_in
-from supportqa.conversations.views import workspace
-from supportqa.reviews.access import get_review_for_user, reviews_for
+from supportqa.accounts.permissions import (
+    allowed,
+    may_browse_conversations,
+    may_decide_disputes,
+    signed_in,
+)
+from supportqa.conversations.access import conversations_for, get_conversation_for_user
+from supportqa.reviews import workspace
+from supportqa.reviews.access import get_review_for_user, review_source_for, reviews_for
 from supportqa.reviews.actions import (
     RatingInput,
     ReviewInvalid,
@@ -22,8 +31,14 @@ from supportqa.reviews.actions import (
     may_edit,
     raise_dispute,
 )
-from supportqa.reviews.forms import parse_review_post, position, review_form_context
+from supportqa.reviews.forms import (
+    ConversationFilter,
+    parse_review_post,
+    position,
+    review_form_context,
+)
 from supportqa.reviews.models import Dispute, Review, ReviewStatus
+from supportqa.scorecards.picking import pick_version
 
 
 def may_decide(user: User, dispute: Dispute) -> bool:
@@ -40,6 +55,74 @@ def may_dispute(user: User, review: Review) -> bool:
         and review.submitted_at is not None
         and timezone.now() <= dispute_deadline(review)
     )
+
+
+PAGE_SIZE = 50
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """Counts at most COUNT_CAP matches: an exact COUNT(*) under a filter the indexes do not
+    cover reads every matching row, and nobody pages through 200 pages of 50."""
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: COUNT_CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+
+@allowed(may_browse_conversations)
+@require_GET
+def conversation_list(request: HttpRequest) -> HttpResponse:
+    """The conversations in the person's scope, filtered, with the score of the reviews they
+    may open (a peer sees colleagues' conversations, not their scores)."""
+    user = request.user
+    form = ConversationFilter(request.GET or None, agents=agents_for(user), teams=teams_for(user))
+    status = 200
+    if form.is_bound and not form.is_valid():
+        status = 400
+    page = CappedPaginator(form.listing(conversations_for(user), user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reviews/conversation_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            # Agents and peers see only their own reviews: a colleague's conversation without
+            # a score here may well have been reviewed.
+            "hides_colleagues_scores": user.is_agent,
+        },
+        status=status,
+    )
+
+
+def _conversation_desk(request: HttpRequest, code: str) -> workspace.Desk:
+    user = request.user
+    conversation = get_conversation_for_user(user, code)
+    slug = request.GET.get("scorecard") or request.POST.get("scorecard")
+    return workspace.Desk(
+        conversation=conversation,
+        source=review_source_for(user, conversation.agent_id),
+        version=pick_version(conversation, slug),
+        others=reviews_for(user).filter(
+            conversation=conversation, calibration_session__isnull=True
+        ),
+    )
+
+
+@allowed(may_browse_conversations)
+@require_http_methods(["GET", "POST"])
+def conversation_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """The review workspace of a conversation in the person's scope."""
+    return workspace.respond(request, _conversation_desk(request, code))
 
 
 @allowed(signed_in)
@@ -188,7 +271,7 @@ def review_edit(request: HttpRequest, code: str) -> HttpResponse:
     others = reviews_for(request.user).filter(
         conversation=conversation, calibration_session__isnull=True
     )
-    context = workspace(conversation, others.exclude(pk=review.pk))
+    context = workspace.context_for(conversation, others.exclude(pk=review.pk))
     context.update(review_form_context(version, review, request.POST if errors else None))
     context.update(
         mode="edit",
@@ -197,4 +280,4 @@ def review_edit(request: HttpRequest, code: str) -> HttpResponse:
         reason=request.POST.get("reason", "") if errors else "",
         calibration=review.calibration_session,
     )
-    return render(request, "conversations/detail.html", context, status=400 if errors else 200)
+    return render(request, "reviews/workspace.html", context, status=400 if errors else 200)

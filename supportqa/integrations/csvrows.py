@@ -1,0 +1,165 @@
+"""Reading CSV files record by record, so that a bad row costs that row only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from supportqa.core.jsontext import unstorable
+from supportqa.integrations.records import (
+    MAX_TEXT,
+    RowError,
+)
+
+# A quoted cell may hold line breaks, but not this many: past either limit the quote is taken
+# as unclosed, its row reported, and reading starts again on the next line.
+MAX_RECORD_CHARS = 2 * MAX_TEXT + 10_000
+MAX_RECORD_LINES = 5_000
+_QUOTE_OR_COMMA = re.compile('[",]')
+
+
+@dataclass
+class BadRow:
+    """A CSV row that cannot be read, with what could be read of its first line (so a
+    conversation can be refused whole when one of its rows is bad)."""
+
+    error: RowError
+    partial: dict[str, str]
+
+
+_START, _UNQUOTED, _QUOTED, _QUOTE_IN_QUOTED = range(4)
+
+
+def _ends_quoted(line: str, quoted: bool) -> bool:
+    """Whether a CSV record is inside a quoted cell at the end of this physical line, given
+    whether it was at its start. The csv module's reading, state by state: a quote opens a
+    cell only at the cell's start, "" inside a quoted cell is a quote, and text after a
+    closing quote joins the cell. Only quotes and commas are visited."""
+    if '"' not in line:
+        return quoted
+    state = _QUOTED if quoted else _START
+    last = -1
+    for match in _QUOTE_OR_COMMA.finditer(line):
+        position, char = match.start(), match.group()
+        if position > last + 1 and state in (_START, _QUOTE_IN_QUOTED):
+            state = _UNQUOTED  # other characters came first
+        if char == '"':
+            if state == _START:
+                state = _QUOTED
+            elif state == _QUOTED:
+                state = _QUOTE_IN_QUOTED
+            elif state == _QUOTE_IN_QUOTED:
+                state = _QUOTED  # an escaped quote
+        elif state != _QUOTED:
+            state = _START
+        last = position
+    if line[last + 1 :].rstrip("\r\n") and state in (_START, _QUOTE_IN_QUOTED):
+        state = _UNQUOTED
+    return state == _QUOTED
+
+
+def _next_record(lines: list[str], index: int) -> tuple[str, int, bool]:
+    """The CSV record starting at lines[index]: (text, index after it, whether its quotes
+    closed within the limits)."""
+    start, quoted, size = index, False, 0
+    while index < len(lines):
+        size += len(lines[index])
+        quoted = _ends_quoted(lines[index], quoted)
+        index += 1
+        if not quoted or size > MAX_RECORD_CHARS or index - start > MAX_RECORD_LINES:
+            break
+    return "".join(lines[start:index]), index, not quoted
+
+
+def _cells(record: str) -> list[str]:
+    return next(csv.reader(io.StringIO(record, newline="")), [])
+
+
+def _partial(header: list[str], line: str) -> dict[str, str]:
+    """What the first line of a bad row says, as far as it can be read (its id, mostly)."""
+    try:
+        return dict(zip(header, _cells(line[:2000]), strict=False))
+    except csv.Error:
+        return {}
+
+
+def csv_rows(
+    data: bytes, required: tuple[str, ...]
+) -> Iterator[tuple[int, dict[str, str]] | BadRow]:
+    """Read a CSV file record by record: (line number, row) or a BadRow naming the line.
+    Header is line 1. A bad row never stops the file: bytes that are not UTF-8, a NUL, an
+    oversized cell or a quote that is never closed cost that row only. A row spanning lines
+    that does not read as one row was opened by a stray quote: it is reported and reading
+    resumes on its second line, so the quote does not swallow the rows after it."""
+    text = data.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
+    lines = io.StringIO(text, newline="").readlines()
+    header_text, index, _ = _next_record(lines, 0)
+    header = [h.strip() for h in _cells(header_text)] if header_text else []
+    missing = [c for c in required if c not in header]
+    if missing:
+        yield BadRow(RowError(1, ",".join(missing), "required column missing from the header"), {})
+        return
+    csv.field_size_limit(MAX_RECORD_CHARS)
+    while index < len(lines):
+        start = index
+        record, index, closed = _next_record(lines, index)
+        partial = _partial(header, lines[start])
+        if not record.strip():
+            continue
+        try:
+            cells = _cells(record) if closed else []
+        except csv.Error:  # a cell past the field size limit
+            reason = f"a cell is longer than {MAX_RECORD_CHARS:,} characters"
+            yield BadRow(RowError(start + 1, "-", reason), partial)
+            continue
+        problem = _row_problem(header, cells, start + 1)
+        if index - start > 1 and problem is None and _swallowed(lines[start + 1 : index], header):
+            problem = RowError(start + 1, "-", "swallowed rows")
+        if problem is not None and index - start > 1 and problem.field == "-":
+            reason = (
+                "a quoted cell is never closed"
+                if index >= len(lines)
+                else (
+                    "a quote opened on this line is not closed on it, and the lines after it do "
+                    "not read as one row"
+                )
+            )
+            yield BadRow(RowError(start + 1, "-", f"malformed CSV: {reason}"), partial)
+            index = start + 1
+            continue
+        if problem is not None:
+            yield BadRow(problem, partial)
+            continue
+        yield start + 1, dict(zip(header, cells, strict=True))
+
+
+def _swallowed(continuation: list[str], header: list[str]) -> bool:
+    """Whether a quoted cell spanning lines took in what reads as whole rows of the file: a
+    continuation line that, alone, has exactly the header's cells. A message's own line
+    breaks do not look like that, so the quote that opened the cell was never closed."""
+    if len(header) < 3:
+        return False
+    for line in continuation:
+        if _ends_quoted(line, False):
+            continue
+        try:
+            if len(_cells(line)) == len(header):
+                return True
+        except csv.Error:
+            continue
+    return False
+
+
+def _row_problem(header: list[str], cells: list[str], line: int) -> RowError | None:
+    if len(cells) > len(header):
+        return RowError(line, "-", "more cells than header columns")
+    if len(cells) < len(header):
+        return RowError(line, "-", "fewer cells than header columns")
+    for name, cell in zip(header, cells, strict=True):
+        problem = unstorable(cell)
+        if problem:
+            return RowError(line, name, problem)
+    return None

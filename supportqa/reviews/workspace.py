@@ -1,0 +1,167 @@
+"""The review workspace: a conversation's transcript beside the scorecard.
+
+Three steps, one function each: `show` (GET), `save` (the form's POST: a draft or the
+submission) and `autosave` (the form's JSON POST, drafts only); `respond` picks one. The
+conversation page and a calibration session's review page both open a `Desk`: who reviews
+which conversation, as what, with which scorecard. Apps built on this one add panels beside
+the transcript (`add_panel`, e.g. AutoQA's evidence) without this app importing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+
+from supportqa.conversations.models import Conversation
+from supportqa.conversations.transcript import Line, customer_trajectory, transcript
+from supportqa.reviews.actions import ReviewInvalid, edit_refusal, save_review
+from supportqa.reviews.forms import parse_review_post, review_form_context
+from supportqa.reviews.models import Review, ReviewStatus, Source
+from supportqa.scorecards.models import ScorecardVersion
+
+# A panel gets (conversation, transcript lines, reviews the person may see) and returns
+# context for the page (AutoQA's: its review, findings and marked texts).
+Panel = Callable[[Conversation, list[Line], QuerySet[Review]], dict[str, Any]]
+_PANELS: list[Panel] = []
+
+
+def add_panel(panel: Panel) -> None:
+    if panel not in _PANELS:
+        _PANELS.append(panel)
+
+
+@dataclass(frozen=True)
+class Desk:
+    """A person at a conversation: the source their review counts as (None: they may not
+    review it), the scorecard version, the other reviews they may see, and the session when
+    it is a calibration review."""
+
+    conversation: Conversation
+    source: str | None
+    version: ScorecardVersion | None
+    others: QuerySet[Review]
+    calibration_session: Any = None
+
+    def own(self, user: Any) -> Review | None:
+        if self.source is None:
+            return None
+        return Review.objects.filter(
+            conversation=self.conversation,
+            reviewer=user,
+            source=self.source,
+            calibration_session=self.calibration_session,
+        ).first()
+
+
+def respond(request: HttpRequest, desk: Desk) -> HttpResponse:
+    """GET shows the workspace; a JSON POST is the autosave, any other POST the form."""
+    if request.method != "POST":
+        return show(request, desk)
+    if request.headers.get("Accept") == "application/json":
+        return autosave(request, desk)
+    return save(request, desk)
+
+
+def show(request: HttpRequest, desk: Desk, errors: dict[str, str] | None = None) -> HttpResponse:
+    """The page; with `errors`, the form again as posted (status 400)."""
+    own = desk.own(request.user)
+    context = context_for(desk.conversation, desk.others.exclude(pk=own.pk if own else None))
+    context["calibration"] = desk.calibration_session
+    if own is not None and own.status != ReviewStatus.DRAFT:
+        # Submitted: shown as such, changed only on its edit page, with a reason.
+        context.update(own_review=own, own_edit_refusal=edit_refusal(request.user, own))
+    elif desk.source is not None and desk.version is not None:
+        start = _start(request, desk, own, context["autoqa"])
+        context["from_autoqa"] = start is not own
+        posted = request.POST if errors else None
+        context.update(review_form_context(desk.version, start, posted))
+        context.update(mode="draft", own_review=own, errors=errors or {})
+    status = 400 if errors else 200
+    return render(request, "reviews/workspace.html", context, status=status)
+
+
+def _start(request: HttpRequest, desk: Desk, own: Review | None, autoqa: Any) -> Review | None:
+    """The review the form starts from: the person's draft, or ("Start from AutoQA") the
+    AutoQA review's ratings for someone without one."""
+    wanted = request.GET.get("from") == "autoqa"
+    if own is None and wanted and autoqa is not None:
+        assert desk.version is not None
+        if autoqa.scorecard_version_id == desk.version.pk:
+            return autoqa  # type: ignore[no-any-return]
+    return own
+
+
+def save(request: HttpRequest, desk: Desk) -> HttpResponse:
+    """The form's POST: save the draft, or submit it (then to the review, or the session)."""
+    if desk.source is None or desk.version is None:
+        return HttpResponse("You cannot review this conversation.", status=403)
+    submit = request.POST.get("action") == "submit"
+    try:
+        review = _save(request, desk, submit)
+    except ReviewInvalid as invalid:
+        return show(request, desk, invalid.errors)
+    if not submit:
+        messages.success(request, "Draft saved.")
+        return redirect(f"{request.path}?scorecard={desk.version.scorecard.slug}")
+    messages.success(request, f"Review submitted: {review.final_score:.1f}%.")
+    if desk.calibration_session is not None:
+        return redirect("calibration-detail", code=desk.calibration_session.code)
+    return redirect("review-detail", code=review.code)
+
+
+def autosave(request: HttpRequest, desk: Desk) -> JsonResponse:
+    """The form's background save: drafts only, answered in JSON."""
+    if desk.source is None or desk.version is None:
+        return JsonResponse(
+            {"ok": False, "errors": {"review": "you cannot review this"}}, status=403
+        )
+    try:
+        review = _save(request, desk, submit=False)
+    except ReviewInvalid as invalid:
+        return JsonResponse({"ok": False, "errors": invalid.errors}, status=400)
+    return JsonResponse(
+        {"ok": True, "status": review.status, "saved_at": review.updated_at.isoformat()}
+    )
+
+
+def _save(request: HttpRequest, desk: Desk, submit: bool) -> Review:
+    assert desk.source is not None and desk.version is not None
+    ratings, overall = parse_review_post(request.POST, desk.version)
+    return save_review(
+        conversation=desk.conversation,
+        reviewer=request.user,
+        source=desk.source,
+        version=desk.version,
+        ratings=ratings,
+        overall_comment=overall,
+        submit=submit,
+        calibration_session=desk.calibration_session,
+    )
+
+
+def context_for(conversation: Conversation, others: QuerySet[Review]) -> dict[str, Any]:
+    """What the workspace shows around the form: transcript, surveys, the panels (each only
+    with what the person may see) and the other reviews."""
+    lines = transcript(conversation)
+    context: dict[str, Any] = {
+        "conversation": conversation,
+        "transcript": lines,
+        "trajectory": customer_trajectory(lines),
+        "surveys": conversation.survey_responses.all(),
+        "others": others.exclude(source=Source.AUTOQA).select_related(
+            "reviewer", "reviewee", "scorecard_version__scorecard"
+        ),
+        "mode": None,
+        "autoqa": None,
+        "marked": {},
+        "flags": {},
+    }
+    for panel in _PANELS:
+        context.update(panel(conversation, lines, others))
+    return context

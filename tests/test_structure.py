@@ -1,0 +1,74 @@
+"""The layout: dependencies between apps point one way (no import cycle, whether the import sits
+at the top of a module or inside a function), in the order README's "Development" lists."""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "supportqa"
+# Lower layers first: an app may import the apps listed before it, never those after it.
+LAYERS = [
+    "audit",
+    "accounts",
+    "conversations",
+    "surveys",
+    "scorecards",
+    "reviews",
+    "assignments",
+    "reports",
+    "calibration",
+    "autoqa",
+    "integrations",
+    "demo",
+    "server",
+]
+
+
+def app_imports() -> dict[str, dict[str, list[str]]]:
+    """app → {imported app: [files]}, from every import statement anywhere in the app."""
+    graph: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE).parts
+        if len(parts) < 2 or parts[0] not in LAYERS or "migrations" in parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            for name in names:
+                pieces = name.split(".")
+                app = pieces[1] if pieces[0] == "supportqa" and len(pieces) > 1 else ""
+                if app in LAYERS and app != parts[0]:
+                    graph[parts[0]][app].append(str(path.relative_to(PACKAGE)))
+    return graph
+
+
+def test_every_app_has_a_layer():
+    apps = {
+        p.name for p in PACKAGE.iterdir() if (p / "apps.py").exists() and p.name != "__pycache__"
+    }
+    assert apps == set(LAYERS)
+
+
+def test_apps_import_only_the_layers_below_them():
+    upward = [
+        f"{app} imports {other} ({', '.join(sorted(set(files)))})"
+        for app, imported in app_imports().items()
+        for other, files in imported.items()
+        if LAYERS.index(other) > LAYERS.index(app)
+    ]
+    assert upward == []
+
+
+def test_the_core_imports_no_app():
+    for path in (PACKAGE / "core").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert not node.module.startswith("supportqa.") or node.module.startswith(
+                    "supportqa.core"
+                ), f"{path}: {node.module}"

@@ -463,3 +463,24 @@ def test_the_pipe_to_the_parsing_child_takes_large_writes():
     finally:
         receiver.close()
         sender.close()
+
+
+def test_raw_inserts_cover_every_column_of_their_models(cast):
+    """The importer's plain INSERTs are built from the models' fields: a field added to a
+    model is written (or the import refuses to start), never silently left out."""
+    from supportqa.conversations.models import Customer
+    from supportqa.integrations import writer
+    from supportqa.integrations.native import parse_file
+
+    for model, statement in (
+        (Conversation, writer.INSERT_CONVERSATION),
+        (Message, writer.INSERT_MESSAGE),
+        (Customer, writer.INSERT_CUSTOMER),
+    ):
+        listed = statement.split("(", 1)[1].split(")", 1)[0].split(", ")
+        assert listed == writer.columns(model)
+        assert set(listed) == {f.attname for f in model._meta.concrete_fields} - {"id"}
+    parsed = next(iter(parse_file(jsonl(record("cols")))))
+    item = writer.ConversationWriter().resolve(parsed)
+    values = writer.ConversationWriter()._values(item, "digest", {})
+    assert set(values) == set(writer.FILLED_FIELDS)

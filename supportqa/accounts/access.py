@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import TypeVar
+
+from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from supportqa.accounts.models import AGENT_ROLES, Membership, Role, Team, User
+
+T = TypeVar("T", bound=Model)
 
 
 def led_team_ids(user: User) -> list[int]:
@@ -39,15 +43,18 @@ def agents_for(user: User) -> QuerySet[User]:
     return User.objects.none()
 
 
+def get_in_scope(objects: QuerySet[T], code: str, what: str) -> T:
+    """The object with this public code among those in the person's scope, or a 404 (outside
+    it, the object does not exist for them). Every `get_<x>_for_user` helper ends here."""
+    found = objects.filter(code=code).first()
+    if found is None:
+        raise Http404(f"No such {what}")
+    return found
+
+
 def get_team_for_user(user: User, code: str) -> Team:
-    team = teams_for(user).filter(code=code).first()
-    if team is None:
-        raise Http404("No such team")
-    return team
+    return get_in_scope(teams_for(user), code, "team")
 
 
 def get_agent_for_user(user: User, code: str) -> User:
-    agent = agents_for(user).filter(code=code).first()
-    if agent is None:
-        raise Http404("No such agent")
-    return agent
+    return get_in_scope(agents_for(user), code, "agent")

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
+from supportqa.accounts.access import get_in_scope
 from supportqa.accounts.models import Role, User
 from supportqa.calibration.models import CalibrationSession
 
@@ -16,12 +16,7 @@ def sessions_for(user: User) -> QuerySet[CalibrationSession]:
 
 
 def get_session_for_user(user: User, code: str) -> CalibrationSession:
-    session = (
-        sessions_for(user)
-        .select_related("organiser", "baseline", "scorecard_version__scorecard")
-        .filter(code=code)
-        .first()
+    sessions = sessions_for(user).select_related(
+        "organiser", "baseline", "scorecard_version__scorecard"
     )
-    if session is None:
-        raise Http404("No such calibration session")
-    return session
+    return get_in_scope(sessions, code, "calibration session")

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
-from supportqa.accounts.access import led_team_ids, members_of
+from supportqa.accounts.access import get_in_scope, led_team_ids, members_of
 from supportqa.accounts.models import Role, User
 from supportqa.conversations.models import Conversation
 
@@ -26,12 +25,5 @@ def conversations_for(user: User) -> QuerySet[Conversation]:
 
 
 def get_conversation_for_user(user: User, code: str) -> Conversation:
-    conversation = (
-        conversations_for(user)
-        .select_related("agent", "team", "category", "customer")
-        .filter(code=code)
-        .first()
-    )
-    if conversation is None:
-        raise Http404("No such conversation")
-    return conversation
+    conversations = conversations_for(user).select_related("agent", "team", "category", "customer")
+    return get_in_scope(conversations, code, "conversation")

@@ -5,14 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from supportqa.core.jsontext import unstorable
-from supportqa.integrations.records import (
-    MAX_TEXT,
-    RowError,
-)
+from supportqa.integrations.records import MAX_TEXT, RecordInvalid, RowError
 
 # A quoted cell may hold line breaks, but not this many: past either limit the quote is taken
 # as unclosed, its row reported, and reading starts again on the next line.
@@ -163,3 +161,37 @@ def _row_problem(header: list[str], cells: list[str], line: int) -> RowError | N
         if problem:
             return RowError(line, name, problem)
     return None
+
+
+R = TypeVar("R")
+
+
+def csv_records(
+    data: bytes,
+    required: tuple[str, ...],
+    build: Callable[[dict[str, str], int], R],
+    unique: Sequence[tuple[str, Callable[[R], Hashable], str]] = (),
+) -> Iterator[R | RowError]:
+    """A CSV file as records built by `build(row, line)`, or RowErrors: bad rows, invalid
+    records (RecordInvalid), and records whose key repeats an earlier record's, for each
+    (field, key, what is repeated) in `unique`, naming the first line."""
+    seen: list[dict[Hashable, int]] = [{} for _ in unique]
+    for item in csv_rows(data, required):
+        if isinstance(item, BadRow):
+            yield item.error
+            continue
+        line, row = item
+        try:
+            record = build(row, line)
+        except RecordInvalid as exc:
+            yield RowError(line, exc.field, exc.reason)
+            continue
+        repeat = next(
+            (
+                RowError(line, name, f"{what} (first on line {first})")
+                for (name, key, what), firsts in zip(unique, seen, strict=True)
+                if (first := firsts.setdefault(key(record), line)) != line
+            ),
+            None,
+        )
+        yield record if repeat is None else repeat

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -67,19 +67,45 @@ def conversation_jsonl(conversations: QuerySet[Conversation]) -> Iterator[str]:
         yield json.dumps(record, ensure_ascii=False) + "\n"
 
 
-CONVERSATION_CSV_HEADER = [
-    "conversation_id",
-    "source",
-    "channel",
-    "subject",
-    "agent",
-    "team",
-    "category",
-    "status",
-    "created_at",
-    "resolved_at",
-    "reopen_count",
-    "message_count",
+def _name(related: Any, attribute: str = "name") -> str:
+    return getattr(related, attribute) if related is not None else ""
+
+
+# Each CSV export is one table of (column, how to read it): the header and every row come from
+# the same list, so they cannot drift apart.
+CONVERSATION_CSV: list[tuple[str, Callable[[Conversation], Any]]] = [
+    ("conversation_id", lambda c: c.external_id),
+    ("source", lambda c: c.source),
+    ("channel", lambda c: c.channel),
+    ("subject", lambda c: c.subject),
+    ("agent", lambda c: _name(c.agent, "username")),
+    ("team", lambda c: _name(c.team)),
+    ("category", lambda c: _name(c.category)),
+    ("status", lambda c: c.status),
+    ("created_at", lambda c: _iso(c.created_at)),
+    ("resolved_at", lambda c: _iso(c.resolved_at)),
+    ("reopen_count", lambda c: c.reopen_count),
+    ("message_count", lambda c: c.message_count),
+]
+REVIEW_CSV: list[tuple[str, Callable[[Review], Any]]] = [
+    ("review_id", lambda r: r.code),
+    ("conversation_id", lambda r: r.conversation.external_id),
+    ("source", lambda r: r.source),
+    ("reviewee", lambda r: r.reviewee.username),
+    ("reviewer", lambda r: _name(r.reviewer, "username")),
+    ("scorecard", lambda r: r.scorecard_version.scorecard.name),
+    ("version", lambda r: r.scorecard_version.number),
+    ("status", lambda r: r.status),
+    ("raw_score", lambda r: r.raw_score),
+    ("final_score", lambda r: r.final_score),
+    ("critical_failed", lambda r: r.critical_failed),
+    ("submitted_at", lambda r: _iso(r.submitted_at)),
+]
+RATING_CSV: list[tuple[str, Callable[[Rating], Any]]] = [
+    ("criterion", lambda x: x.criterion.name),
+    ("rating", lambda x: "N/A" if x.is_na else _name(x.option, "label")),
+    ("criterion_score", lambda x: x.score),
+    ("comment", lambda x: x.comment),
 ]
 
 
@@ -101,45 +127,10 @@ def _csv_line(values: list[Any]) -> str:
 
 
 def conversation_csv(conversations: QuerySet[Conversation]) -> Iterator[str]:
-    yield _csv_line(CONVERSATION_CSV_HEADER)
+    yield _csv_line([name for name, _ in CONVERSATION_CSV])
     rows = conversations.select_related("agent", "team", "category").order_by("pk")
     for c in rows.iterator(chunk_size=CHUNK):
-        yield _csv_line(
-            [
-                c.external_id,
-                c.source,
-                c.channel,
-                c.subject,
-                c.agent.username if c.agent else "",
-                c.team.name if c.team else "",
-                c.category.name if c.category else "",
-                c.status,
-                _iso(c.created_at),
-                _iso(c.resolved_at),
-                c.reopen_count,
-                c.message_count,
-            ]
-        )
-
-
-REVIEW_CSV_HEADER = [
-    "review_id",
-    "conversation_id",
-    "source",
-    "reviewee",
-    "reviewer",
-    "scorecard",
-    "version",
-    "status",
-    "raw_score",
-    "final_score",
-    "critical_failed",
-    "submitted_at",
-    "criterion",
-    "rating",
-    "criterion_score",
-    "comment",
-]
+        yield _csv_line([read(c) for _, read in CONVERSATION_CSV])
 
 
 def _review_rows(reviews: QuerySet[Review]) -> QuerySet[Review]:
@@ -156,32 +147,11 @@ def _review_rows(reviews: QuerySet[Review]) -> QuerySet[Review]:
 
 def review_csv(reviews: QuerySet[Review]) -> Iterator[str]:
     """One row per rating; review columns repeat."""
-    yield _csv_line(REVIEW_CSV_HEADER)
+    yield _csv_line([name for name, _ in (*REVIEW_CSV, *RATING_CSV)])
     for r in _review_rows(reviews).iterator(chunk_size=CHUNK):
-        head = [
-            r.code,
-            r.conversation.external_id,
-            r.source,
-            r.reviewee.username,
-            r.reviewer.username if r.reviewer else "",
-            r.scorecard_version.scorecard.name,
-            r.scorecard_version.number,
-            r.status,
-            r.raw_score,
-            r.final_score,
-            r.critical_failed,
-            _iso(r.submitted_at),
-        ]
+        head = [read(r) for _, read in REVIEW_CSV]
         for rating in r.ratings.all():
-            yield _csv_line(
-                [
-                    *head,
-                    rating.criterion.name,
-                    "N/A" if rating.is_na else rating.option.label if rating.option else "",
-                    rating.score,
-                    rating.comment,
-                ]
-            )
+            yield _csv_line([*head, *(read(rating) for _, read in RATING_CSV)])
 
 
 def review_jsonl(reviews: QuerySet[Review]) -> Iterator[str]:

@@ -6,11 +6,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from django.db import DatabaseError, transaction
 from django.db.models import Q
 
 from supportqa.conversations.models import Conversation
-from supportqa.integrations.csvrows import BadRow, csv_rows
+from supportqa.integrations.csvrows import csv_records
 from supportqa.integrations.records import (
     FUTURE_SLACK,
     RecordInvalid,
@@ -19,6 +18,7 @@ from supportqa.integrations.records import (
     text_field,
     timestamp_field,
 )
+from supportqa.integrations.upserts import Refused, Tally, update_if_changed, write_each
 from supportqa.surveys.models import SurveyResponse, SurveySent
 
 
@@ -43,33 +43,23 @@ SURVEY_REQUIRED = ("response_id", "conversation_id", "answered_at")
 
 
 def parse_surveys(data: bytes, default_source: str = "csv") -> Iterator[SurveyRecord | RowError]:
-    seen: dict[str, int] = {}
-    conversations: dict[tuple[str, str], int] = {}
-    for item in csv_rows(data, SURVEY_REQUIRED):
-        if isinstance(item, BadRow):
-            yield item.error
-            continue
-        line, row = item
-        try:
-            record = _survey_record(row, line, default_source)
-        except RecordInvalid as exc:
-            yield RowError(line, exc.field, exc.reason)
-            continue
-        first = seen.setdefault(record.external_id, line)
-        if first != line:
-            yield RowError(line, "response_id", f"duplicate id (first on line {first})")
-            continue
-        key = (record.conversation_source, record.conversation_id)
-        first = conversations.setdefault(key, line)
-        if first != line:
-            yield RowError(
-                line,
+    def build(row: dict[str, str], line: int) -> SurveyRecord:
+        return _survey_record(row, line, default_source)
+
+    return csv_records(
+        data,
+        SURVEY_REQUIRED,
+        build,
+        unique=[
+            ("response_id", lambda r: r.external_id, "duplicate id"),
+            (
                 "conversation_id",
-                f"a second response for this conversation (first on line {first}): "
-                "one survey per conversation has one response",
-            )
-            continue
-        yield record
+                lambda r: (r.conversation_source, r.conversation_id),
+                "a second response for this conversation: one survey per conversation has one "
+                "response",
+            ),
+        ],
+    )
 
 
 def _survey_record(row: dict[str, str], line: int, source: str) -> SurveyRecord:
@@ -113,8 +103,7 @@ def upsert_survey_responses(
 ) -> tuple[int, int, int, list[RowError], list[RowError]]:
     """Insert or update responses by (source, response id); each names its conversation, which
     has one survey and so at most one response. Returns created, updated, unchanged, errors
-    and warnings (a response answered before its conversation began is kept, with a warning).
-    Each response is written in its own savepoint: one the database refuses is an error."""
+    and warnings (a response answered before its conversation began is kept, with a warning)."""
     conversations = _conversations(records)
     existing = {
         (r.source, r.external_id): r
@@ -125,51 +114,46 @@ def upsert_survey_responses(
             "conversation_id", "external_id"
         )
     )
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
-    errors: list[RowError] = []
-    warnings: list[RowError] = []
-    for record in records:
+
+    def write(record: SurveyRecord, tally: Tally) -> str:
         conversation = conversations.get((record.conversation_source, record.conversation_id))
         response = existing.get((record.source, record.external_id))
-        problem = _refusal(record, conversation, response, answered)
-        if problem:
-            errors.append(RowError(record.line, "conversation_id", problem))
-            continue
-        assert conversation is not None
+        conversation = _check(record, conversation, response, answered)
         if record.answered_at < conversation.created_at:
-            warnings.append(
+            tally.warnings.append(
                 RowError(record.line, "answered_at", "is before the conversation was created")
             )
-        try:
-            with transaction.atomic():
-                counts[_write(record, conversation, response)] += 1
-        except DatabaseError as exc:
-            errors.append(RowError(record.line, "-", f"the database refused it: {exc}"[:300]))
-            continue
+        outcome = _write(record, conversation, response)
         answered[conversation.pk] = record.external_id
-    return counts["created"], counts["updated"], counts["unchanged"], errors, warnings
+        return outcome
+
+    return write_each(records, write).as_tuple()
 
 
-def _refusal(
+def _check(
     record: SurveyRecord,
     conversation: Conversation | None,
     response: SurveyResponse | None,
     answered: dict[int, str],
-) -> str:
+) -> Conversation:
+    """The record's conversation, or Refused: it is unknown, it already has another
+    response, or this response id belongs to another conversation."""
     if conversation is None:
-        return (
+        raise Refused(
+            "conversation_id",
             f"no conversation {record.conversation_id!r} from source "
-            f"{record.conversation_source!r}; import conversations first"
+            f"{record.conversation_source!r}; import conversations first",
         )
     other = answered.get(conversation.pk)
     if other is not None and other != record.external_id:
-        return (
+        raise Refused(
+            "conversation_id",
             f"the conversation already has a survey response ({other!r}): one survey per "
-            "conversation has one response"
+            "conversation has one response",
         )
     if response is not None and response.conversation_id != conversation.pk:
-        return "this response id already belongs to another conversation"
-    return ""
+        raise Refused("conversation_id", "this response id already belongs to another conversation")
+    return conversation
 
 
 def _write(
@@ -187,12 +171,7 @@ def _write(
             source=record.source, external_id=record.external_id, **values
         )
         return "created"
-    if all(getattr(response, k) == v for k, v in values.items()):
-        return "unchanged"
-    for name, value in values.items():
-        setattr(response, name, value)
-    response.save()
-    return "updated"
+    return update_if_changed(response, values)
 
 
 def _conversations(records: Sequence[SurveyRecord]) -> dict[tuple[str, str], Conversation]:

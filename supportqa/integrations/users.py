@@ -6,17 +6,16 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from django.db import DatabaseError, transaction
-
 from supportqa.accounts.models import AgentSkill, Membership, Team, User
 from supportqa.conversations.models import Category
-from supportqa.integrations.csvrows import BadRow, csv_rows
+from supportqa.integrations.csvrows import csv_records
 from supportqa.integrations.records import (
     RecordInvalid,
     RowError,
     int_field,
     text_field,
 )
+from supportqa.integrations.upserts import Refused, Tally, update_if_changed, write_each
 
 ROLES = ("agent", "peer", "qa", "lead", "manager", "admin", "shopper")
 USER_REQUIRED = ("username", "role")
@@ -36,22 +35,12 @@ class UserRecord:
 
 
 def parse_users(data: bytes) -> Iterator[UserRecord | RowError]:
-    seen: dict[str, int] = {}
-    for item in csv_rows(data, USER_REQUIRED):
-        if isinstance(item, BadRow):
-            yield item.error
-            continue
-        line, row = item
-        try:
-            record = _user_record(row, line)
-        except RecordInvalid as exc:
-            yield RowError(line, exc.field, exc.reason)
-            continue
-        first = seen.setdefault(record.username.lower(), line)
-        if first != line:
-            yield RowError(line, "username", f"duplicate username (first on line {first})")
-            continue
-        yield record
+    return csv_records(
+        data,
+        USER_REQUIRED,
+        _user_record,
+        unique=[("username", lambda r: r.username.lower(), "duplicate username")],
+    )
 
 
 def _split(raw: str | None, name: str, limit: int = 120) -> list[str]:
@@ -97,25 +86,19 @@ def upsert_users(
     records: Sequence[UserRecord],
 ) -> tuple[int, int, int, list[RowError], list[RowError]]:
     """Create or update people by username, with their teams, team-lead roles and skills.
-    Returns created, updated, unchanged, errors and warnings (none so far); each person is
-    written in its own savepoint, so one the database refuses is an error, not a crash.
+    Returns created, updated, unchanged, errors and warnings (none so far).
 
     New users get an unusable password: an admin sets one (or the user resets it).
     """
     categories = {c.name.lower(): c for c in Category.objects.all()}
-    errors: list[RowError] = []
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
-    for record in records:
+
+    def write(record: UserRecord, tally: Tally) -> str:
         unknown = [s for s in record.skills if s.lower() not in categories]
         if unknown:
-            errors.append(RowError(record.line, "skills", f"unknown category {unknown[0]!r}"))
-            continue
-        try:
-            with transaction.atomic():
-                counts[_upsert_user(record, categories)] += 1
-        except DatabaseError as exc:
-            errors.append(RowError(record.line, "-", f"the database refused it: {exc}"[:300]))
-    return counts["created"], counts["updated"], counts["unchanged"], errors, []
+            raise Refused("skills", f"unknown category {unknown[0]!r}")
+        return _upsert_user(record, categories)
+
+    return write_each(records, write).as_tuple()
 
 
 def _upsert_user(record: UserRecord, categories: dict[str, Category]) -> str:
@@ -126,17 +109,13 @@ def _upsert_user(record: UserRecord, categories: dict[str, Category]) -> str:
         "display_name": record.display_name,
         "external_id": record.external_id,
     }
-    outcome = "unchanged"
     if user is None:
         user = User(username=record.username, **values)
         user.set_unusable_password()
         user.save()
         outcome = "created"
-    elif any(getattr(user, k) != v for k, v in values.items()):
-        for name, value in values.items():
-            setattr(user, name, value)
-        user.save()
-        outcome = "updated"
+    else:
+        outcome = update_if_changed(user, values)
     _memberships(user, record)
     for name, level in record.skills.items():
         AgentSkill.objects.update_or_create(

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
+from django.db.models import Model
 from django.utils import timezone
 
 from supportqa.accounts.models import Membership, Role, Team, User
@@ -182,8 +184,17 @@ class ConversationWriter:
         missing = [key for key in wanted if key not in found]
         if missing:
             rows = [
-                (new_code(), s, e, wanted[s, e].customer_name, wanted[s, e].customer_email)
-                for s, e in missing
+                [
+                    {
+                        "code": new_code(),
+                        "source": source,
+                        "external_id": external_id,
+                        "name": wanted[source, external_id].customer_name,
+                        "email": wanted[source, external_id].customer_email,
+                    }[name]
+                    for name in CUSTOMER_COLUMNS
+                ]
+                for source, external_id in missing
             ]
             # DO NOTHING: another import may have created some of them meanwhile.
             executemany(INSERT_CUSTOMER, rows)
@@ -193,7 +204,7 @@ class ConversationWriter:
     def _values(
         self, item: Resolved, digest: str, customers: dict[tuple[str, str], int]
     ) -> dict[str, Any]:
-        """Column values (by attribute name) of a conversation, in FILLED_FIELDS order."""
+        """The FILLED_FIELDS of a conversation, by attribute name."""
         record = item.record
         first_response_at = record.first_response_at
         first_seconds, resolution = derive_durations(
@@ -228,12 +239,19 @@ class ConversationWriter:
         now, when = self._when(timezone.now()), self._when
         rows = []
         for record, values in pairs:
-            row = [new_code(), record.source, record.external_id, *values.values(), now]
-            row[_TAGS] = self._json(row[_TAGS])
-            for index in _DATETIMES:
-                if row[index] is not None:
-                    row[index] = when(row[index])
-            rows.append(row)
+            row = {
+                **values,
+                "code": new_code(),
+                "source": record.source,
+                "external_id": record.external_id,
+                "imported_at": now,
+                "repeat_contact_seconds": None,  # conversations_changed computes it
+                "tags": self._json(values["tags"]),
+            }
+            for name in _DATETIMES:
+                if row[name] is not None:
+                    row[name] = when(row[name])
+            rows.append([row[name] for name in CONVERSATION_COLUMNS])
         executemany(INSERT_CONVERSATION, rows)
         ids = _lookup_keys(Conversation._meta.db_table, [r.key for r, _ in pairs])
         message_rows = [
@@ -336,44 +354,47 @@ def _as_is(value: datetime) -> datetime:
     return value
 
 
-# The attributes `_values` fills, in its order; bulk_update takes the same names.
+def columns(model: type[Model]) -> list[str]:
+    """Every column of a model but its id, in the model's order (attribute names, which are
+    the column names): the raw statements below are built from these, so a field added to a
+    model cannot be left out of them unnoticed."""
+    return [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+
+
+def _insert(model: type[Model], names: list[str], suffix: str = "") -> str:
+    marks = ", ".join(["%s"] * len(names))
+    return f"INSERT INTO {model._meta.db_table} ({', '.join(names)}) VALUES ({marks}){suffix}"
+
+
+CONVERSATION_COLUMNS = columns(Conversation)
+# What a re-import may change (bulk_update takes these names): all but the identity, the
+# import time and the repeat-contact gap, which conversations_changed keeps.
 FILLED_FIELDS = [
-    "channel",
-    "subject",
-    "customer_id",
-    "agent_id",
-    "team_id",
-    "category_id",
-    "urgency",
-    "complexity",
-    "status",
-    "tags",
-    "created_at",
-    "first_response_at",
-    "resolved_at",
-    "reopen_count",
-    "message_count",
-    "content_hash",
-    "first_response_seconds",
-    "resolution_seconds",
+    name
+    for name in CONVERSATION_COLUMNS
+    if name not in {"code", "source", "external_id", "imported_at", "repeat_contact_seconds"}
 ]
-_COLUMNS = ["code", "source", "external_id", *FILLED_FIELDS, "imported_at"]
-_TAGS = _COLUMNS.index("tags")
-_DATETIMES = tuple(_COLUMNS.index(n) for n in ("created_at", "first_response_at", "resolved_at"))
-INSERT_CONVERSATION = (
-    f"INSERT INTO {Conversation._meta.db_table} ({', '.join(_COLUMNS)}) "
-    f"VALUES ({', '.join(['%s'] * len(_COLUMNS))})"
-)
-_TABLE = Message._meta.db_table
-INSERT_MESSAGE = (
-    f"INSERT INTO {_TABLE} (conversation_id, seq, author_kind, author_id, author_name, sent_at, "
-    "text, attachments) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-)
-INSERT_CUSTOMER = (
-    f"INSERT INTO {Customer._meta.db_table} (code, source, external_id, name, email) "
-    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
-)
+_DATETIMES = ("created_at", "first_response_at", "resolved_at")
+INSERT_CONVERSATION = _insert(Conversation, CONVERSATION_COLUMNS)
+# `_message_rows` builds rows positionally (a million per large import): in this order, which
+# must be the model's (checked here, at import).
+MESSAGE_COLUMNS = [
+    "conversation_id",
+    "seq",
+    "author_kind",
+    "author_id",
+    "author_name",
+    "sent_at",
+    "text",
+    "attachments",
+]
+if columns(Message) != MESSAGE_COLUMNS:
+    raise ImproperlyConfigured(f"writer.MESSAGE_COLUMNS is not {columns(Message)}")
+INSERT_MESSAGE = _insert(Message, MESSAGE_COLUMNS)
+CUSTOMER_COLUMNS = columns(Customer)
+INSERT_CUSTOMER = _insert(Customer, CUSTOMER_COLUMNS, " ON CONFLICT DO NOTHING")
 UPDATE_MESSAGE = (
-    f"UPDATE {_TABLE} SET author_kind = %s, author_id = %s, author_name = %s, sent_at = %s, "
-    "text = %s, attachments = %s WHERE id = %s"
+    f"UPDATE {Message._meta.db_table} SET "
+    + ", ".join(f"{name} = %s" for name in MESSAGE_COLUMNS[2:])
+    + " WHERE id = %s"
 )

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
-from supportqa.accounts.access import led_team_ids, members_of
+from supportqa.accounts.access import get_in_scope, led_team_ids, members_of
 from supportqa.accounts.models import AGENT_ROLES, Role, User
 from supportqa.reviews.models import SCORED_STATUSES, Review, Source
 
@@ -24,15 +23,10 @@ def reviews_for(user: User) -> QuerySet[Review]:
 
 
 def get_review_for_user(user: User, code: str) -> Review:
-    review = (
-        reviews_for(user)
-        .select_related("conversation", "reviewee", "reviewer", "scorecard_version__scorecard")
-        .filter(code=code)
-        .first()
+    reviews = reviews_for(user).select_related(
+        "conversation", "reviewee", "reviewer", "scorecard_version__scorecard"
     )
-    if review is None:
-        raise Http404("No such review")
-    return review
+    return get_in_scope(reviews, code, "review")
 
 
 def review_source_for(user: User, conversation_agent_id: int | None) -> str | None:

@@ -238,7 +238,7 @@ class Context:
 
     def analyse(
         self, conversation: Conversation, messages: Sequence[Message]
-    ) -> tuple[str, dict[str, autoqa.Finding]]:
+    ) -> tuple[str, dict[str, autoqa.DetectorResult]]:
         """The transcript as learned models read it, and every detector's finding."""
         turns = turns_of(messages)
         findings = autoqa.analyse(
@@ -295,7 +295,13 @@ def transcript_text(turns: list[autoqa.Turn]) -> str:
 
 def score_conversation(conversation: Conversation, context: Context) -> Scored | None:
     """Write (or rewrite) the conversation's AutoQA review with its findings. Call inside a
-    transaction. None when no mapped scorecard fits the conversation or it has no agent."""
+    transaction. None when no mapped scorecard fits the conversation or it has no agent.
+
+    1. Pick the best-matching scorecard that has a mapping.
+    2. Run the detectors; rate the mapped criteria (learned models where they beat the rules).
+    3. Replace the review's ratings (nearest rating option, evidence) and findings.
+    4. Score the review as any other, and note how sure AutoQA is.
+    """
     if conversation.agent_id is None:
         return None
     slug = next(
@@ -307,7 +313,24 @@ def score_conversation(conversation: Conversation, context: Context) -> Scored |
     version = context.versions[slug]
     messages = sorted(conversation.messages.all(), key=lambda m: m.seq)
     text, findings = context.analyse(conversation, messages)
-    rated = autoqa.score_criteria(findings, context.mapping[slug])
+    rated = _with_learned_models(
+        context, slug, text, findings, autoqa.score_criteria(findings, context.mapping[slug])
+    )
+    review = _fresh_review(conversation, context.user, version)
+    chosen, used = _store_ratings(review, version, rated, messages)
+    _store_findings(review, findings, messages)
+    confidence = _finish(review, version, chosen, [rated[key] for key in used])
+    return Scored(review, confidence)
+
+
+def _with_learned_models(
+    context: Context,
+    slug: str,
+    text: str,
+    findings: dict[str, autoqa.DetectorResult],
+    rated: dict[str, autoqa.CriterionRating],
+) -> dict[str, autoqa.CriterionRating]:
+    """Criteria with a learned model in use are rated by it (the rules' view kept as a note)."""
     scores = {name: f.score for name, f in findings.items()}
     for key, rating in list(rated.items()):
         learned = context.learned.get((slug, key))
@@ -315,18 +338,23 @@ def score_conversation(conversation: Conversation, context: Context) -> Scored |
             continue
         model, kappa = learned
         value, probability = model.predict(text, scores)
-        note = autoqa.Finding(
-            "learned",
+        note = autoqa.DetectorResult(
             value / 100,
             probability,
             f"Learned from human reviews (held-out κ {kappa:.2f}): {value:.0f} with "
             f"{probability:.0%} probability; the rules said "
             + ("n/a." if rating.score is None else f"{rating.score:.0f}."),
+            detector="learned",
         )
         rated[key] = autoqa.CriterionRating(key, value, probability, (note, *rating.findings))
+    return rated
+
+
+def _fresh_review(conversation: Conversation, user: User, version: ScorecardVersion) -> Review:
+    """The conversation's AutoQA review, emptied of its ratings and findings."""
     review, _ = Review.objects.get_or_create(
         conversation=conversation,
-        reviewer=context.user,
+        reviewer=user,
         reviewee_id=conversation.agent_id,
         source=Source.AUTOQA,
         calibration_session=None,
@@ -334,42 +362,69 @@ def score_conversation(conversation: Conversation, context: Context) -> Scored |
     )
     review.ratings.all().delete()
     review.autoqa_findings.all().delete()
-    by_seq = {i: m for i, m in enumerate(messages)}
+    return review
+
+
+def _store_ratings(
+    review: Review,
+    version: ScorecardVersion,
+    rated: dict[str, autoqa.CriterionRating],
+    messages: list[Message],
+) -> tuple[dict[int, float | None], list[str]]:
+    """A rating per rated criterion of the version (the option nearest to AutoQA's score, or
+    N/A where allowed), citing the messages of its evidence. Returns the chosen option values
+    by criterion id and the keys of the criteria rated."""
     chosen: dict[int, float | None] = {}
-    rated_keys = set()
+    used: list[str] = []
     new_ratings: list[tuple[Rating, set[int]]] = []
     for section in version.sections.all():
         for criterion in section.criteria.all():
             rating = rated.get(criterion.key)
-            if rating is None:
+            option = _option_for(criterion, rating)
+            if rating is None or option is False:
                 continue
-            options = list(criterion.options.all())
-            if rating.score is None:
-                if not criterion.allow_na:
-                    continue
-                option = None
-            else:
-                option = options[autoqa.nearest_option(rating.score, [o.value for o in options])]
             stored = Rating.of(
                 review,
                 criterion,
                 option,
                 comment=f"AutoQA ({rating.confidence:.0%} sure): {rating.explanation}"[:4000],
             )
-            cited = {by_seq[e.message].pk for e in rating.evidence if e.message in by_seq}
+            cited = {messages[e.message].pk for e in rating.evidence if e.message < len(messages)}
             new_ratings.append((stored, cited))
             chosen[criterion.pk] = None if option is None else option.value
-            rated_keys.add(criterion.key)
+            used.append(criterion.key)
     Rating.objects.bulk_create([r for r, _ in new_ratings])
-    if any(cited for _, cited in new_ratings):
-        if not all(r.pk for r, _ in new_ratings):  # backends without RETURNING on bulk insert
-            ids = dict(review.ratings.values_list("criterion_id", "pk"))
-            for r, _ in new_ratings:
-                r.pk = ids[r.criterion_id]
-        Evidence = Rating.evidence.through
-        Evidence.objects.bulk_create(
-            [Evidence(rating_id=r.pk, message_id=m) for r, cited in new_ratings for m in cited]
-        )
+    _store_evidence(review, new_ratings)
+    return chosen, used
+
+
+def _option_for(criterion: Any, rating: autoqa.CriterionRating | None) -> Any:
+    """The rating option nearest to the score; None for N/A; False when it cannot be rated
+    (no rating, or N/A where the criterion does not allow it)."""
+    if rating is None:
+        return False
+    if rating.score is None:
+        return None if criterion.allow_na else False
+    options = list(criterion.options.all())
+    return options[autoqa.nearest_option(rating.score, [o.value for o in options])]
+
+
+def _store_evidence(review: Review, new_ratings: list[tuple[Rating, set[int]]]) -> None:
+    if not any(cited for _, cited in new_ratings):
+        return
+    if not all(r.pk for r, _ in new_ratings):  # backends without RETURNING on bulk insert
+        ids = dict(review.ratings.values_list("criterion_id", "pk"))
+        for r, _ in new_ratings:
+            r.pk = ids[r.criterion_id]
+    cites = Rating.evidence.through
+    cites.objects.bulk_create(
+        [cites(rating_id=r.pk, message_id=m) for r, cited in new_ratings for m in cited]
+    )
+
+
+def _store_findings(
+    review: Review, findings: dict[str, autoqa.DetectorResult], messages: list[Message]
+) -> None:
     Finding.objects.bulk_create(
         [
             Finding(
@@ -379,30 +434,38 @@ def score_conversation(conversation: Conversation, context: Context) -> Scored |
                 confidence=f.confidence,
                 explanation=f.explanation,
                 evidence=[
-                    {"seq": by_seq[e.message].seq, "start": e.start, "end": e.end}
+                    {"seq": messages[e.message].seq, "start": e.start, "end": e.end}
                     for e in f.evidence
-                    if e.message in by_seq
+                    if e.message < len(messages)
                 ],
             )
             for f in findings.values()
         ]
     )
+
+
+def _finish(
+    review: Review,
+    version: ScorecardVersion,
+    chosen: dict[int, float | None],
+    used: list[autoqa.CriterionRating],
+) -> float:
+    """Score the review from its ratings, submit it (its first scoring time never moves) and
+    say how sure AutoQA is; returns the mean confidence over the criteria it rated."""
     score = version.score(chosen)
-    confidences = [
-        r.confidence for key, r in rated.items() if r.score is not None and key in rated_keys
-    ]
+    confidences = [r.confidence for r in used if r.score is not None]
+    confidence = sum(confidences) / len(confidences) if confidences else 1.0
     review.scorecard_version = version
     review.raw_score, review.final_score = score.raw, score.final
     review.critical_failed = score.critical_failed
     review.status = ReviewStatus.SUBMITTED
-    review.submitted_at = review.submitted_at or timezone.now()  # first scoring; never moves
-    confidence = sum(confidences) / len(confidences) if confidences else 1.0
+    review.submitted_at = review.submitted_at or timezone.now()
     review.overall_comment = (
         f"AutoQA is {confidence:.0%} sure on average over the criteria it rated "
         f"(least sure: {min(confidences, default=1.0):.0%})."
     )
     review.save()
-    return Scored(review, confidence)
+    return confidence
 
 
 @dataclass(frozen=True)

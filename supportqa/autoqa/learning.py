@@ -45,7 +45,7 @@ def train_models(slug: str = "chat-quality", *, minimum: int = 40, seed: int = 0
     for conversation_id, key, value in ratings:
         labels[key][conversation_id] = value  # the latest human rating per conversation
     wanted = {c for by_conversation in labels.values() for c in by_conversation}
-    analysed: dict[int, tuple[str, dict[str, autoqa.Finding]]] = {}
+    analysed: dict[int, tuple[str, dict[str, autoqa.DetectorResult]]] = {}
     for conversation in (
         Conversation.objects.filter(pk__in=wanted)
         .select_related("customer")

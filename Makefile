@@ -19,8 +19,8 @@ install-dev: $(BIN)/python
 demo: install
 	$(BIN)/supportqa migrate --verbosity 0
 	$(BIN)/supportqa demo
-	@echo "Serving SupportQA on http://$(HOST)/ (Ctrl-C to stop)"
-	$(BIN)/supportqa runserver $(HOST) --noreload --skip-checks
+	@echo "Serving SupportQA on http://$(HOST)/ with a background worker (Ctrl-C stops both)"
+	$(BIN)/supportqa worker --poll 2 --parent $$$$ & exec $(BIN)/supportqa runserver $(HOST) --noreload --skip-checks
 
 test: install-dev
 	$(BIN)/ruff check supportqa tests bench

@@ -56,6 +56,7 @@ urlpatterns = [
         name="categorizer-download",
     ),
     path("imports/<str:code>/", integrations.import_run, name="import-run"),
+    path("imports/<str:code>/retry/", integrations.import_retry, name="import-retry"),
     path("exports/<str:what>.<str:fmt>", integrations.export, name="export"),
     path("admin/", admin.site.urls),
 ]

@@ -214,6 +214,11 @@ def test_admin_imports_from_the_web_and_sees_row_errors(cast):
         url("import"), {"kind": "native", "file": SimpleUploadedFile("a.jsonl", data)}
     )
     assert response.status_code == 302
+    queued = client.get(response["Location"])
+    assert "Waiting for the worker" in queued.content.decode()  # imports run in the worker
+    from supportqa.integrations.queue import run_queued_imports
+
+    assert run_queued_imports("test-worker") == 1
     page = client.get(response["Location"])
     assert page.status_code == 200
     body = page.content.decode()

@@ -20,6 +20,7 @@ from supportqa.integrations import messages_csv, surveys, twitter, users
 from supportqa.integrations.importer import import_conversations
 from supportqa.integrations.models import ImportRun
 from supportqa.integrations.native import parse_native
+from supportqa.integrations.queue import run_queued_imports
 from supportqa.integrations.records import (
     UNREADABLE,
     ConversationRecord,
@@ -40,7 +41,9 @@ def web_import(client: Client, case: hostile.Case, strict: bool = False):
         form["create_missing"] = "on"
     if not strict:
         form.pop("strict")
-    return client.post(reverse("import"), form)
+    response = client.post(reverse("import"), form)
+    run_queued_imports("test-worker")  # what `supportqa worker` does
+    return response
 
 
 def matches(found: list[dict], expected: list[tuple[int, str, str]]) -> list[str]:

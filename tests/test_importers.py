@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import fcntl
 import json
-import multiprocessing
 import os
 import signal
 import subprocess
@@ -13,7 +11,6 @@ import pytest
 
 from supportqa.accounts.models import Team, User
 from supportqa.conversations.models import Conversation, Message
-from supportqa.integrations import background
 from supportqa.integrations.importer import (
     ImportAborted,
     ImportFailed,
@@ -55,22 +52,11 @@ def jsonl(*records) -> bytes:
     return "".join(json.dumps(r) + "\n" for r in records).encode()
 
 
-@pytest.fixture(params=["in-process", "in-child"])
-def parsing(request, monkeypatch):
-    """Run the test with the file parsed here and again in a forked child (background.py),
-    which large files use: both must give the same records, errors and totals."""
-    if request.param == "in-child":
-        if not background.worthwhile(background.MIN_BYTES):
-            pytest.fail("fork is unavailable on this platform: the child path cannot be tested")
-        monkeypatch.setattr(background, "MIN_BYTES", 0)
-    return request.param
-
-
 def errors_of(report) -> list[tuple[int, str]]:
     return [(e.line, e.field) for e in report.errors]
 
 
-def test_native_import_creates_conversation_with_messages(cast, parsing):
+def test_native_import_creates_conversation_with_messages(cast):
     report = import_conversations(jsonl(record("n1")))
     assert (report.created, report.error_count) == (1, 0)
     conversation = Conversation.objects.get(source="native", external_id="n1")
@@ -126,7 +112,7 @@ def test_changed_reimport_keeps_message_identity_for_evidence(cast):
         (json.dumps(record("x", resolved_at="2026-09-01T00:00:00Z")), "resolved_at", "earlier"),
     ],
 )
-def test_bad_rows_are_reported_with_line_field_and_reason(cast, line, field, reason_part, parsing):
+def test_bad_rows_are_reported_with_line_field_and_reason(cast, line, field, reason_part):
     data = jsonl(record("good")) + line.encode() + b"\n"
     report = import_conversations(data)
     assert report.created == 1
@@ -167,7 +153,7 @@ def test_wrong_encoding_is_reported_per_line(cast):
     assert "UTF-8" in report.errors[0].reason
 
 
-def test_strict_mode_writes_nothing_when_any_row_is_bad(cast, parsing):
+def test_strict_mode_writes_nothing_when_any_row_is_bad(cast):
     with pytest.raises(ImportAborted) as aborted:
         import_conversations(jsonl(record("a"), record("b", channel="fax")), strict=True)
     assert aborted.value.report.error_count == 1
@@ -195,7 +181,7 @@ def test_create_missing_creates_agents_teams_and_categories(db):
     assert conversation.category.name == "Refunds"
 
 
-def test_interrupted_import_resumes_and_ends_with_exactly_the_right_data(cast, settings, parsing):
+def test_interrupted_import_resumes_and_ends_with_exactly_the_right_data(cast, settings):
     settings.SUPPORTQA_IMPORT_BATCH = 2
     data = jsonl(*[record(f"k{i}") for i in range(7)])
 
@@ -266,7 +252,7 @@ def test_killed_process_rerun_gives_exact_data(tmp_path):
     assert messages == (6000,)
 
 
-def test_message_csv_groups_rows_into_conversations(cast, parsing):
+def test_message_csv_groups_rows_into_conversations(cast):
     data = (
         b"conversation_id,channel,agent,team,created_at,author_kind,author,sent_at,text\n"
         b"c1,email,agent,Team A,2026-10-01T09:00:00Z,customer,,2026-10-01T09:00:00Z,Hi\n"
@@ -288,7 +274,7 @@ def test_message_csv_missing_column_is_reported(cast):
 
 
 @pytest.mark.skipif(not TWITTER.exists(), reason="shared data not present")
-def test_twitter_customer_care_dev_set_imports_all_525(db, parsing):
+def test_twitter_customer_care_dev_set_imports_all_525(db):
     report = import_conversations(TWITTER, kind="twitter", create_missing=True)
     assert (report.created, report.error_count) == (525, 0)  # PROVENANCE.md: 525 dialogues
     assert Team.objects.count() == 24  # PROVENANCE.md: 24 companies in dev
@@ -366,44 +352,6 @@ def test_audit_verify_fails_on_tampering(cast):
         call_command("audit_verify")
 
 
-def _numbers(limit):
-    yield from range(limit)
-
-
-def _fails_after_three():
-    yield from range(3)
-    raise ValueError("bad byte at offset 42")
-
-
-def test_child_parsing_yields_every_item_in_order():
-    assert list(background.in_child(lambda: _numbers(2500), chunk_size=1000)) == list(range(2500))
-
-
-def test_child_parsing_failure_is_raised_with_its_traceback():
-    items = background.in_child(_fails_after_three, chunk_size=1)
-    assert [next(items) for _ in range(3)] == [0, 1, 2]
-    with pytest.raises(RuntimeError, match="bad byte at offset 42"):
-        next(items)
-
-
-def test_closing_child_parsing_early_ends_the_child(monkeypatch):
-    started = []
-    real_process = background.multiprocessing.get_context("fork").Process
-
-    class Recorded(real_process):
-        def start(self):
-            super().start()
-            started.append(self)
-
-    monkeypatch.setattr(background.multiprocessing.get_context("fork"), "Process", Recorded)
-    items = background.in_child(lambda: _numbers(10**7), chunk_size=100)
-    assert next(items) == 0
-    items.close()
-    (process,) = started
-    assert not process.is_alive()
-    assert process.exitcode == 0  # it saw the closed pipe and stopped, it was not killed
-
-
 @pytest.mark.parametrize(
     ("text", "canonical"),
     [
@@ -455,16 +403,6 @@ def test_timestamps_are_stored_alike_however_the_source_wrote_them(cast):
     )
 
 
-def test_the_pipe_to_the_parsing_child_takes_large_writes():
-    receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
-    try:
-        background._widen(sender)
-        assert fcntl.fcntl(sender.fileno(), fcntl.F_GETPIPE_SZ) == background.PIPE_BYTES
-    finally:
-        receiver.close()
-        sender.close()
-
-
 def test_raw_inserts_cover_every_column_of_their_models(cast):
     """The importer's plain INSERTs are built from the models' fields: a field added to a
     model is written (or the import refuses to start), never silently left out."""
@@ -484,3 +422,71 @@ def test_raw_inserts_cover_every_column_of_their_models(cast):
     item = writer.ConversationWriter().resolve(parsed)
     values = writer.ConversationWriter()._values(item, "digest", {})
     assert set(values) == set(writer.FILLED_FIELDS)
+
+
+def upload(name: str, data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data)
+
+
+def test_a_web_import_waits_for_the_worker_and_its_file_is_removed(cast, settings, tmp_path):
+    from supportqa.integrations.queue import queue_import, run_queued_imports
+
+    settings.DATA_DIR = tmp_path
+    run = queue_import(
+        kind="native", upload=upload("a.jsonl", jsonl(record("q1"))), options={}, by=cast.admin
+    )
+    assert run.status == ImportRun.Status.QUEUED and (tmp_path / run.upload).exists()
+    assert not Conversation.objects.filter(external_id="q1").exists()
+    assert run_queued_imports("w1") == 1
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.COMPLETED and run.created == 1 and run.upload == ""
+    assert not list((tmp_path / "uploads").iterdir())
+    assert run_queued_imports("w1") == 0
+
+
+def test_a_dead_workers_import_is_taken_over_and_resumed(cast, settings, tmp_path):
+    import socket
+
+    from supportqa import claims
+    from supportqa.integrations.queue import queue_import, ready_imports, run_queued_imports
+
+    settings.DATA_DIR = tmp_path
+    settings.SUPPORTQA_IMPORT_BATCH = 2
+    data = jsonl(*[record(f"d{i}") for i in range(5)])
+    run = queue_import(kind="native", upload=upload("d.jsonl", data), options={}, by=cast.admin)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a process of this host that no longer exists
+    assert claims.claim(ready_imports(), f"{socket.gethostname()}:{dead.pid}", 1) == [run.pk]
+    ImportRun.objects.filter(pk=run.pk).update(items_done=2)  # it had written a batch
+    import_conversations(jsonl(*[record(f"d{i}") for i in range(2)]))  # ... those two rows
+    assert run_queued_imports("w2") == 1
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.COMPLETED and run.claimed_by == "w2"
+    assert Conversation.objects.filter(external_id__startswith="d").count() == 5
+
+
+def test_a_failed_web_import_keeps_its_file_and_retries(cast, settings, tmp_path, monkeypatch):
+    from supportqa.integrations import importer
+    from supportqa.integrations.queue import queue_import, retry, run_queued_imports
+
+    settings.DATA_DIR = tmp_path
+    run = queue_import(
+        kind="native", upload=upload("f.jsonl", jsonl(record("f1"))), options={}, by=cast.admin
+    )
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(importer, "_run_batches", broken)
+    run_queued_imports("w1")
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.FAILED and "disk full" in run.failure and run.upload
+    page = cast.client(cast.admin).get(f"/imports/{run.code}/")
+    assert "Retry" in page.content.decode()
+    monkeypatch.undo()
+    assert retry(run)
+    assert run_queued_imports("w1") == 1
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.COMPLETED and run.created == 1

@@ -118,6 +118,7 @@ TABLE: dict[str, Row] = {
     "scorecard-edit": Row("get", lambda w: ["chat-quality"], only({"admin"})),
     "import": Row("get", no_args, only({"admin"})),
     "import-run": Row("get", lambda w: [w.run.code], only({"admin"})),
+    "import-retry": Row("post", lambda w: [w.run.code], only({"admin"}, ok=302)),
     "categorize": Row("get", no_args, only({"admin"})),
     # No categorizer is trained in the test world: the admin's download is a 404 too.
     "categorizer-download": Row("get", no_args, only(set())),

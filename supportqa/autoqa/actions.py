@@ -6,21 +6,19 @@ conversation, rewritten when the conversation changes, never counted in the huma
 
 from __future__ import annotations
 
-import os
 import pickle
-import socket
 import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Count, F, Max, Q
+from django.db import transaction
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 
+from supportqa import claims
 from supportqa.accounts.models import Role, User
 from supportqa.autoqa.models import AutoQASettings, Finding, Job, LearnedModel
 from supportqa.autoqa.queue import queue_for_autoqa
@@ -83,60 +81,16 @@ def requeue_scored() -> int:
     )
 
 
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _gone(worker: str) -> bool:
-    """Whether a worker named `host:pid` ran on this host and its process is gone (or a
-    zombie): its claims can be taken over at once. Workers on other hosts are judged by the
-    age of their claims alone."""
-    host, _, pid = worker.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    try:  # a zombie has died but its parent has not reaped it yet
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except (OSError, IndexError):
-        return False
-
-
-def abandoned_claims() -> Q:
-    """Claims nobody is working on: older than SUPPORTQA_AUTOQA_STALE_SECONDS (a live worker
-    renews its claims every few seconds, see `work`), or held by a process of this host that
-    no longer exists."""
-    stale = timezone.now() - timedelta(seconds=settings.SUPPORTQA_AUTOQA_STALE_SECONDS)
-    holders = Job.objects.filter(status=Job.Status.RUNNING).values_list("claimed_by", flat=True)
-    dead = [worker for worker in set(holders) if _gone(worker)]
-    return Q(status=Job.Status.RUNNING) & (Q(claimed_at__lt=stale) | Q(claimed_by__in=dead))
+def ready_jobs() -> QuerySet[Job]:
+    return Job.objects.filter(Q(status=Job.Status.PENDING) | claims.abandoned(Job))
 
 
 def claim(worker: str, limit: int) -> list[int]:
-    """Claim up to `limit` pending (or abandoned) jobs for this worker; returns conversation
-    ids. Several workers may call this at once: on PostgreSQL claimed rows are locked and
-    skipped, on SQLite the write transaction is exclusive."""
+    """Claim up to `limit` pending (or abandoned) jobs for this worker (supportqa.claims);
+    returns their conversation ids."""
     now = timezone.now()
-    with transaction.atomic():
-        claimable = Job.objects.filter(Q(status=Job.Status.PENDING) | abandoned_claims()).order_by(
-            "pk"
-        )
-        if connection.features.has_select_for_update_skip_locked:
-            claimable = claimable.select_for_update(skip_locked=True)
-        picked = list(claimable.values_list("pk", "conversation_id")[:limit])
-        Job.objects.filter(pk__in=[p for p, _ in picked]).update(
-            status=Job.Status.RUNNING,
-            claimed_by=worker,
-            claimed_at=now,
-            attempts=F("attempts") + 1,
-            updated_at=now,
-        )
-    return [c for _, c in picked]
+    picked = claims.claim(ready_jobs(), worker, limit, attempts=F("attempts") + 1, updated_at=now)
+    return list(Job.objects.filter(pk__in=picked).values_list("conversation_id", flat=True))
 
 
 @dataclass
@@ -148,12 +102,6 @@ class RunTotals:
 # A live worker renews its claims at least this often (a batch takes well under a second),
 # so claims older than SUPPORTQA_AUTOQA_STALE_SECONDS (default 30) are abandoned ones.
 RENEW_SECONDS = 5
-
-
-def renew_claims(worker: str) -> None:
-    Job.objects.filter(status=Job.Status.RUNNING, claimed_by=worker).update(
-        claimed_at=timezone.now()
-    )
 
 
 def work(
@@ -173,7 +121,9 @@ def work(
         if keep_going is not None and not keep_going():
             break
         if context is None:
-            if not Job.objects.filter(Q(status=Job.Status.PENDING) | abandoned_claims()).exists():
+            if not Job.objects.filter(
+                Q(status=Job.Status.PENDING) | claims.abandoned(Job)
+            ).exists():
                 break
             # The first load comes before claiming: however long it takes, no claim ages.
             context, stamp = Context.load(), settings_stamp()
@@ -191,7 +141,7 @@ def work(
             .prefetch_related("messages")
         ):
             if time.monotonic() - renewed > RENEW_SECONDS:  # a slow batch keeps its claims
-                renew_claims(worker)
+                claims.renew(Job, worker)
                 renewed = time.monotonic()
             try:
                 with transaction.atomic():

@@ -35,7 +35,6 @@ from tqdm import tqdm
 
 from supportqa.audit.actions import record_event
 from supportqa.core.redact import redact as redact_text
-from supportqa.integrations import background
 from supportqa.integrations.kinds import KINDS
 from supportqa.integrations.models import ImportRun
 from supportqa.integrations.records import (
@@ -134,12 +133,17 @@ def import_file(
     by: Any = None,
     file_name: str = "",
     progress: bool = False,
+    run: ImportRun | None = None,
+    on_batch_committed: Callable[[ImportRun], None] | None = None,
 ) -> ImportReport:
-    """Run an import of any kind in KINDS (the command line and the web form call this)."""
+    """Run an import of any kind in KINDS (the command line and the worker call this). `run`
+    is the queued run a worker claimed; without it the run is found (to resume) or made."""
     if kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r}; use one of {', '.join(KINDS)}")
     if KINDS[kind].upsert is not None:
-        return import_small(kind, data, source=source, strict=strict, by=by, file_name=file_name)
+        return import_small(
+            kind, data, source=source, strict=strict, by=by, file_name=file_name, run=run
+        )
     return import_conversations(
         data,
         kind=kind,
@@ -150,23 +154,20 @@ def import_file(
         by=by,
         file_name=file_name,
         progress=progress,
+        run=run,
+        on_batch_committed=on_batch_committed,
     )
 
 
 def parse(kind: str, data: bytes, source: str | None) -> Iterator[ConversationRecord | RowError]:
-    """The file's records and bad rows in file order; a large file is parsed in a second
-    process while the caller writes (background.py)."""
+    """The file's records and bad rows in file order, parsed as they are written (a forked
+    parsing process did not beat this: bench/import.py --compare-parsers)."""
     format_ = KINDS.get(kind)
     if format_ is None or format_.upsert is not None:
         conversations = [k for k, v in KINDS.items() if v.upsert is None]
         raise ValueError(f"unknown conversation format {kind!r}; use one of {conversations}")
 
-    def produce() -> Iterator[ConversationRecord | RowError]:
-        return dedupe(format_.parse(data, source or format_.default_source))
-
-    if background.worthwhile(len(data)):
-        return background.in_child(produce, settings.SUPPORTQA_IMPORT_BATCH)
-    return produce()
+    return dedupe(format_.parse(data, source or format_.default_source))
 
 
 def fingerprint(data: bytes, options: dict[str, Any]) -> str:
@@ -187,6 +188,7 @@ def import_conversations(
     file_name: str = "",
     progress: bool = False,
     on_batch_committed: Callable[[ImportRun], None] | None = None,
+    run: ImportRun | None = None,
 ) -> ImportReport:
     raw = read_source(data)
     options = {
@@ -197,7 +199,8 @@ def import_conversations(
         "strict": strict,
     }
     batch_size = settings.SUPPORTQA_IMPORT_BATCH
-    run = _start_run(kind, fingerprint(raw, options), batch_size, by, file_name, strict)
+    if run is None:
+        run = _start_run(kind, fingerprint(raw, options), batch_size, by, file_name, strict)
     report = ImportReport(run_code=run.code, resumed_from=run.items_done)
     writer = ConversationWriter(create_missing=create_missing)
     with _collector_paused(), _failure_recorded(run, report):
@@ -253,6 +256,7 @@ def _start_run(
             fingerprint=print_,
             status__in=[ImportRun.Status.RUNNING, ImportRun.Status.FAILED],
             batch_size=batch_size,
+            upload="",  # a queued web import is resumed by the worker, not by the command line
         ).first()
         if unfinished is not None:
             unfinished.status, unfinished.failure = ImportRun.Status.RUNNING, ""
@@ -469,23 +473,25 @@ def import_small(
     strict: bool = False,
     by: Any = None,
     file_name: str = "",
+    run: ImportRun | None = None,
 ) -> ImportReport:
     """A survey or user file: parsed whole, written in one transaction by its kind's upsert."""
     format_ = KINDS[kind]
     assert format_.upsert is not None
     raw = read_source(data)
     items = list(format_.parse(raw, source or format_.default_source))
-    return _import_small(kind, raw, items, format_.upsert, strict, by, file_name)
+    run = run or ImportRun(
+        kind=kind,
+        fingerprint=fingerprint(raw, {"kind": kind}),
+        batch_size=0,
+        started_by=by,
+        file_name=_storable(file_name)[:255],
+    )
+    return _import_small(run, items, format_.upsert, strict, by)
 
 
 def _import_small(
-    kind: str,
-    raw: bytes,
-    items: list[Any],
-    upsert: Callable[..., Any],
-    strict: bool,
-    by: Any,
-    file_name: str,
+    run: ImportRun, items: list[Any], upsert: Callable[..., Any], strict: bool, by: Any
 ) -> ImportReport:
     report = ImportReport()
     report.add_errors(i for i in items if isinstance(i, RowError))
@@ -493,14 +499,7 @@ def _import_small(
     report.add_warnings(
         RowError(r.line, f, reason) for r in records for f, reason in getattr(r, "warnings", [])
     )
-    run = ImportRun(
-        kind=kind,
-        fingerprint=fingerprint(raw, {"kind": kind}),
-        batch_size=0,
-        started_by=by,
-        file_name=_storable(file_name)[:255],
-        items_done=len(items),
-    )
+    run.items_done = len(items)
     with transaction.atomic():
         created, updated, unchanged, errors, warnings = upsert(records)
         report.add_errors(errors)

@@ -8,9 +8,13 @@ from supportqa.integrations.kinds import KINDS
 
 
 class ImportRun(models.Model):
-    """One run of an importer. Committed progress lets an interrupted run resume exactly."""
+    """One run of an importer. Committed progress lets an interrupted run resume exactly.
+
+    A web import is queued: its file waits in the data folder (`upload`) until a worker claims
+    the run (supportqa.claims), imports it and deletes the file."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", "Queued for the worker"
         RUNNING = "running", "Running"
         COMPLETED = "completed", "Completed"
         ABORTED = "aborted", "Aborted (strict mode, nothing written)"
@@ -35,6 +39,11 @@ class ImportRun(models.Model):
         default=list, blank=True, help_text="The first 1,000 warnings (imported all the same)."
     )
     failure = models.TextField(blank=True, help_text="Why a failed run stopped.")
+    # Queued web imports: the file (relative to the data folder), the form's options, the claim.
+    upload = models.CharField(max_length=255, blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

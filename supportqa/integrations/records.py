@@ -14,9 +14,8 @@ import logging
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from operator import attrgetter
 from typing import Any
 
 from supportqa.core.jsontext import (
@@ -79,11 +78,6 @@ class MessageRecord:
     # exports write): the writer reuses it instead of formatting a million datetimes.
     sent_text: str = ""
 
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        # Positional fields pickle several times faster than the default for slotted classes
-        # (a large import sends a million messages between processes, background.py).
-        return (MessageRecord, _message_fields(self))
-
 
 @dataclass
 class ConversationRecord:
@@ -116,9 +110,6 @@ class ConversationRecord:
     @property
     def key(self) -> tuple[str, str]:
         return (self.source, self.external_id)
-
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        return (ConversationRecord, _conversation_fields(self))
 
     def content_hash(self) -> str:
         """Hash of every field but the line number (a hand-built list: asdict is 10x slower)."""
@@ -157,11 +148,6 @@ class ConversationRecord:
         self.customer_email = redact(self.customer_email) if self.customer_email else ""
         self.source_digest = ""  # the stored text now differs from the source line
         return self
-
-
-# Every field, in declaration (= constructor) order, read in one call.
-_message_fields = attrgetter(*(f.name for f in fields(MessageRecord)))
-_conversation_fields = attrgetter(*(f.name for f in fields(ConversationRecord)))
 
 
 # --- field validators --------------------------------------------------------------------------

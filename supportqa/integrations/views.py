@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -11,9 +13,9 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from supportqa.accounts.access import agents_for, teams_for
+from supportqa.accounts.access import agents_for, get_in_scope, teams_for
 from supportqa.accounts.permissions import (
     allowed,
     may_browse_conversations,
@@ -21,9 +23,9 @@ from supportqa.accounts.permissions import (
 )
 from supportqa.conversations.access import conversations_for
 from supportqa.integrations import exporting
-from supportqa.integrations.importer import ImportAborted, ImportFailed, import_file
 from supportqa.integrations.kinds import KINDS
 from supportqa.integrations.models import ImportRun
+from supportqa.integrations.queue import queue_import, retry
 from supportqa.reviews.access import reviews_for
 from supportqa.reviews.forms import ConversationFilter
 from supportqa.uploads import too_large
@@ -57,24 +59,19 @@ def import_page(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        upload = data["file"]
-        try:
-            report = import_file(
-                data["kind"],
-                upload.read(),
-                source=data["source"] or None,
-                strict=data["strict"],
-                redact=data["redact"],
-                create_missing=data["create_missing"],
-                by=request.user,
-                file_name=upload.name,
-            )
-        except (ImportAborted, ImportFailed) as stopped:
-            messages.error(request, str(stopped))
-            report = stopped.report
-        else:
-            messages.success(request, f"{upload.name}: {report.summary()}")
-        return redirect("import-run", code=report.run_code)
+        run = queue_import(
+            kind=data["kind"],
+            upload=data["file"],
+            options={
+                "source": data["source"] or None,
+                "strict": data["strict"],
+                "redact": data["redact"],
+                "create_missing": data["create_missing"],
+            },
+            by=request.user,
+        )
+        messages.success(request, f"{run.file_name}: queued. This page follows the import.")
+        return redirect("import-run", code=run.code)
     return _import_form(request, form, "", 400 if form.is_bound else 200)
 
 
@@ -110,10 +107,28 @@ def _import_form(request: HttpRequest, form: ImportForm, error: str, status: int
 @allowed(may_import)
 @require_GET
 def import_run(request: HttpRequest, code: str) -> HttpResponse:
-    run = ImportRun.objects.filter(code=code).first()
-    if run is None:
-        raise Http404("No such import")
-    return render(request, "integrations/run.html", {"run": run})
+    """A run and its rows' problems; while it waits or runs, the page refreshes itself."""
+    run = get_in_scope(ImportRun.objects.select_related("started_by"), code, "import")
+    waiting = run.status in (ImportRun.Status.QUEUED, ImportRun.Status.RUNNING) and run.upload
+    stuck = (
+        waiting
+        and run.status == ImportRun.Status.QUEUED
+        and (timezone.now() - run.started_at > timedelta(minutes=1))
+    )
+    return render(
+        request, "integrations/run.html", {"run": run, "waiting": waiting, "stuck": stuck}
+    )
+
+
+@allowed(may_import)
+@require_POST
+def import_retry(request: HttpRequest, code: str) -> HttpResponse:
+    run = get_in_scope(ImportRun.objects.all(), code, "import")
+    if retry(run):
+        messages.success(request, "Queued again: it resumes after its last written batch.")
+    else:
+        messages.error(request, "Only a failed web import can be retried.")
+    return redirect("import-run", code=run.code)
 
 
 EXPORTS = {

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from datetime import datetime
 from datetime import time as clock
 from typing import Any
@@ -12,18 +11,18 @@ from django.db.models import Count
 from django.utils import timezone
 from tqdm import tqdm
 
-from supportqa.autoqa.actions import enqueue_changed, work, worker_name
+from supportqa.autoqa.actions import enqueue_changed, work
 from supportqa.autoqa.learning import train_models
 from supportqa.autoqa.models import Job
-from supportqa.processes import child_of_this_process, parent_alive
+from supportqa.claims import worker_name
+from supportqa.processes import child_of_this_process
 
 
 class Command(BaseCommand):
     help = (
         "AutoQA. `autoqa run` queues new or changed conversations and scores them (with "
-        "--workers N, N processes claim jobs from the database); `autoqa worker` is the "
-        "background worker: it claims and scores queued jobs (imports queue what they bring "
-        "in), waiting for more unless --until-empty. Interrupted runs resume: a dead worker's "
+        "--workers N, N processes claim jobs from the database); the background worker "
+        "(`supportqa worker`) scores what imports queue. Interrupted runs resume: a dead worker's "
         "claims are taken over (after SUPPORTQA_AUTOQA_STALE_SECONDS, default 30; at once when "
         "the worker ran on this host). Helper workers die with the run that started them; a "
         "run that ends with conversations left unscored says how many and exits 1. "
@@ -38,12 +37,6 @@ class Command(BaseCommand):
         run.add_argument("--since", help="only conversations created on or after YYYY-MM-DD")
         run.add_argument("--workers", type=int, default=1, help="processes (default 1)")
         run.add_argument("--no-progress", action="store_true")
-        worker = sub.add_parser("worker", help="claim and score queued jobs")
-        worker.add_argument("--until-empty", action="store_true", help="stop when none is left")
-        worker.add_argument("--poll", type=float, default=5.0, help="seconds between checks")
-        worker.add_argument(
-            "--parent", type=int, help="stop when this process (the run that started it) ends"
-        )
         learn = sub.add_parser(
             "train",
             help="train criterion models on human reviews; keep those that beat the rules",
@@ -52,9 +45,6 @@ class Command(BaseCommand):
         learn.add_argument("--min-examples", type=int, default=40)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["action"] == "worker":
-            self._worker(options["until_empty"], options["poll"], options["parent"])
-            return
         if options["action"] == "train":
             self._train(options["scorecard"], options["min_examples"])
             return
@@ -67,7 +57,7 @@ class Command(BaseCommand):
         helpers = [
             child_of_this_process(
                 [
-                    sys.executable, "-m", "supportqa", "autoqa", "worker", "--until-empty",
+                    sys.executable, "-m", "supportqa", "worker", "--until-empty",
                     "--parent", str(os.getpid()),
                 ]
             )
@@ -128,20 +118,6 @@ class Command(BaseCommand):
             "A model is used where the low end of its κ interval beats the rules' κ. Every "
             "conversation is queued for rescoring: run `supportqa autoqa run`."
         )
-
-    def _worker(self, until_empty: bool, poll: float, parent: int | None) -> None:
-        name = worker_name()
-
-        def keep_going() -> bool:
-            return parent is None or parent_alive(parent)
-
-        while keep_going():
-            totals = work(name, keep_going=keep_going)
-            if totals.scored or totals.failed:
-                self.stdout.write(f"{totals.scored} scored, {totals.failed} failed")
-            if until_empty:
-                return
-            time.sleep(poll)  # idle: nothing queued; check again later
 
 
 def unscored() -> str:

@@ -4,8 +4,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from supportqa.autoqa.actions import work, worker_name
+from supportqa.autoqa.actions import work
 from supportqa.autoqa.learning import train_models
+from supportqa.claims import worker_name
 from supportqa.demo.generate import DEMO_PASSWORD, build
 
 

@@ -42,6 +42,7 @@ urlpatterns = [
         calibration.session_review,
         name="calibration-review",
     ),
+    path("notifications/<int:pk>/", calibration.notification_open, name="notification-open"),
     path("autoqa/", autoqa.dashboard, name="autoqa"),
     path("autoqa/settings/", autoqa.settings_page, name="autoqa-settings"),
     path("teams/", reports.team_list, name="team-list"),

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from supportqa.assignments.actions import run_cycle
 from supportqa.assignments.models import AssignmentCycle, AssignmentItem, CycleReviewer
+from supportqa.audit.models import AuditEvent
 from supportqa.reviews.models import Review
 from supportqa.surveys.models import SurveyResponse
 from tests.conftest import make_conversation, submitted_review
@@ -131,7 +132,10 @@ def test_cycle_form_creates_a_cycle_and_rejects_bad_input(cast):
         },
     )
     assert good.status_code == 302
-    assert AssignmentCycle.objects.get().cyclereviewer_set.get().quota == 4
+    created = AssignmentCycle.objects.get()
+    assert created.cyclereviewer_set.get().quota == 4
+    event = AuditEvent.objects.get(action="assignments.cycle_created")
+    assert (event.actor, event.object_code) == (cast.lead, created.code)
     other_team = client.post(
         reverse("cycle-new"),
         {

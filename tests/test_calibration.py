@@ -42,6 +42,25 @@ def test_organiser_opens_a_session_and_participants_are_notified(cast, session):
     assert "invited you to calibrate" in page.content.decode()
 
 
+def test_a_notification_stays_new_until_it_is_opened(cast, session):
+    """Looking at the list does not mark anything read; opening one marks that one only."""
+    other = Notification.objects.create(user=cast.qa, text="Something else", link="/queue/")
+    invitation = Notification.objects.get(user=cast.qa, link__contains=session.code)
+    client = cast.client(cast.qa)
+    client.get(reverse("calibration-list"))
+    client.get(reverse("calibration-list"))
+    assert "invited you to calibrate" in client.get(reverse("calibration-list")).content.decode()
+    opened = client.get(reverse("notification-open", args=[invitation.pk]))
+    assert opened.status_code == 302
+    assert opened["Location"] == reverse("calibration-detail", args=[session.code])
+    invitation.refresh_from_db()
+    other.refresh_from_db()
+    assert invitation.read_at is not None and other.read_at is None
+    assert (
+        "invited you to calibrate" not in client.get(reverse("calibration-list")).content.decode()
+    )
+
+
 def test_session_form_rejects_bad_input(cast):
     response = cast.client(cast.lead).post(
         reverse("calibration-new"),

@@ -20,6 +20,7 @@ from django.utils import timezone
 from supportqa.accounts.permissions import allowed
 from supportqa.assignments.models import AssignmentCycle, CycleReviewer
 from supportqa.calibration.actions import create_session
+from supportqa.calibration.models import Notification
 from supportqa.integrations.models import ImportRun
 from supportqa.reviews.actions import RatingInput, raise_dispute
 from tests.conftest import chat_rubric, make_conversation, submitted_review
@@ -109,6 +110,12 @@ TABLE: dict[str, Row] = {
         "get",
         lambda w: [w.session.code, w.session.conversations.first().code],
         only({"qa", "peer"}),
+    ),
+    # The peer's invitation to the session: theirs alone to open.
+    "notification-open": Row(
+        "get",
+        lambda w: [str(Notification.objects.filter(user=w.cast.peer).first().pk)],
+        only({"peer"}, ok=302),
     ),
     "autoqa": Row("get", no_args, only(QUALITY)),
     "autoqa-settings": Row("get", no_args, only({"admin"})),

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.dispatch import receiver
+from django.utils import timezone
 
 from supportqa.accounts.models import ORG_WIDE_ROLES, Membership, Role, Team, User
 from supportqa.accounts.permissions import holders, may_review
@@ -104,6 +105,43 @@ def ending_negative(rows: Any) -> list[int]:
     ):
         last.setdefault(conversation_id, text)
     return sorted(pk for pk, text in last.items() if sentiment(text) <= NEGATIVE_BELOW)
+
+
+def create_cycle(
+    *,
+    by: User,
+    name: str,
+    team: Team | None,
+    design: str,
+    sample_size: int,
+    targets: list[str],
+    every_days: int,
+    quotas: dict[User, int],
+) -> AssignmentCycle:
+    """Set up a recurring review programme, due at once; reviewers with no quota are left out."""
+    with transaction.atomic():
+        cycle = AssignmentCycle.objects.create(
+            name=name,
+            team=team,
+            design=design,
+            sample_size=sample_size,
+            targets=targets,
+            every_days=every_days,
+            created_by=by,
+            next_run_at=timezone.now(),
+        )
+        CycleReviewer.objects.bulk_create(
+            CycleReviewer(cycle=cycle, reviewer=reviewer, quota=quota)
+            for reviewer, quota in quotas.items()
+            if quota
+        )
+        record_event(
+            actor=by,
+            action="assignments.cycle_created",
+            obj=cycle,
+            data={"design": design, "reviewers": sum(1 for q in quotas.values() if q)},
+        )
+    return cycle
 
 
 def run_cycle(*, cycle: AssignmentCycle, now: datetime, by: Any = None) -> list[Assignment]:

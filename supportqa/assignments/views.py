@@ -1,36 +1,18 @@
 from __future__ import annotations
 
-from typing import Any
-
-from django import forms
 from django.contrib import messages
-from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from supportqa.accounts.access import teams_for
-from supportqa.accounts.models import Role, User
-from supportqa.accounts.permissions import allowed, holders, may_review, may_run_cycles
-from supportqa.assignments.actions import eligible_reviewers, run_cycle
-from supportqa.assignments.models import (
-    AssignmentCycle,
-    AssignmentItem,
-    CycleReviewer,
-    Design,
-    Target,
-)
+from supportqa.accounts.access import get_in_scope
+from supportqa.accounts.permissions import allowed, may_review, may_run_cycles
+from supportqa.assignments.access import cycles_for
+from supportqa.assignments.actions import create_cycle, run_cycle
+from supportqa.assignments.forms import CycleForm, offered_reviewers
+from supportqa.assignments.models import AssignmentItem
 from supportqa.conversations.access import conversations_for
-
-
-def cycles_for(user: User) -> Any:
-    cycles = AssignmentCycle.objects.select_related("team")
-    if user.is_org_wide:
-        return cycles
-    if user.role == Role.LEAD:
-        return cycles.filter(team__in=teams_for(user))
-    return cycles.none()
 
 
 @allowed(may_review)
@@ -59,89 +41,6 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-class CycleForm(forms.Form):
-    name = forms.CharField(max_length=150)
-    team = forms.ModelChoiceField(
-        queryset=None, required=False, to_field_name="code", empty_label="Every team"
-    )
-    design = forms.ChoiceField(choices=Design.choices)
-    sample_size = forms.IntegerField(
-        min_value=1,
-        max_value=1000,
-        initial=20,
-        help_text="Random picks per cycle (per agent when stratified).",
-    )
-    targets = forms.MultipleChoiceField(
-        choices=Target.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="Targeted design: conversations always picked.",
-    )
-    every_days = forms.IntegerField(min_value=1, max_value=90, initial=7, label="Every (days)")
-
-    def __init__(self, *args: Any, user: User, reviewers: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams_for(user)
-        if not user.is_org_wide:  # a lead runs cycles for the teams they lead only
-            self.fields["team"].required = True
-            self.fields["team"].empty_label = None
-        for reviewer in reviewers:
-            self.fields[f"quota-{reviewer.code}"] = forms.IntegerField(
-                min_value=0,
-                max_value=1000,
-                initial=0,
-                required=False,
-                label=f"{reviewer.name} ({reviewer.get_role_display()})",
-                help_text=_reach(reviewer),
-            )
-        self.reviewers = list(reviewers)
-
-    def quotas(self) -> dict[User, int]:
-        return {r: self.cleaned_data.get(f"quota-{r.code}") or 0 for r in self.reviewers}
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if not any(v for k, v in data.items() if k.startswith("quota-")):
-            raise forms.ValidationError("give at least one reviewer a quota")
-        if data.get("design") == Design.TARGETED and not data.get("targets"):
-            self.add_error("targets", "a targeted design needs at least one spotlight rule")
-        if "team" in data:
-            team = data["team"]
-            allowed_ids = set(eligible_reviewers(team).values_list("pk", flat=True))
-            where = team.name if team else "every team"
-            for reviewer in self.reviewers:
-                if data.get(f"quota-{reviewer.code}") and reviewer.pk not in allowed_ids:
-                    self.add_error(
-                        f"quota-{reviewer.code}",
-                        f"{reviewer.name} cannot open the conversations of {where}",
-                    )
-        return data
-
-
-def offered_reviewers(user: User) -> Any:
-    """Reviewers a cycle of this person's may give work to: anyone who reviews, for org-wide
-    people (the team chosen then decides, in `CycleForm.clean`); for a lead, those who can
-    open the conversations of a team they lead."""
-    if user.is_org_wide:
-        return holders(may_review).order_by("username")
-    eligible = User.objects.none()
-    for team in teams_for(user):
-        eligible = eligible | eligible_reviewers(team)
-    return eligible.distinct().order_by("username")
-
-
-def _reach(reviewer: User) -> str:
-    """Whose conversations a reviewer can open, shown beside their quota."""
-    if reviewer.is_org_wide:
-        return "Can review every team."
-    if reviewer.role == Role.LEAD:
-        teams = reviewer.memberships.filter(is_lead=True)
-    else:
-        teams = reviewer.memberships.all()
-    names = ", ".join(m.team.name for m in teams.select_related("team")) or "no team"
-    return f"Can review: {names} only."
-
-
 @allowed(may_run_cycles)
 @require_http_methods(["GET", "POST"])
 def cycle_new(request: HttpRequest) -> HttpResponse:
@@ -149,23 +48,11 @@ def cycle_new(request: HttpRequest) -> HttpResponse:
         request.POST or None, user=request.user, reviewers=offered_reviewers(request.user)
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        with transaction.atomic():
-            cycle = AssignmentCycle.objects.create(
-                name=data["name"],
-                team=data["team"],
-                design=data["design"],
-                sample_size=data["sample_size"],
-                targets=data["targets"],
-                every_days=data["every_days"],
-                created_by=request.user,
-                next_run_at=timezone.now(),
-            )
-            CycleReviewer.objects.bulk_create(
-                CycleReviewer(cycle=cycle, reviewer=r, quota=q)
-                for r, q in form.quotas().items()
-                if q
-            )
+        create_cycle(
+            by=request.user,
+            quotas=form.quotas(),
+            **{k: v for k, v in form.cleaned_data.items() if not k.startswith("quota-")},
+        )
         messages.success(
             request,
             "Cycle created. Run it now, or let `supportqa assignments run` run it when due.",
@@ -179,9 +66,7 @@ def cycle_new(request: HttpRequest) -> HttpResponse:
 @allowed(may_run_cycles)
 @require_POST
 def cycle_run(request: HttpRequest, code: str) -> HttpResponse:
-    cycle = cycles_for(request.user).filter(code=code).first()
-    if cycle is None:
-        raise Http404("No such cycle")
+    cycle = get_in_scope(cycles_for(request.user), code, "cycle")
     created = run_cycle(cycle=cycle, now=timezone.now(), by=request.user)
     count = sum(a.items.count() for a in created)
     messages.success(

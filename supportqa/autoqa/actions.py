@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from supportqa import claims
 from supportqa.accounts.models import Role, User
+from supportqa.audit.actions import record_event
 from supportqa.autoqa.models import AutoQASettings, Finding, Job, LearnedModel
 from supportqa.autoqa.queue import queue_for_autoqa
 from supportqa.conversations.models import Conversation, Message
@@ -79,6 +80,24 @@ def requeue_scored() -> int:
     return Job.objects.filter(status=Job.Status.DONE).update(
         status=Job.Status.PENDING, updated_at=timezone.now()
     )
+
+
+def save_settings(by: User | None, rules: dict[str, Any], mapping: dict[str, Any]) -> int:
+    """Store the overrides (validated by the model), record it, requeue; returns how many
+    conversations were queued again."""
+    with transaction.atomic():
+        row = AutoQASettings.objects.select_for_update().order_by("pk").first()
+        row = row or AutoQASettings()
+        row.rules, row.mapping = rules, mapping
+        row.full_clean()
+        row.save()
+        record_event(
+            actor=by,
+            action="autoqa.settings_changed",
+            obj=row,
+            data={"rules": sorted(rules), "mapping": sorted(mapping)},
+        )
+        return requeue_scored()
 
 
 def ready_jobs() -> QuerySet[Job]:

@@ -21,6 +21,7 @@ _UPSERT = (
 
 def queue_for_autoqa(conversation_ids: Sequence[int]) -> None:
     """Mark these conversations pending (creating their jobs where missing); a worker claims
-    and scores them (`supportqa autoqa worker|run`). Safe inside the caller's transaction."""
+    and scores them (`supportqa worker`, `supportqa autoqa run`). Safe inside the caller's
+    transaction."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     executemany(_UPSERT, [(pk, now) for pk in conversation_ids])

@@ -1,19 +1,15 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from supportqa.accounts.permissions import allowed, may_administer, may_see_autoqa
-from supportqa.audit.actions import record_event
 from supportqa.autoqa import report
-from supportqa.autoqa.actions import UNSURE_BELOW, requeue_scored
+from supportqa.autoqa.actions import UNSURE_BELOW, save_settings
 from supportqa.autoqa.forms import SettingsForm
-from supportqa.autoqa.models import AutoQASettings, LearnedModel, detector_label
+from supportqa.autoqa.models import LearnedModel, detector_label
 from supportqa.conversations.access import conversations_for
 from supportqa.core.autoqa import DETECTORS
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
@@ -64,14 +60,14 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     """Admins edit AutoQA's phrase lists, response-time targets and detector mapping; saving
     queues every scored conversation to be scored again under the new settings."""
     if request.method == "POST" and request.POST.get("action") == "defaults":
-        saved = _save_settings(request.user, {}, {})
+        saved = save_settings(request.user, {}, {})
         messages.success(request, f"Defaults restored; {_requeued(saved)}")
         return redirect("autoqa-settings")
     form = SettingsForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
             rules, mapping = form.overrides()
-            saved = _save_settings(request.user, rules, mapping)
+            saved = save_settings(request.user, rules, mapping)
             changed = len(rules) + sum(len(c) for c in mapping.values())
             messages.success(
                 request, f"Saved: {changed} settings differ from the defaults; {_requeued(saved)}"
@@ -90,26 +86,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _save_settings(by: Any, rules: dict[str, Any], mapping: dict[str, Any]) -> int:
-    """Store the overrides (validated by the model), record it, requeue; returns how many
-    conversations were queued again."""
-    with transaction.atomic():
-        row = AutoQASettings.objects.select_for_update().order_by("pk").first()
-        row = row or AutoQASettings()
-        row.rules, row.mapping = rules, mapping
-        row.full_clean()
-        row.save()
-        record_event(
-            actor=by,
-            action="autoqa.settings_changed",
-            obj=row,
-            data={"rules": sorted(rules), "mapping": sorted(mapping)},
-        )
-        return requeue_scored()
-
-
 def _requeued(count: int) -> str:
     return (
         f"{count} scored conversations are queued to be scored again "
-        "(running AutoQA workers pick them up; else run supportqa autoqa worker --until-empty)."
+        "(running AutoQA workers pick them up; else run supportqa worker --until-empty)."
     )

@@ -59,3 +59,9 @@ def _notify(session: CalibrationSession, users: Sequence[User], text: str) -> No
     Notification.objects.bulk_create(
         Notification(user=u, text=text[:300], link=link) for u in users
     )
+
+
+def mark_read(notification: Notification) -> None:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])

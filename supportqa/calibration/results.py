@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import statistics
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import QuerySet
+
+from supportqa.accounts.models import User
 from supportqa.calibration.models import CalibrationSession
 from supportqa.core.agreement import AgreementError, krippendorff_alpha, raw_agreement
-from supportqa.reviews.models import Rating, Review, ReviewStatus
+from supportqa.core.intervals import wilson
+from supportqa.core.leniency import reviewer_offsets
+from supportqa.reviews.models import Dispute, Rating, Review, ReviewStatus
 from supportqa.scorecards.models import Criterion
 
 AMBIGUOUS_BELOW = 0.667  # Krippendorff's (2004) lowest acceptable alpha for tentative conclusions
@@ -164,3 +170,35 @@ def history(sessions: Any) -> list[tuple[CalibrationSession, float | None, int]]
         data = [[scores.get((u, r)) for r in reviewers] for u in units]
         out.append((session, _safe(krippendorff_alpha, data, "interval"), len(reviewers)))
     return out
+
+
+def reviewer_standings(reviews: QuerySet[Any]) -> list[dict[str, Any]]:
+    """Each reviewer of these (scored) reviews: how many, their mean, their offset (leniency
+    + or severity −, from conversations reviewed more than once, with its interval) and the
+    share of their reviews overturned by a dispute; most lenient first."""
+    rows = list(
+        reviews.filter(reviewer__isnull=False).values_list(
+            "conversation_id", "reviewer_id", "final_score"
+        )
+    )
+    offsets = reviewer_offsets(rows)
+    overturned = Counter(
+        Dispute.objects.filter(
+            review__in=reviews, status__in=(Dispute.Status.ACCEPTED, Dispute.Status.PARTIAL)
+        ).values_list("review__reviewer_id", flat=True)
+    )
+    given: dict[int, list[float]] = defaultdict(list)
+    for _, reviewer, score in rows:
+        given[reviewer].append(score)
+    people = {u.pk: u for u in User.objects.filter(pk__in=given)}
+    standings = [
+        {
+            "user": people[pk],
+            "reviews": len(scores),
+            "mean": sum(scores) / len(scores),
+            "offset": offsets.get(pk),
+            "overturn": wilson(overturned[pk], len(scores)).scaled(100),
+        }
+        for pk, scores in given.items()
+    ]
+    return sorted(standings, key=lambda r: -(r["offset"].value if r["offset"] else float("-inf")))

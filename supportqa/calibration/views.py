@@ -1,32 +1,27 @@
 from __future__ import annotations
 
-from collections import defaultdict
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from supportqa.accounts.models import User
 from supportqa.accounts.permissions import (
     allowed,
     may_join_calibration,
     may_organise_calibration,
     may_see_team_reports,
+    signed_in,
 )
 from supportqa.calibration.access import get_session_for_user, sessions_for
-from supportqa.calibration.actions import create_session, reveal_session
+from supportqa.calibration.actions import create_session, mark_read, reveal_session
 from supportqa.calibration.forms import SessionForm
-from supportqa.calibration.results import history, session_results
+from supportqa.calibration.results import history, reviewer_standings, session_results
 from supportqa.conversations.access import conversations_for
-from supportqa.core.intervals import wilson
-from supportqa.core.leniency import reviewer_offsets
 from supportqa.reports.metrics import scored_reviews
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.reviews import workspace
 from supportqa.reviews.access import reviews_for
-from supportqa.reviews.models import Dispute, Review, ReviewStatus, Source
+from supportqa.reviews.models import Review, ReviewStatus, Source
 
 RECENT_CONVERSATIONS = 60
 
@@ -37,35 +32,7 @@ def reviewer_list(request: HttpRequest) -> HttpResponse:
     """Each reviewer's leniency (+) or severity (−) with its interval, from overlapping reviews
     in the user's scope."""
     period, days = period_from(request)
-    rows = list(
-        scored_reviews(reviews_for(request.user), period)
-        .filter(reviewer__isnull=False)
-        .values_list("conversation_id", "reviewer_id", "final_score")
-    )
-    offsets = reviewer_offsets(rows)
-    overturned: dict[int, int] = defaultdict(int)
-    for reviewer_id in Dispute.objects.filter(
-        review__in=scored_reviews(reviews_for(request.user), period),
-        status__in=(Dispute.Status.ACCEPTED, Dispute.Status.PARTIAL),
-    ).values_list("review__reviewer_id", flat=True):
-        overturned[reviewer_id] += 1
-    given: dict[int, list[float]] = defaultdict(list)
-    for _, reviewer, score in rows:
-        given[reviewer].append(score)
-    people = {u.pk: u for u in User.objects.filter(pk__in=given)}
-    reviewers = sorted(
-        (
-            {
-                "user": people[pk],
-                "reviews": len(scores),
-                "mean": sum(scores) / len(scores),
-                "offset": offsets.get(pk),
-                "overturn": wilson(overturned[pk], len(scores)).scaled(100),
-            }
-            for pk, scores in given.items()
-        ),
-        key=lambda r: -(r["offset"].value if r["offset"] else float("-inf")),
-    )
+    reviewers = reviewer_standings(scored_reviews(reviews_for(request.user), period))
     return render(
         request,
         "calibration/reviewer_list.html",
@@ -83,9 +50,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
     sessions = sessions_for(request.user).select_related(
         "organiser", "scorecard_version__scorecard"
     )
-    notifications = request.user.notifications.filter(read_at__isnull=True)
-    unread = list(notifications[:10])
-    notifications.update(read_at=timezone.now())
+    unread = list(request.user.notifications.filter(read_at__isnull=True)[:10])
     return render(
         request,
         "calibration/session_list.html",
@@ -199,3 +164,14 @@ def _calibration_desk(request: HttpRequest, code: str, conversation: str) -> wor
 @require_http_methods(["GET", "POST"])
 def session_review(request: HttpRequest, code: str, conversation: str) -> HttpResponse:
     return workspace.respond(request, _calibration_desk(request, code, conversation))
+
+
+@allowed(signed_in)
+@require_GET
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Opening a notification marks that one read (only that one) and goes to its page."""
+    notification = request.user.notifications.filter(pk=pk).first()
+    if notification is None:
+        raise Http404("No such notification")
+    mark_read(notification)
+    return redirect(notification.link or "home")

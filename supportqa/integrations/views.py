@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import (
@@ -23,29 +22,12 @@ from supportqa.accounts.permissions import (
 )
 from supportqa.conversations.access import conversations_for
 from supportqa.integrations import exporting
-from supportqa.integrations.kinds import KINDS
+from supportqa.integrations.forms import ImportForm
 from supportqa.integrations.models import ImportRun
 from supportqa.integrations.queue import queue_import, retry
 from supportqa.reviews.access import reviews_for
 from supportqa.reviews.forms import ConversationFilter
 from supportqa.uploads import too_large
-
-
-class ImportForm(forms.Form):
-    kind = forms.ChoiceField(choices=list(KINDS.items()))
-    file = forms.FileField()
-    source = forms.CharField(
-        required=False, max_length=64, help_text="For records that do not name their source."
-    )
-    strict = forms.BooleanField(
-        required=False, help_text="Write nothing if any row is bad or has a warning."
-    )
-    redact = forms.BooleanField(
-        required=False, help_text="Mask e-mails, phone and card numbers in messages."
-    )
-    create_missing = forms.BooleanField(
-        required=False, help_text="Create unknown agents, teams and categories."
-    )
 
 
 @allowed(may_import)
@@ -62,12 +44,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
         run = queue_import(
             kind=data["kind"],
             upload=data["file"],
-            options={
-                "source": data["source"] or None,
-                "strict": data["strict"],
-                "redact": data["redact"],
-                "create_missing": data["create_missing"],
-            },
+            options=form.options(),
             by=request.user,
         )
         messages.success(request, f"{run.file_name}: queued. This page follows the import.")

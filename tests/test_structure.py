@@ -72,3 +72,28 @@ def test_the_core_imports_no_app():
                 assert not node.module.startswith("supportqa.") or node.module.startswith(
                     "supportqa.core"
                 ), f"{path}: {node.module}"
+
+
+# What only the partials in templates/includes/_*.html draw: an interval, a KPI tile, a review
+# score in its band, an empty list. A page that draws one by hand would look different.
+DRAWN_BY_PARTIALS = {
+    "ci-bar": "_interval.html",
+    ".low|": "_interval.html",
+    ".high|": "_interval.html",
+    "ci_low": "_interval.html",
+    "kpi-value": "_kpi_tile.html",
+    'class="score {{': "_score_badge.html",
+    'class="empty"': "_empty.html",
+}
+
+
+def test_figures_are_drawn_by_the_partials():
+    templates = PACKAGE / "templates"
+    found = [
+        f"{path.relative_to(templates)}: {marker} (use includes/{partial})"
+        for path in sorted(templates.rglob("*.html"))
+        if not (path.parent.name == "includes" and path.name.startswith("_"))
+        for marker, partial in DRAWN_BY_PARTIALS.items()
+        if marker in path.read_text()
+    ]
+    assert found == []

@@ -56,6 +56,14 @@ class Agreement:
     p_value: float
     n: int
 
+    @property
+    def low(self) -> float:  # the names every other interval uses (core.intervals.Estimate)
+        return self.ci_low
+
+    @property
+    def high(self) -> float:
+        return self.ci_high
+
 
 def _matrix(value: Any) -> Matrix:
     return np.asarray(value, dtype=np.float64)

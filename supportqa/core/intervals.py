@@ -32,6 +32,11 @@ class Estimate:
 
         return Estimate(scale(self.value), self.n, scale(self.low), scale(self.high))
 
+    @property
+    def percent(self) -> Estimate:
+        """A share (0–1) as percentages, for display."""
+        return self.scaled(100)
+
 
 EMPTY = Estimate(None, 0)
 

@@ -4,6 +4,7 @@ at the top of a module or inside a function), in the order README's "Development
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -45,6 +46,13 @@ def app_imports() -> dict[str, dict[str, list[str]]]:
                 if app in LAYERS and app != parts[0]:
                     graph[parts[0]][app].append(str(path.relative_to(PACKAGE)))
     return graph
+
+
+def test_the_readme_lists_the_layers_in_this_order():
+    readme = (PACKAGE.parent / "README.md").read_text()
+    bullet = readme.split("- Apps, lowest layer first", 1)[1].split("\n- ", 1)[0]
+    named = re.findall(r"`(\w+)`", bullet)
+    assert [name for name in named if name in LAYERS] == LAYERS
 
 
 def test_every_app_has_a_layer():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pickle
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 
@@ -31,6 +32,29 @@ def train_models(slug: str = "chat-quality", *, minimum: int = 40, seed: int = 0
     if slug not in context.versions:
         raise ValueError(f"no scorecard {slug!r} with an AutoQA mapping")
     mapping = context.mapping[slug]
+    labels = _human_labels(slug, mapping)
+    analysed = _analysed(
+        context, {c for by_conversation in labels.values() for c in by_conversation}
+    )
+    options = {
+        c.key: [o.value for o in c.options.all()]
+        for s in context.versions[slug].sections.all()
+        for c in s.criteria.all()
+    }
+    outcomes = []
+    for key, by_conversation in labels.items():
+        examples = [
+            _example(analysed[conversation_id], key, mapping[key], options.get(key), value)
+            for conversation_id, value in by_conversation.items()
+        ]
+        outcomes.append(_train_one(slug, key, examples, seed=seed, minimum=minimum))
+    # Every conversation is rescored with what is in use now.
+    requeue_scored()
+    return outcomes
+
+
+def _human_labels(slug: str, mapping: dict[str, Any]) -> dict[str, dict[int, float]]:
+    """The latest human rating of each mapped criterion, per conversation."""
     ratings = (
         Rating.objects.filter(
             review__in=Review.objects.counting_toward_iqs(),
@@ -43,57 +67,58 @@ def train_models(slug: str = "chat-quality", *, minimum: int = 40, seed: int = 0
     )
     labels: dict[str, dict[int, float]] = {key: {} for key in mapping}
     for conversation_id, key, value in ratings:
-        labels[key][conversation_id] = value  # the latest human rating per conversation
-    wanted = {c for by_conversation in labels.values() for c in by_conversation}
-    analysed: dict[int, tuple[str, dict[str, autoqa.DetectorResult]]] = {}
+        labels[key][conversation_id] = value  # later ratings overwrite earlier ones
+    return labels
+
+
+_Analysis = tuple[str, dict[str, autoqa.DetectorResult]]
+
+
+def _analysed(context: Context, conversation_ids: set[int]) -> dict[int, _Analysis]:
+    analysed = {}
     for conversation in (
-        Conversation.objects.filter(pk__in=wanted)
+        Conversation.objects.filter(pk__in=conversation_ids)
         .select_related("customer")
         .prefetch_related("messages")
     ):
         messages = sorted(conversation.messages.all(), key=lambda m: m.seq)
         analysed[conversation.pk] = context.analyse(conversation, messages)
-    version = context.versions[slug]
-    options = {
-        c.key: [o.value for o in c.options.all()]
-        for s in version.sections.all()
-        for c in s.criteria.all()
-    }
-    outcomes = []
-    for key, by_conversation in labels.items():
-        examples = []
-        for conversation_id, value in by_conversation.items():
-            text, findings = analysed[conversation_id]
-            rated = autoqa.score_criteria(findings, {key: mapping[key]})[key]
-            rule = (
-                None
-                if rated.score is None or key not in options
-                else options[key][autoqa.nearest_option(rated.score, options[key])]
-            )
-            scores = {name: f.score for name, f in findings.items()}
-            examples.append(Example(text, scores, value, rule))
-        try:
-            model, evaluation = train(examples, seed=seed, minimum=minimum)
-        except NotEnoughData as why:
-            outcomes.append(Outcome(key, len(examples), None, False, str(why)))
-            LearnedModel.objects.filter(scorecard_slug=slug, criterion_key=key).delete()
-            continue
-        # Used only when clearly better: the lower end of the model's 95% interval above
-        # the rules' κ (above 0 where the rules rate nothing), not a lucky split.
-        baseline = evaluation.rule_kappa.value if evaluation.rule_kappa else 0.0
-        better = evaluation.kappa is not None and evaluation.kappa.ci_low > baseline
-        with transaction.atomic():
-            LearnedModel.objects.update_or_create(
-                scorecard_slug=slug,
-                criterion_key=key,
-                defaults={
-                    "examples": len(examples),
-                    "evaluation": evaluation.as_dict(),
-                    "active": better,
-                    "blob": pickle.dumps(model),
-                },
-            )
-        outcomes.append(Outcome(key, len(examples), evaluation, better))
-    # Every conversation is rescored with what is in use now.
-    requeue_scored()
-    return outcomes
+    return analysed
+
+
+def _example(
+    analysis: _Analysis, key: str, rule: Any, options: list[float] | None, value: float
+) -> Example:
+    """A training example: the text, the detectors' scores, the human rating and the rating
+    the rules alone would give (None where they rate nothing)."""
+    text, findings = analysis
+    rated = autoqa.score_criteria(findings, {key: rule})[key]
+    by_rules = None
+    if rated.score is not None and options is not None:
+        by_rules = options[autoqa.nearest_option(rated.score, options)]
+    scores = {name: f.score for name, f in findings.items()}
+    return Example(text, scores, value, by_rules)
+
+
+def _train_one(slug: str, key: str, examples: list[Example], *, seed: int, minimum: int) -> Outcome:
+    try:
+        model, evaluation = train(examples, seed=seed, minimum=minimum)
+    except NotEnoughData as why:
+        LearnedModel.objects.filter(scorecard_slug=slug, criterion_key=key).delete()
+        return Outcome(key, len(examples), None, False, str(why))
+    # Used only when clearly better: the lower end of the model's 95% interval above
+    # the rules' κ (above 0 where the rules rate nothing), not a lucky split.
+    baseline = evaluation.rule_kappa.value if evaluation.rule_kappa else 0.0
+    better = evaluation.kappa is not None and evaluation.kappa.ci_low > baseline
+    with transaction.atomic():
+        LearnedModel.objects.update_or_create(
+            scorecard_slug=slug,
+            criterion_key=key,
+            defaults={
+                "examples": len(examples),
+                "evaluation": evaluation.as_dict(),
+                "active": better,
+                "blob": pickle.dumps(model),
+            },
+        )
+    return Outcome(key, len(examples), evaluation, better)

@@ -66,34 +66,14 @@ def session_results(session: CalibrationSession) -> Results:
             "section__position", "position"
         )
     )
-    ratings = (
-        Rating.objects.filter(review__in=reviews)
-        .select_related("option")
-        .values_list(
-            "review__conversation_id",
-            "review__reviewer_id",
-            "criterion_id",
-            "option__value",
-            "score",
+    value, score = _ratings(reviews)
+    results = [
+        _criterion_result(
+            criterion,
+            [[value.get((c, r.pk, criterion.pk)) for r in reviewers] for c in conversations],
         )
-    )
-    value: dict[tuple[int, int, int], float | None] = {}
-    score: dict[tuple[int, int, int], float | None] = {}
-    for conversation, reviewer, criterion, option_value, criterion_score in ratings:
-        value[(conversation, reviewer, criterion)] = option_value
-        score[(conversation, reviewer, criterion)] = criterion_score
-    results = []
-    for criterion in criteria:
-        units = [[value.get((c, r.pk, criterion.pk)) for r in reviewers] for c in conversations]
-        results.append(
-            CriterionResult(
-                criterion,
-                alpha=_safe(krippendorff_alpha, units, "ordinal"),
-                percent=_safe(raw_agreement, units, "percent"),
-                ac1=_safe(raw_agreement, units, "gwet"),
-                ratings=sum(v is not None for row in units for v in row),
-            )
-        )
+        for criterion in criteria
+    ]
     finals = {
         (r.conversation_id, r.reviewer_id): r.final_score
         for r in reviews
@@ -107,13 +87,47 @@ def session_results(session: CalibrationSession) -> Results:
     return out
 
 
+# Keyed by (conversation, reviewer, criterion).
+_ByRating = dict[tuple[int, int, int], float | None]
+
+
+def _ratings(reviews: list[Review]) -> tuple[_ByRating, _ByRating]:
+    """Each rating's option value (what agreement is computed on) and criterion score."""
+    value: _ByRating = {}
+    score: _ByRating = {}
+    for conversation, reviewer, criterion, option_value, criterion_score in (
+        Rating.objects.filter(review__in=reviews)
+        .select_related("option")
+        .values_list(
+            "review__conversation_id",
+            "review__reviewer_id",
+            "criterion_id",
+            "option__value",
+            "score",
+        )
+    ):
+        value[(conversation, reviewer, criterion)] = option_value
+        score[(conversation, reviewer, criterion)] = criterion_score
+    return value, score
+
+
+def _criterion_result(criterion: Criterion, units: list[list[float | None]]) -> CriterionResult:
+    return CriterionResult(
+        criterion,
+        alpha=_safe(krippendorff_alpha, units, "ordinal"),
+        percent=_safe(raw_agreement, units, "percent"),
+        ac1=_safe(raw_agreement, units, "gwet"),
+        ratings=sum(v is not None for row in units for v in row),
+    )
+
+
 def _compare_to_reference(
     out: Results,
     session: CalibrationSession,
     conversations: list[int],
     criteria: list[Criterion],
-    value: dict,
-    score: dict,
+    value: _ByRating,
+    score: _ByRating,
 ) -> None:
     """Heatmap of mean signed differences from the baseline reviewer's criterion scores, or,
     without a baseline, from the median of the other reviewers."""
@@ -122,34 +136,62 @@ def _compare_to_reference(
     for reviewer in out.reviewers:
         if reviewer.pk == baseline:
             continue
-        row: dict[int, float | None] = {}
-        equal = compared = 0
-        for criterion in criteria:
-            gaps = []
-            for c in conversations:
-                mine = score.get((c, reviewer.pk, criterion.pk))
-                if mine is None:
-                    continue
-                if baseline:
-                    reference = score.get((c, baseline, criterion.pk))
-                    if reference is not None:
-                        compared += 1
-                        equal += value.get((c, reviewer.pk, criterion.pk)) == value.get(
-                            (c, baseline, criterion.pk)
-                        )
-                else:
-                    others = [
-                        score.get((c, o.pk, criterion.pk))
-                        for o in out.reviewers
-                        if o.pk != reviewer.pk
-                    ]
-                    others = [o for o in others if o is not None]
-                    reference = statistics.median(others) if others else None
-                if reference is not None:
-                    gaps.append(mine - reference)
-            row[criterion.pk] = statistics.fmean(gaps) if gaps else None
-        out.heatmap[reviewer.pk] = row
-        out.alignment[reviewer.pk] = equal / compared if baseline and compared else None
+        others = [o.pk for o in out.reviewers if o.pk != reviewer.pk]
+        out.heatmap[reviewer.pk] = {
+            criterion.pk: _mean_gap(
+                score, conversations, (reviewer.pk, criterion.pk), baseline, others
+            )
+            for criterion in criteria
+        }
+        out.alignment[reviewer.pk] = (
+            _alignment(value, score, conversations, criteria, reviewer.pk, baseline)
+            if baseline
+            else None
+        )
+
+
+def _mean_gap(
+    score: _ByRating,
+    conversations: list[int],
+    rated: tuple[int, int],
+    baseline: int | None,
+    others: list[int],
+) -> float | None:
+    """Mean of (this reviewer's score − the reference) over the conversations both rated."""
+    reviewer, criterion = rated
+    gaps = []
+    for c in conversations:
+        mine = score.get((c, reviewer, criterion))
+        if mine is None:
+            continue
+        if baseline:
+            reference = score.get((c, baseline, criterion))
+        else:
+            theirs = [v for o in others if (v := score.get((c, o, criterion))) is not None]
+            reference = statistics.median(theirs) if theirs else None
+        if reference is not None:
+            gaps.append(mine - reference)
+    return statistics.fmean(gaps) if gaps else None
+
+
+def _alignment(
+    value: _ByRating,
+    score: _ByRating,
+    conversations: list[int],
+    criteria: list[Criterion],
+    reviewer: int,
+    baseline: int,
+) -> float | None:
+    """Share of the ratings both gave where the reviewer chose the baseline's option."""
+    equal = compared = 0
+    for criterion in criteria:
+        for c in conversations:
+            mine, theirs = (c, reviewer, criterion.pk), (c, baseline, criterion.pk)
+            if score.get(mine) is None or score.get(theirs) is None:
+                continue
+            compared += 1
+            equal += value.get(mine) == value.get(theirs)
+    return equal / compared if compared else None
 
 
 def history(sessions: Any) -> list[tuple[CalibrationSession, float | None, int]]:

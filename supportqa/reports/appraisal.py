@@ -31,33 +31,13 @@ ReviewRow = tuple[int, int, int | None, float, float]  # agent, conversation, re
 
 def appraisal_rows(agents: list[User], rows: Iterable[ReviewRow]) -> list[Standing]:
     """rows: the human reviews in scope. Offsets come from conversations reviewed twice."""
-    rows = list(rows)
-    offsets = reviewer_offsets([(c, r, s) for _, c, r, s, _ in rows if r is not None])
-    scores: dict[int, list[float]] = defaultdict(list)
-    fair: dict[int, list[float]] = defaultdict(list)
-    probabilities: dict[int, list[float]] = defaultdict(list)
-    for agent_id, _, reviewer, score, probability in rows:
-        scores[agent_id].append(score)
-        offset = offsets.get(reviewer)
-        fair[agent_id].append(score - (offset.value if offset else 0.0))
-        probabilities[agent_id].append(probability)
+    scores, fair, probabilities = _per_agent(list(rows))
     estimates = {a.pk: kpis.iqs(scores[a.pk], probabilities[a.pk]) for a in agents}
     adjusted = {a.pk: kpis.iqs(fair[a.pk], probabilities[a.pk]) for a in agents}
     every = [s for values in scores.values() for s in values]
     average = math.fsum(every) / len(every) if every else None
     sd = pooled_within_sd(list(scores.values()))
-    reviewed = [a.pk for a in agents if estimates[a.pk].n]
-    shrunk = dict(
-        zip(
-            reviewed,
-            shrink(
-                [estimates[pk].value or 0.0 for pk in reviewed],
-                [estimates[pk].n for pk in reviewed],
-                sd * sd if sd else 0.0,
-            ),
-            strict=True,
-        )
-    )
+    shrunk = _shrunk(estimates, sd)
     standings = [
         Standing(
             agent=a,
@@ -73,3 +53,32 @@ def appraisal_rows(agents: list[User], rows: Iterable[ReviewRow]) -> list[Standi
     ]
     # Shrunk estimates order the table: a lucky handful of reviews does not top it.
     return sorted(standings, key=lambda s: (s.shrunk is None, -(s.shrunk or 0.0)))
+
+
+_PerAgent = dict[int, list[float]]
+
+
+def _per_agent(rows: list[ReviewRow]) -> tuple[_PerAgent, _PerAgent, _PerAgent]:
+    """Each agent's scores, the scores corrected by their reviewer's offset, and the
+    sampling probabilities."""
+    offsets = reviewer_offsets([(c, r, s) for _, c, r, s, _ in rows if r is not None])
+    scores: _PerAgent = defaultdict(list)
+    fair: _PerAgent = defaultdict(list)
+    probabilities: _PerAgent = defaultdict(list)
+    for agent_id, _, reviewer, score, probability in rows:
+        scores[agent_id].append(score)
+        offset = offsets.get(reviewer)
+        fair[agent_id].append(score - (offset.value if offset else 0.0))
+        probabilities[agent_id].append(probability)
+    return scores, fair, probabilities
+
+
+def _shrunk(estimates: dict[int, Estimate], sd: float | None) -> dict[int, float]:
+    """Reviewed agents' IQS shrunk towards the mean by how few reviews each has."""
+    reviewed = [pk for pk, estimate in estimates.items() if estimate.n]
+    values = shrink(
+        [estimates[pk].value or 0.0 for pk in reviewed],
+        [estimates[pk].n for pk in reviewed],
+        sd * sd if sd else 0.0,
+    )
+    return dict(zip(reviewed, values, strict=True))

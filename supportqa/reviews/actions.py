@@ -232,23 +232,30 @@ def _criteria(version: ScorecardVersion) -> dict[str, Criterion]:
 def _validate(
     criteria: dict[str, Criterion], ratings: dict[str, RatingInput], require_all: bool
 ) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for code in ratings:
-        if code not in criteria:
-            errors[code] = "is not a criterion of this scorecard"
+    errors = {
+        code: "is not a criterion of this scorecard" for code in ratings if code not in criteria
+    }
     for code, criterion in criteria.items():
         given = ratings.get(code)
         if given is None or (given.option_position is None and not given.na):
             if require_all:
                 errors[code] = f"{criterion.name}: choose a rating or N/A"
             continue
-        if given.na and not criterion.allow_na:
-            errors[code] = f"{criterion.name}: N/A is not allowed"
-        elif not given.na and not 0 <= given.option_position < len(criterion.options.all()):  # type: ignore[operator]
-            errors[code] = f"{criterion.name}: no such rating option"
-        elif any(not 0 <= p < len(criterion.root_causes.all()) for p in given.root_cause_positions):
-            errors[code] = f"{criterion.name}: no such root cause"
+        problem = _rating_problem(criterion, given)
+        if problem:
+            errors[code] = f"{criterion.name}: {problem}"
     return errors
+
+
+def _rating_problem(criterion: Criterion, given: RatingInput) -> str:
+    """What is wrong with a given rating of this criterion ("" when nothing is)."""
+    if given.na and not criterion.allow_na:
+        return "N/A is not allowed"
+    if not given.na and not 0 <= given.option_position < len(criterion.options.all()):  # type: ignore[operator]
+        return "no such rating option"
+    if any(not 0 <= p < len(criterion.root_causes.all()) for p in given.root_cause_positions):
+        return "no such root cause"
+    return ""
 
 
 def _replace_ratings(
@@ -283,43 +290,8 @@ def raise_dispute(
     *, review: Review, by: User, proposals: dict[str, RatingInput], reason: str
 ) -> Dispute:
     """The reviewed agent contests some ratings, proposing others; the review is disputed."""
-    if by.pk != review.reviewee_id:
-        raise ReviewInvalid({"review": "only the reviewed agent can dispute it"})
-    if review.status != ReviewStatus.SUBMITTED or not review.counts_toward_iqs:
-        raise ReviewInvalid({"review": "only a submitted quality review can be disputed"})
-    if timezone.now() > dispute_deadline(review):
-        raise ReviewInvalid(
-            {
-                "review": f"the dispute deadline ({settings.SUPPORTQA_DISPUTE_DAYS}"
-                " days after submission) has passed"
-            }
-        )
-    if not reason.strip():
-        raise ReviewInvalid({"reason": "say why the rating is wrong"})
-    current = {r.criterion.code: r for r in review.ratings.select_related("criterion", "option")}
-    criteria = _criteria(review.scorecard_version)
-    items = []
-    for code, proposal in proposals.items():
-        criterion, rating = criteria.get(code), current.get(code)
-        if criterion is None or rating is None:
-            raise ReviewInvalid({code: "is not a rated criterion of this review"})
-        options = list(criterion.options.all())
-        if proposal.na and not criterion.allow_na:
-            raise ReviewInvalid({code: f"{criterion.name}: N/A is not allowed"})
-        if not proposal.na and proposal.option_position is None:
-            raise ReviewInvalid({code: f"{criterion.name}: choose the rating you propose"})
-        if not proposal.na and not 0 <= (proposal.option_position or 0) < len(options):
-            raise ReviewInvalid({code: f"{criterion.name}: no such rating option"})
-        proposed = None if proposal.na else options[proposal.option_position or 0]
-        if proposed == rating.option:
-            raise ReviewInvalid({code: f"{criterion.name}: propose a different rating"})
-        items.append(
-            DisputeItem(
-                criterion=criterion, previous_option=rating.option, proposed_option=proposed
-            )
-        )
-    if not items:
-        raise ReviewInvalid({"criteria": "choose at least one rating to dispute"})
+    _check_disputable(review, by, reason)
+    items = _dispute_items(review, proposals)
     with transaction.atomic():
         dispute = Dispute.objects.create(
             review=review, raised_by=by, reason=reason.strip(), score_before=review.final_score
@@ -336,6 +308,58 @@ def raise_dispute(
             data={"review": review.code, "criteria": [i.criterion.key for i in items]},
         )
     return dispute
+
+
+def _check_disputable(review: Review, by: User, reason: str) -> None:
+    if by.pk != review.reviewee_id:
+        raise ReviewInvalid({"review": "only the reviewed agent can dispute it"})
+    if review.status != ReviewStatus.SUBMITTED or not review.counts_toward_iqs:
+        raise ReviewInvalid({"review": "only a submitted quality review can be disputed"})
+    if timezone.now() > dispute_deadline(review):
+        raise ReviewInvalid(
+            {
+                "review": f"the dispute deadline ({settings.SUPPORTQA_DISPUTE_DAYS}"
+                " days after submission) has passed"
+            }
+        )
+    if not reason.strip():
+        raise ReviewInvalid({"reason": "say why the rating is wrong"})
+
+
+def _dispute_items(review: Review, proposals: dict[str, RatingInput]) -> list[DisputeItem]:
+    """One unsaved item per proposal, each naming a rated criterion and a different rating."""
+    current = {r.criterion.code: r for r in review.ratings.select_related("criterion", "option")}
+    criteria = _criteria(review.scorecard_version)
+    items = []
+    for code, proposal in proposals.items():
+        criterion, rating = criteria.get(code), current.get(code)
+        if criterion is None or rating is None:
+            raise ReviewInvalid({code: "is not a rated criterion of this review"})
+        proposed = _proposed_option(code, criterion, proposal)
+        if proposed == rating.option:
+            raise ReviewInvalid({code: f"{criterion.name}: propose a different rating"})
+        items.append(
+            DisputeItem(
+                criterion=criterion, previous_option=rating.option, proposed_option=proposed
+            )
+        )
+    if not items:
+        raise ReviewInvalid({"criteria": "choose at least one rating to dispute"})
+    return items
+
+
+def _proposed_option(code: str, criterion: Criterion, proposal: RatingInput) -> Any:
+    """The option the agent proposes (None for N/A), or ReviewInvalid naming the criterion."""
+    if proposal.na:
+        if not criterion.allow_na:
+            raise ReviewInvalid({code: f"{criterion.name}: N/A is not allowed"})
+        return None
+    if proposal.option_position is None:
+        raise ReviewInvalid({code: f"{criterion.name}: choose the rating you propose"})
+    options = list(criterion.options.all())
+    if not 0 <= proposal.option_position < len(options):
+        raise ReviewInvalid({code: f"{criterion.name}: no such rating option"})
+    return options[proposal.option_position]
 
 
 def decide_dispute(*, dispute: Dispute, by: User, accepted: set[str], reason: str) -> Dispute:
@@ -358,24 +382,10 @@ def decide_dispute(*, dispute: Dispute, by: User, accepted: set[str], reason: st
         items = list(dispute.items.select_related("criterion", "proposed_option"))
         if any(item.criterion.code in accepted for item in items):
             keep_revision(review, by=by, reason=f"Dispute decided: {reason.strip()}")
-        for item in items:
-            item.accepted = item.criterion.code in accepted
-            item.save(update_fields=["accepted"])
-            if item.accepted:
-                option = item.proposed_option
-                review.ratings.filter(criterion=item.criterion).update(
-                    option=option, is_na=option is None, score=item.criterion.score_of(option)
-                )
+        _apply_decision(review, items, accepted)
         review.status = ReviewStatus.FINAL
         review.save(update_fields=[*review.rescore(), "status", "updated_at"])
-        count = sum(1 for i in items if i.accepted)
-        dispute.status = (
-            Dispute.Status.REJECTED
-            if count == 0
-            else Dispute.Status.ACCEPTED
-            if count == len(items)
-            else Dispute.Status.PARTIAL
-        )
+        dispute.status = _outcome(items)
         dispute.decided_by, dispute.decided_at = by, timezone.now()
         dispute.decision_reason, dispute.score_after = reason.strip(), review.final_score
         dispute.save()
@@ -390,3 +400,22 @@ def decide_dispute(*, dispute: Dispute, by: User, accepted: set[str], reason: st
             },
         )
     return dispute
+
+
+def _apply_decision(review: Review, items: list[DisputeItem], accepted: set[str]) -> None:
+    """Mark each item accepted or not; an accepted proposal replaces the review's rating."""
+    for item in items:
+        item.accepted = item.criterion.code in accepted
+        item.save(update_fields=["accepted"])
+        if item.accepted:
+            option = item.proposed_option
+            review.ratings.filter(criterion=item.criterion).update(
+                option=option, is_na=option is None, score=item.criterion.score_of(option)
+            )
+
+
+def _outcome(items: list[DisputeItem]) -> str:
+    count = sum(1 for i in items if i.accepted)
+    if count == 0:
+        return Dispute.Status.REJECTED
+    return Dispute.Status.ACCEPTED if count == len(items) else Dispute.Status.PARTIAL

@@ -81,42 +81,65 @@ def review_form_context(
     for criterion in _criteria(version):
         options = list(criterion.options.all())
         causes = list(criterion.root_causes.all())
-        rating = saved.get(criterion.pk)
         if post is not None:
-            selected = post.get(f"rating-{criterion.code}", "")
-            comment = post.get(f"comment-{criterion.code}", "")
-            chosen_causes = set(_ints(post.getlist(f"cause-{criterion.code}")))
-            evidence = _ints(post.getlist(f"evidence-{criterion.code}"))
-        elif rating is not None:
-            selected = (
-                "na"
-                if rating.is_na
-                else str(next(i for i, o in enumerate(options) if o.pk == rating.option_id))
-            )
-            comment = rating.comment
-            cause_ids = {c.pk for c in rating.root_causes.all()}
-            chosen_causes = {i for i, c in enumerate(causes) if c.pk in cause_ids}
-            evidence = sorted(m.seq for m in rating.evidence.all())
+            choice = _posted_choice(post, criterion.code)
         else:
-            selected, comment, chosen_causes, evidence = "", "", set(), []
-        rows.append(
-            {
-                "criterion": criterion,
-                "options": [(str(i), o) for i, o in enumerate(options)],
-                "causes": [(i, c, i in chosen_causes) for i, c in enumerate(causes)],
-                "selected": selected,
-                "comment": comment,
-                "evidence": ",".join(str(s) for s in evidence),
-            }
-        )
+            choice = _saved_choice(saved.get(criterion.pk), options, causes)
+        rows.append(_criterion_row(criterion, options, causes, choice))
+    if post is not None:
+        overall = post.get("overall_comment", "")
+    else:
+        overall = review.overall_comment if review else ""
     return {
         "version": version,
         "criteria_rows": rows,
         "own_review": review,
-        "overall_comment": post.get("overall_comment", "")
-        if post is not None
-        else (review.overall_comment if review else ""),
+        "overall_comment": overall,
     }
+
+
+# A criterion's choice on the form: the selected option ("na", a position or ""), the comment,
+# the chosen root-cause positions and the evidence message positions.
+_Choice = tuple[str, str, set[int], list[int]]
+
+
+def _criterion_row(
+    criterion: Criterion, options: list[Any], causes: list[Any], choice: _Choice
+) -> dict[str, Any]:
+    selected, comment, chosen_causes, evidence = choice
+    return {
+        "criterion": criterion,
+        "options": [(str(i), o) for i, o in enumerate(options)],
+        "causes": [(i, c, i in chosen_causes) for i, c in enumerate(causes)],
+        "selected": selected,
+        "comment": comment,
+        "evidence": ",".join(str(s) for s in evidence),
+    }
+
+
+def _posted_choice(post: QueryDict, code: str) -> _Choice:
+    return (
+        post.get(f"rating-{code}", ""),
+        post.get(f"comment-{code}", ""),
+        set(_ints(post.getlist(f"cause-{code}"))),
+        _ints(post.getlist(f"evidence-{code}")),
+    )
+
+
+def _saved_choice(rating: Any, options: list[Any], causes: list[Any]) -> _Choice:
+    if rating is None:
+        return "", "", set(), []
+    if rating.is_na:
+        selected = "na"
+    else:
+        selected = str(next(i for i, o in enumerate(options) if o.pk == rating.option_id))
+    cause_ids = {c.pk for c in rating.root_causes.all()}
+    return (
+        selected,
+        rating.comment,
+        {i for i, c in enumerate(causes) if c.pk in cause_ids},
+        sorted(m.seq for m in rating.evidence.all()),
+    )
 
 
 # --- the conversation list's filters -------------------------------------------------------

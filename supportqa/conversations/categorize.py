@@ -58,35 +58,23 @@ class Trained:
 def train_from_conversations(by: Any, *, embeddings: bool = False) -> Trained:
     """Measure on a stratified fifth of the labelled conversations, refit on all, save.
     `embeddings` adds MiniLM sentence embeddings (the optional extra)."""
-    labelled = Conversation.objects.filter(category__isnull=False).order_by("-created_at")
-    labelled = labelled[:MAX_EXAMPLES]
-    names = dict(Category.objects.values_list("pk", "name"))
-    rows = list(labelled.values_list("pk", "category_id"))
-    texts = request_texts(Conversation.objects.filter(pk__in=[pk for pk, _ in rows]))
-    pairs = [(texts[pk], names[category]) for pk, category in rows if texts.get(pk)]
-    counts = Counter(label for _, label in pairs)
-    usable = [(t, label) for t, label in pairs if counts[label] >= 5]
-    if len({label for _, label in usable}) < 2:
+    usable = _labelled_examples()
+    texts, labels = [t for t, _ in usable], [label for _, label in usable]
+    if len(set(labels)) < 2:
         raise ModelError(
             "training needs at least two categories with five or more categorized "
             "conversations each"
         )
-    train_part, test_part = train_test_split(
-        usable, test_size=0.2, random_state=0, stratify=[label for _, label in usable]
-    )
+    train_part, test_part = train_test_split(usable, test_size=0.2, random_state=0, stratify=labels)
     trial = train(
         [t for t, _ in train_part], [label for _, label in train_part], embeddings=embeddings
     )
     predicted = trial.predict([t for t, _ in test_part])
     accuracy = sum(p == label for (p, _), (_, label) in zip(predicted, test_part, strict=True))
     result = Trained(
-        len(usable),
-        len({label for _, label in usable}),
-        len(test_part),
-        accuracy / len(test_part),
-        embeddings,
+        len(usable), len(set(labels)), len(test_part), accuracy / len(test_part), embeddings
     )
-    final = train([t for t, _ in usable], [label for _, label in usable], embeddings=embeddings)
+    final = train(texts, labels, embeddings=embeddings)
     path = model_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     final.save(path)
@@ -96,6 +84,18 @@ def train_from_conversations(by: Any, *, embeddings: bool = False) -> Trained:
     with transaction.atomic():
         record_event(actor=by, action="categorizer.trained", obj=None, data=result.__dict__)
     return result
+
+
+def _labelled_examples() -> list[tuple[str, str]]:
+    """(request text, category name) of the latest categorized conversations, for the
+    categories with at least five of them (a stratified split needs a few of each)."""
+    labelled = Conversation.objects.filter(category__isnull=False).order_by("-created_at")
+    names = dict(Category.objects.values_list("pk", "name"))
+    rows = list(labelled[:MAX_EXAMPLES].values_list("pk", "category_id"))
+    texts = request_texts(Conversation.objects.filter(pk__in=[pk for pk, _ in rows]))
+    pairs = [(texts[pk], names[category]) for pk, category in rows if texts.get(pk)]
+    counts = Counter(label for _, label in pairs)
+    return [(t, label) for t, label in pairs if counts[label] >= 5]
 
 
 def current_model() -> tuple[Classifier | None, dict[str, Any]]:
@@ -120,12 +120,8 @@ def categorize_uncategorized(by: Any, minimum_confidence: float) -> tuple[int, i
     with transaction.atomic():
         for start in range(0, len(ids), 1000):
             chunk = ids[start : start + 1000]
-            by_category: dict[int, list[int]] = {}
-            for pk, (label, confidence) in zip(
-                chunk, model.predict([texts[pk] for pk in chunk]), strict=True
-            ):
-                if confidence >= minimum_confidence and label in names:
-                    by_category.setdefault(names[label], []).append(pk)
+            predictions = model.predict([texts[pk] for pk in chunk])
+            by_category = _confident(chunk, predictions, names, minimum_confidence)
             for category_id, members in by_category.items():
                 done += update_conversations(
                     Conversation.objects.filter(pk__in=members), category_id=category_id
@@ -137,3 +133,14 @@ def categorize_uncategorized(by: Any, minimum_confidence: float) -> tuple[int, i
             data={"categorized": done, "minimum_confidence": minimum_confidence},
         )
     return done, len(texts) - done
+
+
+def _confident(
+    ids: list[int], predictions: Any, names: dict[str, int], minimum_confidence: float
+) -> dict[int, list[int]]:
+    """The conversations whose predicted category is at least this sure, by category id."""
+    by_category: dict[int, list[int]] = {}
+    for pk, (label, confidence) in zip(ids, predictions, strict=True):
+        if confidence >= minimum_confidence and label in names:
+            by_category.setdefault(names[label], []).append(pk)
+    return by_category

@@ -26,26 +26,25 @@ def validate_spec(spec: Any) -> None:
     _description(spec.get("description", ""), "description")
     if "pass_threshold" in spec:  # otherwise SUPPORTQA_PASS_THRESHOLD (the model's default)
         _number(spec["pass_threshold"], "pass_threshold", 0, 100)
-    sections = spec.get("sections")
-    if not isinstance(sections, list) or not sections:
-        raise SpecError("sections: a scorecard needs at least one section")
+    sections = _list(spec.get("sections"), "sections", 1, "a scorecard needs at least one section")
     keys: set[str] = set()
     for s_index, section in enumerate(sections):
-        where = f"sections[{s_index}]"
-        if not isinstance(section, dict):
-            raise SpecError(f"{where}: must be an object")
-        _text(section.get("name"), f"{where}.name")
-        _number(section.get("weight", 1), f"{where}.weight", 0, 1e6)
-        criteria = section.get("criteria")
-        if not isinstance(criteria, list) or not criteria:
-            raise SpecError(f"{where}.criteria: a section needs at least one criterion")
-        for c_index, criterion in enumerate(criteria):
-            _criterion(criterion, f"{where}.criteria[{c_index}]", keys)
+        _section(section, f"sections[{s_index}]", keys)
+
+
+def _section(section: Any, where: str, keys: set[str]) -> None:
+    _object(section, where)
+    _text(section.get("name"), f"{where}.name")
+    _number(section.get("weight", 1), f"{where}.weight", 0, 1e6)
+    criteria = _list(
+        section.get("criteria"), f"{where}.criteria", 1, "a section needs at least one criterion"
+    )
+    for c_index, criterion in enumerate(criteria):
+        _criterion(criterion, f"{where}.criteria[{c_index}]", keys)
 
 
 def _criterion(criterion: Any, where: str, keys: set[str]) -> None:
-    if not isinstance(criterion, dict):
-        raise SpecError(f"{where}: must be an object")
+    _object(criterion, where)
     key = _text(criterion.get("key"), f"{where}.key", limit=64)
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", key):
         raise SpecError(f"{where}.key: use lower-case letters, digits and hyphens")
@@ -58,23 +57,36 @@ def _criterion(criterion: Any, where: str, keys: set[str]) -> None:
     for flag in ("critical", "allow_na"):
         if not isinstance(criterion.get(flag, False), bool):
             raise SpecError(f"{where}.{flag}: must be true or false")
-    options = criterion.get("options")
-    if not isinstance(options, list) or len(options) < 2:
-        raise SpecError(f"{where}.options: a criterion needs at least two rating options")
-    values = []
-    for o_index, option in enumerate(options):
-        if not isinstance(option, dict):
-            raise SpecError(f"{where}.options[{o_index}]: must be an object")
-        _text(option.get("label"), f"{where}.options[{o_index}].label", limit=100)
-        _description(option.get("description", ""), f"{where}.options[{o_index}].description")
-        values.append(_number(option.get("value"), f"{where}.options[{o_index}].value", 0, 100))
-    if len(set(values)) < 2:
-        raise SpecError(f"{where}.options: options need at least two distinct values")
+    _options(criterion.get("options"), f"{where}.options")
     causes = criterion.get("root_causes", [])
     if not isinstance(causes, list) or not all(isinstance(c, str) and c for c in causes):
         raise SpecError(f"{where}.root_causes: must be a list of non-empty texts")
     for r_index, cause in enumerate(causes):
         _text(cause, f"{where}.root_causes[{r_index}]")
+
+
+def _options(options: Any, where: str) -> None:
+    options = _list(options, where, 2, "a criterion needs at least two rating options")
+    values = []
+    for o_index, option in enumerate(options):
+        at = f"{where}[{o_index}]"
+        _object(option, at)
+        _text(option.get("label"), f"{at}.label", limit=100)
+        _description(option.get("description", ""), f"{at}.description")
+        values.append(_number(option.get("value"), f"{at}.value", 0, 100))
+    if len(set(values)) < 2:
+        raise SpecError(f"{where}: options need at least two distinct values")
+
+
+def _object(value: Any, where: str) -> None:
+    if not isinstance(value, dict):
+        raise SpecError(f"{where}: must be an object")
+
+
+def _list(value: Any, where: str, at_least: int, otherwise: str) -> list[Any]:
+    if not isinstance(value, list) or len(value) < at_least:
+        raise SpecError(f"{where}: {otherwise}")
+    return value
 
 
 def _text(value: Any, where: str, limit: int = 150) -> str:

@@ -136,53 +136,65 @@ def work(
     totals = RunTotals()
     context: Context | None = None  # loaded once there is work: an idle worker polls cheaply
     stamp: tuple[Any, ...] = ()
-    while limit is None or totals.scored + totals.failed < limit:
+    while (size := _batch_size(batch, limit, totals)) > 0:
         if keep_going is not None and not keep_going():
             break
         if context is None:
-            if not Job.objects.filter(
-                Q(status=Job.Status.PENDING) | claims.abandoned(Job)
-            ).exists():
+            if not _work_waiting():
                 break
             # The first load comes before claiming: however long it takes, no claim ages.
             context, stamp = Context.load(), settings_stamp()
-        size = batch if limit is None else min(batch, limit - totals.scored - totals.failed)
         ids = claim(worker, size)
         if not ids:
             break
-        renewed = time.monotonic()
         current = settings_stamp()
         if current != stamp:  # an admin changed the settings, or models were trained
             context, stamp = Context.load(), current
-        for conversation in (
-            Conversation.objects.filter(pk__in=ids)
-            .select_related("customer", "agent")
-            .prefetch_related("messages")
-        ):
-            if time.monotonic() - renewed > RENEW_SECONDS:  # a slow batch keeps its claims
-                claims.renew(Job, worker)
-                renewed = time.monotonic()
-            try:
-                with transaction.atomic():
-                    scored = score_conversation(conversation, context)
-                    Job.objects.filter(conversation=conversation).update(
-                        status=Job.Status.DONE,
-                        done_hash=conversation.content_hash,
-                        error="",
-                        confidence=None if scored is None else scored.confidence,
-                        updated_at=timezone.now(),
-                    )
-                totals.scored += 1
-            except Exception as exc:  # one bad conversation must not stop the run
-                Job.objects.filter(conversation=conversation).update(
-                    status=Job.Status.FAILED,
-                    error=f"{type(exc).__name__}: {exc}"[:2000],
-                    updated_at=timezone.now(),
-                )
-                totals.failed += 1
+        _score_batch(worker, ids, context, totals)
         if on_batch is not None:
             on_batch(len(ids))
     return totals
+
+
+def _batch_size(batch: int, limit: int | None, totals: RunTotals) -> int:
+    """How many to claim next: a batch, or what is left of the limit (0 when reached)."""
+    return batch if limit is None else min(batch, limit - totals.scored - totals.failed)
+
+
+def _work_waiting() -> bool:
+    return Job.objects.filter(Q(status=Job.Status.PENDING) | claims.abandoned(Job)).exists()
+
+
+def _score_batch(worker: str, ids: list[int], context: Context, totals: RunTotals) -> None:
+    """Score these claimed conversations, each in its own transaction; a failure is kept on
+    its job and the batch goes on."""
+    renewed = time.monotonic()
+    for conversation in (
+        Conversation.objects.filter(pk__in=ids)
+        .select_related("customer", "agent")
+        .prefetch_related("messages")
+    ):
+        if time.monotonic() - renewed > RENEW_SECONDS:  # a slow batch keeps its claims
+            claims.renew(Job, worker)
+            renewed = time.monotonic()
+        try:
+            with transaction.atomic():
+                scored = score_conversation(conversation, context)
+                Job.objects.filter(conversation=conversation).update(
+                    status=Job.Status.DONE,
+                    done_hash=conversation.content_hash,
+                    error="",
+                    confidence=None if scored is None else scored.confidence,
+                    updated_at=timezone.now(),
+                )
+            totals.scored += 1
+        except Exception as exc:  # one bad conversation must not stop the run
+            Job.objects.filter(conversation=conversation).update(
+                status=Job.Status.FAILED,
+                error=f"{type(exc).__name__}: {exc}"[:2000],
+                updated_at=timezone.now(),
+            )
+            totals.failed += 1
 
 
 # --- scoring -----------------------------------------------------------------------------------

@@ -39,26 +39,27 @@ def marked_texts(
                     flags[e["seq"]].append(finding)
             else:
                 spans.setdefault(e["seq"], []).append((e["start"], e["end"], finding))
-    out = {}
-    for seq, found in spans.items():
-        text = texts.get(seq)
-        if text is None:
-            continue
-        parts: list[str] = []
-        position = 0
-        for start, end, finding in sorted(found, key=lambda s: (s[0], s[1])):
-            if start < position or end > len(text):
-                continue
-            parts.append(escape(text[position:start]))
-            parts.append(
-                f'<mark class="aq aq-{finding.outcome}" data-detector="{finding.detector}" '
-                f'title="AutoQA: {escape(finding.label)} ({finding.outcome})">'
-                f"{escape(text[start:end])}</mark>"
-            )
-            position = end
-        parts.append(escape(text[position:]))
-        out[seq] = mark_safe("".join(parts).replace("\n", "<br>"))  # noqa: S308 - escaped above
+    out = {seq: _marked(texts[seq], found) for seq, found in spans.items() if seq in texts}
     return out, flags
+
+
+def _marked(text: str, spans: list[tuple[int, int, Finding]]) -> SafeString:
+    """The text as HTML with each span in a <mark>; a span overlapping an earlier one or
+    running past the end is left out."""
+    parts: list[str] = []
+    position = 0
+    for start, end, finding in sorted(spans, key=lambda s: (s[0], s[1])):
+        if start < position or end > len(text):
+            continue
+        parts.append(escape(text[position:start]))
+        parts.append(
+            f'<mark class="aq aq-{finding.outcome}" data-detector="{finding.detector}" '
+            f'title="AutoQA: {escape(finding.label)} ({finding.outcome})">'
+            f"{escape(text[start:end])}</mark>"
+        )
+        position = end
+    parts.append(escape(text[position:]))
+    return mark_safe("".join(parts).replace("\n", "<br>"))  # noqa: S308 - escaped above
 
 
 def panel(

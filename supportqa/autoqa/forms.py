@@ -151,6 +151,9 @@ class SettingsForm(forms.Form):
 
     def overrides(self) -> tuple[dict[str, Any], dict[str, dict[str, list[str]]]]:
         """(rules, mapping) as stored: the values that differ from the defaults."""
+        return self._rule_overrides(), self._mapping_overrides()
+
+    def _rule_overrides(self) -> dict[str, Any]:
         data = self.cleaned_data
         chosen: dict[str, Any] = {name: data[name] for name in _phrase_fields()}
         for target in TARGETS:
@@ -162,6 +165,10 @@ class SettingsForm(forms.Form):
             for name, value in Rules.from_dict(chosen).to_dict().items()
             if value != defaults[name]
         }
+        return rules
+
+    def _mapping_overrides(self) -> dict[str, dict[str, list[str]]]:
+        data = self.cleaned_data
         mapping: dict[str, dict[str, list[str]]] = {}
         default_mapping = mapping_from({})
         for slug, named in self.criteria.items():
@@ -169,4 +176,4 @@ class SettingsForm(forms.Form):
                 picked = [d for d in DETECTORS if d in data[f"map.{slug}.{key}"]]
                 if set(picked) != set(default_mapping.get(slug, {}).get(key, ())):
                     mapping.setdefault(slug, {})[key] = picked
-        return rules, mapping
+        return mapping

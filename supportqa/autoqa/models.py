@@ -57,16 +57,19 @@ def mapping_from(overrides: Any) -> dict[str, dict[str, tuple[str, ...]]]:
         if not isinstance(criteria, dict):
             raise ValueError(f"{slug}: must map criterion keys to lists of detectors")
         for key, names in criteria.items():
-            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-                raise ValueError(f"{slug}.{key}: must be a list of detector names")
-            unknown = sorted(set(names) - set(DETECTORS))
-            if unknown:
-                raise ValueError(
-                    f"{slug}.{key}: unknown detector {', '.join(unknown)}; "
-                    f"known: {', '.join(DETECTORS)}"
-                )
-            merged.setdefault(slug, {})[key] = tuple(names)
+            merged.setdefault(slug, {})[key] = _detector_names(names, f"{slug}.{key}")
     return {slug: {k: v for k, v in c.items() if v} for slug, c in merged.items()}
+
+
+def _detector_names(names: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ValueError(f"{where}: must be a list of detector names")
+    unknown = sorted(set(names) - set(DETECTORS))
+    if unknown:
+        raise ValueError(
+            f"{where}: unknown detector {', '.join(unknown)}; known: {', '.join(DETECTORS)}"
+        )
+    return tuple(names)
 
 
 class Job(models.Model):

@@ -93,26 +93,38 @@ def agreement(autoqa: QuerySet[Review], human: QuerySet[Review]) -> list[Criteri
     pairs: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for _, key, ours, theirs in found_pairs:
         pairs[key].append((ours, theirs))
-    out = []
-    for key, found in sorted(pairs.items(), key=lambda kv: names[kv[0]]):
-        values = sorted({v for pair in found for v in pair})
-        kappa = ordinal_kappa(found, values)
-        lowest = values[0]
-        said_low = sum(1 for ours, _ in found if ours == lowest)
-        truly_low = sum(1 for _, theirs in found if theirs == lowest)
-        both_low = sum(1 for ours, theirs in found if ours == theirs == lowest)
-        out.append(
-            CriterionAgreement(
-                key,
-                names[key],
-                len(found),
-                wilson(sum(1 for a, b in found if a == b), len(found)).scaled(100),
-                kappa,
-                both_low / said_low if said_low else None,
-                both_low / truly_low if truly_low else None,
-            )
-        )
-    return out
+    return [
+        _criterion_agreement(key, names[key], found)
+        for key, found in sorted(pairs.items(), key=lambda kv: names[kv[0]])
+    ]
+
+
+def _criterion_agreement(
+    key: str, name: str, found: list[tuple[float, float]]
+) -> CriterionAgreement:
+    """Agreement on one criterion's (AutoQA, human) rating pairs; precision and recall are
+    of AutoQA's lowest rating, the one that sends a conversation to a person."""
+    values = sorted({v for pair in found for v in pair})
+    return CriterionAgreement(
+        key,
+        name,
+        len(found),
+        wilson(sum(1 for a, b in found if a == b), len(found)).scaled(100),
+        ordinal_kappa(found, values),
+        *_precision_recall(found, values[0]),
+    )
+
+
+def _precision_recall(
+    found: list[tuple[float, float]], lowest: float
+) -> tuple[float | None, float | None]:
+    said_low = sum(1 for ours, _ in found if ours == lowest)
+    truly_low = sum(1 for _, theirs in found if theirs == lowest)
+    both_low = sum(1 for ours, theirs in found if ours == theirs == lowest)
+    return (
+        both_low / said_low if said_low else None,
+        both_low / truly_low if truly_low else None,
+    )
 
 
 @dataclass(frozen=True)

@@ -60,16 +60,19 @@ class CycleForm(forms.Form):
         if data.get("design") == Design.TARGETED and not data.get("targets"):
             self.add_error("targets", "a targeted design needs at least one spotlight rule")
         if "team" in data:
-            team = data["team"]
-            allowed_ids = set(eligible_reviewers(team).values_list("pk", flat=True))
-            where = team.name if team else "every team"
-            for reviewer in self.reviewers:
-                if data.get(f"quota-{reviewer.code}") and reviewer.pk not in allowed_ids:
-                    self.add_error(
-                        f"quota-{reviewer.code}",
-                        f"{reviewer.name} cannot open the conversations of {where}",
-                    )
+            self._check_reviewers_see(data["team"], data)
         return data
+
+    def _check_reviewers_see(self, team: Any, data: dict[str, Any]) -> None:
+        """Each reviewer given a quota can open the conversations of the chosen team."""
+        allowed_ids = set(eligible_reviewers(team).values_list("pk", flat=True))
+        where = team.name if team else "every team"
+        for reviewer in self.reviewers:
+            if data.get(f"quota-{reviewer.code}") and reviewer.pk not in allowed_ids:
+                self.add_error(
+                    f"quota-{reviewer.code}",
+                    f"{reviewer.name} cannot open the conversations of {where}",
+                )
 
 
 def offered_reviewers(user: User) -> Any:

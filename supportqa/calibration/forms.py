@@ -63,6 +63,17 @@ class SessionForm(forms.Form):
         participants = data.get("participants") or []
         if len(participants) < 2:
             self.add_error("participants", "choose at least two participants")
+        self._check_reference(data, participants)
+        if (
+            data.get("conversations")
+            and not data.get("conversations").exclude(agent__isnull=True).exists()
+        ):
+            self.add_error("conversations", "choose conversations with an assigned agent")
+        return data
+
+    def _check_reference(self, data: dict[str, Any], participants: Any) -> None:
+        """One reference at most: a baseline who takes part, or an agreed final entered by
+        someone who did not review blind."""
         baseline = data.get("baseline")
         if baseline and data.get("agreed_final"):
             self.add_error("agreed_final", "choose an expert baseline or the agreed final")
@@ -74,9 +85,3 @@ class SessionForm(forms.Form):
                 "whoever enters the agreed final cannot also review "
                 "blind: remove yourself from the participants",
             )
-        if (
-            data.get("conversations")
-            and not data.get("conversations").exclude(agent__isnull=True).exists()
-        ):
-            self.add_error("conversations", "choose conversations with an assigned agent")
-        return data

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from html import escape
 
@@ -65,18 +65,9 @@ def line_with_band(
     if not points:
         return mark_safe(f'<p class="empty">No data for “{escape(title)}” in this period.</p>')
     count = len(points)
-    line = " ".join(
-        f"{_x(i, count):.1f},{_y(e.value, low, high):.1f}"  # type: ignore[arg-type]
-        for i, (_, e) in enumerate(points)
-    )
-    upper = [
-        f"{_x(i, count):.1f},{_y(e.high if e.high is not None else e.value, low, high):.1f}"  # type: ignore[arg-type]
-        for i, (_, e) in enumerate(points)
-    ]
-    lower = [
-        f"{_x(i, count):.1f},{_y(e.low if e.low is not None else e.value, low, high):.1f}"  # type: ignore[arg-type]
-        for i, (_, e) in enumerate(points)
-    ]
+    line = " ".join(_coords(points, low, high, lambda e: e.value))
+    upper = _coords(points, low, high, lambda e: e.value if e.high is None else e.high)
+    lower = _coords(points, low, high, lambda e: e.value if e.low is None else e.low)
     dots = "".join(
         f'<circle class="dot" cx="{_x(i, count):.1f}" cy="{_y(e.value, low, high):.1f}" r="3">'  # type: ignore[arg-type]
         f"<title>{d:%d %b %Y}: {e.value:.1f}{escape(unit)} (n={e.n})</title></circle>"
@@ -87,6 +78,19 @@ def line_with_band(
         f'<polyline class="line" points="{line}"/>{dots}'
     )
     return _frame(title, body, [d for d, _ in points], low, high, unit)
+
+
+def _coords(
+    points: Sequence[tuple[date, Estimate]],
+    low: float,
+    high: float,
+    value_of: Callable[[Estimate], float | None],
+) -> list[str]:
+    """The "x,y" of each point, y being the value `value_of` picks from its estimate."""
+    count = len(points)
+    return [
+        f"{_x(i, count):.1f},{_y(value_of(e), low, high):.1f}" for i, (_, e) in enumerate(points)
+    ]
 
 
 def bars(title: str, series: Sequence[tuple[date, int]]) -> SafeString:

@@ -74,22 +74,33 @@ class Command(BaseCommand):
 
 
 def read_units(path: Path, layout: str) -> list[list[Any]]:
+    header, body = _read_table(path)
+    skip = _identifier_columns(header, first=1 if layout == "raters-by-units" else 0)
+    cells = [[_cell(v) for v in row[skip:]] for row in body]
+    return (
+        [list(unit) for unit in zip(*cells, strict=True)] if layout == "raters-by-units" else cells
+    )
+
+
+def _read_table(path: Path) -> tuple[list[str], list[list[str]]]:
+    """The header and the non-blank rows, each as long as the header."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
         rows = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
     if len(rows) < 2:
         raise AgreementError("the file needs a header row and at least one row of ratings")
     header, body = rows[0], rows[1:]
-    if any(len(row) != len(header) for row in body):
-        bad = next(i for i, row in enumerate(body, start=2) if len(row) != len(header))
-        raise AgreementError(f"line {bad} has a different number of cells than the header")
-    # Leading identifier columns (unit, group, rater, …) are not ratings.
-    skip = 1 if layout == "raters-by-units" else 0
+    for line, row in enumerate(body, start=2):
+        if len(row) != len(header):
+            raise AgreementError(f"line {line} has a different number of cells than the header")
+    return header, body
+
+
+def _identifier_columns(header: list[str], first: int) -> int:
+    """How many leading columns identify (unit, group, rater, …) rather than rate."""
+    skip = first
     while skip < len(header) and header[skip].strip().lower() in ID_COLUMNS:
         skip += 1
-    cells = [[_cell(v) for v in row[skip:]] for row in body]
-    return (
-        [list(unit) for unit in zip(*cells, strict=True)] if layout == "raters-by-units" else cells
-    )
+    return skip
 
 
 def _cell(value: str) -> Any:

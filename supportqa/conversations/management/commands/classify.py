@@ -81,9 +81,7 @@ def read_rows(path: Path, columns: list[str]) -> list[dict[str, str]]:
             rows = list(reader)
     except UnicodeDecodeError as exc:
         raise CommandError(f"{path.name}: not valid UTF-8 (byte {exc.start + 1})") from None
-    empty = next(
-        (i for i, r in enumerate(rows, start=2) if not (r[columns[0]] or "").strip()), None
-    )
-    if empty is not None:
-        raise CommandError(f"{path.name}: line {empty}: {columns[0]} is empty")
+    for line, row in enumerate(rows, start=2):
+        if not (row[columns[0]] or "").strip():
+            raise CommandError(f"{path.name}: line {line}: {columns[0]} is empty")
     return rows

@@ -16,7 +16,7 @@ ordinal, interval and ratio levels.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,51 +142,102 @@ def table_agreement(
     n = int(round(counts.sum()))
     p = counts / counts.sum()
     pa = float((w * p).sum())
-    row, col = p.sum(axis=1), p.sum(axis=0)
-    if coefficient == "percent":
-        return _result(
-            "Percent agreement", pa, pa, 0.0, ((p * w**2).sum() - pa**2) / n, n, confidence
-        )
-    if coefficient == "bp":
-        pe = float(w.sum() / q**2)
-        value = (pa - pe) / (1 - pe)
-        variance = ((p * w**2).sum() - pa**2) / (n * (1 - pe) ** 2)
-        return _result("Brennan–Prediger", value, pa, pe, variance, n, confidence)
-    if coefficient == "gwet":
-        pi = (row + col) / 2
-        scale = w.sum() / (q * (q - 1))
-        pe = float(scale * (pi * (1 - pi)).sum())
-        value = (pa - pe) / (1 - pe)
-        term = w - 2 * (1 - value) * scale * (1 - (pi[:, None] + pi[None, :]) / 2)
-        variance = ((p * term**2).sum() - (pa - 2 * (1 - value) * pe) ** 2) / (n * (1 - pe) ** 2)
-        name = "Gwet's AC1" if np.allclose(w, np.eye(q)) else "Gwet's AC2"
-        return _result(name, value, pa, pe, variance, n, confidence)
-    # Cohen, Scott and Krippendorff share the linearised variance around w̄ terms.
-    w_row = (w * col[:, None]).sum(axis=0)  # Σ_j w_jk p_+j, indexed by k
-    w_col = (w * row[:, None]).sum(axis=0)  # Σ_j w_jl p_j+, indexed by l
-    if coefficient == "cohen":
-        pe = float((w * np.outer(row, col)).sum())
-        around = w_row[:, None] + w_col[None, :]
-        name, reported_pa = "Cohen's kappa", pa
-    elif coefficient in ("scott", "krippendorff"):
-        pi = (row + col) / 2
-        pe = float((w * np.outer(pi, pi)).sum())
-        mean_w = (w_row + w_col) / 2
-        around = mean_w[:, None] + mean_w[None, :]
-        name, reported_pa = "Scott's pi", pa
-        if coefficient == "krippendorff":  # small-sample correction of the observed agreement
-            epsilon = 1 / (2 * n)
-            name, reported_pa = "Krippendorff's alpha", (1 - epsilon) * pa + epsilon
-    else:
+    agreement = _TABLE_AGREEMENT.get(coefficient)
+    if agreement is None:
         raise AgreementError(
             f"unknown coefficient {coefficient!r}; use one of {', '.join(TABLE_COEFFICIENTS)}"
         )
+    return agreement(p, w, pa, n, confidence)
+
+
+def _table_percent(p: Matrix, w: Matrix, pa: float, n: int, confidence: float) -> Agreement:
+    variance = ((p * w**2).sum() - pa**2) / n
+    return _result("Percent agreement", pa, pa, 0.0, variance, n, confidence)
+
+
+def _table_bp(p: Matrix, w: Matrix, pa: float, n: int, confidence: float) -> Agreement:
+    q = p.shape[0]
+    pe = float(w.sum() / q**2)
+    value = (pa - pe) / (1 - pe)
+    variance = ((p * w**2).sum() - pa**2) / (n * (1 - pe) ** 2)
+    return _result("Brennan–Prediger", value, pa, pe, variance, n, confidence)
+
+
+def _table_gwet(p: Matrix, w: Matrix, pa: float, n: int, confidence: float) -> Agreement:
+    q = p.shape[0]
+    pi = (p.sum(axis=1) + p.sum(axis=0)) / 2
+    scale = w.sum() / (q * (q - 1))
+    pe = float(scale * (pi * (1 - pi)).sum())
+    value = (pa - pe) / (1 - pe)
+    term = w - 2 * (1 - value) * scale * (1 - (pi[:, None] + pi[None, :]) / 2)
+    variance = ((p * term**2).sum() - (pa - 2 * (1 - value) * pe) ** 2) / (n * (1 - pe) ** 2)
+    name = "Gwet's AC1" if np.allclose(w, np.eye(q)) else "Gwet's AC2"
+    return _result(name, value, pa, pe, variance, n, confidence)
+
+
+def _weighted_margins(p: Matrix, w: Matrix) -> tuple[Matrix, Matrix]:
+    row, col = p.sum(axis=1), p.sum(axis=0)
+    w_row = (w * col[:, None]).sum(axis=0)  # Σ_j w_jk p_+j, indexed by k
+    w_col = (w * row[:, None]).sum(axis=0)  # Σ_j w_jl p_j+, indexed by l
+    return w_row, w_col
+
+
+def _table_cohen(p: Matrix, w: Matrix, pa: float, n: int, confidence: float) -> Agreement:
+    pe = float((w * np.outer(p.sum(axis=1), p.sum(axis=0))).sum())
+    w_row, w_col = _weighted_margins(p, w)
+    around = w_row[:, None] + w_col[None, :]
+    return _table_kappa("Cohen's kappa", p, w, pa, pa, pe, around, n, confidence)
+
+
+def _scott_chance(p: Matrix, w: Matrix) -> tuple[float, Matrix]:
+    """Scott's chance agreement and the w̄ terms of its linearised variance."""
+    pi = (p.sum(axis=1) + p.sum(axis=0)) / 2
+    pe = float((w * np.outer(pi, pi)).sum())
+    w_row, w_col = _weighted_margins(p, w)
+    mean_w = (w_row + w_col) / 2
+    return pe, mean_w[:, None] + mean_w[None, :]
+
+
+def _table_scott(p: Matrix, w: Matrix, pa: float, n: int, confidence: float) -> Agreement:
+    pe, around = _scott_chance(p, w)
+    return _table_kappa("Scott's pi", p, w, pa, pa, pe, around, n, confidence)
+
+
+def _table_krippendorff(p: Matrix, w: Matrix, pa: float, n: int, confidence: float) -> Agreement:
+    pe, around = _scott_chance(p, w)
+    epsilon = 1 / (2 * n)  # small-sample correction of the observed agreement
+    reported_pa = (1 - epsilon) * pa + epsilon
+    return _table_kappa("Krippendorff's alpha", p, w, pa, reported_pa, pe, around, n, confidence)
+
+
+def _table_kappa(
+    name: str,
+    p: Matrix,
+    w: Matrix,
+    pa: float,
+    reported_pa: float,
+    pe: float,
+    around: Matrix,
+    n: int,
+    confidence: float,
+) -> Agreement:
+    """Cohen, Scott and Krippendorff share the linearised variance around w̄ terms."""
     kappa = (pa - pe) / (1 - pe)
     value = (reported_pa - pe) / (1 - pe)
     variance = ((p * (w - (1 - kappa) * around) ** 2).sum() - (pa - 2 * (1 - kappa) * pe) ** 2) / (
         n * (1 - pe) ** 2
     )
     return _result(name, value, reported_pa, pe, variance, n, confidence)
+
+
+_TABLE_AGREEMENT: dict[str, Callable[[Matrix, Matrix, float, int, float], Agreement]] = {
+    "cohen": _table_cohen,
+    "scott": _table_scott,
+    "gwet": _table_gwet,
+    "krippendorff": _table_krippendorff,
+    "bp": _table_bp,
+    "percent": _table_percent,
+}
 
 
 # --- any number of raters, raw ratings ----------------------------------------------------------
@@ -218,19 +269,34 @@ class _Raw:
 def _code(ratings: Sequence[Sequence[Any]], categories: Sequence[Any] | None) -> _Raw:
     if isinstance(ratings, np.ndarray) and ratings.dtype.kind == "f" and categories is None:
         return _code_array(ratings)
+    rows = _rated_rows(ratings)
+    cats = _categories(rows, categories)
+    index = {c: i for i, c in enumerate(cats)}
+    codes = np.array([[-1 if v is None else index[v] for v in row] for row in rows], dtype=np.int64)
+    counts = np.stack([(codes == k).sum(axis=1) for k in range(len(cats))], axis=1).astype(float)
+    return _Raw(cats, counts, coded=codes)
+
+
+def _rated_rows(ratings: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    """The units rated at least once, with every missing rating as None."""
     rows = [[None if _missing(v) else v for v in row] for row in ratings]
     rows = [row for row in rows if any(v is not None for v in row)]
     if not rows:
         raise AgreementError("no ratings")
+    return rows
+
+
+def _categories(rows: list[list[Any]], categories: Sequence[Any] | None) -> list[Any]:
+    """The given categories (every rating must be one), or else the ratings seen, in order."""
     seen = sorted({v for row in rows for v in row if v is not None}, key=_order)
-    cats = list(categories) if categories is not None else seen
-    index = {c: i for i, c in enumerate(cats)}
-    unknown = [v for v in seen if v not in index]
+    if categories is None:
+        return seen
+    cats = list(categories)
+    known = set(cats)
+    unknown = [v for v in seen if v not in known]
     if unknown:
         raise AgreementError(f"rating {unknown[0]!r} is not one of the categories")
-    codes = np.array([[-1 if v is None else index[v] for v in row] for row in rows], dtype=np.int64)
-    counts = np.stack([(codes == k).sum(axis=1) for k in range(len(cats))], axis=1).astype(float)
-    return _Raw(cats, counts, coded=codes)
+    return cats
 
 
 def _code_array(ratings: NDArray[np.float64]) -> _Raw:
@@ -285,32 +351,17 @@ def raw_agreement(
     if coefficient == "krippendorff":
         return _raw_krippendorff(raw, w, confidence)
     n, n2 = raw.n, int(multi.sum())
-    pi = (raw.counts / r_i[:, None]).mean(axis=0)
     if coefficient == "percent":
         spread = (n / n2) * pa_i * multi - pa
         return _result(
             "Percent agreement", pa, pa, 0.0, (spread**2).sum() / (n * (n - 1)), n, confidence
         )
-    if coefficient == "fleiss":
-        pe = float((w * np.outer(pi, pi)).sum())
-        pe_i = raw.counts @ ((w @ pi + w.T @ pi) / 2) / r_i
-        name = "Fleiss' kappa"
-    elif coefficient == "gwet":
-        scale = w.sum() / (q * (q - 1))
-        pe = float(scale * (pi * (1 - pi)).sum())
-        pe_i = scale * (raw.counts @ (1 - pi)) / r_i
-        name = "Gwet's AC1" if np.allclose(w, np.eye(q)) else "Gwet's AC2"
-    elif coefficient == "bp":
-        pe = float(w.sum() / q**2)
-        pe_i = np.full(n, pe)
-        name = "Brennan–Prediger"
-    elif coefficient == "conger":
-        pe, pe_i = _conger_chance(raw, w)
-        name = "Conger's kappa"
-    else:
+    chance = _RAW_CHANCE.get(coefficient)
+    if chance is None:
         raise AgreementError(
             f"unknown coefficient {coefficient!r}; use one of {', '.join(RAW_COEFFICIENTS)}"
         )
+    name, pe, pe_i = chance(raw, w, r_i)
     value = (pa - pe) / (1 - pe)
     value_i = (n / n2) * (pa_i - pe * multi) / (1 - pe)
     value_i = value_i - 2 * (1 - value) * (pe_i - pe) / (1 - pe)
@@ -318,7 +369,36 @@ def raw_agreement(
     return _result(name, value, pa, pe, variance, n, confidence)
 
 
-def _conger_chance(raw: _Raw, w: Matrix) -> tuple[float, NDArray[np.float64]]:
+# Chance agreement pe of a raw-ratings coefficient and its per-unit terms pe_i.
+_Chance = tuple[str, float, NDArray[np.float64]]
+
+
+def _mean_shares(raw: _Raw, r_i: Matrix) -> Matrix:
+    return _matrix((raw.counts / r_i[:, None]).mean(axis=0))
+
+
+def _fleiss_chance(raw: _Raw, w: Matrix, r_i: Matrix) -> _Chance:
+    pi = _mean_shares(raw, r_i)
+    pe = float((w * np.outer(pi, pi)).sum())
+    pe_i = raw.counts @ ((w @ pi + w.T @ pi) / 2) / r_i
+    return "Fleiss' kappa", pe, pe_i
+
+
+def _gwet_chance(raw: _Raw, w: Matrix, r_i: Matrix) -> _Chance:
+    q = len(raw.categories)
+    pi = _mean_shares(raw, r_i)
+    scale = w.sum() / (q * (q - 1))
+    pe = float(scale * (pi * (1 - pi)).sum())
+    pe_i = scale * (raw.counts @ (1 - pi)) / r_i
+    return ("Gwet's AC1" if np.allclose(w, np.eye(q)) else "Gwet's AC2"), pe, pe_i
+
+
+def _bp_chance(raw: _Raw, w: Matrix, r_i: Matrix) -> _Chance:
+    pe = float(w.sum() / len(raw.categories) ** 2)
+    return "Brennan–Prediger", pe, np.full(raw.n, pe)
+
+
+def _conger_chance(raw: _Raw, w: Matrix, r_i: Matrix) -> _Chance:
     """Conger's chance agreement (mean of the raters' pairwise Cohen-type terms) and its
     per-unit linearisation (Gwet 2014, §2.4)."""
     n, r = raw.codes.shape
@@ -334,7 +414,15 @@ def _conger_chance(raw: _Raw, w: Matrix) -> tuple[float, NDArray[np.float64]]:
     centred = one_hot - (rated - n_g / n)[:, :, None] * p_gk[None, :, :]  # n × r × q
     lam_k = (n / n_g)[None, :, None] * (centred @ w.T)  # n × r × q, indexed by k
     lam = (lam_k * (r * p_mean[None, None, :] - p_gk[None, :, :])).sum(axis=2)
-    return pe, lam.sum(axis=1) / (r * (r - 1))
+    return "Conger's kappa", pe, lam.sum(axis=1) / (r * (r - 1))
+
+
+_RAW_CHANCE: dict[str, Callable[[_Raw, Matrix, Matrix], _Chance]] = {
+    "fleiss": _fleiss_chance,
+    "conger": _conger_chance,
+    "gwet": _gwet_chance,
+    "bp": _bp_chance,
+}
 
 
 def _raw_krippendorff(raw: _Raw, w: Matrix, confidence: float) -> Agreement:

@@ -33,26 +33,39 @@ def shrink(
     if k < 4 or within_variance <= 0:
         return list(means)
     v = [within_variance / n for n in counts]
-    tau2 = 0.0
-    for _ in range(200):
-        w = [1 / (vi + tau2) for vi in v]
-        mu = sum(wi * y for wi, y in zip(w, means, strict=True)) / sum(w)
-        numerator = sum(
-            wi * wi * (k / (k - 1) * (y - mu) ** 2 - vi)
-            for wi, y, vi in zip(w, means, v, strict=True)
-        )
-        updated = max(0.0, numerator / sum(wi * wi for wi in w))
-        if abs(updated - tau2) <= 1e-12 * max(1.0, tau2):
-            tau2 = updated
-            break
-        tau2 = updated
-    w = [1 / (vi + tau2) for vi in v]
-    mu = sum(wi * y for wi, y in zip(w, means, strict=True)) / sum(w)
+    tau2 = _between_variance(means, v)
+    mu = _weighted_mean(means, [1 / (vi + tau2) for vi in v])
     factor = (k - 3) / (k - 1)
     return [
         mu + (1 - min(1.0, factor * vi / (vi + tau2))) * (y - mu)
         for y, vi in zip(means, v, strict=True)
     ]
+
+
+def _between_variance(means: Sequence[float], v: Sequence[float]) -> float:
+    """Step 1: τ² by fixed-point iteration from 0."""
+    tau2 = 0.0
+    for _ in range(200):
+        updated = _next_tau2(means, v, tau2)
+        converged = abs(updated - tau2) <= 1e-12 * max(1.0, tau2)
+        tau2 = updated
+        if converged:
+            break
+    return tau2
+
+
+def _next_tau2(means: Sequence[float], v: Sequence[float], tau2: float) -> float:
+    k = len(means)
+    w = [1 / (vi + tau2) for vi in v]
+    mu = _weighted_mean(means, w)
+    numerator = sum(
+        wi * wi * (k / (k - 1) * (y - mu) ** 2 - vi) for wi, y, vi in zip(w, means, v, strict=True)
+    )
+    return max(0.0, numerator / sum(wi * wi for wi in w))
+
+
+def _weighted_mean(values: Sequence[float], weights: Sequence[float]) -> float:
+    return sum(wi * y for wi, y in zip(weights, values, strict=True)) / sum(weights)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -164,18 +165,7 @@ def train(
 ) -> Classifier:
     """embeddings: True adds MiniLM sentence embeddings (needs the extra); an encoder object
     stands in for MiniLM (tests)."""
-    if len(texts) != len(labels) or not texts:
-        raise ModelError("training needs as many labels as texts, and at least one of each")
-    counts: dict[str, int] = {}
-    for label in labels:
-        counts[label] = counts.get(label, 0) + 1
-    if len(counts) < 2:
-        raise ModelError("training needs at least two different labels")
-    thin = sorted(label for label, n in counts.items() if n < 3)
-    if thin:
-        raise ModelError(
-            f"every label needs at least 3 examples; too few for: {', '.join(thin[:5])}"
-        )
+    _check_labels(texts, labels)
     if embeddings is True and not embeddings_available():
         raise ModelError(
             'sentence embeddings need the optional extra: pip install -e ".[embeddings]"'
@@ -184,6 +174,19 @@ def train(
         return Classifier(tfidf_model().fit(list(texts), list(labels)))
     blend = Blend(encoder=None if embeddings is True else embeddings)
     return Classifier(blend.fit(texts, labels), embeddings=True)
+
+
+def _check_labels(texts: Sequence[str], labels: Sequence[str]) -> None:
+    if len(texts) != len(labels) or not texts:
+        raise ModelError("training needs as many labels as texts, and at least one of each")
+    counts = Counter(labels)
+    if len(counts) < 2:
+        raise ModelError("training needs at least two different labels")
+    thin = sorted(label for label, n in counts.items() if n < 3)
+    if thin:
+        raise ModelError(
+            f"every label needs at least 3 examples; too few for: {', '.join(thin[:5])}"
+        )
 
 
 def load(path: Path) -> Classifier:

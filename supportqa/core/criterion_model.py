@@ -119,35 +119,62 @@ def train(
     at least two ratings that each occur twice."""
     labels = [e.label for e in examples]
     counts = {v: labels.count(v) for v in set(labels)}
-    if len(examples) < minimum:
-        raise NotEnoughData(f"{len(examples)} human ratings; at least {minimum} are needed")
-    if sum(1 for n in counts.values() if n >= 2) < 2:
-        raise NotEnoughData("the human ratings use fewer than two options (twice each)")
+    _require_enough(len(examples), counts, minimum)
     usable = [e for e in examples if counts[e.label] >= 2]
     train_part, test_part = train_test_split(
         usable, test_size=test_share, random_state=seed, stratify=[e.label for e in usable]
     )
-    model = _fit(train_part, seed)
+    evaluation = _evaluate(_fit(train_part, seed), train_part, test_part, labels)
+    return _fit(usable, seed), evaluation
+
+
+def _require_enough(n_examples: int, counts: Mapping[float, int], minimum: int) -> None:
+    if n_examples < minimum:
+        raise NotEnoughData(f"{n_examples} human ratings; at least {minimum} are needed")
+    if sum(1 for n in counts.values() if n >= 2) < 2:
+        raise NotEnoughData("the human ratings use fewer than two options (twice each)")
+
+
+def _evaluate(
+    model: CriterionModel,
+    train_part: Sequence[Example],
+    test_part: Sequence[Example],
+    labels: Sequence[float],
+) -> Evaluation:
+    """The model, and the rule-based mapping, against the humans on the held-out reviews."""
     predicted = [model.predict(e.text, e.detectors)[0] for e in test_part]
     values = sorted(set(labels) | set(predicted))
     truth = [e.label for e in test_part]
-    classes = []
-    for value in sorted(set(labels)):
-        said = sum(1 for p in predicted if p == value)
-        true = sum(1 for t in truth if t == value)
-        hit = sum(1 for p, t in zip(predicted, truth, strict=True) if p == t == value)
-        classes.append(
-            ClassReport(value, hit / said if said else None, hit / true if true else None, true)
-        )
+    pairs = list(zip(predicted, truth, strict=True))
     rules = [(e.rule, e.label) for e in test_part if e.rule is not None]
     rule_values = sorted(set(values) | {r for r, _ in rules})
-    evaluation = Evaluation(
+    return Evaluation(
         n_train=len(train_part),
         n_test=len(test_part),
-        kappa=ordinal_kappa(list(zip(predicted, truth, strict=True)), values),
-        exact=sum(1 for p, t in zip(predicted, truth, strict=True) if p == t) / len(truth),
-        classes=classes,
+        kappa=ordinal_kappa(pairs, values),
+        exact=_share_equal(pairs),
+        classes=_class_reports(sorted(set(labels)), pairs),
         rule_kappa=ordinal_kappa(rules, rule_values) if rules else None,
-        rule_exact=sum(1 for r, t in rules if r == t) / len(rules) if rules else None,
+        rule_exact=_share_equal(rules) if rules else None,
     )
-    return _fit(usable, seed), evaluation
+
+
+def _share_equal(pairs: Sequence[tuple[float, float]]) -> float:
+    return sum(1 for a, b in pairs if a == b) / len(pairs)
+
+
+def _class_reports(
+    values: Sequence[float], pairs: Sequence[tuple[float, float]]
+) -> list[ClassReport]:
+    """Precision and recall of each rating, from (predicted, true) pairs."""
+    reports = []
+    for value in values:
+        said = sum(1 for p, _ in pairs if p == value)
+        true = sum(1 for _, t in pairs if t == value)
+        hit = sum(1 for p, t in pairs if p == t == value)
+        reports.append(ClassReport(value, _ratio(hit, said), _ratio(hit, true), true))
+    return reports
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None

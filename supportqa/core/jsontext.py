@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -33,19 +34,32 @@ def first_unstorable(value: Any, path: str = "") -> tuple[str, str] | None:
     stack: list[tuple[Any, str]] = [(value, path)]
     while stack:
         item, where = stack.pop()
-        if isinstance(item, str):
-            problem = unstorable(item)
-            if problem:
-                return where or "-", problem
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                problem = unstorable(key) if isinstance(key, str) else ""
-                if problem:
-                    return where or "-", f"a key {problem}"
-                stack.append((child, f"{where}.{key}" if where else str(key)))
-        elif isinstance(item, list):
-            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(item))
+        problem = _own_problem(item)
+        if problem:
+            return where or "-", problem
+        stack.extend(_children(item, where))
     return None
+
+
+def _own_problem(item: Any) -> str:
+    """Why a string, or one of a dict's keys, cannot be stored ("" if it can)."""
+    if isinstance(item, str):
+        return unstorable(item)
+    if isinstance(item, dict):
+        for key in item:
+            problem = unstorable(key) if isinstance(key, str) else ""
+            if problem:
+                return f"a key {problem}"
+    return ""
+
+
+def _children(item: Any, where: str) -> Iterable[tuple[Any, str]]:
+    """The values inside a dict or list, each with its path."""
+    if isinstance(item, dict):
+        return ((child, f"{where}.{key}" if where else str(key)) for key, child in item.items())
+    if isinstance(item, list):
+        return ((child, f"{where}[{i}]") for i, child in enumerate(item))
+    return ()
 
 
 def no_json_constants(name: str) -> Any:

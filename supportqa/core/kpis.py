@@ -190,11 +190,18 @@ def first_contact_resolution(
             if contact.resolved_at is None or id(contact) not in counted:
                 continue
             resolved += 1
-            if contact.reopen_count:
-                continue
-            if not any(contact.created_at < s <= contact.resolved_at + window for s in starts):
+            if _resolved_first_time(contact, starts, window):
                 first_time += 1
     return wilson(first_time, resolved).scaled(100)
+
+
+def _resolved_first_time(contact: Contact, starts: Sequence[datetime], window: timedelta) -> bool:
+    """Resolved, never reopened, and no contact of its group (same customer and category)
+    started after it and within `window` of its resolution."""
+    if contact.resolved_at is None or contact.reopen_count:
+        return False
+    repeat_until = contact.resolved_at + window
+    return not any(contact.created_at < s <= repeat_until for s in starts)
 
 
 def business_seconds(

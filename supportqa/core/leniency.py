@@ -15,11 +15,12 @@ Reviewers who never share a conversation with another get no estimate.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import stats
 
 
@@ -37,44 +38,72 @@ def reviewer_offsets(
     reviews: Sequence[tuple[Hashable, Hashable, float]], confidence: float = 0.95
 ) -> dict[Hashable, Offset]:
     """reviews: (conversation, reviewer, score). Returns an offset per connected reviewer."""
+    conversations, rows = _overlapping(reviews)
+    reviewers = sorted({r for _, r, _ in rows}, key=str)
+    if len(reviewers) < 2:
+        return {}
+    n_c = len(conversations)
+    x, y = _design(rows, conversations, reviewers)
+    coef, covariance = _constrained_least_squares(x, y, n_c)
+    df = len(rows) - n_c - len(reviewers) + 1
+    sigma2, t = _residual_variance(x, y, coef, df, confidence)
+    counts = Counter(r for _, r, _ in rows)
+    out = {}
+    for j, r in enumerate(reviewers, start=n_c):
+        value = float(coef[j])
+        se = math.sqrt(max(sigma2 * float(covariance[j, j]), 0.0)) if df > 0 else math.nan
+        out[r] = Offset(r, value, se, value - t * se, value + t * se, counts[r])
+    return out
+
+
+def _overlapping(
+    reviews: Sequence[tuple[Hashable, Hashable, float]],
+) -> tuple[list[Hashable], list[tuple[Hashable, Hashable, float]]]:
+    """Step 1: the conversations reviewed by two or more reviewers, and their reviews."""
     by_conversation: dict[Hashable, list[tuple[Hashable, float]]] = defaultdict(list)
     for conversation, reviewer, score in reviews:
         by_conversation[conversation].append((reviewer, score))
     shared = {c: rows for c, rows in by_conversation.items() if len({r for r, _ in rows}) >= 2}
-    rows = [(c, r, s) for c, items in shared.items() for r, s in items]
-    reviewers = sorted({r for _, r, _ in rows}, key=str)
-    if len(reviewers) < 2:
-        return {}
-    conversations = list(shared)
+    return list(shared), [(c, r, s) for c, items in shared.items() for r, s in items]
+
+
+def _design(
+    rows: Sequence[tuple[Hashable, Hashable, float]],
+    conversations: Sequence[Hashable],
+    reviewers: Sequence[Hashable],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Conversation indicators, then reviewer indicators; the scores."""
     c_index = {c: i for i, c in enumerate(conversations)}
-    r_index = {r: i for i, r in enumerate(reviewers)}
-    n, n_c, n_r = len(rows), len(conversations), len(reviewers)
-    x = np.zeros((n, n_c + n_r))
-    y = np.empty(n)
+    r_index = {r: i for i, r in enumerate(reviewers, start=len(conversations))}
+    x = np.zeros((len(rows), len(conversations) + len(reviewers)))
+    y = np.empty(len(rows))
     for i, (c, r, s) in enumerate(rows):
         x[i, c_index[c]] = 1.0
-        x[i, n_c + r_index[r]] = 1.0
+        x[i, r_index[r]] = 1.0
         y[i] = s
-    constraint = np.zeros((1, n_c + n_r))
+    return x, y
+
+
+def _constrained_least_squares(
+    x: NDArray[np.float64], y: NDArray[np.float64], n_c: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Steps 2–3: coefficients and their covariance up to σ², reviewer offsets summing to 0."""
+    constraint = np.zeros((1, x.shape[1]))
     constraint[0, n_c:] = 1.0
     gram = x.T @ x
     inverse = np.linalg.pinv(gram + constraint.T @ constraint)
-    coef = inverse @ (x.T @ y)
-    covariance = inverse @ gram @ inverse
+    return inverse @ (x.T @ y), inverse @ gram @ inverse
+
+
+def _residual_variance(
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    coef: NDArray[np.float64],
+    df: int,
+    confidence: float,
+) -> tuple[float, float]:
+    """σ² and the t quantile of the interval; NaN without residual degrees of freedom."""
+    if df <= 0:
+        return math.nan, math.nan
     residual = y - x @ coef
-    df = n - n_c - n_r + 1
-    sigma2 = float(residual @ residual) / df if df > 0 else float("nan")
-    t = float(stats.t.ppf(0.5 + confidence / 2, df)) if df > 0 else float("nan")
-    counts: dict[Hashable, int] = defaultdict(int)
-    for _, r, _ in rows:
-        counts[r] += 1
-    out = {}
-    for r, j in r_index.items():
-        value = float(coef[n_c + j])
-        se = (
-            math.sqrt(max(sigma2 * float(covariance[n_c + j, n_c + j]), 0.0))
-            if df > 0
-            else math.nan
-        )
-        out[r] = Offset(r, value, se, value - t * se, value + t * se, counts[r])
-    return out
+    return float(residual @ residual) / df, float(stats.t.ppf(0.5 + confidence / 2, df))

@@ -83,7 +83,23 @@ def review_score(
     ratings: Iterable[CriterionRating],
     section_weights: Mapping[str, float] | None = None,
 ) -> ReviewScore:
-    ratings = list(ratings)
+    scores, by_section, critical_failed = _criterion_scores(ratings)
+    section_scores = {name: weighted_mean(pairs) for name, pairs in by_section.items()}
+    weights = section_weights or {}
+    raw = weighted_mean(
+        (weights.get(name, 1.0), score)
+        for name, score in section_scores.items()
+        if score is not None
+    )
+    final = None if raw is None else (0.0 if critical_failed else raw)
+    return ReviewScore(raw, final, critical_failed and raw is not None, scores, section_scores)
+
+
+def _criterion_scores(
+    ratings: Iterable[CriterionRating],
+) -> tuple[dict[str, float | None], dict[str, list[tuple[float, float]]], bool]:
+    """Steps 1 and 4: each criterion's score (None for N/A), the (weight, score) pairs of each
+    section's rated criteria, and whether a critical criterion failed."""
     scores: dict[str, float | None] = {}
     by_section: dict[str, list[tuple[float, float]]] = {}
     critical_failed = False
@@ -96,12 +112,4 @@ def review_score(
         scores[rating.key] = score
         by_section[rating.section].append((rating.weight, score))
         critical_failed = critical_failed or (rating.critical and score < CRITICAL_FAIL_BELOW)
-    section_scores = {name: weighted_mean(pairs) for name, pairs in by_section.items()}
-    weights = section_weights or {}
-    raw = weighted_mean(
-        (weights.get(name, 1.0), score)
-        for name, score in section_scores.items()
-        if score is not None
-    )
-    final = None if raw is None else (0.0 if critical_failed else raw)
-    return ReviewScore(raw, final, critical_failed and raw is not None, scores, section_scores)
+    return scores, by_section, critical_failed

@@ -39,15 +39,28 @@ class Reweighted:
 
 
 def post_stratified_share(strata: Sequence[Stratum], confidence: float = 0.95) -> Reweighted:
-    for s in strata:
-        if not 0 <= s.satisfied <= s.answered or s.population < 0:
-            raise ValueError(f"stratum {s.key!r}: counts are inconsistent")
+    _check_counts(strata)
     raw = wilson(sum(s.satisfied for s in strata), sum(s.answered for s in strata))
     total = sum(s.population for s in strata)
     covered = [s for s in strata if s.answered and s.population]
     covered_population = sum(s.population for s in covered)
     if not covered_population:
         return Reweighted(raw, Estimate(None, 0), 1.0 if total else 0.0)
+    adjusted = _post_stratified_estimate(covered, covered_population, confidence)
+    return Reweighted(raw, adjusted, 1 - covered_population / total)
+
+
+def _check_counts(strata: Sequence[Stratum]) -> None:
+    for s in strata:
+        if not 0 <= s.satisfied <= s.answered or s.population < 0:
+            raise ValueError(f"stratum {s.key!r}: counts are inconsistent")
+
+
+def _post_stratified_estimate(
+    covered: Sequence[Stratum], covered_population: int, confidence: float
+) -> Estimate:
+    """Σ_h W_h·p_h over strata with answers, with a normal interval from its variance
+    Σ_h W_h²·p_h(1 − p_h)/n_h."""
     share = 0.0
     variance = 0.0
     for s in covered:
@@ -57,5 +70,4 @@ def post_stratified_share(strata: Sequence[Stratum], confidence: float = 0.95) -
         variance += weight * weight * p * (1 - p) / s.answered
     half = float(stats.norm.ppf(0.5 + confidence / 2)) * math.sqrt(variance)
     n = sum(s.answered for s in covered)
-    adjusted = clip(Estimate(share, n, share - half, share + half), 0.0, 1.0)
-    return Reweighted(raw, adjusted, 1 - covered_population / total)
+    return clip(Estimate(share, n, share - half, share + half), 0.0, 1.0)

@@ -234,28 +234,39 @@ def understanding(c: Transcript, rules: Rules) -> Outcome:
     questions. Exceeds: neither."""
     if not c.agent or not c.customer:
         return not_applicable("Needs both customer and agent messages.")
-    seen: list[tuple[int, set[str]]] = []
-    for index in c.customer:
-        words = content_words(c.lowered[index])
-        if len(words) >= 4:
-            for earlier, before in seen:
-                overlap = len(words & before) / len(words | before)
-                if overlap >= 0.6 and any(a for a in c.agent if earlier < a < index):
-                    return Outcome(
-                        0.0,
-                        0.6,
-                        f"The customer repeats the request of message {earlier + 1} in message "
-                        f"{index + 1} after the agent's answer.",
-                        (
-                            Evidence(earlier, 0, len(c.turns[earlier].text)),
-                            Evidence(index, 0, len(c.turns[index].text)),
-                        ),
-                    )
-            seen.append((index, words))
+    repeated = _repeated_request(c)
+    if repeated:
+        earlier, index = repeated
+        return Outcome(
+            0.0,
+            0.6,
+            f"The customer repeats the request of message {earlier + 1} in message "
+            f"{index + 1} after the agent's answer.",
+            (
+                Evidence(earlier, 0, len(c.turns[earlier].text)),
+                Evidence(index, 0, len(c.turns[index].text)),
+            ),
+        )
     hit = c.first(rules.clarifying, c.agent)
     if hit:
         return Outcome(0.5, 0.5, f"Asks to clarify: {quote(c, hit)}.", evidence_of(hit))
     return Outcome(1.0, 0.4, "No clarification needed and no repeated request.")
+
+
+def _repeated_request(c: Transcript) -> tuple[int, int] | None:
+    """(earlier, later) customer messages of four or more content words that share at least
+    60% of them (Jaccard), with an agent message in between."""
+    seen: list[tuple[int, set[str]]] = []
+    for index in c.customer:
+        words = content_words(c.lowered[index])
+        if len(words) < 4:
+            continue
+        for earlier, before in seen:
+            overlap = len(words & before) / len(words | before)
+            if overlap >= 0.6 and any(a for a in c.agent if earlier < a < index):
+                return earlier, index
+        seen.append((index, words))
+    return None
 
 
 def resolution(c: Transcript, rules: Rules, status: str, reopen_count: int) -> Outcome:
@@ -339,26 +350,8 @@ def personalization(
         return not_applicable("The agent wrote nothing.")
     scripted = [i for i in c.agent if canned_key(c.turns[i].text) in canned]
     share = len(scripted) / len(c.agent)
-    customer_words: set[str] = set()
-    for index in c.customer:
-        customer_words |= content_words(c.lowered[index])
-    specific: tuple[int, re.Match[str]] | None = None
-    for index in c.agent:
-        if index in scripted:
-            continue
-        for match in TOKEN.finditer(c.lowered[index]):
-            word = match.group()
-            if word in customer_words and (len(word) > 4 or word.isdigit()):
-                specific = (index, match)
-                break
-        if specific:
-            break
-    detail = (
-        f"; picks up “{c.turns[specific[0]].text[specific[1].start() : specific[1].end()]}” "
-        f"from the customer in message {specific[0] + 1}"
-        if specific
-        else ""
-    )
+    specific = _picked_up_word(c, scripted)
+    detail = _picked_up_detail(c, specific)
     text = f"{share:.0%} of the agent's messages are the organisation's frequent replies{detail}"
     evidence = tuple(Evidence(i, 0, len(c.turns[i].text)) for i in scripted) + evidence_of(specific)
     if share > limit:
@@ -368,50 +361,101 @@ def personalization(
     return Outcome(0.5, 0.5, text + ".", evidence)
 
 
+def _picked_up_word(c: Transcript, scripted: list[int]) -> tuple[int, re.Match[str]] | None:
+    """The first word of the customer's (longer than four letters, or a number) that the
+    agent repeats in a message of their own (not a frequent reply)."""
+    customer_words: set[str] = set()
+    for index in c.customer:
+        customer_words |= content_words(c.lowered[index])
+    for index in c.agent:
+        if index in scripted:
+            continue
+        for match in TOKEN.finditer(c.lowered[index]):
+            word = match.group()
+            if word in customer_words and (len(word) > 4 or word.isdigit()):
+                return index, match
+    return None
+
+
+def _picked_up_detail(c: Transcript, specific: tuple[int, re.Match[str]] | None) -> str:
+    if specific is None:
+        return ""
+    index, match = specific
+    return (
+        f"; picks up “{c.turns[index].text[match.start() : match.end()]}” "
+        f"from the customer in message {index + 1}"
+    )
+
+
 def compliance(c: Transcript, rules: Rules) -> Outcome:
     """Breaks: asking for secrets, forbidden promises, exposing payment or identity numbers,
     account changes before any identity check. Minor: a required disclosure missing."""
+    breach = (
+        _asks_for_secrets(c, rules)
+        or _forbidden_wording(c, rules)
+        or _exposes_numbers(c)
+        or _unverified_account_change(c, rules)
+    )
+    if breach:
+        return breach
+    missing = _missing_disclosure(c, rules)
+    if missing:
+        return Outcome(0.5, 0.8, f"Missing disclosure: “{missing}”.")
+    return Outcome(1.0, 0.6, "No policy problem found.")
+
+
+def _asks_for_secrets(c: Transcript, rules: Rules) -> Outcome | None:
     asked = c.first(rules.sensitive_requests, c.agent)
-    if asked:
-        return Outcome(0.0, 0.9, f"Asks for secret data: {quote(c, asked)}.", evidence_of(asked))
+    if asked is None:
+        return None
+    return Outcome(0.0, 0.9, f"Asks for secret data: {quote(c, asked)}.", evidence_of(asked))
+
+
+def _forbidden_wording(c: Transcript, rules: Rules) -> Outcome | None:
     promised = c.first(rules.forbidden, c.agent)
-    if promised:
-        return Outcome(
-            0.0,
-            0.7,
-            f"Forbidden wording: {quote(c, promised)}.",
-            evidence_of(promised),
-        )
+    if promised is None:
+        return None
+    return Outcome(0.0, 0.7, f"Forbidden wording: {quote(c, promised)}.", evidence_of(promised))
+
+
+def _exposes_numbers(c: Transcript) -> Outcome | None:
+    """The first agent message showing a card, IBAN or national id number."""
     for index in c.agent:
         text = c.turns[index].text
         if not _DIGIT_RUN.search(text):  # card, IBAN and id numbers all have 6+ digits
             continue
         exposed = [s for s in find_pii(text) if s.kind in _SECRET_PII]
         if exposed:
-            span = exposed[0]
             return Outcome(
                 0.0,
                 0.9,
-                f"Exposes a {span.kind.lower().replace('_', ' ')} in message {index + 1}.",
+                f"Exposes a {exposed[0].kind.lower().replace('_', ' ')} in message {index + 1}.",
                 tuple(Evidence(index, s.start, s.end) for s in exposed),
             )
+    return None
+
+
+def _unverified_account_change(c: Transcript, rules: Rules) -> Outcome | None:
+    """An account change with no identity check in any message before it (notes aside)."""
     change = c.first(rules.account_changes, c.agent)
-    if change:
-        checked = c.first(
-            rules.verification, [i for i in range(change[0]) if c.turns[i].author_kind != "note"]
-        )
-        if checked is None:
-            return Outcome(
-                0.0,
-                0.7,
-                f"Changes the account ({quote(c, change)}) without verifying identity first.",
-                evidence_of(change),
-            )
+    if change is None:
+        return None
+    before = [i for i in range(change[0]) if c.turns[i].author_kind != "note"]
+    if c.first(rules.verification, before) is not None:
+        return None
+    return Outcome(
+        0.0,
+        0.7,
+        f"Changes the account ({quote(c, change)}) without verifying identity first.",
+        evidence_of(change),
+    )
+
+
+def _missing_disclosure(c: Transcript, rules: Rules) -> str | None:
+    """The first required disclosure no agent message contains."""
     agent_text = [c.lowered[i] for i in c.agent]
     missing = [d for d in rules.required_disclosures if not any(d in t for t in agent_text)]
-    if missing:
-        return Outcome(0.5, 0.8, f"Missing disclosure: “{missing[0]}”.")
-    return Outcome(1.0, 0.6, "No policy problem found.")
+    return missing[0] if missing else None
 
 
 _SECRET_PII = frozenset({"CARD", "IBAN", "NATIONAL_ID"})
@@ -428,7 +472,35 @@ def ordered_steps(turns: Sequence[Turn], steps: Sequence[Step]) -> Outcome:
     """Required steps of a procedure, in their order (e.g. an ABCD guideline's actions: pull
     up the account, validate the purchase, … ). Exceeds: all done in order; meets: those done
     are in order but some are missing; below: a step done before one it must follow."""
-    found: list[tuple[Step, int, re.Match[str]]] = []
+    found = _first_mentions(turns, steps)
+    evidence = tuple(Evidence(i, m.start(), m.end()) for _, i, m in found)
+    swapped = _first_swap(found)
+    if swapped:
+        (a, ia, _), (b, ib, _) = swapped
+        return Outcome(
+            0.0,
+            0.8,
+            f"“{b.name}” (message {ib + 1}) comes before “{a.name}” (message {ia + 1}).",
+            evidence,
+        )
+    done = [s.name for s, _, _ in found]
+    missing = [s.name for s in steps if s.name not in done]
+    if not missing:
+        return Outcome(1.0, 0.8, f"All {len(steps)} steps, in order.", evidence)
+    return Outcome(
+        0.5 if found else 0.0,
+        0.6,
+        f"Done in order: {', '.join(done) or 'none'}; missing: {', '.join(missing)}.",
+        evidence,
+    )
+
+
+_Mention = tuple[Step, int, re.Match[str]]
+
+
+def _first_mentions(turns: Sequence[Turn], steps: Sequence[Step]) -> list[_Mention]:
+    """Each step's first matching message, in the steps' order; steps never done left out."""
+    found: list[_Mention] = []
     for step in steps:
         pattern = re.compile(step.pattern, re.IGNORECASE)
         for index, turn in enumerate(turns):
@@ -436,26 +508,15 @@ def ordered_steps(turns: Sequence[Turn], steps: Sequence[Step]) -> Outcome:
             if match:
                 found.append((step, index, match))
                 break
-    evidence = tuple(Evidence(i, m.start(), m.end()) for _, i, m in found)
-    done = [s.name for s, _, _ in found]
-    missing = [s.name for s in steps if s.name not in done]
-    positions = [i for _, i, _ in found]
-    for (a, ia, _), (b, ib, _) in zip(found, found[1:], strict=False):
-        if ib < ia:
-            return Outcome(
-                0.0,
-                0.8,
-                f"“{b.name}” (message {ib + 1}) comes before “{a.name}” (message {ia + 1}).",
-                evidence,
-            )
-    if not missing:
-        return Outcome(1.0, 0.8, f"All {len(steps)} steps, in order.", evidence)
-    return Outcome(
-        0.5 if positions else 0.0,
-        0.6,
-        f"Done in order: {', '.join(done) or 'none'}; missing: {', '.join(missing)}.",
-        evidence,
-    )
+    return found
+
+
+def _first_swap(found: list[_Mention]) -> tuple[_Mention, _Mention] | None:
+    """The first pair of consecutive steps done in the wrong order."""
+    for first, then in zip(found, found[1:], strict=False):
+        if then[1] < first[1]:
+            return first, then
+    return None
 
 
 def spelling(c: Transcript, rules: Rules) -> Outcome:

@@ -216,23 +216,35 @@ def misspellings(text: str, dictionary: frozenset[str]) -> list[tuple[int, int, 
     knows. Links, e-mail addresses and anything with a digit (order numbers, codes) are
     skipped, as are words in capitals (acronyms, codes) and capitalised words inside a
     sentence (names, products); so are words of one or two letters."""
-    blanked = _SKIP.sub(lambda m: " " * len(m.group()), text) if _HAS_SKIPPABLE(text) else text
+    blanked = _blank_skippable(text)
     out = []
     for match in WORD.finditer(blanked):
         word = match.group()
         if len(word) < 3 or word.isupper() or not word[1:].islower():
             continue
-        if word[0].isupper():
-            before = match.start() - 1
-            while before >= 0 and blanked[before].isspace():
-                before -= 1
-            if before >= 0 and blanked[before] not in ".!?":
-                continue  # a name or product inside a sentence
+        if word[0].isupper() and _inside_sentence(blanked, match.start()):
+            continue  # a name or product inside a sentence
         lowered = word.lower()
         if lowered in dictionary or _known(lowered):
             continue
         out.append((match.start(), match.end(), word))
     return out
+
+
+def _blank_skippable(text: str) -> str:
+    """Links, e-mail addresses and anything with a digit replaced by spaces: the other words
+    keep their offsets."""
+    if not _HAS_SKIPPABLE(text):  # most messages: no substitution needed
+        return text
+    return _SKIP.sub(lambda m: " " * len(m.group()), text)
+
+
+def _inside_sentence(text: str, start: int) -> bool:
+    """Whether the word at `start` follows something other than a sentence's end."""
+    before = start - 1
+    while before >= 0 and text[before].isspace():
+        before -= 1
+    return before >= 0 and text[before] not in ".!?"
 
 
 _HAS_SKIPPABLE = re.compile(r"\d|@|://|www\.").search

@@ -237,6 +237,33 @@ def _user(username: str, name: str, role: str) -> User:
     return user
 
 
+@dataclass
+class _Thread:
+    """A conversation's messages as they are written, each a random delay after the last."""
+
+    rng: random.Random
+    username: str
+    agent_name: str
+    customer: str
+    at: datetime
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    def say(self, kind: str, text: str, delay_minutes: float) -> None:
+        self.at += timedelta(minutes=max(0.1, self.rng.expovariate(1 / delay_minutes)))
+        self.messages.append(
+            {
+                "author_kind": kind,
+                "author": self.username if kind == "agent" else "",
+                "author_name": self.customer if kind == "customer" else self.agent_name,
+                "sent_at": self.at.isoformat(),
+                "text": text,
+            }
+        )
+
+
+PACE = {"chat": 1.0, "social": 20.0, "phone": 0.5, "email": 120.0}  # minutes per reply, × habit
+
+
 def _conversation(
     rng: random.Random,
     index: int,
@@ -249,34 +276,15 @@ def _conversation(
     category = rng.choice(list(TOPICS))
     problem, fix = rng.choice(TOPICS[category])
     customer = rng.choice(FIRST_NAMES)
-    created = start + (end - start) * rng.random()
-    if channel != "email":  # office hours for live channels
-        created = created.replace(hour=rng.randint(8, 19))
-        if created > end - timedelta(hours=3):
-            created -= timedelta(days=1)
-    pace = {"chat": 1.0, "social": 20.0, "phone": 0.5, "email": 120.0}[channel]
+    created = _created_at(rng, channel, start, end)
+    pace = PACE[channel]
     turns = rng.randint(3, 8)  # 7 to 18 messages in all
     resolved = rng.random() < habit.resolves
     slipped = rng.random() < habit.policy_slips
     clear = rng.random() < habit.clarity
-    messages: list[dict[str, Any]] = []
-    at = created
-
-    def say(kind: str, text: str, delay_minutes: float) -> None:
-        nonlocal at
-        at += timedelta(minutes=max(0.1, rng.expovariate(1 / delay_minutes)))
-        messages.append(
-            {
-                "author_kind": kind,
-                "author": username if kind == "agent" else "",
-                "author_name": customer if kind == "customer" else agent_name,
-                "sent_at": at.isoformat(),
-                "text": text,
-            }
-        )
-
+    thread = _Thread(rng, username, agent_name, customer, created)
     name = f" {customer}" if rng.random() < habit.uses_name else ""
-    messages.append(
+    thread.messages.append(
         {
             "author_kind": "customer",
             "author_name": customer,
@@ -285,7 +293,7 @@ def _conversation(
         }
     )
     reply = habit.reply_minutes * pace
-    say(
+    thread.say(
         "agent",
         f"Hello{name}, thanks for reaching out. I'm {agent_name.split()[0]}."
         if rng.random() < habit.thanks
@@ -294,58 +302,12 @@ def _conversation(
     )
     for turn in range(turns - 1):
         if turn == 0:
-            say("customer", "Thanks. It started after the last update, if that helps.", pace)
-            if slipped:
-                say("agent", "Sure, I changed the account email as you asked.", reply)
-            else:
-                say(
-                    "agent",
-                    "To keep your account safe, can you confirm the last four digits "
-                    "of the card on file?",
-                    reply,
-                )
-                say("customer", "Yes, it ends in 4242.", pace)
+            _first_answer(thread, slipped, pace, reply)
         elif turn == turns - 2:
-            text = (
-                f"I've gone ahead and will {fix}. It should take effect within the hour."
-                if clear
-                else f"ok so basically we will {fix} maybe, pls check later thx"
-            )
-            if rng.random() < habit.personal:
-                text += " Since you mentioned the last update, I also noted it on your account."
-            say("agent", text, reply)
+            _solution(thread, fix, clear, habit, reply)
         else:
-            say(
-                "customer",
-                rng.choice(
-                    [
-                        "Any news?",
-                        "I'm still waiting.",
-                        "Could you check again?",
-                        "Thanks, and what about my other question?",
-                    ]
-                ),
-                pace,
-            )
-            say(
-                "agent",
-                rng.choice(
-                    [
-                        "Still checking with the team.",
-                        "One moment please.",
-                        "I'm on it, thank you for your patience.",
-                    ]
-                ),
-                reply,
-            )
-    if resolved:
-        say("customer", "That worked, thank you!", pace * 3)
-    else:
-        say("customer", "It still doesn't work.", pace * 3)
-    if rng.random() < habit.follow_up:
-        say("agent", f"Glad to help{name}! Is there anything else I can do for you?", reply)
-    else:
-        say("agent", "Closing this conversation now.", reply)
+            _waiting(thread, pace, reply)
+    _closing(thread, resolved, name, habit, pace, reply)
     reopened = (
         int(rng.random() < 0.03 + 0.3 * (1 - habit.resolves))
         if resolved
@@ -363,7 +325,7 @@ def _conversation(
         "urgency": rng.choice(["low", "medium", "medium", "high"]),
         "complexity": rng.choice(["low", "medium", "high"]),
         "created_at": created.isoformat(),
-        "resolved_at": at.isoformat() if resolved else None,
+        "resolved_at": thread.at.isoformat() if resolved else None,
         "reopen_count": reopened,
         "tags": [category.split()[0].lower()],
         # One name per customer id (AutoQA checks the agent uses the customer's name).
@@ -371,7 +333,7 @@ def _conversation(
             "external_id": f"cust-{customer.lower()}-{rng.randint(1, 60):02d}",
             "name": customer,
         },
-        "messages": messages,
+        "messages": thread.messages,
     }
     facts = {
         "resolved": resolved,
@@ -380,9 +342,73 @@ def _conversation(
         "habit": habit,
         "name": bool(name),
         "created": created,
-        "end": at,
+        "end": thread.at,
     }
     return record, facts
+
+
+def _created_at(rng: random.Random, channel: str, start: datetime, end: datetime) -> datetime:
+    created = start + (end - start) * rng.random()
+    if channel != "email":  # office hours for live channels
+        created = created.replace(hour=rng.randint(8, 19))
+        if created > end - timedelta(hours=3):
+            created -= timedelta(days=1)
+    return created
+
+
+def _first_answer(thread: _Thread, slipped: bool, pace: float, reply: float) -> None:
+    """The customer adds a detail; the agent verifies the account, or (a policy slip) does not."""
+    thread.say("customer", "Thanks. It started after the last update, if that helps.", pace)
+    if slipped:
+        thread.say("agent", "Sure, I changed the account email as you asked.", reply)
+    else:
+        thread.say(
+            "agent",
+            "To keep your account safe, can you confirm the last four digits of the card on file?",
+            reply,
+        )
+        thread.say("customer", "Yes, it ends in 4242.", pace)
+
+
+def _solution(thread: _Thread, fix: str, clear: bool, habit: Habit, reply: float) -> None:
+    text = (
+        f"I've gone ahead and will {fix}. It should take effect within the hour."
+        if clear
+        else f"ok so basically we will {fix} maybe, pls check later thx"
+    )
+    if thread.rng.random() < habit.personal:
+        text += " Since you mentioned the last update, I also noted it on your account."
+    thread.say("agent", text, reply)
+
+
+def _closing(
+    thread: _Thread, resolved: bool, name: str, habit: Habit, pace: float, reply: float
+) -> None:
+    thread.say(
+        "customer",
+        "That worked, thank you!" if resolved else "It still doesn't work.",
+        pace * 3,
+    )
+    if thread.rng.random() < habit.follow_up:
+        thread.say("agent", f"Glad to help{name}! Is there anything else I can do for you?", reply)
+    else:
+        thread.say("agent", "Closing this conversation now.", reply)
+
+
+def _waiting(thread: _Thread, pace: float, reply: float) -> None:
+    nudges = [
+        "Any news?",
+        "I'm still waiting.",
+        "Could you check again?",
+        "Thanks, and what about my other question?",
+    ]
+    thread.say("customer", thread.rng.choice(nudges), pace)
+    holds = [
+        "Still checking with the team.",
+        "One moment please.",
+        "I'm on it, thank you for your patience.",
+    ]
+    thread.say("agent", thread.rng.choice(holds), reply)
 
 
 def _survey_row(rng: random.Random, record: dict[str, Any], facts: dict[str, Any]) -> list[Any]:
@@ -519,12 +545,7 @@ def _reviews(
     for conversation in tqdm(picked, disable=not progress, desc="demo reviews"):
         local = random.Random(rng.random())  # draws below never shift later conversations
         fact = facts[conversation.external_id]
-        lead = f"lead.{conversation.team.name.lower()}" if conversation.team else "qa.strict"
-        first = local.choice(reviewers[:2]) if local.random() < 0.7 else lead
-        names = [first]
-        if local.random() < 0.3:  # a second, overlapping review: what reveals leniency
-            names.append(local.choice([n for n in (*reviewers[:2], lead) if n != first]))
-        for name in names:
+        for name in _reviewers_of(local, conversation, reviewers):
             if Review.objects.filter(conversation=conversation, reviewer=users[name]).exists():
                 continue
             ratings = {
@@ -548,6 +569,18 @@ def _reviews(
             Review.objects.filter(pk=review.pk).update(submitted_at=min(submitted, timezone.now()))
             done += 1
     return done
+
+
+def _reviewers_of(
+    local: random.Random, conversation: Conversation, reviewers: list[str]
+) -> list[str]:
+    """Mostly a QA specialist, else the team's lead; sometimes a second reviewer too."""
+    lead = f"lead.{conversation.team.name.lower()}" if conversation.team else "qa.strict"
+    first = local.choice(reviewers[:2]) if local.random() < 0.7 else lead
+    names = [first]
+    if local.random() < 0.3:  # a second, overlapping review: what reveals leniency
+        names.append(local.choice([n for n in (*reviewers[:2], lead) if n != first]))
+    return names
 
 
 def _calibration(

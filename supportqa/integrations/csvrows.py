@@ -29,33 +29,32 @@ class BadRow:
 
 
 _START, _UNQUOTED, _QUOTED, _QUOTE_IN_QUOTED = range(4)
+# The state after a quote or a comma, indexed by the state before it: a quote opens a cell
+# only at the cell's start, and "" inside a quoted cell is a quote (an escaped one).
+_AFTER = {
+    '"': (_QUOTED, _UNQUOTED, _QUOTE_IN_QUOTED, _QUOTED),
+    ",": (_START, _START, _QUOTED, _START),
+}
+# The state after other characters: text after a closing quote joins the cell.
+_AFTER_TEXT = (_UNQUOTED, _UNQUOTED, _QUOTED, _UNQUOTED)
 
 
 def _ends_quoted(line: str, quoted: bool) -> bool:
     """Whether a CSV record is inside a quoted cell at the end of this physical line, given
-    whether it was at its start. The csv module's reading, state by state: a quote opens a
-    cell only at the cell's start, "" inside a quoted cell is a quote, and text after a
-    closing quote joins the cell. Only quotes and commas are visited."""
+    whether it was at its start. The csv module's reading, state by state (_AFTER,
+    _AFTER_TEXT). Only quotes and commas are visited."""
     if '"' not in line:
         return quoted
     state = _QUOTED if quoted else _START
     last = -1
     for match in _QUOTE_OR_COMMA.finditer(line):
-        position, char = match.start(), match.group()
-        if position > last + 1 and state in (_START, _QUOTE_IN_QUOTED):
-            state = _UNQUOTED  # other characters came first
-        if char == '"':
-            if state == _START:
-                state = _QUOTED
-            elif state == _QUOTED:
-                state = _QUOTE_IN_QUOTED
-            elif state == _QUOTE_IN_QUOTED:
-                state = _QUOTED  # an escaped quote
-        elif state != _QUOTED:
-            state = _START
+        position = match.start()
+        if position > last + 1:
+            state = _AFTER_TEXT[state]  # other characters came first
+        state = _AFTER[match.group()][state]
         last = position
-    if line[last + 1 :].rstrip("\r\n") and state in (_START, _QUOTE_IN_QUOTED):
-        state = _UNQUOTED
+    if line[last + 1 :].rstrip("\r\n"):
+        state = _AFTER_TEXT[state]
     return state == _QUOTED
 
 
@@ -94,9 +93,8 @@ def csv_rows(
     resumes on its second line, so the quote does not swallow the rows after it."""
     text = data.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
     lines = io.StringIO(text, newline="").readlines()
-    header_text, index, _ = _next_record(lines, 0)
-    header = [h.strip() for h in _cells(header_text)] if header_text else []
-    missing = [c for c in required if c not in header]
+    header, index = _header(lines)
+    missing = _missing_columns(header, required)
     if missing:
         yield BadRow(RowError(1, ",".join(missing), "required column missing from the header"), {})
         return
@@ -114,24 +112,46 @@ def csv_rows(
             yield BadRow(RowError(start + 1, "-", reason), partial)
             continue
         problem = _row_problem(header, cells, start + 1)
-        if index - start > 1 and problem is None and _swallowed(lines[start + 1 : index], header):
-            problem = RowError(start + 1, "-", "swallowed rows")
-        if problem is not None and index - start > 1 and problem.field == "-":
-            reason = (
-                "a quoted cell is never closed"
-                if index >= len(lines)
-                else (
-                    "a quote opened on this line is not closed on it, and the lines after it do "
-                    "not read as one row"
-                )
-            )
-            yield BadRow(RowError(start + 1, "-", f"malformed CSV: {reason}"), partial)
+        if index - start > 1 and _opened_by_stray_quote(problem, lines[start + 1 : index], header):
+            yield BadRow(_malformed(start + 1, at_end=index >= len(lines)), partial)
             index = start + 1
             continue
         if problem is not None:
             yield BadRow(problem, partial)
             continue
         yield start + 1, dict(zip(header, cells, strict=True))
+
+
+def _header(lines: list[str]) -> tuple[list[str], int]:
+    """The header's column names and the index of the line after the header."""
+    text, index, _ = _next_record(lines, 0)
+    return ([h.strip() for h in _cells(text)] if text else []), index
+
+
+def _missing_columns(header: list[str], required: tuple[str, ...]) -> list[str]:
+    return [c for c in required if c not in header]
+
+
+def _opened_by_stray_quote(
+    problem: RowError | None, continuation: list[str], header: list[str]
+) -> bool:
+    """Whether a record spanning lines was opened by a stray quote: it does not read as one
+    row (a problem not tied to a column), or it swallowed rows."""
+    if problem is None:
+        return _swallowed(continuation, header)
+    return problem.field == "-"
+
+
+def _malformed(line: int, *, at_end: bool) -> RowError:
+    reason = (
+        "a quoted cell is never closed"
+        if at_end
+        else (
+            "a quote opened on this line is not closed on it, and the lines after it do "
+            "not read as one row"
+        )
+    )
+    return RowError(line, "-", f"malformed CSV: {reason}")
 
 
 def _swallowed(continuation: list[str], header: list[str]) -> bool:

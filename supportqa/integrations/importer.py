@@ -493,12 +493,7 @@ def import_small(
 def _import_small(
     run: ImportRun, items: list[Any], upsert: Callable[..., Any], strict: bool, by: Any
 ) -> ImportReport:
-    report = ImportReport()
-    report.add_errors(i for i in items if isinstance(i, RowError))
-    records = [i for i in items if not isinstance(i, RowError)]
-    report.add_warnings(
-        RowError(r.line, f, reason) for r in records for f, reason in getattr(r, "warnings", [])
-    )
+    report, records = _parsed_report(items)
     run.items_done = len(items)
     with transaction.atomic():
         created, updated, unchanged, errors, warnings = upsert(records)
@@ -520,3 +515,14 @@ def _import_small(
     if aborted:
         raise ImportAborted(report)
     return report
+
+
+def _parsed_report(items: list[Any]) -> tuple[ImportReport, list[Any]]:
+    """A report of a parsed file's row errors and its records' warnings, and the records."""
+    report = ImportReport()
+    report.add_errors(i for i in items if isinstance(i, RowError))
+    records = [i for i in items if not isinstance(i, RowError)]
+    report.add_warnings(
+        RowError(r.line, f, reason) for r in records for f, reason in getattr(r, "warnings", [])
+    )
+    return report, records

@@ -52,19 +52,40 @@ def parse_message_csv(data: bytes, default_source: str = "csv") -> Iterator[Pars
             yield RowError(line, "conversation_id", "is required")
             continue
         if conversation_id not in grouped:
-            body: dict[str, Any] = {c: row.get(c, "") for c in CONVERSATION_COLUMNS}
-            body["external_id"] = conversation_id
-            body["customer"] = {
-                "external_id": row.get("customer_id", ""),
-                "name": row.get("customer_name", ""),
-                "email": row.get("customer_email", ""),
-            }
-            body["messages"] = []
-            grouped[conversation_id] = (line, body)
-        message = {k: row.get(k, "") for k in ("author_kind", "author", "author_name", "sent_at")}
-        message["text"] = row["text"]
-        message["_line"] = line
-        grouped[conversation_id][1]["messages"].append(message)
+            grouped[conversation_id] = (line, _conversation_body(conversation_id, row))
+        grouped[conversation_id][1]["messages"].append(_message_body(row, line))
+    yield from _conversation_records(grouped, refused, default_source)
+
+
+def _conversation_body(conversation_id: str, row: dict[str, str]) -> dict[str, Any]:
+    """A conversation in the native schema, from its first row, with no messages yet."""
+    body: dict[str, Any] = {c: row.get(c, "") for c in CONVERSATION_COLUMNS}
+    body["external_id"] = conversation_id
+    body["customer"] = {
+        "external_id": row.get("customer_id", ""),
+        "name": row.get("customer_name", ""),
+        "email": row.get("customer_email", ""),
+    }
+    body["messages"] = []
+    return body
+
+
+def _message_body(row: dict[str, str], line: int) -> dict[str, Any]:
+    """A row's message in the native schema, with its line for errors (_line_of)."""
+    return {
+        "author_kind": row.get("author_kind", ""),
+        "author": row.get("author", ""),
+        "author_name": row.get("author_name", ""),
+        "sent_at": row.get("sent_at", ""),
+        "text": row["text"],
+        "_line": line,
+    }
+
+
+def _conversation_records(
+    grouped: dict[str, tuple[int, dict[str, Any]]], refused: dict[str, int], default_source: str
+) -> Iterator[Parsed]:
+    """Each grouped conversation validated, or a RowError; refused ones are not validated."""
     for conversation_id, (line, body) in grouped.items():
         if conversation_id in refused:
             yield RowError(

@@ -158,19 +158,24 @@ def text_field(raw: Any, name: str, *, required: bool = False, limit: int = MAX_
         if required:
             raise RecordInvalid(name, "is required")
         return ""
-    if isinstance(raw, bool) or not isinstance(raw, str | int):
-        raise RecordInvalid(name, f"must be text, not {type(raw).__name__}")
-    if isinstance(raw, int):
-        raw = str(raw)  # JSON numbers reach here with at most 4,300 digits (load_json)
+    if not isinstance(raw, str):
+        raw = _number_as_text(raw, name)
     problem = unstorable(raw)
     if problem:
         raise RecordInvalid(name, problem)
-    value = raw.strip()
+    value: str = raw.strip()
     if required and not value:
         raise RecordInvalid(name, "is required")
     if len(value) > limit:
         raise RecordInvalid(name, f"is {len(value)} characters long; the limit is {limit}")
     return value
+
+
+def _number_as_text(raw: Any, name: str) -> str:
+    """A JSON number given where text is expected, as text; any other type is refused."""
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise RecordInvalid(name, f"must be text, not {type(raw).__name__}")
+    return str(raw)  # JSON numbers reach here with at most 4,300 digits (load_json)
 
 
 def choice_field(raw: Any, name: str, choices: tuple[str, ...], default: str) -> str:
@@ -209,21 +214,26 @@ def int_field(raw: Any, name: str, *, low: int, high: int, required: bool = Fals
         if required:
             raise RecordInvalid(name, "is required")
         return None
-    if isinstance(raw, bool):
-        raise RecordInvalid(name, "must be a whole number, not a boolean")
-    if isinstance(raw, int):
-        value = raw
-    elif isinstance(raw, float) and math.isfinite(raw) and raw.is_integer():
-        value = int(raw)
-    elif isinstance(raw, str) and _WHOLE.fullmatch(raw.strip()):
-        value = int(raw.strip())
-    else:
-        shown = raw[:40] if isinstance(raw, str) else type(raw).__name__
-        raise RecordInvalid(name, f"{shown!r} is not a whole number")
+    value = _whole_number(raw, name)
     if not low <= value <= high:
         shown = str(value) if abs(value) < 10**20 else "a number that large"
         raise RecordInvalid(name, f"{shown} is outside {low}–{high}")
     return value
+
+
+def _whole_number(raw: Any, name: str) -> int:
+    """`raw` (neither None nor empty) as an int: a JSON integer, a float with no fraction or
+    text of at most 18 ASCII digits; anything else is refused."""
+    if isinstance(raw, bool):
+        raise RecordInvalid(name, "must be a whole number, not a boolean")
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float) and math.isfinite(raw) and raw.is_integer():
+        return int(raw)
+    if isinstance(raw, str) and _WHOLE.fullmatch(raw.strip()):
+        return int(raw.strip())
+    shown = raw[:40] if isinstance(raw, str) else type(raw).__name__
+    raise RecordInvalid(name, f"{shown!r} is not a whole number")
 
 
 def tags_field(raw: Any, name: str = "tags") -> list[str]:
@@ -269,41 +279,41 @@ def _is_utc_isoformat(raw: str) -> bool:
     )
 
 
+def _plain_names(author: Any, name: Any) -> tuple[str, str] | None:
+    """Fast path of `text_field` for a message's author and author name: both stripped when
+    each is missing or short text without a NUL, else None."""
+    author, name = "" if author is None else author, "" if name is None else name
+    if (
+        type(author) is type(name) is str
+        and len(author) <= MAX_ID
+        and len(name) <= MAX_ID
+        and "\x00" not in author
+        and "\x00" not in name
+    ):
+        return author.strip(), name.strip()
+    return None
+
+
 def message_record(raw: Any, index: int) -> MessageRecord:
     """Validate one message. Well-formed input takes a fast path (a million messages per
     import); anything unusual goes through the field validators, which give the same result
     or name the problem."""
     if type(raw) is dict:
         text, kind, sent = raw.get("text"), raw.get("author_kind"), raw.get("sent_at")
-        author, name = raw.get("author"), raw.get("author_name")
-        author, name = "" if author is None else author, "" if name is None else name
-        attachments = raw.get("attachments") or []
+        names = _plain_names(raw.get("author"), raw.get("author_name"))
         if (
-            type(text) is str
+            type(text) is type(kind) is type(sent) is str
             and len(text) <= MAX_TEXT
             and "\x00" not in text
-            and type(kind) is str
             and kind in AUTHOR_KIND_SET
-            and type(sent) is str
-            and type(author) is str
-            and len(author) <= MAX_ID
-            and "\x00" not in author
-            and type(name) is str
-            and len(name) <= MAX_ID
-            and "\x00" not in name
-            and attachments == []
+            and names is not None
+            and not raw.get("attachments")
         ):
             sent_at = _utc_or_none(sent)
             if sent_at is not None:
-                return MessageRecord(
-                    kind,
-                    sent_at,
-                    text,
-                    author.strip(),
-                    name.strip(),
-                    attachments,
-                    sent if _is_utc_isoformat(sent) else "",
-                )
+                author, name = names
+                sent_text = sent if _is_utc_isoformat(sent) else ""
+                return MessageRecord(kind, sent_at, text, author, name, [], sent_text)
     return _checked_message_record(raw, index)
 
 
@@ -378,15 +388,7 @@ def conversation_record(raw: Any, line: int, default_source: str) -> Conversatio
     """Validate one conversation object (the native JSONL schema, docs/import-formats.md)."""
     if not isinstance(raw, dict):
         raise RecordInvalid("-", "each line must be a JSON object")
-    messages_raw = raw.get("messages")
-    if not isinstance(messages_raw, list) or not messages_raw:
-        raise RecordInvalid("messages", "must be a non-empty list")
-    if len(messages_raw) > MAX_MESSAGES:
-        raise RecordInvalid(
-            "messages", f"has {len(messages_raw)} items; the limit is {MAX_MESSAGES}"
-        )
-    messages = [message_record(m, i) for i, m in enumerate(messages_raw)]
-    messages.sort(key=lambda m: m.sent_at)
+    messages = _message_records(raw.get("messages"))
     customer = raw.get("customer") or {}
     if not isinstance(customer, dict):
         raise RecordInvalid("customer", "must be an object")
@@ -413,14 +415,29 @@ def conversation_record(raw: Any, line: int, default_source: str) -> Conversatio
         reopen_count=int_field(raw.get("reopen_count"), "reopen_count", low=0, high=10_000) or 0,
     )
     _plausibility(record, datetime.now(UTC))
-    reply = first_response_seconds(
-        [(m.author_kind, m.sent_at) for m in messages], record.created_at
-    )
-    if reply is not None:
-        if reply > MAX_SECONDS:
-            raise RecordInvalid("messages", "the first reply came more than 68 years later")
-        record.first_response_at = record.created_at + timedelta(seconds=reply)
+    record.first_response_at = _first_response_at(messages, record.created_at)
     return record
+
+
+def _message_records(raw: Any) -> list[MessageRecord]:
+    """A conversation's messages, validated and in the order they were sent."""
+    if not isinstance(raw, list) or not raw:
+        raise RecordInvalid("messages", "must be a non-empty list")
+    if len(raw) > MAX_MESSAGES:
+        raise RecordInvalid("messages", f"has {len(raw)} items; the limit is {MAX_MESSAGES}")
+    messages = [message_record(m, i) for i, m in enumerate(raw)]
+    messages.sort(key=lambda m: m.sent_at)
+    return messages
+
+
+def _first_response_at(messages: list[MessageRecord], created_at: datetime) -> datetime | None:
+    """When the customer first had a reply (core.kpis.first_response_seconds), if they did."""
+    reply = first_response_seconds([(m.author_kind, m.sent_at) for m in messages], created_at)
+    if reply is None:
+        return None
+    if reply > MAX_SECONDS:
+        raise RecordInvalid("messages", "the first reply came more than 68 years later")
+    return created_at + timedelta(seconds=reply)
 
 
 def unreadable(line: int, exc: Exception) -> RowError:

@@ -63,9 +63,7 @@ def parse_surveys(data: bytes, default_source: str = "csv") -> Iterator[SurveyRe
 
 
 def _survey_record(row: dict[str, str], line: int, source: str) -> SurveyRecord:
-    scale = int_field(row.get("csat_scale"), "csat_scale", low=5, high=7) or 5
-    if scale not in (5, 7):
-        raise RecordInvalid("csat_scale", f"{scale} is not 5 or 7")
+    scale = _csat_scale(row.get("csat_scale"))
     answered = timestamp_field(row.get("answered_at"), "answered_at")
     assert answered is not None
     record = SurveyRecord(
@@ -86,11 +84,25 @@ def _survey_record(row: dict[str, str], line: int, source: str) -> SurveyRecord:
     )
     if record.csat is None and record.nps is None and record.ces is None:
         raise RecordInvalid("csat", "a response needs at least one of csat, nps, ces")
-    if record.answered_at > datetime.now(UTC) + FUTURE_SLACK:
-        record.warnings.append(("answered_at", f"is in the future ({answered:%Y-%m-%d})"))
-    if record.sent_at is not None and record.sent_at > record.answered_at:
-        record.warnings.append(("sent_at", "is after answered_at"))
+    record.warnings.extend(_implausible_times(record, datetime.now(UTC)))
     return record
+
+
+def _csat_scale(raw: str | None) -> int:
+    scale = int_field(raw, "csat_scale", low=5, high=7) or 5
+    if scale not in (5, 7):
+        raise RecordInvalid("csat_scale", f"{scale} is not 5 or 7")
+    return scale
+
+
+def _implausible_times(record: SurveyRecord, now: datetime) -> list[tuple[str, str]]:
+    """Warnings (field, reason) for times that are possible but suspicious."""
+    warnings = []
+    if record.answered_at > now + FUTURE_SLACK:
+        warnings.append(("answered_at", f"is in the future ({record.answered_at:%Y-%m-%d})"))
+    if record.sent_at is not None and record.sent_at > record.answered_at:
+        warnings.append(("sent_at", "is after answered_at"))
+    return warnings
 
 
 # --- writing -------------------------------------------------------------------------------

@@ -56,20 +56,10 @@ def _json_items(data: bytes) -> Iterator[tuple[int, Any] | RowError]:
     position, number = _skip_space(text, position + 1), 0
     while position < len(text) and text[position] != "]":
         number += 1
-        try:
-            value, end = decoder.raw_decode(text, position)
-            if "\\u" in text[position:end]:
-                check_strings(value)
-            yield number, value
-        except RecordInvalid as exc:
-            end = _value_end(text, position)
-            yield RowError(number, exc.field, exc.reason)
-        except (ValueError, RecursionError) as exc:
-            end = _value_end(text, position)
-            problem = ValueError("nested too deeply") if isinstance(exc, RecursionError) else exc
-            yield RowError(number, "-", json_problem(problem))
-            if end <= position:
-                return  # the list itself is broken here: nothing after it can be placed
+        item, end = _list_item(decoder, text, position, number)
+        yield item
+        if end is None:
+            return  # the list itself is broken here: nothing after it can be placed
         position = _skip_space(text, end)
         if text.startswith(",", position):
             position = _skip_space(text, position + 1)
@@ -86,19 +76,32 @@ def _skip_space(text: str, position: int) -> int:
     return position
 
 
+def _list_item(
+    decoder: json.JSONDecoder, text: str, position: int, number: int
+) -> tuple[tuple[int, Any] | RowError, int | None]:
+    """The list element starting at `position`: (number, value) or a RowError, and where it
+    ends; None for the end when invalid JSON leaves no way to find it."""
+    try:
+        value, end = decoder.raw_decode(text, position)
+        if "\\u" in text[position:end]:
+            check_strings(value)
+        return (number, value), end
+    except RecordInvalid as exc:
+        return RowError(number, exc.field, exc.reason), _value_end(text, position)
+    except (ValueError, RecursionError) as exc:
+        problem = ValueError("nested too deeply") if isinstance(exc, RecursionError) else exc
+        end = _value_end(text, position)
+        return RowError(number, "-", json_problem(problem)), end if end > position else None
+
+
 def _value_end(text: str, position: int) -> int:
     """Where the JSON value starting at `position` ends, found by counting brackets outside
     strings (iteratively: depth costs nothing). `position` itself if it cannot be found."""
-    depth, index, in_string = 0, position, False
+    depth, index = 0, position
     while index < len(text):
         char = text[index]
-        if in_string:
-            if char == "\\":
-                index += 1
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
+        if char == '"':
+            index = _string_end(text, index + 1)
         elif char in "[{":
             depth += 1
         elif char in "]}":
@@ -109,6 +112,19 @@ def _value_end(text: str, position: int) -> int:
             return index
         index += 1
     return position
+
+
+def _string_end(text: str, index: int) -> int:
+    """The index of the quote closing a JSON string whose characters start at `index`; past
+    the end of `text` if there is none."""
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            index += 1
+        elif char == '"':
+            return index
+        index += 1
+    return index
 
 
 def parse_twitter(data: bytes, default_source: str = "twitter") -> Iterator[Parsed]:

@@ -135,12 +135,7 @@ class ConversationWriter:
             return result
         records = [r.record for r in items]
         customers = self._customers(records)
-        existing = {
-            key: (pk, digest)
-            for key, pk, digest in _select_by_keys(
-                Conversation._meta.db_table, [r.key for r in records], "content_hash"
-            )
-        }
+        existing = _stored_digests(records)
         new: list[tuple[ConversationRecord, dict[str, Any]]] = []
         changed_values: dict[int, tuple[ConversationRecord, dict[str, Any]]] = {}
         for item in items:
@@ -160,21 +155,30 @@ class ConversationWriter:
         if new:
             touched.extend(self._insert_conversations(new))
         if changed_values:
-            changed = []
-            for conversation in Conversation.objects.filter(pk__in=changed_values):
-                record, values = changed_values[conversation.pk]
-                if conversation.customer_id is not None:  # it may move to another customer
-                    affected.add(conversation.customer_id)
-                for name, value in values.items():
-                    setattr(conversation, name, value)
-                changed.append((conversation, record.messages))
-            Conversation.objects.bulk_update([c for c, _ in changed], FILLED_FIELDS, batch_size=500)
-            self._replace_messages(changed)
-            sync_owners(conversation_ids=[c.pk for c, _ in changed])
+            affected |= self._update_conversations(changed_values)
         if touched:
             conversations_changed(conversation_ids=touched, customer_ids=affected)
         result.created, result.updated = len(new), len(changed_values)
         return result
+
+    def _update_conversations(
+        self, changed_values: dict[int, tuple[ConversationRecord, dict[str, Any]]]
+    ) -> set[int]:
+        """Write the new values and messages of conversations whose content changed. Returns
+        the customers they had before (a conversation may move to another customer)."""
+        previous_customers: set[int] = set()
+        changed: list[tuple[Conversation, list[MessageRecord]]] = []
+        for conversation in Conversation.objects.filter(pk__in=changed_values):
+            record, values = changed_values[conversation.pk]
+            if conversation.customer_id is not None:
+                previous_customers.add(conversation.customer_id)
+            for name, value in values.items():
+                setattr(conversation, name, value)
+            changed.append((conversation, record.messages))
+        Conversation.objects.bulk_update([c for c, _ in changed], FILLED_FIELDS, batch_size=500)
+        self._replace_messages(changed)
+        sync_owners(conversation_ids=[c.pk for c, _ in changed])
+        return previous_customers
 
     def _customers(self, records: Sequence[ConversationRecord]) -> dict[tuple[str, str], int]:
         wanted = {(r.source, r.customer_id): r for r in records if r.customer_id}
@@ -311,6 +315,18 @@ class ConversationWriter:
         Message.objects.filter(conversation_id__in=ids).exclude(pk__in=keep).delete()
         executemany(UPDATE_MESSAGE, updates)
         executemany(INSERT_MESSAGE, inserts)
+
+
+def _stored_digests(
+    records: Sequence[ConversationRecord],
+) -> dict[tuple[str, str], tuple[int, str]]:
+    """(source, external id) → (pk, content hash) of the records already stored."""
+    return {
+        key: (pk, digest)
+        for key, pk, digest in _select_by_keys(
+            Conversation._meta.db_table, [r.key for r in records], "content_hash"
+        )
+    }
 
 
 def _lookup_keys(table: str, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:

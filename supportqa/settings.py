@@ -10,6 +10,7 @@ from supportqa.envconfig import (
     ConfigError,
     database_from_url,
     env_bool,
+    env_choice,
     env_int,
     env_list,
     env_str,
@@ -201,6 +202,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SUPPORTQA_PASS_THRESHOLD = env_int("SUPPORTQA_PASS_THRESHOLD", 80, minimum=1)
 SUPPORTQA_FCR_DAYS = env_int("SUPPORTQA_FCR_DAYS", 7, minimum=1)
 SUPPORTQA_DISPUTE_DAYS = env_int("SUPPORTQA_DISPUTE_DAYS", 14, minimum=1)
+# Which runs on a control chart count as a real change (supportqa.core.control documents both).
+SUPPORTQA_CONTROL_RULES = env_choice(
+    "SUPPORTQA_CONTROL_RULES", "western-electric", ["western-electric", "nelson"]
+)
 SUPPORTQA_IMPORT_BATCH = env_int("SUPPORTQA_IMPORT_BATCH", 1000, minimum=1)
 # AutoQA workers renew their claims every few seconds: a claim older than this is a dead
 # worker's, and another worker takes it over (a dead process of the same host at once).

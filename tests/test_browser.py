@@ -213,3 +213,26 @@ def test_reviewer_edits_a_submitted_review_with_a_reason(live_server, cast, brow
     agent.screenshot(path=str(ARTIFACTS / "account-narrow.png"), full_page=True)
     agent.set_viewport_size({"width": 1366, "height": 900})
     agent.screenshot(path=str(ARTIFACTS / "account.png"), full_page=True)
+
+
+def test_lead_sees_which_movements_are_real_changes(live_server, cast, browser):
+    from tests.test_dashboards import _stepped_weeks
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    _stepped_weeks(cast)  # two conversations a week, then eight a week for the last four
+    page = logged_in(browser, live_server, "lead")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{live_server.url}/teams/{cast.team.code}/")
+    section = page.locator("#real-change")
+    volume = section.locator("details", has_text="Conversations")
+    assert volume.get_attribute("open") is not None  # a signal opens its chart
+    assert volume.locator("svg.chart circle.dot.signal").count() >= 1
+    assert volume.locator("svg.chart polyline.limit").count() == 2
+    assert "above the control limits" in volume.inner_text()
+    box = volume.locator("svg.chart").bounding_box()
+    assert box is not None and 300 < box["width"] <= 760
+    section.screenshot(path=str(ARTIFACTS / "control-charts.png"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    box = volume.locator("svg.chart").bounding_box()
+    assert box is not None and box["width"] <= 390  # the chart shrinks with the phone
+    section.screenshot(path=str(ARTIFACTS / "control-charts-narrow.png"))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.db import connection, transaction
@@ -11,7 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from supportqa.conversations.models import Category, Channel, Conversation
-from supportqa.reports import metrics
+from supportqa.core import control as core_control
+from supportqa.core.scoring import passed
+from supportqa.reports import control, metrics
 from supportqa.reviews.models import Review
 from supportqa.surveys.models import SurveyResponse, SurveySent
 from tests.conftest import make_conversation, submitted_review
@@ -257,3 +259,92 @@ def test_pass_threshold_setting_is_the_default_of_new_scorecards(cast, settings)
     from supportqa.reports.templatetags.sqa import band
 
     assert (band(70), band(64), band(49), band(None)) == ("good", "mid", "bad", "none")
+
+
+WEEKLY = [2, 3, 2, 1, 3, 2, 3, 2]
+
+
+def _stepped_weeks(cast) -> tuple[metrics.Period, list]:
+    """Twelve full weeks of the agent's conversations, each reviewed in its week: one to three
+    a week, then six more a week for the last four (a real change in volume)."""
+    now = timezone.now()
+    period = metrics.Period(now - timedelta(days=90), now)
+    mondays = control.full_weeks(period.weeks())
+    for index, monday in enumerate(mondays):
+        for j in range(WEEKLY[index % len(WEEKLY)] + (6 if index >= 8 else 0)):
+            created = datetime.combine(monday, time(10), UTC) + timedelta(days=j % 5)
+            conversation = make_conversation(
+                cast.agent, cast.team, f"w{index}-{j}", created=created
+            )
+            review = submitted_review(conversation, cast.qa, position=(index + j) % 3)
+            Review.objects.filter(pk=review.pk).update(submitted_at=created + timedelta(hours=2))
+    return period, mondays
+
+
+def test_control_charts_are_the_core_charts_of_the_raw_weekly_figures(cast):
+    period, mondays = _stepped_weeks(cast)
+    figures = metrics.dashboard(
+        Conversation.objects.filter(team=cast.team),
+        Review.objects.filter(conversation__team=cast.team),
+        SurveyResponse.objects.filter(team=cast.team),
+        SurveySent.objects.filter(team=cast.team),
+        period,
+    )
+    watched = {w.name: w for w in figures.watched}
+    assert list(watched) == ["IQS", "Pass rate", "CSAT", "First response time", "Conversations"]
+    assert len(mondays) >= 12
+
+    def in_week(moment, monday):
+        start = datetime.combine(monday, time(0), UTC)
+        return start <= moment < start + timedelta(days=7)
+
+    created = list(Conversation.objects.filter(team=cast.team).values_list("created_at", flat=True))
+    volume = [sum(in_week(c, m) for c in created) for m in mondays]
+    expected = core_control.individuals_chart([float(v) for v in volume], lowest=0.0)
+    assert volume[:8] != [volume[0]] * 8  # ordinary ups and downs before the change
+    assert watched["Conversations"].chart == expected
+    assert watched["Conversations"].weeks == mondays
+
+    reviews = list(
+        Review.objects.values_list(
+            "submitted_at", "final_score", "scorecard_version__pass_threshold"
+        )
+    )
+    weekly = [[(s, t) for at, s, t in reviews if in_week(at, m)] for m in mondays]
+    sizes = [len(week) for week in weekly if week]
+    shares = [sum(passed(s, t) for s, t in week) / len(week) for week in weekly if week]
+    assert watched["Pass rate"].chart == core_control.laney_chart(
+        shares, sizes, lowest=0.0, highest=1.0
+    )
+    means = [sum(s for s, _ in week) / len(week) for week in weekly if week]
+    expected_iqs = core_control.laney_chart(means, sizes, lowest=0.0, highest=100.0)
+    assert [p.value for p in watched["IQS"].chart.points] == pytest.approx(means, abs=1e-9)
+    assert [p.upper for p in watched["IQS"].chart.points] == pytest.approx(
+        [p.upper for p in expected_iqs.points], abs=1e-9
+    )
+
+    # Eight a week after eight weeks of two: beyond the limits, and flagged as a real change.
+    late = [s for s in watched["Conversations"].chart.signals if s.rule == 1]
+    assert late and late[-1].last == len(mondays) - 1 and late[-1].direction == "up"
+    # Every first reply takes two minutes: a flat line is no signal.
+    assert watched["First response time"].chart.signals == ()
+    # No survey answers: too few weeks for a chart, and the page says how many are missing.
+    assert watched["CSAT"].chart is None and watched["CSAT"].shortfall == 8
+
+
+def test_the_team_page_says_which_movements_are_real_changes(cast):
+    _stepped_weeks(cast)
+    client = cast.client(cast.lead)
+    page = client.get(reverse("team-detail", args=[cast.team.code])).content.decode()
+    section = page.split('id="real-change"', 1)[1].split("</section>", 1)[0]
+    assert "Real change or noise?" in section
+    conversations = section.split("Conversations</span>", 1)[1].split("</li>", 1)[0]
+    assert (
+        "real change" in conversations
+        and "above the control limits: a real change" in conversations
+    )
+    assert 'class="dot signal"' in conversations
+    assert "needs 8 more full weeks with data" in section  # CSAT: no answers
+    short = client.get(reverse("team-detail", args=[cast.team.code]) + "?days=30")
+    assert "choose a longer period" in short.content.decode()
+    assert all(w.chart is None for w, _ in short.context["watched"])

@@ -1,5 +1,7 @@
 """Deterministic demo organisation: teams, agents with distinct habits, 90 days of conversations,
 surveys that depend on how each conversation went, and human reviews from reviewers who differ.
+One real change is planted: team Charlie is short-staffed for the last three weeks, and its
+replies take three times as long (its control chart of first response time shows it).
 
 Conversations go through the real importer (native JSONL), reviews through `save_review`.
 """
@@ -261,6 +263,7 @@ class _Thread:
         )
 
 
+SHORT_STAFFED = "Charlie"  # the planted real change: see the module's docstring
 PACE = {"chat": 1.0, "social": 20.0, "phone": 0.5, "email": 120.0}  # minutes per reply, × habit
 
 
@@ -293,6 +296,8 @@ def _conversation(
         }
     )
     reply = habit.reply_minutes * pace
+    if team == SHORT_STAFFED and created > end - timedelta(days=21):
+        reply *= 3
     thread.say(
         "agent",
         f"Hello{name}, thanks for reaching out. I'm {agent_name.split()[0]}."

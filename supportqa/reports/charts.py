@@ -9,6 +9,7 @@ from html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from supportqa.core.intervals import Estimate
+from supportqa.reports.control import Watched
 
 WIDTH, HEIGHT = 640, 220
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 44, 12, 12, 28
@@ -28,7 +29,13 @@ def _y(value: float, low: float, high: float) -> float:
 
 
 def _frame(
-    title: str, body: str, labels: Sequence[date], low: float, high: float, unit: str
+    title: str,
+    body: str,
+    labels: Sequence[date],
+    low: float,
+    high: float,
+    unit: str,
+    digits: int = 0,
 ) -> SafeString:
     ticks = []
     for fraction in (0, 0.5, 1):
@@ -37,7 +44,7 @@ def _frame(
         ticks.append(
             f'<line class="grid" x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" y1="{y:.1f}" '
             f'y2="{y:.1f}"/><text class="tick" x="{PAD_LEFT - 6}" y="{y + 4:.1f}" '
-            f'text-anchor="end">{value:.0f}{escape(unit)}</text>'
+            f'text-anchor="end">{value:.{digits}f}{escape(unit)}</text>'
         )
     step = max(1, len(labels) // 6)
     for index in range(0, len(labels), step):
@@ -106,3 +113,43 @@ def bars(title: str, series: Sequence[tuple[date, int]]) -> SafeString:
         for i, (d, v) in enumerate(series)
     )
     return _frame(title, body, [d for d, _ in series], 0, high, "")
+
+
+def control_chart(watched: Watched) -> SafeString:
+    """A KPI's control chart: the points, the centre line, the control limits (stepped where
+    each point has its own) and the points of a signalled run ringed."""
+    chart = watched.chart
+    if chart is None:
+        return mark_safe("")
+    scale, count = watched.scale, len(chart.points)
+    values = [p.value * scale for p in chart.points]
+    uppers = [p.upper * scale for p in chart.points]
+    lowers = [p.lower * scale for p in chart.points]
+    low, high = min(*values, *lowers), max(*values, *uppers)
+    margin = (high - low) * 0.08 or 1.0
+    low, high = max(low - margin, min(low, 0.0)), high + margin  # no axis below 0 for a rate
+    digits = 1 if high - low < 10 else 0
+
+    def path(ys: list[float]) -> str:
+        return " ".join(f"{_x(i, count):.1f},{_y(v, low, high):.1f}" for i, v in enumerate(ys))
+
+    flagged = chart.flagged()
+    dots = []
+    for i, (week, value) in enumerate(zip(watched.weeks, values, strict=True)):
+        shown = f"{value:.{digits + 1}f}{watched.unit}"
+        limits = f"limits {lowers[i]:.{digits + 1}f} to {uppers[i]:.{digits + 1}f}"
+        note = "; part of a signal" if i in flagged else ""
+        dots.append(
+            f'<circle class="dot{" signal" if i in flagged else ""}" cx="{_x(i, count):.1f}" '
+            f'cy="{_y(value, low, high):.1f}" r="{5 if i in flagged else 3}">'
+            f"<title>week of {week:%d %b %Y}: {escape(shown)} ({limits}{note})</title></circle>"
+        )
+    body = (
+        f'<polyline class="limit" points="{path(uppers)}"/>'
+        f'<polyline class="limit" points="{path(lowers)}"/>'
+        f'<polyline class="centre" points="{path([chart.centre * scale] * count)}"/>'
+        f'<polyline class="line thin" points="{path(values)}"/>{"".join(dots)}'
+    )
+    title = f"{watched.name} per week on its control chart"
+    axis_unit = watched.unit if len(watched.unit) < 2 else ""  # " min" would not fit the axis
+    return _frame(title, body, watched.weeks, low, high, axis_unit, digits)

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -39,29 +39,10 @@ from supportqa.conversations.models import (
 from supportqa.core import kpis
 from supportqa.core.intervals import Estimate, mean_interval, wilson
 from supportqa.core.surveybias import Reweighted, Stratum, post_stratified_share
+from supportqa.reports import control
+from supportqa.reports.periods import Period, week_start
 from supportqa.reviews.models import Rating, Review
 from supportqa.surveys.models import SATISFIED, SurveyResponse, SurveySent
-
-
-@dataclass(frozen=True)
-class Period:
-    start: datetime
-    end: datetime
-
-    def weeks(self) -> list[tuple[date, datetime, datetime]]:
-        """(Monday, window start, window end) for each week the period touches."""
-        monday = datetime.combine(week_start(self.start), datetime.min.time(), self.start.tzinfo)
-        out = []
-        while monday < self.end:
-            following = monday + timedelta(days=7)
-            out.append((monday.date(), max(monday, self.start), min(following, self.end)))
-            monday = following
-        return out
-
-
-def week_start(value: datetime) -> date:
-    day = value.date()
-    return day - timedelta(days=day.weekday())
 
 
 def scored_reviews(reviews: QuerySet[Review], period: Period) -> QuerySet[Review]:
@@ -102,6 +83,7 @@ class Dashboard:
     trends: Trends
     bias: Reweighted
     strata: list[Stratum]
+    watched: list[control.Watched]  # the KPIs on control charts, week by week
 
 
 def dashboard(
@@ -133,7 +115,14 @@ def dashboard(
             sending=sent.filter(sent_at__gte=period.start, sent_at__lt=period.end).aggregate(
                 sent=Count("pk"), answered=Count("response")
             ),
-            created=_weekly(conversations, "created_at", weeks, n=Count("pk")),
+            created=_weekly(
+                conversations,
+                "created_at",
+                weeks,
+                n=Count("pk"),
+                frt_n=Count("first_response_seconds"),
+                frt_sum=Sum("first_response_seconds"),
+            ),
             csat=_weekly(
                 surveys, "answered_at", weeks, n=Count("csat"), top=Count("pk", filter=SATISFIED)
             ),
@@ -171,7 +160,8 @@ def dashboard(
         volume=[(monday, row["n"]) for monday, row in side.created],
     )
     strata = _survey_strata(population, side.replies)
-    return Dashboard(panel, trends, post_stratified_share(strata), strata)
+    watched = control.watch(weeks, side.created, side.csat, review_rows)
+    return Dashboard(panel, trends, post_stratified_share(strata), strata, watched)
 
 
 @dataclass

@@ -1,11 +1,32 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.http import HttpRequest
 from django.utils import timezone
 
-from supportqa.reports.metrics import Period
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime
+    end: datetime
+
+    def weeks(self) -> list[tuple[date, datetime, datetime]]:
+        """(Monday, window start, window end) for each week the period touches."""
+        monday = datetime.combine(week_start(self.start), datetime.min.time(), self.start.tzinfo)
+        out = []
+        while monday < self.end:
+            following = monday + timedelta(days=7)
+            out.append((monday.date(), max(monday, self.start), min(following, self.end)))
+            monday = following
+        return out
+
+
+def week_start(value: datetime) -> date:
+    day = value.date()
+    return day - timedelta(days=day.weekday())
+
 
 PERIOD_CHOICES = {
     "7": "Last 7 days",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -35,6 +36,13 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("account")
 
 
+CONTROL_RULE_NAMES = {
+    "western-electric": "Western Electric (a point beyond the limits; 2 of 3 far out, 4 of 5 "
+    "out, or 8 in a row on one side)",
+    "nelson": "Nelson's eight",
+}
+
+
 def _dashboard(
     request: HttpRequest, template: str, conversations, reviews, surveys, sent, extra: dict
 ) -> HttpResponse:
@@ -55,6 +63,8 @@ def _dashboard(
         ),
         "volume_chart": charts.bars("Conversations per week", trend.volume),
         "criteria": metrics.criterion_breakdown(reviews, period),
+        "watched": [(w, charts.control_chart(w)) for w in figures.watched],
+        "control_rules": CONTROL_RULE_NAMES[settings.SUPPORTQA_CONTROL_RULES],
         **extra,
     }
     return render(request, template, context)

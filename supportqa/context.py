@@ -7,6 +7,7 @@ SECTIONS = {
     "review": "conversations",
     "agent": "agents",
     "team": "teams",
+    "cause": "causes",
     "reviewer": "reviewers",
     "calibration": "calibration",
     "queue": "queue",

@@ -45,6 +45,7 @@ urlpatterns = [
     path("notifications/<int:pk>/", calibration.notification_open, name="notification-open"),
     path("autoqa/", autoqa.dashboard, name="autoqa"),
     path("autoqa/settings/", autoqa.settings_page, name="autoqa-settings"),
+    path("causes/", reports.cause_list, name="cause-list"),
     path("teams/", reports.team_list, name="team-list"),
     path("teams/<str:code>/", reports.team_detail, name="team-detail"),
     path("scorecards/", scorecards.scorecard_list, name="scorecard-list"),

@@ -236,3 +236,28 @@ def test_lead_sees_which_movements_are_real_changes(live_server, cast, browser):
     box = volume.locator("svg.chart").bounding_box()
     assert box is not None and box["width"] <= 390  # the chart shrinks with the phone
     section.screenshot(path=str(ARTIFACTS / "control-charts-narrow.png"))
+
+
+def test_lead_finds_why_the_team_fails_and_opens_the_conversations(live_server, cast, browser):
+    from tests.conftest import make_conversation
+    from tests.test_causes import _tagged_review
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    for i in range(3):
+        conversation = make_conversation(cast.agent, cast.team, f"why{i}")
+        _tagged_review(conversation, cast.qa, {"follow-up": [0], "tone": [i % 2]})
+    page = logged_in(browser, live_server, "lead")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.click("nav >> text=Why we fail")
+    page.wait_for_url(f"{live_server.url}/causes/")
+    assert page.locator("svg.chart rect.bar").count() == 3
+    assert page.locator("svg.chart rect.bar.vital").count() >= 1
+    first = page.locator("table >> tbody tr >> nth=0")
+    assert "Follow-Up: Closed too early" in first.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "why-we-fail.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(ARTIFACTS / "why-we-fail-narrow.png"), full_page=True)
+    first.locator("a").click()
+    page.wait_for_selector("#result-count")
+    assert page.inner_text("#result-count") == "3 conversations"
+    assert "Closed too early" in page.inner_text(".chip-note")

@@ -120,6 +120,7 @@ TABLE: dict[str, Row] = {
     "autoqa": Row("get", no_args, only(QUALITY)),
     "autoqa-settings": Row("get", no_args, only({"admin"})),
     "team-list": Row("get", no_args, only(QUALITY)),
+    "cause-list": Row("get", no_args, only(QUALITY)),
     "team-detail": Row("get", lambda w: [w.cast.team.code], only(QUALITY)),
     "scorecard-list": Row("get", no_args, only({"admin"})),
     "scorecard-edit": Row("get", lambda w: ["chat-quality"], only({"admin"})),

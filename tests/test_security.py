@@ -208,7 +208,7 @@ def test_csv_exports_neutralise_formula_cells(cast):
     ).decode()
     assert "'=HYPERLINK" in body
     assert ",=HYPERLINK" not in body and ',"=HYPERLINK' not in body
-    from supportqa.integrations.exporting import neutralised
+    from supportqa.core.csvcells import neutralised
 
     assert [neutralised(v) for v in ["+1", "-x", "@a", "\tb", "\rc", "ok", -5]] == [
         "'+1",

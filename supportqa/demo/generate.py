@@ -295,9 +295,7 @@ def _conversation(
             "text": f"Hi, {problem}.",
         }
     )
-    reply = habit.reply_minutes * pace
-    if team == SHORT_STAFFED and created > end - timedelta(days=21):
-        reply *= 3
+    reply = _reply_minutes(habit, pace, team, created, end)
     thread.say(
         "agent",
         f"Hello{name}, thanks for reaching out. I'm {agent_name.split()[0]}."
@@ -350,6 +348,15 @@ def _conversation(
         "end": thread.at,
     }
     return record, facts
+
+
+def _reply_minutes(habit: Habit, pace: float, team: str, created: datetime, end: datetime) -> float:
+    """The agent's typical reply delay on this channel; three times as long on the
+    short-staffed team in the last three weeks (the demo's planted real change)."""
+    reply = habit.reply_minutes * pace
+    if team == SHORT_STAFFED and created > end - timedelta(days=21):
+        reply *= 3
+    return reply
 
 
 def _created_at(rng: random.Random, channel: str, start: datetime, end: datetime) -> datetime:
@@ -540,7 +547,11 @@ def _reviews(
 ) -> int:
     version = Scorecard.objects.get(slug="chat-quality").current_version()
     assert version is not None
-    criteria = list(Criterion.objects.filter(section__version=version).prefetch_related("options"))
+    criteria = list(
+        Criterion.objects.filter(section__version=version).prefetch_related(
+            "options", "root_causes"
+        )
+    )
     conversations = list(
         Conversation.objects.filter(source=SOURCE).select_related("team").order_by("external_id")
     )
@@ -553,13 +564,16 @@ def _reviews(
         for name in _reviewers_of(local, conversation, reviewers):
             if Review.objects.filter(conversation=conversation, reviewer=users[name]).exists():
                 continue
+            levels = {
+                c: _rating_level(local, _quality(c.key, fact), REVIEWER_BIAS.get(name, 0.0))
+                for c in criteria
+            }
             ratings = {
                 c.code: RatingInput(
-                    option_position=_rating_level(
-                        local, _quality(c.key, fact), REVIEWER_BIAS.get(name, 0.0)
-                    )
+                    option_position=level,
+                    root_cause_positions=_root_cause(c, level, conversation.external_id),
                 )
-                for c in criteria
+                for c, level in levels.items()
             }
             review = save_review(
                 conversation=conversation,
@@ -574,6 +588,19 @@ def _reviews(
             Review.objects.filter(pk=review.pk).update(submitted_at=min(submitted, timezone.now()))
             done += 1
     return done
+
+
+# A reviewer who rates a criterion "Below" tags why; the first cause of each criterion is the
+# usual one. Drawn from a generator of its own, so the ratings' draws stay as they were.
+CAUSE_WEIGHTS = (0.6, 0.3, 0.1)
+
+
+def _root_cause(criterion: Criterion, level: int, seed: str) -> list[int]:
+    causes = list(criterion.root_causes.all())
+    if level != len(criterion.options.all()) - 1 or not causes:
+        return []
+    draw = random.Random(f"{seed}:{criterion.key}")
+    return draw.choices(range(len(causes)), weights=CAUSE_WEIGHTS[: len(causes)])
 
 
 def _reviewers_of(
@@ -608,7 +635,11 @@ def _calibration(
         participants=[users[n] for n in names],
         baseline=users["lead.alpha"],
     )
-    criteria = list(Criterion.objects.filter(section__version=version).prefetch_related("options"))
+    criteria = list(
+        Criterion.objects.filter(section__version=version).prefetch_related(
+            "options", "root_causes"
+        )
+    )
     for conversation in conversations:
         for name in names:
             ratings = {

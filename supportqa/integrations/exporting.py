@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -11,6 +9,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from supportqa.conversations.models import Conversation, Message
+from supportqa.core.csvcells import csv_line
 from supportqa.reviews.models import Rating, Review
 
 CHUNK = 500
@@ -109,28 +108,11 @@ RATING_CSV: list[tuple[str, Callable[[Rating], Any]]] = [
 ]
 
 
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection): such
-# text cells are written with a leading apostrophe, which spreadsheets show as text.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralised(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _csv_line(values: list[Any]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow([neutralised(v) for v in values])
-    return buffer.getvalue()
-
-
 def conversation_csv(conversations: QuerySet[Conversation]) -> Iterator[str]:
-    yield _csv_line([name for name, _ in CONVERSATION_CSV])
+    yield csv_line([name for name, _ in CONVERSATION_CSV])
     rows = conversations.select_related("agent", "team", "category").order_by("pk")
     for c in rows.iterator(chunk_size=CHUNK):
-        yield _csv_line([read(c) for _, read in CONVERSATION_CSV])
+        yield csv_line([read(c) for _, read in CONVERSATION_CSV])
 
 
 def _review_rows(reviews: QuerySet[Review]) -> QuerySet[Review]:
@@ -147,11 +129,11 @@ def _review_rows(reviews: QuerySet[Review]) -> QuerySet[Review]:
 
 def review_csv(reviews: QuerySet[Review]) -> Iterator[str]:
     """One row per rating; review columns repeat."""
-    yield _csv_line([name for name, _ in (*REVIEW_CSV, *RATING_CSV)])
+    yield csv_line([name for name, _ in (*REVIEW_CSV, *RATING_CSV)])
     for r in _review_rows(reviews).iterator(chunk_size=CHUNK):
         head = [read(r) for _, read in REVIEW_CSV]
         for rating in r.ratings.all():
-            yield _csv_line([*head, *(read(rating) for _, read in RATING_CSV)])
+            yield csv_line([*head, *(read(rating) for _, read in RATING_CSV)])
 
 
 def review_jsonl(reviews: QuerySet[Review]) -> Iterator[str]:

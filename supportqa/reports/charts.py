@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 from html import escape
+from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
 
 from supportqa.core.intervals import Estimate
+from supportqa.core.pareto import ParetoRow
 from supportqa.reports.control import Watched
 
 WIDTH, HEIGHT = 640, 220
@@ -133,23 +135,65 @@ def control_chart(watched: Watched) -> SafeString:
     def path(ys: list[float]) -> str:
         return " ".join(f"{_x(i, count):.1f},{_y(v, low, high):.1f}" for i, v in enumerate(ys))
 
-    flagged = chart.flagged()
-    dots = []
-    for i, (week, value) in enumerate(zip(watched.weeks, values, strict=True)):
-        shown = f"{value:.{digits + 1}f}{watched.unit}"
-        limits = f"limits {lowers[i]:.{digits + 1}f} to {uppers[i]:.{digits + 1}f}"
-        note = "; part of a signal" if i in flagged else ""
-        dots.append(
-            f'<circle class="dot{" signal" if i in flagged else ""}" cx="{_x(i, count):.1f}" '
-            f'cy="{_y(value, low, high):.1f}" r="{5 if i in flagged else 3}">'
-            f"<title>week of {week:%d %b %Y}: {escape(shown)} ({limits}{note})</title></circle>"
-        )
+    dots = _control_dots(
+        watched, chart.flagged(), (values, lowers, uppers), (low, high, digits + 1)
+    )
     body = (
         f'<polyline class="limit" points="{path(uppers)}"/>'
         f'<polyline class="limit" points="{path(lowers)}"/>'
         f'<polyline class="centre" points="{path([chart.centre * scale] * count)}"/>'
-        f'<polyline class="line thin" points="{path(values)}"/>{"".join(dots)}'
+        f'<polyline class="line thin" points="{path(values)}"/>{dots}'
     )
     title = f"{watched.name} per week on its control chart"
     axis_unit = watched.unit if len(watched.unit) < 2 else ""  # " min" would not fit the axis
     return _frame(title, body, watched.weeks, low, high, axis_unit, digits)
+
+
+def pareto_chart(title: str, rows: Sequence[ParetoRow[Any]]) -> SafeString:
+    """Bars of each item's share, largest first, numbered as in the table beside it, and the
+    cumulative share as a line; the vital few in the stronger colour."""
+    if not rows:
+        return mark_safe("")
+    count = len(rows)
+    width = max(6.0, (WIDTH - PAD_LEFT - PAD_RIGHT - 2 * INSET) / count * 0.6)
+    bars, ticks = [], []
+    for i, row in enumerate(rows):
+        x, y = _x(i, count), _y(row.share.value or 0.0, 0, 100)
+        bars.append(
+            f'<rect class="bar{" vital" if row.vital else ""}" x="{x - width / 2:.1f}" '
+            f'y="{y:.1f}" width="{width:.1f}" height="{_y(0, 0, 100) - y:.1f}">'
+            f"<title>{i + 1}. {escape(row.label)}: {row.count} ({row.share.value:.1f}%; "
+            f"{row.cumulative:.1f}% cumulative)</title></rect>"
+        )
+        ticks.append(
+            f'<text class="tick" x="{x:.1f}" y="{HEIGHT - 8}" text-anchor="middle">{i + 1}</text>'
+        )
+    line = " ".join(
+        f"{_x(i, count):.1f},{_y(r.cumulative, 0, 100):.1f}" for i, r in enumerate(rows)
+    )
+    body = f'{"".join(bars)}<polyline class="line" points="{line}"/>{"".join(ticks)}'
+    return _frame(title, body, [], 0, 100, "%")
+
+
+def _control_dots(
+    watched: Watched,
+    flagged: set[int],
+    lines: tuple[list[float], list[float], list[float]],
+    scale: tuple[float, float, int],
+) -> str:
+    """A dot per week, ringed when part of a signal, its title the value and its limits."""
+    values, lowers, uppers = lines
+    low, high, digits = scale
+    count = len(values)
+    dots = []
+    for i, (week, value) in enumerate(zip(watched.weeks, values, strict=True)):
+        shown = f"{value:.{digits}f}{watched.unit}"
+        limits = f"limits {lowers[i]:.{digits}f} to {uppers[i]:.{digits}f}"
+        signal = i in flagged
+        dots.append(
+            f'<circle class="dot{" signal" if signal else ""}" cx="{_x(i, count):.1f}" '
+            f'cy="{_y(value, low, high):.1f}" r="{5 if signal else 3}">'
+            f"<title>week of {week:%d %b %Y}: {escape(shown)} ({limits}"
+            f"{'; part of a signal' if signal else ''})</title></circle>"
+        )
+    return "".join(dots)

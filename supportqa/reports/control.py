@@ -78,31 +78,41 @@ def watch(
     inclusion probability, pass threshold) of the reviews counting toward IQS."""
     whole = set(full_weeks(weeks))
     rules = settings.SUPPORTQA_CONTROL_RULES
-    by_week = _reviews_by_week(review_rows, whole)
-    iqs = [
-        (w, kpis.iqs(scores, probabilities).value, len(scores))
-        for w, (scores, probabilities, _) in sorted(by_week.items())
-    ]
-    passes = [
-        (w, passing / len(scores), len(scores)) for w, (scores, _, passing) in by_week.items()
-    ]
+    iqs, passes = _review_series(review_rows, whole)
     answers = [(w, row["top"] / row["n"], row["n"]) for w, row in csat if w in whole and row["n"]]
     frt = [
         (w, row["frt_sum"] / row["frt_n"] / 60, row["frt_n"])
         for w, row in created
         if w in whole and row["frt_n"]
     ]
-    volume = [(w, float(row["n"])) for w, row in created if w in whole]
-    volume_chart = None
-    if len(volume) >= control.MINIMUM_POINTS:
-        volume_chart = control.individuals_chart([v for _, v in volume], rules, lowest=0.0)
     return [
         _laney("IQS", "%", iqs, rules, highest=100.0),
-        _laney("Pass rate", "%", sorted(passes), rules, highest=1.0, scale=100.0),
+        _laney("Pass rate", "%", passes, rules, highest=1.0, scale=100.0),
         _laney("CSAT", "%", answers, rules, highest=1.0, scale=100.0),
         _laney("First response time", " min", frt, rules, digits=0),
-        Watched("Conversations", "", [w for w, _ in volume], volume_chart, digits=0),
+        _volume([(w, float(row["n"])) for w, row in created if w in whole], rules),
     ]
+
+
+_Series = list[tuple[date, float | None, int]]  # (Monday, value, cases)
+
+
+def _review_series(review_rows: list[tuple[Any, ...]], whole: set[date]) -> tuple[_Series, _Series]:
+    """Weekly IQS and pass rate, each with the week's number of reviews."""
+    iqs, passes = [], []
+    for week, (scores, probabilities, passing) in sorted(
+        _reviews_by_week(review_rows, whole).items()
+    ):
+        iqs.append((week, kpis.iqs(scores, probabilities).value, len(scores)))
+        passes.append((week, passing / len(scores), len(scores)))
+    return iqs, passes
+
+
+def _volume(series: list[tuple[date, float]], rules: str) -> Watched:
+    chart = None
+    if len(series) >= control.MINIMUM_POINTS:
+        chart = control.individuals_chart([v for _, v in series], rules, lowest=0.0)
+    return Watched("Conversations", "", [w for w, _ in series], chart, digits=0)
 
 
 def _reviews_by_week(

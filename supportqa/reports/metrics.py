@@ -266,17 +266,25 @@ def _survey_strata(
 _RESOLVED = Q(resolution_seconds__isnull=False)
 
 
-def _conversation_totals(in_period: QuerySet[Conversation], within: Q, late: Q) -> dict[str, Any]:
-    """One scan of the covering KPI index: volume, resolution outcomes (FCR per PRODUCT.md §5),
-    the duration totals and first replies within / after the channel's target. Resolved means
-    a resolution time exists."""
+def outcome_counts() -> dict[str, Count]:
+    """Aggregates of conversation outcomes: volume, resolved (a resolution time exists),
+    reopened, and resolved at first contact (no reopen and no new conversation of the same
+    customer and category within SUPPORTQA_FCR_DAYS: PRODUCT.md §5)."""
     window = settings.SUPPORTQA_FCR_DAYS * 86400
     no_repeat = Q(repeat_contact_seconds__isnull=True) | Q(repeat_contact_seconds__gt=window)
+    return {
+        "volume": Count("pk"),
+        "resolved": Count("pk", filter=_RESOLVED),
+        "reopened": Count("pk", filter=_RESOLVED & Q(reopen_count__gt=0)),
+        "first_contact": Count("pk", filter=_RESOLVED & Q(reopen_count=0) & no_repeat),
+    }
+
+
+def _conversation_totals(in_period: QuerySet[Conversation], within: Q, late: Q) -> dict[str, Any]:
+    """One scan of the covering KPI index: volume and resolution outcomes, the duration
+    totals and first replies within / after the channel's target."""
     return in_period.aggregate(
-        volume=Count("pk"),
-        resolved=Count("pk", filter=_RESOLVED),
-        reopened=Count("pk", filter=_RESOLVED & Q(reopen_count__gt=0)),
-        first_contact=Count("pk", filter=_RESOLVED & Q(reopen_count=0) & no_repeat),
+        **outcome_counts(),
         first_response_seconds_n=Count("first_response_seconds"),
         first_response_seconds_sum=Sum("first_response_seconds"),
         resolution_seconds_n=Count("resolution_seconds"),

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from supportqa.accounts.access import agents_for, get_agent_for_user, get_team_for_user, teams_for
@@ -16,8 +21,10 @@ from supportqa.accounts.permissions import (
     signed_in,
 )
 from supportqa.conversations.access import conversations_for
-from supportqa.reports import charts, metrics
+from supportqa.core.csvcells import csv_line
+from supportqa.reports import causes, charts, metrics
 from supportqa.reports.appraisal import appraisal_rows
+from supportqa.reports.forms import CauseFilter
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.reviews.access import reviews_for
 from supportqa.surveys.models import SurveyResponse, SurveySent
@@ -141,3 +148,77 @@ def team_detail(request: HttpRequest, code: str) -> HttpResponse:
         SurveySent.objects.filter(team=team),
         {"team": team, "members": members},
     )
+
+
+@allowed(may_see_team_reports)
+@require_GET
+def cause_list(request: HttpRequest) -> HttpResponse:
+    """Why we fail: the Pareto of root causes and the contact reasons, in the person's scope,
+    narrowed by team, channel and criterion; each row opens the conversations behind it."""
+    user = request.user
+    form = CauseFilter(
+        request.GET or None, teams=teams_for(user), criteria=causes.criterion_names()
+    )
+    period, days = period_from(request)
+    narrowed = form.narrowed()
+    conversations = form.narrow(conversations_for(user))
+    in_period = conversations.filter(created_at__gte=period.start, created_at__lt=period.end)
+    rows = causes.root_causes(in_period, reviews_for(user), narrowed.get("criterion", ""))
+    if request.GET.get("format") == "csv":
+        return _cause_csv(rows)
+    scope = {
+        "since": period.start.date().isoformat(),
+        "until": period.end.date().isoformat(),
+        **{k: v for k, v in narrowed.items() if k in ("team", "channel")},
+    }
+    listing = reverse("conversation-list")
+    reasons = causes.contact_reasons(
+        conversations, SurveyResponse.objects.filter(conversation__in=conversations), period
+    )
+    return render(
+        request,
+        "reports/causes.html",
+        {
+            "form": form,
+            "days": days,
+            "period_choices": PERIOD_CHOICES,
+            "rows": [
+                (row, f"{listing}?{urlencode({**scope, 'cause': row.key, 'reviewed': 'yes'})}")
+                for row in rows
+            ],
+            "chart": charts.pareto_chart("Root causes, largest first", rows[:15]),
+            "reasons": [
+                (reason, f"{listing}?{urlencode({**scope, 'category': reason.code})}")
+                for reason in reasons
+            ],
+            "csv_query": urlencode({**request.GET.dict(), "format": "csv"}),
+            "vital_count": sum(1 for row in rows if row.vital),
+            "total": sum(row.count for row in rows),
+        },
+    )
+
+
+CAUSE_CSV = ["rank", "root_cause", "count", "share_percent", "share_low", "share_high",
+             "cumulative_percent", "vital_few"]  # fmt: skip
+
+
+def _cause_csv(rows: list[Any]) -> StreamingHttpResponse:
+    lines = [csv_line(CAUSE_CSV)] + [
+        csv_line(
+            [
+                rank,
+                row.label,
+                row.count,
+                round(row.share.value, 2),
+                round(row.share.low, 2),
+                round(row.share.high, 2),
+                round(row.cumulative, 2),
+                row.vital,
+            ]
+        )
+        for rank, row in enumerate(rows, start=1)
+    ]
+    response = StreamingHttpResponse(iter(lines), content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="supportqa-root-causes-{stamp}.csv"'
+    return response

@@ -17,7 +17,7 @@ from supportqa.accounts.models import Team, User
 from supportqa.conversations.models import Category, Channel, Conversation
 from supportqa.reviews.access import reviews_for
 from supportqa.reviews.actions import RatingInput
-from supportqa.reviews.models import Review
+from supportqa.reviews.models import Rating, Review
 from supportqa.scorecards.models import Criterion, ScorecardVersion
 from supportqa.surveys.models import SATISFIED, SurveyResponse
 
@@ -154,6 +154,20 @@ CSAT_CHOICES = [
 REVIEWED_CHOICES = [("", "Any"), ("yes", "Reviewed"), ("no", "Not reviewed")]
 
 
+CAUSE_SEPARATOR = "|"  # between the criterion key and the cause label
+
+
+def cause_key(criterion_key: str, label: str) -> str:
+    """How a root cause is named across scorecard versions: its criterion's key and its label."""
+    return f"{criterion_key}{CAUSE_SEPARATOR}{label}"
+
+
+def split_cause(value: str) -> tuple[str, str] | None:
+    """(criterion key, cause label) from `cause_key`'s value, or None when malformed."""
+    key, separator, label = value.partition(CAUSE_SEPARATOR)
+    return (key, label) if separator and key and label else None
+
+
 class ConversationFilter(forms.Form):
     """Filters of the conversation list. Choices come from the user's own scope."""
 
@@ -172,6 +186,9 @@ class ConversationFilter(forms.Form):
     score_min = forms.IntegerField(required=False, min_value=0, max_value=100, label="Score ≥")
     score_max = forms.IntegerField(required=False, min_value=0, max_value=100, label="Score ≤")
     reviewed = forms.ChoiceField(required=False, choices=REVIEWED_CHOICES)
+    # A root cause tagged on a rating of a scored review: "<criterion key>|<cause label>", as
+    # the root-cause page links it (`cause_key`).
+    cause = forms.CharField(required=False, max_length=300, widget=forms.HiddenInput)
 
     def __init__(
         self, *args: Any, agents: QuerySet[User], teams: QuerySet[Team], **kwargs: Any
@@ -189,6 +206,8 @@ class ConversationFilter(forms.Form):
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
             self.add_error("until", "must be on or after the start date")
+        if data.get("cause") and split_cause(data["cause"]) is None:
+            self.add_error("cause", "use a root cause link from the root-cause page")
         low, high = data.get("score_min"), data.get("score_max")
         if low is not None and high is not None and low > high:
             self.add_error("score_max", "must be at least the minimum score")
@@ -240,6 +259,7 @@ class ConversationFilter(forms.Form):
         if data.get("until"):
             conversations = conversations.filter(created_at__date__lte=data["until"])
         conversations = self._csat(conversations, data.get("csat"))
+        conversations = self._cause(conversations, scored, data.get("cause"))
         scored = scored.filter(conversation=OuterRef("pk"))
         if data.get("reviewed") == "yes":
             conversations = conversations.filter(Exists(scored))
@@ -254,6 +274,23 @@ class ConversationFilter(forms.Form):
                 Exists(scored.filter(final_score__lte=data["score_max"]))
             )
         return conversations
+
+    @staticmethod
+    def _cause(
+        conversations: QuerySet[Conversation], scored: QuerySet[Review], value: str | None
+    ) -> QuerySet[Conversation]:
+        """Conversations with a scored review that tags this root cause on a rating."""
+        found = split_cause(value or "")
+        if found is None:
+            return conversations
+        criterion, label = found
+        tagged = Rating.objects.filter(
+            review__in=scored,
+            review__conversation=OuterRef("pk"),
+            criterion__key=criterion,
+            root_causes__label=label,
+        )
+        return conversations.filter(Exists(tagged))
 
     @staticmethod
     def _csat(conversations: QuerySet[Conversation], mode: str | None) -> QuerySet[Conversation]:

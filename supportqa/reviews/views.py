@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from supportqa.accounts.access import agents_for, teams_for
@@ -36,8 +37,10 @@ from supportqa.reviews.forms import (
     parse_review_post,
     position,
     review_form_context,
+    split_cause,
 )
 from supportqa.reviews.models import Dispute, Review, ReviewStatus
+from supportqa.scorecards.models import Criterion
 from supportqa.scorecards.picking import pick_version
 
 
@@ -89,6 +92,9 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
     )
     query = request.GET.copy()
     query.pop("page", None)
+    without_cause = query.copy()
+    without_cause.pop("cause", None)
+    cause = split_cause(request.GET.get("cause", ""))
     return render(
         request,
         "reviews/conversation_list.html",
@@ -99,9 +105,25 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
             # Agents and peers see only their own reviews: a colleague's conversation without
             # a score here may well have been reviewed.
             "hides_colleagues_scores": user.is_agent,
+            # Opened from a root cause on the "Why we fail" page: say so, and how to drop it.
+            "cause_note": format_html(
+                "Reviewed conversations whose rating of <strong>{}</strong> was tagged “{}” · "
+                '<a href="?{}">drop this root cause</a>',
+                _criterion_name(cause[0]),
+                cause[1],
+                without_cause.urlencode(),
+            )
+            if cause
+            else "",
         },
         status=status,
     )
+
+
+def _criterion_name(key: str) -> str:
+    """A criterion's name in the latest scorecard version that has the key."""
+    names = Criterion.objects.filter(key=key).order_by("-section__version__number")
+    return names.values_list("name", flat=True).first() or key
 
 
 def _conversation_desk(request: HttpRequest, code: str) -> workspace.Desk:

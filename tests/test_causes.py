@@ -1,0 +1,119 @@
+"""Why we fail: the root-cause Pareto and the contact reasons equal counts over the raw rows,
+stay in the person's scope, and each row opens exactly the conversations behind it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from supportqa.conversations.models import Category, Conversation
+from supportqa.reviews.models import Rating
+from supportqa.scorecards.models import Criterion
+from tests.conftest import chat_rubric, full_ratings, make_conversation, submitted_review
+
+
+def _criterion(key: str) -> Criterion:
+    return Criterion.objects.get(section__version=chat_rubric(), key=key)
+
+
+def _tagged_review(conversation, reviewer, causes: dict[str, list[int]]):
+    """A review rating every criterion "Below" (position 2), tagging these cause positions."""
+    ratings = full_ratings(chat_rubric(), position=2)
+    for key, positions in causes.items():
+        ratings[_criterion(key).code].root_cause_positions = positions
+    return submitted_review(conversation, reviewer, ratings=ratings)
+
+
+@pytest.fixture
+def tagged(cast):
+    """Team A: 'Closed too early' three times, 'Queue overload' twice (once with 'Agent
+    distracted' on the same rating), on four conversations; Team B: 'Rude or curt' once."""
+    mine = [make_conversation(cast.agent, cast.team, f"t{i}") for i in range(4)]
+    _tagged_review(mine[0], cast.qa, {"follow-up": [0], "response-time": [0, 1]})
+    _tagged_review(mine[1], cast.qa, {"follow-up": [0]})
+    _tagged_review(mine[2], cast.qa, {"follow-up": [0], "response-time": [0]})
+    submitted_review(mine[3], cast.qa, position=0)  # nothing tagged
+    _tagged_review(cast.other_conversation, cast.qa, {"tone": [0]})
+    return mine
+
+
+def test_the_pareto_counts_each_tag_once_per_rating_largest_first(cast, tagged):
+    page = cast.client(cast.manager).get(reverse("cause-list"))
+    rows = [row for row, _ in page.context["rows"]]
+    links = Rating.root_causes.through.objects.values_list(
+        "rating__criterion__name", "rootcauseoption__label"
+    )
+    expected = Counter(f"{criterion}: {label}" for criterion, label in links)
+    assert {r.label: r.count for r in rows} == expected
+    assert [r.label for r in rows][:2] == [
+        "Follow-Up: Closed too early",
+        "Response Time: Queue overload",
+    ]
+    assert rows[0].count == 3 and rows[-1].cumulative == pytest.approx(100.0)
+    assert page.context["total"] == sum(expected.values()) == 7
+
+
+def test_a_lead_sees_the_causes_of_their_teams_only(cast, tagged):
+    rows = cast.client(cast.lead).get(reverse("cause-list")).context["rows"]
+    assert "Tone and Professionalism: Rude or curt" not in [row.label for row, _ in rows]
+    other_team = cast.client(cast.lead).get(reverse("cause-list"), {"team": cast.other_team.code})
+    assert other_team.status_code == 200  # a team outside the scope is not a choice: no filter
+    assert "Rude or curt" not in other_team.content.decode()
+
+
+def test_a_root_cause_opens_exactly_the_conversations_it_was_tagged_on(cast, tagged):
+    client = cast.client(cast.manager)
+    rows = dict(
+        (row.label, link) for row, link in client.get(reverse("cause-list")).context["rows"]
+    )
+    listing = client.get(rows["Response Time: Queue overload"])
+    shown = {c.external_id for c in listing.context["page"].object_list}
+    assert shown == {"t0", "t2"}
+    assert "drop this root cause" in listing.content.decode()
+    narrowed = client.get(reverse("cause-list"), {"criterion": "follow-up"}).context["rows"]
+    assert [row.label for row, _ in narrowed] == ["Follow-Up: Closed too early"]
+    bad = client.get(reverse("conversation-list"), {"cause": "no-separator"})
+    assert bad.status_code == 400
+    assert "use a root cause link" in bad.content.decode()
+
+
+def test_the_pareto_downloads_as_csv_with_intervals(cast, tagged):
+    response = cast.client(cast.manager).get(reverse("cause-list"), {"format": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    table = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert table[0]["root_cause"] == "Follow-Up: Closed too early"
+    assert table[0]["count"] == "3" and table[0]["rank"] == "1"
+    assert (
+        float(table[0]["share_low"])
+        < float(table[0]["share_percent"])
+        < float(table[0]["share_high"])
+    )
+    assert table[-1]["cumulative_percent"] == "100.0"
+
+
+def test_contact_reasons_count_the_period_and_the_one_before(cast):
+    category = Category.objects.first()
+    now = timezone.now()
+    for i in range(3):
+        make_conversation(cast.agent, cast.team, f"now{i}", created=now - timedelta(days=5 + i))
+    make_conversation(cast.agent, cast.team, "before", created=now - timedelta(days=100))
+    Conversation.objects.filter(external_id="now0").update(resolution_seconds=7200)
+    page = cast.client(cast.manager).get(reverse("cause-list"))
+    (reason, link), *_ = [r for r in page.context["reasons"] if r[0].category == category.name]
+    in_period = Conversation.objects.filter(
+        category=category, created_at__gte=now - timedelta(days=90)
+    )
+    assert reason.volume == in_period.count()
+    assert reason.previous == 1
+    resolved = in_period.filter(resolution_seconds__isnull=False)
+    assert reason.resolved.n == reason.volume and reason.fcr.n == resolved.count()
+    assert reason.mean_resolution_hours == pytest.approx(
+        sum(resolved.values_list("resolution_seconds", flat=True)) / resolved.count() / 3600
+    )
+    assert f"category={category.code}" in link

@@ -55,3 +55,17 @@ def test_demo_reviewers_differ_and_agents_differ(db):
 
     assert mean(reviewer__username="qa.lenient") > mean(reviewer__username="qa.strict") + 10
     assert mean(reviewee__username="ava") > mean(reviewee__username="liam") + 10
+    # The demo's offsets (the Reviewers page's) equal the full-design least squares to 1e-9.
+    from supportqa.core.leniency import reviewer_offsets
+    from tests.core.test_leniency import dense_offsets
+
+    rows = list(
+        Review.objects.counting_toward_iqs().values_list(
+            "conversation_id", "reviewer_id", "final_score"
+        )
+    )
+    fast = reviewer_offsets(rows)
+    reference = dense_offsets(rows)
+    assert len(fast) >= 4 and set(fast) == set(reference)
+    for reviewer, (value, se) in reference.items():
+        assert abs(fast[reviewer].value - value) < 1e-9 and abs(fast[reviewer].se - se) < 1e-9

@@ -192,3 +192,30 @@ def test_transcript_shows_customer_sentiment_and_its_trajectory(cast):
     moods = [line.mood for line in response.context["transcript"]]
     assert moods == ["negative", "", "positive", ""]  # agents' messages are not scored
     assert "customer sentiment -" in response.content.decode()
+
+
+def test_date_filters_are_whole_days_on_an_indexable_range(cast):
+    from datetime import datetime, timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from tests.conftest import make_conversation
+
+    late = timezone.make_aware(datetime(2026, 3, 9, 23, 30))
+    make_conversation(cast.agent, cast.team, "late", created=late)
+    make_conversation(cast.agent, cast.team, "early", created=late + timedelta(minutes=40))
+    client = cast.client(cast.manager)
+
+    def shown(**filters):
+        page = client.get(reverse("conversation-list"), filters)
+        return {c.external_id for c in page.context["page"].object_list} & {"late", "early"}
+
+    assert shown(since="2026-03-10") == {"early"}
+    assert shown(until="2026-03-09") == {"late"}
+    assert shown(since="2026-03-09", until="2026-03-10") == {"late", "early"}
+    with CaptureQueriesContext(connection) as captured:
+        shown(since="2026-03-10")
+    listing = [q["sql"] for q in captured if "created_at" in q["sql"] and "COUNT" not in q["sql"]]
+    assert listing and not any("cast" in sql.lower() or "::date" in sql for sql in listing)

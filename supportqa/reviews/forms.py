@@ -7,11 +7,13 @@ Field names: `rating-<criterion code>` = option position or `na`; `comment-<code
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
 from django.db.models import Avg, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import QueryDict
+from django.utils import timezone
 
 from supportqa.accounts.models import Team, User
 from supportqa.conversations.models import Category, Channel, Conversation
@@ -168,6 +170,11 @@ def split_cause(value: str) -> tuple[str, str] | None:
     return (key, label) if separator and key and label else None
 
 
+def day_start(day: date) -> datetime:
+    """Midnight at the start of this day in the installation's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 class ConversationFilter(forms.Form):
     """Filters of the conversation list. Choices come from the user's own scope."""
 
@@ -254,10 +261,13 @@ class ConversationFilter(forms.Form):
         ):
             if data.get(name):
                 conversations = conversations.filter(**{lookup: data[name]})
+        # Dates become a range on created_at itself: `created_at__date` cannot use its index.
         if data.get("since"):
-            conversations = conversations.filter(created_at__date__gte=data["since"])
+            conversations = conversations.filter(created_at__gte=day_start(data["since"]))
         if data.get("until"):
-            conversations = conversations.filter(created_at__date__lte=data["until"])
+            conversations = conversations.filter(
+                created_at__lt=day_start(data["until"] + timedelta(days=1))
+            )
         conversations = self._csat(conversations, data.get("csat"))
         conversations = self._cause(conversations, scored, data.get("cause"))
         scored = scored.filter(conversation=OuterRef("pk"))

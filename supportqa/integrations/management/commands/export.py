@@ -13,6 +13,7 @@ from supportqa.integrations.exporting import (
     review_csv,
     review_jsonl,
 )
+from supportqa.reviews.forms import day_start
 from supportqa.reviews.models import Review
 
 WRITERS = {
@@ -42,7 +43,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         conversations = Conversation.objects.all()
         if options["since"]:
-            conversations = conversations.filter(created_at__date__gte=options["since"])
+            conversations = conversations.filter(created_at__gte=day_start(options["since"]))
         rows: Any = conversations
         if options["what"] == "reviews":
             rows = Review.objects.filter(conversation__in=conversations)

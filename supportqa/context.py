@@ -8,6 +8,7 @@ SECTIONS = {
     "agent": "agents",
     "team": "teams",
     "cause": "causes",
+    "staffing": "staffing",
     "reviewer": "reviewers",
     "calibration": "calibration",
     "queue": "queue",

@@ -46,6 +46,7 @@ urlpatterns = [
     path("autoqa/", autoqa.dashboard, name="autoqa"),
     path("autoqa/settings/", autoqa.settings_page, name="autoqa-settings"),
     path("causes/", reports.cause_list, name="cause-list"),
+    path("staffing/", reports.staffing_plan, name="staffing"),
     path("teams/", reports.team_list, name="team-list"),
     path("teams/<str:code>/", reports.team_detail, name="team-detail"),
     path("scorecards/", scorecards.scorecard_list, name="scorecard-list"),

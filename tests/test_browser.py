@@ -261,3 +261,23 @@ def test_lead_finds_why_the_team_fails_and_opens_the_conversations(live_server, 
     page.wait_for_selector("#result-count")
     assert page.inner_text("#result-count") == "3 conversations"
     assert "Closed too early" in page.inner_text(".chip-note")
+
+
+def test_manager_plans_next_weeks_staffing(live_server, cast, browser):
+    from tests.test_staffing import _busy_mornings
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    _busy_mornings(cast)
+    page = logged_in(browser, live_server, "manager")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.click("nav >> text=Staffing")
+    page.fill("#id_handling_minutes", "30")
+    page.click("text=Apply filters")
+    page.wait_for_selector("table.staffing")
+    assert page.locator("table.staffing tbody tr").count() == 7
+    monday_nine = page.locator("table.staffing tbody tr >> nth=0").locator("td >> nth=9")
+    assert monday_nine.inner_text().split("/")[0] != "0"  # busy mornings need agents
+    assert "under" in (monday_nine.get_attribute("class") or "")  # one agent worked, more needed
+    page.screenshot(path=str(ARTIFACTS / "staffing.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(ARTIFACTS / "staffing-narrow.png"), full_page=True)

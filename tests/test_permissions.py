@@ -121,6 +121,7 @@ TABLE: dict[str, Row] = {
     "autoqa-settings": Row("get", no_args, only({"admin"})),
     "team-list": Row("get", no_args, only(QUALITY)),
     "cause-list": Row("get", no_args, only(QUALITY)),
+    "staffing": Row("get", no_args, only(QUALITY)),
     "team-detail": Row("get", lambda w: [w.cast.team.code], only(QUALITY)),
     "scorecard-list": Row("get", no_args, only({"admin"})),
     "scorecard-edit": Row("get", lambda w: ["chat-quality"], only({"admin"})),

@@ -465,6 +465,19 @@ def _quality(criterion_key: str, facts: dict[str, Any]) -> float:
     }.get(criterion_key, 0.6)
 
 
+def conversation_records(
+    rng: random.Random, count: int, start: datetime, end: datetime
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The demo's conversations in the native import format, and what each one's agent did
+    (for the surveys and reviews that follow). Needs no database: bench/forecast.py uses it."""
+    records, all_facts = [], {}
+    for index in range(count):
+        record, facts = _conversation(rng, index, AGENTS[index % len(AGENTS)], start, end)
+        records.append(record)
+        all_facts[record["external_id"]] = facts
+    return records, all_facts
+
+
 def build(
     *,
     seed: int = 7,
@@ -478,12 +491,7 @@ def build(
     with transaction.atomic():
         users, _ = _people()
     end = timezone.now().replace(minute=0, second=0, microsecond=0).astimezone(UTC)
-    start = end - timedelta(days=days)
-    records, all_facts = [], {}
-    for index in range(conversations):
-        record, facts = _conversation(rng, index, AGENTS[index % len(AGENTS)], start, end)
-        records.append(record)
-        all_facts[record["external_id"]] = facts
+    records, all_facts = conversation_records(rng, conversations, end - timedelta(days=days), end)
     data = "".join(json.dumps(r) + "\n" for r in records).encode()
     report = import_conversations(data, kind="native", file_name="demo.jsonl", progress=progress)
     stats.conversations = report.created + report.updated + report.unchanged

@@ -47,3 +47,37 @@ class CauseFilter(forms.Form):
         if "channel" in narrowed:
             conversations = conversations.filter(channel=narrowed["channel"])
         return conversations
+
+
+class StaffingForm(forms.Form):
+    """The planner's assumptions; the defaults are the industry's usual ones (80% of contacts
+    answered within 20 seconds, occupancy at most 85%, 30% shrinkage)."""
+
+    channel = forms.ChoiceField(required=False, choices=[("", "All channels"), *Channel.choices])
+    team = forms.ChoiceField(required=False)
+    handling_minutes = forms.FloatField(
+        initial=6, min_value=0.1, max_value=600, label="Handling time (minutes)"
+    )
+    target_percent = forms.FloatField(
+        initial=80, min_value=1, max_value=99.9, label="Service level (%)"
+    )
+    target_seconds = forms.FloatField(
+        initial=20, min_value=1, max_value=86400, label="Answered within (seconds)"
+    )
+    max_occupancy = forms.FloatField(
+        initial=85, min_value=10, max_value=100, label="Occupancy at most (%)"
+    )
+    shrinkage = forms.FloatField(initial=30, min_value=0, max_value=90, label="Shrinkage (%)")
+    history_weeks = forms.IntegerField(
+        initial=8, min_value=2, max_value=26, label="Weeks of history"
+    )
+
+    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [("", "All teams"), *[(t.code, t.name) for t in teams]]
+
+    def values(self) -> dict[str, Any]:
+        """The cleaned values, or the defaults where the form is unbound."""
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data
+        return {name: field.initial or "" for name, field in self.fields.items()}

@@ -22,9 +22,9 @@ from supportqa.accounts.permissions import (
 )
 from supportqa.conversations.access import conversations_for
 from supportqa.core.csvcells import csv_line
-from supportqa.reports import causes, charts, metrics
+from supportqa.reports import causes, charts, metrics, staffing
 from supportqa.reports.appraisal import appraisal_rows
-from supportqa.reports.forms import CauseFilter
+from supportqa.reports.forms import CauseFilter, StaffingForm
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.reviews.access import reviews_for
 from supportqa.surveys.models import SurveyResponse, SurveySent
@@ -222,3 +222,38 @@ def _cause_csv(rows: list[Any]) -> StreamingHttpResponse:
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="supportqa-root-causes-{stamp}.csv"'
     return response
+
+
+@allowed(may_see_team_reports)
+@require_GET
+def staffing_plan(request: HttpRequest) -> HttpResponse:
+    """Next week's forecast contacts and agents per hour (Erlang C), beside the agents who
+    worked each hour lately, for the conversations in the person's scope."""
+    user = request.user
+    form = StaffingForm(request.GET or None, teams=teams_for(user))
+    values = form.values()
+    conversations = conversations_for(user)
+    if values.get("team"):
+        conversations = conversations.filter(team__code=values["team"])
+    if values.get("channel"):
+        conversations = conversations.filter(channel=values["channel"])
+    result, problem = None, ""
+    if not form.errors:
+        assumptions = staffing.Assumptions(
+            handling_seconds=values["handling_minutes"] * 60,
+            target_level=values["target_percent"] / 100,
+            target_seconds=values["target_seconds"],
+            max_occupancy=values["max_occupancy"] / 100,
+            shrinkage=values["shrinkage"] / 100,
+            history_weeks=values["history_weeks"],
+        )
+        try:
+            result = staffing.plan(conversations, assumptions)
+        except ValueError as why:
+            problem = str(why)
+    return render(
+        request,
+        "reports/staffing.html",
+        {"form": form, "plan": result, "problem": problem, "hours": range(24)},
+        status=400 if form.errors else 200,
+    )

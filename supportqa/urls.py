@@ -51,6 +51,7 @@ urlpatterns = [
     path("teams/<str:code>/", reports.team_detail, name="team-detail"),
     path("scorecards/", scorecards.scorecard_list, name="scorecard-list"),
     path("scorecards/<slug:slug>/edit/", scorecards.scorecard_edit, name="scorecard-edit"),
+    path("scorecards/<slug:slug>/validity/", reports.scorecard_validity, name="scorecard-validity"),
     path("imports/", integrations.import_page, name="import"),
     path("categorize/", conversations.categorize_page, name="categorize"),
     path(

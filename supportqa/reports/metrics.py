@@ -263,20 +263,27 @@ def _survey_strata(
     return sorted(strata, key=lambda s: (-s.population, str(s.key)))
 
 
-_RESOLVED = Q(resolution_seconds__isnull=False)
+def resolved() -> Q:
+    """A conversation is resolved when it has a resolution time."""
+    return Q(resolution_seconds__isnull=False)
+
+
+def first_contact() -> Q:
+    """Resolved at first contact (PRODUCT.md §5): resolved, never reopened, and no new
+    conversation of the same customer and category within SUPPORTQA_FCR_DAYS."""
+    window = settings.SUPPORTQA_FCR_DAYS * 86400
+    no_repeat = Q(repeat_contact_seconds__isnull=True) | Q(repeat_contact_seconds__gt=window)
+    return resolved() & Q(reopen_count=0) & no_repeat
 
 
 def outcome_counts() -> dict[str, Count]:
-    """Aggregates of conversation outcomes: volume, resolved (a resolution time exists),
-    reopened, and resolved at first contact (no reopen and no new conversation of the same
-    customer and category within SUPPORTQA_FCR_DAYS: PRODUCT.md §5)."""
-    window = settings.SUPPORTQA_FCR_DAYS * 86400
-    no_repeat = Q(repeat_contact_seconds__isnull=True) | Q(repeat_contact_seconds__gt=window)
+    """Aggregates of conversation outcomes: volume, resolved, reopened (of the resolved) and
+    resolved at first contact."""
     return {
         "volume": Count("pk"),
-        "resolved": Count("pk", filter=_RESOLVED),
-        "reopened": Count("pk", filter=_RESOLVED & Q(reopen_count__gt=0)),
-        "first_contact": Count("pk", filter=_RESOLVED & Q(reopen_count=0) & no_repeat),
+        "resolved": Count("pk", filter=resolved()),
+        "reopened": Count("pk", filter=resolved() & Q(reopen_count__gt=0)),
+        "first_contact": Count("pk", filter=first_contact()),
     }
 
 
@@ -309,7 +316,7 @@ def _stratum_volumes(in_period: QuerySet[Conversation]) -> list[dict[str, Any]]:
             *(When(channel=c, then=2 * i) for i, c in enumerate(_CHANNELS)),
             default=2 * _CHANNELS.index(Channel.OTHER),  # a value outside the choices
         )
-        + Case(When(_RESOLVED, then=1), default=0)
+        + Case(When(resolved(), then=1), default=0)
     )
     rows = (
         in_period.annotate(stratum=stratum)
@@ -320,12 +327,12 @@ def _stratum_volumes(in_period: QuerySet[Conversation]) -> list[dict[str, Any]]:
     out = []
     for key, volume in rows:
         category, rest = divmod(key, _STRATA_PER_CATEGORY)
-        channel, resolved = divmod(rest, 2)
+        channel, resolved_bit = divmod(rest, 2)
         out.append(
             {
                 "channel": _CHANNELS[channel],
                 "category_id": category or None,
-                "is_resolved": bool(resolved),
+                "is_resolved": bool(resolved_bit),
                 "volume": volume,
             }
         )

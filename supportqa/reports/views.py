@@ -4,7 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,16 +17,18 @@ from supportqa.accounts.permissions import (
     allowed,
     has_own_performance,
     may_browse_conversations,
+    may_manage_scorecards,
     may_see_team_reports,
     signed_in,
 )
 from supportqa.conversations.access import conversations_for
 from supportqa.core.csvcells import csv_line
-from supportqa.reports import causes, charts, metrics, staffing
+from supportqa.reports import causes, charts, metrics, staffing, validity
 from supportqa.reports.appraisal import appraisal_rows
 from supportqa.reports.forms import CauseFilter, StaffingForm
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.reviews.access import reviews_for
+from supportqa.scorecards.models import Scorecard
 from supportqa.surveys.models import SurveyResponse, SurveySent
 
 
@@ -256,4 +258,22 @@ def staffing_plan(request: HttpRequest) -> HttpResponse:
         "reports/staffing.html",
         {"form": form, "plan": result, "problem": problem, "hours": range(24)},
         status=400 if form.errors else 200,
+    )
+
+
+@allowed(may_manage_scorecards)
+@require_GET
+def scorecard_validity(request: HttpRequest, slug: str) -> HttpResponse:
+    """Beside a scorecard: each criterion's spread and which criteria predict the customer's
+    outcome."""
+    scorecard = Scorecard.objects.filter(slug=slug).first()
+    if scorecard is None:
+        raise Http404("No such scorecard")
+    return render(
+        request,
+        "reports/validity.html",
+        {
+            "validity": validity.scorecard_validity(scorecard),
+            "outcomes": list(validity.OUTCOMES.items()),
+        },
     )

@@ -9,6 +9,7 @@ SECTIONS = {
     "team": "teams",
     "cause": "causes",
     "staffing": "staffing",
+    "topics": "topics",
     "reviewer": "reviewers",
     "calibration": "calibration",
     "queue": "queue",

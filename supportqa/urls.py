@@ -47,6 +47,7 @@ urlpatterns = [
     path("autoqa/settings/", autoqa.settings_page, name="autoqa-settings"),
     path("causes/", reports.cause_list, name="cause-list"),
     path("staffing/", reports.staffing_plan, name="staffing"),
+    path("topics/", reports.topic_list, name="topics"),
     path("teams/", reports.team_list, name="team-list"),
     path("teams/<str:code>/", reports.team_detail, name="team-detail"),
     path("scorecards/", scorecards.scorecard_list, name="scorecard-list"),

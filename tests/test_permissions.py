@@ -122,6 +122,7 @@ TABLE: dict[str, Row] = {
     "team-list": Row("get", no_args, only(QUALITY)),
     "cause-list": Row("get", no_args, only(QUALITY)),
     "staffing": Row("get", no_args, only(QUALITY)),
+    "topics": Row("get", no_args, only(QUALITY)),
     "team-detail": Row("get", lambda w: [w.cast.team.code], only(QUALITY)),
     "scorecard-list": Row("get", no_args, only({"admin"})),
     "scorecard-edit": Row("get", lambda w: ["chat-quality"], only({"admin"})),

@@ -1,4 +1,5 @@
-"""The reports' filters."""
+"""The reports' filters. Each narrows the conversations in the person's scope to a team of
+theirs and a channel (`ScopedForm`); a team outside their scope is not a choice."""
 
 from __future__ import annotations
 
@@ -12,49 +13,54 @@ from supportqa.conversations.models import Channel, Conversation
 from supportqa.reports.periods import DEFAULT_DAYS, PERIOD_CHOICES
 
 
-class CauseFilter(forms.Form):
-    """Root causes and contact reasons: the period, a team of the person's, a channel, a
-    criterion (by key, across scorecard versions)."""
+class ScopedForm(forms.Form):
+    team = forms.ChoiceField(required=False)
+    channel = forms.ChoiceField(required=False, choices=[("", "Any"), *Channel.choices])
 
+    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [("", "Any"), *[(t.code, t.name) for t in teams]]
+
+    def values(self) -> dict[str, Any]:
+        """The cleaned values, or every field's initial value while the form is unbound."""
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data
+        if self.is_bound:
+            return {}
+        return {name: field.initial for name, field in self.fields.items()}
+
+    def narrow(self, conversations: QuerySet[Conversation]) -> QuerySet[Conversation]:
+        """The conversations of the chosen team and channel."""
+        values = self.values()
+        if values.get("team"):
+            conversations = conversations.filter(team__code=values["team"])
+        if values.get("channel"):
+            conversations = conversations.filter(channel=values["channel"])
+        return conversations
+
+
+class CauseFilter(ScopedForm):
+    """Root causes and contact reasons: the period, a team, a channel, a criterion (by key,
+    across scorecard versions)."""
+
+    field_order = ["days", "team", "channel", "criterion"]
     days = forms.ChoiceField(
         required=False, choices=list(PERIOD_CHOICES.items()), initial=DEFAULT_DAYS, label="Period"
     )
-    team = forms.ChoiceField(required=False)
-    channel = forms.ChoiceField(required=False, choices=[("", "Any"), *Channel.choices])
     criterion = forms.ChoiceField(required=False)
 
-    def __init__(
-        self, *args: Any, teams: QuerySet[Team], criteria: dict[str, str], **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, criteria: dict[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].choices = [("", "Any"), *[(t.code, t.name) for t in teams]]
         self.fields["criterion"].choices = [
             ("", "Any"),
             *sorted(criteria.items(), key=lambda item: item[1]),
         ]
 
-    def narrowed(self) -> dict[str, str]:
-        """The valid filters that are set (an invalid form narrows nothing)."""
-        if not self.is_bound or not self.is_valid():
-            return {}
-        return {k: v for k, v in self.cleaned_data.items() if v and k != "days"}
 
-    def narrow(self, conversations: QuerySet[Conversation]) -> QuerySet[Conversation]:
-        """The conversations of the chosen team and channel."""
-        narrowed = self.narrowed()
-        if "team" in narrowed:
-            conversations = conversations.filter(team__code=narrowed["team"])
-        if "channel" in narrowed:
-            conversations = conversations.filter(channel=narrowed["channel"])
-        return conversations
-
-
-class StaffingForm(forms.Form):
+class StaffingForm(ScopedForm):
     """The planner's assumptions; the defaults are the industry's usual ones (80% of contacts
     answered within 20 seconds, occupancy at most 85%, 30% shrinkage)."""
 
-    channel = forms.ChoiceField(required=False, choices=[("", "All channels"), *Channel.choices])
-    team = forms.ChoiceField(required=False)
     handling_minutes = forms.FloatField(
         initial=6, min_value=0.1, max_value=600, label="Handling time (minutes)"
     )
@@ -72,12 +78,12 @@ class StaffingForm(forms.Form):
         initial=8, min_value=2, max_value=26, label="Weeks of history"
     )
 
-    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["team"].choices = [("", "All teams"), *[(t.code, t.name) for t in teams]]
 
-    def values(self) -> dict[str, Any]:
-        """The cleaned values, or the defaults where the form is unbound."""
-        if self.is_bound and self.is_valid():
-            return self.cleaned_data
-        return {name: field.initial or "" for name, field in self.fields.items()}
+class TopicForm(ScopedForm):
+    """Which conversations to find topics in, and how many topics (√(n/2) when left empty)."""
+
+    field_order = ["weeks", "topics", "team", "channel"]
+    weeks = forms.IntegerField(initial=8, min_value=3, max_value=26, label="Full weeks")
+    topics = forms.IntegerField(
+        required=False, min_value=2, max_value=60, label="Topics (empty: automatic)"
+    )

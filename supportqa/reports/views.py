@@ -23,9 +23,9 @@ from supportqa.accounts.permissions import (
 )
 from supportqa.conversations.access import conversations_for
 from supportqa.core.csvcells import csv_line
-from supportqa.reports import causes, charts, metrics, staffing, validity
+from supportqa.reports import causes, charts, metrics, staffing, topics, validity
 from supportqa.reports.appraisal import appraisal_rows
-from supportqa.reports.forms import CauseFilter, StaffingForm
+from supportqa.reports.forms import CauseFilter, StaffingForm, TopicForm
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.reviews.access import reviews_for
 from supportqa.scorecards.models import Scorecard
@@ -162,7 +162,7 @@ def cause_list(request: HttpRequest) -> HttpResponse:
         request.GET or None, teams=teams_for(user), criteria=causes.criterion_names()
     )
     period, days = period_from(request)
-    narrowed = form.narrowed()
+    narrowed = {k: v for k, v in form.values().items() if v and k != "days"}
     conversations = form.narrow(conversations_for(user))
     in_period = conversations.filter(created_at__gte=period.start, created_at__lt=period.end)
     rows = causes.root_causes(in_period, reviews_for(user), narrowed.get("criterion", ""))
@@ -234,11 +234,7 @@ def staffing_plan(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = StaffingForm(request.GET or None, teams=teams_for(user))
     values = form.values()
-    conversations = conversations_for(user)
-    if values.get("team"):
-        conversations = conversations.filter(team__code=values["team"])
-    if values.get("channel"):
-        conversations = conversations.filter(channel=values["channel"])
+    conversations = form.narrow(conversations_for(user))
     result, problem = None, ""
     if not form.errors:
         assumptions = staffing.Assumptions(
@@ -276,4 +272,27 @@ def scorecard_validity(request: HttpRequest, slug: str) -> HttpResponse:
             "validity": validity.scorecard_validity(scorecard),
             "outcomes": list(validity.OUTCOMES.items()),
         },
+    )
+
+
+@allowed(may_see_team_reports)
+@require_GET
+def topic_list(request: HttpRequest) -> HttpResponse:
+    """Topics in what customers write, the emerging ones, and knowledge-base gap candidates."""
+    user = request.user
+    form = TopicForm(request.GET or None, teams=teams_for(user))
+    values = form.values()
+    conversations = form.narrow(conversations_for(user))
+    report, problem = None, ""
+    if not form.errors:
+        end = staffing.this_monday(timezone.now())
+        try:
+            report = topics.topic_report(conversations, end, values["weeks"], values["topics"])
+        except ValueError as why:
+            problem = str(why)
+    return render(
+        request,
+        "reports/topics.html",
+        {"form": form, "report": report, "problem": problem, "weeks": values.get("weeks")},
+        status=400 if form.errors else 200,
     )

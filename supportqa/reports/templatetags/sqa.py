@@ -19,6 +19,13 @@ def num(value: Any, digits: Any = 1) -> str:
 
 
 @register.filter
+def spark(value: Any, values: Any) -> int:
+    """A sparkline bar's height in pixels (2–24), relative to the largest of `values`."""
+    top = max(values) if values else 0
+    return 2 + round(22 * float(value) / top) if top else 2
+
+
+@register.filter
 def band(score: Any, threshold: Any = None) -> str:
     """CSS class of a score's colour band (`core.scoring.score_band`); the threshold is the
     review's scorecard's, or the installation's default pass threshold."""

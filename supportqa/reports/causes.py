@@ -20,7 +20,6 @@ from supportqa.reports.metrics import outcome_counts
 from supportqa.reports.periods import Period
 from supportqa.reviews.forms import cause_key
 from supportqa.reviews.models import Rating, Review
-from supportqa.scorecards.models import Criterion
 from supportqa.surveys.models import SATISFIED, SurveyResponse
 
 
@@ -36,9 +35,13 @@ def tagged_ratings(
 
 
 def root_causes(
-    conversations: QuerySet[Conversation], reviews: QuerySet[Review], criterion: str = ""
+    conversations: QuerySet[Conversation],
+    reviews: QuerySet[Review],
+    names: dict[str, str],
+    criterion: str = "",
 ) -> list[ParetoRow[str]]:
-    """The Pareto of root causes; `criterion` (a key) narrows it to one criterion."""
+    """The Pareto of root causes, labelled with `names` (criterion key → name); `criterion`
+    (a key) narrows it to one criterion."""
     links = tagged_ratings(conversations, reviews)
     if criterion:
         links = links.filter(rootcauseoption__criterion__key=criterion)
@@ -50,7 +53,6 @@ def root_causes(
         .annotate(n=Count("pk"))
         .order_by()
     )
-    names = criterion_names()
     return pareto(
         (
             cause_key(row["rootcauseoption__criterion__key"], row["rootcauseoption__label"]),
@@ -60,16 +62,6 @@ def root_causes(
         )
         for row in counts
     )
-
-
-def criterion_names() -> dict[str, str]:
-    """Criterion key → its name in the latest scorecard version that has it."""
-    names: dict[str, str] = {}
-    for key, name in Criterion.objects.order_by("section__version__number", "pk").values_list(
-        "key", "name"
-    ):
-        names[key] = name
-    return names
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from supportqa.reports.appraisal import appraisal_rows
 from supportqa.reports.forms import CauseFilter, StaffingForm, TopicForm
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.reviews.access import reviews_for
-from supportqa.scorecards.models import Scorecard
+from supportqa.scorecards.models import Criterion, Scorecard
 from supportqa.surveys.models import SurveyResponse, SurveySent
 
 
@@ -158,14 +158,13 @@ def cause_list(request: HttpRequest) -> HttpResponse:
     """Why we fail: the Pareto of root causes and the contact reasons, in the person's scope,
     narrowed by team, channel and criterion; each row opens the conversations behind it."""
     user = request.user
-    form = CauseFilter(
-        request.GET or None, teams=teams_for(user), criteria=causes.criterion_names()
-    )
+    names = Criterion.latest_names()
+    form = CauseFilter(request.GET or None, teams=teams_for(user), criteria=names)
     period, days = period_from(request)
     narrowed = {k: v for k, v in form.values().items() if v and k != "days"}
     conversations = form.narrow(conversations_for(user))
     in_period = conversations.filter(created_at__gte=period.start, created_at__lt=period.end)
-    rows = causes.root_causes(in_period, reviews_for(user), narrowed.get("criterion", ""))
+    rows = causes.root_causes(in_period, reviews_for(user), names, narrowed.get("criterion", ""))
     if request.GET.get("format") == "csv":
         return _cause_csv(rows)
     scope = {

@@ -109,7 +109,7 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
             "cause_note": format_html(
                 "Reviewed conversations whose rating of <strong>{}</strong> was tagged “{}” · "
                 '<a href="?{}">drop this root cause</a>',
-                _criterion_name(cause[0]),
+                Criterion.latest_names().get(cause[0], cause[0]),
                 cause[1],
                 without_cause.urlencode(),
             )
@@ -118,12 +118,6 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
-
-
-def _criterion_name(key: str) -> str:
-    """A criterion's name in the latest scorecard version that has the key."""
-    names = Criterion.objects.filter(key=key).order_by("-section__version__number")
-    return names.values_list("name", flat=True).first() or key
 
 
 def _conversation_desk(request: HttpRequest, code: str) -> workspace.Desk:

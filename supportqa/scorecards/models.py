@@ -118,6 +118,13 @@ class Criterion(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @staticmethod
+    def latest_names() -> dict[str, str]:
+        """Criterion key → its name in the latest scorecard version that has it (criteria are
+        matched across versions by key)."""
+        rows = Criterion.objects.order_by("section__version__number", "pk")
+        return dict(rows.values_list("key", "name"))
+
     def scale_bounds(self) -> tuple[float, float]:
         values = [option.value for option in self.options.all()]
         return (min(values), max(values)) if values else (0.0, 100.0)

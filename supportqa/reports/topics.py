@@ -66,28 +66,44 @@ def topic_report(
     mondays = [start + timedelta(weeks=i) for i in range(weeks)]
     weekly, totals, outcomes = _by_week(rows, found.assignment, mondays)
     growth = {g.topic: g for g in topics.growth(weekly, totals)}
-    every = [o for found_outcomes in outcomes.values() for o in found_outcomes]
-    overall = (_share([r for r, _ in every]), _share([again for r, again in every if r]))
+    overall = _resolved_and_reopened([o for per_topic in outcomes.values() for o in per_topic])
     codes = dict(
         Conversation.objects.filter(pk__in=[pk for pk, *_ in rows]).values_list("pk", "code")
     )
-    report_rows = []
-    for topic in found.topics:
-        resolved = _share([r for r, _ in outcomes[topic.number]])
-        reopened = _share([again for r, again in outcomes[topic.number] if r])
-        report_rows.append(
-            TopicRow(
-                topic,
-                weekly[topic.number],
-                growth.get(topic.number),
-                resolved,
-                reopened,
-                [(codes[rows[i][0]], texts[rows[i][0]]) for i in topic.examples],
-                resolved_low=_below(resolved, overall[0]),
-                reopened_high=_above(reopened, overall[1]),
-            )
+    report_rows = [
+        _topic_row(
+            topic,
+            weekly[topic.number],
+            growth.get(topic.number),
+            outcomes[topic.number],
+            overall,
+            [(codes[rows[i][0]], texts[rows[i][0]]) for i in topic.examples],
         )
+        for topic in found.topics
+    ]
     return TopicReport(mondays, report_rows, len(rows), sampled, *overall)
+
+
+def _topic_row(
+    topic: topics.Topic,
+    weekly: list[int],
+    growth: topics.Growth | None,
+    outcomes: list[tuple[bool, bool]],
+    overall: tuple[Estimate, Estimate],
+    examples: list[tuple[str, str]],
+) -> TopicRow:
+    """A topic with its resolved and reopened shares, each judged against the overall one."""
+    resolved, reopened = _resolved_and_reopened(outcomes)
+    return TopicRow(
+        topic,
+        weekly,
+        growth,
+        resolved,
+        reopened,
+        examples,
+        resolved_low=_below(resolved, overall[0]),
+        reopened_high=_above(reopened, overall[1]),
+    )
 
 
 def _sample(window: QuerySet[Conversation]) -> tuple[list[_Row], dict[int, str], bool]:
@@ -138,6 +154,11 @@ def _opening_messages(ids: list[int]) -> dict[int, str]:
         .annotate(opening=Subquery(first.values("text")[:1]))
         .values_list("pk", "opening")
     )
+
+
+def _resolved_and_reopened(outcomes: list[tuple[bool, bool]]) -> tuple[Estimate, Estimate]:
+    """The share resolved, and of the resolved the share reopened."""
+    return _share([r for r, _ in outcomes]), _share([again for r, again in outcomes if r])
 
 
 def _share(flags: list[bool]) -> Estimate:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +26,7 @@ from supportqa.conversations.access import conversations_for
 from supportqa.core.csvcells import csv_line
 from supportqa.reports import causes, charts, metrics, staffing, topics, validity
 from supportqa.reports.appraisal import appraisal_rows
-from supportqa.reports.forms import CauseFilter, StaffingForm, TopicForm
+from supportqa.reports.forms import CauseFilter, ScopedForm, StaffingForm, TopicForm
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.reviews.access import reviews_for
 from supportqa.scorecards.models import Criterion, Scorecard
@@ -161,18 +162,13 @@ def cause_list(request: HttpRequest) -> HttpResponse:
     names = Criterion.latest_names()
     form = CauseFilter(request.GET or None, teams=teams_for(user), criteria=names)
     period, days = period_from(request)
-    narrowed = {k: v for k, v in form.values().items() if v and k != "days"}
+    values = form.values()
     conversations = form.narrow(conversations_for(user))
     in_period = conversations.filter(created_at__gte=period.start, created_at__lt=period.end)
-    rows = causes.root_causes(in_period, reviews_for(user), names, narrowed.get("criterion", ""))
+    rows = causes.root_causes(in_period, reviews_for(user), names, values.get("criterion") or "")
     if request.GET.get("format") == "csv":
         return _cause_csv(rows)
-    scope = {
-        "since": period.start.date().isoformat(),
-        "until": period.end.date().isoformat(),
-        **{k: v for k, v in narrowed.items() if k in ("team", "channel")},
-    }
-    listing = reverse("conversation-list")
+    listing = _listing_link(period, values)
     reasons = causes.contact_reasons(
         conversations, SurveyResponse.objects.filter(conversation__in=conversations), period
     )
@@ -183,20 +179,26 @@ def cause_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "days": days,
             "period_choices": PERIOD_CHOICES,
-            "rows": [
-                (row, f"{listing}?{urlencode({**scope, 'cause': row.key, 'reviewed': 'yes'})}")
-                for row in rows
-            ],
+            "rows": [(row, listing(cause=row.key, reviewed="yes")) for row in rows],
             "chart": charts.pareto_chart("Root causes, largest first", rows[:15]),
-            "reasons": [
-                (reason, f"{listing}?{urlencode({**scope, 'category': reason.code})}")
-                for reason in reasons
-            ],
+            "reasons": [(reason, listing(category=reason.code)) for reason in reasons],
             "csv_query": urlencode({**request.GET.dict(), "format": "csv"}),
             "vital_count": sum(1 for row in rows if row.vital),
             "total": sum(row.count for row in rows),
         },
     )
+
+
+def _listing_link(period: metrics.Period, values: dict[str, Any]) -> Callable[..., str]:
+    """Links to the conversation list over the period and the chosen team and channel,
+    narrowed further."""
+    scope = {
+        "since": period.start.date().isoformat(),
+        "until": period.end.date().isoformat(),
+        **{k: values[k] for k in ("team", "channel") if values.get(k)},
+    }
+    listing = reverse("conversation-list")
+    return lambda **more: f"{listing}?{urlencode({**scope, **more})}"
 
 
 CAUSE_CSV = ["rank", "root_cause", "count", "share_percent", "share_low", "share_high",
@@ -230,12 +232,8 @@ def _cause_csv(rows: list[Any]) -> StreamingHttpResponse:
 def staffing_plan(request: HttpRequest) -> HttpResponse:
     """Next week's forecast contacts and agents per hour (Erlang C), beside the agents who
     worked each hour lately, for the conversations in the person's scope."""
-    user = request.user
-    form = StaffingForm(request.GET or None, teams=teams_for(user))
-    values = form.values()
-    conversations = form.narrow(conversations_for(user))
-    result, problem = None, ""
-    if not form.errors:
+
+    def plan(conversations: Any, values: dict[str, Any]) -> staffing.Plan:
         assumptions = staffing.Assumptions(
             handling_seconds=values["handling_minutes"] * 60,
             target_level=values["target_percent"] / 100,
@@ -244,16 +242,10 @@ def staffing_plan(request: HttpRequest) -> HttpResponse:
             shrinkage=values["shrinkage"] / 100,
             history_weeks=values["history_weeks"],
         )
-        try:
-            result = staffing.plan(conversations, assumptions)
-        except ValueError as why:
-            problem = str(why)
-    return render(
-        request,
-        "reports/staffing.html",
-        {"form": form, "plan": result, "problem": problem, "hours": range(24)},
-        status=400 if form.errors else 200,
-    )
+        return staffing.plan(conversations, assumptions)
+
+    form = StaffingForm(request.GET or None, teams=teams_for(request.user))
+    return _analysis(request, form, "reports/staffing.html", "plan", plan, hours=range(24))
 
 
 @allowed(may_manage_scorecards)
@@ -278,20 +270,36 @@ def scorecard_validity(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def topic_list(request: HttpRequest) -> HttpResponse:
     """Topics in what customers write, the emerging ones, and knowledge-base gap candidates."""
-    user = request.user
-    form = TopicForm(request.GET or None, teams=teams_for(user))
-    values = form.values()
-    conversations = form.narrow(conversations_for(user))
-    report, problem = None, ""
-    if not form.errors:
+
+    def report(conversations: Any, values: dict[str, Any]) -> topics.TopicReport:
         end = staffing.this_monday(timezone.now())
+        return topics.topic_report(conversations, end, values["weeks"], values["topics"])
+
+    form = TopicForm(request.GET or None, teams=teams_for(request.user))
+    weeks = form.values().get("weeks")
+    return _analysis(request, form, "reports/topics.html", "report", report, weeks=weeks)
+
+
+def _analysis(
+    request: HttpRequest,
+    form: ScopedForm,
+    template: str,
+    name: str,
+    compute: Callable[[Any, dict[str, Any]], Any],
+    **context: Any,
+) -> HttpResponse:
+    """A page computed from the conversations in the person's scope narrowed by the form:
+    shown as `name`, or None with the reason the data cannot support it (`problem`); a form
+    that does not validate is answered 400 with its errors."""
+    result, problem = None, ""
+    if not form.errors:
         try:
-            report = topics.topic_report(conversations, end, values["weeks"], values["topics"])
+            result = compute(form.narrow(conversations_for(request.user)), form.values())
         except ValueError as why:
             problem = str(why)
     return render(
         request,
-        "reports/topics.html",
-        {"form": form, "report": report, "problem": problem, "weeks": values.get("weeks")},
+        template,
+        {"form": form, name: result, "problem": problem, **context},
         status=400 if form.errors else 200,
     )

@@ -20,13 +20,13 @@ import json
 import os
 import random
 import sqlite3
-import statistics
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from timing import QueryCounter, time_pages
 
 
 def write_jsonl(path: Path, count: int, per_conversation: int, prefix: str) -> int:
@@ -227,50 +227,6 @@ def _flush(connection: sqlite3.Connection, conversations: list, messages: list) 
         )
     conversations.clear()
     messages.clear()
-
-
-class QueryCounter:
-    """Counts statements on every connection, including those a page opens in worker threads
-    (Django's CaptureQueriesContext sees only the calling thread's connection)."""
-
-    def __init__(self) -> None:
-        from django.db import connection
-        from django.db.backends.signals import connection_created
-
-        self.count = 0
-        self._lock = threading.Lock()
-        connection.ensure_connection()
-        connection.execute_wrappers.append(self)
-        connection_created.connect(self._attach, weak=False)
-
-    def _attach(self, sender, connection, **kwargs) -> None:
-        connection.execute_wrappers.append(self)
-
-    def __call__(self, execute, sql, params, many, context):
-        with self._lock:
-            self.count += 1
-        return execute(sql, params, many, context)
-
-
-def time_pages(
-    client, paths: dict[str, str], repeat: int, counter: QueryCounter
-) -> dict[str, tuple[float, float, int]]:
-    """(median ms, p95 ms, queries per request) for each page."""
-    results = {}
-    for name, path in paths.items():
-        client.get(path)  # warm caches
-        samples, queries = [], 0
-        for _ in range(repeat):
-            before = counter.count
-            started = time.perf_counter()
-            response = client.get(path)
-            samples.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (path, response.status_code)
-            queries = counter.count - before
-        samples.sort()
-        p95 = samples[max(0, int(len(samples) * 0.95) - 1)]
-        results[name] = (statistics.median(samples), p95, queries)
-    return results
 
 
 def main() -> None:

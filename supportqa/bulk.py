@@ -22,3 +22,14 @@ def executemany(sql: str, rows: Sequence[Sequence[Any]]) -> None:
     else:
         with connection.cursor() as cursor:
             cursor.executemany(sql, rows)
+
+
+def refresh_planner_statistics() -> None:
+    """After a large write, let SQLite's query planner see the new sizes (ANALYZE, on a
+    sample of each index: milliseconds at a million rows). Without statistics it may read a
+    table whole where an index range would do (the AutoQA page's partial days: 280 ms instead
+    of 12 ms at 100,000 conversations). PostgreSQL's autovacuum does this by itself."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA analysis_limit=1000")
+            cursor.execute("ANALYZE")

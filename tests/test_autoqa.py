@@ -172,7 +172,7 @@ def test_conversation_page_marks_the_evidence_and_can_start_a_review_from_it(cas
 
 
 def test_agreement_with_humans_counts_pairs_by_criterion(cast):
-    from supportqa.autoqa.report import agreement
+    from supportqa.autoqa.report import agreement, rating_pairs
     from supportqa.reviews.actions import RatingInput
     from tests.conftest import full_ratings, submitted_review
 
@@ -195,7 +195,8 @@ def test_agreement_with_humans_counts_pairs_by_criterion(cast):
         for r in Rating.objects.filter(review__in=autoqa, criterion__key="compliance")
     }
     assert set(machine.values()) == {100.0}  # the cast's transcripts break no policy
-    rows = {a.key: a for a in agreement(autoqa, Review.objects.filter(source__in=IQS_SOURCES))}
+    human = Review.objects.filter(source__in=IQS_SOURCES)
+    rows = {a.key: a for a in agreement(rating_pairs(autoqa, human))}
     compliance_row = rows["compliance"]
     assert compliance_row.pairs == 3
     assert compliance_row.exact.value == pytest.approx(200 / 3)
@@ -271,7 +272,7 @@ def test_mapping_overrides_change_which_detectors_rate_a_criterion(cast):
 
 
 def test_unsure_check_compares_agreement_of_unsure_and_sure_conversations(cast):
-    from supportqa.autoqa.report import unsure_check
+    from supportqa.autoqa.report import rating_pairs, unsure_check
     from tests.conftest import full_ratings, submitted_review
 
     enqueue_changed()
@@ -291,7 +292,10 @@ def test_unsure_check_compares_agreement_of_unsure_and_sure_conversations(cast):
         return 100 * sum(r.option.value == top for r in ratings) / ratings.count()
 
     check = unsure_check(
-        Review.objects.filter(source=Source.AUTOQA), Review.objects.filter(source__in=IQS_SOURCES)
+        rating_pairs(
+            Review.objects.filter(source=Source.AUTOQA),
+            Review.objects.filter(source__in=IQS_SOURCES),
+        )
     )
     assert (check.unsure.n, check.sure.n) == (1, 2)
     assert check.unsure.value == pytest.approx(share(cast.conversation))

@@ -10,12 +10,15 @@ class AutoQAConfig(AppConfig):
 
     def ready(self) -> None:
         """Plug AutoQA into the apps below it: it provides the service-level setting, queues
-        written conversations and adds its panel to the review workspace."""
+        written conversations, adds its panel to the review workspace and its daily rollups
+        to the ones kept current."""
+        from supportqa.autoqa import rollups as autoqa_rollups
         from supportqa.autoqa.display import panel
         from supportqa.autoqa.models import AutoQASettings
         from supportqa.autoqa.queue import queue_for_autoqa
         from supportqa.conversations import service_levels
         from supportqa.conversations.signals import conversations_written
+        from supportqa.reports import rollups
         from supportqa.reviews import workspace
 
         service_levels.provide(lambda: AutoQASettings.current()[0])
@@ -25,3 +28,4 @@ class AutoQAConfig(AppConfig):
 
         conversations_written.connect(queue, weak=False, dispatch_uid="autoqa-queue")
         workspace.add_panel(panel)
+        rollups.register(*autoqa_rollups.ROLLUPS)

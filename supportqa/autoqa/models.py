@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from supportqa.core.autoqa import DEFAULT_MAPPING, DETECTORS, Rules
+from supportqa.reports.models import reference
 
 
 class AutoQASettings(models.Model):
@@ -176,3 +178,50 @@ class LearnedModel(models.Model):
     def kappa(self, which: str = "kappa") -> float | None:
         found = self.evaluation.get(which)
         return None if found is None else float(found["value"])
+
+
+# --- daily rollups of AutoQA's results (supportqa.reports.rollups; registered in apps.py) ---
+
+
+class AutoQADay(models.Model):
+    """AutoQA reviews of conversations created on `day`, per agent: how many, and the sum of
+    their scores (AQS)."""
+
+    day = models.DateField()
+    agent = reference(settings.AUTH_USER_MODEL)
+    reviews = models.IntegerField()
+    score_sum = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"]), models.Index(fields=["agent", "day"])]
+
+
+class AutoQACriterionDay(models.Model):
+    """AutoQA's ratings (not N/A) of conversations created on `day`, per agent and criterion
+    key: how many, and the sum of their criterion scores."""
+
+    day = models.DateField()
+    agent = reference(settings.AUTH_USER_MODEL)
+    criterion_key = models.CharField(max_length=64)
+    ratings = models.IntegerField()
+    score_sum = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"]), models.Index(fields=["agent", "day"])]
+
+
+class AutoQADetectorDay(models.Model):
+    """AutoQA's findings on conversations created on `day`, per agent and detector: hits,
+    partial hits, misses and does-not-apply."""
+
+    day = models.DateField()
+    agent = reference(settings.AUTH_USER_MODEL)
+    detector = models.CharField(max_length=64)
+    findings = models.IntegerField()
+    hit = models.IntegerField()
+    partial = models.IntegerField()
+    miss = models.IntegerField()
+    na = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"]), models.Index(fields=["agent", "day"])]

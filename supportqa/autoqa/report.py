@@ -7,13 +7,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
+from supportqa.accounts.models import User
 from supportqa.autoqa.actions import UNSURE_BELOW
-from supportqa.autoqa.models import Finding, Job, detector_label
+from supportqa.autoqa.models import Job, detector_label
+from supportqa.autoqa.rollups import AUTOQA, AUTOQA_CRITERIA, AUTOQA_DETECTORS
 from supportqa.core.agreement import Agreement, ordinal_kappa
 from supportqa.core.intervals import Estimate, mean_interval, wilson
+from supportqa.reports import rollups
+from supportqa.reports.periods import Period
 from supportqa.reviews.models import Rating, Review
+from supportqa.scorecards.models import Criterion
 
 
 @dataclass(frozen=True)
@@ -27,75 +32,108 @@ class CriterionAgreement:
     below_recall: float | None  # of the humans' lowest ratings, the share AutoQA found
 
 
-def aqs_by_criterion(autoqa: QuerySet[Review]) -> list[dict[str, Any]]:
-    return list(
-        Rating.objects.filter(review__in=autoqa, is_na=False)
-        .values("criterion__key", "criterion__name")
-        .annotate(mean=Avg("score"), n=Count("pk"))
-        .order_by("criterion__name")
-    )
+@dataclass(frozen=True)
+class Totals:
+    """AutoQA's results over a period from its daily rollups: conversations scored, AQS by
+    criterion and by agent, and each detector's hits, partial hits, misses and N/A."""
+
+    count: int
+    criteria: list[dict[str, Any]]
+    agents: list[dict[str, Any]]
+    detectors: list[dict[str, Any]]
 
 
-def aqs_by_agent(autoqa: QuerySet[Review]) -> list[dict[str, Any]]:
-    return list(
-        autoqa.values("reviewee__code", "reviewee__display_name", "reviewee__username")
-        .annotate(mean=Avg("final_score"), n=Count("pk"))
-        .order_by("mean")
-    )
-
-
-def hit_rates(autoqa: QuerySet[Review]) -> list[dict[str, Any]]:
-    rows = (
-        Finding.objects.filter(review__in=autoqa)
-        .values("detector")
-        .annotate(
-            n=Count("pk"),
-            hit=Count("pk", filter=Q(score__gte=Finding.HIT)),
-            partial=Count("pk", filter=Q(score__gte=Finding.PARTIAL, score__lt=Finding.HIT)),
-            miss=Count("pk", filter=Q(score__lt=Finding.PARTIAL)),
-            na=Count("pk", filter=Q(score__isnull=True)),
-        )
-        .order_by("detector")
-    )
-    return [
-        {**row, "label": detector_label(row["detector"]),
-         "applies": row["n"] - row["na"]}
-        for row in rows
+def totals(scope: Q, period: Period) -> Totals:
+    """`scope`: whose results, as a condition on `agent` (the reviewee)."""
+    rollups.current(period, kinds=("autoqa",))
+    reviews = _by(rollups.grouped(AUTOQA, scope, period, ("day", "agent_id")))
+    ratings = _by(rollups.grouped(AUTOQA_CRITERIA, scope, period, ("day", "criterion_key")))
+    findings = _by(rollups.grouped(AUTOQA_DETECTORS, scope, period, ("day", "detector")))
+    names = Criterion.latest_names()
+    people = User.objects.in_bulk(list(reviews))
+    agents = [
+        {
+            "reviewee__code": people[pk].code,
+            "reviewee__display_name": people[pk].display_name,
+            "reviewee__username": people[pk].username,
+            "mean": row["score_sum"] / row["reviews"],
+            "n": row["reviews"],
+        }
+        for pk, row in reviews.items()
+        if row["reviews"] and pk in people
+    ]
+    criteria = [
+        {"criterion__key": key, "criterion__name": names.get(key, key),
+         "mean": row["score_sum"] / row["ratings"], "n": row["ratings"]}
+        for key, row in ratings.items()
+        if row["ratings"]
     ]  # fmt: skip
+    detectors = [
+        {**row, "detector": name, "n": row["findings"], "label": detector_label(name),
+         "applies": row["findings"] - row["na"]}
+        for name, row in sorted(findings.items())
+        if row["findings"]
+    ]  # fmt: skip
+    return Totals(
+        sum(row["reviews"] for row in reviews.values()),
+        sorted(criteria, key=lambda c: c["criterion__name"]),
+        sorted(agents, key=lambda a: a["mean"]),
+        detectors,
+    )
 
 
-def _rating_pairs(
-    autoqa: QuerySet[Review], human: QuerySet[Review]
-) -> tuple[list[tuple[int, str, float, float]], dict[str, str]]:
-    """(conversation, criterion key, AutoQA's option value, a human's) for every criterion both
-    rated, matched by key (stable across versions); with several human reviews, each pair
-    counts. And the criterion names."""
+def _by(rows: dict[tuple[Any, ...], dict[str, Any]]) -> dict[Any, dict[str, Any]]:
+    """Rows keyed (day, key) added up by key."""
+    out: dict[Any, dict[str, Any]] = {}
+    for (_, key), row in rows.items():
+        into = out.setdefault(key, dict.fromkeys(row, 0))
+        for column, value in row.items():
+            into[column] += value
+    return out
+
+
+@dataclass(frozen=True)
+class RatingPairs:
+    """(conversation, criterion key, AutoQA's option value, a human's) for every criterion
+    both rated, matched by key (stable across versions); with several human reviews, each pair
+    counts. And the criterion names. Read once per page: agreement and the unsure check share
+    them."""
+
+    pairs: list[tuple[int, str, float, float]]
+    names: dict[str, str]
+
+
+def rating_pairs(autoqa: QuerySet[Review], human: QuerySet[Review]) -> RatingPairs:
+    """Only AutoQA's ratings of conversations people reviewed are read (a few per cent of
+    them), through the conversation index of reviews; never every AutoQA rating."""
     machine: dict[tuple[int, str], float] = {}
     names: dict[str, str] = {}
+    reviewed = autoqa.filter(conversation_id__in=human.values("conversation_id"))
     for conversation, key, name, value in Rating.objects.filter(
-        review__in=autoqa, is_na=False
+        review__in=reviewed, is_na=False
     ).values_list("review__conversation_id", "criterion__key", "criterion__name", "option__value"):
         machine[conversation, key] = value
         names[key] = name
     pairs = [
         (conversation, key, machine[conversation, key], value)
         for conversation, key, value in Rating.objects.filter(
-            review__in=human.filter(conversation_id__in={c for c, _ in machine}), is_na=False
+            review__in=human.filter(conversation_id__in=reviewed.values("conversation_id")),
+            is_na=False,
         ).values_list("review__conversation_id", "criterion__key", "option__value")
         if (conversation, key) in machine
     ]
-    return pairs, names
+    return RatingPairs(pairs, names)
 
 
-def agreement(autoqa: QuerySet[Review], human: QuerySet[Review]) -> list[CriterionAgreement]:
+def agreement(found: RatingPairs) -> list[CriterionAgreement]:
     """Per criterion, AutoQA's rating against the human's on the same conversations."""
-    found_pairs, names = _rating_pairs(autoqa, human)
     pairs: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    for _, key, ours, theirs in found_pairs:
+    for _, key, ours, theirs in found.pairs:
         pairs[key].append((ours, theirs))
+    names = found.names
     return [
-        _criterion_agreement(key, names[key], found)
-        for key, found in sorted(pairs.items(), key=lambda kv: names[kv[0]])
+        _criterion_agreement(key, names[key], by_key)
+        for key, by_key in sorted(pairs.items(), key=lambda kv: names[kv[0]])
     ]
 
 
@@ -142,10 +180,9 @@ class UnsureCheck:
         return unsure_top is not None and sure_bottom is not None and unsure_top < sure_bottom
 
 
-def unsure_check(autoqa: QuerySet[Review], human: QuerySet[Review]) -> UnsureCheck:
-    pairs, _ = _rating_pairs(autoqa, human)
+def unsure_check(found: RatingPairs) -> UnsureCheck:
     agreed: dict[int, list[float]] = defaultdict(list)
-    for conversation, _, ours, theirs in pairs:
+    for conversation, _, ours, theirs in found.pairs:
         agreed[conversation].append(100.0 if ours == theirs else 0.0)
     confidence = dict(
         Job.objects.filter(conversation_id__in=list(agreed), confidence__isnull=False).values_list(

@@ -13,7 +13,7 @@ from supportqa.autoqa.models import LearnedModel, detector_label
 from supportqa.conversations.access import conversations_for
 from supportqa.core.autoqa import DETECTORS
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
-from supportqa.reviews.access import reviews_for
+from supportqa.reviews.access import reviewee_scope, reviews_for
 from supportqa.reviews.models import Source
 
 
@@ -30,7 +30,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         conversation__created_at__lt=period.end,
     )
     autoqa = reviews.scored().filter(source=Source.AUTOQA)
-    human = reviews.counting_toward_iqs()
+    pairs = report.rating_pairs(autoqa, reviews.counting_toward_iqs())
+    totals = report.totals(reviewee_scope(request.user, "agent"), period)
     return render(
         request,
         "autoqa/dashboard.html",
@@ -38,12 +39,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "nav": "autoqa",
             "days": days,
             "period_choices": PERIOD_CHOICES,
-            "count": autoqa.count(),
-            "criteria": report.aqs_by_criterion(autoqa),
-            "agents": report.aqs_by_agent(autoqa),
-            "detectors": report.hit_rates(autoqa),
-            "agreement": report.agreement(autoqa, human),
-            "unsure_check": report.unsure_check(autoqa, human),
+            "count": totals.count,
+            "criteria": totals.criteria,
+            "agents": totals.agents,
+            "detectors": totals.detectors,
+            "agreement": report.agreement(pairs),
+            "unsure_check": report.unsure_check(pairs),
             "unsure": report.unsure_queue(conversations_for(request.user), limit=20),
             "unsure_below": UNSURE_BELOW,
             "learned": LearnedModel.objects.order_by("scorecard_slug", "criterion_key"),

@@ -8,20 +8,26 @@ from supportqa.conversations.models import Conversation
 
 
 def conversations_for(user: User) -> QuerySet[Conversation]:
-    """Org-wide roles: everything. Leads: their teams' conversations and their agents'.
-    Peers: their own and their teams'. Agents: their own. Shoppers: none."""
-    conversations = Conversation.objects.all()
+    """The conversations the person may see (`scope_of`)."""
+    return Conversation.objects.filter(scope_of(user))
+
+
+def scope_of(user: User) -> Q:
+    """Whose work the person may see, as a condition on `agent` and `team`: the same on
+    conversations, surveys and the daily rollups. Org-wide roles: everything. Leads: their
+    teams' and their agents'. Peers: their own and their teams'. Agents: their own.
+    Shoppers: none."""
     if user.is_org_wide:
-        return conversations
+        return Q()
     if user.role == Role.LEAD:
         teams = led_team_ids(user)
-        return conversations.filter(Q(team_id__in=teams) | Q(agent_id__in=members_of(teams)))
+        return Q(team_id__in=teams) | Q(agent_id__in=members_of(teams))
     if user.role == Role.PEER:
         teams = list(user.memberships.values_list("team_id", flat=True))
-        return conversations.filter(Q(agent=user) | Q(team_id__in=teams))
+        return Q(agent=user) | Q(team_id__in=teams)
     if user.role == Role.AGENT:
-        return conversations.filter(agent=user)
-    return conversations.none()
+        return Q(agent=user)
+    return Q(pk__in=[])
 
 
 def get_conversation_for_user(user: User, code: str) -> Conversation:

@@ -34,6 +34,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from supportqa.audit.actions import record_event
+from supportqa.bulk import refresh_planner_statistics
 from supportqa.core.redact import redact as redact_text
 from supportqa.integrations.kinds import KINDS
 from supportqa.integrations.models import ImportRun
@@ -176,6 +177,9 @@ def fingerprint(data: bytes, options: dict[str, Any]) -> str:
     return digest.hexdigest()
 
 
+LARGE_IMPORT = 1000  # conversations written; then the query planner's statistics are refreshed
+
+
 def import_conversations(
     data: Path | bytes,
     *,
@@ -213,6 +217,8 @@ def import_conversations(
             resumed_from = report.resumed_from
             report = ImportReport.of(run)
             report.resumed_from = resumed_from
+    if report.created + report.updated >= LARGE_IMPORT:
+        refresh_planner_statistics()
     return report
 
 

@@ -137,7 +137,7 @@ def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse:
         if what == "conversations"
         else reviews_for(user).filter(conversation__in=conversations)
     )
-    response = StreamingHttpResponse(writer(rows), content_type=content_type)
+    response = StreamingHttpResponse(exporting.in_pieces(writer(rows)), content_type=content_type)
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="supportqa-{what}-{stamp}.{fmt}"'
     return response

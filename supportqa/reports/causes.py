@@ -16,8 +16,8 @@ from django.db.models import Count, QuerySet, Sum
 from supportqa.conversations.models import Category, Conversation
 from supportqa.core.intervals import Estimate, wilson
 from supportqa.core.pareto import ParetoRow, pareto
-from supportqa.reports.metrics import outcome_counts
 from supportqa.reports.periods import Period
+from supportqa.reports.rollups import outcome_counts
 from supportqa.reviews.forms import cause_key
 from supportqa.reviews.models import Rating, Review
 from supportqa.surveys.models import SATISFIED, SurveyResponse

@@ -1,48 +1,28 @@
-"""Dashboard figures for a set of conversations: queries here, formulas in `supportqa.core`.
+"""Dashboard figures for a scope and a period: sums from the daily rollups
+(`supportqa.reports.rollups`), medians and reviews from indexed queries, formulas in
+`supportqa.core`.
 
-Counts, sums and medians are computed by the database (conditional aggregates and ORDER BY …
-OFFSET), so a page costs a fixed number of queries and never loads every conversation; the
-tests pin the query counts and compare the figures with the core formulas.
+A page costs a fixed number of statements and never loads every conversation; the tests pin
+the statement counts and compare the figures with the core formulas over the raw rows.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
-from django.db import connections
-from django.db.models import (
-    BooleanField,
-    Case,
-    Count,
-    ExpressionWrapper,
-    F,
-    Q,
-    QuerySet,
-    Sum,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import Q, QuerySet
 
-from supportqa.conversations.models import (
-    Category,
-    Channel,
-    Conversation,
-    first_reply_against_target,
-)
+from supportqa.conversations.models import Category, Conversation
 from supportqa.core import kpis
 from supportqa.core.intervals import Estimate, mean_interval, wilson
 from supportqa.core.surveybias import Reweighted, Stratum, post_stratified_share
-from supportqa.reports import control
+from supportqa.reports import control, rollups
 from supportqa.reports.periods import Period, week_start
 from supportqa.reviews.models import Rating, Review
-from supportqa.surveys.models import SATISFIED, SurveyResponse, SurveySent
 
 
 def scored_reviews(reviews: QuerySet[Review], period: Period) -> QuerySet[Review]:
@@ -86,296 +66,116 @@ class Dashboard:
     watched: list[control.Watched]  # the KPIs on control charts, week by week
 
 
-def dashboard(
-    conversations: QuerySet[Conversation],
-    reviews: QuerySet[Review],
-    surveys: QuerySet[SurveyResponse],
-    sent: QuerySet[SurveySent],
-    period: Period,
-) -> Dashboard:
-    in_period = conversations.filter(created_at__gte=period.start, created_at__lt=period.end)
-    answered = surveys.filter(answered_at__gte=period.start, answered_at__lt=period.end)
+def dashboard(scope: Q, reviews: QuerySet[Review], period: Period) -> Dashboard:
+    """The agent and team pages' figures for the conversations, survey answers and surveys
+    sent whose agent and team `scope` admits (a Q on `agent` and `team`, which the person may
+    see), and the reviews given: sums from the daily rollups, medians and reviews from
+    indexed queries. The statements do not grow with the data."""
+    rollups.current(period, kinds=("conversation", "answer", "sent"))
+    conversations = rollups.grouped(
+        rollups.CONVERSATIONS, scope, period, ("day", "channel", "category_id", "resolved")
+    )
+    answers = rollups.grouped(rollups.ANSWERS, scope, period, ("day",))
+    sending = _total(rollups.grouped(rollups.SENT, scope, period, ("day",)).values())
+    review_rows = list(
+        scored_reviews(reviews, period).values_list(
+            "submitted_at",
+            "final_score",
+            "inclusion_probability",
+            "scorecard_version__pass_threshold",
+        )
+    )
+    counts = _total(conversations.values())
+    resolved = _total(row for key, row in conversations.items() if key[3])
+    volume = counts["volume"]
+    in_period = Conversation.objects.filter(
+        scope, created_at__gte=period.start, created_at__lt=period.end
+    )
+    said = _total(answers.values())
     weeks = period.weeks()
-    # Weekly windows lie inside the period: filtering the unwindowed querysets leaves each
-    # week's query a single index range (a second range on the same column defeats it).
-    within, late = first_reply_against_target()
-    counts, population, side = together(
-        lambda: _conversation_totals(in_period, within, late),
-        lambda: _stratum_volumes(in_period),
-        lambda: _Side(
-            answers=_survey_counts(answered),
-            review_rows=list(
-                scored_reviews(reviews, period).values_list(
-                    "submitted_at",
-                    "final_score",
-                    "inclusion_probability",
-                    "scorecard_version__pass_threshold",
-                )
-            ),
-            sending=sent.filter(sent_at__gte=period.start, sent_at__lt=period.end).aggregate(
-                sent=Count("pk"), answered=Count("response")
-            ),
-            created=_weekly(
-                conversations,
-                "created_at",
-                weeks,
-                n=Count("pk"),
-                frt_n=Count("first_response_seconds"),
-                frt_sum=Sum("first_response_seconds"),
-            ),
-            csat=_weekly(
-                surveys, "answered_at", weeks, n=Count("csat"), top=Count("pk", filter=SATISFIED)
-            ),
-            replies=_survey_replies(sent.filter(conversation__in=in_period)),
-        ),
-    )
-    answers, review_rows, volume = side.answers, side.review_rows, counts["volume"]
-    first_response, resolution = together(
-        lambda: _durations(in_period, "first_response_seconds", counts, volume),
-        lambda: _durations(in_period, "resolution_seconds", counts, volume),
-    )
+    created = _weekly(weeks, conversations, n="volume", frt_n="first_response_n",
+                      frt_sum="first_response_sum")  # fmt: skip
+    csat = _weekly(weeks, answers, n="csat_n", top="csat_top")
     panel = Panel(
         iqs=kpis.iqs([r[1] for r in review_rows], [r[2] for r in review_rows]),
         pass_rate=kpis.pass_rate((r[1], r[3]) for r in review_rows),
-        csat=wilson(answers["csat_top"], answers["csat_n"]).scaled(100),
-        nps=kpis.nps_from_counts(answers["promoters"], answers["detractors"], answers["nps_n"]),
-        ces=kpis.ces_from_sums(answers["ces_n"], answers["ces_sum"] or 0, answers["ces_sq"] or 0),
-        response_rate=kpis.response_rate(side.sending["answered"], side.sending["sent"]),
-        first_response=first_response,
+        csat=wilson(said["csat_top"], said["csat_n"]).scaled(100),
+        nps=kpis.nps_from_counts(said["promoters"], said["detractors"], said["nps_n"]),
+        ces=kpis.ces_from_sums(said["ces_n"], said["ces_sum"], said["ces_sq"]),
+        response_rate=kpis.response_rate(sending["answered"], sending["sent"]),
+        first_response=_durations(
+            in_period, "first_response_seconds", counts["first_response_n"],
+            counts["first_response_sum"], volume,
+        ),
         first_reply_on_time=wilson(
             counts["first_reply_within"], counts["first_reply_targeted"]
         ).scaled(100),
-        resolution=resolution,
-        fcr=wilson(counts["first_contact"], counts["resolved"]).scaled(100),
+        resolution=_durations(
+            in_period, "resolution_seconds", resolved["volume"], resolved["resolution_sum"],
+            volume,
+        ),
+        fcr=wilson(counts["first_contact"], resolved["volume"]).scaled(100),
         volume=volume,
-        reopen_rate=wilson(counts["reopened"], counts["resolved"]).scaled(100),
-    )
+        reopen_rate=wilson(counts["reopened"], resolved["volume"]).scaled(100),
+    )  # fmt: skip
     trends = Trends(
         iqs=_weekly_iqs(review_rows),
-        csat=[
-            (monday, wilson(row["top"], row["n"]).scaled(100))
-            for monday, row in side.csat
-            if row["n"]
-        ],
-        volume=[(monday, row["n"]) for monday, row in side.created],
-    )
-    strata = _survey_strata(population, side.replies)
-    watched = control.watch(weeks, side.created, side.csat, review_rows)
+        csat=[(monday, wilson(row["top"], row["n"]).scaled(100)) for monday, row in csat
+              if row["n"]],
+        volume=[(monday, row["n"]) for monday, row in created],
+    )  # fmt: skip
+    strata = _survey_strata(conversations)
+    watched = control.watch(weeks, created, csat, review_rows)
     return Dashboard(panel, trends, post_stratified_share(strata), strata, watched)
 
 
-@dataclass
-class _Side:
-    """The dashboard's figures that do not depend on the conversation scans."""
-
-    answers: dict[str, Any]
-    review_rows: list[tuple[Any, ...]]
-    sending: dict[str, int]
-    created: list[tuple[date, dict[str, Any]]]
-    csat: list[tuple[date, dict[str, Any]]]
-    replies: tuple[dict[tuple[Any, ...], dict[str, Any]], dict[int, str]]
-
-
-# Two scan threads for the whole process: dashboards of concurrent requests share them, so
-# side-by-side scans never use more threads than this machine class has cores.
-_SCANS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="supportqa-scan")
-
-
-def together(*calls: Callable[[], Any]) -> list[Any]:
-    """Run independent read-only calls at the same time, the first in this thread and the
-    others on the scan threads (each with its own database connection); return their results
-    in order.
-
-    A dashboard's statements are independent reads in autocommit mode (each sees its own
-    snapshot either way), so running them side by side changes no figure; the database works
-    on them on two cores while Python waits. Inside a transaction (a caller's atomic block, or
-    a test's) another connection would not see uncommitted rows, so they run one after another.
-    """
-    if len(calls) < 2 or any(connections[alias].in_atomic_block for alias in connections):
-        return [call() for call in calls]
-    futures = [_SCANS.submit(_on_scan_thread, call) for call in calls[1:]]
-    first = calls[0]()
-    return [first, *(future.result() for future in futures)]
-
-
-def _on_scan_thread(call: Callable[[], Any]) -> Any:
-    """A scan thread keeps an SQLite connection, and with it a warm page cache (a fresh one
-    costs ~7 ms more per 100,000-row scan), unless it failed; connections to a server are
-    closed after each call, so none outlives its request."""
-    for connection in connections.all(initialized_only=True):
-        if connection.errors_occurred:
-            connection.close()
-    try:
-        return call()
-    finally:
-        for connection in connections.all(initialized_only=True):
-            if connection.vendor != "sqlite":
-                connection.close()
-
-
-def _survey_replies(
-    sent: QuerySet[SurveySent],
-) -> tuple[dict[tuple[Any, ...], dict[str, Any]], dict[int, str]]:
-    """Surveys sent, answered and satisfied per channel × category × outcome, and the
-    category names."""
-    answered = Q(response__csat__isnull=False)
-    satisfied = answered & Q(response__csat__gte=F("response__csat_scale") - 1)
-    surveyed = (
-        sent.annotate(
-            resolved=ExpressionWrapper(
-                Q(conversation__resolution_seconds__isnull=False), output_field=BooleanField()
-            ),
-        )
-        .values("conversation__channel", "conversation__category_id", "resolved")
-        .annotate(
-            sent=Count("pk"),
-            answered=Count("pk", filter=answered),
-            satisfied=Count("pk", filter=satisfied),
-        )
-        .order_by()
-    )
-    replies = {
-        (r["conversation__channel"], r["conversation__category_id"], r["resolved"]): r
-        for r in surveyed
-    }
-    return replies, dict(Category.objects.values_list("pk", "name"))
-
-
-def _survey_strata(
-    population: list[dict[str, Any]],
-    surveyed: tuple[dict[tuple[Any, ...], dict[str, Any]], dict[int, str]],
-) -> list[Stratum]:
-    """Strata channel × category × outcome: conversations, surveys sent, answers, satisfied."""
-    replies, names = surveyed
-    strata = []
-    for row in population:
-        got = replies.get((row["channel"], row["category_id"], row["is_resolved"]), {})
-        key = (row["channel"], names.get(row["category_id"]), row["is_resolved"])
-        strata.append(
-            Stratum(
-                key,
-                row["volume"],
-                got.get("sent", 0),
-                got.get("answered", 0),
-                got.get("satisfied", 0),
-            )
-        )
-    return sorted(strata, key=lambda s: (-s.population, str(s.key)))
-
-
-def resolved() -> Q:
-    """A conversation is resolved when it has a resolution time."""
-    return Q(resolution_seconds__isnull=False)
-
-
-def first_contact() -> Q:
-    """Resolved at first contact (PRODUCT.md §5): resolved, never reopened, and no new
-    conversation of the same customer and category within SUPPORTQA_FCR_DAYS."""
-    window = settings.SUPPORTQA_FCR_DAYS * 86400
-    no_repeat = Q(repeat_contact_seconds__isnull=True) | Q(repeat_contact_seconds__gt=window)
-    return resolved() & Q(reopen_count=0) & no_repeat
-
-
-def outcome_counts() -> dict[str, Count]:
-    """Aggregates of conversation outcomes: volume, resolved, reopened (of the resolved) and
-    resolved at first contact."""
-    return {
-        "volume": Count("pk"),
-        "resolved": Count("pk", filter=resolved()),
-        "reopened": Count("pk", filter=resolved() & Q(reopen_count__gt=0)),
-        "first_contact": Count("pk", filter=first_contact()),
-    }
-
-
-def _conversation_totals(in_period: QuerySet[Conversation], within: Q, late: Q) -> dict[str, Any]:
-    """One scan of the covering KPI index: volume and resolution outcomes, the duration
-    totals and first replies within / after the channel's target."""
-    return in_period.aggregate(
-        **outcome_counts(),
-        first_response_seconds_n=Count("first_response_seconds"),
-        first_response_seconds_sum=Sum("first_response_seconds"),
-        resolution_seconds_n=Count("resolution_seconds"),
-        resolution_seconds_sum=Sum("resolution_seconds"),
-        first_reply_within=Count("pk", filter=within),
-        first_reply_targeted=Count("pk", filter=within | late),
-    )
-
-
-_CHANNELS = list(Channel.values)
-_STRATA_PER_CATEGORY = 2 * len(_CHANNELS)
-
-
-def _stratum_volumes(in_period: QuerySet[Conversation]) -> list[dict[str, Any]]:
-    """Conversations per channel × category × resolved (the survey strata). A scan of its own:
-    grouping sorts every row, and only the volume needs it. The three are packed into one
-    integer (category · 2·channels + 2·channel + resolved), which sorts about a third faster
-    than the three columns."""
-    stratum = (
-        Coalesce("category_id", 0) * _STRATA_PER_CATEGORY
-        + Case(
-            *(When(channel=c, then=2 * i) for i, c in enumerate(_CHANNELS)),
-            default=2 * _CHANNELS.index(Channel.OTHER),  # a value outside the choices
-        )
-        + Case(When(resolved(), then=1), default=0)
-    )
-    rows = (
-        in_period.annotate(stratum=stratum)
-        .values_list("stratum")
-        .annotate(volume=Count("pk"))
-        .order_by()
-    )
-    out = []
-    for key, volume in rows:
-        category, rest = divmod(key, _STRATA_PER_CATEGORY)
-        channel, resolved_bit = divmod(rest, 2)
-        out.append(
-            {
-                "channel": _CHANNELS[channel],
-                "category_id": category or None,
-                "is_resolved": bool(resolved_bit),
-                "volume": volume,
-            }
-        )
-    return out
-
-
-def _survey_counts(answered: QuerySet[SurveyResponse]) -> dict[str, Any]:
-    """One query: CSAT, NPS and CES counts and sums."""
-    return answered.aggregate(
-        csat_n=Count("csat"),
-        csat_top=Count("pk", filter=SATISFIED),
-        nps_n=Count("nps"),
-        promoters=Count("pk", filter=Q(nps__gte=9)),
-        detractors=Count("pk", filter=Q(nps__lte=6)),
-        ces_n=Count("ces"),
-        ces_sum=Sum("ces"),
-        ces_sq=Sum(F("ces") * F("ces")),
-    )
+def _total(rows: Iterable[dict[str, int]]) -> dict[str, int]:
+    total: dict[str, int] = defaultdict(int)
+    for row in rows:
+        for column, value in row.items():
+            total[column] += value
+    return total
 
 
 def _weekly(
-    rows: QuerySet[Any], field: str, weeks: list[tuple[date, datetime, datetime]], **aggregates: Any
-) -> list[tuple[date, dict[str, Any]]]:
-    """Aggregates per week in one statement: a UNION ALL of one index-range query per week
-    (a CASE-bucketed GROUP BY would compare every row against every week boundary)."""
-    parts = [
-        rows.filter(**{f"{field}__gte": start, f"{field}__lt": end})
-        .annotate(week=Value(index))
-        .values("week")
-        .annotate(**aggregates)
-        .order_by()
-        for index, (_, start, end) in enumerate(weeks)
-    ]
-    found = {row["week"]: row for row in parts[0].union(*parts[1:], all=True)} if parts else {}
-    empty = dict.fromkeys(aggregates, 0)
-    return [(monday, found.get(index, empty)) for index, (monday, _, _) in enumerate(weeks)]
+    weeks: list[tuple[date, datetime, datetime]],
+    by_day: dict[tuple[Any, ...], dict[str, int]],
+    **columns: str,
+) -> list[tuple[date, dict[str, int]]]:
+    """Per week of the period (its Monday), the named sums of the rows keyed by day first."""
+    found: dict[date, dict[str, int]] = {monday: dict.fromkeys(columns, 0) for monday, *_ in weeks}
+    for key, row in by_day.items():
+        week = found.get(key[0] - timedelta(days=key[0].weekday()))
+        if week is not None:
+            for name, column in columns.items():
+                week[name] += row[column]
+    return list(found.items())
+
+
+def _survey_strata(conversations: dict[tuple[Any, ...], dict[str, int]]) -> list[Stratum]:
+    """Strata channel × category × outcome: conversations, surveys sent, answers, satisfied."""
+    names = dict(Category.objects.values_list("pk", "name"))
+    strata: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for (_, channel, category, is_resolved), row in conversations.items():
+        stratum = strata[(channel, names.get(category), bool(is_resolved))]
+        for column in ("volume", "surveys_sent", "surveys_answered", "surveys_satisfied"):
+            stratum[column] += row[column]
+    return sorted(
+        (
+            Stratum(key, row["volume"], row["surveys_sent"], row["surveys_answered"],
+                    row["surveys_satisfied"])
+            for key, row in strata.items()
+            if row["volume"]
+        ),
+        key=lambda s: (-s.population, str(s.key)),
+    )  # fmt: skip
 
 
 def _durations(
-    in_period: QuerySet[Conversation], field: str, counts: dict[str, Any], volume: int
+    in_period: QuerySet[Conversation], field: str, n: int, total: int, volume: int
 ) -> kpis.DurationSummary:
-    """Mean and median of a duration column; rows where it is null are counted as excluded."""
-    n = counts[f"{field}_n"]
+    """Mean (from the rollups' count and sum) and median (the middle row or two of an
+    ordered index read) of a duration column; rows where it is null are counted as excluded."""
     if not n:
         return kpis.DurationSummary(0, None, None, volume)
     middle = list(
@@ -383,9 +183,7 @@ def _durations(
         .order_by(field)
         .values_list(field, flat=True)[(n - 1) // 2 : n // 2 + 1]
     )
-    return kpis.DurationSummary(
-        n, counts[f"{field}_sum"] / n, sum(middle) / len(middle), volume - n
-    )
+    return kpis.DurationSummary(n, total / n, sum(middle) / len(middle), volume - n)
 
 
 def _weekly_iqs(review_rows: list[tuple[Any, ...]]) -> list[tuple[date, Estimate]]:

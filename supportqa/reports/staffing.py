@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from supportqa.conversations.models import Conversation, Message
 from supportqa.core import erlang, forecast
+from supportqa.reports import memo
 
 RECENT_WEEKS = 4  # weeks of messages that say who worked each hour
 # An hour expecting less than half a contact is planned unstaffed: the contact is more likely
@@ -94,7 +95,14 @@ def plan(conversations: QuerySet[Conversation], assumptions: Assumptions) -> Pla
     # counting them would read as growth.
     empty = next(i for i, count in enumerate(counts) if count) // forecast.WEEK
     counts, start = counts[empty * forecast.WEEK :], start + timedelta(weeks=empty)
-    hours = forecast.forecast(counts, start, horizon=2 * forecast.WEEK)[forecast.WEEK :]
+    hours, backtest = memo.remembered(
+        "forecast",
+        (counts, start),
+        lambda: (
+            forecast.forecast(counts, start, horizon=2 * forecast.WEEK)[forecast.WEEK :],
+            forecast.backtest(counts, start),
+        ),
+    )
     worked = _worked(conversations, monday)
     slots = [
         Slot(
@@ -115,7 +123,7 @@ def plan(conversations: QuerySet[Conversation], assumptions: Assumptions) -> Pla
     return Plan(
         monday + timedelta(weeks=1),
         [slots[d * 24 : (d + 1) * 24] for d in range(7)],
-        forecast.backtest(counts, start),
+        backtest,
         len(counts) // forecast.WEEK,
     )
 

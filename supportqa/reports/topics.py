@@ -2,23 +2,25 @@
 in scope over recent full weeks, which of them are emerging, and which look like gaps in the
 knowledge base. Queries here; the methods in `supportqa.core.topics`.
 
-At most SAMPLE conversations are read (a seeded random sample of the window when there are
-more), so the page costs the same at a million conversations; shares and the growth test are
-then those of the sample, which is what a random sample is for.
+At most about SAMPLE conversations are read (every k-th by id when the window holds more; ids
+say nothing of a conversation's topic, so this is a random sample in effect), so the page
+costs the same at a million conversations; shares and the growth test are then those of the
+sample, which is what a sample is for. The fitted model is remembered for the same texts.
 """
 
 from __future__ import annotations
 
-import random
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 
 from supportqa.conversations.models import Conversation, Message
 from supportqa.core import topics
 from supportqa.core.intervals import Estimate, wilson
+from supportqa.reports import memo
 from supportqa.reports.periods import week_start
 
 SAMPLE = 5000
@@ -62,7 +64,8 @@ def topic_report(
     """Topics of the `weeks` full weeks before `end` (a Monday)."""
     start = end - timedelta(weeks=weeks)
     rows, texts, sampled = _sample(conversations.filter(created_at__gte=start, created_at__lt=end))
-    found = topics.discover([texts[pk] for pk, *_ in rows], k)
+    documents = [texts[pk] for pk, *_ in rows]
+    found = memo.remembered("topics", (documents, k), lambda: topics.discover(documents, k))
     mondays = [start + timedelta(weeks=i) for i in range(weeks)]
     weekly, totals, outcomes = _by_week(rows, found.assignment, mondays)
     growth = {g.topic: g for g in topics.growth(weekly, totals)}
@@ -107,14 +110,17 @@ def _topic_row(
 
 
 def _sample(window: QuerySet[Conversation]) -> tuple[list[_Row], dict[int, str], bool]:
-    """The window's conversations with an opening customer message (a seeded random SAMPLE
-    of them when there are more), their messages, and whether they were sampled."""
+    """The window's conversations with an opening customer message (a systematic sample of
+    about SAMPLE of them by id when there are more: every k-th, chosen in the database, so a
+    window of a million conversations is never read whole), their messages, and whether they
+    were sampled."""
+    count = window.count()
+    sampled = count > SAMPLE
+    if sampled:
+        window = window.alias(every=F("pk") % math.ceil(count / SAMPLE)).filter(every=0)
     rows: list[_Row] = list(
         window.values_list("pk", "created_at", "resolution_seconds", "reopen_count")
     )
-    sampled = len(rows) > SAMPLE
-    if sampled:
-        rows = random.Random(0).sample(rows, SAMPLE)
     texts = _opening_messages([pk for pk, *_ in rows])
     rows = [row for row in rows if texts.get(row[0])]
     if len(rows) < MINIMUM_TEXTS:

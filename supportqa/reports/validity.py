@@ -19,7 +19,7 @@ from django.db.models import BooleanField, ExpressionWrapper, QuerySet
 from supportqa.conversations.models import Conversation
 from supportqa.core import validity
 from supportqa.core.kpis import csat_is_satisfied
-from supportqa.reports.metrics import first_contact, resolved
+from supportqa.reports.rollups import first_contact, resolved
 from supportqa.reviews.models import Rating, Review
 from supportqa.scorecards.models import Criterion, Scorecard
 from supportqa.surveys.models import SurveyResponse

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +22,7 @@ from supportqa.accounts.permissions import (
     may_see_team_reports,
     signed_in,
 )
-from supportqa.conversations.access import conversations_for
+from supportqa.conversations.access import conversations_for, scope_of
 from supportqa.core.csvcells import csv_line
 from supportqa.reports import causes, charts, metrics, staffing, topics, validity
 from supportqa.reports.appraisal import appraisal_rows
@@ -30,7 +30,7 @@ from supportqa.reports.forms import CauseFilter, ScopedForm, StaffingForm, Topic
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.reviews.access import reviews_for
 from supportqa.scorecards.models import Criterion, Scorecard
-from supportqa.surveys.models import SurveyResponse, SurveySent
+from supportqa.surveys.models import SurveyResponse
 
 
 @allowed(signed_in)
@@ -53,11 +53,9 @@ CONTROL_RULE_NAMES = {
 }
 
 
-def _dashboard(
-    request: HttpRequest, template: str, conversations, reviews, surveys, sent, extra: dict
-) -> HttpResponse:
+def _dashboard(request: HttpRequest, template: str, scope: Q, reviews, extra: dict) -> HttpResponse:
     period, days = period_from(request)
-    figures = metrics.dashboard(conversations, reviews, surveys, sent, period)
+    figures = metrics.dashboard(scope, reviews, period)
     panel, trend = figures.panel, figures.trends
     context = {
         "panel": panel,
@@ -122,10 +120,8 @@ def agent_detail(request: HttpRequest, code: str) -> HttpResponse:
     return _dashboard(
         request,
         "reports/agent_detail.html",
-        conversations_for(request.user).filter(agent=agent),
+        scope_of(request.user) & Q(agent=agent),
         reviews,
-        SurveyResponse.objects.filter(agent=agent),
-        SurveySent.objects.filter(agent=agent),
         {"agent": agent, "recent": recent, "teams": agent.teams.all()},
     )
 
@@ -145,10 +141,8 @@ def team_detail(request: HttpRequest, code: str) -> HttpResponse:
     return _dashboard(
         request,
         "reports/team_detail.html",
-        conversations_for(request.user).filter(team=team),
+        scope_of(request.user) & Q(team=team),
         reviews_for(request.user).filter(conversation__team=team),
-        SurveyResponse.objects.filter(team=team),
-        SurveySent.objects.filter(team=team),
         {"team": team, "members": members},
     )
 

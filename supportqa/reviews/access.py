@@ -15,11 +15,22 @@ def reviews_for(user: User) -> QuerySet[Review]:
     )
     if user.is_org_wide:
         return reviews
-    if user.role == Role.LEAD:
-        return reviews.filter(Q(reviewee_id__in=members_of(led_team_ids(user))) | Q(reviewer=user))
-    if user.role in AGENT_ROLES:
-        return reviews.filter(Q(reviewee=user) | Q(reviewer=user))
+    if user.role == Role.LEAD or user.role in AGENT_ROLES:
+        return reviews.filter(reviewee_scope(user) | Q(reviewer=user))
     return reviews.none()
+
+
+def reviewee_scope(user: User, field: str = "reviewee") -> Q:
+    """Whose reviews the person may read (besides the ones they gave), as a condition on
+    `field`: the reviewee, or `agent` on the daily rollups. Org-wide roles: everyone's.
+    Leads: their teams' agents'. Agents and peers: their own."""
+    if user.is_org_wide:
+        return Q()
+    if user.role == Role.LEAD:
+        return Q(**{f"{field}_id__in": members_of(led_team_ids(user))})
+    if user.role in AGENT_ROLES:
+        return Q(**{field: user})
+    return Q(pk__in=[])
 
 
 def get_review_for_user(user: User, code: str) -> Review:

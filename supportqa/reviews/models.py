@@ -33,10 +33,16 @@ class ReviewStatus(models.TextChoices):
 SCORED_STATUSES = (ReviewStatus.SUBMITTED, ReviewStatus.DISPUTED, ReviewStatus.FINAL)
 
 
+def scored_condition(path: str = "") -> models.Q:
+    """Submitted (or disputed, or final) reviews with a score, reached by `path` (e.g.
+    "review__" from their ratings)."""
+    return models.Q(**{f"{path}status__in": SCORED_STATUSES, f"{path}final_score__isnull": False})
+
+
 class ReviewQuerySet(models.QuerySet["Review"]):
     def scored(self) -> ReviewQuerySet:
         """Submitted (or disputed, or final) reviews with a score."""
-        return self.filter(status__in=SCORED_STATUSES, final_score__isnull=False)
+        return self.filter(scored_condition())
 
     def counting_toward_iqs(self) -> ReviewQuerySet:
         """The one definition of the reviews IQS, pass rate, standings and the conversation
@@ -137,6 +143,8 @@ class Review(models.Model):
         indexes = [
             models.Index(fields=["reviewee", "status", "submitted_at"]),
             models.Index(fields=["status", "submitted_at"]),
+            # People's reviews of a period without reading AutoQA's (one per conversation).
+            models.Index(fields=["source", "status", "submitted_at"]),
         ]
 
     def __str__(self) -> str:

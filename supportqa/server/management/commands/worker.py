@@ -9,15 +9,17 @@ from supportqa.autoqa.actions import work
 from supportqa.claims import worker_name
 from supportqa.integrations.queue import run_queued_imports
 from supportqa.processes import parent_alive
+from supportqa.reports import rollups
 
 
 class Command(BaseCommand):
     help = (
         "The background worker: runs the imports queued from the web, then scores the "
-        "conversations queued for AutoQA, and waits for more (every --poll seconds) unless "
-        "--until-empty. Run one or more, on any machine that reaches the database: they claim "
-        "work from it, and a dead worker's work is taken over (after "
-        "SUPPORTQA_AUTOQA_STALE_SECONDS, default 30; at once on the same host)."
+        "conversations queued for AutoQA, then recomputes the dashboards' daily rollups of the "
+        "days whose conversations, surveys or AutoQA results changed, and waits for more "
+        "(every --poll seconds) unless --until-empty. Run one or more, on any machine that "
+        "reaches the database: they claim work from it, and a dead worker's work is taken "
+        "over (after SUPPORTQA_AUTOQA_STALE_SECONDS, default 30; at once on the same host)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -36,9 +38,11 @@ class Command(BaseCommand):
         while keep_going():
             imported = run_queued_imports(name)
             totals = work(name, keep_going=keep_going)
-            if imported or totals.scored or totals.failed:
+            days = rollups.current()
+            if imported or totals.scored or totals.failed or days:
                 self.stdout.write(
-                    f"{imported} imports, {totals.scored} scored, {totals.failed} failed"
+                    f"{imported} imports, {totals.scored} scored, {totals.failed} failed, "
+                    f"{days} rollup days recomputed"
                 )
             if options["until_empty"]:
                 return

@@ -1,0 +1,69 @@
+"""AutoQA's daily rollups: its reviews, ratings and findings per agent and day of their
+conversation's creation (the AutoQA page's period), kept current with the reports' rollups
+(registered in apps.py; triggers in migration 0003)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, F, Q, QuerySet
+
+from supportqa.autoqa.models import AutoQACriterionDay, AutoQADay, AutoQADetectorDay, Finding
+from supportqa.reports.rollups import Part, Rollup, sum_or_zero
+from supportqa.reviews.models import Rating, Review, Source, scored_condition
+
+
+def _autoqa_reviews() -> QuerySet[Review]:
+    return Review.objects.scored().filter(source=Source.AUTOQA)
+
+
+def _of_autoqa_reviews() -> Q:
+    """Rows of scored AutoQA reviews, as a join (a planner starts it from the conversations'
+    creation index; an IN list of review ids it would read whole)."""
+    return Q(review__source=Source.AUTOQA) & scored_condition("review__")
+
+
+AUTOQA = Rollup(
+    AutoQADay,
+    "autoqa",
+    (
+        Part(
+            _autoqa_reviews,
+            "conversation__created_at",
+            {"agent": "reviewee"},
+            lambda: {"agent_id": F("reviewee_id")},
+            lambda: {"reviews": Count("pk"), "score_sum": sum_or_zero("final_score", 0.0)},
+        ),
+    ),
+)
+AUTOQA_CRITERIA = Rollup(
+    AutoQACriterionDay,
+    "autoqa",
+    (
+        Part(
+            lambda: Rating.objects.filter(_of_autoqa_reviews(), is_na=False),
+            "review__conversation__created_at",
+            {"agent": "review__reviewee"},
+            lambda: {"agent_id": F("review__reviewee_id"), "criterion_key": F("criterion__key")},
+            lambda: {"ratings": Count("score"), "score_sum": sum_or_zero("score", 0.0)},
+        ),
+    ),
+)
+AUTOQA_DETECTORS = Rollup(
+    AutoQADetectorDay,
+    "autoqa",
+    (
+        Part(
+            lambda: Finding.objects.filter(_of_autoqa_reviews()),
+            "review__conversation__created_at",
+            {"agent": "review__reviewee"},
+            lambda: {"agent_id": F("review__reviewee_id"), "detector": F("detector")},
+            lambda: {
+                "findings": Count("pk"),
+                "hit": Count("pk", filter=Q(score__gte=Finding.HIT)),
+                "partial": Count("pk", filter=Q(score__gte=Finding.PARTIAL, score__lt=Finding.HIT)),
+                "miss": Count("pk", filter=Q(score__lt=Finding.PARTIAL)),
+                "na": Count("pk", filter=Q(score__isnull=True)),
+            },
+        ),
+    ),
+)
+ROLLUPS = (AUTOQA, AUTOQA_CRITERIA, AUTOQA_DETECTORS)

@@ -1,0 +1,115 @@
+"""Database triggers that mark the days whose raw rows change (reports.models.DirtyDay), for
+the rollups' migrations (this app's and higher apps').
+
+PostgreSQL: statement-level triggers with transition tables, one INSERT … SELECT per statement,
+so a bulk import pays once per batch, not once per row. SQLite: row-level triggers (its only
+kind). Days are UTC dates, like the rollups'.
+
+A table's days are given twice: for SQLite, (kind, an expression of the day of row `r`); for
+PostgreSQL, a SELECT of (kind, day) from `{rows}` (the transition table, aliased r).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import migrations
+
+MARK = "reports_dirtyday"
+
+
+def operation(
+    name: str, sqlite_days: dict[str, list[tuple[str, str]]], postgres_days: dict[str, str]
+) -> migrations.RunPython:
+    """The migration operation that installs these triggers (and removes them when reversed)."""
+
+    def create(apps: Any, schema_editor: Any) -> None:
+        install(schema_editor, name, sqlite_days, postgres_days)
+
+    def drop(apps: Any, schema_editor: Any) -> None:
+        uninstall(schema_editor, name, list(sqlite_days))
+
+    return migrations.RunPython(create, drop)
+
+
+def install(
+    schema_editor: Any,
+    name: str,
+    sqlite_days: dict[str, list[tuple[str, str]]],
+    postgres_days: dict[str, str],
+) -> None:
+    """Create the triggers, then mark every day that already has rows (the first read
+    computes their rollups)."""
+    postgres = schema_editor.connection.vendor == "postgresql"
+    for table in sqlite_days:
+        statements = (
+            _postgres(name, table, postgres_days[table])
+            if postgres
+            else _sqlite(name, table, sqlite_days[table])
+        )
+        for statement in statements:
+            schema_editor.execute(statement)
+        if postgres:
+            schema_editor.execute(_postgres_mark(postgres_days[table].format(rows=table)))
+        else:
+            for kind, day in sqlite_days[table]:
+                schema_editor.execute(
+                    f"INSERT OR IGNORE INTO {MARK} (kind, day) SELECT DISTINCT '{kind}', d "
+                    f"FROM (SELECT {day} AS d FROM {table} r) WHERE d IS NOT NULL"
+                )
+
+
+def uninstall(schema_editor: Any, name: str, tables: list[str]) -> None:
+    for table in tables:
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f"DROP FUNCTION IF EXISTS {name}_{table}() CASCADE")
+        else:
+            for event in ("insert", "update", "delete"):
+                schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}_{table}_{event}")
+
+
+def _sqlite(name: str, table: str, days: list[tuple[str, str]]) -> list[str]:
+    statements = []
+    for event, rows in (("INSERT", ["NEW"]), ("UPDATE", ["OLD", "NEW"]), ("DELETE", ["OLD"])):
+        body = "".join(
+            f"INSERT OR IGNORE INTO {MARK} (kind, day) SELECT '{kind}', d FROM "
+            f"(SELECT {day.replace('r.', f'{row}.')} AS d) WHERE d IS NOT NULL; "
+            for row in rows
+            for kind, day in days
+        )
+        statements.append(
+            f"CREATE TRIGGER {name}_{table}_{event.lower()} AFTER {event} ON {table} "
+            f"FOR EACH ROW BEGIN {body}END"
+        )
+    return statements
+
+
+def _postgres_mark(select: str) -> str:
+    return (
+        f"INSERT INTO {MARK} (kind, day) SELECT * FROM ({select}) AS days(kind, day) "
+        "WHERE day IS NOT NULL ON CONFLICT DO NOTHING"
+    )
+
+
+def _postgres(name: str, table: str, select: str) -> list[str]:
+    function = f"{name}_{table}"
+    new, old = (
+        _postgres_mark(select.format(rows="new_rows")),
+        _postgres_mark(select.format(rows="old_rows")),
+    )
+    statements = [
+        f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {new}; END IF; "
+        f"IF TG_OP IN ('UPDATE', 'DELETE') THEN {old}; END IF; "
+        "RETURN NULL; END $$"
+    ]
+    for event, referencing in (
+        ("INSERT", "NEW TABLE AS new_rows"),
+        ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+        ("DELETE", "OLD TABLE AS old_rows"),
+    ):
+        statements.append(
+            f"CREATE TRIGGER {function}_{event.lower()} AFTER {event} ON {table} "
+            f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+        )
+    return statements

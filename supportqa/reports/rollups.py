@@ -1,0 +1,468 @@
+"""Daily rollups (reports.models): computing them, keeping them current, reading them.
+
+A rollup row holds counts and sums over raw rows that share its keys (a UTC day, an agent, a
+team, …). Figures over a period add the rows of the period's whole days and, for the partial
+first and last days, the same aggregates over the raw rows themselves, so every figure equals
+the one computed from the raw rows alone (tests/test_rollups.py checks it on random data).
+
+Current without a second write path: database triggers mark the days whose raw rows change
+(whoever writes them); before reading a period, `grouped` recomputes the marked days inside it
+(in one transaction that also takes the marks, so two readers never both recompute a day), and
+the worker recomputes every marked day within a poll interval of the write, so pages seldom
+find one. A page therefore never shows a stale figure, and a write never waits for rollups.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+
+from supportqa.conversations import service_levels
+from supportqa.conversations.models import Channel, Conversation, first_reply_against_target
+from supportqa.reports.models import AnswerDay, ConversationDay, DirtyDay, RollupStamp, SentDay
+from supportqa.reports.periods import Period
+from supportqa.surveys.models import SATISFIED, SurveyResponse, SurveySent
+
+# Raise when a rollup's columns or aggregates change: every day is recomputed on next read.
+VERSION = 1
+
+
+class UtcDay(models.Func):
+    """The UTC date of a timestamp, computed by the database itself (SQLite keeps timestamps
+    as UTC text, so its first ten characters; Django's TruncDate calls Python per row there)."""
+
+    output_field = models.DateField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="substr(%(expressions)s, 1, 10)")
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="((%(expressions)s) AT TIME ZONE 'UTC')::date"
+        )
+
+
+# --- the rollups' definitions -------------------------------------------------------------------
+
+
+def resolved(prefix: str = "") -> Q:
+    """A conversation is resolved when it has a resolution time."""
+    return Q(**{f"{prefix}resolution_seconds__isnull": False})
+
+
+def first_contact() -> Q:
+    """Resolved at first contact (PRODUCT.md §5): resolved, never reopened, and no new
+    conversation of the same customer and category within SUPPORTQA_FCR_DAYS."""
+    window = settings.SUPPORTQA_FCR_DAYS * 86400
+    no_repeat = Q(repeat_contact_seconds__isnull=True) | Q(repeat_contact_seconds__gt=window)
+    return resolved() & Q(reopen_count=0) & no_repeat
+
+
+def outcome_counts() -> dict[str, Count]:
+    """Aggregates of conversation outcomes: volume, resolved, reopened (of the resolved) and
+    resolved at first contact."""
+    return {
+        "volume": Count("pk"),
+        "resolved": Count("pk", filter=resolved()),
+        "reopened": Count("pk", filter=resolved() & Q(reopen_count__gt=0)),
+        "first_contact": Count("pk", filter=first_contact()),
+    }
+
+
+def _conversation_sums() -> dict[str, Any]:
+    within, late = first_reply_against_target()
+    counts = outcome_counts()
+    del counts["resolved"]  # a key of the rollup: the volume of its resolved rows
+    return {
+        **counts,
+        "first_response_n": Count("first_response_seconds"),
+        "first_response_sum": sum_or_zero("first_response_seconds"),
+        "resolution_sum": sum_or_zero("resolution_seconds"),
+        "first_reply_within": Count("pk", filter=within),
+        "first_reply_targeted": Count("pk", filter=within | late),
+    }
+
+
+def _reply_sums() -> dict[str, Any]:
+    answered = Q(response__csat__isnull=False)
+    return {
+        "surveys_sent": Count("pk"),
+        "surveys_answered": Count("pk", filter=answered),
+        "surveys_satisfied": Count(
+            "pk", filter=answered & Q(response__csat__gte=F("response__csat_scale") - 1)
+        ),
+    }
+
+
+def survey_counts() -> dict[str, Any]:
+    """CSAT, NPS and CES counts and sums of survey answers."""
+    return {
+        "csat_n": Count("csat"),
+        "csat_top": Count("pk", filter=SATISFIED),
+        "nps_n": Count("nps"),
+        "promoters": Count("pk", filter=Q(nps__gte=9)),
+        "detractors": Count("pk", filter=Q(nps__lte=6)),
+        "ces_n": Count("ces"),
+        "ces_sum": sum_or_zero("ces"),
+        "ces_sq": sum_or_zero(F("ces") * F("ces")),
+    }
+
+
+def _sent_sums() -> dict[str, Any]:
+    return {"sent": Count("pk"), "answered": Count("response")}
+
+
+def sum_or_zero(expression: Any, zero: float = 0) -> Coalesce:
+    """A sum that is 0, not null, over no values."""
+    return Coalesce(Sum(expression), zero)
+
+
+def _is(condition: Q) -> ExpressionWrapper:
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
+@dataclass(frozen=True)
+class Part:
+    """One source of a rollup's rows: raw rows, the timestamp that puts them on a day, the
+    paths from them to the agent and team a scope names, their keys and their sums."""
+
+    raw: Callable[[], QuerySet[Any]]
+    moment: str
+    paths: dict[str, str]
+    keys: Callable[[], dict[str, Any]]
+    sums: Callable[[], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Rollup:
+    model: type[models.Model]
+    kind: str  # the DirtyDay kind whose marks it follows
+    parts: tuple[Part, ...]
+
+    @property
+    def table(self) -> str:
+        return self.model._meta.db_table
+
+    def columns(self) -> list[str]:
+        """The summed columns (all but the id, the day and the keys)."""
+        keys = {"id", "day", *self.parts[0].keys()}
+        return [f.column for f in self.model._meta.concrete_fields if f.column not in keys]
+
+
+CONVERSATIONS = Rollup(
+    ConversationDay,
+    "conversation",
+    (
+        Part(
+            lambda: Conversation.objects.all(),
+            "created_at",
+            {},
+            lambda: {
+                "agent_id": F("agent_id"),
+                "team_id": F("team_id"),
+                "channel": F("channel"),
+                "category_id": F("category_id"),
+                "source": F("source"),
+                "resolved": _is(resolved()),
+            },
+            _conversation_sums,
+        ),
+        Part(
+            lambda: SurveySent.objects.all(),
+            "conversation__created_at",
+            {"agent": "conversation__agent", "team": "conversation__team"},
+            lambda: {
+                "agent_id": F("conversation__agent_id"),
+                "team_id": F("conversation__team_id"),
+                "channel": F("conversation__channel"),
+                "category_id": F("conversation__category_id"),
+                "source": F("conversation__source"),
+                "resolved": _is(resolved("conversation__")),
+            },
+            _reply_sums,
+        ),
+    ),
+)
+PEOPLE = lambda: {"agent_id": F("agent_id"), "team_id": F("team_id")}  # noqa: E731
+ANSWERS = Rollup(
+    AnswerDay,
+    "answer",
+    (Part(lambda: SurveyResponse.objects.all(), "answered_at", {}, PEOPLE, survey_counts),),
+)
+SENT = Rollup(
+    SentDay, "sent", (Part(lambda: SurveySent.objects.all(), "sent_at", {}, PEOPLE, _sent_sums),)
+)
+
+
+ROLLUPS: list[Rollup] = [CONVERSATIONS, ANSWERS, SENT]
+
+
+def register(*rollups: Rollup) -> None:
+    """A higher app's rollups (AutoQA's), kept current, rebuilt and checked with these."""
+    ROLLUPS.extend(r for r in rollups if r not in ROLLUPS)
+
+
+# --- keeping them current -----------------------------------------------------------------------
+
+
+def definition() -> str:
+    """What the rollups' figures depend on besides the raw rows."""
+    rules = service_levels.current()
+    targets = [rules.reply_targets(channel)[0] for channel in Channel.values]
+    return json.dumps([VERSION, settings.SUPPORTQA_FCR_DAYS, targets])
+
+
+def _stamp_current() -> None:
+    """Under other settings than the stored stamp's, every day with raw rows is marked."""
+    wanted = definition()
+    stamp = RollupStamp.objects.first()
+    if stamp is not None and stamp.definition == wanted:
+        return
+    with transaction.atomic():
+        stamp = RollupStamp.objects.select_for_update().first()
+        if stamp is not None and stamp.definition == wanted:
+            return
+        mark_everything()
+        RollupStamp.objects.all().delete()
+        RollupStamp.objects.create(definition=wanted)
+
+
+def mark_everything() -> None:
+    """Mark every day that has raw rows (a rebuild, or new settings)."""
+    for rollup in ROLLUPS:
+        days: set[date] = set()
+        for part in rollup.parts:
+            days.update(
+                part.raw()
+                .annotate(rollup_day=UtcDay(part.moment))
+                .values_list("rollup_day", flat=True)
+                .distinct()
+                .order_by()
+            )
+        existing = set(DirtyDay.objects.filter(kind=rollup.kind).values_list("day", flat=True))
+        DirtyDay.objects.bulk_create(
+            [DirtyDay(kind=rollup.kind, day=day) for day in days - existing if day is not None]
+        )
+
+
+def current(period: Period | None = None, kinds: Sequence[str] = ()) -> int:
+    """Recompute the marked days (the period's whole days, or all of them) of the rollups
+    of these kinds (all when none given); returns how many. The marks are taken (deleted) in
+    the same transaction as the recomputation: a concurrent reader waits for it and then finds
+    nothing to do, and a write that lands meanwhile marks its day again."""
+    _stamp_current()
+    first, last = None, None
+    if period is not None:
+        first, end = _whole_days(period)
+        if first >= end:
+            return 0
+        last = end - timedelta(days=1)
+    with transaction.atomic():
+        marks = _take_marks(first, last, kinds)
+        for rollup in ROLLUPS:
+            if marks.get(rollup.kind):
+                _recompute(rollup, marks[rollup.kind])
+    return sum(len(days) for days in marks.values())
+
+
+def _take_marks(
+    first: date | None, last: date | None, kinds: Sequence[str]
+) -> dict[str, list[date]]:
+    conditions, params = ["1 = 1"], []
+    if first is not None and last is not None:
+        conditions.append("day >= %s AND day <= %s")
+        params.extend([first.isoformat(), last.isoformat()])
+    if kinds:
+        conditions.append(f"kind IN ({', '.join(['%s'] * len(kinds))})")
+        params.extend(kinds)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {DirtyDay._meta.db_table} WHERE {' AND '.join(conditions)} "
+            "RETURNING kind, day",
+            params,
+        )
+        found = cursor.fetchall()
+    marks: dict[str, list[date]] = defaultdict(list)
+    for kind, day in found:
+        marks[kind].append(day if isinstance(day, date) else date.fromisoformat(day))
+    return marks
+
+
+def _recompute(rollup: Rollup, days: list[date]) -> None:
+    """Replace the rollup rows of these days with fresh ones, computed by the database."""
+    rollup.model.objects.filter(day__in=days).delete()
+    for part in rollup.parts:
+        sums = part.sums()
+        rows = part.raw().filter(_on_days(part.moment, days))
+        query = _grouped(rows, part, ("day", *part.keys()), sums)
+        sql, params = query.query.sql_with_params()
+        others = [c for c in rollup.columns() if c not in sums]
+        columns = ["day", *part.keys(), *sums, *others]
+        zeros = ", 0" * len(others)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {rollup.table} ({', '.join(columns)}) "
+                f"SELECT grouped.*{zeros} FROM ({sql}) AS grouped",
+                params,
+            )
+
+
+def _grouped(
+    rows: QuerySet[Any], part: Part, by: Sequence[str], sums: dict[str, Any]
+) -> QuerySet[Any]:
+    """The part's sums over raw rows grouped by `by` (rollup column names), selected as
+    k_<key> in the order of `by`, then the sums in their order."""
+    keys = {"day": UtcDay(part.moment), **part.keys()}
+    return (
+        rows.values(**{f"k_{name}": keys[name] for name in by}).annotate(**part.sums()).order_by()
+    )
+
+
+def _on_days(moment: str, days: Iterable[date]) -> Q:
+    """Rows whose timestamp falls on one of these UTC days: one range per run of days."""
+    condition = Q(pk__in=[])
+    for start, end in _runs(sorted(days)):
+        condition |= Q(**{f"{moment}__gte": _midnight(start), f"{moment}__lt": _midnight(end)})
+    return condition
+
+
+def _runs(days: list[date]) -> list[tuple[date, date]]:
+    """Consecutive days as [start, end) ranges."""
+    runs: list[tuple[date, date]] = []
+    for day in days:
+        if runs and runs[-1][1] == day:
+            runs[-1] = (runs[-1][0], day + timedelta(days=1))
+        else:
+            runs.append((day, day + timedelta(days=1)))
+    return runs
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), UTC)
+
+
+# --- reading them -------------------------------------------------------------------------------
+
+
+def renamed(scope: Q, paths: dict[str, str]) -> Q:
+    """The scope's conditions on `agent` and `team`, reached from other rows by `paths`
+    (e.g. agent → review__reviewee)."""
+    if not paths:
+        return scope
+    out = Q()
+    out.connector, out.negated = scope.connector, scope.negated
+    out.children = [
+        renamed(child, paths) if isinstance(child, Q) else (_path(child[0], paths), child[1])
+        for child in scope.children
+    ]
+    return out
+
+
+def _path(lookup: str, paths: dict[str, str]) -> str:
+    head, separator, rest = lookup.partition("__")
+    base = head.removesuffix("_id")
+    if base in paths:
+        head = paths[base] + head[len(base) :]
+    return head + separator + rest
+
+
+def grouped(
+    rollup: Rollup, scope: Q, period: Period, by: Sequence[str]
+) -> dict[tuple[Any, ...], dict[str, int]]:
+    """The rollup's sums over the period for the rows in `scope` (conditions on agent and
+    team), grouped by `by` (rollup columns, "day" first): whole days from the rollup, partial
+    days from the raw rows. Call `current(period)` first (once for several reads)."""
+    if not by or by[0] != "day":
+        raise ValueError("rollups are read by day first")
+    columns = rollup.columns()
+    out: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: dict.fromkeys(columns, 0))
+    first, end = _whole_days(period)
+    edges = [(period.start, period.end)]
+    if first < end:
+        rows = (
+            rollup.model.objects.filter(scope, day__gte=first, day__lt=end)
+            .values_list(*by)
+            .annotate(*(Sum(c) for c in columns))
+            .order_by()
+        )
+        for row in rows:
+            _add(out[row[: len(by)]], columns, row[len(by) :])
+        edges = [(period.start, _midnight(first)), (_midnight(end), period.end)]
+    for part in rollup.parts:
+        moment = Q(pk__in=[])
+        for start, stop in edges:
+            if start < stop:
+                moment |= Q(**{f"{part.moment}__gte": start, f"{part.moment}__lt": stop})
+        sums = part.sums()
+        rows = _grouped(part.raw().filter(renamed(scope, part.paths), moment), part, by, sums)
+        for row in rows.values_list(*[f"k_{name}" for name in by], *sums):
+            _add(out[row[: len(by)]], list(sums), row[len(by) :])
+    return dict(out)
+
+
+def _add(into: dict[str, int], columns: Sequence[str], values: Sequence[Any]) -> None:
+    for column, value in zip(columns, values, strict=True):
+        into[column] += value or 0
+
+
+def _whole_days(period: Period) -> tuple[date, date]:
+    """[first, end): the UTC days lying wholly inside the period."""
+    start, end = period.start.astimezone(UTC), period.end.astimezone(UTC)
+    first = start.date() if start.time() == time(0) else start.date() + timedelta(days=1)
+    return first, end.date()
+
+
+# --- rebuilding and checking --------------------------------------------------------------------
+
+
+def rebuild() -> int:
+    """Recompute every rollup from the raw rows; returns the days computed."""
+    with transaction.atomic():
+        for rollup in ROLLUPS:
+            rollup.model.objects.all().delete()
+        RollupStamp.objects.all().delete()
+        _stamp_current()
+        return current()
+
+
+def check() -> list[str]:
+    """Each stored rollup row against its raw rows: one line per difference. Marked days are
+    left out (known to be stale, they are recomputed before anyone reads them)."""
+    marked = set(DirtyDay.objects.values_list("kind", "day"))
+    problems = []
+    for rollup in ROLLUPS:
+        by = ("day", *rollup.parts[0].keys())
+        columns = rollup.columns()
+        stored: dict[tuple[Any, ...], dict[str, int]] = defaultdict(dict)
+        rows = rollup.model.objects.values_list(*by).annotate(*(Sum(c) for c in columns))
+        for row in rows.order_by():
+            _add_nonzero(stored[row[: len(by)]], columns, row[len(by) :])
+        raw: dict[tuple[Any, ...], dict[str, int]] = defaultdict(dict)
+        for part in rollup.parts:
+            sums = part.sums()
+            grouped_rows = _grouped(part.raw(), part, by, sums)
+            for row in grouped_rows.values_list(*[f"k_{name}" for name in by], *sums):
+                _add_nonzero(raw[row[: len(by)]], list(sums), row[len(by) :])
+        for key in sorted(set(stored) | set(raw), key=str):
+            if (rollup.kind, key[0]) in marked or stored.get(key, {}) == raw.get(key, {}):
+                continue
+            problems.append(
+                f"{rollup.table} {key[0]} {dict(zip(by[1:], key[1:], strict=True))}: "
+                f"stored {stored.get(key, {})}, raw rows give {raw.get(key, {})}"
+            )
+    return problems
+
+
+def _add_nonzero(into: dict[str, int], columns: Sequence[str], values: Sequence[Any]) -> None:
+    for column, value in zip(columns, values, strict=True):
+        if value:
+            into[column] = into.get(column, 0) + value

@@ -37,6 +37,17 @@ PASSWORD = "supportqa-demo"
 PEOPLE = ["manager", "lead.alpha", "lead.bravo", "lead.charlie", "qa.lenient", "qa.strict"]
 PEOPLE += ["ava", "ben", "chloe", "dev"]
 REVIEWERS = {"qa.lenient", "qa.strict", "lead.alpha", "lead.bravo", "lead.charlie"}
+PAGES = {  # what each kind of person opens besides conversations
+    "manager": ["/", "/conversations/", "/teams/", "/agents/", "/autoqa/", "/causes/"],
+    "lead": ["/", "/conversations/", "/teams/", "/agents/"],
+    "qa": ["/", "/conversations/", "/queue/", "/reviewers/"],
+    "agent": ["/", "/conversations/"],
+}
+
+
+def pages_of(person: str) -> list[str]:
+    kind = person.split(".")[0] if "." in person else person
+    return PAGES.get(kind, PAGES["agent"])
 
 
 @dataclass
@@ -163,7 +174,7 @@ def work(
 ) -> None:
     rng = random.Random(seed)
     links = _links(session.get(f"{base}/conversations/", timeout=60).text)
-    home = [f"{base}/", f"{base}/conversations/", f"{base}/teams/", f"{base}/queue/"]
+    home = [f"{base}{page}" for page in pages_of(person)]
     while time.perf_counter() < deadline:
         if person in REVIEWERS and links and rng.random() < 0.125:
             _submit(base, session, rng.choice(links), tally)
@@ -172,7 +183,9 @@ def work(
         started = time.perf_counter()
         try:
             response = session.get(url, timeout=60)
-            problem = None if response.status_code in (200, 404) else f"{response.status_code} {url}"
+            problem = (
+                None if response.status_code in (200, 404) else f"{response.status_code} {url}"
+            )
         except requests.RequestException as error:
             problem = f"{type(error).__name__} {url}"
         tally.add("view", time.perf_counter() - started, problem)

@@ -123,14 +123,10 @@ class Build:
 
 
 def build(target: int) -> Build:
-    from django.core.management import call_command
     from django.db import connection
 
     from supportqa.demo.generate import build as build_demo
 
-    if connection.vendor == "postgresql":
-        call_command("flush", interactive=False, verbosity=0)
-    call_command("migrate", verbosity=0)
     started = time.perf_counter()
     build_demo()
     print(f"demo built in {time.perf_counter() - started:.0f} s", flush=True)

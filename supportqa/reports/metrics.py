@@ -14,15 +14,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from supportqa.conversations.models import Category, Conversation
 from supportqa.core import kpis
-from supportqa.core.intervals import Estimate, mean_interval, wilson
+from supportqa.core.intervals import Estimate, mean_interval_from_sums, wilson
 from supportqa.core.surveybias import Reweighted, Stratum, post_stratified_share
 from supportqa.reports import control, rollups
 from supportqa.reports.periods import Period, week_start
 from supportqa.reviews.models import Rating, Review
+from supportqa.scorecards.models import Criterion
 
 
 def scored_reviews(reviews: QuerySet[Review], period: Period) -> QuerySet[Review]:
@@ -198,15 +199,22 @@ def _weekly_iqs(review_rows: list[tuple[Any, ...]]) -> list[tuple[date, Estimate
 
 
 def criterion_breakdown(reviews: QuerySet[Review], period: Period) -> list[tuple[str, Estimate]]:
-    """Mean criterion score (0–100) per criterion, matched across scorecard versions by key."""
-    rows = Rating.objects.filter(
-        review__in=scored_reviews(reviews, period), is_na=False
-    ).values_list(
-        "criterion__section__version__scorecard__name", "criterion__name", "criterion__key", "score"
+    """Mean criterion score (0–100) per criterion, matched across scorecard versions by key
+    and named as in the latest version: n, Σx and Σx² from the database, one row each."""
+    rows = (
+        Rating.objects.filter(review__in=scored_reviews(reviews, period), is_na=False)
+        .values_list("criterion__section__version__scorecard__name", "criterion__key")
+        .annotate(n=Count("score"), total=Sum("score"), squares=Sum(F("score") * F("score")))
+        .order_by()
     )
-    grouped: dict[tuple[str, str], list[float]] = defaultdict(list)
-    names: dict[tuple[str, str], str] = {}
-    for scorecard, name, key, score in rows:
-        grouped[(scorecard, key)].append(score)
-        names[(scorecard, key)] = name if scorecard.startswith("Chat") else f"{scorecard}: {name}"
-    return [(names[k], mean_interval(v)) for k, v in grouped.items()]
+    names = Criterion.latest_names()
+    return [
+        (
+            names.get(key, key)
+            if scorecard.startswith("Chat")
+            else f"{scorecard}: {names.get(key, key)}",
+            mean_interval_from_sums(n, total, squares),
+        )
+        for scorecard, key, n, total, squares in rows
+        if n
+    ]

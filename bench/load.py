@@ -16,6 +16,7 @@ least twice the 54 requests/s measured before the rollups (3 workers, demo datab
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import random
 import re
@@ -55,14 +56,16 @@ class Tally:
     views: list[float] = field(default_factory=list)
     submits: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    by_page: dict[str, list[float]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, kind: str, seconds: float, problem: str | None) -> None:
+    def add(self, kind: str, seconds: float, problem: str | None, page: str = "") -> None:
         with self.lock:
             if problem:
                 self.errors.append(problem)
             else:
                 (self.submits if kind == "submit" else self.views).append(seconds * 1000)
+                self.by_page.setdefault(page, []).append(seconds * 1000)
 
 
 def main() -> None:
@@ -87,7 +90,9 @@ def main() -> None:
         tally = Tally()
         deadline = time.perf_counter() + args.seconds
         threads = [
-            threading.Thread(target=work, args=(base, person, session, deadline, tally, i))
+            threading.Thread(
+                target=work, args=(base, person, session, deadline, tally, i, args.sessions)
+            )
             for i, (person, session) in enumerate(sessions)
         ]
         started = time.perf_counter()
@@ -122,7 +127,7 @@ def prepare(data_dir: Path) -> dict[str, str]:
             if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
                 admin.execute(f'CREATE DATABASE "{name}"')
     subprocess.run([SUPPORTQA, "migrate", "--verbosity", "0"], env=env, check=True)
-    marker = data_dir / f"demo-built-{abs(hash(url))}"
+    marker = data_dir / f"demo-built-{hashlib.sha256(url.encode()).hexdigest()[:12]}"
     if not marker.exists():
         subprocess.run([SUPPORTQA, "demo"], env=env, check=True, stdout=subprocess.DEVNULL)
         subprocess.run([SUPPORTQA, "rollups", "refresh"], env=env, check=True)
@@ -171,13 +176,18 @@ def work(
     deadline: float,
     tally: Tally,
     seed: int,
+    sessions: int,
 ) -> None:
     rng = random.Random(seed)
     links = _links(session.get(f"{base}/conversations/", timeout=60).text)
+    # Reviewers submit on conversations nobody has reviewed yet, each once: the sessions of
+    # one person take turns through the list.
+    unreviewed = _links(session.get(f"{base}/conversations/?reviewed=no", timeout=60).text)
+    unreviewed = unreviewed[seed // len(PEOPLE) :: -(-sessions // len(PEOPLE))]
     home = [f"{base}{page}" for page in pages_of(person)]
     while time.perf_counter() < deadline:
-        if person in REVIEWERS and links and rng.random() < 0.125:
-            _submit(base, session, rng.choice(links), tally)
+        if person in REVIEWERS and unreviewed and rng.random() < 0.125:
+            _submit(base, session, unreviewed.pop(), tally)
             continue
         url = rng.choice(home + [f"{base}{link}" for link in rng.sample(links, min(2, len(links)))])
         started = time.perf_counter()
@@ -188,12 +198,13 @@ def work(
             )
         except requests.RequestException as error:
             problem = f"{type(error).__name__} {url}"
-        tally.add("view", time.perf_counter() - started, problem)
+        page = re.sub(r"/[a-z0-9]{12}/", "/<code>/", url.removeprefix(base))
+        tally.add("view", time.perf_counter() - started, problem, page)
 
 
 def _submit(base: str, session: requests.Session, link: str, tally: Tally) -> None:
     """Open a conversation's review workspace and submit a review choosing each criterion's
-    first option (a second submit of the same conversation edits the review)."""
+    first option."""
     url = f"{base}{link}"
     started = time.perf_counter()
     try:
@@ -211,8 +222,9 @@ def _submit(base: str, session: requests.Session, link: str, tally: Tally) -> No
             **ratings,
         }
         response = session.post(url, data=data, headers={"Referer": url}, timeout=60)
-        ok = response.status_code in (200, 302) or "already" in response.text
-        problem = None if ok else f"submit {response.status_code} {url}"
+        ok = response.status_code in (200, 302)
+        said = re.findall(r'class="[^"]*error[^"]*"[^>]*>([^<]{0,120})', response.text)[:2]
+        problem = None if ok else f"submit {response.status_code} {url} {said}"
     except requests.RequestException as error:
         problem = f"submit {type(error).__name__} {url}"
     tally.add("submit", time.perf_counter() - started, problem)
@@ -244,6 +256,10 @@ def report(args: argparse.Namespace, tally: Tally, elapsed: float, url: str) -> 
                 f"{statistics.median(samples):11.0f}{p95:9.0f}"
             )
     print(f"{'all':18}{total:10d}{total / elapsed:8.1f}")
+    print("\nslowest pages (median ms, requests):")
+    medians = {page: statistics.median(times) for page, times in tally.by_page.items()}
+    for page, median in sorted(medians.items(), key=lambda item: -item[1])[:6]:
+        print(f"  {page:40}{median:8.0f}{len(tally.by_page[page]):6d}")
     print(f"errors: {len(tally.errors)}" + (f" (first: {tally.errors[0]})" if tally.errors else ""))
 
 

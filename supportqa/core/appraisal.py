@@ -17,9 +17,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scipy import stats
-
-from supportqa.core.intervals import Estimate
+from supportqa.core.intervals import Estimate, _z
 
 
 def shrink(
@@ -89,6 +87,6 @@ def compare(
         gap = abs(estimate.value - reference)
     if gap is None or not gap or not sd:
         return Comparison("insufficient data")
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    z = _z(confidence)
     needed = math.ceil((z * sd / gap) ** 2)
     return Comparison("insufficient data", max(1, needed - estimate.n))

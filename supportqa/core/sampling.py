@@ -11,7 +11,7 @@ import math
 import random
 from collections.abc import Hashable, Mapping, Sequence
 
-from scipy import stats
+from supportqa.core.intervals import _z
 
 
 def reviews_needed(
@@ -21,7 +21,7 @@ def reviews_needed(
         raise ValueError("margin and standard deviation must be positive")
     if not 0 < confidence < 1:
         raise ValueError("confidence must lie between 0 and 1")
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    z = _z(confidence)
     n0 = math.ceil((z * sd / margin) ** 2)
     if population is None:
         return n0

@@ -302,3 +302,27 @@ def test_unsure_check_compares_agreement_of_unsure_and_sure_conversations(cast):
     sure = [share(c) for c in conversations[1:]]
     assert check.sure.value == pytest.approx(sum(sure) / 2)
     assert not check.separates  # one unsure conversation: no interval to separate
+
+
+def test_agreement_reads_a_bounded_sample_of_reviewed_conversations(cast, monkeypatch):
+    """Past PAIR_SAMPLE reviewed conversations, every k-th by id is read, and the page says
+    so: the cost stays bounded however many reviews people give."""
+    from supportqa.autoqa import report
+    from tests.conftest import full_ratings, submitted_review
+
+    enqueue_changed()
+    work("w")
+    version = Review.objects.filter(source=Source.AUTOQA).first().scorecard_version
+    for conversation in (cast.conversation, cast.teammate_conversation, cast.other_conversation):
+        submitted_review(conversation, cast.qa, ratings=full_ratings(version, 0))
+    autoqa = Review.objects.filter(source=Source.AUTOQA)
+    human = Review.objects.filter(source__in=IQS_SOURCES)
+    everything = report.rating_pairs(autoqa, human)
+    assert (everything.reviewed, everything.every) == (3, 1)
+    monkeypatch.setattr(report, "PAIR_SAMPLE", 1)
+    sampled = report.rating_pairs(autoqa, human)
+    assert (sampled.reviewed, sampled.every) == (3, 3)
+    kept = {conversation for conversation, *_ in sampled.pairs}
+    assert kept == {c for c, *_ in everything.pairs if c % 3 == 0}
+    page = cast.client(cast.manager).get(reverse("autoqa")).content.decode()
+    assert "one in 3 of the 3 conversations people reviewed" in page

@@ -3,11 +3,12 @@ human reviewers, and the queue of conversations AutoQA is unsure about."""
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from supportqa.accounts.models import User
 from supportqa.autoqa.actions import UNSURE_BELOW
@@ -101,13 +102,25 @@ class RatingPairs:
 
     pairs: list[tuple[int, str, float, float]]
     names: dict[str, str]
+    reviewed: int = 0  # conversations people reviewed in the period
+    every: int = 1  # the pairs are those of every `every`-th of them by id
+
+
+# Agreement is measured on at most about this many conversations people reviewed: every k-th
+# by id when there are more (ids say nothing of quality, so in effect a random sample; the
+# intervals are those of the sample). Reading every pair grows with the human reviews.
+PAIR_SAMPLE = 2000
 
 
 def rating_pairs(autoqa: QuerySet[Review], human: QuerySet[Review]) -> RatingPairs:
     """Only AutoQA's ratings of conversations people reviewed are read (a few per cent of
-    them), through the conversation index of reviews; never every AutoQA rating."""
+    them, at most PAIR_SAMPLE conversations), through the conversation index of reviews."""
     machine: dict[tuple[int, str], float] = {}
     names: dict[str, str] = {}
+    reviewed_count = human.values("conversation_id").distinct().count()
+    every = max(1, math.ceil(reviewed_count / PAIR_SAMPLE))
+    if every > 1:
+        human = human.alias(every=F("conversation_id") % every).filter(every=0)
     reviewed = autoqa.filter(conversation_id__in=human.values("conversation_id"))
     for conversation, key, name, value in Rating.objects.filter(
         review__in=reviewed, is_na=False
@@ -122,7 +135,7 @@ def rating_pairs(autoqa: QuerySet[Review], human: QuerySet[Review]) -> RatingPai
         ).values_list("review__conversation_id", "criterion__key", "option__value")
         if (conversation, key) in machine
     ]
-    return RatingPairs(pairs, names)
+    return RatingPairs(pairs, names, reviewed_count, every)
 
 
 def agreement(found: RatingPairs) -> list[CriterionAgreement]:

@@ -44,6 +44,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "agents": totals.agents,
             "detectors": totals.detectors,
             "agreement": report.agreement(pairs),
+            "pairs": pairs,
             "unsure_check": report.unsure_check(pairs),
             "unsure": report.unsure_queue(conversations_for(request.user), limit=20),
             "unsure_below": UNSURE_BELOW,

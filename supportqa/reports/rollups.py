@@ -51,6 +51,28 @@ class UtcDay(models.Func):
         )
 
 
+class UtcHour(models.Func):
+    """The UTC hour a timestamp falls in (its start), computed by the database itself, as
+    text on SQLite ("YYYY-MM-DD HH") and a timestamp on PostgreSQL; `hour_start` reads both."""
+
+    output_field = models.CharField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="substr(%(expressions)s, 1, 13)")
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="to_char((%(expressions)s) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')",
+        )
+
+
+def hour_start(bucket: str) -> datetime:
+    """The aware start of a UtcHour bucket."""
+    return datetime.strptime(bucket, "%Y-%m-%d %H").replace(tzinfo=UTC)
+
+
 # --- the rollups' definitions -------------------------------------------------------------------
 
 

@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, QuerySet
-from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from supportqa.conversations.models import Conversation, Message
 from supportqa.core import erlang, forecast
 from supportqa.reports import memo
+from supportqa.reports.rollups import UtcHour, hour_start
 
 RECENT_WEEKS = 4  # weeks of messages that say who worked each hour
 # An hour expecting less than half a contact is planned unstaffed: the contact is more likely
@@ -134,39 +134,42 @@ def _hour_of_week(moment: datetime) -> int:
 
 
 def _hourly(conversations: QuerySet[Conversation], start: datetime, end: datetime) -> list[int]:
-    """New conversations per hour from `start` to `end`, counted in the database."""
+    """New conversations per hour from `start` to `end`, counted in the database by UTC hour
+    (a native expression: Django's TruncHour calls Python per row on SQLite). An hour of the
+    week is the local hour its UTC hour starts in: exact wherever the offset from UTC is whole
+    hours, half an hour early or late where it is not."""
     rows = (
         conversations.filter(created_at__gte=start, created_at__lt=end)
-        .annotate(hour=TruncHour("created_at"))
-        .values("hour")
+        .values_list(UtcHour("created_at"))
         .annotate(n=Count("pk"))
         .order_by()
     )
     counts = [0] * int((end - start).total_seconds() // 3600)
-    for row in rows:
-        index = int((row["hour"] - start).total_seconds() // 3600)
+    for bucket, n in rows:
+        index = int((hour_start(bucket) - start).total_seconds() // 3600)
         if 0 <= index < len(counts):
-            counts[index] += row["n"]
+            counts[index] += n
     return counts
 
 
 def _worked(conversations: QuerySet[Conversation], monday: datetime) -> dict[int, float]:
     """Hour of the week → the mean number of different agents who sent a message in it over
-    the last RECENT_WEEKS full weeks."""
+    the last RECENT_WEEKS full weeks. Messages are reached through the conversations created
+    since a week before (the creation index), not by reading every message."""
     since = monday - timedelta(weeks=RECENT_WEEKS)
+    recent = conversations.filter(created_at__gte=since - timedelta(weeks=1), created_at__lt=monday)
     rows: Any = (
         Message.objects.filter(
-            conversation__in=conversations,
+            conversation__in=recent,
             author_kind="agent",
             sent_at__gte=since,
             sent_at__lt=monday,
         )
-        .annotate(hour=TruncHour("sent_at"))
-        .values("hour")
+        .values_list(UtcHour("sent_at"))
         .annotate(agents=Count("author", distinct=True))
         .order_by()
     )
     totals: dict[int, int] = defaultdict(int)
-    for row in rows:
-        totals[_hour_of_week(row["hour"])] += row["agents"]
+    for bucket, agents in rows:
+        totals[_hour_of_week(hour_start(bucket))] += agents
     return {h: totals.get(h, 0) / RECENT_WEEKS for h in range(forecast.WEEK)}

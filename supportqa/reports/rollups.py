@@ -6,7 +6,7 @@ first and last days, the same aggregates over the raw rows themselves, so every 
 the one computed from the raw rows alone (tests/test_rollups.py checks it on random data).
 
 Current without a second write path: database triggers mark the days whose raw rows change
-(whoever writes them); before reading a period, `grouped` recomputes the marked days inside it
+(whoever writes them); before reading a period, `current` recomputes the marked days inside it
 (in one transaction that also takes the marks, so two readers never both recompute a day), and
 the worker recomputes every marked day within a poll interval of the write, so pages seldom
 find one. A page therefore never shows a stale figure, and a write never waits for rollups.
@@ -30,7 +30,7 @@ from supportqa.conversations import service_levels
 from supportqa.conversations.models import Channel, Conversation, first_reply_against_target
 from supportqa.reports.models import AnswerDay, ConversationDay, DirtyDay, RollupStamp, SentDay
 from supportqa.reports.periods import Period
-from supportqa.surveys.models import SATISFIED, SurveyResponse, SurveySent
+from supportqa.surveys.models import SATISFIED, SurveyResponse, SurveySent, satisfied
 
 # Raise when a rollup's columns or aggregates change: every day is recomputed on next read.
 VERSION = 1
@@ -119,9 +119,7 @@ def _reply_sums() -> dict[str, Any]:
     return {
         "surveys_sent": Count("pk"),
         "surveys_answered": Count("pk", filter=answered),
-        "surveys_satisfied": Count(
-            "pk", filter=answered & Q(response__csat__gte=F("response__csat_scale") - 1)
-        ),
+        "surveys_satisfied": Count("pk", filter=answered & satisfied("response__")),
     }
 
 
@@ -344,9 +342,7 @@ def _grouped(
     """The part's sums over raw rows grouped by `by` (rollup column names), selected as
     k_<key> in the order of `by`, then the sums in their order."""
     keys = {"day": UtcDay(part.moment), **part.keys()}
-    return (
-        rows.values(**{f"k_{name}": keys[name] for name in by}).annotate(**part.sums()).order_by()
-    )
+    return rows.values(**{f"k_{name}": keys[name] for name in by}).annotate(**sums).order_by()
 
 
 def _on_days(moment: str, days: Iterable[date]) -> Q:

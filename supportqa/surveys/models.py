@@ -5,8 +5,14 @@ from django.db import models
 
 from supportqa.codes import new_code
 
-# CSAT in the top two options (4–5 of 5, 6–7 of 7): SQL form of kpis.csat_is_satisfied.
-SATISFIED = models.Q(csat__gte=models.F("csat_scale") - 1)
+
+def satisfied(path: str = "") -> models.Q:
+    """CSAT in the top two options (4–5 of 5, 6–7 of 7): SQL form of kpis.csat_is_satisfied,
+    for answers reached by `path` (e.g. "response__" from the surveys sent)."""
+    return models.Q(**{f"{path}csat__gte": models.F(f"{path}csat_scale") - 1})
+
+
+SATISFIED = satisfied()
 
 
 class SurveySent(models.Model):

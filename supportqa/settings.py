@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "supportqa.surveys",
     "supportqa.scorecards",
     "supportqa.reviews",
+    "supportqa.notifications",
     "supportqa.calibration",
     "supportqa.assignments",
     "supportqa.integrations",
@@ -99,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "supportqa.context.navigation",
                 "supportqa.accounts.permissions.capabilities",
+                "supportqa.notifications.context.bell",
             ]
         },
     }
@@ -217,3 +219,24 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("SUPPORTQA_LOG_LEVEL", "WARNING")},
 }
+
+# E-mail (notifications, digests): SMTP in production; by default each mail is written as a
+# file under the data folder (the demo's outbox), tests keep them in memory.
+SUPPORTQA_BASE_URL = env_str("SUPPORTQA_BASE_URL", "http://127.0.0.1:8000")  # links in mails
+EMAIL_BACKEND = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+}[env_choice("SUPPORTQA_EMAIL", "file", ["smtp", "file", "console"])]
+EMAIL_FILE_PATH = DATA_DIR / "mail"
+EMAIL_HOST = env_str("SUPPORTQA_SMTP_HOST", "localhost")
+EMAIL_PORT = env_int("SUPPORTQA_SMTP_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("SUPPORTQA_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = env_str("SUPPORTQA_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("SUPPORTQA_SMTP_STARTTLS", True)
+EMAIL_USE_SSL = env_bool("SUPPORTQA_SMTP_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ConfigError("SUPPORTQA_SMTP_STARTTLS and SUPPORTQA_SMTP_SSL cannot both be true")
+EMAIL_TIMEOUT = env_int("SUPPORTQA_SMTP_TIMEOUT", 20, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("SUPPORTQA_MAIL_FROM", "SupportQA <supportqa@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -8,6 +8,7 @@ from supportqa.autoqa import views as autoqa
 from supportqa.calibration import views as calibration
 from supportqa.conversations import views as conversations
 from supportqa.integrations import views as integrations
+from supportqa.notifications import views as notifications
 from supportqa.reports import views as reports
 from supportqa.reviews import views as reviews
 from supportqa.scorecards import views as scorecards
@@ -21,6 +22,7 @@ urlpatterns = [
     path("conversations/<str:code>/", reviews.conversation_detail, name="conversation-detail"),
     path("reviews/<str:code>/", reviews.review_detail, name="review-detail"),
     path("reviews/<str:code>/edit/", reviews.review_edit, name="review-edit"),
+    path("reviews/<str:code>/acknowledge/", reviews.review_acknowledge, name="review-acknowledge"),
     path("reviews/<str:code>/dispute/", reviews.dispute_raise, name="dispute-raise"),
     path(
         "reviews/<str:code>/disputes/<str:dispute>/decide/",
@@ -42,7 +44,14 @@ urlpatterns = [
         calibration.session_review,
         name="calibration-review",
     ),
-    path("notifications/<int:pk>/", calibration.notification_open, name="notification-open"),
+    path("notifications/", notifications.inbox, name="inbox"),
+    path("notifications/read/", notifications.mark_all_read, name="notifications-read"),
+    path(
+        "notifications/settings/",
+        notifications.notification_settings,
+        name="notification-settings",
+    ),
+    path("notifications/<str:code>/", notifications.notification_open, name="notification-open"),
     path("autoqa/", autoqa.dashboard, name="autoqa"),
     path("autoqa/settings/", autoqa.settings_page, name="autoqa-settings"),
     path("causes/", reports.cause_list, name="cause-list"),

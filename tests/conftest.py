@@ -25,7 +25,11 @@ def _fast_hasher(settings):
 
 def make_user(username: str, role: str, team: Team | None = None, lead: bool = False) -> User:
     user = User.objects.create_user(
-        username=username, password=PASSWORD, role=role, display_name=username.title()
+        username=username,
+        password=PASSWORD,
+        role=role,
+        display_name=username.title(),
+        email=f"{username}@example.test",
     )
     if team is not None:
         Membership.objects.create(user=user, team=team, is_lead=lead)

@@ -281,3 +281,51 @@ def test_manager_plans_next_weeks_staffing(live_server, cast, browser):
     page.screenshot(path=str(ARTIFACTS / "staffing.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(ARTIFACTS / "staffing-narrow.png"), full_page=True)
+
+
+def no_sideways_scrolling(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_agent_is_told_of_a_review_acknowledges_it_and_the_reviewer_is_told(
+    live_server, cast, browser
+):
+    from tests.conftest import submitted_review
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    review = submitted_review(cast.conversation, cast.qa, position=1)
+    agent = logged_in(browser, live_server, "agent")
+    agent.wait_for_url(f"{live_server.url}/**")
+    bell = agent.locator("a.bell")
+    assert bell.get_attribute("aria-label") == "Notifications, 1 unread"
+    assert bell.locator(".count").inner_text() == "1"
+    bell.click()
+    item = agent.locator("ul.inbox li.unread a")
+    assert "Qa reviewed your conversation c-agent" in item.inner_text()
+    agent.screenshot(path=str(ARTIFACTS / "inbox.png"), full_page=True)
+    agent.set_viewport_size({"width": 390, "height": 844})
+    assert no_sideways_scrolling(agent)
+    agent.screenshot(path=str(ARTIFACTS / "inbox-narrow.png"), full_page=True)
+    agent.set_viewport_size({"width": 1366, "height": 900})
+    item.click()
+    agent.wait_for_url(f"{live_server.url}/reviews/{review.code}/")
+    assert agent.locator("a.bell .count").count() == 0  # opened: no longer unread
+    agent.get_by_role("button", name="Acknowledge").click()
+    agent.wait_for_selector(".acknowledged")
+    agent.goto(f"{live_server.url}/notifications/settings/")
+    agent.check('input[name="review_received"][value="immediately"]')
+    agent.click("text=Save settings")
+    agent.wait_for_selector(".flash li.success")
+    assert agent.is_checked('input[name="review_received"][value="immediately"]')
+    agent.screenshot(path=str(ARTIFACTS / "notification-settings.png"), full_page=True)
+    agent.set_viewport_size({"width": 390, "height": 844})
+    assert no_sideways_scrolling(agent)
+    agent.screenshot(path=str(ARTIFACTS / "notification-settings-narrow.png"), full_page=True)
+
+    qa = logged_in(browser, live_server, "qa")
+    qa.wait_for_url(f"{live_server.url}/**")
+    assert qa.locator("a.bell .count").inner_text() == "1"
+    qa.click("a.bell")
+    qa.click("text=Agent acknowledged your review")
+    qa.wait_for_url(f"{live_server.url}/reviews/{review.code}/")
+    assert "Acknowledged by Agent" in qa.locator(".acknowledged").inner_text()

@@ -44,8 +44,9 @@ def grow(cast, count: int) -> None:
         )
 
 
-# Per request, whatever the data size: session, user, then the page's own queries.
-PINNED_QUERIES = {"conversation-list": 7, "team-detail": 28, "agent-detail": 29, "agent-list": 4}
+# Per request, whatever the data size: session, user, the bell's unread count, then the
+# page's own queries.
+PINNED_QUERIES = {"conversation-list": 8, "team-detail": 29, "agent-detail": 30, "agent-list": 5}
 
 
 def queries(client, path) -> int:

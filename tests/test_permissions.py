@@ -20,8 +20,8 @@ from django.utils import timezone
 from supportqa.accounts.permissions import allowed
 from supportqa.assignments.models import AssignmentCycle, CycleReviewer
 from supportqa.calibration.actions import create_session
-from supportqa.calibration.models import Notification
 from supportqa.integrations.models import ImportRun
+from supportqa.notifications.models import Notification
 from supportqa.reviews.actions import RatingInput, raise_dispute
 from tests.conftest import chat_rubric, make_conversation, submitted_review
 
@@ -80,6 +80,8 @@ TABLE: dict[str, Row] = {
     ),
     # Its reviewer and the arbiters in scope; never the reviewed agent.
     "review-edit": Row("get", lambda w: [w.review.code], only(QUALITY)),
+    # The reviewed agent acknowledges; for everyone else the action does not exist.
+    "review-acknowledge": Row("post", lambda w: [w.review.code], only({"agent"}, ok=302)),
     # POST-only: the reviewed agent gets a form error (nothing chosen), everyone else a 404.
     "dispute-raise": Row(
         "post", lambda w: [w.review.code], only({"agent"}, ok=400), data={"reason": ""}
@@ -114,9 +116,13 @@ TABLE: dict[str, Row] = {
     # The peer's invitation to the session: theirs alone to open.
     "notification-open": Row(
         "get",
-        lambda w: [str(Notification.objects.filter(user=w.cast.peer).first().pk)],
+        lambda w: [Notification.objects.filter(user=w.cast.peer).first().code],
         only({"peer"}, ok=302),
     ),
+    # Everyone has their own inbox and settings; nobody sees another's.
+    "inbox": Row("get", no_args, only(set(CAST))),
+    "notifications-read": Row("post", no_args, only(set(CAST), ok=302)),
+    "notification-settings": Row("get", no_args, only(set(CAST))),
     "autoqa": Row("get", no_args, only(QUALITY)),
     "autoqa-settings": Row("get", no_args, only({"admin"})),
     "team-list": Row("get", no_args, only(QUALITY)),

@@ -13,6 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "supportqa"
 LAYERS = [
     "audit",
     "accounts",
+    "notifications",
     "conversations",
     "surveys",
     "scorecards",

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.dispatch import receiver
+from django.urls import reverse
 from django.utils import timezone
 
 from supportqa.accounts.models import ORG_WIDE_ROLES, Membership, Role, Team, User
@@ -34,6 +35,8 @@ from supportqa.core.sampling import (
     targeted_sample,
 )
 from supportqa.core.sentiment import NEGATIVE_BELOW, sentiment
+from supportqa.notifications.actions import notify
+from supportqa.notifications.models import Kind
 from supportqa.reviews.models import Review
 from supportqa.reviews.signals import review_submitted
 from supportqa.surveys.models import SATISFIED, SurveyResponse
@@ -178,6 +181,13 @@ def run_cycle(*, cycle: AssignmentCycle, now: datetime, by: Any = None) -> list[
                 for pk in items
             )
             created.append(assignment)
+            notify(
+                users=[assignment.reviewer],
+                kind=Kind.ASSIGNMENT_RECEIVED,
+                text=f"{len(items)} conversation{'' if len(items) == 1 else 's'} to review "
+                f"in {cycle.name}, due {assignment.due_at:%d %b %Y}",
+                link=reverse("queue"),
+            )
         cycle.next_run_at = now + timedelta(days=cycle.every_days)
         cycle.save(update_fields=["next_run_at"])
         record_event(

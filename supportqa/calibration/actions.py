@@ -8,8 +8,10 @@ from django.utils import timezone
 
 from supportqa.accounts.models import User
 from supportqa.audit.actions import record_event
-from supportqa.calibration.models import CalibrationSession, Notification
+from supportqa.calibration.models import CalibrationSession
 from supportqa.conversations.models import Conversation
+from supportqa.notifications.actions import notify
+from supportqa.notifications.models import Kind
 from supportqa.scorecards.models import ScorecardVersion
 
 
@@ -29,7 +31,13 @@ def create_session(
         )
         session.conversations.set(conversations)
         session.participants.set(participants)
-        _notify(session, participants, f"{organiser.name} invited you to calibrate: {title}")
+        notify(
+            users=participants,
+            kind=Kind.CALIBRATION_INVITED,
+            text=f"{organiser.name} invited you to calibrate: {title}",
+            link=reverse("calibration-detail", args=[session.code]),
+            actor=organiser,
+        )
         record_event(
             actor=organiser,
             action="calibration.created",
@@ -45,23 +53,12 @@ def reveal_session(*, session: CalibrationSession, by: User) -> CalibrationSessi
         session.status = CalibrationSession.Status.REVEALED
         session.revealed_at = timezone.now()
         session.save(update_fields=["status", "revealed_at"])
-        _notify(
-            session,
-            list(session.participants.all()),
-            f"Calibration results are revealed: {session.title}",
+        notify(
+            users=session.participants.all(),
+            kind=Kind.CALIBRATION_REVEALED,
+            text=f"Calibration results are revealed: {session.title}",
+            link=reverse("calibration-detail", args=[session.code]),
+            actor=by,
         )
         record_event(actor=by, action="calibration.revealed", obj=session)
     return session
-
-
-def _notify(session: CalibrationSession, users: Sequence[User], text: str) -> None:
-    link = reverse("calibration-detail", args=[session.code])
-    Notification.objects.bulk_create(
-        Notification(user=u, text=text[:300], link=link) for u in users
-    )
-
-
-def mark_read(notification: Notification) -> None:
-    if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])

@@ -68,19 +68,3 @@ class CalibrationSession(models.Model):
         if self.is_revealed:
             return self.enters_agreed_final(user)
         return self.participants.filter(pk=user.pk).exists()
-
-
-class Notification(models.Model):
-    """An in-app message to one person (invitations, reveals)."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    text = models.CharField(max_length=300)
-    link = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"])]

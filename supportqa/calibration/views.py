@@ -10,10 +10,9 @@ from supportqa.accounts.permissions import (
     may_join_calibration,
     may_organise_calibration,
     may_see_team_reports,
-    signed_in,
 )
 from supportqa.calibration.access import get_session_for_user, sessions_for
-from supportqa.calibration.actions import create_session, mark_read, reveal_session
+from supportqa.calibration.actions import create_session, reveal_session
 from supportqa.calibration.forms import SessionForm
 from supportqa.calibration.results import history, reviewer_standings, session_results
 from supportqa.conversations.access import conversations_for
@@ -50,14 +49,12 @@ def session_list(request: HttpRequest) -> HttpResponse:
     sessions = sessions_for(request.user).select_related(
         "organiser", "scorecard_version__scorecard"
     )
-    unread = list(request.user.notifications.filter(read_at__isnull=True)[:10])
     return render(
         request,
         "calibration/session_list.html",
         {
             "sessions": sessions,
             "history": history(sessions_for(request.user)),
-            "unread": unread,
         },
     )
 
@@ -164,14 +161,3 @@ def _calibration_desk(request: HttpRequest, code: str, conversation: str) -> wor
 @require_http_methods(["GET", "POST"])
 def session_review(request: HttpRequest, code: str, conversation: str) -> HttpResponse:
     return workspace.respond(request, _calibration_desk(request, code, conversation))
-
-
-@allowed(signed_in)
-@require_GET
-def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
-    """Opening a notification marks that one read (only that one) and goes to its page."""
-    notification = request.user.notifications.filter(pk=pk).first()
-    if notification is None:
-        raise Http404("No such notification")
-    mark_read(notification)
-    return redirect(notification.link or "home")

@@ -27,7 +27,9 @@ from supportqa.calibration.actions import create_session, reveal_session
 from supportqa.calibration.models import CalibrationSession
 from supportqa.conversations.models import Category, Conversation
 from supportqa.integrations.importer import import_conversations, import_surveys
-from supportqa.reviews.actions import RatingInput, save_review
+from supportqa.notifications.actions import muted
+from supportqa.notifications.models import Kind
+from supportqa.reviews.actions import RatingInput, save_review, tell_reviewed
 from supportqa.reviews.models import Review, Source
 from supportqa.scorecards.models import Criterion, Scorecard
 from supportqa.surveys.models import SurveySent
@@ -521,7 +523,9 @@ def build(
     stats.surveys = survey_report.created + survey_report.updated + survey_report.unchanged
     # Each later phase has its own generator so a re-run picks the same conversations.
     _unanswered_surveys(random.Random(seed + 1))
-    stats.reviews = _reviews(random.Random(seed + 2), users, all_facts, reviews, progress)
+    with muted():  # weeks of history: nobody is told of it, except ava of her latest reviews
+        stats.reviews = _reviews(random.Random(seed + 2), users, all_facts, reviews, progress)
+    _tell_latest_reviews(users["ava"])
     _calibration(random.Random(seed + 3), users, all_facts)
     _assignment_cycle(users)
     stats.logins = [(u, r) for u, _, r, _ in STAFF] + [("ava", Role.AGENT)]
@@ -601,6 +605,20 @@ def _reviews(
 # A reviewer who rates a criterion "Below" tags why; the first cause of each criterion is the
 # usual one. Drawn from a generator of its own, so the ratings' draws stay as they were.
 CAUSE_WEIGHTS = (0.6, 0.3, 0.1)
+
+
+def _tell_latest_reviews(agent: User, count: int = 3) -> None:
+    """The demo agent finds her latest reviews in her notifications (once)."""
+    if agent.notifications.filter(kind=Kind.REVIEW_RECEIVED).exists():
+        return
+    latest = (
+        Review.objects.filter(reviewee=agent)
+        .counting_toward_iqs()
+        .select_related("reviewer", "conversation")[:count]
+    )
+    with transaction.atomic():
+        for review in reversed(latest):
+            tell_reviewed(review)
 
 
 def _root_cause(criterion: Criterion, level: int, seed: str) -> list[int]:

@@ -6,12 +6,16 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
-from supportqa.accounts.models import User
+from supportqa.accounts.models import Role, User
 from supportqa.accounts.permissions import may_decide_disputes
 from supportqa.audit.actions import record_event
 from supportqa.conversations.models import Conversation
+from supportqa.notifications.actions import notify
+from supportqa.notifications.models import Kind
 from supportqa.reviews.models import (
     Dispute,
     DisputeItem,
@@ -86,6 +90,8 @@ def save_review(
             if calibration_session is None:
                 review_submitted.send(sender=Review, review=review)
         review.save()
+        if submit and review.counts_toward_iqs:
+            tell_reviewed(review)
         record_event(
             actor=reviewer,
             action="review.submitted" if submit else "review.draft_saved",
@@ -125,6 +131,7 @@ def edit_review(
         locked.overall_comment = overall_comment
         _replace_ratings(locked, criteria, ratings, locked.conversation)
         locked.save(update_fields=[*locked.rescore(), "overall_comment", "updated_at"])
+        _tell_edited(locked, by, before)
         record_event(
             actor=by,
             action="review.edited",
@@ -137,6 +144,50 @@ def edit_review(
             },
         )
     return locked
+
+
+def tell_reviewed(review: Review) -> None:
+    """The reviewed agent is told of a submitted quality review."""
+    notify(
+        users=[review.reviewee],
+        kind=Kind.REVIEW_RECEIVED,
+        text=f"{review.reviewer.name if review.reviewer else 'Someone'} reviewed your "
+        f"{_about(review.conversation)}: {_score(review)}",
+        link=_link(review),
+        actor=review.reviewer,
+    )
+
+
+def _tell_edited(review: Review, by: User, before: float | None) -> None:
+    if review.calibration_session_id is not None:
+        return
+    change = f"{_percent(before)} → {_score(review)}"
+    about = _about(review.conversation)
+    told = {
+        review.reviewee: f"{by.name} changed the review of your {about}: {change}",
+        review.reviewer: f"{by.name} changed your review of {review.reviewee.name}'s {about}: "
+        f"{change}",
+    }
+    for person, text in told.items():
+        if person is not None:
+            notify(users=[person], kind=Kind.REVIEW_EDITED, text=text, link=_link(review), actor=by)
+
+
+def _about(conversation: Conversation) -> str:
+    """How notifications name a conversation: its help-desk id (no customer data)."""
+    return f"conversation {conversation.external_id}"
+
+
+def _percent(score: float | None) -> str:
+    return "no score" if score is None else f"{score:.0f}%"
+
+
+def _score(review: Review) -> str:
+    return _percent(review.final_score) + (" (critical fail)" if review.critical_failed else "")
+
+
+def _link(review: Review) -> str:
+    return reverse("review-detail", args=[review.code])
 
 
 def may_edit(user: User, review: Review) -> bool:
@@ -279,6 +330,30 @@ def _replace_ratings(
         rating.evidence.set([seq_to_message[s] for s in given.evidence_seqs if s in seq_to_message])
 
 
+def acknowledge_review(*, review: Review, by: User) -> bool:
+    """The reviewed agent says they have read the review (once: a second click changes
+    nothing); the reviewer is told. Returns whether this call recorded it."""
+    if by.pk != review.reviewee_id or not review.counts_toward_iqs:
+        raise ReviewInvalid({"review": "only the reviewed agent can acknowledge their review"})
+    with transaction.atomic():
+        now = timezone.now()
+        if not Review.objects.filter(pk=review.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=now
+        ):
+            return False
+        review.acknowledged_at = now
+        record_event(actor=by, action="review.acknowledged", obj=review)
+        if review.reviewer is not None:
+            notify(
+                users=[review.reviewer],
+                kind=Kind.REVIEW_ACKNOWLEDGED,
+                text=f"{by.name} acknowledged your review of their {_about(review.conversation)}",
+                link=_link(review),
+                actor=by,
+            )
+    return True
+
+
 # --- disputes ----------------------------------------------------------------------------------
 
 
@@ -307,7 +382,28 @@ def raise_dispute(
             obj=dispute,
             data={"review": review.code, "criteria": [i.criterion.key for i in items]},
         )
+        ratings = "1 rating" if len(items) == 1 else f"{len(items)} ratings"
+        notify(
+            users=[*([review.reviewer] if review.reviewer else []), *arbiters_of(review.reviewee)],
+            kind=Kind.DISPUTE_RAISED,
+            text=f"{by.name} disputed {ratings} of the review of their "
+            f"{_about(review.conversation)}: decide it",
+            link=_link(review),
+            actor=by,
+        )
     return dispute
+
+
+def arbiters_of(agent: User) -> QuerySet[User]:
+    """Who is told of an agent's disputes besides the reviewer: the leads of the agent's
+    teams, or the managers when none of them has a lead."""
+    leads = User.objects.filter(
+        role=Role.LEAD,
+        is_active=True,
+        memberships__is_lead=True,
+        memberships__team__memberships__user=agent,
+    ).distinct()
+    return leads if leads.exists() else User.objects.filter(role=Role.MANAGER, is_active=True)
 
 
 def _check_disputable(review: Review, by: User, reason: str) -> None:
@@ -373,7 +469,9 @@ def decide_dispute(*, dispute: Dispute, by: User, accepted: set[str], reason: st
         # Two deciders at once: the second waits for the lock and finds it decided.
         dispute = (
             Dispute.objects.select_for_update(of=("self",))
-            .select_related("review")
+            .select_related(
+                "raised_by", "review__reviewee", "review__reviewer", "review__conversation"
+            )
             .get(pk=dispute.pk)
         )
         if dispute.status != Dispute.Status.OPEN:
@@ -398,6 +496,15 @@ def decide_dispute(*, dispute: Dispute, by: User, accepted: set[str], reason: st
                 "score_before": dispute.score_before,
                 "score_after": dispute.score_after,
             },
+        )
+        notify(
+            users=[dispute.raised_by, *([review.reviewer] if review.reviewer else [])],
+            kind=Kind.DISPUTE_DECIDED,
+            text=f"{by.name} decided the dispute on {review.reviewee.name}'s "
+            f"{_about(review.conversation)}: {dispute.get_status_display().lower()} "
+            f"({_percent(dispute.score_before)} → {_percent(dispute.score_after)})",
+            link=_link(review),
+            actor=by,
         )
     return dispute
 

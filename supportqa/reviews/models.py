@@ -119,6 +119,9 @@ class Review(models.Model):
     submitted_at = models.DateTimeField(
         null=True, blank=True, help_text="The first submission; never moves (dispute deadline)."
     )
+    acknowledged_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the reviewed agent said they had read it."
+    )
 
     objects = ReviewQuerySet.as_manager()
 

@@ -25,6 +25,7 @@ from supportqa.reviews.access import get_review_for_user, review_source_for, rev
 from supportqa.reviews.actions import (
     RatingInput,
     ReviewInvalid,
+    acknowledge_review,
     decide_dispute,
     dispute_deadline,
     edit_refusal,
@@ -173,6 +174,9 @@ def _render(
             "can_edit": not edit_refusal(request.user, review),
             "disputes": disputes,
             "can_dispute": may_dispute(request.user, review),
+            "can_acknowledge": request.user.pk == review.reviewee_id
+            and review.counts_toward_iqs
+            and review.acknowledged_at is None,
             "deadline": dispute_deadline(review) if review.submitted_at else None,
             "open_dispute": open_dispute,
             "can_decide": open_dispute is not None and may_decide(request.user, open_dispute),
@@ -203,6 +207,17 @@ def _revisions(review: Review, ratings: Any) -> list[tuple[Any, list[dict[str, A
         ]
         out.append((revision, rows))
     return out
+
+
+@allowed(signed_in)
+@require_POST
+def review_acknowledge(request: HttpRequest, code: str) -> HttpResponse:
+    review = get_review_for_user(request.user, code)
+    if request.user.pk != review.reviewee_id or not review.counts_toward_iqs:
+        raise Http404("No such page")
+    if acknowledge_review(review=review, by=request.user):
+        messages.success(request, "Acknowledged: your reviewer can see you have read it.")
+    return redirect("review-detail", code=review.code)
 
 
 @allowed(signed_in)

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from supportqa.autoqa.actions import work
 from supportqa.claims import worker_name
 from supportqa.integrations.queue import run_queued_imports
+from supportqa.notifications.mail import send_queued
 from supportqa.processes import parent_alive
 from supportqa.reports import rollups
 
@@ -16,7 +17,8 @@ class Command(BaseCommand):
     help = (
         "The background worker: runs the imports queued from the web, then scores the "
         "conversations queued for AutoQA, then recomputes the dashboards' daily rollups of the "
-        "days whose conversations, surveys or AutoQA results changed, and waits for more "
+        "days whose conversations, surveys or AutoQA results changed, then sends the e-mails "
+        "in the notification outbox, and waits for more "
         "(every --poll seconds) unless --until-empty. Run one or more, on any machine that "
         "reaches the database: they claim work from it, and a dead worker's work is taken "
         "over (after SUPPORTQA_AUTOQA_STALE_SECONDS, default 30; at once on the same host)."
@@ -39,10 +41,11 @@ class Command(BaseCommand):
             imported = run_queued_imports(name)
             totals = work(name, keep_going=keep_going)
             days = rollups.current()
-            if imported or totals.scored or totals.failed or days:
+            mails = send_queued(name)
+            if imported or totals.scored or totals.failed or days or mails:
                 self.stdout.write(
                     f"{imported} imports, {totals.scored} scored, {totals.failed} failed, "
-                    f"{days} rollup days recomputed"
+                    f"{days} rollup days recomputed, {mails} mails handled"
                 )
             if options["until_empty"]:
                 return

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from django.http import HttpRequest
+
+SHOWN_AT_MOST = 99
+
+
+class Bell:
+    """The unread count on every page, read once and only when a page shows it."""
+
+    def __init__(self, user: Any) -> None:
+        self._user = user
+
+    @cached_property
+    def unread(self) -> int:
+        if not self._user.is_authenticated:
+            return 0
+        unread = self._user.notifications.filter(read_at__isnull=True)
+        return int(unread[: SHOWN_AT_MOST + 1].count())
+
+    @property
+    def label(self) -> str:
+        return f"{SHOWN_AT_MOST}+" if self.unread > SHOWN_AT_MOST else str(self.unread)
+
+
+def bell(request: HttpRequest) -> dict[str, Bell]:
+    return {"bell": Bell(request.user)}

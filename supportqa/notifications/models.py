@@ -1,0 +1,137 @@
+"""What people are told: in-app notifications, their e-mail outbox and each person's choices.
+
+Every event reaches people through `actions.notify`; its kind decides the default delivery
+(`DEFAULT_DELIVERY`), which each person can change per kind on their settings page.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from supportqa.codes import new_code
+
+
+class Kind(models.TextChoices):
+    REVIEW_RECEIVED = "review_received", "A review of my work"
+    REVIEW_EDITED = "review_edited", "A change to a review of my work"
+    REVIEW_ACKNOWLEDGED = "review_acknowledged", "An agent acknowledged my review"
+    DISPUTE_RAISED = "dispute_raised", "A dispute for me to decide"
+    DISPUTE_DECIDED = "dispute_decided", "A decision on a dispute"
+    CALIBRATION_INVITED = "calibration_invited", "An invitation to calibrate"
+    CALIBRATION_REVEALED = "calibration_revealed", "Calibration results revealed"
+    ASSIGNMENT_RECEIVED = "assignment_received", "Conversations assigned to me"
+
+
+# Who can receive which kinds: the reviewed (agents, peers) and the reviewers.
+REVIEWED_KINDS = (Kind.REVIEW_RECEIVED, Kind.REVIEW_EDITED, Kind.DISPUTE_DECIDED)
+REVIEWER_KINDS = (
+    Kind.REVIEW_EDITED,
+    Kind.REVIEW_ACKNOWLEDGED,
+    Kind.DISPUTE_RAISED,
+    Kind.DISPUTE_DECIDED,
+    Kind.CALIBRATION_INVITED,
+    Kind.CALIBRATION_REVEALED,
+    Kind.ASSIGNMENT_RECEIVED,
+)
+
+
+class Delivery(models.TextChoices):
+    IMMEDIATELY = "immediately", "E-mail at once"
+    DIGEST = "digest", "Daily digest"
+    OFF = "off", "In the app only"
+
+
+# What needs someone's action soon is mailed at once; news arrives in the daily digest.
+DEFAULT_DELIVERY: dict[str, str] = {
+    Kind.REVIEW_RECEIVED: Delivery.DIGEST,
+    Kind.REVIEW_EDITED: Delivery.IMMEDIATELY,
+    Kind.REVIEW_ACKNOWLEDGED: Delivery.DIGEST,
+    Kind.DISPUTE_RAISED: Delivery.IMMEDIATELY,
+    Kind.DISPUTE_DECIDED: Delivery.IMMEDIATELY,
+    Kind.CALIBRATION_INVITED: Delivery.IMMEDIATELY,
+    Kind.CALIBRATION_REVEALED: Delivery.DIGEST,
+    Kind.ASSIGNMENT_RECEIVED: Delivery.IMMEDIATELY,
+}
+
+
+class Mail(models.Model):
+    """One e-mail waiting in the outbox or sent: a notification at once, or a daily digest.
+    Workers claim queued mails (supportqa.claims) and retry failures with back-off."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Not sent"
+
+    code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_by = models.CharField(max_length=200, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class Notification(models.Model):
+    """An event told to one person: shown in their inbox until opened, mailed per their
+    choice (captured when it was made, so a later change does not mail old news)."""
+
+    code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    text = models.CharField(max_length=300)
+    link = models.CharField(max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    delivery = models.CharField(max_length=16, choices=Delivery.choices)
+    mail = models.ForeignKey(
+        Mail, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            models.Index(fields=["user", "created_at"]),
+            models.Index(
+                fields=["user"],
+                condition=models.Q(delivery="digest", mail__isnull=True, read_at__isnull=True),
+                name="digest_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Preference(models.Model):
+    """A person's delivery for one kind of notification (absent: the kind's default)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_choices"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    delivery = models.CharField(max_length=16, choices=Delivery.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_choice_per_kind")]

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "supportqa.integrations",
     "supportqa.autoqa",
     "supportqa.reports",
+    "supportqa.home",
     "supportqa.demo",
     "supportqa.server",
 ]

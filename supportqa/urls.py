@@ -7,6 +7,7 @@ from supportqa.assignments import views as assignments
 from supportqa.autoqa import views as autoqa
 from supportqa.calibration import views as calibration
 from supportqa.conversations import views as conversations
+from supportqa.home import views as home
 from supportqa.integrations import views as integrations
 from supportqa.notifications import views as notifications
 from supportqa.reports import views as reports
@@ -14,7 +15,7 @@ from supportqa.reviews import views as reviews
 from supportqa.scorecards import views as scorecards
 
 urlpatterns = [
-    path("", reports.home, name="home"),
+    path("", home.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", accounts.account, name="account"),

@@ -58,6 +58,8 @@ def logged_in(browser, live_server, username):
 def test_reviewer_scores_a_conversation_and_sees_it_on_the_agent_page(live_server, cast, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     page = logged_in(browser, live_server, "qa")
+    page.wait_for_url(f"{live_server.url}/")
+    page.click("nav >> text=Conversations")
     page.wait_for_url(f"{live_server.url}/conversations/")
 
     page.select_option("#id_agent", cast.agent.code)
@@ -329,3 +331,27 @@ def test_agent_is_told_of_a_review_acknowledges_it_and_the_reviewer_is_told(
     qa.click("text=Agent acknowledged your review")
     qa.wait_for_url(f"{live_server.url}/reviews/{review.code}/")
     assert "Acknowledged by Agent" in qa.locator(".acknowledged").inner_text()
+
+
+@pytest.mark.parametrize("who", ["agent", "lead", "qa", "admin"])
+def test_each_role_lands_on_its_home(live_server, cast, browser, who):
+    from tests.conftest import submitted_review
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    submitted_review(cast.conversation, cast.qa, position=1)
+    page = logged_in(browser, live_server, who)
+    page.wait_for_url(f"{live_server.url}/")
+    expected = {
+        "agent": "Waiting for your acknowledgement",
+        "lead": "Your agents",
+        "qa": "Your queue",
+        "admin": "Background work",
+    }[who]
+    assert page.get_by_role("heading", name=expected).is_visible()
+    if who != "qa":  # a QA reviewer's home has no figures of a period
+        page.select_option("#days", "7")  # the period picker shows the period at once
+        page.wait_for_url(f"{live_server.url}/?days=7")
+    page.screenshot(path=str(ARTIFACTS / f"home-{who}.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert no_sideways_scrolling(page)
+    page.screenshot(path=str(ARTIFACTS / f"home-{who}-narrow.png"), full_page=True)

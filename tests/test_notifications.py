@@ -265,7 +265,7 @@ def test_a_daily_digest_gathers_unread_news_once(cast):
     assert digest.body.count("/notifications/") == 3  # two items and the settings link
 
 
-def test_a_digest_built_twice_at_once_takes_each_notification_once(cast):
+def test_a_digest_rerun_takes_no_notification_twice(cast):
     submitted_review(cast.conversation, cast.qa, position=1)
     assert build_digests() == 1
     assert build_digests() == 0

@@ -23,6 +23,7 @@ LAYERS = [
     "calibration",
     "autoqa",
     "integrations",
+    "home",
     "demo",
     "server",
 ]

@@ -218,3 +218,63 @@ def criterion_breakdown(reviews: QuerySet[Review], period: Period) -> list[tuple
         for scorecard, key, n, total, squares in rows
         if n
     ]
+
+
+@dataclass
+class RosterRow:
+    """One agent's or team's main figures: the panel's sums and formulas, per key."""
+
+    iqs: Estimate
+    pass_rate: Estimate
+    csat: Estimate
+    first_response: float | None  # mean seconds
+    fcr: Estimate
+    volume: int
+
+
+def roster(
+    scope: Q, reviews: QuerySet[Review], period: Period, by: str
+) -> dict[int | None, RosterRow]:
+    """The main figures per agent (`by="agent"`) or per team (`by="team"`) of the scope: the
+    same rollups, reviews and formulas as `dashboard`, grouped (medians are left to each
+    agent's or team's own page)."""
+    rollups.current(period, kinds=("conversation", "answer"))
+    key = f"{by}_id"
+    conversations = rollups.grouped(rollups.CONVERSATIONS, scope, period, ("day", key, "resolved"))
+    answers = rollups.grouped(rollups.ANSWERS, scope, period, ("day", key))
+    path = "reviewee_id" if by == "agent" else "conversation__team_id"
+    reviewed: dict[int | None, list[tuple[float, float, float]]] = defaultdict(list)
+    for owner, *row in scored_reviews(reviews, period).values_list(
+        path, "final_score", "inclusion_probability", "scorecard_version__pass_threshold"
+    ):
+        reviewed[owner].append(tuple(row))  # type: ignore[arg-type]
+    counts = _by_key(conversations)
+    resolved = _by_key({k: row for k, row in conversations.items() if k[2]})
+    said = _by_key(answers)
+    keys = set(counts) | set(said) | set(reviewed)
+    return {k: _roster_row(counts[k], resolved[k], said[k], reviewed[k]) for k in keys}
+
+
+def _by_key(rows: dict[tuple[Any, ...], dict[str, int]]) -> dict[Any, dict[str, int]]:
+    """Sums per the second key (agent or team) of rows keyed by day first."""
+    grouped: dict[Any, list[dict[str, int]]] = defaultdict(list)
+    for k, row in rows.items():
+        grouped[k[1]].append(row)
+    return defaultdict(lambda: defaultdict(int), {k: _total(v) for k, v in grouped.items()})
+
+
+def _roster_row(
+    counts: dict[str, int],
+    resolved: dict[str, int],
+    said: dict[str, int],
+    reviews: list[tuple[float, float, float]],
+) -> RosterRow:
+    n = counts["first_response_n"]
+    return RosterRow(
+        iqs=kpis.iqs([r[0] for r in reviews], [r[1] for r in reviews]),
+        pass_rate=kpis.pass_rate((r[0], r[2]) for r in reviews),
+        csat=wilson(said["csat_top"], said["csat_n"]).scaled(100),
+        first_response=counts["first_response_sum"] / n if n else None,
+        fcr=wilson(counts["first_contact"], resolved["volume"]).scaled(100),
+        volume=counts["volume"],
+    )

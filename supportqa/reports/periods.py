@@ -37,10 +37,10 @@ PERIOD_CHOICES = {
 DEFAULT_DAYS = "90"
 
 
-def period_from(request: HttpRequest) -> tuple[Period, str]:
+def period_from(request: HttpRequest, default: str = DEFAULT_DAYS) -> tuple[Period, str]:
     """The reporting window from ?days= (an unknown value falls back to the default)."""
-    days = request.GET.get("days", DEFAULT_DAYS)
+    days = request.GET.get("days", default)
     if days not in PERIOD_CHOICES:
-        days = DEFAULT_DAYS
+        days = default
     end = timezone.now()
     return Period(end - timedelta(days=int(days)), end), days

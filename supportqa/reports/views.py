@@ -6,18 +6,15 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from supportqa.accounts.access import agents_for, get_agent_for_user, get_team_for_user, teams_for
-from supportqa.accounts.models import Role
 from supportqa.accounts.permissions import (
     allowed,
-    has_own_performance,
-    may_browse_conversations,
     may_manage_scorecards,
     may_see_team_reports,
     signed_in,
@@ -31,20 +28,6 @@ from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.reviews.access import reviews_for
 from supportqa.scorecards.models import Criterion, Scorecard
 from supportqa.surveys.models import SurveyResponse
-
-
-@allowed(signed_in)
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    if has_own_performance(user):
-        return redirect("agent-detail", code=user.code)
-    if user.role == Role.LEAD:
-        return redirect("team-list")
-    if may_browse_conversations(user):
-        return redirect("conversation-list")
-    return redirect("account")
-
 
 CONTROL_RULE_NAMES = {
     "western-electric": "Western Electric (a point beyond the limits; 2 of 3 far out, 4 of 5 "

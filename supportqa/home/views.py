@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from supportqa.accounts.models import Role
+from supportqa.accounts.permissions import (
+    allowed,
+    has_own_performance,
+    may_administer,
+    may_decide_disputes,
+    may_review,
+    signed_in,
+)
+from supportqa.home import cards
+from supportqa.reports.periods import PERIOD_CHOICES, period_from
+
+
+@allowed(signed_in)
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Each person's start page: the cards of every role they hold (an agent's own figures
+    and reviews; a reviewer's queue, disputes and calibration; a lead's or manager's team
+    table, disputes to decide and cycles; an admin's imports, queues and loose accounts)."""
+    user = request.user
+    period, days = period_from(request, default="30")
+    context = {
+        "period": period,
+        "days": days,
+        "period_choices": PERIOD_CHOICES,
+        "nav": "home",
+        "admin": cards.admin_cards() if may_administer(user) else None,
+        "agent": cards.agent_cards(user, period) if has_own_performance(user) else None,
+        "reviewer": cards.reviewer_cards(user) if may_review(user) else None,
+        "team": cards.team_cards(user, period) if may_decide_disputes(user) else None,
+        "shopper": user.role == Role.SHOPPER,
+    }
+    return render(request, "home/home.html", context)

@@ -1,0 +1,147 @@
+"""Each role's home page: what concerns that person, within their scope."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from supportqa.assignments.actions import run_cycle
+from supportqa.assignments.models import AssignmentCycle, CycleReviewer
+from supportqa.autoqa.models import Job
+from supportqa.reviews.actions import RatingInput, acknowledge_review, raise_dispute
+from supportqa.reviews.models import Review, Source
+from tests.conftest import make_conversation, make_user, submitted_review
+
+
+def home(cast, who: str):
+    response = cast.client(getattr(cast, who)).get(reverse("home"))
+    assert response.status_code == 200
+    return response
+
+
+def dispute(review, agent):
+    code = next(iter(review.ratings.select_related("criterion"))).criterion.code
+    return raise_dispute(review=review, by=agent, proposals={code: RatingInput(0)}, reason="No")
+
+
+def test_an_agent_sees_their_figures_what_to_acknowledge_and_autoqa_apart(cast):
+    waiting = submitted_review(cast.conversation, cast.qa, position=1)
+    seen = submitted_review(make_conversation(cast.agent, cast.team, "h2"), cast.lead)
+    acknowledge_review(review=seen, by=cast.agent)
+    Review.objects.filter(pk=seen.pk).update(source=Source.MANAGER)
+    teammate = submitted_review(cast.teammate_conversation, cast.qa)
+    automatic = submitted_review(make_conversation(cast.agent, cast.team, "h3"), cast.qa)
+    Review.objects.filter(pk=automatic.pk).update(source=Source.AUTOQA)
+    cards = home(cast, "agent").context["agent"]
+    assert [r for r, _ in cards.to_acknowledge] == [waiting]
+    assert cards.to_acknowledge[0][1] > timezone.now()  # the dispute deadline shown with it
+    assert set(cards.human) == {waiting, seen} and teammate not in cards.human
+    assert cards.autoqa == [Review.objects.get(pk=automatic.pk)]
+    assert cards.panel.iqs.n == 2  # AutoQA is not part of the IQS
+    assert home(cast, "agent").context["team"] is None  # no team table for agents
+
+
+def test_an_agent_sees_open_disputes_and_critical_fails(cast):
+    review = submitted_review(cast.conversation, cast.qa, position=2)  # "Below" everywhere
+    assert review.critical_failed
+    dispute(review, cast.agent)
+    cards = home(cast, "agent").context["agent"]
+    assert [d.review for d in cards.disputes] == [review]
+    assert cards.critical == [Review.objects.get(pk=review.pk)]
+    assert cards.to_acknowledge == []  # disputed, not waiting
+
+
+def test_a_lead_sees_their_agents_only_and_the_disputes_to_decide(cast):
+    mine = submitted_review(cast.conversation, cast.qa, position=1)
+    other = submitted_review(cast.other_conversation, cast.qa, position=1)
+    dispute(mine, cast.agent)
+    dispute(other, cast.other_agent)
+    page = home(cast, "lead")
+    team = page.context["team"]
+    assert team.by == "agent"
+    assert {row["agent"] for row in team.rows} == {cast.agent, cast.teammate, cast.peer}
+    row = next(r for r in team.rows if r["agent"] == cast.agent)
+    assert row["standing"].iqs.n == 1 and row["figures"].volume == 1
+    assert [d.review for d in team.disputes] == [mine]
+    assert page.context["admin"] is None
+
+
+def test_a_manager_sees_every_team_side_by_side(cast):
+    submitted_review(cast.conversation, cast.qa, position=1)
+    team = home(cast, "manager").context["team"]
+    assert team.by == "team"
+    assert [row["team"] for row in team.rows] == [cast.team, cast.other_team]
+    assert team.rows[0]["figures"].iqs.n == 1 and team.rows[1]["figures"].volume == 1
+
+
+def test_a_reviewer_sees_the_queue_with_start_and_disputes_on_their_reviews(cast):
+    for i in range(3):
+        make_conversation(
+            cast.agent, cast.team, f"q{i}", created=timezone.now() - timezone.timedelta(hours=i + 1)
+        )
+    cycle = AssignmentCycle.objects.create(
+        name="Weekly", team=cast.team, created_by=cast.lead, next_run_at=timezone.now()
+    )
+    CycleReviewer.objects.create(cycle=cycle, reviewer=cast.qa, quota=2)
+    run_cycle(cycle=cycle, now=timezone.now())
+    disputed = submitted_review(cast.conversation, cast.qa, position=1)
+    dispute(disputed, cast.agent)
+    page = home(cast, "qa")
+    cards = page.context["reviewer"]
+    assert cards.queue_left == 2 and cards.queue_done == 0
+    start = reverse("conversation-detail", args=[cards.next_item.conversation.code])
+    assert f'href="{start}">Start' in page.content.decode()
+    assert [d.review for d in cards.disputes] == [disputed]
+    assert page.context["team"] is None  # QA reviewers are not arbiters
+    cycles = home(cast, "lead").context["team"].cycles
+    assert [(c["assigned"], c["reviewed"]) for c in cycles] == [(2, 0)]
+
+
+def test_a_reviewer_is_shown_the_calibration_they_still_owe(cast):
+    from supportqa.calibration.actions import create_session
+    from tests.conftest import chat_rubric
+
+    session = create_session(
+        title="Owed",
+        version=chat_rubric(),
+        organiser=cast.lead,
+        conversations=[make_conversation(cast.agent, cast.team, "cal")],
+        participants=[cast.qa],
+    )
+    assert home(cast, "qa").context["reviewer"].calibrations == [session]
+
+
+def test_an_admin_sees_the_machinery_and_people_without_a_team(cast):
+    Job.objects.create(conversation=cast.conversation, status=Job.Status.FAILED)
+    loose = make_user("loose", "agent")
+    cards = home(cast, "admin").context["admin"]
+    assert cards.jobs == {"failed": 1}
+    assert loose in cards.without_team and cast.agent not in cards.without_team
+
+
+def test_a_mystery_shopper_is_told_what_the_role_will_do(cast):
+    page = home(cast, "outsider")
+    assert "As a mystery shopper" in page.content.decode()
+    assert page.context["agent"] is None and page.context["reviewer"] is None
+
+
+@pytest.mark.parametrize("who", ["agent", "lead", "manager", "admin"])
+def test_the_home_query_count_does_not_grow_with_data(cast, who):
+    client = cast.client(getattr(cast, who))
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("home")).status_code == 200
+        return len(captured)
+
+    count()  # the first read of all stamps the rollups' settings
+    submitted_review(cast.conversation, cast.qa, position=1)
+    small = count()
+    for i in range(8):
+        review = submitted_review(make_conversation(cast.agent, cast.team, f"g{i}"), cast.qa, 1)
+        if i % 2:
+            dispute(review, cast.agent)
+    assert count() == small

@@ -25,6 +25,7 @@ urlpatterns = [
     path("reviews/<str:code>/edit/", reviews.review_edit, name="review-edit"),
     path("reviews/<str:code>/acknowledge/", reviews.review_acknowledge, name="review-acknowledge"),
     path("reviews/<str:code>/dispute/", reviews.dispute_raise, name="dispute-raise"),
+    path("reviews/<str:code>/flag/", autoqa.flag, name="autoqa-flag"),
     path(
         "reviews/<str:code>/disputes/<str:dispute>/decide/",
         reviews.dispute_decide,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -99,3 +100,45 @@ def test_overturn_rate_per_reviewer_with_interval(cast, review):
     qa = next(r for r in rows if r["user"] == cast.qa)
     assert qa["overturn"].value == 100 and qa["overturn"].n == 1
     assert qa["overturn"].low == pytest.approx(20.65, abs=0.01)  # Wilson 1/1 lower bound
+
+
+def test_a_refused_dispute_keeps_what_the_agent_typed(cast, review):
+    """No reason given: refused, and the ticked rating, the proposal and the text stay."""
+    tone = criterion("tone").code
+    response = cast.client(cast.agent).post(
+        reverse("dispute-raise", args=[review.code]),
+        {f"dispute-{tone}": "1", f"proposed-{tone}": "0", "reason": "  "},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert re.search(f'name="dispute-{tone}" value="1" aria-label="[^"]*" checked', page)
+    assert '<option value="0" selected>' in page
+    response = cast.client(cast.agent).post(
+        reverse("dispute-raise", args=[review.code]), {"reason": "I typed all this"}
+    )
+    assert response.status_code == 400
+    assert "I typed all this</textarea>" in response.content.decode()
+
+
+def test_a_double_click_files_one_dispute_and_shows_no_error(cast, review):
+    first = dispute(cast, review, {"tone": "0"})
+    second = dispute(cast, review, {"tone": "0"})
+    assert first.status_code == second.status_code == 302
+    assert Dispute.objects.count() == 1
+
+
+def test_a_double_click_on_decide_shows_no_error(cast, review):
+    dispute(cast, review, {"tone": "0"})
+    url = reverse("dispute-decide", args=[review.code, Dispute.objects.get().code])
+    data = {"accept": [criterion("tone").code], "decision_reason": "Fair."}
+    assert cast.client(cast.qa).post(url, data).status_code == 302
+    assert cast.client(cast.qa).post(url, data).status_code == 302
+    late = cast.client(cast.lead).post(url, data)  # someone else, after the decision
+    assert late.status_code == 400 and "already decided" in late.content.decode()
+
+
+def test_autoqa_reviews_offer_no_dispute_form(cast, review):
+    Review.objects.filter(pk=review.pk).update(source="autoqa")
+    page = cast.client(cast.agent).get(reverse("review-detail", args=[review.code]))
+    assert page.context["can_dispute"] is False
+    assert "Dispute this review" not in page.content.decode()

@@ -23,6 +23,7 @@ from supportqa.calibration.actions import create_session
 from supportqa.integrations.models import ImportRun
 from supportqa.notifications.models import Notification
 from supportqa.reviews.actions import RatingInput, raise_dispute
+from supportqa.reviews.models import Review, Source
 from tests.conftest import chat_rubric, make_conversation, submitted_review
 
 CAST = ["admin", "manager", "qa", "lead", "agent", "teammate", "other_agent", "peer", "outsider"]
@@ -64,6 +65,17 @@ def no_args(world: World) -> list[str]:
     return []
 
 
+def autoqa_review(world: World) -> list[str]:
+    """An AutoQA review of the agent's conversation (made on first use)."""
+    found = Review.objects.filter(source=Source.AUTOQA).first()
+    if found is None:
+        found = submitted_review(
+            make_conversation(world.cast.agent, world.cast.team, "aq"), world.cast.lead
+        )
+        Review.objects.filter(pk=found.pk).update(source=Source.AUTOQA)
+    return [found.code]
+
+
 TABLE: dict[str, Row] = {
     "home": Row("get", no_args, only(set(CAST))),
     "login": Row("get", no_args, only(set(CAST), ok=200, anonymous=200)),
@@ -81,6 +93,8 @@ TABLE: dict[str, Row] = {
     # Its reviewer and the arbiters in scope; never the reviewed agent.
     "review-edit": Row("get", lambda w: [w.review.code], only(QUALITY)),
     # The reviewed agent acknowledges; for everyone else the action does not exist.
+    # AutoQA's ratings: flagged by the agent and by reviewers who can see the review.
+    "autoqa-flag": Row("get", autoqa_review, only({"admin", "manager", "qa", "lead", "agent"})),
     "review-acknowledge": Row("post", lambda w: [w.review.code], only({"agent"}, ok=302)),
     # POST-only: the reviewed agent gets a form error (nothing chosen), everyone else a 404.
     "dispute-raise": Row(

@@ -21,11 +21,13 @@ from django.utils import timezone
 from supportqa import claims
 from supportqa.accounts.models import Role, User
 from supportqa.audit.actions import record_event
-from supportqa.autoqa.models import AutoQASettings, Finding, Job, LearnedModel
+from supportqa.autoqa.models import AutoQASettings, Finding, Flag, Job, LearnedModel
 from supportqa.autoqa.queue import queue_for_autoqa
 from supportqa.conversations.models import Conversation, Message
 from supportqa.core import autoqa
 from supportqa.core.criterion_model import CriterionModel
+from supportqa.reviews.access import may_flag_autoqa
+from supportqa.reviews.actions import ReviewInvalid
 from supportqa.reviews.models import Rating, Review, ReviewStatus, Source
 from supportqa.scorecards.models import Scorecard, ScorecardVersion
 from supportqa.scorecards.picking import matching_scorecards
@@ -453,3 +455,54 @@ def _finish(
 class Scored:
     review: Review
     confidence: float  # the mean over the criteria AutoQA rated
+
+
+# --- people's flags on AutoQA's ratings ---------------------------------------------------------
+
+
+def flag_ratings(*, review: Review, by: User, proposals: dict[str, str], reason: str) -> int:
+    """`by` says AutoQA rated these criteria wrongly. `proposals`: criterion code → what they
+    think is right: an option's position, "na", or "" (not said). Flagging a criterion again
+    replaces that person's earlier flag. Returns how many criteria were flagged."""
+    if not may_flag_autoqa(by, review):
+        raise ReviewInvalid({"review": "only the agent or a reviewer can flag AutoQA's ratings"})
+    if not reason.strip():
+        raise ReviewInvalid({"reason": "say why AutoQA's rating is wrong"})
+    ratings = {r.criterion.code: r for r in review.ratings.select_related("criterion", "option")}
+    if not proposals:
+        raise ReviewInvalid({"criteria": "tick at least one rating you think is wrong"})
+    rows = {code: _flagged(ratings.get(code), code, wanted) for code, wanted in proposals.items()}
+    with transaction.atomic():
+        for rating, proposed in rows.values():
+            Flag.objects.update_or_create(
+                conversation_id=review.conversation_id,
+                criterion_key=rating.criterion.key,
+                raised_by=by,
+                defaults={
+                    "criterion_name": rating.criterion.name,
+                    "rated": "N/A" if rating.is_na else rating.option.label,
+                    "proposed": proposed,
+                    "reason": reason.strip(),
+                },
+            )
+        record_event(
+            actor=by,
+            action="autoqa.flagged",
+            obj=review,
+            data={"criteria": sorted(r.criterion.key for r, _ in rows.values())},
+        )
+    return len(rows)
+
+
+def _flagged(rating: Rating | None, code: str, wanted: str) -> tuple[Rating, str]:
+    """The rating and the label proposed for it, or ReviewInvalid naming the criterion."""
+    if rating is None:
+        raise ReviewInvalid({code: "is not a criterion AutoQA rated here"})
+    if wanted == "":
+        return rating, ""
+    if wanted == "na" and rating.criterion.allow_na:
+        return rating, "N/A"
+    options = list(rating.criterion.options.all())
+    if not wanted.isdigit() or int(wanted) >= len(options):
+        raise ReviewInvalid({code: f"{rating.criterion.name}: no such rating option"})
+    return rating, options[int(wanted)].label

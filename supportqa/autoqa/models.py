@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from supportqa.codes import new_code
 from supportqa.core.autoqa import DEFAULT_MAPPING, DETECTORS, Rules
 from supportqa.reports.models import reference
 
@@ -225,3 +226,35 @@ class AutoQADetectorDay(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["day"]), models.Index(fields=["agent", "day"])]
+
+
+class Flag(models.Model):
+    """Someone who can see an AutoQA review says its rating of one criterion is wrong. Kept
+    by conversation and criterion key, with the rating as it was, so re-scoring the
+    conversation keeps the flag; flags count on the AutoQA page and send the conversation to
+    the people's queue of conversations AutoQA may have got wrong."""
+
+    code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
+    conversation = models.ForeignKey(
+        "conversations.Conversation", on_delete=models.CASCADE, related_name="autoqa_flags"
+    )
+    criterion_key = models.CharField(max_length=64)
+    criterion_name = models.CharField(max_length=200)
+    rated = models.CharField(max_length=200, help_text="AutoQA's rating when it was flagged.")
+    proposed = models.CharField(max_length=200, blank=True, help_text="Empty: not said.")
+    reason = models.TextField()
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "criterion_key", "raised_by"], name="one_flag_each"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion_name}: {self.rated}"

@@ -8,11 +8,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 
 from supportqa.accounts.models import User
 from supportqa.autoqa.actions import UNSURE_BELOW
-from supportqa.autoqa.models import Job, detector_label
+from supportqa.autoqa.models import Flag, Job, detector_label
 from supportqa.autoqa.rollups import AUTOQA, AUTOQA_CRITERIA, AUTOQA_DETECTORS
 from supportqa.core.agreement import Agreement, ordinal_kappa
 from supportqa.core.intervals import Estimate, mean_interval, wilson
@@ -210,16 +210,38 @@ def unsure_check(found: RatingPairs) -> UnsureCheck:
     return UnsureCheck(mean_interval(shares[True]), mean_interval(shares[False]))
 
 
-def unsure_queue(conversations: QuerySet[Any], limit: int = 50) -> QuerySet[Job]:
-    """Conversations AutoQA scored with low confidence that no human has reviewed yet."""
+def unsure_queue(conversations: QuerySet[Any], limit: int = 50) -> list[Job]:
+    """Conversations a person should look at that no human has reviewed yet: those someone
+    flagged AutoQA as wrong on, newest flag first, then those AutoQA scored with low
+    confidence, least sure first."""
     reviewed = Review.objects.counting_toward_iqs().values("conversation_id")
-    return (
-        Job.objects.filter(
-            status=Job.Status.DONE,
-            confidence__lt=UNSURE_BELOW,
-            conversation__in=conversations,
-        )
+    waiting = (
+        Job.objects.filter(status=Job.Status.DONE, conversation__in=conversations)
         .exclude(conversation_id__in=reviewed)
         .select_related("conversation__agent")
-        .order_by("confidence", "-conversation__created_at")[:limit]
+    )
+    flagged = list(
+        waiting.filter(conversation__autoqa_flags__isnull=False)
+        .annotate(
+            flags=Count("conversation__autoqa_flags"),
+            last=Max("conversation__autoqa_flags__created_at"),
+        )
+        .order_by("-last")[:limit]
+    )
+    seen = [job.pk for job in flagged]
+    unsure = (
+        waiting.filter(confidence__lt=UNSURE_BELOW)
+        .exclude(pk__in=seen)
+        .order_by("confidence", "-conversation__created_at")[: limit - len(flagged)]
+    )
+    return flagged + list(unsure)
+
+
+def flag_counts(conversations: QuerySet[Any]) -> dict[str, int]:
+    """People's flags on AutoQA's ratings of these conversations, per criterion key."""
+    return dict(
+        Flag.objects.filter(conversation__in=conversations)
+        .values_list("criterion_key")
+        .annotate(n=Count("pk"))
+        .order_by()
     )

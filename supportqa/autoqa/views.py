@@ -1,19 +1,25 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from supportqa.accounts.permissions import allowed, may_administer, may_see_autoqa
+from supportqa.accounts.permissions import allowed, may_administer, may_see_autoqa, signed_in
 from supportqa.autoqa import report
-from supportqa.autoqa.actions import UNSURE_BELOW, save_settings
+from supportqa.autoqa.actions import UNSURE_BELOW, flag_ratings, save_settings
 from supportqa.autoqa.forms import SettingsForm
-from supportqa.autoqa.models import LearnedModel, detector_label
+from supportqa.autoqa.models import Flag, LearnedModel, detector_label
 from supportqa.conversations.access import conversations_for
 from supportqa.core.autoqa import DETECTORS
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
-from supportqa.reviews.access import reviewee_scope, reviews_for
+from supportqa.reviews.access import (
+    get_review_for_user,
+    may_flag_autoqa,
+    reviewee_scope,
+    reviews_for,
+)
+from supportqa.reviews.actions import ReviewInvalid
 from supportqa.reviews.models import Source
 
 
@@ -47,6 +53,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "pairs": pairs,
             "unsure_check": report.unsure_check(pairs),
             "unsure": report.unsure_queue(conversations_for(request.user), limit=20),
+            "flags": report.flag_counts(
+                conversations_for(request.user).filter(
+                    created_at__gte=period.start, created_at__lt=period.end
+                )
+            ),
             "unsure_below": UNSURE_BELOW,
             "learned": LearnedModel.objects.order_by("scorecard_slug", "criterion_key"),
             "learned_in_use": set(
@@ -92,4 +103,53 @@ def _requeued(count: int) -> str:
     return (
         f"{count} scored conversations are queued to be scored again "
         "(running AutoQA workers pick them up; else run supportqa worker --until-empty)."
+    )
+
+
+@allowed(signed_in)
+@require_http_methods(["GET", "POST"])
+def flag(request: HttpRequest, code: str) -> HttpResponse:
+    """The reviewed agent or a reviewer says some of AutoQA's ratings are wrong, and why."""
+    review = get_review_for_user(request.user, code)
+    if not may_flag_autoqa(request.user, review):
+        raise Http404("No such page")
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        proposals = {
+            key.removeprefix("flag-"): request.POST.get(f"proposed-{key.removeprefix('flag-')}", "")
+            for key in request.POST
+            if key.startswith("flag-")
+        }
+        try:
+            count = flag_ratings(
+                review=review,
+                by=request.user,
+                proposals=proposals,
+                reason=request.POST.get("reason", "")[:5000],
+            )
+        except ReviewInvalid as invalid:
+            errors = invalid.errors
+        else:
+            messages.success(
+                request,
+                f"Thank you: {count} rating{'' if count == 1 else 's'} flagged. The quality team "
+                "sees the flag on the AutoQA page and the conversation goes to a person.",
+            )
+            return redirect("review-detail", code=review.code)
+    ratings = review.ratings.select_related("criterion__section", "option").prefetch_related(
+        "criterion__options"
+    )
+    return render(
+        request,
+        "autoqa/flag.html",
+        {
+            "review": review,
+            "ratings": ratings.order_by("criterion__section__position", "criterion__position"),
+            "flags": Flag.objects.filter(conversation=review.conversation).select_related(
+                "raised_by"
+            ),
+            "errors": errors,
+            "posted": request.POST if errors else {},
+        },
+        status=400 if errors else 200,
     )

@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 
 from supportqa.accounts.access import get_in_scope, led_team_ids, members_of
 from supportqa.accounts.models import AGENT_ROLES, Role, User
+from supportqa.accounts.permissions import may_review
 from supportqa.reviews.models import SCORED_STATUSES, Review, Source
 
 
@@ -52,3 +53,13 @@ def review_source_for(user: User, conversation_agent_id: int | None) -> str | No
     if user.role == Role.AGENT:
         return Source.SELF if own else None
     return None
+
+
+def may_flag_autoqa(user: User, review: Review) -> bool:
+    """AutoQA's ratings may be flagged as wrong by the reviewed agent and by the people who
+    review (the review must be in their scope, which the caller's access helper checks)."""
+    return (
+        review.source == Source.AUTOQA
+        and review.is_scored
+        and (user.pk == review.reviewee_id or may_review(user))
+    )

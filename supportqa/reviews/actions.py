@@ -368,6 +368,9 @@ def raise_dispute(
     _check_disputable(review, by, reason)
     items = _dispute_items(review, proposals)
     with transaction.atomic():
+        # Two clicks at once: the second waits for the first and finds the review disputed.
+        review = Review.objects.select_for_update(of=("self",)).get(pk=review.pk)
+        _check_disputable(review, by, reason)
         dispute = Dispute.objects.create(
             review=review, raised_by=by, reason=reason.strip(), score_before=review.final_score
         )

@@ -21,7 +21,12 @@ from supportqa.accounts.permissions import (
 )
 from supportqa.conversations.access import conversations_for, get_conversation_for_user
 from supportqa.reviews import workspace
-from supportqa.reviews.access import get_review_for_user, review_source_for, reviews_for
+from supportqa.reviews.access import (
+    get_review_for_user,
+    may_flag_autoqa,
+    review_source_for,
+    reviews_for,
+)
 from supportqa.reviews.actions import (
     RatingInput,
     ReviewInvalid,
@@ -53,8 +58,10 @@ def may_decide(user: User, dispute: Dispute) -> bool:
 
 
 def may_dispute(user: User, review: Review) -> bool:
+    """Human quality reviews only: AutoQA's and self reviews are not disputed."""
     return (
         user.pk == review.reviewee_id
+        and review.counts_toward_iqs
         and review.status == ReviewStatus.SUBMITTED
         and review.submitted_at is not None
         and timezone.now() <= dispute_deadline(review)
@@ -174,6 +181,7 @@ def _render(
             "can_edit": not edit_refusal(request.user, review),
             "disputes": disputes,
             "can_dispute": may_dispute(request.user, review),
+            "can_flag": may_flag_autoqa(request.user, review),
             "can_acknowledge": request.user.pk == review.reviewee_id
             and review.counts_toward_iqs
             and review.acknowledged_at is None,
@@ -181,10 +189,24 @@ def _render(
             "open_dispute": open_dispute,
             "can_decide": open_dispute is not None and may_decide(request.user, open_dispute),
             "errors": errors or {},
-            "dispute_reason": request.POST.get("reason", "") if errors else "",
+            "kept": _typed(request) if errors else _typed(None),
         },
         status=status,
     )
+
+
+def _typed(request: HttpRequest | None) -> dict[str, Any]:
+    """What the person typed in a dispute or decision form that was refused, shown again."""
+    posted = request.POST if request is not None else {}
+    return {
+        "ticked": {k.removeprefix("dispute-") for k in posted if k.startswith("dispute-")},
+        "proposed": {
+            k.removeprefix("proposed-"): v for k, v in posted.items() if k.startswith("proposed-")
+        },
+        "reason": posted.get("reason", ""),
+        "accepted": set(request.POST.getlist("accept")) if request is not None else set(),
+        "decision_reason": posted.get("decision_reason", ""),
+    }
 
 
 def _revisions(review: Review, ratings: Any) -> list[tuple[Any, list[dict[str, Any]]]]:
@@ -237,17 +259,21 @@ def dispute_raise(request: HttpRequest, code: str) -> HttpResponse:
                 if raw in ("", "na")
                 else (-1 if position(raw) is None else position(raw)),
             )
+    reason = request.POST.get("reason", "")[:5000]
     try:
-        raise_dispute(
-            review=review,
-            by=request.user,
-            proposals=proposals,
-            reason=request.POST.get("reason", "")[:5000],
-        )
+        raise_dispute(review=review, by=request.user, proposals=proposals, reason=reason)
     except ReviewInvalid as invalid:
-        return _render(request, review, invalid.errors, status=400)
+        if not _already_raised(review, request.user, reason):
+            return _render(request, review, invalid.errors, status=400)
     messages.success(request, "Dispute sent: the reviewer or a lead will decide it.")
     return redirect("review-detail", code=review.code)
+
+
+def _already_raised(review: Review, user: User, reason: str) -> bool:
+    """A second click on "Send dispute" finds the dispute the first one filed: not an error."""
+    return review.disputes.filter(
+        raised_by=user, status=Dispute.Status.OPEN, reason=reason.strip()
+    ).exists()
 
 
 @allowed(signed_in)
@@ -265,7 +291,10 @@ def dispute_decide(request: HttpRequest, code: str, dispute: str) -> HttpRespons
             reason=request.POST.get("decision_reason", "")[:5000],
         )
     except ReviewInvalid as invalid:
-        return _render(request, review, invalid.errors, status=400)
+        target.refresh_from_db()
+        if target.status == Dispute.Status.OPEN or target.decided_by_id != request.user.pk:
+            return _render(request, review, invalid.errors, status=400)
+        decided = target  # a second click on "Decide": the first one decided it
     messages.success(request, f"Dispute {decided.get_status_display().lower()}.")
     return redirect("review-detail", code=review.code)
 

@@ -316,16 +316,16 @@ def test_reviewer_page_shows_offsets_from_double_reviews(cast):
     for i in range(5):
         conversation = make_conversation(cast.agent, cast.team, f"d{i}")
         submitted_review(conversation, cast.qa, 0)  # Exceeds everywhere: 100
-        submitted_review(conversation, strict, 1)  # Meets everywhere: 50
+        submitted_review(conversation, strict, 1)  # Meets everywhere: 80
     response = cast.client(cast.manager).get(url("reviewer-list"))
     offsets = {r["user"].username: r["offset"] for r in response.context["reviewers"]}
-    assert offsets["qa"].value == pytest.approx(25)
-    assert offsets["strict.qa"].value == pytest.approx(-25)
+    assert offsets["qa"].value == pytest.approx(10)
+    assert offsets["strict.qa"].value == pytest.approx(-10)
     assert cast.client(cast.manager).post(url("reviewer-list")).status_code == 405
     agents = cast.client(cast.manager).get(url("agent-list")).context["standings"]
     mine = next(s for s in agents if s.agent.username == "agent")
-    assert mine.iqs.value == pytest.approx(75)
-    assert mine.adjusted.value == pytest.approx(75)  # each conversation seen by both
+    assert mine.iqs.value == pytest.approx(90)
+    assert mine.adjusted.value == pytest.approx(90)  # each conversation seen by both
 
 
 def make_user_with_role(username):

@@ -154,6 +154,6 @@ def test_agreed_final_baseline_entered_by_the_organiser_after_the_reveal(cast):
     )
     assert {r.username for r in results.reviewers} == {"qa", "manager"}  # not the agreed final
     tone = Criterion.objects.get(section__version=chat_rubric(), key="tone")
-    assert results.heatmap[cast.qa.pk][tone.pk] == pytest.approx(50)  # Exceeds vs agreed Meets
+    assert results.heatmap[cast.qa.pk][tone.pk] == pytest.approx(20)  # Exceeds vs agreed Meets
     assert results.heatmap[cast.manager.pk][tone.pk] == pytest.approx(0)
     assert results.alignment[cast.manager.pk] == 1.0

@@ -18,7 +18,7 @@ def criterion(key):
 
 @pytest.fixture
 def review(cast):
-    return submitted_review(cast.conversation, cast.qa, position=1)  # all "Meets": 50
+    return submitted_review(cast.conversation, cast.qa, position=1)  # all "Meets": 80
 
 
 def dispute(cast, review, proposals: dict[str, str], reason="The customer was thanked twice."):
@@ -42,9 +42,9 @@ def test_agent_disputes_and_the_reviewer_accepts_part(cast, review):
     decided = Dispute.objects.get()
     assert decided.status == Dispute.Status.PARTIAL
     changed = Review.objects.get()
-    # tone: Meets (50) -> Exceeds (100); 7 criteria at 50 and one at 100 -> 56.25
-    assert changed.final_score == pytest.approx(56.25)
-    assert (decided.score_before, decided.score_after) == (50, pytest.approx(56.25))
+    # tone: Meets (80) -> Exceeds (100); 7 criteria at 80 and one at 100 -> 82.5
+    assert changed.final_score == pytest.approx(82.5)
+    assert (decided.score_before, decided.score_after) == (80, pytest.approx(82.5))
     assert changed.status == ReviewStatus.FINAL
     assert (
         changed.ratings.get(criterion=criterion("follow-up")).option.label == "Meets Expectations"
@@ -86,7 +86,7 @@ def test_agent_cannot_decide_and_outsiders_get_404(cast, review):
     rejected = cast.client(cast.lead).post(url, {"decision_reason": "Ratings stand."})
     assert rejected.status_code == 302
     assert Dispute.objects.get().status == Dispute.Status.REJECTED
-    assert Review.objects.get().final_score == 50
+    assert Review.objects.get().final_score == 80
 
 
 def test_overturn_rate_per_reviewer_with_interval(cast, review):

@@ -156,7 +156,7 @@ def test_disputed_and_final_reviews_change_only_through_the_decision(cast):
     decide_dispute(dispute=dispute, by=cast.qa, accepted={criteria()[1].code}, reason="Fair")
     review.refresh_from_db()
     assert review.status == ReviewStatus.FINAL
-    assert review.revisions.get().final_score == 50  # the decision kept the earlier version
+    assert review.revisions.get().final_score == 80  # the decision kept the earlier version
     with pytest.raises(ReviewInvalid, match="dispute decision"):
         edit_review(
             review=review,
@@ -174,7 +174,7 @@ def test_a_second_decision_on_the_same_dispute_is_refused(cast):
     decide_dispute(dispute=dispute, by=cast.qa, accepted=set(), reason="No")
     with pytest.raises(ReviewInvalid, match="already decided"):
         decide_dispute(dispute=dispute, by=cast.lead, accepted={criteria()[1].code}, reason="Y")
-    assert Review.objects.get().final_score == 50
+    assert Review.objects.get().final_score == 80
 
 
 def test_the_dispute_deadline_runs_from_the_first_submission(cast, submitted, settings):

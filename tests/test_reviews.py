@@ -7,14 +7,51 @@ from supportqa.audit.actions import verify_chain
 from supportqa.audit.models import AppendOnlyError, AuditEvent
 from supportqa.reviews.actions import RatingInput, ReviewInvalid, save_review
 from supportqa.reviews.models import Review, ReviewStatus, Source
-from supportqa.scorecards.models import Criterion
+from supportqa.scorecards.models import Criterion, RatingOption, Scorecard
 from tests.conftest import chat_rubric, full_ratings, submitted_review
 
 
 def test_submitted_review_stores_raw_and_final_score(cast):
     review = submitted_review(cast.conversation, cast.qa, position=1)  # all "Meets"
-    assert (review.raw_score, review.final_score, review.status) == (50, 50, ReviewStatus.SUBMITTED)
+    assert (review.raw_score, review.final_score, review.status) == (80, 80, ReviewStatus.SUBMITTED)
     assert review.reviewee == cast.agent
+
+
+def test_meeting_every_expectation_passes_and_a_critical_below_fails(cast):
+    """Version 2 of the default chat rubric: Meets is worth the 80% pass mark."""
+    version = chat_rubric()
+    assert version.number == 2 and version.pass_threshold == 80
+    assert submitted_review(cast.conversation, cast.qa, position=1).passed
+    ratings = full_ratings(version, 0)  # Exceeds everywhere but the critical criterion
+    compliance = Criterion.objects.get(section__version=version, key="compliance")
+    ratings[compliance.code] = RatingInput(option_position=2)
+    failed = submitted_review(cast.teammate_conversation, cast.qa, ratings=ratings)
+    assert failed.critical_failed and not failed.passed
+    one_below = full_ratings(version, 1)
+    tone = Criterion.objects.get(section__version=version, key="tone")
+    one_below[tone.code] = RatingInput(option_position=2)
+    assert not submitted_review(cast.other_conversation, cast.qa, ratings=one_below).passed
+
+
+def test_reviews_keep_the_version_they_were_made_with(cast):
+    """Version 1 (Meets = 50) stays for the reviews made with it."""
+    first = Scorecard.objects.get(slug="chat-quality").versions.get(number=1)
+    meets = [
+        o.value
+        for o in RatingOption.objects.filter(
+            criterion__section__version=first, label="Meets Expectations"
+        )
+    ]
+    assert set(meets) == {50}
+    old = save_review(
+        conversation=cast.conversation,
+        reviewer=cast.qa,
+        source=Source.QA,
+        version=first,
+        ratings=full_ratings(first, 1),
+        submit=True,
+    )
+    assert old.final_score == 50 and not old.passed
 
 
 def test_critical_compliance_failure_zeroes_the_final_score(cast):
@@ -161,11 +198,11 @@ def test_scorecard_migration_ships_the_three_defaults(db):
     from supportqa.scorecards.models import Scorecard
 
     counts = {
-        s.slug: Criterion.objects.filter(section__version__scorecard=s).count()
+        s.slug: Criterion.objects.filter(section__version=s.current_version()).count()
         for s in Scorecard.objects.all()
     }
     assert counts == {"chat-quality": 8, "response-check": 5, "overall-handling": 1}
-    compliance = Criterion.objects.get(key="compliance")
+    compliance = Criterion.objects.get(key="compliance", section__version=chat_rubric())
     assert compliance.critical and not compliance.allow_na
     assert [o.label for o in compliance.options.all()] == [
         "Exceeds Expectations",

@@ -26,17 +26,17 @@ def test_editing_publishes_a_new_version_and_old_reviews_keep_theirs(cast):
     spec["sections"][0]["criteria"].pop()  # drop Compliance
     response = cast.client(cast.admin).post(edit_url(), {"spec": json.dumps(spec)})
     assert response.status_code == 302
-    assert scorecard.versions.count() == 2
-    v2 = scorecard.current_version()
-    assert v2.number == 2
-    assert [c.name for c in v2.sections.get().criteria.all()][0] == "Speed of reply"
+    assert scorecard.versions.count() == 3  # the shipped versions 1 and 2, and this one
+    v3 = scorecard.current_version()
+    assert v3.number == 3
+    assert [c.name for c in v3.sections.get().criteria.all()][0] == "Speed of reply"
     old = Review.objects.get(pk=review.pk)
-    assert old.scorecard_version.number == 1
+    assert old.scorecard_version.number == 2
     assert old.ratings.count() == 8 and old.final_score == 100
     page = cast.client(cast.qa).get(
         reverse("conversation-detail", args=[cast.teammate_conversation.code])
     )
-    assert page.context["version"] == v2
+    assert page.context["version"] == v3
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ def test_bad_specs_are_refused_with_the_path(cast, mutate, message):
     response = cast.client(cast.admin).post(edit_url(), {"spec": json.dumps(spec)})
     assert response.status_code == 400
     assert message in response.content.decode()
-    assert Scorecard.objects.get(slug="chat-quality").versions.count() == 1
+    assert Scorecard.objects.get(slug="chat-quality").versions.count() == 2  # none added
 
 
 def test_invalid_json_names_line_and_column(cast):

@@ -1,4 +1,7 @@
-"""The scorecards every installation starts with (PRODUCT.md §3.2). Loaded by a data migration."""
+"""The scorecards every installation starts with (PRODUCT.md §3.2). Loaded by data
+migrations: 0002 created version 1 of each; 0004 added version 2 of the chat rubric, whose
+"Meets Expectations" is worth 80 (it was 50), so that meeting every expectation reaches the 80%
+pass mark (docs/statistics.md, "What a score means")."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import Any
 LEVELS = ("Exceeds Expectations", "Meets Expectations", "Below Expectations")
 
 
-def _three_level(
+def _level_criterion(
     key: str,
     name: str,
     exceeds: str,
@@ -16,6 +19,7 @@ def _three_level(
     *,
     critical: bool = False,
     causes: tuple[str, ...] = (),
+    meets_value: float,
 ) -> dict[str, Any]:
     return {
         "key": key,
@@ -24,23 +28,35 @@ def _three_level(
         "allow_na": not critical,
         "options": [
             {"label": LEVELS[0], "value": 100, "description": exceeds},
-            {"label": LEVELS[1], "value": 50, "description": meets},
+            {"label": LEVELS[1], "value": meets_value, "description": meets},
             {"label": LEVELS[2], "value": 0, "description": below},
         ],
         "root_causes": list(causes),
     }
 
 
-CHAT_RUBRIC: dict[str, Any] = {
-    "slug": "chat-quality",
-    "name": "Chat quality rubric",
-    "description": "Eight criteria rated Exceeds / Meets / Below Expectations.",
-    "pass_threshold": 80,
-    "sections": [
+def chat_rubric(meets_value: float, description: str) -> dict[str, Any]:
+    """The chat rubric with "Meets Expectations" worth `meets_value` (Exceeds 100, Below 0)."""
+
+    def level(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        return _level_criterion(*args, meets_value=meets_value, **kwargs)
+
+    return {
+        "slug": "chat-quality",
+        "name": "Chat quality rubric",
+        "description": description,
+        "pass_threshold": 80,
+        "sections": _chat_sections(level),
+    }
+
+
+def _chat_sections(level: Any) -> list[dict[str, Any]]:
+    """The rubric's criteria, each made by `level` (a three-level criterion)."""
+    return [
         {
             "name": "Chat quality",
             "criteria": [
-                _three_level(
+                level(
                     "response-time",
                     "Response Time",
                     "Replies arrive well inside the target response time.",
@@ -48,7 +64,7 @@ CHAT_RUBRIC: dict[str, Any] = {
                     "Replies arrive outside the target response time.",
                     causes=("Queue overload", "Agent distracted", "Waiting on another team"),
                 ),
-                _three_level(
+                level(
                     "clarity",
                     "Clarity of Communication",
                     "Clear, concise and easy to follow.",
@@ -56,7 +72,7 @@ CHAT_RUBRIC: dict[str, Any] = {
                     "Confusing, or full of errors.",
                     causes=("Jargon", "Spelling and grammar", "Too long"),
                 ),
-                _three_level(
+                level(
                     "tone",
                     "Tone and Professionalism",
                     "Warm and professional; uses the customer's name and thanks them.",
@@ -64,7 +80,7 @@ CHAT_RUBRIC: dict[str, Any] = {
                     "Unprofessional; never uses the customer's name or thanks them.",
                     causes=("Rude or curt", "No personal address", "No thanks"),
                 ),
-                _three_level(
+                level(
                     "understanding",
                     "Understanding Customer Needs",
                     "Grasps the need at once and anticipates further questions.",
@@ -72,7 +88,7 @@ CHAT_RUBRIC: dict[str, Any] = {
                     "Misreads the need; answers are off the point.",
                     causes=("Did not read history", "No clarifying question", "Product knowledge"),
                 ),
-                _three_level(
+                level(
                     "resolution",
                     "Resolution Efficiency",
                     "Effective fix within the first few exchanges.",
@@ -80,7 +96,7 @@ CHAT_RUBRIC: dict[str, Any] = {
                     "Unresolved, needless escalation or follow-up.",
                     causes=("Knowledge gap", "Process gap", "Needless escalation"),
                 ),
-                _three_level(
+                level(
                     "personalization",
                     "Personalization",
                     "Tailored to the customer's situation and history.",
@@ -88,7 +104,7 @@ CHAT_RUBRIC: dict[str, Any] = {
                     "Generic scripted replies.",
                     causes=("Canned reply", "Ignored history"),
                 ),
-                _three_level(
+                level(
                     "follow-up",
                     "Follow-Up",
                     "Offers follow-up proactively and confirms every concern is covered.",
@@ -96,7 +112,7 @@ CHAT_RUBRIC: dict[str, Any] = {
                     "Neither offers follow-up nor asks if anything else is needed.",
                     causes=("Closed too early",),
                 ),
-                _three_level(
+                level(
                     "compliance",
                     "Compliance with Procedures",
                     "Follows every policy, including security and privacy.",
@@ -107,8 +123,18 @@ CHAT_RUBRIC: dict[str, Any] = {
                 ),
             ],
         }
-    ],
-}
+    ]
+
+
+# Version 1 (migration 0002): an agent who met every expectation scored 50% and failed.
+CHAT_RUBRIC_V1 = chat_rubric(50, "Eight criteria rated Exceeds / Meets / Below Expectations.")
+# Version 2 (migration 0004), the current default: meeting every expectation is the pass mark.
+CHAT_RUBRIC = chat_rubric(
+    80,
+    "Eight criteria rated Exceeds (100) / Meets (80) / Below (0) Expectations: meeting every "
+    "expectation reaches the 80% pass mark; a Below must be made up by Exceeds elsewhere; "
+    "Below on the critical criterion fails the review.",
+)
 
 
 def _pass_fail(key: str, name: str, description: str) -> dict[str, Any]:
@@ -192,7 +218,8 @@ OVERALL_HANDLING: dict[str, Any] = {
     ],
 }
 
-DEFAULT_SCORECARDS = (CHAT_RUBRIC, RESPONSE_CHECK, OVERALL_HANDLING)
+# As created by migration 0002 (version 1 of each); CHAT_RUBRIC is the chat rubric's latest.
+DEFAULT_SCORECARDS = (CHAT_RUBRIC_V1, RESPONSE_CHECK, OVERALL_HANDLING)
 DEFAULT_CATEGORIES = (
     "Technical issue",
     "Billing inquiry",

@@ -79,10 +79,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "supportqa.middleware.user_time_zone",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "supportqa.middleware.no_store_for_signed_in",
+    "supportqa.middleware.method_not_allowed_page",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into its page
 ]
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from supportqa.accounts.models import Membership, Role, Team, User
 from supportqa.conversations.models import Category, Conversation, Message
@@ -141,3 +142,19 @@ def submitted_review(
         ratings=ratings if ratings is not None else full_ratings(version, position),
         submit=True,
     )
+
+
+def queue_for(cast: Cast, reviewer: User, conversations: int, quota: int) -> None:
+    """`conversations` new ones of the agent's team (the last hours) and a weekly cycle run
+    now that assigns up to `quota` of them to `reviewer`."""
+    from supportqa.assignments.actions import run_cycle
+    from supportqa.assignments.models import AssignmentCycle, CycleReviewer
+
+    now = timezone.now()
+    for i in range(conversations):
+        make_conversation(cast.agent, cast.team, f"q{i}", created=now - timedelta(hours=i + 1))
+    cycle = AssignmentCycle.objects.create(
+        name="Weekly", team=cast.team, created_by=cast.lead, next_run_at=now
+    )
+    CycleReviewer.objects.create(cycle=cycle, reviewer=reviewer, quota=quota)
+    run_cycle(cycle=cycle, now=now)

@@ -355,3 +355,53 @@ def test_each_role_lands_on_its_home(live_server, cast, browser, who):
     page.set_viewport_size({"width": 390, "height": 844})
     assert no_sideways_scrolling(page)
     page.screenshot(path=str(ARTIFACTS / f"home-{who}-narrow.png"), full_page=True)
+
+
+def test_reviewer_works_through_the_queue_with_the_keyboard(live_server, cast, browser):
+    from supportqa.assignments.models import AssignmentItem
+    from tests.conftest import queue_for
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    queue_for(cast, cast.qa, conversations=2, quota=2)
+    page = logged_in(browser, live_server, "qa")
+    page.wait_for_url(f"{live_server.url}/")
+    page.get_by_role("link", name="Start").click()
+    page.wait_for_selector("#review-form")
+    criteria = page.locator("fieldset.criterion")
+    count = criteria.count()
+
+    # Tab presses from the first criterion's options to the submit button.
+    criteria.first.locator("input[type=radio]").first.focus()
+    tabs = 0
+    while page.evaluate("document.activeElement.value") != "submit-next" and tabs < 200:
+        page.keyboard.press("Tab")
+        tabs += 1
+    assert tabs < 200
+
+    # A full review with the shortcuts from the first criterion: "2" (Meets) then "j" for
+    # each, a message chosen and cited, then submit.
+    criteria.first.locator("input[type=radio]").first.focus()
+    keys = []
+    for index in range(count):
+        keys.append("2")
+        if index < count - 1:
+            keys.append("j")
+    keys += ["k", "]", "c"]  # back one criterion, choose the first message, cite it
+    for key in keys:
+        page.keyboard.press(key)
+    page.wait_for_selector(".running-score:has-text('8 of 8 rated')")
+    assert "80.0%" in page.inner_text(".running-score")
+    cited = criteria.nth(count - 2).locator('input[name^="evidence-"]').input_value()
+    assert cited == "0"
+    page.keyboard.press("?")
+    assert page.locator("dialog.keys").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "review-keyboard.png"))
+    page.keyboard.press("Escape")
+    print(
+        f"\nchat rubric: {tabs} Tab presses from the first criterion to Submit; "
+        f"{len(keys) + 1} keystrokes for a full review with shortcuts (and one to submit)"
+    )
+    page.click("button[value=submit-next]")
+    page.wait_for_selector("text=Next in your queue (1 left).")
+    assert "(1 left)" in page.inner_text(".crumbs")
+    assert AssignmentItem.objects.filter(review__isnull=False).count() == 1

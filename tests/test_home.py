@@ -8,12 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from supportqa.assignments.actions import run_cycle
-from supportqa.assignments.models import AssignmentCycle, CycleReviewer
 from supportqa.autoqa.models import Job
 from supportqa.reviews.actions import RatingInput, acknowledge_review, raise_dispute
 from supportqa.reviews.models import Review, Source
-from tests.conftest import make_conversation, make_user, submitted_review
+from tests.conftest import make_conversation, make_user, queue_for, submitted_review
 
 
 def home(cast, who: str):
@@ -78,15 +76,7 @@ def test_a_manager_sees_every_team_side_by_side(cast):
 
 
 def test_a_reviewer_sees_the_queue_with_start_and_disputes_on_their_reviews(cast):
-    for i in range(3):
-        make_conversation(
-            cast.agent, cast.team, f"q{i}", created=timezone.now() - timezone.timedelta(hours=i + 1)
-        )
-    cycle = AssignmentCycle.objects.create(
-        name="Weekly", team=cast.team, created_by=cast.lead, next_run_at=timezone.now()
-    )
-    CycleReviewer.objects.create(cycle=cycle, reviewer=cast.qa, quota=2)
-    run_cycle(cycle=cycle, now=timezone.now())
+    queue_for(cast, cast.qa, conversations=3, quota=2)
     disputed = submitted_review(cast.conversation, cast.qa, position=1)
     dispute(disputed, cast.agent)
     page = home(cast, "qa")

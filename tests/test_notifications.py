@@ -13,8 +13,6 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from supportqa.assignments.actions import run_cycle
-from supportqa.assignments.models import AssignmentCycle, CycleReviewer
 from supportqa.notifications import mail as sending
 from supportqa.notifications.actions import build_digests, muted, notify
 from supportqa.notifications.models import Delivery, Kind, Mail, Notification, Preference
@@ -25,7 +23,7 @@ from supportqa.reviews.actions import (
     edit_review,
     raise_dispute,
 )
-from tests.conftest import full_ratings, make_conversation, submitted_review
+from tests.conftest import full_ratings, make_conversation, queue_for, submitted_review
 
 
 def kinds_of(user) -> list[str]:
@@ -134,15 +132,7 @@ def test_only_the_reviewed_agent_acknowledges(cast):
 
 
 def test_an_assignment_run_tells_each_reviewer_how_many(cast):
-    for i in range(3):
-        make_conversation(
-            cast.agent, cast.team, f"q{i}", created=timezone.now() - timedelta(hours=i + 1)
-        )
-    cycle = AssignmentCycle.objects.create(
-        name="Weekly", team=cast.team, created_by=cast.lead, next_run_at=timezone.now()
-    )
-    CycleReviewer.objects.create(cycle=cycle, reviewer=cast.qa, quota=2)
-    run_cycle(cycle=cycle, now=timezone.now())
+    queue_for(cast, cast.qa, conversations=3, quota=2)
     note = Notification.objects.get(user=cast.qa)
     assert note.kind == Kind.ASSIGNMENT_RECEIVED and note.text.startswith("2 conversations")
     assert note.link == reverse("queue")

@@ -1,4 +1,4 @@
-"""Which assignment cycles a person may see and run."""
+"""Which assignment cycles a person may see and run, and what waits in their queue."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from django.db.models import QuerySet
 
 from supportqa.accounts.access import teams_for
 from supportqa.accounts.models import Role, User
-from supportqa.assignments.models import AssignmentCycle
+from supportqa.assignments.models import AssignmentCycle, AssignmentItem
+from supportqa.conversations.access import conversations_for
 
 
 def cycles_for(user: User) -> QuerySet[AssignmentCycle]:
@@ -16,3 +17,13 @@ def cycles_for(user: User) -> QuerySet[AssignmentCycle]:
     if user.role == Role.LEAD:
         return cycles.filter(team__in=teams_for(user))
     return cycles.none()
+
+
+def waiting_items(user: User) -> QuerySet[AssignmentItem]:
+    """The person's queue: items assigned to them not yet reviewed, that they may still open,
+    soonest due first."""
+    return AssignmentItem.objects.filter(
+        assignment__reviewer=user,
+        review__isnull=True,
+        conversation__in=conversations_for(user),  # never list what they may not open
+    ).order_by("assignment__due_at", "pk")

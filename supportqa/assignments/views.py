@@ -8,11 +8,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from supportqa.accounts.access import get_in_scope
 from supportqa.accounts.permissions import allowed, may_review, may_run_cycles
-from supportqa.assignments.access import cycles_for
+from supportqa.assignments.access import cycles_for, waiting_items
 from supportqa.assignments.actions import create_cycle, run_cycle
 from supportqa.assignments.forms import CycleForm, offered_reviewers
 from supportqa.assignments.models import AssignmentItem
-from supportqa.conversations.access import conversations_for
 
 
 @allowed(may_review)
@@ -20,15 +19,7 @@ from supportqa.conversations.access import conversations_for
 def queue(request: HttpRequest) -> HttpResponse:
     """The reviewer's queue, and for programme owners the cycles that fill it."""
     user = request.user
-    items = (
-        AssignmentItem.objects.filter(
-            assignment__reviewer=user,
-            review__isnull=True,
-            conversation__in=conversations_for(user),  # never list what they may not open
-        )
-        .select_related("conversation__agent", "assignment__cycle")
-        .order_by("assignment__due_at", "pk")
-    )
+    items = waiting_items(user).select_related("conversation__agent", "assignment__cycle")
     done = AssignmentItem.objects.filter(assignment__reviewer=user, review__isnull=False).count()
     return render(
         request,

@@ -11,12 +11,12 @@ from django.utils import timezone
 
 from supportqa.accounts.access import agents_for, teams_for
 from supportqa.accounts.models import AGENT_ROLES, ORG_WIDE_ROLES, Role, User
-from supportqa.assignments.access import cycles_for
+from supportqa.assignments.access import cycles_for, waiting_items
 from supportqa.assignments.models import AssignmentItem
 from supportqa.autoqa.models import Job
 from supportqa.calibration.models import CalibrationSession
 from supportqa.calibration.results import session_results
-from supportqa.conversations.access import conversations_for, scope_of
+from supportqa.conversations.access import scope_of
 from supportqa.integrations.models import ImportRun
 from supportqa.notifications.models import Mail
 from supportqa.reports import charts, metrics
@@ -79,10 +79,8 @@ class ReviewerCards:
 
 def reviewer_cards(user: User) -> ReviewerCards:
     mine = AssignmentItem.objects.filter(assignment__reviewer=user)
-    waiting = mine.filter(
-        review__isnull=True, conversation__in=conversations_for(user)
-    ).select_related("conversation__agent", "assignment")
-    first = waiting.order_by("assignment__due_at", "pk").first()
+    waiting = waiting_items(user).select_related("conversation__agent", "assignment")
+    first = waiting.first()
     return ReviewerCards(
         queue_left=waiting.count(),
         queue_done=mine.filter(review__isnull=False).count(),

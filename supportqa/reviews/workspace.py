@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 
 from supportqa.conversations.models import Conversation
 from supportqa.conversations.transcript import Line, customer_trajectory, transcript
@@ -34,6 +35,48 @@ _PANELS: list[Panel] = []
 def add_panel(panel: Panel) -> None:
     if panel not in _PANELS:
         _PANELS.append(panel)
+
+
+@dataclass(frozen=True)
+class QueueSpot:
+    """A conversation waiting in the reviewer's queue: the next one after it (None: it is the
+    last), how many wait (it included) and the queue page."""
+
+    next_url: str | None
+    left: int
+    queue_url: str
+
+
+# The assignments app answers "is this conversation in this person's queue?".
+QueueReader = Callable[[Any, Conversation], QueueSpot | None]
+_QUEUES: list[QueueReader] = []
+
+
+def add_queue(reader: QueueReader) -> None:
+    if reader not in _QUEUES:
+        _QUEUES.append(reader)
+
+
+def queue_spot(user: Any, desk: Desk) -> QueueSpot | None:
+    if desk.calibration_session is not None:
+        return None
+    return next((s for s in (r(user, desk.conversation) for r in _QUEUES) if s), None)
+
+
+def running_score(review: Review | None, version: ScorecardVersion) -> dict[str, Any]:
+    """The draft's score so far (unrated criteria left out, as N/A), for the workspace."""
+    criteria = sum(len(s.criteria.all()) for s in version.sections.all())
+    if review is None:
+        return {"raw": None, "final": None, "critical_failed": False, "rated": 0, "of": criteria}
+    score = review.recomputed_score()
+    return {
+        "raw": score.raw,
+        "final": score.final,
+        "critical_failed": score.critical_failed,
+        "passed": score.final is not None and score.final >= version.pass_threshold,
+        "rated": review.ratings.count(),
+        "of": criteria,
+    }
 
 
 @dataclass(frozen=True)
@@ -82,6 +125,9 @@ def show(request: HttpRequest, desk: Desk, errors: dict[str, str] | None = None)
         posted = request.POST if errors else None
         context.update(review_form_context(desk.version, start, posted))
         context.update(mode="draft", own_review=own, errors=errors or {})
+        context.update(
+            running=running_score(own, desk.version), queue=queue_spot(request.user, desk)
+        )
     status = 400 if errors else 200
     return render(request, "reviews/workspace.html", context, status=status)
 
@@ -101,7 +147,9 @@ def save(request: HttpRequest, desk: Desk) -> HttpResponse:
     """The form's POST: save the draft, or submit it (then to the review, or the session)."""
     if desk.source is None or desk.version is None:
         return HttpResponse("You cannot review this conversation.", status=403)
-    submit = request.POST.get("action") == "submit"
+    action = request.POST.get("action")
+    submit = action in ("submit", "submit-next")
+    spot = queue_spot(request.user, desk) if action == "submit-next" else None
     try:
         review = _save(request, desk, submit)
     except ReviewInvalid as invalid:
@@ -110,9 +158,20 @@ def save(request: HttpRequest, desk: Desk) -> HttpResponse:
         messages.success(request, "Draft saved.")
         return redirect(f"{request.path}?scorecard={desk.version.scorecard.slug}")
     messages.success(request, f"Review submitted: {review.final_score:.1f}%.")
+    if spot is not None:
+        return _next_in_queue(request, spot)
     if desk.calibration_session is not None:
         return redirect("calibration-detail", code=desk.calibration_session.code)
     return redirect("review-detail", code=review.code)
+
+
+def _next_in_queue(request: HttpRequest, spot: QueueSpot) -> HttpResponse:
+    left = spot.left - 1
+    if spot.next_url is None or left <= 0:
+        messages.info(request, "That was the last conversation in your queue.")
+        return redirect(spot.queue_url)
+    messages.info(request, f"Next in your queue ({left} left).")
+    return redirect(spot.next_url)
 
 
 def autosave(request: HttpRequest, desk: Desk) -> JsonResponse:
@@ -126,7 +185,18 @@ def autosave(request: HttpRequest, desk: Desk) -> JsonResponse:
     except ReviewInvalid as invalid:
         return JsonResponse({"ok": False, "errors": invalid.errors}, status=400)
     return JsonResponse(
-        {"ok": True, "status": review.status, "saved_at": review.updated_at.isoformat()}
+        {
+            "ok": True,
+            "status": review.status,
+            "saved_at": review.updated_at.isoformat(),
+            "score_html": render_to_string(
+                "reviews/_running_score.html",
+                {
+                    "s": running_score(review, desk.version),
+                    "threshold": desk.version.pass_threshold,
+                },
+            ),
+        }
     )
 
 

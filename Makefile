@@ -13,8 +13,13 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 
-install-dev: $(BIN)/python
+install-dev: $(BIN)/python node_modules/axe-core/axe.min.js
 	$(BIN)/pip install --quiet -e ".[dev]"
+
+# axe-core, from the npm registry, for the browser tests' accessibility checks.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
 
 demo: install
 	$(BIN)/supportqa migrate --verbosity 0
@@ -29,4 +34,4 @@ test: install-dev
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) var build *.egg-info
+	rm -rf $(VENV) var build *.egg-info node_modules

@@ -23,8 +23,8 @@ def form_data(client) -> dict[str, object]:
     """What the page's form posts when nothing is changed."""
     form = client.get(URL).context["form"]
     data: dict[str, object] = {"action": "save"}
-    for name, field in form.fields.items():
-        value = form.initial.get(name, field.initial)
+    for name in form.fields:
+        value = form[name].value()  # as the page shows it
         data[name] = value if value is not None else ""
     return data
 
@@ -46,7 +46,7 @@ def test_page_shows_the_defaults_and_saving_them_unchanged_stores_nothing(cast):
     page = client.get(URL)
     assert page.status_code == 200
     assert "thanks for contacting" in page.context["form"]["greetings"].value()
-    assert page.context["form"]["first_reply_target.chat"].value() == 60
+    assert page.context["form"]["first_reply_target.chat"].value() == "1m"
     response = client.post(URL, form_data(client))
     assert response.status_code == 302
     row = AutoQASettings.objects.get()
@@ -62,7 +62,7 @@ def test_saving_stores_the_differences_records_and_rescores(cast):
     client = cast.client(cast.admin)
     data = form_data(client)
     data["greetings"] += "\nYo"
-    data["first_reply_target.email"] = 7200
+    data["first_reply_target.email"] = "2h"
     data["map.chat-quality.follow-up"] = []  # leave follow-up to humans
     response = client.post(URL, data, follow=True)
     assert "3 scored conversations are queued" in response.content.decode()
@@ -83,13 +83,13 @@ def test_saving_stores_the_differences_records_and_rescores(cast):
 def test_bad_values_are_named_and_nothing_is_saved(cast):
     client = cast.client(cast.admin)
     data = form_data(client)
-    data["reply_target.chat"] = 0
+    data["reply_target.chat"] = "0m"
     data["canned_share_limit"] = 1.5
     response = client.post(URL, data)
     assert response.status_code == 400
     text = response.content.decode()
     assert "Nothing was saved" in text
-    assert "Later replies, chat: Ensure this value is greater than or equal to 1." in text
+    assert "Later replies, chat: must be between 1 second and 720h" in text
     assert "Scripted share limit: Ensure this value is less than or equal to 1.0." in text
     assert not AutoQASettings.objects.exists()
 
@@ -173,3 +173,26 @@ def test_one_service_level_setting_serves_transcript_spotlight_and_dashboard(cas
     data["first_reply_target.chat"] = 300
     assert client.post(URL, data).status_code == 302
     assert figures() == ([], False, 100)
+
+
+@pytest.mark.parametrize(
+    "written, seconds",
+    [("1h 30m", 5400), ("45m", 2700), ("90s", 90), ("2h", 7200), ("1:30", 5400), ("15", 900),
+     ("1H 5M 3S", 3903)],
+)  # fmt: skip
+def test_response_targets_are_written_in_hours_and_minutes(cast, written, seconds):
+    client = cast.client(cast.admin)
+    data = form_data(client)
+    data["first_reply_target.chat"] = written
+    assert client.post(URL, data).status_code == 302
+    assert AutoQASettings.objects.get().rules["first_reply_target"]["chat"] == seconds
+
+
+@pytest.mark.parametrize("written", ["soon", "1.5h", "h", "-5m", "1:5"])
+def test_a_target_that_is_not_a_time_is_refused_with_an_example(cast, written):
+    client = cast.client(cast.admin)
+    data = form_data(client)
+    data["first_reply_target.chat"] = written
+    response = client.post(URL, data)
+    assert response.status_code == 400
+    assert "write a time like 1h 30m, 45m or 90s" in response.content.decode()

@@ -46,8 +46,30 @@ def browser():
         connections.close_all()
 
 
+# axe-core from the npm registry (`make install-dev` runs `npm ci`), loaded into every page
+# before its own scripts (an init script is not subject to the page's content security policy).
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = ["serious", "critical"]
+
+
+def accessibility_problems(page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    return page.evaluate(
+        """async (impacts) => {
+            const result = await axe.run(document, {resultTypes: ["violations"]});
+            return result.violations
+                .filter((v) => impacts.includes(v.impact))
+                .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3)
+                    .map((n) => n.target.join(" ")).join(" | ")}`);
+        }""",
+        SERIOUS,
+    )
+
+
 def logged_in(browser, live_server, username):
+    assert AXE.exists(), "axe-core is missing: run `make install-dev` (it runs `npm ci`)"
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.add_init_script(path=str(AXE))
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
@@ -168,7 +190,7 @@ def test_admin_changes_autoqa_settings_in_the_browser(live_server, cast, browser
     page.click("text=Settings")
     page.wait_for_url(f"{live_server.url}/autoqa/settings/")
     page.fill("#id_greetings", page.input_value("#id_greetings") + "\nyo")
-    page.fill('[name="first_reply_target.chat"]', "45")
+    page.fill('[name="first_reply_target.chat"]', "45s")
     page.uncheck('[aria-label="Follow-Up: Follow up"]')
     page.screenshot(path=str(ARTIFACTS / "autoqa-settings.png"), full_page=True)
     page.click("text=Save and re-score")
@@ -405,3 +427,49 @@ def test_reviewer_works_through_the_queue_with_the_keyboard(live_server, cast, b
     page.wait_for_selector("text=Next in your queue (1 left).")
     assert "(1 left)" in page.inner_text(".crumbs")
     assert AssignmentItem.objects.filter(review__isnull=False).count() == 1
+
+
+PAGES = {
+    "agent": ["/", "/conversations/", "conversation", "review", "own", "/notifications/",
+              "/notifications/settings/", "/account/"],
+    "qa": ["/", "/conversations/", "conversation", "review", "/queue/", "/calibration/",
+           "calibration", "/reviewers/", "/agents/", "/teams/", "team", "/autoqa/",
+           "/causes/", "/topics/", "/staffing/", "/notifications/"],
+    "lead": ["/", "review", "review-edit", "/agents/", "agent", "team", "/queue/"],
+    "admin": ["/", "/scorecards/", "/scorecards/chat-quality/edit/",
+              "/scorecards/chat-quality/validity/", "/imports/", "/categorize/",
+              "/autoqa/settings/", "/queue/cycles/new/", "/calibration/new/"],
+    "outsider": ["/", "/notifications/", "/no/such/page/"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("who", list(PAGES))
+def test_every_page_passes_axe_for_each_role(live_server, cast, browser, who):
+    """No serious or critical axe-core violation on any page a role visits."""
+    from supportqa.calibration.actions import create_session
+    from tests.conftest import submitted_review
+
+    review = submitted_review(cast.conversation, cast.qa, position=1)
+    session = create_session(
+        title="Calibrate",
+        version=chat_rubric(),
+        organiser=cast.qa,
+        conversations=[cast.teammate_conversation],
+        participants=[cast.qa],
+    )
+    named = {
+        "conversation": f"/conversations/{cast.conversation.code}/",
+        "review": f"/reviews/{review.code}/",
+        "review-edit": f"/reviews/{review.code}/edit/",
+        "own": f"/agents/{cast.agent.code}/",
+        "agent": f"/agents/{cast.agent.code}/",
+        "team": f"/teams/{cast.team.code}/",
+        "calibration": f"/calibration/{session.code}/",
+    }
+    page = logged_in(browser, live_server, who)
+    page.wait_for_url(f"{live_server.url}/")
+    found = []
+    for entry in PAGES[who]:
+        page.goto(live_server.url + named.get(entry, entry))
+        found += [f"{entry}: {problem}" for problem in accessibility_problems(page)]
+    assert found == [], "\n".join(found)

@@ -4,6 +4,7 @@ defaults, so later improvements to a default still reach the organisation."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
@@ -39,8 +40,8 @@ RULE_TEXT: dict[str, tuple[str, str]] = {
     ),
     "word_names": ("Names that are words", "Count as a name only where grammar says so."),
     "dictionary": ("Spelling dictionary", "Words the spelling check accepts (products…)."),
-    "first_reply_target": ("First reply", "Seconds from the customer's first message."),
-    "reply_target": ("Later replies", "Seconds for every later reply."),
+    "first_reply_target": ("First reply", "From the customer's first message."),
+    "reply_target": ("Later replies", "For every later reply."),
     "canned_share_limit": (
         "Scripted share limit",
         "Share of agent messages that may be frequent replies before a conversation counts "
@@ -48,6 +49,59 @@ RULE_TEXT: dict[str, tuple[str, str]] = {
     ),
 }
 TARGETS = ("first_reply_target", "reply_target")
+
+
+class DurationField(forms.CharField):
+    """A response time as people write it: "1h 30m", "45m", "90s", "2h", "1:30" (hours and
+    minutes) or a bare number of minutes; kept as seconds, shown the same way back."""
+
+    PART = re.compile(r"([0-9]+)([hms])")
+    UNITS = {"h": 3600, "m": 60, "s": 1}
+
+    def __init__(self, *, max_seconds: int, **kwargs: Any) -> None:
+        self.max_seconds = max_seconds
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int):
+            return seconds_text(value)
+        return value
+
+    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
+        text = str(value or "").strip().lower().replace(" ", "")
+        if not text:
+            return None
+        seconds = _seconds(text, self.PART, self.UNITS) if len(text) <= 20 else None
+        if seconds is None:
+            raise forms.ValidationError("write a time like 1h 30m, 45m or 90s")
+        if not 1 <= seconds <= self.max_seconds:
+            raise forms.ValidationError(
+                f"must be between 1 second and {seconds_text(self.max_seconds)}"
+            )
+        return seconds
+
+
+def _seconds(text: str, part: re.Pattern[str], units: dict[str, int]) -> int | None:
+    if re.fullmatch(r"[0-9]+", text):
+        return int(text) * 60
+    if re.fullmatch(r"[0-9]+:[0-5][0-9]", text):
+        hours, minutes = text.split(":")
+        return int(hours) * 3600 + int(minutes) * 60
+    if not re.fullmatch(r"([0-9]+[hms])+", text):
+        return None
+    return sum(int(n) * units[unit] for n, unit in part.findall(text))
+
+
+def seconds_text(seconds: int) -> str:
+    """3600 → "1h", 5400 → "1h 30m", 90 → "1m 30s"."""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [
+        f"{hours}h" if hours else "",
+        f"{minutes}m" if minutes else "",
+        f"{secs}s" if secs else "",
+    ]
+    return " ".join(p for p in parts if p) or "0s"
 
 
 MAX_PHRASES = 500
@@ -111,11 +165,17 @@ class SettingsForm(forms.Form):
             )
         for target in TARGETS:
             for channel in Channel.values:
-                self.fields[f"{target}.{channel}"] = forms.IntegerField(
+                self.fields[f"{target}.{channel}"] = DurationField(
                     label=f"{RULE_TEXT[target][0]}, {channel}",
-                    min_value=1,
-                    max_value=30 * 86400,
+                    max_seconds=30 * 86400,
                     initial=int(getattr(rules, target).get(channel, 3600)),
+                    widget=forms.TextInput(
+                        attrs={
+                            "aria-label": f"{RULE_TEXT[target][0]} target, {channel}",
+                            "size": 8,
+                            "inputmode": "text",
+                        }
+                    ),
                 )
         self.fields["canned_share_limit"] = forms.FloatField(
             label=RULE_TEXT["canned_share_limit"][0],

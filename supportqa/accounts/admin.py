@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 
-from supportqa.accounts.models import AgentSkill, Membership, Team, User
+from supportqa.accounts.models import AgentSkill, Membership, Organisation, Team, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -40,3 +40,14 @@ class TeamAdmin(admin.ModelAdmin):
 
 # SupportQA's roles replace Django's groups and per-model permissions.
 admin.site.unregister(Group)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "blind_review")
+
+    def has_add_permission(self, request: object) -> bool:
+        return not Organisation.objects.exists()
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False

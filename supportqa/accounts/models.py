@@ -107,3 +107,29 @@ class AgentSkill(models.Model):
                 condition=models.Q(level__gte=1, level__lte=5), name="skill_level_1_to_5"
             ),
         ]
+
+
+class Organisation(models.Model):
+    """The organisation's own settings (one row; Administration → Organisation)."""
+
+    name = models.CharField(max_length=150, default="Our support team")
+    blind_review = models.BooleanField(
+        default=False,
+        help_text="Reviewers see neither AutoQA's results nor other reviews of a conversation "
+        "until they have submitted their own (their judgement is not anchored by others').",
+    )
+
+    class Meta:
+        verbose_name = "organisation"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.pk = 1  # one organisation per installation
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls) -> Organisation:
+        found, _ = cls.objects.get_or_create(pk=1)
+        return found

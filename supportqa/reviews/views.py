@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,7 +13,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from supportqa.accounts.access import agents_for, teams_for
-from supportqa.accounts.models import User
+from supportqa.accounts.models import Organisation, User
 from supportqa.accounts.permissions import (
     allowed,
     may_browse_conversations,
@@ -133,14 +134,24 @@ def _conversation_desk(request: HttpRequest, code: str) -> workspace.Desk:
     user = request.user
     conversation = get_conversation_for_user(user, code)
     slug = request.GET.get("scorecard") or request.POST.get("scorecard")
+    source = review_source_for(user, conversation.agent_id)
+    others = reviews_for(user).filter(conversation=conversation, calibration_session__isnull=True)
+    blind = source is not None and blinded(user, others)
     return workspace.Desk(
         conversation=conversation,
-        source=review_source_for(user, conversation.agent_id),
+        source=source,
         version=pick_version(conversation, slug),
-        others=reviews_for(user).filter(
-            conversation=conversation, calibration_session__isnull=True
-        ),
+        others=others.filter(reviewer=user) if blind else others,
+        blind=blind,
     )
+
+
+def blinded(user: User, reviews: QuerySet[Review]) -> bool:
+    """Under blind review (an organisation setting) a reviewer sees neither AutoQA nor the
+    other reviews of a conversation until they have submitted their own."""
+    if not Organisation.current().blind_review:
+        return False
+    return not reviews.filter(reviewer=user).exclude(status=ReviewStatus.DRAFT).exists()
 
 
 @allowed(may_browse_conversations)

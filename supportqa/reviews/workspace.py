@@ -90,6 +90,7 @@ class Desk:
     version: ScorecardVersion | None
     others: QuerySet[Review]
     calibration_session: Any = None
+    blind: bool = False  # blind review: the others are hidden until the person submits
 
     def own(self, user: Any) -> Review | None:
         if self.source is None:
@@ -116,6 +117,7 @@ def show(request: HttpRequest, desk: Desk, errors: dict[str, str] | None = None)
     own = desk.own(request.user)
     context = context_for(desk.conversation, desk.others.exclude(pk=own.pk if own else None))
     context["calibration"] = desk.calibration_session
+    context["blind"] = desk.blind
     if own is not None and own.status != ReviewStatus.DRAFT:
         # Submitted: shown as such, changed only on its edit page, with a reason.
         context.update(own_review=own, own_edit_refusal=edit_refusal(request.user, own))

@@ -316,3 +316,34 @@ def test_the_team_page_says_which_movements_are_real_changes(cast):
     short = client.get(reverse("team-detail", args=[cast.team.code]) + "?days=30")
     assert "choose a longer period" in short.content.decode()
     assert all(w.chart is None for w, _ in short.context["watched"])
+
+
+def test_confidence_bands_stay_inside_the_axis():
+    """A t interval of a few reviews reaches below 0% and above 100%: the band is drawn to
+    the axis ends, never past them (PAD_TOP and HEIGHT - PAD_BOTTOM)."""
+    import re
+    from datetime import date
+
+    from supportqa.core.intervals import Estimate
+    from supportqa.reports import charts
+
+    wide = Estimate(value=50.0, low=-40.0, high=140.0, n=2)
+    svg = charts.line_with_band("IQS", [(date(2026, 11, 2), wide), (date(2026, 11, 9), wide)])
+    band = re.search(r'class="band" points="([^"]+)"', svg).group(1)
+    ys = [float(point.split(",")[1]) for point in band.split()]
+    assert min(ys) == charts.PAD_TOP and max(ys) == charts.HEIGHT - charts.PAD_BOTTOM
+
+
+def test_a_week_is_charted_day_by_day_and_longer_periods_week_by_week(cast):
+    grow(cast, 6)
+    client = cast.client(cast.lead)
+    url = reverse("team-detail", args=[cast.team.code])
+    week = client.get(url, {"days": "7"}).context
+    assert week["trends"].unit == "day"
+    days = [d for d, _ in week["trends"].volume]
+    assert len(days) == 8 and days == sorted(days)  # the partial first and last UTC days
+    assert sum(n for _, n in week["trends"].volume) == week["panel"].volume
+    assert "Conversations per day" in str(week["volume_chart"])
+    quarter = client.get(url, {"days": "90"}).context
+    assert quarter["trends"].unit == "week"
+    assert sum(n for _, n in quarter["trends"].volume) == quarter["panel"].volume

@@ -33,6 +33,7 @@ SHOWN = 8  # rows per list; each card links to the full page
 class AgentCards:
     panel: metrics.Panel
     iqs_chart: str
+    unit: str  # the chart's points: "day" or "week"
     to_acknowledge: list[tuple[Review, Any]]  # with the date until which it can be disputed
     disputes: list[Dispute]
     critical: list[Review]
@@ -52,8 +53,9 @@ def agent_cards(user: User, period: Period) -> AgentCards:
     return AgentCards(
         panel=figures.panel,
         iqs_chart=charts.line_with_band(
-            "IQS per week with 95% interval", figures.trends.iqs, unit="%"
+            f"IQS per {figures.trends.unit} with 95% interval", figures.trends.iqs, unit="%"
         ),
+        unit=figures.trends.unit,
         to_acknowledge=[(r, dispute_deadline(r)) for r in waiting[:SHOWN]],
         disputes=list(
             Dispute.objects.filter(raised_by=user, status=Dispute.Status.OPEN).select_related(

@@ -95,14 +95,17 @@ def _coords(
     high: float,
     value_of: Callable[[Estimate], float | None],
 ) -> list[str]:
-    """The "x,y" of each point, y being the value `value_of` picks from its estimate."""
+    """The "x,y" of each point, y being the value `value_of` picks from its estimate, kept
+    inside the axis (a t interval of a 0–100 score can reach past either end)."""
     count = len(points)
     return [
-        f"{_x(i, count):.1f},{_y(value_of(e), low, high):.1f}" for i, (_, e) in enumerate(points)
+        f"{_x(i, count):.1f},{_y(min(high, max(low, value_of(e))), low, high):.1f}"  # type: ignore[type-var]
+        for i, (_, e) in enumerate(points)
     ]
 
 
-def bars(title: str, series: Sequence[tuple[date, int]]) -> SafeString:
+def bars(title: str, series: Sequence[tuple[date, int]], unit: str = "week") -> SafeString:
+    """One bar per point: a week (labelled by its Monday) or a day."""
     if not series:
         return mark_safe(f'<p class="empty">No data for “{escape(title)}” in this period.</p>')
     high = max(v for _, v in series) or 1
@@ -111,7 +114,7 @@ def bars(title: str, series: Sequence[tuple[date, int]]) -> SafeString:
     body = "".join(
         f'<rect class="bar" x="{_x(i, count) - width / 2:.1f}" y="{_y(v, 0, high):.1f}" '
         f'width="{width:.1f}" height="{_y(0, 0, high) - _y(v, 0, high):.1f}">'
-        f"<title>week of {d:%d %b %Y}: {v}</title></rect>"
+        f"<title>{'week of ' if unit == 'week' else ''}{d:%d %b %Y}: {v}</title></rect>"
         for i, (d, v) in enumerate(series)
     )
     return _frame(title, body, [d for d, _ in series], 0, high, "")

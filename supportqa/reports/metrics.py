@@ -9,9 +9,9 @@ the statement counts and compare the figures with the core formulas over the raw
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
@@ -21,7 +21,7 @@ from supportqa.core import kpis
 from supportqa.core.intervals import Estimate, mean_interval_from_sums, wilson
 from supportqa.core.surveybias import Reweighted, Stratum, post_stratified_share
 from supportqa.reports import control, rollups
-from supportqa.reports.periods import Period, week_start
+from supportqa.reports.periods import Period
 from supportqa.reviews.models import Rating, Review
 from supportqa.scorecards.models import Criterion
 
@@ -56,6 +56,20 @@ class Trends:
     iqs: list[tuple[date, Estimate]]
     csat: list[tuple[date, Estimate]]
     volume: list[tuple[date, int]]
+    unit: str = "week"  # each point is a week (its Monday) or, for short periods, a UTC day
+
+
+# Periods up to this long are charted day by day (a week is one point otherwise).
+DAILY_UP_TO = timedelta(days=14)
+
+
+def _buckets(period: Period) -> tuple[str, list[date], Callable[[date], date]]:
+    """The trend charts' points: days for a short period, else weeks (their Mondays)."""
+    if period.end - period.start <= DAILY_UP_TO:
+        first, last = period.start.astimezone(UTC).date(), period.end.astimezone(UTC).date()
+        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        return "day", days, lambda day: day
+    return "week", [monday for monday, *_ in period.weeks()], lambda d: d - timedelta(d.weekday())
 
 
 @dataclass
@@ -97,6 +111,9 @@ def dashboard(scope: Q, reviews: QuerySet[Review], period: Period) -> Dashboard:
     created = _weekly(weeks, conversations, n="volume", frt_n="first_response_n",
                       frt_sum="first_response_sum")  # fmt: skip
     csat = _weekly(weeks, answers, n="csat_n", top="csat_top")
+    unit, points, bucket_of = _buckets(period)
+    created_points = _bucketed(points, bucket_of, conversations, n="volume")
+    csat_points = _bucketed(points, bucket_of, answers, n="csat_n", top="csat_top")
     panel = Panel(
         iqs=kpis.iqs([r[1] for r in review_rows], [r[2] for r in review_rows]),
         pass_rate=kpis.pass_rate((r[1], r[3]) for r in review_rows),
@@ -120,10 +137,11 @@ def dashboard(scope: Q, reviews: QuerySet[Review], period: Period) -> Dashboard:
         reopen_rate=wilson(counts["reopened"], resolved["volume"]).scaled(100),
     )  # fmt: skip
     trends = Trends(
-        iqs=_weekly_iqs(review_rows),
-        csat=[(monday, wilson(row["top"], row["n"]).scaled(100)) for monday, row in csat
+        iqs=_iqs_by(review_rows, bucket_of),
+        csat=[(point, wilson(row["top"], row["n"]).scaled(100)) for point, row in csat_points
               if row["n"]],
-        volume=[(monday, row["n"]) for monday, row in created],
+        volume=[(point, row["n"]) for point, row in created_points],
+        unit=unit,
     )  # fmt: skip
     strata = _survey_strata(conversations)
     watched = control.watch(weeks, created, csat, review_rows)
@@ -144,12 +162,23 @@ def _weekly(
     **columns: str,
 ) -> list[tuple[date, dict[str, int]]]:
     """Per week of the period (its Monday), the named sums of the rows keyed by day first."""
-    found: dict[date, dict[str, int]] = {monday: dict.fromkeys(columns, 0) for monday, *_ in weeks}
+    mondays = [monday for monday, *_ in weeks]
+    return _bucketed(mondays, lambda d: d - timedelta(days=d.weekday()), by_day, **columns)
+
+
+def _bucketed(
+    points: list[date],
+    bucket_of: Callable[[date], date],
+    by_day: dict[tuple[Any, ...], dict[str, int]],
+    **columns: str,
+) -> list[tuple[date, dict[str, int]]]:
+    """Per point (a day, or a week's Monday), the named sums of the rows keyed by day first."""
+    found: dict[date, dict[str, int]] = {point: dict.fromkeys(columns, 0) for point in points}
     for key, row in by_day.items():
-        week = found.get(key[0] - timedelta(days=key[0].weekday()))
-        if week is not None:
+        point = found.get(bucket_of(key[0]))
+        if point is not None:
             for name, column in columns.items():
-                week[name] += row[column]
+                point[name] += row[column]
     return list(found.items())
 
 
@@ -187,12 +216,15 @@ def _durations(
     return kpis.DurationSummary(n, total / n, sum(middle) / len(middle), volume - n)
 
 
-def _weekly_iqs(review_rows: list[tuple[Any, ...]]) -> list[tuple[date, Estimate]]:
-    """IQS per week, weighted by inclusion probabilities exactly as the headline IQS."""
+def _iqs_by(
+    review_rows: list[tuple[Any, ...]], bucket_of: Callable[[date], date]
+) -> list[tuple[date, Estimate]]:
+    """IQS per point (UTC day, or week), weighted by inclusion probabilities exactly as the
+    headline IQS."""
     scores: dict[date, list[float]] = defaultdict(list)
     probabilities: dict[date, list[float]] = defaultdict(list)
     for submitted_at, score, probability, *_ in review_rows:
-        week = week_start(submitted_at)
+        week = bucket_of(submitted_at.astimezone(UTC).date())
         scores[week].append(score)
         probabilities[week].append(probability)
     return [(week, kpis.iqs(scores[week], probabilities[week])) for week in sorted(scores)]

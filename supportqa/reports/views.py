@@ -48,11 +48,13 @@ def _dashboard(request: HttpRequest, template: str, scope: Q, reviews, extra: di
         "period": period,
         "days": days,
         "period_choices": PERIOD_CHOICES,
-        "iqs_chart": charts.line_with_band("IQS per week with 95% interval", trend.iqs, unit="%"),
-        "csat_chart": charts.line_with_band(
-            "CSAT per week with 95% interval", trend.csat, unit="%"
+        "iqs_chart": charts.line_with_band(
+            f"IQS per {trend.unit} with 95% interval", trend.iqs, unit="%"
         ),
-        "volume_chart": charts.bars("Conversations per week", trend.volume),
+        "csat_chart": charts.line_with_band(
+            f"CSAT per {trend.unit} with 95% interval", trend.csat, unit="%"
+        ),
+        "volume_chart": charts.bars(f"Conversations per {trend.unit}", trend.volume, trend.unit),
         "criteria": metrics.criterion_breakdown(reviews, period),
         "watched": [(w, charts.control_chart(w)) for w in figures.watched],
         "control_rules": CONTROL_RULE_NAMES[settings.SUPPORTQA_CONTROL_RULES],

@@ -473,3 +473,72 @@ def test_every_page_passes_axe_for_each_role(live_server, cast, browser, who):
         page.goto(live_server.url + named.get(entry, entry))
         found += [f"{entry}: {problem}" for problem in accessibility_problems(page)]
     assert found == [], "\n".join(found)
+
+
+def test_the_review_loop_as_four_people(live_server, cast, browser):
+    """A QA reviewer works through a queue with the keyboard and "Submit and next"; the agent
+    is told, opens the reviews from the home page, acknowledges one and disputes the other;
+    the reviewer is told and decides; the agent sees the decision; the lead sees it all."""
+    from supportqa.reviews.models import Dispute, Review
+    from tests.conftest import queue_for
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    queue_for(cast, cast.qa, conversations=2, quota=2)
+
+    qa = logged_in(browser, live_server, "qa")
+    qa.wait_for_url(f"{live_server.url}/")
+    qa.get_by_role("link", name="Start").click()
+    for left in (2, 1):
+        qa.wait_for_selector("#review-form")
+        assert f"({left} left)" in qa.inner_text(".crumbs")
+        qa.locator("fieldset.criterion").first.locator("input[type=radio]").first.focus()
+        count = qa.locator("fieldset.criterion").count()
+        for index in range(count):
+            qa.keyboard.press("2" if index else "3")  # Below on Response Time, else Meets
+            qa.keyboard.press("j")
+        qa.click("button[value=submit-next]")
+    qa.wait_for_url(f"{live_server.url}/queue/")
+    assert accessibility_problems(qa) == []
+
+    agent = logged_in(browser, live_server, "agent")
+    agent.wait_for_url(f"{live_server.url}/")
+    assert agent.locator("a.bell .count").inner_text() == "2"
+    waiting = agent.locator("#ack-head + ul li a")
+    assert waiting.count() == 2
+    waiting.first.click()
+    agent.get_by_role("button", name="Acknowledge").click()
+    agent.wait_for_selector(".acknowledged")
+    agent.goto(f"{live_server.url}/")
+    agent.locator("#ack-head + ul li a").first.click()
+    disputed_url = agent.url
+    agent.locator('input[type=checkbox][name^="dispute-"]').first.check()
+    agent.locator('select[name^="proposed-"]').first.select_option("1")  # Meets, not Below
+    agent.fill("#reason", "I replied within two minutes.")
+    agent.click("text=Send dispute")
+    agent.wait_for_selector(".flash li.success")
+
+    qa.goto(f"{live_server.url}/")
+    # the assignment (not opened from the bell), the acknowledgement and the dispute
+    assert qa.locator("a.bell .count").inner_text() == "3"
+    qa.click("a.bell")
+    qa.locator("ul.inbox li.unread a", has_text="disputed").click()
+    assert qa.url == disputed_url
+    qa.locator('input[name="accept"]').first.check()
+    qa.fill("#decision_reason", "Right: the reply came in time.")
+    qa.get_by_role("button", name="Decide").click()
+    qa.wait_for_selector(".flash li.success")
+    assert Dispute.objects.get().status == Dispute.Status.ACCEPTED
+
+    agent.goto(f"{live_server.url}/notifications/?show=unread")
+    decision = agent.locator("ul.inbox li.unread a", has_text="decided the dispute")
+    assert "accepted" in decision.inner_text()
+    decision.click()
+    assert "Decided by Qa" in agent.inner_text("main")
+    agent.screenshot(path=str(ARTIFACTS / "loop-agent-decision.png"), full_page=True)
+
+    lead = logged_in(browser, live_server, "lead")
+    lead.wait_for_url(f"{live_server.url}/")
+    row = lead.locator("table.roster tbody tr", has_text="Agent").first
+    assert row.locator("td").last.inner_text() == "2"  # both reviews in this period
+    lead.screenshot(path=str(ARTIFACTS / "loop-lead-home.png"), full_page=True)
+    assert Review.objects.filter(acknowledged_at__isnull=False).count() == 1

@@ -379,6 +379,16 @@ def test_each_role_lands_on_its_home(live_server, cast, browser, who):
     page.screenshot(path=str(ARTIFACTS / f"home-{who}-narrow.png"), full_page=True)
 
 
+# The focused element, when the sticky action bar of the review form hides part of it.
+HIDDEN_BY_THE_ACTION_BAR = """() => {
+    const bar = document.querySelector("#review-form .form-actions");
+    const field = document.activeElement;
+    if (!bar || bar.contains(field)) return [];
+    const under = field.getBoundingClientRect().bottom > bar.getBoundingClientRect().top + 1;
+    return under ? [field.name || field.tagName] : [];
+}"""
+
+
 def test_reviewer_works_through_the_queue_with_the_keyboard(live_server, cast, browser):
     from supportqa.assignments.models import AssignmentItem
     from tests.conftest import queue_for
@@ -394,11 +404,13 @@ def test_reviewer_works_through_the_queue_with_the_keyboard(live_server, cast, b
 
     # Tab presses from the first criterion's options to the submit button.
     criteria.first.locator("input[type=radio]").first.focus()
-    tabs = 0
+    tabs, covered = 0, []
     while page.evaluate("document.activeElement.value") != "submit-next" and tabs < 200:
         page.keyboard.press("Tab")
         tabs += 1
+        covered += page.evaluate(HIDDEN_BY_THE_ACTION_BAR)
     assert tabs < 200
+    assert covered == []  # the sticky action bar never covers the field being filled in
 
     # A full review with the shortcuts from the first criterion: "2" (Meets) then "j" for
     # each, a message chosen and cited, then submit.

@@ -14,7 +14,7 @@ With equal nᵢ this is exactly the James–Stein estimator B = (k − 3)σ²/Σ
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from supportqa.core.intervals import Estimate, _z
@@ -90,3 +90,18 @@ def compare(
     z = _z(confidence)
     needed = math.ceil((z * sd / gap) ** 2)
     return Comparison("insufficient data", max(1, needed - estimate.n))
+
+
+def source_gaps(means: Mapping[str, Mapping[str, float]]) -> dict[str, float | None]:
+    """How far each source of a 360° view sits from the others: per source, the mean over the
+    criteria it rated (where another source rated too) of its mean score minus the mean of
+    the other sources' means on that criterion. `means`: criterion → source → mean score.
+    Positive: the source rates higher than the others (e.g. a generous self-assessment)."""
+    gaps: dict[str, list[float]] = {}
+    for by_source in means.values():
+        for source, value in by_source.items():
+            others = [v for s, v in by_source.items() if s != source]
+            gaps.setdefault(source, [])
+            if others:
+                gaps[source].append(value - sum(others) / len(others))
+    return {s: (sum(g) / len(g) if g else None) for s, g in gaps.items()}

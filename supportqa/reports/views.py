@@ -26,6 +26,7 @@ from supportqa.reports.appraisal import appraisal_rows
 from supportqa.reports.forms import CauseFilter, ScopedForm, StaffingForm, TopicForm
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.reviews.access import reviews_for
+from supportqa.reviews.three_sixty import three_sixty
 from supportqa.scorecards.models import Criterion, Scorecard
 from supportqa.surveys.models import SurveyResponse
 
@@ -102,12 +103,19 @@ def agent_detail(request: HttpRequest, code: str) -> HttpResponse:
         .select_related("reviewer", "conversation", "scorecard_version__scorecard")
         .order_by("-submitted_at")[:15]
     )
+    period, _ = period_from(request)
+    in_period = reviews.filter(submitted_at__gte=period.start, submitted_at__lt=period.end)
     return _dashboard(
         request,
         "reports/agent_detail.html",
         scope_of(request.user) & Q(agent=agent),
         reviews,
-        {"agent": agent, "recent": recent, "teams": agent.teams.all()},
+        {
+            "agent": agent,
+            "recent": recent,
+            "teams": agent.teams.all(),
+            "three_sixty": three_sixty(in_period),
+        },
     )
 
 

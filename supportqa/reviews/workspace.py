@@ -24,6 +24,7 @@ from supportqa.conversations.transcript import Line, customer_trajectory, transc
 from supportqa.reviews.actions import ReviewInvalid, edit_refusal, save_review
 from supportqa.reviews.forms import parse_review_post, review_form_context
 from supportqa.reviews.models import Review, ReviewStatus, Source
+from supportqa.reviews.three_sixty import three_sixty
 from supportqa.scorecards.models import ScorecardVersion
 
 # A panel gets (conversation, transcript lines, reviews the person may see) and returns
@@ -118,6 +119,7 @@ def show(request: HttpRequest, desk: Desk, errors: dict[str, str] | None = None)
     context = context_for(desk.conversation, desk.others.exclude(pk=own.pk if own else None))
     context["calibration"] = desk.calibration_session
     context["blind"] = desk.blind
+    context["three_sixty"] = three_sixty(desk.others)
     if own is not None and own.status != ReviewStatus.DRAFT:
         # Submitted: shown as such, changed only on its edit page, with a reason.
         context.update(own_review=own, own_edit_refusal=edit_refusal(request.user, own))

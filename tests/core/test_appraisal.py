@@ -1,6 +1,6 @@
 import pytest
 
-from supportqa.core.appraisal import compare, shrink
+from supportqa.core.appraisal import compare, shrink, source_gaps
 from supportqa.core.intervals import Estimate
 
 
@@ -29,3 +29,19 @@ def test_labels_only_when_the_interval_excludes_the_reference():
     # (1.96 · 10 / 5)² = 15.4 -> 16 reviews, 4 already done
     assert (unsure.label, unsure.more_reviews) == ("insufficient data", 12)
     assert compare(Estimate(None, 0), 80, 10).more_reviews is None
+
+
+def test_source_gaps_are_each_sources_mean_distance_from_the_others():
+    """Worked by hand. Tone: self 90, QA 70, AutoQA 80 → self +15 (90 − 75), QA −15 (70 − 85),
+    AutoQA 0 (80 − 80). Clarity: self 60, QA 80 → self −20, QA +20. Follow-up: self only
+    (nothing to compare). Mean over the criteria compared: self (15 − 20) / 2 = −2.5,
+    QA (−15 + 20) / 2 = +2.5, AutoQA 0."""
+    gaps = source_gaps(
+        {
+            "tone": {"self": 90, "qa": 70, "autoqa": 80},
+            "clarity": {"self": 60, "qa": 80},
+            "follow-up": {"self": 50},
+        }
+    )
+    assert gaps == {"self": pytest.approx(-2.5), "qa": pytest.approx(2.5), "autoqa": 0.0}
+    assert source_gaps({"tone": {"self": 90}}) == {"self": None}

@@ -1,0 +1,59 @@
+"""The 360° view on the agent page and the conversation page."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from supportqa.reviews.actions import save_review
+from supportqa.reviews.models import Review, Source
+from tests.conftest import chat_rubric, full_ratings, submitted_review
+
+
+def review_as(reviewer, source, conversation, position):
+    version = chat_rubric()
+    return save_review(
+        conversation=conversation,
+        reviewer=reviewer,
+        source=source,
+        version=version,
+        ratings=full_ratings(version, position),
+        submit=True,
+    )
+
+
+def test_the_agent_page_sets_each_source_beside_the_others(cast):
+    review_as(cast.agent, Source.SELF, cast.conversation, 0)  # Exceeds everywhere: 100
+    submitted_review(cast.conversation, cast.qa, position=1)  # Meets: 80
+    automatic = submitted_review(cast.conversation, cast.lead, position=2)  # Below: 0
+    Review.objects.filter(pk=automatic.pk).update(source=Source.AUTOQA)
+    page = cast.client(cast.lead).get(reverse("agent-detail", args=[cast.agent.code]))
+    t = page.context["three_sixty"]
+    assert [s for s, _ in t.sources] == ["self", "qa", "autoqa"]
+    assert len(t.rows) == 8
+    name, tone = t.rows[0]
+    assert (tone["self"].value, tone["qa"].value, tone["autoqa"].value) == (100, 80, 0)
+    # self: 100 − (80 + 0) / 2 = +60; QA: 80 − 50 = +30; AutoQA: 0 − 90 = −90, on every criterion
+    assert t.gaps == {
+        "self": pytest.approx(60),
+        "qa": pytest.approx(30),
+        "autoqa": pytest.approx(-90),
+    }
+    assert "360° view" in page.content.decode() and "+60.0" in page.content.decode()
+
+
+def test_the_conversation_page_shows_the_view_once_two_sources_rated_it(cast):
+    url = reverse("conversation-detail", args=[cast.conversation.code])
+    submitted_review(cast.conversation, cast.qa, position=1)
+    assert not cast.client(cast.lead).get(url).context["three_sixty"].compared
+    review_as(cast.lead, Source.MANAGER, cast.conversation, 0)
+    page = cast.client(cast.lead).get(url)
+    assert [s for s, _ in page.context["three_sixty"].sources] == ["manager", "qa"]
+    assert "Lead or manager" in page.content.decode()
+
+
+def test_the_view_only_uses_reviews_the_person_may_see(cast):
+    """Calibration reviews and drafts never count; an agent sees only their own reviews."""
+    submitted_review(cast.teammate_conversation, cast.qa, position=2)
+    page = cast.client(cast.agent).get(reverse("agent-detail", args=[cast.agent.code]))
+    assert page.context["three_sixty"].rows == []

@@ -45,8 +45,8 @@ def test_the_agent_is_told_of_a_review_and_nobody_else(cast):
     note = Notification.objects.get()
     assert (note.user, note.kind, note.actor) == (cast.agent, Kind.REVIEW_RECEIVED, cast.qa)
     assert note.link == reverse("review-detail", args=[review.code])
-    assert f"conversation {cast.conversation.external_id}" in note.text
-    assert f"{review.final_score:.0f}%" in note.text
+    assert f"conversation “{cast.conversation.subject}”" in note.text  # as its pages name it
+    assert f"{review.final_score:.1f}%" in note.text  # as the review page shows it
 
 
 def test_drafts_self_reviews_and_calibration_tell_nobody(cast):
@@ -334,3 +334,19 @@ def test_a_mail_claimed_by_one_worker_is_not_sent_by_another(cast):
     assert claim(sending._due(), "other-host:1", 10)
     assert sending.send_queued("w1") == 0
     assert outbox.outbox == []
+
+
+def test_seeing_the_page_a_notification_points_to_reads_it(cast):
+    review = submitted_review(cast.conversation, cast.qa, position=1)
+    note = Notification.objects.get(user=cast.agent)
+    cast.client(cast.agent).get(reverse("review-detail", args=[review.code]))
+    note.refresh_from_db()
+    assert note.read_at is not None
+
+
+def test_a_decided_dispute_is_no_longer_waiting_in_anyones_notifications(cast):
+    review = submitted_review(cast.conversation, cast.qa, position=1)
+    dispute = dispute_one(review, cast.agent)
+    decide_dispute(dispute=dispute, by=cast.lead, accepted=set(), reason="Stands")
+    waiting = Notification.objects.filter(kind=Kind.DISPUTE_RAISED)
+    assert waiting.count() == 2 and not waiting.filter(read_at__isnull=True).exists()

@@ -5,11 +5,18 @@ from zoneinfo import available_timezones
 
 from django import forms
 
+# Names kept in the zone database for old systems, not places people pick.
+LEGACY = ("Etc/", "SystemV/", "US/", "posix/", "right/", "Brazil/", "Canada/", "Chile/", "Mexico/")
+
 
 @lru_cache(maxsize=1)
 def zone_choices() -> list[tuple[str, str]]:
-    """Every IANA zone name (read once: listing them walks the zone files)."""
-    return [(zone, zone) for zone in sorted(available_timezones())]
+    """UTC and the IANA zones named Region/City (read once: listing them walks the zone
+    files), without the legacy aliases."""
+    zones = {"UTC"} | {
+        zone for zone in available_timezones() if "/" in zone and not zone.startswith(LEGACY)
+    }
+    return [(zone, zone.replace("_", " ")) for zone in sorted(zones)]
 
 
 class ZoneForm(forms.Form):

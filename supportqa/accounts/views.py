@@ -47,6 +47,7 @@ def account(request: HttpRequest) -> HttpResponse:
 
 
 def _account_page(request: HttpRequest, form: PasswordChangeForm, zone: ZoneForm) -> HttpResponse:
+    form.fields["old_password"].widget.attrs.pop("autofocus", None)  # the page has two forms
     return render(
         request,
         "accounts/account.html",

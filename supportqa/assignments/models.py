@@ -100,6 +100,11 @@ class AssignmentItem(models.Model):
         "reviews.Review", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    @property
+    def reason_label(self) -> str:
+        """The spotlight rule that picked it, as people read it ("Low CSAT")."""
+        return str(dict(Target.choices).get(self.reason, self.reason))
+
     class Meta:
         ordering = ["assignment", "id"]
         constraints = [

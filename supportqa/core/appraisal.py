@@ -72,6 +72,9 @@ class Comparison:
     more_reviews: int | None = None  # roughly how many more would settle it; None if never
 
 
+MORE_REVIEWS_AT_MOST = 200
+
+
 def compare(
     estimate: Estimate, reference: float, sd: float | None, confidence: float = 0.95
 ) -> Comparison:
@@ -88,8 +91,12 @@ def compare(
     if gap is None or not gap or not sd:
         return Comparison("insufficient data")
     z = _z(confidence)
-    needed = math.ceil((z * sd / gap) ** 2)
-    return Comparison("insufficient data", max(1, needed - estimate.n))
+    needed = math.ceil((z * sd / gap) ** 2) - estimate.n
+    # Level with the reference: the count would be absurd (hundreds of thousands when the
+    # mean equals it to a decimal); no number of reviews a team can give would settle it.
+    return Comparison(
+        "insufficient data", max(1, needed) if needed <= MORE_REVIEWS_AT_MOST else None
+    )
 
 
 def source_gaps(means: Mapping[str, Mapping[str, float]]) -> dict[str, float | None]:

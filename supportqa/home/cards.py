@@ -35,6 +35,7 @@ class AgentCards:
     iqs_chart: str
     unit: str  # the chart's points: "day" or "week"
     to_acknowledge: list[tuple[Review, Any]]  # with the date until which it can be disputed
+    waiting: int  # how many wait for acknowledgement (SHOWN at most are listed)
     disputes: list[Dispute]
     critical: list[Review]
     human: list[Review]
@@ -57,6 +58,7 @@ def agent_cards(user: User, period: Period) -> AgentCards:
         ),
         unit=figures.trends.unit,
         to_acknowledge=[(r, dispute_deadline(r)) for r in waiting[:SHOWN]],
+        waiting=waiting.count(),
         disputes=list(
             Dispute.objects.filter(raised_by=user, status=Dispute.Status.OPEN).select_related(
                 "review__conversation", "review__reviewer"

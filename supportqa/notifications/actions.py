@@ -61,10 +61,18 @@ def choices_of(user: User) -> dict[str, str]:
 
 
 def notify(
-    *, users: Iterable[User], kind: Kind, text: str, link: str, actor: User | None = None
+    *,
+    users: Iterable[User],
+    kind: Kind,
+    text: str,
+    link: str,
+    actor: User | None = None,
+    mail_text: str = "",
 ) -> list[Notification]:
     """Tell each person once: never the actor, never an inactive account. Mails for those who
-    want them at once are queued for the worker; digest ones wait for `notify digest`."""
+    want them at once are queued for the worker; digest ones wait for `notify digest`.
+    `mail_text`: what mails say instead of `text` when it quotes customers' words (a
+    conversation's subject): e-mail leaves the installation."""
     if _muted.get():
         return []
     recipients = {u.pk: u for u in users if u.is_active and (actor is None or u.pk != actor.pk)}
@@ -73,7 +81,13 @@ def notify(
     chosen = deliveries(list(recipients.values()), kind)
     notes = [
         Notification(
-            user=user, kind=kind, text=text[:300], link=link, actor=actor, delivery=chosen[pk]
+            user=user,
+            kind=kind,
+            text=text[:300],
+            mail_text=mail_text[:300],
+            link=link,
+            actor=actor,
+            delivery=chosen[pk],
         )
         for pk, user in recipients.items()
     ]
@@ -105,14 +119,15 @@ def message_for(note: Notification) -> dict[str, str]:
     Nothing else: the text says only what the recipient may see in the app."""
     opening = absolute(reverse("notification-open", args=[note.code]))
     return {
-        "subject": f"[SupportQA] {note.text}"[:200],
-        "body": f"{note.text}\n\nOpen it in SupportQA: {opening}{_footer()}",
+        "subject": f"[SupportQA] {note.mailed_text}"[:200],
+        "body": f"{note.mailed_text}\n\nOpen it in SupportQA: {opening}{_footer()}",
     }
 
 
 def digest_for(notes: list[Notification]) -> dict[str, str]:
     lines = [
-        f"- {n.text}\n  {absolute(reverse('notification-open', args=[n.code]))}" for n in notes
+        f"- {n.mailed_text}\n  {absolute(reverse('notification-open', args=[n.code]))}"
+        for n in notes
     ]
     what = "1 new notification" if len(notes) == 1 else f"{len(notes)} new notifications"
     return {
@@ -152,6 +167,14 @@ def _digest(pending: QuerySet[Notification], user_id: int) -> int:
 def mark_read(note: Notification) -> None:
     if note.read_at is None:
         Notification.objects.filter(pk=note.pk, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def settle(*, kind: Kind, link: str) -> int:
+    """Everyone's unread notifications of this kind about this page are read: what they asked
+    for has been done (a dispute decided)."""
+    return Notification.objects.filter(kind=kind, link=link, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
 
 
 def mark_all_read(user: User) -> int:

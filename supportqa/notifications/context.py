@@ -4,21 +4,25 @@ from functools import cached_property
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 
 SHOWN_AT_MOST = 99
 
 
 class Bell:
-    """The unread count on every page, read once and only when a page shows it."""
+    """The unread count on every page, read once and only when a page shows it. Seeing the
+    page a notification points to counts as reading it (however the person got there)."""
 
-    def __init__(self, user: Any) -> None:
-        self._user = user
+    def __init__(self, user: Any, path: str = "") -> None:
+        self._user, self._path = user, path
 
     @cached_property
     def unread(self) -> int:
         if not self._user.is_authenticated:
             return 0
         unread = self._user.notifications.filter(read_at__isnull=True)
+        if self._path:
+            unread.filter(link=self._path).update(read_at=timezone.now())
         return int(unread[: SHOWN_AT_MOST + 1].count())
 
     @property
@@ -27,4 +31,4 @@ class Bell:
 
 
 def bell(request: HttpRequest) -> dict[str, Bell]:
-    return {"bell": Bell(request.user)}
+    return {"bell": Bell(request.user, request.path if request.method == "GET" else "")}

@@ -97,6 +97,11 @@ class Notification(models.Model):
     )
     kind = models.CharField(max_length=32, choices=Kind.choices)
     text = models.CharField(max_length=300)
+    mail_text = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="What a mail says instead (without words customers wrote); empty: the text.",
+    )
     link = models.CharField(max_length=300, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -122,6 +127,10 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def mailed_text(self) -> str:
+        return self.mail_text or self.text
 
 
 class Preference(models.Model):

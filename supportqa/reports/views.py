@@ -26,6 +26,7 @@ from supportqa.reports.appraisal import appraisal_rows
 from supportqa.reports.forms import CauseFilter, ScopedForm, StaffingForm, TopicForm
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.reviews.access import reviews_for
+from supportqa.reviews.models import Source
 from supportqa.reviews.three_sixty import three_sixty
 from supportqa.scorecards.models import Criterion, Scorecard
 from supportqa.surveys.models import SurveyResponse
@@ -98,11 +99,11 @@ def agent_list(request: HttpRequest) -> HttpResponse:
 def agent_detail(request: HttpRequest, code: str) -> HttpResponse:
     agent = get_agent_for_user(request.user, code)
     reviews = reviews_for(request.user).filter(reviewee=agent)
-    recent = (
-        reviews.scored()
-        .select_related("reviewer", "conversation", "scorecard_version__scorecard")
-        .order_by("-submitted_at")[:15]
+    shown = reviews.scored().select_related(
+        "reviewer", "conversation", "scorecard_version__scorecard"
     )
+    recent = shown.counting_toward_iqs().order_by("-submitted_at")[:15]
+    automatic = shown.filter(source=Source.AUTOQA).order_by("-submitted_at")[:5]
     period, _ = period_from(request)
     in_period = reviews.filter(submitted_at__gte=period.start, submitted_at__lt=period.end)
     return _dashboard(
@@ -113,6 +114,7 @@ def agent_detail(request: HttpRequest, code: str) -> HttpResponse:
         {
             "agent": agent,
             "recent": recent,
+            "automatic": automatic,
             "teams": agent.teams.all(),
             "three_sixty": three_sixty(in_period),
         },

@@ -14,7 +14,7 @@ from supportqa.accounts.models import Role, User
 from supportqa.accounts.permissions import may_decide_disputes
 from supportqa.audit.actions import record_event
 from supportqa.conversations.models import Conversation
-from supportqa.notifications.actions import notify
+from supportqa.notifications.actions import notify, settle
 from supportqa.notifications.models import Kind
 from supportqa.reviews.models import (
     Dispute,
@@ -148,13 +148,13 @@ def edit_review(
 
 def tell_reviewed(review: Review) -> None:
     """The reviewed agent is told of a submitted quality review."""
-    notify(
-        users=[review.reviewee],
-        kind=Kind.REVIEW_RECEIVED,
-        text=f"{review.reviewer.name if review.reviewer else 'Someone'} reviewed your "
-        f"{_about(review.conversation)}: {_score(review)}",
-        link=_link(review),
-        actor=review.reviewer,
+    who = review.reviewer.name if review.reviewer else "Someone"
+    _tell(
+        [review.reviewee],
+        Kind.REVIEW_RECEIVED,
+        review,
+        review.reviewer,
+        lambda about: f"{who} reviewed your {about}: {_score(review)}",
     )
 
 
@@ -162,24 +162,48 @@ def _tell_edited(review: Review, by: User, before: float | None) -> None:
     if review.calibration_session_id is not None:
         return
     change = f"{_percent(before)} → {_score(review)}"
-    about = _about(review.conversation)
-    told = {
-        review.reviewee: f"{by.name} changed the review of your {about}: {change}",
-        review.reviewer: f"{by.name} changed your review of {review.reviewee.name}'s {about}: "
-        f"{change}",
-    }
-    for person, text in told.items():
-        if person is not None:
-            notify(users=[person], kind=Kind.REVIEW_EDITED, text=text, link=_link(review), actor=by)
+    agent = review.reviewee.name
+    _tell(
+        [review.reviewee],
+        Kind.REVIEW_EDITED,
+        review,
+        by,
+        lambda about: f"{by.name} changed the review of your {about}: {change}",
+    )
+    if review.reviewer is not None:
+        _tell(
+            [review.reviewer],
+            Kind.REVIEW_EDITED,
+            review,
+            by,
+            lambda about: f"{by.name} changed your review of {agent}'s {about}: {change}",
+        )
+
+
+def _tell(users: list[User], kind: Kind, review: Review, actor: User | None, say: Any) -> None:
+    """Notify about a review; `say(about)` words it around the conversation's name: its
+    subject in the app, its help-desk id in mails (no words a customer wrote leave by mail)."""
+    notify(
+        users=users,
+        kind=kind,
+        text=say(_about(review.conversation)),
+        mail_text=say(f"conversation {review.conversation.external_id}"),
+        link=_link(review),
+        actor=actor,
+    )
 
 
 def _about(conversation: Conversation) -> str:
-    """How notifications name a conversation: its help-desk id (no customer data)."""
+    """How notifications name a conversation: as its pages do, by subject (the people told
+    may open it), else by its help-desk id."""
+    if conversation.subject:
+        subject = conversation.subject
+        return f"conversation “{subject[:57] + '…' if len(subject) > 60 else subject}”"
     return f"conversation {conversation.external_id}"
 
 
 def _percent(score: float | None) -> str:
-    return "no score" if score is None else f"{score:.0f}%"
+    return "no score" if score is None else f"{score:.1f}%"
 
 
 def _score(review: Review) -> str:
@@ -344,12 +368,12 @@ def acknowledge_review(*, review: Review, by: User) -> bool:
         review.acknowledged_at = now
         record_event(actor=by, action="review.acknowledged", obj=review)
         if review.reviewer is not None:
-            notify(
-                users=[review.reviewer],
-                kind=Kind.REVIEW_ACKNOWLEDGED,
-                text=f"{by.name} acknowledged your review of their {_about(review.conversation)}",
-                link=_link(review),
-                actor=by,
+            _tell(
+                [review.reviewer],
+                Kind.REVIEW_ACKNOWLEDGED,
+                review,
+                by,
+                lambda about: f"{by.name} acknowledged your review of their {about}",
             )
     return True
 
@@ -386,13 +410,12 @@ def raise_dispute(
             data={"review": review.code, "criteria": [i.criterion.key for i in items]},
         )
         ratings = "1 rating" if len(items) == 1 else f"{len(items)} ratings"
-        notify(
-            users=[*([review.reviewer] if review.reviewer else []), *arbiters_of(review.reviewee)],
-            kind=Kind.DISPUTE_RAISED,
-            text=f"{by.name} disputed {ratings} of the review of their "
-            f"{_about(review.conversation)}: decide it",
-            link=_link(review),
-            actor=by,
+        _tell(
+            [*([review.reviewer] if review.reviewer else []), *arbiters_of(review.reviewee)],
+            Kind.DISPUTE_RAISED,
+            review,
+            by,
+            lambda about: f"{by.name} disputed {ratings} of the review of their {about}: decide it",
         )
     return dispute
 
@@ -500,14 +523,18 @@ def decide_dispute(*, dispute: Dispute, by: User, accepted: set[str], reason: st
                 "score_after": dispute.score_after,
             },
         )
-        notify(
-            users=[dispute.raised_by, *([review.reviewer] if review.reviewer else [])],
-            kind=Kind.DISPUTE_DECIDED,
-            text=f"{by.name} decided the dispute on {review.reviewee.name}'s "
-            f"{_about(review.conversation)}: {dispute.get_status_display().lower()} "
-            f"({_percent(dispute.score_before)} → {_percent(dispute.score_after)})",
-            link=_link(review),
-            actor=by,
+        settle(kind=Kind.DISPUTE_RAISED, link=_link(review))
+        outcome = (
+            f"{dispute.get_status_display().lower()} "
+            f"({_percent(dispute.score_before)} → {_percent(dispute.score_after)})"
+        )
+        agent = review.reviewee.name
+        _tell(
+            [dispute.raised_by, *([review.reviewer] if review.reviewer else [])],
+            Kind.DISPUTE_DECIDED,
+            review,
+            by,
+            lambda about: f"{by.name} decided the dispute on {agent}'s {about}: {outcome}",
         )
     return dispute
 

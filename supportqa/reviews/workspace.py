@@ -119,6 +119,7 @@ def show(request: HttpRequest, desk: Desk, errors: dict[str, str] | None = None)
     context = context_for(desk.conversation, desk.others.exclude(pk=own.pk if own else None))
     context["calibration"] = desk.calibration_session
     context["blind"] = desk.blind
+    context["own_source"] = desk.source
     context["three_sixty"] = three_sixty(desk.others)
     if own is not None and own.status != ReviewStatus.DRAFT:
         # Submitted: shown as such, changed only on its edit page, with a reason.

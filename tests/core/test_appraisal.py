@@ -45,3 +45,11 @@ def test_source_gaps_are_each_sources_mean_distance_from_the_others():
     )
     assert gaps == {"self": pytest.approx(-2.5), "qa": pytest.approx(2.5), "autoqa": 0.0}
     assert source_gaps({"tone": {"self": 90}}) == {"self": None}
+
+
+def test_no_absurd_count_of_more_reviews_when_level_with_the_average():
+    """n needed = (1.96 × 10 / 0.01)² ≈ 3.8 million: shown as no count at all."""
+    level = compare(Estimate(77.51, 9, 70, 85), 77.5, 10)
+    assert level.label == "insufficient data" and level.more_reviews is None
+    near = compare(Estimate(75, 4, 60, 90), 80, 10)  # (1.96 × 10 / 5)² = 15.4 → 16 − 4 = 12
+    assert near.more_reviews == 12

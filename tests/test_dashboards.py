@@ -47,7 +47,7 @@ def grow(cast, count: int) -> None:
 # Per request, whatever the data size: session, user, the bell (notifications about this
 # page marked read, the unread count), then the page's own queries (the agent page: its
 # 360° view two, its AutoQA list one).
-PINNED_QUERIES = {"conversation-list": 9, "team-detail": 30, "agent-detail": 34, "agent-list": 6}
+PINNED_QUERIES = {"conversation-list": 9, "team-detail": 28, "agent-detail": 32, "agent-list": 6}
 
 
 def queries(client, path) -> int:
@@ -348,3 +348,30 @@ def test_a_week_is_charted_day_by_day_and_longer_periods_week_by_week(cast):
     quarter = client.get(url, {"days": "90"}).context
     assert quarter["trends"].unit == "week"
     assert sum(n for _, n in quarter["trends"].volume) == quarter["panel"].volume
+
+
+def test_the_csat_tile_and_the_survey_bias_card_count_the_same_answers(cast):
+    """One survey population per figure: the surveys about the period's conversations. An
+    answer given in the period about an older conversation counts in neither."""
+    grow(cast, 10)
+    old = make_conversation(
+        cast.agent, cast.team, "old", created=timezone.now() - timedelta(days=200)
+    )
+    sent = SurveySent.objects.create(
+        conversation=old, agent=cast.agent, team=cast.team, sent_at=timezone.now()
+    )
+    SurveyResponse.objects.create(
+        source="t",
+        external_id="late",
+        survey=sent,
+        conversation=old,
+        agent=cast.agent,
+        team=cast.team,
+        csat=1,
+        answered_at=timezone.now(),
+    )
+    page = cast.client(cast.lead).get(reverse("team-detail", args=[cast.team.code]))
+    panel, bias = page.context["panel"], page.context["bias"]
+    assert panel.csat.n == bias.raw.n == 10
+    assert panel.csat.value == pytest.approx(bias.raw.scaled(100).value)
+    assert "surveys about the conversations created in the period" in page.content.decode()

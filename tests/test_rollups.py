@@ -94,8 +94,14 @@ def raw_figures(scope: Q, period: Period) -> dict[str, float]:
     answers = SurveyResponse.objects.filter(
         scope, answered_at__gte=period.start, answered_at__lt=period.end
     )
-    csat = [(a.csat, a.csat_scale) for a in answers if a.csat is not None]
-    sent = SurveySent.objects.filter(scope, sent_at__gte=period.start, sent_at__lt=period.end)
+    # CSAT and the response rate: the surveys about the period's conversations.
+    sent = SurveySent.objects.filter(  # its agent and team are its conversation's here
+        scope,
+        conversation__created_at__gte=period.start,
+        conversation__created_at__lt=period.end,
+    )
+    about = SurveyResponse.objects.filter(survey__in=sent, csat__isnull=False)
+    csat = [(a.csat, a.csat_scale) for a in about]
     frt = kpis.summarise_durations(c.first_response_seconds for c in rows)
     return {
         "volume": len(rows),
@@ -107,10 +113,7 @@ def raw_figures(scope: Q, period: Period) -> dict[str, float]:
         "csat_low": kpis.csat_percent(csat).low or 0,
         "nps": kpis.nps([a.nps for a in answers if a.nps is not None]).value or 0,
         "ces": kpis.ces([a.ces for a in answers if a.ces is not None]).value or 0,
-        "response_rate": wilson(
-            SurveyResponse.objects.filter(survey__in=sent).count(), sent.count()
-        ).value
-        or 0,
+        "response_rate": wilson(about.count(), sent.count()).value or 0,
     }
 
 
@@ -150,7 +153,7 @@ def test_figures_from_rollups_equal_the_raw_rows_figures(cast):
     assert checked > 600  # the scopes and periods hold data
     assert ConversationDay.objects.exists()
     whole_days = {"day__gte": NOW.date() - timedelta(days=29), "day__lt": NOW.date()}
-    whole_days["kind__in"] = ["conversation", "answer", "sent"]
+    whole_days["kind__in"] = ["conversation", "answer"]  # what the pages read
     assert not DirtyDay.objects.filter(**whole_days).exists()
     assert rollups.check() == []
 
@@ -162,7 +165,7 @@ def test_every_write_marks_its_days_and_the_next_read_sees_it(cast):
     scope = Q(team=cast.team)
     assert rollup_figures(scope, period) == pytest.approx(raw_figures(scope, period))
     whole_days = {"day__gte": NOW.date() - timedelta(days=29), "day__lt": NOW.date()}
-    whole_days["kind__in"] = ["conversation", "answer", "sent"]
+    whole_days["kind__in"] = ["conversation", "answer"]  # what the pages read
     assert not DirtyDay.objects.filter(**whole_days).exists()
     # A bulk update, a delete (with its cascade of surveys), a single save, a new survey:
     # each marks the days it touches.

@@ -82,16 +82,19 @@ class Dashboard:
 
 
 def dashboard(scope: Q, reviews: QuerySet[Review], period: Period) -> Dashboard:
-    """The agent and team pages' figures for the conversations, survey answers and surveys
-    sent whose agent and team `scope` admits (a Q on `agent` and `team`, which the person may
-    see), and the reviews given: sums from the daily rollups, medians and reviews from
-    indexed queries. The statements do not grow with the data."""
-    rollups.current(period, kinds=("conversation", "answer", "sent"))
+    """The agent and team pages' figures for the conversations and survey answers whose agent
+    and team `scope` admits (a Q on `agent` and `team`, which the person may see), and the
+    reviews given: sums from the daily rollups, medians and reviews from indexed queries.
+    The statements do not grow with the data.
+
+    Surveys: CSAT and the response rate are those of the surveys about the conversations
+    created in the period, the one population the survey-bias card reweights;
+    NPS and CES are of the answers given in the period."""
+    rollups.current(period, kinds=("conversation", "answer"))
     conversations = rollups.grouped(
         rollups.CONVERSATIONS, scope, period, ("day", "channel", "category_id", "resolved")
     )
     answers = rollups.grouped(rollups.ANSWERS, scope, period, ("day",))
-    sending = _total(rollups.grouped(rollups.SENT, scope, period, ("day",)).values())
     review_rows = list(
         scored_reviews(reviews, period).values_list(
             "submitted_at",
@@ -110,17 +113,19 @@ def dashboard(scope: Q, reviews: QuerySet[Review], period: Period) -> Dashboard:
     weeks = period.weeks()
     created = _weekly(weeks, conversations, n="volume", frt_n="first_response_n",
                       frt_sum="first_response_sum")  # fmt: skip
-    csat = _weekly(weeks, answers, n="csat_n", top="csat_top")
+    csat = _weekly(weeks, conversations, n="surveys_answered", top="surveys_satisfied")
     unit, points, bucket_of = _buckets(period)
     created_points = _bucketed(points, bucket_of, conversations, n="volume")
-    csat_points = _bucketed(points, bucket_of, answers, n="csat_n", top="csat_top")
+    csat_points = _bucketed(
+        points, bucket_of, conversations, n="surveys_answered", top="surveys_satisfied"
+    )
     panel = Panel(
         iqs=kpis.iqs([r[1] for r in review_rows], [r[2] for r in review_rows]),
         pass_rate=kpis.pass_rate((r[1], r[3]) for r in review_rows),
-        csat=wilson(said["csat_top"], said["csat_n"]).scaled(100),
+        csat=wilson(counts["surveys_satisfied"], counts["surveys_answered"]).scaled(100),
         nps=kpis.nps_from_counts(said["promoters"], said["detractors"], said["nps_n"]),
         ces=kpis.ces_from_sums(said["ces_n"], said["ces_sum"], said["ces_sq"]),
-        response_rate=kpis.response_rate(sending["answered"], sending["sent"]),
+        response_rate=kpis.response_rate(counts["surveys_answered"], counts["surveys_sent"]),
         first_response=_durations(
             in_period, "first_response_seconds", counts["first_response_n"],
             counts["first_response_sum"], volume,
@@ -270,10 +275,9 @@ def roster(
     """The main figures per agent (`by="agent"`) or per team (`by="team"`) of the scope: the
     same rollups, reviews and formulas as `dashboard`, grouped (medians are left to each
     agent's or team's own page)."""
-    rollups.current(period, kinds=("conversation", "answer"))
+    rollups.current(period, kinds=("conversation",))
     key = f"{by}_id"
     conversations = rollups.grouped(rollups.CONVERSATIONS, scope, period, ("day", key, "resolved"))
-    answers = rollups.grouped(rollups.ANSWERS, scope, period, ("day", key))
     path = "reviewee_id" if by == "agent" else "conversation__team_id"
     reviewed: dict[int | None, list[tuple[float, float, float]]] = defaultdict(list)
     for owner, *row in scored_reviews(reviews, period).values_list(
@@ -282,9 +286,8 @@ def roster(
         reviewed[owner].append(tuple(row))  # type: ignore[arg-type]
     counts = _by_key(conversations)
     resolved = _by_key({k: row for k, row in conversations.items() if k[2]})
-    said = _by_key(answers)
-    keys = set(counts) | set(said) | set(reviewed)
-    return {k: _roster_row(counts[k], resolved[k], said[k], reviewed[k]) for k in keys}
+    keys = set(counts) | set(reviewed)
+    return {k: _roster_row(counts[k], resolved[k], reviewed[k]) for k in keys}
 
 
 def _by_key(rows: dict[tuple[Any, ...], dict[str, int]]) -> dict[Any, dict[str, int]]:
@@ -296,16 +299,13 @@ def _by_key(rows: dict[tuple[Any, ...], dict[str, int]]) -> dict[Any, dict[str, 
 
 
 def _roster_row(
-    counts: dict[str, int],
-    resolved: dict[str, int],
-    said: dict[str, int],
-    reviews: list[tuple[float, float, float]],
+    counts: dict[str, int], resolved: dict[str, int], reviews: list[tuple[float, float, float]]
 ) -> RosterRow:
     n = counts["first_response_n"]
     return RosterRow(
         iqs=kpis.iqs([r[0] for r in reviews], [r[1] for r in reviews]),
         pass_rate=kpis.pass_rate((r[0], r[2]) for r in reviews),
-        csat=wilson(said["csat_top"], said["csat_n"]).scaled(100),
+        csat=wilson(counts["surveys_satisfied"], counts["surveys_answered"]).scaled(100),
         first_response=counts["first_response_sum"] / n if n else None,
         fcr=wilson(counts["first_contact"], resolved["volume"]).scaled(100),
         volume=counts["volume"],

@@ -375,3 +375,23 @@ def test_the_csat_tile_and_the_survey_bias_card_count_the_same_answers(cast):
     assert panel.csat.n == bias.raw.n == 10
     assert panel.csat.value == pytest.approx(bias.raw.scaled(100).value)
     assert "surveys about the conversations created in the period" in page.content.decode()
+
+
+def test_figures_are_broken_down_by_channel_and_category(cast):
+    """Each slice by the panel's formulas; the slices add up to the panel."""
+    grow(cast, 12)
+    Conversation.objects.filter(external_id__endswith="-12", external_id__startswith="g1").update(
+        channel=Channel.EMAIL
+    )
+    page = cast.client(cast.lead).get(reverse("team-detail", args=[cast.team.code]))
+    context = page.context
+    panel = context["panel"]
+    (_, _, channels), (_, _, categories) = context["breakdowns"]
+    for slices in (channels, categories):
+        assert sum(s.volume for s in slices) == panel.volume
+        assert sum(s.iqs.n for s in slices) == panel.iqs.n
+        assert sum(s.csat.n for s in slices) == panel.csat.n
+    assert {s.name for s in channels} == {"Chat", "Email"}
+    email = next(s for s in channels if s.name == "Email")
+    assert email.volume == Conversation.objects.filter(channel=Channel.EMAIL).count()
+    assert "By channel and category" in page.content.decode()

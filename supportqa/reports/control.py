@@ -122,7 +122,7 @@ def _reviews_by_week(
     scores: dict[date, list[float]] = defaultdict(list)
     probabilities: dict[date, list[float]] = defaultdict(list)
     passing: dict[date, int] = defaultdict(int)
-    for submitted_at, score, probability, threshold in review_rows:
+    for submitted_at, score, probability, threshold, *_ in review_rows:
         week = week_start(submitted_at)
         if week not in whole:
             continue

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
-from supportqa.conversations.models import Category, Conversation
+from supportqa.conversations.models import Category, Channel, Conversation
 from supportqa.core import kpis
 from supportqa.core.intervals import Estimate, mean_interval_from_sums, wilson
 from supportqa.core.surveybias import Reweighted, Stratum, post_stratified_share
@@ -73,12 +73,27 @@ def _buckets(period: Period) -> tuple[str, list[date], Callable[[date], date]]:
 
 
 @dataclass
+class Slice:
+    """The main figures of one channel or category within the scope and period."""
+
+    name: str
+    volume: int
+    iqs: Estimate
+    csat: Estimate
+    fcr: Estimate
+    first_response: float | None  # mean seconds
+    reopen_rate: Estimate
+
+
+@dataclass
 class Dashboard:
     panel: Panel
     trends: Trends
     bias: Reweighted
     strata: list[Stratum]
     watched: list[control.Watched]  # the KPIs on control charts, week by week
+    by_channel: list[Slice]
+    by_category: list[Slice]
 
 
 def dashboard(scope: Q, reviews: QuerySet[Review], period: Period) -> Dashboard:
@@ -101,6 +116,8 @@ def dashboard(scope: Q, reviews: QuerySet[Review], period: Period) -> Dashboard:
             "final_score",
             "inclusion_probability",
             "scorecard_version__pass_threshold",
+            "conversation__channel",
+            "conversation__category_id",
         )
     )
     counts = _total(conversations.values())
@@ -148,9 +165,53 @@ def dashboard(scope: Q, reviews: QuerySet[Review], period: Period) -> Dashboard:
         volume=[(point, row["n"]) for point, row in created_points],
         unit=unit,
     )  # fmt: skip
-    strata = _survey_strata(conversations)
+    names = dict(Category.objects.values_list("pk", "name"))
+    strata = _survey_strata(conversations, names)
     watched = control.watch(weeks, created, csat, review_rows)
-    return Dashboard(panel, trends, post_stratified_share(strata), strata, watched)
+    return Dashboard(
+        panel,
+        trends,
+        post_stratified_share(strata),
+        strata,
+        watched,
+        by_channel=_slices(conversations, review_rows, 1, dict(Channel.choices)),
+        by_category=_slices(conversations, review_rows, 2, names),
+    )
+
+
+def _slices(
+    conversations: dict[tuple[Any, ...], dict[str, int]],
+    review_rows: list[tuple[Any, ...]],
+    position: int,
+    names: dict[Any, str],
+) -> list[Slice]:
+    """Per channel (key position 1) or category (2): the conversations' sums keyed (day,
+    channel, category, resolved) and the reviews of its conversations, by the panel's
+    formulas. Largest first."""
+    groups: dict[Any, list[tuple[tuple[Any, ...], dict[str, int]]]] = defaultdict(list)
+    for key, row in conversations.items():
+        groups[key[position]].append((key, row))
+    reviewed: dict[Any, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in review_rows:
+        reviewed[row[3 + position]].append(row)
+    slices = []
+    for value in set(groups) | set(reviewed):
+        counts = _total(row for _, row in groups.get(value, []))
+        resolved = _total(row for key, row in groups.get(value, []) if key[3])
+        reviews = reviewed.get(value, [])
+        n = counts["first_response_n"]
+        slices.append(
+            Slice(
+                name=names.get(value, "Uncategorised") if value is not None else "Uncategorised",
+                volume=counts["volume"],
+                iqs=kpis.iqs([r[1] for r in reviews], [r[2] for r in reviews]),
+                csat=wilson(counts["surveys_satisfied"], counts["surveys_answered"]).scaled(100),
+                fcr=wilson(counts["first_contact"], resolved["volume"]).scaled(100),
+                first_response=counts["first_response_sum"] / n if n else None,
+                reopen_rate=wilson(counts["reopened"], resolved["volume"]).scaled(100),
+            )
+        )
+    return sorted(slices, key=lambda s: (-s.volume, s.name))
 
 
 def _total(rows: Iterable[dict[str, int]]) -> dict[str, int]:
@@ -187,9 +248,10 @@ def _bucketed(
     return list(found.items())
 
 
-def _survey_strata(conversations: dict[tuple[Any, ...], dict[str, int]]) -> list[Stratum]:
+def _survey_strata(
+    conversations: dict[tuple[Any, ...], dict[str, int]], names: dict[Any, str]
+) -> list[Stratum]:
     """Strata channel × category × outcome: conversations, surveys sent, answers, satisfied."""
-    names = dict(Category.objects.values_list("pk", "name"))
     strata: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for (_, channel, category, is_resolved), row in conversations.items():
         stratum = strata[(channel, names.get(category), bool(is_resolved))]

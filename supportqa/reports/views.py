@@ -59,6 +59,10 @@ def _dashboard(request: HttpRequest, template: str, scope: Q, reviews, extra: di
         "volume_chart": charts.bars(f"Conversations per {trend.unit}", trend.volume, trend.unit),
         "criteria": metrics.criterion_breakdown(reviews, period),
         "watched": [(w, charts.control_chart(w)) for w in figures.watched],
+        "breakdowns": [
+            ("Channels", "Channel", figures.by_channel),
+            ("Categories", "Category", figures.by_category),
+        ],
         "control_rules": CONTROL_RULE_NAMES[settings.SUPPORTQA_CONTROL_RULES],
         **extra,
     }

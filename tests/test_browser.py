@@ -554,3 +554,24 @@ def test_the_review_loop_as_four_people(live_server, cast, browser):
     assert row.locator("td").last.inner_text() == "2"  # both reviews in this period
     lead.screenshot(path=str(ARTIFACTS / "loop-lead-home.png"), full_page=True)
     assert Review.objects.filter(acknowledged_at__isnull=False).count() == 1
+
+
+def test_lead_picks_dates_and_compares_with_the_period_before(live_server, cast, browser):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    page = logged_in(browser, live_server, "lead")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/teams/{cast.team.code}/")
+    assert page.locator("#from").is_hidden()  # until "Dates…" is chosen
+    page.select_option("#days", "custom")
+    today = timezone.localdate()
+    page.fill("#from", (today - timedelta(days=13)).isoformat())
+    page.fill("#to", today.isoformat())
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url(f"{live_server.url}/teams/{cast.team.code}/?days=custom**")
+    assert page.input_value("#from") == (today - timedelta(days=13)).isoformat()
+    assert "before:" in page.inner_text(".kpis")
+    page.locator(".page-head").screenshot(path=str(ARTIFACTS / "period-dates.png"))
+    assert accessibility_problems(page) == []

@@ -45,9 +45,10 @@ def grow(cast, count: int) -> None:
 
 
 # Per request, whatever the data size: session, user, the bell (notifications about this
-# page marked read, the unread count), then the page's own queries (the agent page: its
-# 360° view two, its AutoQA list one).
-PINNED_QUERIES = {"conversation-list": 9, "team-detail": 28, "agent-detail": 32, "agent-list": 6}
+# page marked read, the unread count), then the page's own queries (agent and team pages:
+# seven for the previous period's panel; the agent page: its 360° view two, its AutoQA list
+# one).
+PINNED_QUERIES = {"conversation-list": 9, "team-detail": 35, "agent-detail": 39, "agent-list": 6}
 
 
 def queries(client, path) -> int:
@@ -395,3 +396,43 @@ def test_figures_are_broken_down_by_channel_and_category(cast):
     email = next(s for s in channels if s.name == "Email")
     assert email.volume == Conversation.objects.filter(channel=Channel.EMAIL).count()
     assert "By channel and category" in page.content.decode()
+
+
+def test_any_date_range_and_the_period_before_it(cast):
+    """A custom range is whole days; the panel shows the figures of the period of the same
+    length just before (here: only the older half of the data)."""
+    grow(cast, 12)  # created 1 to 20 days ago
+    client = cast.client(cast.lead)
+    url = reverse("team-detail", args=[cast.team.code])
+    today = timezone.localdate()
+    first, last = today - timedelta(days=9), today
+    page = client.get(url, {"days": "custom", "from": first.isoformat(), "to": last.isoformat()})
+    context = page.context
+    assert context["days"] == "custom"
+    assert context["period"].first_day == first and context["period"].last_day == last
+    inside = Conversation.objects.filter(
+        team=cast.team,
+        created_at__gte=context["period"].start,
+        created_at__lt=context["period"].end,
+    ).count()
+    before = context["period"].previous()
+    earlier = Conversation.objects.filter(
+        team=cast.team, created_at__gte=before.start, created_at__lt=before.end
+    ).count()
+    assert context["panel"].volume == inside and context["previous"].volume == earlier
+    assert inside and earlier
+    assert "before:" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"days": "custom", "from": "2026-13-01", "to": "2026-01-02"},  # not a date
+        {"days": "custom", "from": "2026-03-02", "to": "2026-03-01"},  # wrong order
+        {"days": "custom", "from": "2030-01-01", "to": "2030-01-02"},  # the future
+        {"days": "custom", "from": "2020-01-01", "to": "2026-01-01"},  # over two years
+    ],
+)
+def test_a_bad_date_range_falls_back_to_the_default_period(cast, query):
+    page = cast.client(cast.lead).get(reverse("team-detail", args=[cast.team.code]), query)
+    assert page.status_code == 200 and page.context["days"] == "90"

@@ -94,9 +94,12 @@ class Dashboard:
     watched: list[control.Watched]  # the KPIs on control charts, week by week
     by_channel: list[Slice]
     by_category: list[Slice]
+    previous: Panel | None = None  # the period of the same length just before, when asked
 
 
-def dashboard(scope: Q, reviews: QuerySet[Review], period: Period) -> Dashboard:
+def dashboard(
+    scope: Q, reviews: QuerySet[Review], period: Period, with_previous: bool = False
+) -> Dashboard:
     """The agent and team pages' figures for the conversations and survey answers whose agent
     and team `scope` admits (a Q on `agent` and `team`, which the person may see), and the
     reviews given: sums from the daily rollups, medians and reviews from indexed queries.
@@ -104,8 +107,11 @@ def dashboard(scope: Q, reviews: QuerySet[Review], period: Period) -> Dashboard:
 
     Surveys: CSAT and the response rate are those of the surveys about the conversations
     created in the period, the one population the survey-bias card reweights;
-    NPS and CES are of the answers given in the period."""
-    rollups.current(period, kinds=("conversation", "answer"))
+    NPS and CES are of the answers given in the period.
+
+    `with_previous`: also the panel of the period of the same length just before."""
+    span = Period(period.previous().start, period.end) if with_previous else period
+    rollups.current(span, kinds=("conversation", "answer"))
     conversations = rollups.grouped(
         rollups.CONVERSATIONS, scope, period, ("day", "channel", "category_id", "resolved")
     )
@@ -120,13 +126,7 @@ def dashboard(scope: Q, reviews: QuerySet[Review], period: Period) -> Dashboard:
             "conversation__category_id",
         )
     )
-    counts = _total(conversations.values())
-    resolved = _total(row for key, row in conversations.items() if key[3])
-    volume = counts["volume"]
-    in_period = Conversation.objects.filter(
-        scope, created_at__gte=period.start, created_at__lt=period.end
-    )
-    said = _total(answers.values())
+    panel = _panel(scope, period, conversations, answers, review_rows)
     weeks = period.weeks()
     created = _weekly(weeks, conversations, n="volume", frt_n="first_response_n",
                       frt_sum="first_response_sum")  # fmt: skip
@@ -136,7 +136,70 @@ def dashboard(scope: Q, reviews: QuerySet[Review], period: Period) -> Dashboard:
     csat_points = _bucketed(
         points, bucket_of, conversations, n="surveys_answered", top="surveys_satisfied"
     )
-    panel = Panel(
+    trends = Trends(
+        iqs=_iqs_by(review_rows, bucket_of),
+        csat=[(point, wilson(row["top"], row["n"]).scaled(100)) for point, row in csat_points
+              if row["n"]],
+        volume=[(point, row["n"]) for point, row in created_points],
+        unit=unit,
+    )  # fmt: skip
+    names = dict(Category.objects.values_list("pk", "name"))
+    strata = _survey_strata(conversations, names)
+    watched = control.watch(weeks, created, csat, review_rows)
+    return Dashboard(
+        panel,
+        trends,
+        post_stratified_share(strata),
+        strata,
+        watched,
+        by_channel=_slices(conversations, review_rows, 1, dict(Channel.choices)),
+        by_category=_slices(conversations, review_rows, 2, names),
+        previous=_previous_panel(scope, reviews, period) if with_previous else None,
+    )
+
+
+def _previous_panel(scope: Q, reviews: QuerySet[Review], period: Period) -> Panel:
+    """The panel of the period of the same length just before (its rollups made current by
+    the caller), durations by their means."""
+    before = period.previous()
+    return _panel(
+        scope,
+        before,
+        rollups.grouped(rollups.CONVERSATIONS, scope, before, ("day", "resolved")),
+        rollups.grouped(rollups.ANSWERS, scope, before, ("day",)),
+        list(
+            scored_reviews(reviews, before).values_list(
+                "submitted_at",
+                "final_score",
+                "inclusion_probability",
+                "scorecard_version__pass_threshold",
+            )
+        ),
+        medians=False,
+    )
+
+
+def _panel(
+    scope: Q,
+    period: Period,
+    conversations: dict[tuple[Any, ...], dict[str, int]],
+    answers: dict[tuple[Any, ...], dict[str, int]],
+    review_rows: list[tuple[Any, ...]],
+    medians: bool = True,
+) -> Panel:
+    """The panel from the period's rollup rows (keyed with "resolved" last) and reviews
+    (submitted, score, inclusion probability, pass threshold, …); without `medians` the
+    durations have their means only (a comparison period's tiles show those)."""
+    counts = _total(conversations.values())
+    resolved = _total(row for key, row in conversations.items() if key[-1])
+    volume = counts["volume"]
+    in_period = (
+        Conversation.objects.filter(scope, created_at__gte=period.start, created_at__lt=period.end)
+        if medians
+        else None
+    )
+    said = _total(answers.values())
+    return Panel(
         iqs=kpis.iqs([r[1] for r in review_rows], [r[2] for r in review_rows]),
         pass_rate=kpis.pass_rate((r[1], r[3]) for r in review_rows),
         csat=wilson(counts["surveys_satisfied"], counts["surveys_answered"]).scaled(100),
@@ -158,25 +221,6 @@ def dashboard(scope: Q, reviews: QuerySet[Review], period: Period) -> Dashboard:
         volume=volume,
         reopen_rate=wilson(counts["reopened"], resolved["volume"]).scaled(100),
     )  # fmt: skip
-    trends = Trends(
-        iqs=_iqs_by(review_rows, bucket_of),
-        csat=[(point, wilson(row["top"], row["n"]).scaled(100)) for point, row in csat_points
-              if row["n"]],
-        volume=[(point, row["n"]) for point, row in created_points],
-        unit=unit,
-    )  # fmt: skip
-    names = dict(Category.objects.values_list("pk", "name"))
-    strata = _survey_strata(conversations, names)
-    watched = control.watch(weeks, created, csat, review_rows)
-    return Dashboard(
-        panel,
-        trends,
-        post_stratified_share(strata),
-        strata,
-        watched,
-        by_channel=_slices(conversations, review_rows, 1, dict(Channel.choices)),
-        by_category=_slices(conversations, review_rows, 2, names),
-    )
 
 
 def _slices(
@@ -269,12 +313,15 @@ def _survey_strata(
 
 
 def _durations(
-    in_period: QuerySet[Conversation], field: str, n: int, total: int, volume: int
+    in_period: QuerySet[Conversation] | None, field: str, n: int, total: int, volume: int
 ) -> kpis.DurationSummary:
     """Mean (from the rollups' count and sum) and median (the middle row or two of an
-    ordered index read) of a duration column; rows where it is null are counted as excluded."""
+    ordered index read; none without `in_period`) of a duration column; rows where it is
+    null are counted as excluded."""
     if not n:
         return kpis.DurationSummary(0, None, None, volume)
+    if in_period is None:
+        return kpis.DurationSummary(n, total / n, None, volume - n)
     middle = list(
         in_period.filter(**{f"{field}__isnull": False})
         .order_by(field)

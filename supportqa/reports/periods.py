@@ -12,6 +12,19 @@ class Period:
     start: datetime
     end: datetime
 
+    @property
+    def last_day(self) -> date:
+        """The last day it covers, in the person's time zone (`end` is exclusive)."""
+        return timezone.localtime(self.end - timedelta(microseconds=1)).date()
+
+    @property
+    def first_day(self) -> date:
+        return timezone.localtime(self.start).date()
+
+    def previous(self) -> Period:
+        """The period of the same length just before it, for comparison."""
+        return Period(self.start - (self.end - self.start), self.start)
+
     def weeks(self) -> list[tuple[date, datetime, datetime]]:
         """(Monday, window start, window end) for each week the period touches."""
         monday = datetime.combine(week_start(self.start), datetime.min.time(), self.start.tzinfo)
@@ -37,10 +50,34 @@ PERIOD_CHOICES = {
 DEFAULT_DAYS = "90"
 
 
+LONGEST_RANGE = timedelta(days=731)
+
+
 def period_from(request: HttpRequest, default: str = DEFAULT_DAYS) -> tuple[Period, str]:
-    """The reporting window from ?days= (an unknown value falls back to the default)."""
+    """The reporting window from ?days=, or ?days=custom&from=…&to=… (whole days in the
+    person's time zone, up to today, two years at most); anything else falls back to the
+    default."""
     days = request.GET.get("days", default)
+    if days == "custom":
+        chosen = custom_period(request.GET.get("from", ""), request.GET.get("to", ""))
+        if chosen is not None:
+            return chosen, days
     if days not in PERIOD_CHOICES:
         days = default
     end = timezone.now()
     return Period(end - timedelta(days=int(days)), end), days
+
+
+def custom_period(first: str, last: str) -> Period | None:
+    """From the start of `first` to the end of `last` (ISO dates), or None if they are not
+    dates, in the wrong order, in the future or more than two years apart."""
+    try:
+        start_day, last_day = date.fromisoformat(first), date.fromisoformat(last)
+    except ValueError:
+        return None
+    now = timezone.now()
+    start = timezone.make_aware(datetime.combine(start_day, datetime.min.time()))
+    end = timezone.make_aware(datetime.combine(last_day + timedelta(days=1), datetime.min.time()))
+    if not start < end or start >= now or end - start > LONGEST_RANGE:
+        return None
+    return Period(start, min(end, now))

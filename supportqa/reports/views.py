@@ -40,10 +40,11 @@ CONTROL_RULE_NAMES = {
 
 def _dashboard(request: HttpRequest, template: str, scope: Q, reviews, extra: dict) -> HttpResponse:
     period, days = period_from(request)
-    figures = metrics.dashboard(scope, reviews, period)
+    figures = metrics.dashboard(scope, reviews, period, with_previous=True)
     panel, trend = figures.panel, figures.trends
     context = {
         "panel": panel,
+        "previous": figures.previous,
         "trends": trend,
         "bias": figures.bias,
         "strata": figures.strata,

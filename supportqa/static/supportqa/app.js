@@ -1,9 +1,19 @@
-// On every page. A period picker shows its period as soon as one is chosen (without
-// JavaScript its button does it).
+// On every page. A period picker shows a chosen period at once; "Dates…" shows the two date
+// fields and its button (without JavaScript, fields and button are always there).
 document.querySelectorAll("form.period").forEach((form) => {
+  const select = form.querySelector("select");
+  const range = form.querySelector("[data-range]");
   const button = form.querySelector("button[type=submit]");
-  if (button) button.hidden = true;
-  form.querySelector("select").addEventListener("change", () => form.submit());
+  const custom = () => select.value === "custom";
+  const show = () => {
+    if (range) {
+      range.hidden = !custom();
+      range.querySelectorAll("input").forEach((input) => { input.disabled = !custom(); });
+    }
+    if (button) button.hidden = !custom();
+  };
+  show();
+  select.addEventListener("change", () => (custom() ? show() : form.submit()));
 });
 
 // A form that is on its way is not sent twice by a second click (the server also takes a

@@ -272,6 +272,7 @@ def test_lead_finds_why_the_team_fails_and_opens_the_conversations(live_server, 
         _tagged_review(conversation, cast.qa, {"follow-up": [0], "tone": [i % 2]})
     page = logged_in(browser, live_server, "lead")
     page.set_viewport_size({"width": 1366, "height": 900})
+    page.click("nav >> text=Reports")
     page.click("nav >> text=Why we fail")
     page.wait_for_url(f"{live_server.url}/causes/")
     assert page.locator("svg.chart rect.bar").count() == 3
@@ -294,6 +295,7 @@ def test_manager_plans_next_weeks_staffing(live_server, cast, browser):
     _busy_mornings(cast)
     page = logged_in(browser, live_server, "manager")
     page.set_viewport_size({"width": 1366, "height": 900})
+    page.click("nav >> text=Reports")
     page.click("nav >> text=Staffing")
     page.fill("#id_handling_minutes", "30")
     page.click("text=Apply filters")

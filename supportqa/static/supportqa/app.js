@@ -26,3 +26,17 @@ document.querySelectorAll("form[method=post]").forEach((form) => {
     });
   });
 });
+
+// A menu of the top bar closes when something else is clicked or Escape is pressed.
+document.addEventListener("click", (event) => {
+  document.querySelectorAll("details.menu[open]").forEach((menu) => {
+    if (!menu.contains(event.target)) menu.open = false;
+  });
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  document.querySelectorAll("details.menu[open]").forEach((menu) => {
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
+});

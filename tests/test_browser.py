@@ -450,7 +450,7 @@ PAGES = {
            "calibration", "/reviewers/", "/agents/", "/teams/", "team", "/autoqa/",
            "/causes/", "/topics/", "/staffing/", "/notifications/"],
     "lead": ["/", "review", "review-edit", "/agents/", "agent", "team", "/queue/"],
-    "admin": ["/", "/scorecards/", "/scorecards/chat-quality/edit/",
+    "admin": ["/", "/people/", "/people/new/", "/people/teams/", "/scorecards/", "/scorecards/chat-quality/edit/",
               "/scorecards/chat-quality/validity/", "/imports/", "/categorize/",
               "/autoqa/settings/", "/queue/cycles/new/", "/calibration/new/"],
     "outsider": ["/", "/notifications/", "/no/such/page/"],

@@ -81,6 +81,11 @@ TABLE: dict[str, Row] = {
     "login": Row("get", no_args, only(set(CAST), ok=200, anonymous=200)),
     "logout": Row("post", no_args, only(set(CAST), ok=302, anonymous=302)),
     "account": Row("get", no_args, only(set(CAST))),
+    # People, teams, roles and skills: admins only.
+    "people": Row("get", no_args, only({"admin"})),
+    "person-new": Row("get", no_args, only({"admin"})),
+    "person-edit": Row("get", lambda w: [w.cast.agent.code], only({"admin"})),
+    "team-manage": Row("get", no_args, only({"admin"})),
     "conversation-list": Row("get", no_args, only(set(CAST) - {"outsider"})),
     "conversation-detail": Row(
         "get",

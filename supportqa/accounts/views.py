@@ -1,16 +1,22 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.password_validation import password_validators_help_texts
+from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
-from supportqa.accounts.forms import ZoneForm
-from supportqa.accounts.permissions import allowed, signed_in
+from supportqa.accounts.access import get_in_scope
+from supportqa.accounts.actions import save_person, save_team
+from supportqa.accounts.forms import PersonForm, TeamForm, ZoneForm
+from supportqa.accounts.models import Role, Team, User
+from supportqa.accounts.permissions import allowed, may_administer, signed_in
 from supportqa.audit.actions import record_event
 
 
@@ -58,4 +64,78 @@ def _account_page(request: HttpRequest, form: PasswordChangeForm, zone: ZoneForm
             "nav": "account",
         },
         status=400 if form.errors or zone.errors else 200,
+    )
+
+
+PEOPLE_PAGE = 50
+SYSTEM_ACCOUNT = "autoqa"  # AutoQA's own reviewer account: not a person to manage
+
+
+@allowed(may_administer)
+@require_GET
+def people(request: HttpRequest) -> HttpResponse:
+    """Everyone with an account: search by name, username or e-mail; filter by role."""
+    found = User.objects.exclude(username=SYSTEM_ACCOUNT).prefetch_related("memberships__team")
+    query = request.GET.get("q", "").strip()[:100]
+    role = request.GET.get("role", "")
+    if query:
+        found = found.filter(
+            Q(display_name__icontains=query)
+            | Q(username__icontains=query)
+            | Q(email__icontains=query)
+        )
+    if role in Role.values:
+        found = found.filter(role=role)
+    page = Paginator(found.order_by("display_name", "username"), PEOPLE_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "accounts/people.html",
+        {"page": page, "q": query, "role": role, "roles": Role.choices, "nav": "people"},
+    )
+
+
+@allowed(may_administer)
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    person = get_in_scope(User.objects.all(), code, "person") if code else None
+    initial = PersonForm.initial_for(person) if person else {}
+    form = PersonForm(request.POST or None, person=person, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        skills = {form.skill_names[n]: form.cleaned_data[n] for n in form.skill_names}
+        try:
+            saved = save_person(
+                by=request.user, person=person, data=form.cleaned_data, skills=skills
+            )
+        except forms.ValidationError as refusal:
+            form.add_error(None, refusal)
+        else:
+            messages.success(request, f"{saved.name} {'updated' if person else 'added'}.")
+            return redirect("people")
+    return render(
+        request,
+        "accounts/person.html",
+        {"form": form, "person": person, "nav": "people"},
+        status=400 if form.errors else 200,
+    )
+
+
+@allowed(may_administer)
+@require_http_methods(["GET", "POST"])
+def team_manage(request: HttpRequest) -> HttpResponse:
+    """Teams: add one, or rename one (`team` names which)."""
+    code = request.POST.get("team", "")
+    team = get_in_scope(Team.objects.all(), code, "team") if code else None
+    form = TeamForm(request.POST or None, team=team)
+    if request.method == "POST" and form.is_valid():
+        save_team(by=request.user, team=team, name=form.cleaned_data["name"])
+        messages.success(request, "Team renamed." if team else "Team added.")
+        return redirect("team-manage")
+    teams = Team.objects.annotate(size=Count("memberships")).order_by("name")
+    return render(
+        request,
+        "accounts/teams.html",
+        {"form": form, "teams": teams, "renaming": team, "nav": "people"},
+        status=400 if form.errors else 200,
     )

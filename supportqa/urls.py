@@ -67,6 +67,11 @@ urlpatterns = [
     path("teams/<str:code>/", reports.team_detail, name="team-detail"),
     path("scorecards/", scorecards.scorecard_list, name="scorecard-list"),
     path("scorecards/<slug:slug>/edit/", scorecards.scorecard_edit, name="scorecard-edit"),
+    path(
+        "scorecards/<slug:slug>/versions/",
+        scorecards.scorecard_versions,
+        name="scorecard-versions",
+    ),
     path("scorecards/<slug:slug>/validity/", reports.scorecard_validity, name="scorecard-validity"),
     path("imports/", integrations.import_page, name="import"),
     path("categorize/", conversations.categorize_page, name="categorize"),

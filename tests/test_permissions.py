@@ -151,6 +151,7 @@ TABLE: dict[str, Row] = {
     "team-detail": Row("get", lambda w: [w.cast.team.code], only(QUALITY)),
     "scorecard-list": Row("get", no_args, only({"admin"})),
     "scorecard-edit": Row("get", lambda w: ["chat-quality"], only({"admin"})),
+    "scorecard-versions": Row("get", lambda w: ["chat-quality"], only({"admin"})),
     "scorecard-validity": Row("get", lambda w: ["chat-quality"], only({"admin"})),
     "import": Row("get", no_args, only({"admin"})),
     "import-run": Row("get", lambda w: [w.run.code], only({"admin"})),

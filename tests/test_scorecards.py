@@ -83,3 +83,26 @@ def test_only_admins_edit_scorecards(cast, role):
 def test_validate_spec_rejects_non_objects():
     with pytest.raises(SpecError):
         validate_spec([])
+
+
+def test_the_versions_page_says_what_each_version_changed(cast):
+    """The shipped version 2 of the chat rubric changed Meets from 50 to 80 on every
+    criterion; an edit that renames one criterion and drops another says exactly that."""
+    page = cast.client(cast.admin).get(reverse("scorecard-versions", args=["chat-quality"]))
+    assert page.status_code == 200
+    (v2, changes2), (v1, changes1) = page.context["history"]
+    assert (v2.number, v1.number, changes1) == (2, 1, None)
+    assert len(changes2) == 8
+    assert "“Response Time” option “Meets Expectations” value 50 → 80" in changes2
+    spec = spec_of(Scorecard.objects.get(slug="chat-quality").current_version())
+    spec["sections"][0]["criteria"][0]["name"] = "Speed of reply"
+    spec["sections"][0]["criteria"].pop()
+    spec["pass_threshold"] = 75
+    cast.client(cast.admin).post(edit_url(), {"spec": json.dumps(spec)})
+    page = cast.client(cast.admin).get(reverse("scorecard-versions", args=["chat-quality"]))
+    assert page.context["history"][0][1] == [
+        "pass threshold 80 → 75",
+        "criterion “Compliance with Procedures” removed",
+        "criterion “Response Time” renamed “Speed of reply”",
+    ]
+    assert "Speed of reply" in page.content.decode()

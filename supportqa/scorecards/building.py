@@ -190,3 +190,64 @@ def spec_of(version: Any) -> dict[str, Any]:
             for section in version.sections.all()
         ],
     }
+
+
+def spec_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """What a version changed from the one before, in words: the pass threshold, sections
+    added, removed or reweighted, and criteria (matched by key) added, removed, renamed,
+    moved, reweighted, made critical or not, N/A allowed or not, and their options' values."""
+    changes = []
+    old_mark, new_mark = before.get("pass_threshold"), after.get("pass_threshold")
+    if old_mark != new_mark:
+        changes.append(f"pass threshold {float(old_mark or 0):g} → {float(new_mark or 0):g}")
+    old_sections = {s["name"]: s for s in before["sections"]}
+    new_sections = {s["name"]: s for s in after["sections"]}
+    changes += [f"section “{n}” added" for n in new_sections if n not in old_sections]
+    changes += [f"section “{n}” removed" for n in old_sections if n not in new_sections]
+    changes += [
+        f"section “{n}” weight {old_sections[n].get('weight', 1)} → {s.get('weight', 1)}"
+        for n, s in new_sections.items()
+        if n in old_sections and old_sections[n].get("weight", 1) != s.get("weight", 1)
+    ]
+    old, new = _criteria_by_key(before), _criteria_by_key(after)
+    changes += [f"criterion “{new[k][1]['name']}” added" for k in new if k not in old]
+    changes += [f"criterion “{old[k][1]['name']}” removed" for k in old if k not in new]
+    for key in (k for k in new if k in old):
+        changes += _criterion_changes(*old[key], *new[key])
+    return changes
+
+
+def _criteria_by_key(spec: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+    return {c["key"]: (s["name"], c) for s in spec["sections"] for c in s["criteria"]}
+
+
+def _criterion_changes(
+    old_section: str, old: dict[str, Any], new_section: str, new: dict[str, Any]
+) -> list[str]:
+    name = new["name"]
+    changes = []
+    if old["name"] != name:
+        changes.append(f"criterion “{old['name']}” renamed “{name}”")
+    if old_section != new_section:
+        changes.append(f"“{name}” moved to section “{new_section}”")
+    for field, words in (
+        ("weight", "weight"),
+        ("critical", "critical"),
+        ("allow_na", "N/A allowed"),
+    ):
+        if old.get(field) != new.get(field):
+            changes.append(f"“{name}” {words} {old.get(field)} → {new.get(field)}")
+    old_options = {o["label"]: o["value"] for o in old["options"]}
+    new_options = {o["label"]: o["value"] for o in new["options"]}
+    changes += [
+        f"“{name}” option “{label}” added" for label in new_options if label not in old_options
+    ]
+    changes += [
+        f"“{name}” option “{label}” removed" for label in old_options if label not in new_options
+    ]
+    changes += [
+        f"“{name}” option “{label}” value {old_options[label]:g} → {value:g}"
+        for label, value in new_options.items()
+        if label in old_options and float(old_options[label]) != float(value)
+    ]
+    return changes

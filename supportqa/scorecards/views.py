@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from supportqa.accounts.permissions import allowed, may_manage_scorecards
 from supportqa.core.jsontext import json_problem, load_json
 from supportqa.scorecards.actions import publish_version
-from supportqa.scorecards.building import SpecError, spec_of
+from supportqa.scorecards.building import SpecError, spec_changes, spec_of
 from supportqa.scorecards.models import Scorecard
 
 
@@ -63,4 +63,30 @@ def scorecard_edit(request: HttpRequest, slug: str) -> HttpResponse:
             "error": error,
         },
         status=400 if error else 200,
+    )
+
+
+@allowed(may_manage_scorecards)
+@require_GET
+def scorecard_versions(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every version of a scorecard, newest first, with what it changed from the one before
+    and how many reviews were made with it."""
+    scorecard = Scorecard.objects.filter(slug=slug).first()
+    if scorecard is None:
+        raise Http404("No such scorecard")
+    versions = list(
+        scorecard.versions.select_related("created_by")
+        .prefetch_related("sections__criteria__options")
+        .annotate(review_count=Count("reviews"))
+        .order_by("number")
+    )
+    specs = [spec_of(v) for v in versions]
+    history = [
+        (version, spec_changes(specs[i - 1], specs[i]) if i else None)
+        for i, version in enumerate(versions)
+    ]
+    return render(
+        request,
+        "scorecards/versions.html",
+        {"scorecard": scorecard, "history": history[::-1], "nav": "scorecards"},
     )

@@ -117,3 +117,32 @@ def test_contact_reasons_count_the_period_and_the_one_before(cast):
         sum(resolved.values_list("resolution_seconds", flat=True)) / resolved.count() / 3600
     )
     assert f"category={category.code}" in link
+
+
+def test_contact_reasons_follow_the_channel_filter_and_the_one_survey_population(cast):
+    """From the daily rollups: the chosen channel only; CSAT of the surveys about the
+    period's conversations (an answer given now about an old conversation does not count)."""
+    from supportqa.surveys.models import SurveyResponse, SurveySent
+
+    category = Category.objects.first()
+    now = timezone.now()
+    chats = [make_conversation(cast.agent, cast.team, f"c{i}", created=now - timedelta(days=3 + i))
+             for i in range(3)]  # fmt: skip
+    mail = make_conversation(cast.agent, cast.team, "m", created=now - timedelta(days=2))
+    Conversation.objects.filter(pk=mail.pk).update(channel="email")
+    old = make_conversation(cast.agent, cast.team, "old", created=now - timedelta(days=200))
+    for i, conversation in enumerate([*chats[:2], old]):
+        sent = SurveySent.objects.create(
+            conversation=conversation, agent=cast.agent, team=cast.team, sent_at=now
+        )
+        SurveyResponse.objects.create(
+            source="t", external_id=f"s{i}", survey=sent, conversation=conversation,
+            agent=cast.agent, team=cast.team, csat=5 if i == 0 else 1, answered_at=now,
+        )  # fmt: skip
+    page = cast.client(cast.manager).get(reverse("cause-list"), {"channel": "chat", "days": "90"})
+    reason = next(r for r, _ in page.context["reasons"] if r.category == category.name)
+    in_period = Conversation.objects.filter(
+        category=category, channel="chat", created_at__gte=now - timedelta(days=90)
+    )
+    assert reason.volume == in_period.count()
+    assert (reason.csat.n, reason.csat.value) == (2, pytest.approx(50.0))

@@ -8,19 +8,19 @@ criterion's key and the cause's label, so a new version does not split a cause i
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 
 from supportqa.conversations.models import Category, Conversation
 from supportqa.core.intervals import Estimate, wilson
 from supportqa.core.pareto import ParetoRow, pareto
+from supportqa.reports import rollups
 from supportqa.reports.periods import Period
-from supportqa.reports.rollups import outcome_counts
 from supportqa.reviews.forms import cause_key
 from supportqa.reviews.models import Rating, Review
-from supportqa.surveys.models import SATISFIED, SurveyResponse
 
 
 def tagged_ratings(
@@ -81,49 +81,43 @@ class ContactReason:
         return None if not self.previous else 100 * (self.volume - self.previous) / self.previous
 
 
-def contact_reasons(
-    conversations: QuerySet[Conversation], surveys: QuerySet[SurveyResponse], period: Period
-) -> list[ContactReason]:
-    """Per category: volume (and the previous period's), resolution, FCR, CSAT and mean
-    time to resolve. Three grouped queries, whatever the number of conversations."""
-    current = {
-        row["category_id"]: row
-        for row in conversations.filter(created_at__gte=period.start, created_at__lt=period.end)
-        .values("category_id")
-        .annotate(**outcome_counts(), resolution_sum=Sum("resolution_seconds"))
-        .order_by()
-    }
-    length = period.end - period.start
-    before = dict(
-        conversations.filter(created_at__gte=period.start - length, created_at__lt=period.start)
-        .values_list("category_id")
-        .annotate(volume=Count("pk"))
-        .order_by()
-    )
-    answers = {
-        row["conversation__category_id"]: row
-        for row in surveys.filter(answered_at__gte=period.start, answered_at__lt=period.end)
-        .values("conversation__category_id")
-        .annotate(n=Count("csat"), top=Count("pk", filter=SATISFIED))
-        .order_by()
-    }
+def contact_reasons(scope: Q, period: Period) -> list[ContactReason]:
+    """Per category of the conversations `scope` admits (conditions on agent, team and
+    channel): volume (and the previous period's), resolution, FCR, CSAT of the surveys about
+    them (the dashboards' one survey population) and mean time to resolve. From the daily
+    rollups: a fixed number of statements whatever the number of conversations."""
+    before = period.previous()
+    rollups.current(Period(before.start, period.end), kinds=("conversation",))
+    rows = rollups.grouped(rollups.CONVERSATIONS, scope, period, ("day", "category_id", "resolved"))
+    earlier = rollups.grouped(rollups.CONVERSATIONS, scope, before, ("day", "category_id"))
     categories = {
         pk: (name, code) for pk, name, code in Category.objects.values_list("pk", "name", "code")
     }
+    previous: dict[Any, int] = defaultdict(int)
+    for (_, category_id), row in earlier.items():
+        previous[category_id] += row["volume"]
+    totals: dict[Any, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    resolved: dict[Any, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for (_, category_id, is_resolved), row in rows.items():
+        for into in (totals[category_id], *([resolved[category_id]] if is_resolved else [])):
+            for column, value in row.items():
+                into[column] += value
     reasons = []
-    for category_id, row in current.items():
+    for category_id, row in totals.items():
+        if not row["volume"]:
+            continue
         name, code = categories.get(category_id, ("Uncategorized", ""))
-        survey = answers.get(category_id, {"n": 0, "top": 0})
+        done = resolved[category_id]
         reasons.append(
             ContactReason(
                 name,
                 code,
                 row["volume"],
-                before.get(category_id, 0),
-                wilson(row["resolved"], row["volume"]).scaled(100),
-                wilson(row["first_contact"], row["resolved"]).scaled(100),
-                wilson(survey["top"], survey["n"]).scaled(100),
-                row["resolution_sum"] / row["resolved"] / 3600 if row["resolved"] else None,
+                previous[category_id],
+                wilson(done["volume"], row["volume"]).scaled(100),
+                wilson(row["first_contact"], done["volume"]).scaled(100),
+                wilson(row["surveys_satisfied"], row["surveys_answered"]).scaled(100),
+                done["resolution_sum"] / done["volume"] / 3600 if done["volume"] else None,
             )
         )
     return sorted(reasons, key=lambda r: (-r.volume, r.category))

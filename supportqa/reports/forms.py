@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from supportqa.accounts.models import Team
 from supportqa.conversations.models import Channel, Conversation
@@ -31,12 +31,18 @@ class ScopedForm(forms.Form):
 
     def narrow(self, conversations: QuerySet[Conversation]) -> QuerySet[Conversation]:
         """The conversations of the chosen team and channel."""
+        return conversations.filter(self.condition())
+
+    def condition(self) -> Q:
+        """The chosen team and channel as a condition on `team` and `channel`: the same on
+        conversations and on the daily rollups."""
         values = self.values()
+        condition = Q()
         if values.get("team"):
-            conversations = conversations.filter(team__code=values["team"])
+            condition &= Q(team__code=values["team"])
         if values.get("channel"):
-            conversations = conversations.filter(channel=values["channel"])
-        return conversations
+            condition &= Q(channel=values["channel"])
+        return condition
 
 
 class CauseFilter(ScopedForm):

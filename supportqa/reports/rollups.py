@@ -199,7 +199,11 @@ CONVERSATIONS = Rollup(
         Part(
             lambda: SurveySent.objects.all(),
             "conversation__created_at",
-            {"agent": "conversation__agent", "team": "conversation__team"},
+            {
+                "agent": "conversation__agent",
+                "team": "conversation__team",
+                "channel": "conversation__channel",
+            },
             lambda: {
                 "agent_id": F("conversation__agent_id"),
                 "team_id": F("conversation__team_id"),
@@ -372,7 +376,7 @@ def _midnight(day: date) -> datetime:
 
 
 def renamed(scope: Q, paths: dict[str, str]) -> Q:
-    """The scope's conditions on `agent` and `team`, reached from other rows by `paths`
+    """The scope's conditions on `agent`, `team` (and `channel`), reached from other rows by `paths`
     (e.g. agent → review__reviewee)."""
     if not paths:
         return scope

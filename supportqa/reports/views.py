@@ -29,7 +29,6 @@ from supportqa.reviews.access import reviews_for
 from supportqa.reviews.models import Source
 from supportqa.reviews.three_sixty import three_sixty
 from supportqa.scorecards.models import Criterion, Scorecard
-from supportqa.surveys.models import SurveyResponse
 
 CONTROL_RULE_NAMES = {
     "western-electric": "Western Electric (a point beyond the limits; 2 of 3 far out, 4 of 5 "
@@ -163,9 +162,7 @@ def cause_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return _cause_csv(rows)
     listing = _listing_link(period, values)
-    reasons = causes.contact_reasons(
-        conversations, SurveyResponse.objects.filter(conversation__in=conversations), period
-    )
+    reasons = causes.contact_reasons(scope_of(user) & form.condition(), period)
     return render(
         request,
         "reports/causes.html",

@@ -389,11 +389,11 @@ def test_figures_are_broken_down_by_channel_and_category(cast):
     panel = context["panel"]
     (_, _, channels), (_, _, categories) = context["breakdowns"]
     for slices in (channels, categories):
-        assert sum(s.volume for s in slices) == panel.volume
-        assert sum(s.iqs.n for s in slices) == panel.iqs.n
-        assert sum(s.csat.n for s in slices) == panel.csat.n
-    assert {s.name for s in channels} == {"Chat", "Email"}
-    email = next(s for s in channels if s.name == "Email")
+        assert sum(s.volume for _, s in slices) == panel.volume
+        assert sum(s.iqs.n for _, s in slices) == panel.iqs.n
+        assert sum(s.csat.n for _, s in slices) == panel.csat.n
+    assert {name for name, _ in channels} == {"Chat", "Email"}
+    email = next(s for name, s in channels if name == "Email")
     assert email.volume == Conversation.objects.filter(channel=Channel.EMAIL).count()
     assert "By channel and category" in page.content.decode()
 

@@ -9,7 +9,7 @@ the statement counts and compare the figures with the core formulas over the raw
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -73,27 +73,14 @@ def _buckets(period: Period) -> tuple[str, list[date], Callable[[date], date]]:
 
 
 @dataclass
-class Slice:
-    """The main figures of one channel or category within the scope and period."""
-
-    name: str
-    volume: int
-    iqs: Estimate
-    csat: Estimate
-    fcr: Estimate
-    first_response: float | None  # mean seconds
-    reopen_rate: Estimate
-
-
-@dataclass
 class Dashboard:
     panel: Panel
     trends: Trends
     bias: Reweighted
     strata: list[Stratum]
     watched: list[control.Watched]  # the KPIs on control charts, week by week
-    by_channel: list[Slice]
-    by_category: list[Slice]
+    by_channel: list[tuple[str, RosterRow]]  # largest first
+    by_category: list[tuple[str, RosterRow]]
     previous: Panel | None = None  # the period of the same length just before, when asked
 
 
@@ -199,10 +186,11 @@ def _panel(
         else None
     )
     said = _total(answers.values())
+    main = _roster_row(counts, resolved, [r[1:4] for r in review_rows])
     return Panel(
-        iqs=kpis.iqs([r[1] for r in review_rows], [r[2] for r in review_rows]),
-        pass_rate=kpis.pass_rate((r[1], r[3]) for r in review_rows),
-        csat=wilson(counts["surveys_satisfied"], counts["surveys_answered"]).scaled(100),
+        iqs=main.iqs,
+        pass_rate=main.pass_rate,
+        csat=main.csat,
         nps=kpis.nps_from_counts(said["promoters"], said["detractors"], said["nps_n"]),
         ces=kpis.ces_from_sums(said["ces_n"], said["ces_sum"], said["ces_sq"]),
         response_rate=kpis.response_rate(counts["surveys_answered"], counts["surveys_sent"]),
@@ -217,9 +205,9 @@ def _panel(
             in_period, "resolution_seconds", resolved["volume"], resolved["resolution_sum"],
             volume,
         ),
-        fcr=wilson(counts["first_contact"], resolved["volume"]).scaled(100),
+        fcr=main.fcr,
         volume=volume,
-        reopen_rate=wilson(counts["reopened"], resolved["volume"]).scaled(100),
+        reopen_rate=main.reopen_rate,
     )  # fmt: skip
 
 
@@ -228,7 +216,7 @@ def _slices(
     review_rows: list[tuple[Any, ...]],
     position: int,
     names: dict[Any, str],
-) -> list[Slice]:
+) -> list[tuple[str, RosterRow]]:
     """Per channel (key position 1) or category (2): the conversations' sums keyed (day,
     channel, category, resolved) and the reviews of its conversations, by the panel's
     formulas. Largest first."""
@@ -237,25 +225,19 @@ def _slices(
         groups[key[position]].append((key, row))
     reviewed: dict[Any, list[tuple[Any, ...]]] = defaultdict(list)
     for row in review_rows:
-        reviewed[row[3 + position]].append(row)
-    slices = []
-    for value in set(groups) | set(reviewed):
-        counts = _total(row for _, row in groups.get(value, []))
-        resolved = _total(row for key, row in groups.get(value, []) if key[3])
-        reviews = reviewed.get(value, [])
-        n = counts["first_response_n"]
-        slices.append(
-            Slice(
-                name=names.get(value, "Uncategorised") if value is not None else "Uncategorised",
-                volume=counts["volume"],
-                iqs=kpis.iqs([r[1] for r in reviews], [r[2] for r in reviews]),
-                csat=wilson(counts["surveys_satisfied"], counts["surveys_answered"]).scaled(100),
-                fcr=wilson(counts["first_contact"], resolved["volume"]).scaled(100),
-                first_response=counts["first_response_sum"] / n if n else None,
-                reopen_rate=wilson(counts["reopened"], resolved["volume"]).scaled(100),
-            )
+        reviewed[row[3 + position]].append(row[1:4])
+    slices = [
+        (
+            names.get(value, "Uncategorised") if value is not None else "Uncategorised",
+            _roster_row(
+                _total(row for _, row in groups.get(value, [])),
+                _total(row for key, row in groups.get(value, []) if key[3]),
+                reviewed.get(value, []),
+            ),
         )
-    return sorted(slices, key=lambda s: (-s.volume, s.name))
+        for value in set(groups) | set(reviewed)
+    ]
+    return sorted(slices, key=lambda s: (-s[1].volume, s[0]))
 
 
 def _total(rows: Iterable[dict[str, int]]) -> dict[str, int]:
@@ -368,7 +350,8 @@ def criterion_breakdown(reviews: QuerySet[Review], period: Period) -> list[tuple
 
 @dataclass
 class RosterRow:
-    """One agent's or team's main figures: the panel's sums and formulas, per key."""
+    """The main figures of one agent, team, channel or category, and those of the panel:
+    the one place their formulas are written."""
 
     iqs: Estimate
     pass_rate: Estimate
@@ -376,6 +359,7 @@ class RosterRow:
     first_response: float | None  # mean seconds
     fcr: Estimate
     volume: int
+    reopen_rate: Estimate
 
 
 def roster(
@@ -408,8 +392,10 @@ def _by_key(rows: dict[tuple[Any, ...], dict[str, int]]) -> dict[Any, dict[str, 
 
 
 def _roster_row(
-    counts: dict[str, int], resolved: dict[str, int], reviews: list[tuple[float, float, float]]
+    counts: dict[str, int], resolved: dict[str, int], reviews: Sequence[Sequence[Any]]
 ) -> RosterRow:
+    """From the summed rollup rows (all, and the resolved ones) and the reviews as (score,
+    inclusion probability, pass threshold)."""
     n = counts["first_response_n"]
     return RosterRow(
         iqs=kpis.iqs([r[0] for r in reviews], [r[1] for r in reviews]),
@@ -418,4 +404,5 @@ def _roster_row(
         first_response=counts["first_response_sum"] / n if n else None,
         fcr=wilson(counts["first_contact"], resolved["volume"]).scaled(100),
         volume=counts["volume"],
+        reopen_rate=wilson(counts["reopened"], resolved["volume"]).scaled(100),
     )

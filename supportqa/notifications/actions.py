@@ -114,21 +114,22 @@ def _footer() -> str:
     )
 
 
+def _opening(note: Notification) -> str:
+    """The link in a mail that opens the notification (and marks it read)."""
+    return absolute(reverse("notification-open", args=[note.code]))
+
+
 def message_for(note: Notification) -> dict[str, str]:
-    """The mail of one notification: its text and a link that opens it (and marks it read).
-    Nothing else: the text says only what the recipient may see in the app."""
-    opening = absolute(reverse("notification-open", args=[note.code]))
+    """The mail of one notification: its text and a link that opens it. Nothing else: the
+    text says only what the recipient may see in the app."""
     return {
         "subject": f"[SupportQA] {note.mailed_text}"[:200],
-        "body": f"{note.mailed_text}\n\nOpen it in SupportQA: {opening}{_footer()}",
+        "body": f"{note.mailed_text}\n\nOpen it in SupportQA: {_opening(note)}{_footer()}",
     }
 
 
 def digest_for(notes: list[Notification]) -> dict[str, str]:
-    lines = [
-        f"- {n.mailed_text}\n  {absolute(reverse('notification-open', args=[n.code]))}"
-        for n in notes
-    ]
+    lines = [f"- {n.mailed_text}\n  {_opening(n)}" for n in notes]
     what = "1 new notification" if len(notes) == 1 else f"{len(notes)} new notifications"
     return {
         "subject": f"[SupportQA] Your daily digest: {what}",
@@ -164,23 +165,24 @@ def _digest(pending: QuerySet[Notification], user_id: int) -> int:
     return 1
 
 
+def read(notes: QuerySet[Notification]) -> int:
+    """Mark these notifications read (those still unread); returns how many. Opening one,
+    "mark all read", seeing the page one points to and a settled request all come here."""
+    return notes.filter(read_at__isnull=True).update(read_at=timezone.now())
+
+
 def mark_read(note: Notification) -> None:
-    if note.read_at is None:
-        Notification.objects.filter(pk=note.pk, read_at__isnull=True).update(read_at=timezone.now())
+    read(Notification.objects.filter(pk=note.pk))
 
 
 def settle(*, kind: Kind, link: str) -> int:
     """Everyone's unread notifications of this kind about this page are read: what they asked
     for has been done (a dispute decided)."""
-    return Notification.objects.filter(kind=kind, link=link, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    return read(Notification.objects.filter(kind=kind, link=link))
 
 
 def mark_all_read(user: User) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    return read(Notification.objects.filter(user=user))
 
 
 def choose_deliveries(*, user: User, choices: dict[str, str]) -> None:

@@ -4,7 +4,8 @@ from functools import cached_property
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
+
+from supportqa.notifications.actions import read
 
 SHOWN_AT_MOST = 99
 
@@ -20,9 +21,9 @@ class Bell:
     def unread(self) -> int:
         if not self._user.is_authenticated:
             return 0
-        unread = self._user.notifications.filter(read_at__isnull=True)
         if self._path:
-            unread.filter(link=self._path).update(read_at=timezone.now())
+            read(self._user.notifications.filter(link=self._path))
+        unread = self._user.notifications.filter(read_at__isnull=True)
         return int(unread[: SHOWN_AT_MOST + 1].count())
 
     @property

@@ -74,8 +74,7 @@ def agent_cards(user: User, period: Period) -> AgentCards:
 class ReviewerCards:
     queue_left: int
     queue_done: int
-    next_item: AssignmentItem | None
-    due_at: Any
+    next_item: AssignmentItem | None  # with its assignment (when it is due)
     disputes: list[Dispute]
     calibrations: list[CalibrationSession]  # open sessions the person still has to review
     alignment: tuple[CalibrationSession, float] | None  # the latest revealed session's
@@ -89,7 +88,6 @@ def reviewer_cards(user: User) -> ReviewerCards:
         queue_left=waiting.count(),
         queue_done=mine.filter(review__isnull=False).count(),
         next_item=first,
-        due_at=first.assignment.due_at if first else None,
         disputes=list(
             Dispute.objects.filter(
                 review__reviewer=user, status=Dispute.Status.OPEN

@@ -63,3 +63,8 @@ def may_flag_autoqa(user: User, review: Review) -> bool:
         and review.is_scored
         and (user.pk == review.reviewee_id or may_review(user))
     )
+
+
+def may_acknowledge(user: User, review: Review) -> bool:
+    """Only the reviewed agent acknowledges, and only a quality review (it counts toward IQS)."""
+    return user.pk == review.reviewee_id and review.counts_toward_iqs

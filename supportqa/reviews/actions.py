@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from supportqa.audit.actions import record_event
 from supportqa.conversations.models import Conversation
 from supportqa.notifications.actions import notify, settle
 from supportqa.notifications.models import Kind
+from supportqa.reviews.access import may_acknowledge
 from supportqa.reviews.models import (
     Dispute,
     DisputeItem,
@@ -180,7 +182,13 @@ def _tell_edited(review: Review, by: User, before: float | None) -> None:
         )
 
 
-def _tell(users: list[User], kind: Kind, review: Review, actor: User | None, say: Any) -> None:
+def _tell(
+    users: list[User],
+    kind: Kind,
+    review: Review,
+    actor: User | None,
+    say: Callable[[str], str],
+) -> None:
     """Notify about a review; `say(about)` words it around the conversation's name: its
     subject in the app, its help-desk id in mails (no words a customer wrote leave by mail)."""
     notify(
@@ -357,7 +365,7 @@ def _replace_ratings(
 def acknowledge_review(*, review: Review, by: User) -> bool:
     """The reviewed agent says they have read the review (once: a second click changes
     nothing); the reviewer is told. Returns whether this call recorded it."""
-    if by.pk != review.reviewee_id or not review.counts_toward_iqs:
+    if not may_acknowledge(by, review):
         raise ReviewInvalid({"review": "only the reviewed agent can acknowledge their review"})
     with transaction.atomic():
         now = timezone.now()

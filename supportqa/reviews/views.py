@@ -24,6 +24,7 @@ from supportqa.conversations.access import conversations_for, get_conversation_f
 from supportqa.reviews import workspace
 from supportqa.reviews.access import (
     get_review_for_user,
+    may_acknowledge,
     may_flag_autoqa,
     review_source_for,
     reviews_for,
@@ -193,14 +194,13 @@ def _render(
             "disputes": disputes,
             "can_dispute": may_dispute(request.user, review),
             "can_flag": may_flag_autoqa(request.user, review),
-            "can_acknowledge": request.user.pk == review.reviewee_id
-            and review.counts_toward_iqs
+            "can_acknowledge": may_acknowledge(request.user, review)
             and review.acknowledged_at is None,
             "deadline": dispute_deadline(review) if review.submitted_at else None,
             "open_dispute": open_dispute,
             "can_decide": open_dispute is not None and may_decide(request.user, open_dispute),
             "errors": errors or {},
-            "kept": _typed(request) if errors else _typed(None),
+            "kept": _typed(request if errors else None),
         },
         status=status,
     )
@@ -246,7 +246,7 @@ def _revisions(review: Review, ratings: Any) -> list[tuple[Any, list[dict[str, A
 @require_POST
 def review_acknowledge(request: HttpRequest, code: str) -> HttpResponse:
     review = get_review_for_user(request.user, code)
-    if request.user.pk != review.reviewee_id or not review.counts_toward_iqs:
+    if not may_acknowledge(request.user, review):
         raise Http404("No such page")
     if acknowledge_review(review=review, by=request.user):
         messages.success(request, "Acknowledged: your reviewer can see you have read it.")

@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 
 from supportqa.conversations.models import Conversation
 from supportqa.conversations.transcript import Line, customer_trajectory, transcript
+from supportqa.core.scoring import passed
 from supportqa.reviews.actions import ReviewInvalid, edit_refusal, save_review
 from supportqa.reviews.forms import parse_review_post, review_form_context
 from supportqa.reviews.models import Review, ReviewStatus, Source
@@ -74,7 +75,7 @@ def running_score(review: Review | None, version: ScorecardVersion) -> dict[str,
         "raw": score.raw,
         "final": score.final,
         "critical_failed": score.critical_failed,
-        "passed": score.final is not None and score.final >= version.pass_threshold,
+        "passed": score.final is not None and passed(score.final, version.pass_threshold),
         "rated": review.ratings.count(),
         "of": criteria,
     }

@@ -9,7 +9,7 @@ from django.urls import reverse
 from supportqa.audit.models import AuditEvent
 from supportqa.autoqa.actions import flag_ratings
 from supportqa.autoqa.models import Flag, Job
-from supportqa.reviews.actions import ReviewInvalid
+from supportqa.reviews.actions import RatingInput, ReviewInvalid
 from supportqa.reviews.models import Review, Source
 from tests.conftest import make_conversation, submitted_review
 
@@ -63,7 +63,9 @@ def test_a_refused_flag_keeps_what_was_typed(cast, automatic):
 def test_flagging_again_replaces_ones_own_flag(cast, automatic):
     code = first_rating(automatic).criterion.code
     for reason in ("first", "second"):
-        flag_ratings(review=automatic, by=cast.agent, proposals={code: ""}, reason=reason)
+        flag_ratings(
+            review=automatic, by=cast.agent, proposals={code: RatingInput()}, reason=reason
+        )
     assert Flag.objects.get().reason == "second"
 
 
@@ -79,7 +81,10 @@ def test_human_reviews_cannot_be_flagged_and_others_agents_cannot_flag(cast, aut
 def test_a_flag_survives_rescoring_and_reaches_the_autoqa_page(cast, automatic):
     rating = first_rating(automatic)
     flag_ratings(
-        review=automatic, by=cast.agent, proposals={rating.criterion.code: ""}, reason="Wrong"
+        review=automatic,
+        by=cast.agent,
+        proposals={rating.criterion.code: RatingInput()},
+        reason="Wrong",
     )
     automatic.ratings.all().delete()  # AutoQA scores the conversation again
     page = cast.client(cast.qa).get(reverse("autoqa"))
@@ -95,3 +100,15 @@ def test_the_review_page_offers_flagging_not_disputing_for_autoqa(cast, automati
     body = page.content.decode()
     assert reverse("autoqa-flag", args=[automatic.code]) in body
     assert "Dispute this review" not in body
+
+
+def test_a_proposal_that_is_not_an_option_is_refused_like_a_disputes(cast, automatic):
+    """Other scripts' digits, positions past the options: the criterion is named, no error."""
+    code = first_rating(automatic).criterion.code
+    url = reverse("autoqa-flag", args=[automatic.code])
+    for wanted in ("²", "9"):
+        response = cast.client(cast.agent).post(
+            url, {f"flag-{code}": "1", f"proposed-{code}": wanted, "reason": "Wrong"}
+        )
+        assert response.status_code == 400 and "no such rating option" in response.content.decode()
+    assert not Flag.objects.exists()

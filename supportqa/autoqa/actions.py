@@ -27,7 +27,7 @@ from supportqa.conversations.models import Conversation, Message
 from supportqa.core import autoqa
 from supportqa.core.criterion_model import CriterionModel
 from supportqa.reviews.access import may_flag_autoqa
-from supportqa.reviews.actions import ReviewInvalid
+from supportqa.reviews.actions import RatingInput, ReviewInvalid, proposed_option
 from supportqa.reviews.models import Rating, Review, ReviewStatus, Source
 from supportqa.scorecards.models import Scorecard, ScorecardVersion
 from supportqa.scorecards.picking import matching_scorecards
@@ -460,10 +460,12 @@ class Scored:
 # --- people's flags on AutoQA's ratings ---------------------------------------------------------
 
 
-def flag_ratings(*, review: Review, by: User, proposals: dict[str, str], reason: str) -> int:
+def flag_ratings(
+    *, review: Review, by: User, proposals: dict[str, RatingInput], reason: str
+) -> int:
     """`by` says AutoQA rated these criteria wrongly. `proposals`: criterion code → what they
-    think is right: an option's position, "na", or "" (not said). Flagging a criterion again
-    replaces that person's earlier flag. Returns how many criteria were flagged."""
+    think is right (no option and not N/A: not said). Flagging a criterion again replaces
+    that person's earlier flag. Returns how many criteria were flagged."""
     if not may_flag_autoqa(by, review):
         raise ReviewInvalid({"review": "only the agent or a reviewer can flag AutoQA's ratings"})
     if not reason.strip():
@@ -494,15 +496,12 @@ def flag_ratings(*, review: Review, by: User, proposals: dict[str, str], reason:
     return len(rows)
 
 
-def _flagged(rating: Rating | None, code: str, wanted: str) -> tuple[Rating, str]:
-    """The rating and the label proposed for it, or ReviewInvalid naming the criterion."""
+def _flagged(rating: Rating | None, code: str, wanted: RatingInput) -> tuple[Rating, str]:
+    """The rating and the label proposed for it ("" when none), or ReviewInvalid naming the
+    criterion (by the same rule as a dispute's proposals)."""
     if rating is None:
         raise ReviewInvalid({code: "is not a criterion AutoQA rated here"})
-    if wanted == "":
+    if wanted.option_position is None and not wanted.na:
         return rating, ""
-    if wanted == "na" and rating.criterion.allow_na:
-        return rating, "N/A"
-    options = list(rating.criterion.options.all())
-    if not wanted.isdigit() or int(wanted) >= len(options):
-        raise ReviewInvalid({code: f"{rating.criterion.name}: no such rating option"})
-    return rating, options[int(wanted)].label
+    option = proposed_option(code, rating.criterion, wanted)
+    return rating, "N/A" if option is None else option.label

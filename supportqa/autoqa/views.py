@@ -20,6 +20,7 @@ from supportqa.reviews.access import (
     reviews_for,
 )
 from supportqa.reviews.actions import ReviewInvalid
+from supportqa.reviews.forms import ticked_proposals
 from supportqa.reviews.models import Source
 
 
@@ -115,16 +116,11 @@ def flag(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404("No such page")
     errors: dict[str, str] = {}
     if request.method == "POST":
-        proposals = {
-            key.removeprefix("flag-"): request.POST.get(f"proposed-{key.removeprefix('flag-')}", "")
-            for key in request.POST
-            if key.startswith("flag-")
-        }
         try:
             count = flag_ratings(
                 review=review,
                 by=request.user,
-                proposals=proposals,
+                proposals=ticked_proposals(request.POST, "flag"),
                 reason=request.POST.get("reason", "")[:5000],
             )
         except ReviewInvalid as invalid:

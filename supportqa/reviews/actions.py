@@ -465,7 +465,7 @@ def _dispute_items(review: Review, proposals: dict[str, RatingInput]) -> list[Di
         criterion, rating = criteria.get(code), current.get(code)
         if criterion is None or rating is None:
             raise ReviewInvalid({code: "is not a rated criterion of this review"})
-        proposed = _proposed_option(code, criterion, proposal)
+        proposed = proposed_option(code, criterion, proposal)
         if proposed == rating.option:
             raise ReviewInvalid({code: f"{criterion.name}: propose a different rating"})
         items.append(
@@ -478,7 +478,7 @@ def _dispute_items(review: Review, proposals: dict[str, RatingInput]) -> list[Di
     return items
 
 
-def _proposed_option(code: str, criterion: Criterion, proposal: RatingInput) -> Any:
+def proposed_option(code: str, criterion: Criterion, proposal: RatingInput) -> Any:
     """The option the agent proposes (None for N/A), or ReviewInvalid naming the criterion."""
     if proposal.na:
         if not criterion.allow_na:

@@ -42,6 +42,22 @@ def position(raw: str) -> int | None:
     return None
 
 
+def ticked_proposals(post: QueryDict, tick: str) -> dict[str, RatingInput]:
+    """The criteria ticked in a dispute or flag form (`<tick>-<code>`), each with the rating
+    proposed for it (`proposed-<code>`: an option's position, "na", or "" for none chosen)."""
+    proposals = {}
+    for key in post:
+        if key.startswith(f"{tick}-") and post.get(key):
+            code = key.removeprefix(f"{tick}-")
+            raw = post.get(f"proposed-{code}", "")
+            chosen = position(raw)
+            proposals[code] = RatingInput(
+                na=raw == "na",
+                option_position=None if raw in ("", "na") else (-1 if chosen is None else chosen),
+            )
+    return proposals
+
+
 def _ints(values: list[str]) -> list[int]:
     return [
         value

@@ -30,7 +30,6 @@ from supportqa.reviews.access import (
     reviews_for,
 )
 from supportqa.reviews.actions import (
-    RatingInput,
     ReviewInvalid,
     acknowledge_review,
     decide_dispute,
@@ -43,9 +42,9 @@ from supportqa.reviews.actions import (
 from supportqa.reviews.forms import (
     ConversationFilter,
     parse_review_post,
-    position,
     review_form_context,
     split_cause,
+    ticked_proposals,
 )
 from supportqa.reviews.models import Dispute, Review, ReviewStatus
 from supportqa.scorecards.models import Criterion
@@ -259,17 +258,7 @@ def dispute_raise(request: HttpRequest, code: str) -> HttpResponse:
     review = get_review_for_user(request.user, code)
     if request.user.pk != review.reviewee_id:
         raise Http404("No such page")
-    proposals = {}
-    for rating in review.ratings.select_related("criterion"):
-        key = rating.criterion.code
-        if request.POST.get(f"dispute-{key}"):
-            raw = request.POST.get(f"proposed-{key}", "")
-            proposals[key] = RatingInput(
-                na=raw == "na",
-                option_position=None
-                if raw in ("", "na")
-                else (-1 if position(raw) is None else position(raw)),
-            )
+    proposals = ticked_proposals(request.POST, "dispute")
     reason = request.POST.get("reason", "")[:5000]
     try:
         raise_dispute(review=review, by=request.user, proposals=proposals, reason=reason)

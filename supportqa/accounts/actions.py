@@ -54,7 +54,8 @@ def _self_lockout(by: User, person: User | None, data: dict[str, Any]) -> str:
 
 
 def _snapshot(person: User) -> dict[str, Any]:
-    memberships = list(person.memberships.select_related("team")) if person.pk else []
+    """What the audit event compares, of a saved person."""
+    memberships = list(person.memberships.select_related("team"))
     return {
         "display_name": person.display_name,
         "email": person.email,
@@ -65,9 +66,7 @@ def _snapshot(person: User) -> dict[str, Any]:
         "leads": sorted(m.team.name for m in memberships if m.is_lead),
         "skills": sorted(
             f"{s.category.name}: {s.level}" for s in person.skills.select_related("category")
-        )
-        if person.pk
-        else [],
+        ),
     }
 
 

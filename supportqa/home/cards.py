@@ -20,7 +20,7 @@ from supportqa.conversations.access import scope_of
 from supportqa.integrations.models import ImportRun
 from supportqa.notifications.models import Mail
 from supportqa.reports import charts, metrics
-from supportqa.reports.appraisal import appraisal_rows
+from supportqa.reports.appraisal import standings
 from supportqa.reports.periods import Period
 from supportqa.reviews.access import reviews_for
 from supportqa.reviews.actions import dispute_deadline
@@ -170,19 +170,8 @@ def _agent_rows(
     """A lead's agents with the standings' IQS and its comparison (the one rule that flags
     an agent only where the interval allows)."""
     agents = list(agents_for(user).order_by("display_name", "username"))
-    rows = _review_rows(user, agents, period)
-    standings = {s.agent.pk: s for s in appraisal_rows(agents, rows)}
-    return [{"agent": a, "standing": standings[a.pk], "figures": figures.get(a.pk)} for a in agents]
-
-
-def _review_rows(user: User, agents: list[User], period: Period) -> QuerySet[Any]:
-    return (
-        metrics.scored_reviews(reviews_for(user), period)
-        .filter(reviewee__in=[a.pk for a in agents])
-        .values_list(
-            "reviewee_id", "conversation_id", "reviewer_id", "final_score", "inclusion_probability"
-        )
-    )
+    by_agent = {s.agent.pk: s for s in standings(user, agents, period)}
+    return [{"agent": a, "standing": by_agent[a.pk], "figures": figures.get(a.pk)} for a in agents]
 
 
 def _cycle_progress(user: User) -> list[dict[str, Any]]:

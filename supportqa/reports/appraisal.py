@@ -14,6 +14,9 @@ from supportqa.core.appraisal import Comparison, compare, shrink
 from supportqa.core.intervals import Estimate
 from supportqa.core.leniency import reviewer_offsets
 from supportqa.core.sampling import pooled_within_sd
+from supportqa.reports.metrics import scored_reviews
+from supportqa.reports.periods import Period
+from supportqa.reviews.access import reviews_for
 
 
 @dataclass
@@ -27,6 +30,20 @@ class Standing:
 
 
 ReviewRow = tuple[int, int, int | None, float, float]  # agent, conversation, reviewer, score, π
+
+
+def standings(user: User, agents: list[User], period: Period) -> list[Standing]:
+    """The standings of these agents (of `agents_for(user)`), from the reviews `user` may
+    read that count toward IQS and were submitted in the period (the agents page and the
+    leads' home)."""
+    rows = (
+        scored_reviews(reviews_for(user), period)
+        .filter(reviewee__in=[a.pk for a in agents])
+        .values_list(
+            "reviewee_id", "conversation_id", "reviewer_id", "final_score", "inclusion_probability"
+        )
+    )
+    return appraisal_rows(agents, rows)
 
 
 def appraisal_rows(agents: list[User], rows: Iterable[ReviewRow]) -> list[Standing]:

@@ -12,7 +12,12 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
-from supportqa.accounts.access import agents_for, get_agent_for_user, get_team_for_user, teams_for
+from supportqa.accounts.access import (
+    agents_for,
+    get_agent_for_user,
+    get_team_for_user,
+    teams_for,
+)
 from supportqa.accounts.permissions import (
     allowed,
     may_manage_scorecards,
@@ -21,8 +26,7 @@ from supportqa.accounts.permissions import (
 )
 from supportqa.conversations.access import conversations_for, scope_of
 from supportqa.core.csvcells import csv_line
-from supportqa.reports import causes, charts, metrics, staffing, topics, validity
-from supportqa.reports.appraisal import appraisal_rows
+from supportqa.reports import appraisal, causes, charts, metrics, staffing, topics, validity
 from supportqa.reports.forms import CauseFilter, ScopedForm, StaffingForm, TopicForm
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.reviews.access import reviews_for
@@ -74,18 +78,7 @@ def _dashboard(request: HttpRequest, template: str, scope: Q, reviews, extra: di
 def agent_list(request: HttpRequest) -> HttpResponse:
     period, days = period_from(request)
     agents = list(agents_for(request.user).order_by("display_name", "username"))
-    rows = (
-        metrics.scored_reviews(reviews_for(request.user), period)
-        .filter(reviewee__in=[a.pk for a in agents])
-        .values_list(
-            "reviewee_id",
-            "conversation_id",
-            "reviewer_id",
-            "final_score",
-            "inclusion_probability",
-        )
-    )
-    standings = appraisal_rows(agents, rows)
+    standings = appraisal.standings(request.user, agents, period)
     return render(
         request,
         "reports/agent_list.html",

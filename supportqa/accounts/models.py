@@ -20,6 +20,8 @@ class Role(models.TextChoices):
 
 # Roles whose scope is every team in the organisation.
 ORG_WIDE_ROLES = frozenset({Role.QA, Role.MANAGER, Role.ADMIN})
+# AutoQA's own reviewer account (autoqa.actions.system_user): not a person to manage.
+AUTOQA_USERNAME = "autoqa"
 # People whose work is reviewed: they have an agent page. (Capabilities: permissions.py.)
 AGENT_ROLES = frozenset({Role.AGENT, Role.PEER})
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from supportqa.accounts.access import get_in_scope
 from supportqa.accounts.actions import save_person, save_team
 from supportqa.accounts.forms import PersonForm, TeamForm, ZoneForm
-from supportqa.accounts.models import Role, Team, User
+from supportqa.accounts.models import AUTOQA_USERNAME, Role, Team, User
 from supportqa.accounts.permissions import allowed, may_administer, signed_in
 from supportqa.audit.actions import record_event
 
@@ -68,14 +68,13 @@ def _account_page(request: HttpRequest, form: PasswordChangeForm, zone: ZoneForm
 
 
 PEOPLE_PAGE = 50
-SYSTEM_ACCOUNT = "autoqa"  # AutoQA's own reviewer account: not a person to manage
 
 
 @allowed(may_administer)
 @require_GET
 def people(request: HttpRequest) -> HttpResponse:
     """Everyone with an account: search by name, username or e-mail; filter by role."""
-    found = User.objects.exclude(username=SYSTEM_ACCOUNT).prefetch_related("memberships__team")
+    found = User.objects.exclude(username=AUTOQA_USERNAME).prefetch_related("memberships__team")
     query = request.GET.get("q", "").strip()[:100]
     role = request.GET.get("role", "")
     if query:

@@ -19,7 +19,7 @@ from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 
 from supportqa import claims
-from supportqa.accounts.models import Role, User
+from supportqa.accounts.models import AUTOQA_USERNAME, Role, User
 from supportqa.audit.actions import record_event
 from supportqa.autoqa.models import AutoQASettings, Finding, Flag, Job, LearnedModel
 from supportqa.autoqa.queue import queue_for_autoqa
@@ -32,7 +32,7 @@ from supportqa.reviews.models import Rating, Review, ReviewStatus, Source
 from supportqa.scorecards.models import Scorecard, ScorecardVersion
 from supportqa.scorecards.picking import matching_scorecards
 
-SYSTEM_USERNAME = "autoqa"
+SYSTEM_USERNAME = AUTOQA_USERNAME
 # Conversations whose AutoQA confidence is below this go to the human review queue.
 UNSURE_BELOW = 0.7
 

@@ -66,7 +66,9 @@ urlpatterns = [
     path("teams/", reports.team_list, name="team-list"),
     path("teams/<str:code>/", reports.team_detail, name="team-detail"),
     path("scorecards/", scorecards.scorecard_list, name="scorecard-list"),
-    path("scorecards/<slug:slug>/edit/", scorecards.scorecard_edit, name="scorecard-edit"),
+    path("scorecards/new/", scorecards.scorecard_build, name="scorecard-new"),
+    path("scorecards/<slug:slug>/edit/", scorecards.scorecard_build, name="scorecard-edit"),
+    path("scorecards/<slug:slug>/json/", scorecards.scorecard_json, name="scorecard-json"),
     path(
         "scorecards/<slug:slug>/versions/",
         scorecards.scorecard_versions,

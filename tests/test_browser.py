@@ -166,8 +166,8 @@ def test_reviewer_starts_from_autoqa_and_sees_its_evidence(live_server, cast, br
     page.goto(f"{live_server.url}/conversations/{cast.conversation.code}/")
     mark = page.locator('mark[data-detector="politeness"]')
     assert mark.inner_text() == "Calm down"
-    page.click("details.autoqa summary")  # open the panel
-    assert "Rude wording" in page.inner_text("details.autoqa")
+    page.click("details.reviews-box summary")  # open the reviews' tabs: AutoQA's is first
+    assert "Rude wording" in page.inner_text("#panel-autoqa")
     page.click("text=Start your review from AutoQA's ratings")
     page.wait_for_selector("text=check each one before you submit")
     page.screenshot(path=str(ARTIFACTS / "autoqa-conversation.png"), full_page=True)
@@ -451,7 +451,8 @@ PAGES = {
            "/causes/", "/topics/", "/staffing/", "/notifications/"],
     "lead": ["/", "review", "review-edit", "/agents/", "agent", "team", "/queue/"],
     "admin": ["/", "/people/", "/people/new/", "/people/teams/", "/scorecards/",
-              "/scorecards/chat-quality/edit/", "/scorecards/chat-quality/versions/",
+              "/scorecards/chat-quality/edit/", "/scorecards/new/",
+              "/scorecards/chat-quality/json/", "/scorecards/chat-quality/versions/",
               "/scorecards/chat-quality/validity/", "/imports/", "/categorize/",
               "/autoqa/settings/", "/queue/cycles/new/", "/calibration/new/"],
     "outsider": ["/", "/notifications/", "/no/such/page/"],
@@ -578,3 +579,52 @@ def test_lead_picks_dates_and_compares_with_the_period_before(live_server, cast,
     assert "before:" in page.inner_text(".kpis")
     page.locator(".page-head").screenshot(path=str(ARTIFACTS / "period-dates.png"))
     assert accessibility_problems(page) == []
+
+
+def test_admin_builds_a_scorecard_and_watches_the_preview(live_server, cast, browser):
+    """The builder: the preview follows a sample rating as it is picked (no button), a
+    criterion is added and moved, and saving publishes the next version."""
+    page = logged_in(browser, live_server, "admin")
+    page.goto(f"{live_server.url}/scorecards/chat-quality/edit/")
+    preview = page.locator("#preview tbody tr >> nth=0")
+    assert "100.0%" in preview.inner_text()
+    critical = page.locator("fieldset.b-criterion:has(input[name$=-critical]:checked)").first
+    critical.locator("select").select_option(label="Below Expectations (0)")
+    preview.locator("text=critical fail").wait_for()  # the script posts the draft on change
+    assert "0.0%" in preview.inner_text()
+    page.click("button[value='add-criterion:0']")
+    page.wait_for_selector("#s-0-c-8")
+    assert page.evaluate("document.activeElement.id") == "s-0-c-8"  # the new part is in view
+    page.fill("#s-0-c-8-name", "Follows up")
+    page.click("button[value='up-criterion:0:8']")
+    page.wait_for_selector("#s-0-c-7-name[value='Follows up']")
+    assert accessibility_problems(page) == []
+    page.screenshot(path=str(ARTIFACTS / "scorecard-builder.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert no_sideways_scrolling(page)
+    page.screenshot(path=str(ARTIFACTS / "scorecard-builder-narrow.png"), full_page=True)
+    page.click("button[value=publish]")
+    page.wait_for_selector("text=Published Chat quality rubric v3")
+    assert "criterion “Follows up” added" in page.inner_text("main")
+
+
+def test_the_reviews_of_a_conversation_sit_in_tabs(live_server, cast, browser):
+    """AutoQA's review and each person's review get a tab; one panel shows at a time and
+    the arrow keys move between the tabs (ARIA tabs pattern)."""
+    from tests.test_blind_review import with_autoqa_and_a_lead_review
+
+    lead_review = with_autoqa_and_a_lead_review(cast)
+    page = logged_in(browser, live_server, "qa")
+    page.goto(f"{live_server.url}/conversations/{cast.conversation.code}/")
+    page.click("details.reviews-box summary")
+    tabs = page.locator("[role=tab]")
+    assert tabs.count() == 2
+    assert page.is_visible("#panel-autoqa")
+    assert not page.is_visible(f"#panel-{lead_review.code}")
+    page.focus("#tab-autoqa")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.activeElement.id") == f"tab-{lead_review.code}"
+    assert page.is_visible(f"#panel-{lead_review.code}") and not page.is_visible("#panel-autoqa")
+    assert "Meets Expectations" in page.inner_text(f"#panel-{lead_review.code}")
+    assert accessibility_problems(page) == []
+    page.screenshot(path=str(ARTIFACTS / "review-tabs.png"))

@@ -374,7 +374,21 @@ def form_posts(cast):
             reverse("autoqa-settings"),
             ["greetings", "first_reply_target.chat", "canned_share_limit", "action"],
         ),
-        (cast.admin, reverse("scorecard-edit", args=["chat-quality"]), ["spec"]),
+        (cast.admin, reverse("scorecard-json", args=["chat-quality"]), ["spec"]),
+        (
+            cast.admin,
+            reverse("scorecard-edit", args=["chat-quality"]),
+            [
+                "name",
+                "pass_threshold",
+                "s-0-weight",
+                "s-0-c-0-name",
+                "s-0-c-0-o-0-value",
+                "s-0-c-0-sample",
+                "op",
+                "s-1-c-0-key",
+            ],
+        ),  # fmt: skip
         (cast.admin, reverse("import"), ["kind", "source"]),
         (cast.admin, reverse("categorize"), ["action", "minimum_confidence"]),
         (cast.agent, reverse("account"), ["old_password", "new_password1", "new_password2"]),
@@ -404,7 +418,7 @@ def test_no_form_value_causes_a_server_error(cast, values):
 def test_the_scorecard_editor_names_every_problem(cast, value):
     """JSON with NaN, 5,000-digit numbers, NUL characters or labels longer than their columns
     is refused with the path of the problem, never a server error."""
-    url = reverse("scorecard-edit", args=["chat-quality"])
+    url = reverse("scorecard-json", args=["chat-quality"])
     spec = cast.client(cast.admin).get(url).context["text"]
     bad = spec.replace('"Exceeds Expectations"', json.dumps(value), 1)
     response = cast.client(cast.admin).post(url, {"spec": bad})

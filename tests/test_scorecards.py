@@ -12,7 +12,8 @@ from tests.conftest import submitted_review
 
 
 def edit_url():
-    return reverse("scorecard-edit", args=["chat-quality"])
+    """The JSON import (the builder's tests are in test_scorecard_builder.py)."""
+    return reverse("scorecard-json", args=["chat-quality"])
 
 
 def test_editing_publishes_a_new_version_and_old_reviews_keep_theirs(cast):

@@ -30,7 +30,7 @@ from supportqa.reviews.access import may_flag_autoqa
 from supportqa.reviews.actions import RatingInput, ReviewInvalid, proposed_option
 from supportqa.reviews.models import Rating, Review, ReviewStatus, Source
 from supportqa.scorecards.models import Scorecard, ScorecardVersion
-from supportqa.scorecards.picking import matching_scorecards
+from supportqa.scorecards.picking import active_scorecards, matching_scorecards
 
 SYSTEM_USERNAME = AUTOQA_USERNAME
 # Conversations whose AutoQA confidence is below this go to the human review queue.
@@ -247,7 +247,7 @@ class Context:
                 ).get(pk=version.pk)
         return cls(
             rules, frequent_replies(), system_user(), versions, mapping,
-            list(Scorecard.objects.filter(is_active=True).prefetch_related("categories")),
+            active_scorecards(),
             {
                 (m.scorecard_slug, m.criterion_key): (pickle.loads(m.blob), m.kappa() or 0.0)
                 for m in LearnedModel.objects.filter(active=True)

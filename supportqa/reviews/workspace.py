@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -24,7 +24,7 @@ from supportqa.conversations.transcript import Line, customer_trajectory, transc
 from supportqa.core.scoring import passed
 from supportqa.reviews.actions import ReviewInvalid, edit_refusal, save_review
 from supportqa.reviews.forms import parse_review_post, review_form_context
-from supportqa.reviews.models import Review, ReviewStatus, Source
+from supportqa.reviews.models import Rating, Review, ReviewStatus, Source
 from supportqa.reviews.three_sixty import three_sixty
 from supportqa.scorecards.models import ScorecardVersion
 
@@ -230,8 +230,15 @@ def context_for(conversation: Conversation, others: QuerySet[Review]) -> dict[st
         "transcript": lines,
         "trajectory": customer_trajectory(lines),
         "surveys": conversation.survey_responses.all(),
-        "others": others.exclude(source=Source.AUTOQA).select_related(
-            "reviewer", "reviewee", "scorecard_version__scorecard"
+        "others": others.exclude(source=Source.AUTOQA)
+        .select_related("reviewer", "reviewee", "scorecard_version__scorecard")
+        .prefetch_related(
+            Prefetch(
+                "ratings",
+                Rating.objects.select_related("criterion", "option").order_by(
+                    "criterion__section__position", "criterion__position"
+                ),
+            )
         ),
         "mode": None,
         "autoqa": None,

@@ -20,6 +20,9 @@ class Scorecard(models.Model):
     # Conditional scorecards: empty lists mean "any".
     channels = models.JSONField(default=list, blank=True)
     categories = models.ManyToManyField("conversations.Category", blank=True)
+    teams = models.ManyToManyField(
+        "accounts.Team", blank=True, help_text="The conversation's team; empty means any."
+    )
     priority = models.IntegerField(default=0, help_text="Higher wins when several match.")
 
     class Meta:

@@ -6,19 +6,28 @@ from supportqa.conversations.models import Conversation
 from supportqa.scorecards.models import Scorecard, ScorecardVersion
 
 
+def active_scorecards() -> list[Scorecard]:
+    """The active scorecards with their conditions loaded, for matching many conversations."""
+    return list(Scorecard.objects.filter(is_active=True).prefetch_related("categories", "teams"))
+
+
 def matching_scorecards(
     conversation: Conversation, active: Iterable[Scorecard] | None = None
 ) -> list[Scorecard]:
-    """Active scorecards whose conditions (channel, category) fit, best match first. Pass
-    `active` (with categories prefetched) to match many conversations without queries."""
+    """Active scorecards whose conditions (channel, category, the conversation's team: the
+    team its figures count for) fit, best match first. Pass `active` (`active_scorecards()`)
+    to match many conversations without queries."""
     if active is None:
-        active = Scorecard.objects.filter(is_active=True).prefetch_related("categories")
+        active = active_scorecards()
     matches = []
     for scorecard in active:
         if scorecard.channels and conversation.channel not in scorecard.channels:
             continue
-        categories = list(scorecard.categories.all())
-        if categories and conversation.category_id not in {c.pk for c in categories}:
+        categories = {c.pk for c in scorecard.categories.all()}
+        if categories and conversation.category_id not in categories:
+            continue
+        teams = {t.pk for t in scorecard.teams.all()}
+        if teams and conversation.team_id not in teams:
             continue
         matches.append(scorecard)
     return sorted(matches, key=lambda s: -s.priority)

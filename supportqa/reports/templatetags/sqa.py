@@ -4,6 +4,7 @@ from typing import Any
 
 from django import template
 from django.conf import settings
+from django.utils.safestring import mark_safe
 
 from supportqa.core.intervals import Estimate
 from supportqa.core.scoring import score_band
@@ -91,3 +92,18 @@ def get_item(mapping: Any, key: Any) -> Any:
 @register.filter
 def signed(value: Any) -> str:
     return "—" if value is None else f"{float(value):+.2f}"
+
+
+@register.filter
+def typed(value: Any) -> str:
+    """A number as a person would type it (80, 0.5), anything else as it was typed."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:g}"
+    return "" if value is None else str(value)
+
+
+@register.simple_tag
+def invalid(error_field: str, *parts: Any) -> str:
+    """` aria-invalid="true"` on the builder field an error is about (its name: the parts)."""
+    name = "".join(str(p) for p in parts)
+    return mark_safe(' aria-invalid="true"') if error_field and error_field == name else ""

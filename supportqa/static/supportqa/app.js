@@ -40,3 +40,32 @@ document.addEventListener("keydown", (event) => {
     menu.querySelector("summary").focus();
   });
 });
+
+// Tabs (ARIA tabs pattern): without this script every panel shows, one under the other, each
+// with its own heading; with it, one panel at a time and the arrow keys move between tabs.
+document.querySelectorAll("[data-tabs]").forEach((box) => {
+  const list = box.querySelector("[role=tablist]");
+  const tabs = [...list.querySelectorAll("[role=tab]")];
+  if (tabs.length === 0) return;
+  const choose = (chosen, focus) => {
+    tabs.forEach((tab) => {
+      const on = tab === chosen;
+      tab.setAttribute("aria-selected", String(on));
+      tab.tabIndex = on ? 0 : -1;
+      document.getElementById(tab.getAttribute("aria-controls")).hidden = !on;
+    });
+    if (focus) chosen.focus();
+  };
+  list.hidden = false;
+  box.classList.add("tabs-on");
+  choose(tabs[0], false);
+  tabs.forEach((tab, index) => {
+    tab.addEventListener("click", () => choose(tab, false));
+    tab.addEventListener("keydown", (event) => {
+      const moves = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: tabs.length - 1 };
+      if (!(event.key in moves)) return;
+      event.preventDefault();
+      choose(tabs[(moves[event.key] + tabs.length) % tabs.length], true);
+    });
+  });
+});

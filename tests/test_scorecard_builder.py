@@ -3,9 +3,11 @@ preview, conditions, and what is published (a new version only when the rubric c
 
 from __future__ import annotations
 
+import json
 from html.parser import HTMLParser
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from supportqa.audit.models import AuditEvent
@@ -95,7 +97,7 @@ def test_the_page_shows_the_current_version_and_saving_it_unchanged_adds_no_vers
     assert data["s-0-c-0-name"] == "Response Time"
     assert data["s-0-c-0-o-1-value"] == "80"  # Meets on version 2
     assert (
-        builder.without_samples(builder.draft_from_form(_querydict(data)))["sections"]
+        builder.finished(builder.draft_from_form(_querydict(data)))["sections"]
         == (spec_of(scorecard.current_version())["sections"])
     )
     response = client.post(edit_url(), {**data, "op": "publish"})
@@ -129,9 +131,9 @@ def test_an_edit_publishes_the_next_version_with_its_changes(cast):
     assert (first.key, first.name, first.weight) == ("response-time", "Speed of reply", 2.0)
     history = client.get(reverse("scorecard-versions", args=["chat-quality"])).context["history"]
     assert history[0][1] == [
-        "pass threshold 80 → 75",
+        "pass mark 80% → 75%",
         "criterion “Response Time” renamed “Speed of reply”",
-        "“Speed of reply” weight 1.0 → 2.0",
+        "“Speed of reply” weight 1 → 2",
     ]
     assert AuditEvent.objects.filter(action="scorecard.version_published").count() == 1
 
@@ -150,8 +152,10 @@ def test_buttons_add_move_and_remove_parts_without_publishing(cast):
     assert "s-0-c-7-name" not in data
     data = form_of(client.post(edit_url(), {**data, "op": "up-criterion:0:1"}))
     assert [data["s-0-c-0-name"], data["s-0-c-1-name"]] == [names[1], names[0]]
-    data = form_of(client.post(edit_url(), {**data, "op": "add-option:0:0"}))
-    assert data["s-0-c-0-o-3-value"] == "100" and data["s-0-c-0-o-3-label"] == ""
+    page = client.post(edit_url(), {**data, "op": "add-option:0:0"})
+    assert page.context["focus"] == "s-0-c-0-o-3-label"  # the new option's first field
+    data = form_of(page)
+    assert data["s-0-c-0-o-3-value"] == "" and data["s-0-c-0-o-3-label"] == ""
     data = form_of(client.post(edit_url(), {**data, "op": "remove-option:0:0:3"}))
     assert "s-0-c-0-o-3-value" not in data
     data = form_of(client.post(edit_url(), {**data, "op": "remove-criterion:1:1"}))
@@ -183,10 +187,12 @@ def test_a_mistake_is_named_at_its_field_and_nothing_typed_is_lost(cast):
     data["s-0-c-0-name"] = "Kept as typed"
     page = client.post(edit_url(), {**data, "op": "publish"})
     assert page.status_code == 400
-    assert page.context["error"] == (
-        "sections[0].criteria[2].options[1].value: must be a number from 0 to 100"
+    assert page.context["error"] == (  # the place in words, the reason beside the field
+        "Tone and Professionalism, option 2 (Meets Expectations), value: "
+        "must be a number from 0 to 100"
     )
     assert page.context["error_field"] == "s-0-c-2-o-1-value"
+    assert '<small class="error" id="s-0-c-2-o-1-value-error">must be' in page.content.decode()
     marked = 'class="value" value="eighty" aria-invalid="true"'
     assert f'name="s-0-c-2-o-1-value" inputmode="decimal" {marked}' in page.content.decode()
     assert form_of(page)["s-0-c-0-name"] == "Kept as typed"
@@ -288,3 +294,52 @@ def test_json_stays_as_import_and_export(cast):
         download.json()["sections"]
         == spec_of(Scorecard.objects.get(slug="chat-quality").current_version())["sections"]
     )
+
+
+def test_a_rubric_that_could_never_score_is_refused(cast):
+    client = cast.client(cast.admin)
+    data = form_of(client.get(edit_url()))
+    for name in [n for n in data if n.endswith("-weight")]:
+        data[name] = "0"
+    page = client.post(edit_url(), {**data, "op": "publish"})
+    assert page.status_code == 400
+    assert page.context["error"].startswith("every weight is 0, so no review could be scored")
+    assert Scorecard.objects.get(slug="chat-quality").versions.count() == 2
+
+
+def test_a_new_scorecard_opens_ready_to_preview_and_takes_its_slug_from_its_name(cast):
+    client = cast.client(cast.admin)
+    page = client.get(reverse("scorecard-new"))
+    assert page.context["preview_problem"] == "" and len(page.context["previews"]) == 4
+    data = form_of(page)
+    data.update(name="Phone calls", slug="")
+    assert client.post(reverse("scorecard-new"), {**data, "op": "publish"}).status_code == 302
+    version = Scorecard.objects.get(slug="phone-calls").current_version()
+    assert [o.label for o in version.sections.get().criteria.get().options.all()] == [
+        "Exceeds",
+        "Meets",
+        "Below",
+    ]
+
+
+def test_json_of_another_scorecard_is_not_imported_without_saying_so(cast):
+    client = cast.client(cast.admin)
+    url = reverse("scorecard-json", args=["response-check"])
+    other = spec_of(Scorecard.objects.get(slug="chat-quality").current_version())
+    before = Scorecard.objects.get(slug="response-check").versions.count()
+    page = client.post(url, {"spec": json.dumps(other)})
+    assert page.status_code == 400
+    assert "this file holds the scorecard “chat-quality”" in page.context["error"]
+    assert Scorecard.objects.get(slug="response-check").versions.count() == before
+    done = client.post(url, {"spec": json.dumps(other), "other_slug": "chat-quality"})
+    assert done.status_code == 302
+    assert Scorecard.objects.get(slug="response-check").versions.count() == before + 1
+
+
+def test_importing_the_current_rubric_again_adds_no_version(cast):
+    client = cast.client(cast.admin)
+    url = reverse("scorecard-json", args=["chat-quality"])
+    file = client.get(url + "?download=1").content
+    upload = SimpleUploadedFile("chat-quality-v2.json", file, content_type="application/json")
+    assert client.post(url, {"file": upload}).status_code == 302
+    assert Scorecard.objects.get(slug="chat-quality").versions.count() == 2

@@ -102,7 +102,7 @@ def test_the_versions_page_says_what_each_version_changed(cast):
     cast.client(cast.admin).post(edit_url(), {"spec": json.dumps(spec)})
     page = cast.client(cast.admin).get(reverse("scorecard-versions", args=["chat-quality"]))
     assert page.context["history"][0][1] == [
-        "pass threshold 80 → 75",
+        "pass mark 80% → 75%",
         "criterion “Compliance with Procedures” removed",
         "criterion “Response Time” renamed “Speed of reply”",
     ]

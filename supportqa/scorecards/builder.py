@@ -20,10 +20,10 @@ from django.utils.text import slugify
 from supportqa.core.scoring import CriterionRating, ReviewScore, passed, review_score
 
 _FIELD = re.compile(r"s-(\d+)(?:-c-(\d+)(?:-o-(\d+))?)?-(\w+)")
-NEW_OPTIONS = [
-    {"label": "Below", "value": 0.0, "description": ""},
-    {"label": "Meets", "value": 80.0, "description": ""},
+NEW_OPTIONS = [  # as the default rubric lists them: best first
     {"label": "Exceeds", "value": 100.0, "description": ""},
+    {"label": "Meets", "value": 80.0, "description": ""},
+    {"label": "Below", "value": 0.0, "description": ""},
 ]
 
 
@@ -58,8 +58,8 @@ def _number(text: str) -> Any:
 
 
 def draft_from_form(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The draft spec of a posted builder form. Criteria without a key get one from their
-    name. Missing positions close up (a removed row leaves no hole)."""
+    """The draft spec of a posted builder form, as typed (`finished` fills in what the
+    person may leave out). Missing positions close up (a removed row leaves no hole)."""
     spec: dict[str, Any] = {
         "description": str(data.get("description", "")),
         "pass_threshold": _number(str(data.get("pass_threshold", ""))),
@@ -98,9 +98,8 @@ def draft_from_form(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def _criterion(fields: dict[str, Any]) -> dict[str, Any]:
     options = [fields["options"][o] for o in sorted(fields["options"])]
-    key = str(fields.get("key", "")).strip() or slugify(str(fields.get("name", "")))[:64]
     return {
-        "key": key,
+        "key": str(fields.get("key", "")).strip(),
         "name": fields.get("name", ""),
         "description": fields.get("description", ""),
         "weight": fields.get("weight", 1.0),
@@ -119,12 +118,16 @@ def _criterion(fields: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def without_samples(spec: dict[str, Any]) -> dict[str, Any]:
-    """The spec to publish: the preview's sample ratings are not part of a scorecard."""
+def finished(spec: dict[str, Any], *, keep_samples: bool = False) -> dict[str, Any]:
+    """The draft as it would be published: a criterion without a key gets one from its name,
+    and the preview's sample ratings (not part of a scorecard) are dropped."""
     clean = copy.deepcopy(spec)
     for section in clean["sections"]:
         for criterion in section["criteria"]:
-            criterion.pop("sample", None)
+            if not str(criterion.get("key", "")).strip():
+                criterion["key"] = slugify(str(criterion.get("name", "")))[:64]
+            if not keep_samples:
+                criterion.pop("sample", None)
     return clean
 
 
@@ -149,11 +152,9 @@ def edit(spec: dict[str, Any], op: str) -> tuple[dict[str, Any], str]:
             return draft, _criterion_edit(sections, verb, at)
         if kind == "option":
             criterion = sections[at[0]]["criteria"][at[1]]
-            if verb == "add":
-                values = [v for o in criterion["options"] if isinstance(v := o["value"], float)]
-                top = max(values, default=0.0)
-                criterion["options"].append({"label": "", "value": top, "description": ""})
-                return draft, f"s-{at[0]}-c-{at[1]}"
+            if verb == "add":  # label and value left for the person to give
+                criterion["options"].append({"label": "", "value": "", "description": ""})
+                return draft, f"s-{at[0]}-c-{at[1]}-o-{len(criterion['options']) - 1}-label"
             if verb == "remove":
                 del criterion["options"][at[2]]
                 return draft, f"s-{at[0]}-c-{at[1]}"
@@ -225,7 +226,7 @@ def field_of(error: str) -> str:
     pieces = [f"{letters[kind]}-{index}" for kind, index in _PATH_PART.findall(path)]
     last = path.rsplit(".", 1)[-1] if "." in path else path
     if last and not _PATH_PART.fullmatch(last) and last not in letters:
-        pieces.append(last)
+        pieces.append(re.sub(r"\[\d+\]$", "", last))  # root_causes[2]: the one text area
     return "-".join(pieces)
 
 
@@ -316,3 +317,41 @@ def with_ids(spec: dict[str, Any]) -> list[dict[str, Any]]:
             )  # fmt: skip
         sections.append({**section, "criteria": criteria, "id": f"s-{s}", "at": str(s)})
     return sections
+
+
+_WORDS = {"description": "description", "root_causes": "root causes", "label": "label"}
+
+
+def describe(error: str, spec: dict[str, Any]) -> str:
+    """An error of `validate_spec` with its place in words: `sections[0].criteria[1].options[1]
+    .value: …` → `Clarity of Communication, option 2 (Meets Expectations), value: …`."""
+    path, _, reason = error.partition(": ")
+    if not reason:
+        return error
+    place: list[str] = []
+    section: Any = None
+    criterion: Any = None
+    for kind, index in _PATH_PART.findall(path):
+        at = int(index)
+        try:
+            if kind == "sections":
+                section = spec["sections"][at]
+                place.append(
+                    f"section {at + 1}" + (f" ({section['name']})" if section.get("name") else "")
+                )
+            elif kind == "criteria":
+                criterion = section["criteria"][at]
+                place[-1:] = [str(criterion.get("name") or f"criterion {at + 1}")]
+            else:
+                option = criterion["options"][at]
+                place.append(
+                    f"option {at + 1}" + (f" ({option['label']})" if option.get("label") else "")
+                )
+        except (IndexError, KeyError, TypeError):
+            place.append(f"{kind} {at + 1}")
+    last = path.rsplit(".", 1)[-1]
+    if last == "pass_threshold":
+        place.append("pass mark")
+    elif last and not _PATH_PART.fullmatch(last) and last not in ("sections", "criteria"):
+        place.append(_WORDS.get(re.sub(r"\[\d+\]$", "", last), re.sub(r"\[\d+\]$", "", last)))
+    return f"{', '.join(place)}: {reason}" if place else reason

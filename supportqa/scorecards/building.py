@@ -30,6 +30,14 @@ def validate_spec(spec: Any) -> None:
     keys: set[str] = set()
     for s_index, section in enumerate(sections):
         _section(section, f"sections[{s_index}]", keys)
+    if not any(
+        section.get("weight", 1) > 0 and any(c.get("weight", 1) > 0 for c in section["criteria"])
+        for section in sections
+    ):
+        raise SpecError(
+            "sections: every weight is 0, so no review could be scored; give at least one "
+            "criterion, and its section, a weight above 0"
+        )
 
 
 def _section(section: Any, where: str, keys: set[str]) -> None:
@@ -106,7 +114,7 @@ def _description(value: Any, where: str) -> None:
 
 def _number(value: Any, where: str, low: float, high: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise SpecError(f"{where}: must be a number from {low:g} to {high:g}")
+        raise SpecError(f"{where}: must be a number from {low:,.0f} to {high:,.0f}")
     return float(value)
 
 
@@ -199,13 +207,14 @@ def spec_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     changes = []
     old_mark, new_mark = before.get("pass_threshold"), after.get("pass_threshold")
     if old_mark != new_mark:
-        changes.append(f"pass threshold {float(old_mark or 0):g} → {float(new_mark or 0):g}")
+        changes.append(f"pass mark {float(old_mark or 0):g}% → {float(new_mark or 0):g}%")
     old_sections = {s["name"]: s for s in before["sections"]}
     new_sections = {s["name"]: s for s in after["sections"]}
     changes += [f"section “{n}” added" for n in new_sections if n not in old_sections]
     changes += [f"section “{n}” removed" for n in old_sections if n not in new_sections]
     changes += [
-        f"section “{n}” weight {old_sections[n].get('weight', 1)} → {s.get('weight', 1)}"
+        f"section “{n}” weight {float(old_sections[n].get('weight', 1)):g} → "
+        f"{float(s.get('weight', 1)):g}"
         for n, s in new_sections.items()
         if n in old_sections and old_sections[n].get("weight", 1) != s.get("weight", 1)
     ]
@@ -230,20 +239,34 @@ def _criterion_changes(
         changes.append(f"criterion “{old['name']}” renamed “{name}”")
     if old_section != new_section:
         changes.append(f"“{name}” moved to section “{new_section}”")
-    for field, words in (
-        ("weight", "weight"),
-        ("critical", "critical"),
-        ("allow_na", "N/A allowed"),
+    if float(old.get("weight", 1)) != float(new.get("weight", 1)):
+        changes.append(
+            f"“{name}” weight {float(old.get('weight', 1)):g} → {float(new.get('weight', 1)):g}"
+        )
+    for flag, made, unmade in (
+        ("critical", "made critical", "no longer critical"),
+        ("allow_na", "may be rated N/A", "may no longer be rated N/A"),
     ):
-        if old.get(field) != new.get(field):
-            changes.append(f"“{name}” {words} {old.get(field)} → {new.get(field)}")
+        if bool(old.get(flag)) != bool(new.get(flag)):
+            changes.append(f"“{name}” {made if new.get(flag) else unmade}")
     old_options = {o["label"]: o["value"] for o in old["options"]}
     new_options = {o["label"]: o["value"] for o in new["options"]}
+    renamed = {}  # an option whose label changed in place, its value kept
+    if len(old["options"]) == len(new["options"]):
+        for before, after in zip(old["options"], new["options"], strict=True):
+            unmatched = before["label"] not in new_options and after["label"] not in old_options
+            if unmatched and float(before["value"]) == float(after["value"]):
+                renamed[before["label"]] = after["label"]
+    changes += [f"“{name}” option “{label}” renamed “{after}”" for label, after in renamed.items()]
     changes += [
-        f"“{name}” option “{label}” added" for label in new_options if label not in old_options
+        f"“{name}” option “{label}” added"
+        for label in new_options
+        if label not in old_options and label not in renamed.values()
     ]
     changes += [
-        f"“{name}” option “{label}” removed" for label in old_options if label not in new_options
+        f"“{name}” option “{label}” removed"
+        for label in old_options
+        if label not in new_options and label not in renamed
     ]
     changes += [
         f"“{name}” option “{label}” value {old_options[label]:g} → {value:g}"

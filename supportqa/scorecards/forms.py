@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import slugify
 
 from supportqa.accounts.models import Team
 from supportqa.conversations.models import Category, Channel
@@ -36,7 +37,8 @@ class ScorecardForm(forms.ModelForm):
         fields = ["name", "slug", "description", "is_active", "priority"]
         labels = {"is_active": "In use (offered to reviewers and AutoQA)"}
         help_texts = {
-            "slug": "The scorecard's name in addresses and files; fixed once created.",
+            "slug": "Its name in addresses and files (empty: made from the name); fixed once "
+            "created.",
             "priority": "When several scorecards fit a conversation, the highest is used.",
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
@@ -48,4 +50,15 @@ class ScorecardForm(forms.ModelForm):
             self.initial["channels"] = list(self.instance.channels)
             self.initial["categories"] = list(self.instance.categories.all())
             self.initial["teams"] = list(self.instance.teams.all())
-        self.fields["slug"].required = not self.instance.pk
+        self.fields["slug"].required = False  # a new scorecard's is made from its name
+
+    def clean_slug(self) -> str:
+        slug = str(self.cleaned_data.get("slug") or "")
+        if self.instance.pk:
+            return str(self.instance.slug)
+        slug = slug or slugify(str(self.data.get("name", "")))[:64]
+        if not slug:
+            raise forms.ValidationError("give the scorecard a name or a slug")
+        if Scorecard.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(f"“{slug}” is another scorecard's; choose another")
+        return slug

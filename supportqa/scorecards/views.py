@@ -13,7 +13,7 @@ from supportqa.accounts.permissions import allowed, may_manage_scorecards
 from supportqa.core.jsontext import json_problem, load_json
 from supportqa.core.scoring import CRITICAL_FAIL_BELOW
 from supportqa.scorecards import builder
-from supportqa.scorecards.actions import publish_version, save_scorecard
+from supportqa.scorecards.actions import publish_version, rubric_changed, save_scorecard
 from supportqa.scorecards.building import SpecError, spec_changes, spec_of, validate_spec
 from supportqa.scorecards.forms import ScorecardForm
 from supportqa.scorecards.models import Scorecard
@@ -58,7 +58,7 @@ def scorecard_build(request: HttpRequest, slug: str | None = None) -> HttpRespon
         except builder.EditError as exc:
             return _builder_page(request, form, spec, error=str(exc), status=400)
         return _builder_page(request, form, spec, focus=focus)
-    rubric = builder.without_samples(spec)
+    rubric = builder.finished(spec)
     try:
         validate_spec(rubric)
     except SpecError as exc:
@@ -95,11 +95,11 @@ def _builder_page(
     scorecard = form.instance
     current = scorecard.current_version() if scorecard.pk else None
     try:
-        validate_spec(builder.without_samples(spec))
-        previews = builder.preview(spec)
+        validate_spec(builder.finished(spec))
+        previews = builder.preview(builder.finished(spec, keep_samples=True))
         problem = ""
     except SpecError as exc:
-        previews, problem = [], str(exc)
+        previews, problem = [], builder.describe(str(exc), spec)
     context = {
         "scorecard": scorecard if scorecard.pk else None,
         "current": current,
@@ -108,8 +108,9 @@ def _builder_page(
         "spec": spec,
         "sections": builder.with_ids(spec),
         "critical_below": CRITICAL_FAIL_BELOW,
-        "error": error,
+        "error": builder.describe(error, spec) if error else "",
         "error_field": builder.field_of(error) if error else "",
+        "error_reason": error.partition(": ")[2] or error,
         "focus": focus,
         "previews": previews,
         "preview_problem": problem,
@@ -137,11 +138,25 @@ def scorecard_json(request: HttpRequest, slug: str) -> HttpResponse:
         return response
     text = json.dumps(spec, indent=2, ensure_ascii=False)
     error = ""
+    other = ""  # the slug of another scorecard the file was exported from
     if request.method == "POST":
         upload = request.FILES.get("file")
         text = upload.read().decode("utf-8", "replace") if upload else request.POST.get("spec", "")
         try:
-            version = publish_version(scorecard=scorecard, spec=load_json(text), by=request.user)  # type: ignore[arg-type]
+            loaded = load_json(text)
+            validate_spec(loaded)
+            other = str(loaded.get("slug") or "")
+            if other == scorecard.slug or request.POST.get("other_slug") == other:
+                other = ""
+            if other:
+                raise SpecError(
+                    f"this file holds the scorecard “{other}”, not “{scorecard.slug}”: "
+                    "importing replaces this scorecard's rubric with that one"
+                )
+            if not rubric_changed(scorecard, loaded):
+                messages.info(request, "The file holds the current rubric: no new version.")
+                return redirect("scorecard-versions", scorecard.slug)
+            version = publish_version(scorecard=scorecard, spec=loaded, by=request.user)  # type: ignore[arg-type]
         except SpecError as exc:
             error = str(exc)
         except json.JSONDecodeError as exc:
@@ -159,7 +174,7 @@ def scorecard_json(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "scorecards/json.html",
         {"scorecard": scorecard, "current": current, "text": text, "error": error,
-         "nav": "scorecards"},
+         "other": other, "nav": "scorecards"},
         status=400 if error else 200,
     )  # fmt: skip
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import template
 from django.conf import settings
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from supportqa.core.intervals import Estimate
@@ -107,3 +108,12 @@ def invalid(error_field: str, *parts: Any) -> str:
     """` aria-invalid="true"` on the builder field an error is about (its name: the parts)."""
     name = "".join(str(p) for p in parts)
     return mark_safe(' aria-invalid="true"') if error_field and error_field == name else ""
+
+
+@register.simple_tag
+def field_error(error_field: str, reason: str, *parts: Any) -> str:
+    """The reason of a builder error, beside the field (or part) it is about."""
+    name = "".join(str(p) for p in parts)
+    if not error_field or error_field != name:
+        return ""
+    return format_html('<small class="error" id="{}-error">{}</small>', name, reason)

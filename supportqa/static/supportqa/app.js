@@ -58,7 +58,7 @@ document.querySelectorAll("[data-tabs]").forEach((box) => {
   };
   list.hidden = false;
   box.classList.add("tabs-on");
-  choose(tabs[0], false);
+  choose(tabs.find((tab) => tab.getAttribute("aria-selected") === "true") || tabs[0], false);
   tabs.forEach((tab, index) => {
     tab.addEventListener("click", () => choose(tab, false));
     tab.addEventListener("keydown", (event) => {

@@ -227,7 +227,7 @@ def test_trained_model_is_used_only_when_it_beats_the_rules(cast):
 
     version = chat_rubric()
     clarity = version.sections.first().criteria.get(key="clarity")
-    wording = {0: "crisp steps one two three", 2: "umm maybe perhaps kinda sorta"}
+    wording = {0: "blue plan one two three", 2: "green plan four five six"}  # read alike
     for i in range(48):
         level = 0 if i % 2 else 2
         conversation = make_conversation(cast.agent, cast.team, f"learn-{i}")
@@ -246,7 +246,7 @@ def test_trained_model_is_used_only_when_it_beats_the_rules(cast):
     # A criterion the humans rated all alike cannot be learned.
     assert outcomes["tone"].evaluation is None and "fewer than two" in outcomes["tone"].skipped
     fresh = make_conversation(cast.agent, cast.team, "learn-new")
-    write_transcript(fresh, "c: my export fails", "a: Hello, umm maybe perhaps kinda sorta.")
+    write_transcript(fresh, "c: my export fails", "a: Hello, green plan four five six.")
     enqueue_changed()
     work("w")
     rating = Review.objects.get(source=Source.AUTOQA, conversation=fresh).ratings.get(

@@ -25,6 +25,7 @@ RULE_TEXT: dict[str, tuple[str, str]] = {
     "empathy": ("Empathy", "Acknowledge an upset customer's feelings."),
     "politeness": ("Courtesy", "Courtesy phrases that make a message polite."),
     "rudeness": ("Rude phrases", "Any of these rates tone below expectations."),
+    "offensive": ("Offensive words", "Profanity, insults, slurs: tone below expectations."),
     "follow_up_offer": ("Follow-up offers", "The agent offers to follow up (exceeds)."),
     "follow_up_question": ("Anything else?", "The agent asks if anything else is needed."),
     "confirmation": ("Customer confirms", "The customer says the problem is solved."),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,9 +15,9 @@ from supportqa.core.autoqa import (
     Step,
     Turn,
     analyse,
-    flesch_reading_ease,
     nearest_option,
     ordered_steps,
+    reading_level,
     score_criteria,
 )
 
@@ -101,24 +102,34 @@ def test_politeness_rude_shouting_courteous_neutral():
     assert finding("politeness", "c: hi", "a: Calm down, I am checking.").score == 0.0
     shouting = finding("politeness", "c: hi", "a: YOU MUST RESTART THE ROUTER NOW")
     assert shouting.score == 0.5
-    assert finding("politeness", "c: hi", "a: Please restart the router.").score == 1.0
-    assert finding("politeness", "c: hi", "a: Restart the router.").score == 0.5
+    assert finding("politeness", "c: hi", "a: Please restart the router.").score >= 0.75
+    # No strategy at all: the model's intercept, p = 1 / (1 + e^0.133) = 0.4668, below even
+    # odds, so 0.25 + p.
+    plain = finding("politeness", "c: hi", "a: Restart the router.")
+    assert plain.score == pytest.approx(0.25 + 1 / (1 + math.exp(0.133)), abs=1e-3)
+    # Starting with "you" (−0.820) and a direct "why" question (−0.479): p = 0.193.
+    curt = finding("politeness", "c: hi", "a: You need to restart the router. Why didn't you?")
+    assert curt.score == pytest.approx(0.25 + 1 / (1 + math.exp(0.133 + 0.820 + 0.479)), abs=1e-3)
+    assert "starts with you" in curt.explanation
 
 
 def test_acronyms_are_not_shouting():
     f = finding(
         "politeness", "c: hi", "a: The FAQ says your PIN and CVV are on the SMS. Please check."
     )
-    assert f.score == 1.0
+    assert f.score >= 0.75
 
 
 # --- readability, understanding, resolution -------------------------------------------------
 
 
-def test_flesch_reading_ease_matches_hand_computed_values():
-    # "The cat sat on the mat." 6 words, 1 sentence, 6 syllables: 206.835 - 6.09 - 84.6
-    assert flesch_reading_ease("The cat sat on the mat.") == pytest.approx(116.145)
-    assert flesch_reading_ease("Too short.") is None
+def test_reading_level_by_hand():
+    """ "I have sent the new card." 6 words, 1 sentence, 6 syllables, no uncommon word:
+    6.01 − 0.0913 × 6 − 0.833 × 1 − 4.36 × 0 = 4.6292."""
+    read = reading_level("I have sent the new card.")
+    assert (read.words_per_sentence, read.syllables_per_word, read.rare_share) == (6, 1, 0)
+    assert read.level == pytest.approx(4.6292)
+    assert reading_level("Too short.") is None
 
 
 def test_readability_plain_versus_dense():

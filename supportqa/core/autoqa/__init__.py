@@ -35,8 +35,8 @@ from supportqa.core.autoqa.text import (
     Evidence,
     Turn,
     canned_key,
-    flesch_reading_ease,
     misspellings,
+    reading_level,
     reply_waits,
 )
 
@@ -54,7 +54,7 @@ __all__ = [
     "Turn",
     "analyse",
     "canned_key",
-    "flesch_reading_ease",
+    "reading_level",
     "misspellings",
     "nearest_option",
     "ordered_steps",

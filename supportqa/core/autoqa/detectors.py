@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from supportqa.core.autoqa.politeness import cues, polite_probability
 from supportqa.core.autoqa.rules import DEFAULT_RULES, Rules
 from supportqa.core.autoqa.text import (
     TOKEN,
@@ -18,11 +19,13 @@ from supportqa.core.autoqa.text import (
     Turn,
     canned_key,
     content_words,
+    could_be_name,
     evidence_of,
     find,
-    flesch_reading_ease,
+    find_all,
     misspellings,
     quote,
+    reading_level,
     reply_waits,
 )
 from supportqa.core.redact import find_pii
@@ -65,16 +68,40 @@ def greeting(c: Transcript, rules: Rules) -> Outcome:
 
 
 _INTRODUCED = re.compile(r"\b(?:my name is|this is|i am|i'm)\s+([A-Z][a-z]+)")
+# The same in lower case (chat often is), where the word must also look like a name.
+_INTRODUCED_LOWER = re.compile(
+    r"(?:\bmy name is|\bmy name's|\bmy name|\bmyself|\bthis is|\bi am|\bi'm|\bim|\bcall me"
+    r"|^name:?)\s+([a-z]+)"
+)
+_ASKS_NAME = re.compile(r"\b(?:your (?:full |first )?name|name,? please|who am i speaking)")
+_TWO_WORDS = re.compile(r"([a-z]+)\s+([a-z]+)")
 
 
 def customer_first_name(c: Transcript, known_name: str) -> str:
-    """From the customer record, else from "my name is …" in the customer's messages."""
+    """The customer's first name: from the customer record; else where the customer says it
+    ("my name is …", "im christine", in capitals or not); else a reply to the agent's "may I
+    have your name?"; else a short message of two name-like words ("stella john 6543")."""
     if known_name.strip():
         return known_name.strip().split()[0].capitalize()
     for index in c.customer:
         match = _INTRODUCED.search(c.turns[index].text)
         if match:
             return match.group(1)
+        match = _INTRODUCED_LOWER.search(c.lowered[index])
+        if match and could_be_name(match.group(1)):
+            return match.group(1).capitalize()
+    asked = False
+    for index, turn in enumerate(c.turns):
+        if turn.author_kind == "agent":
+            asked = bool(_ASKS_NAME.search(c.lowered[index]))
+            continue
+        words = c.lowered[index].split()
+        if asked and words and could_be_name(words[0].strip(".,!")):
+            return words[0].strip(".,!").capitalize()
+        asked = False
+        pair = _TWO_WORDS.match(c.lowered[index])
+        if pair and len(words) <= 4 and all(could_be_name(w) for w in pair.groups()):
+            return pair.group(1).capitalize()
     return ""
 
 
@@ -105,11 +132,26 @@ def name_use(c: Transcript, rules: Rules, customer_name: str) -> Outcome:
     return Outcome(0.0, 0.8, f"Never uses the customer's name ({name}).")
 
 
+_DECLINING = re.compile(r"\bno[\s,.!]*$")  # "no thanks": declining an offer, not thanking
+
+
+def _thanks(lowered: str, rules: Rules) -> re.Match[str] | None:
+    """The first words of thanks in a message, leaving out sarcasm ("thanks for nothing") and
+    a short "no thanks" (declining, as people label it; "no, thank you so much for your help"
+    still thanks)."""
+    if find(rules.not_thanks, lowered):
+        return None
+    for match in find_all(rules.gratitude, lowered):
+        declined = _DECLINING.search(lowered[: match.start()])
+        if not (declined and len(lowered[match.end() :].split()) < 3):
+            return match
+    return None
+
+
 def gratitude(c: Transcript, rules: Rules) -> Outcome:
     for index in c.agent:
-        lowered = c.lowered[index]
-        match = find(rules.gratitude, lowered)
-        if match and not find(rules.not_thanks, lowered):
+        match = _thanks(c.lowered[index], rules)
+        if match:
             hit = (index, match)
             return Outcome(1.0, 0.9, f"Thanks the customer: {quote(c, hit)}.", (
                 Evidence(index, match.start(), match.end()),
@@ -195,7 +237,7 @@ _ACRONYMS = frozenset(
 def politeness(c: Transcript, rules: Rules) -> Outcome:
     if not c.agent:
         return not_applicable("The agent wrote nothing.")
-    rude = c.first(rules.rudeness, c.agent)
+    rude = c.first(rules.rudeness, c.agent) or c.first(rules.offensive, c.agent)
     if rude:
         return Outcome(0.0, 0.9, f"Rude wording: {quote(c, rude)}.", evidence_of(rude))
     for index in c.agent:
@@ -209,24 +251,56 @@ def politeness(c: Transcript, rules: Rules) -> Outcome:
                 f"message {index + 1}.",
                 tuple(Evidence(index, m.start(), m.end()) for m in shouted),
             )
+    texts = [c.turns[i].text for i in c.agent if len(c.turns[i].text.split()) >= 3]
     polite = c.first(rules.politeness, c.agent)
+    if not texts:
+        if polite:
+            return Outcome(1.0, 0.7, f"Courteous: {quote(c, polite)}.", evidence_of(polite))
+        return Outcome(0.5, 0.5, "Neutral: no rude wording, no courtesy phrases.")
+    chance = sum(polite_probability(t) for t in texts) / len(texts)
+    # 0.25 to 0.75 below an even chance of reading polite, 0.75 to 1 above it; a courtesy
+    # phrase of the organisation's list counts as polite whatever the model says.
+    score = 0.25 + chance if chance < 0.5 else 0.75 + (chance - 0.5) / 2
     if polite:
-        return Outcome(1.0, 0.7, f"Courteous: {quote(c, polite)}.", evidence_of(polite))
-    return Outcome(0.5, 0.5, "Neutral: no rude wording, no courtesy phrases.")
+        score = max(score, 0.75)
+    raised, lowered = cues(" ".join(texts))
+    reads = "polite" if score >= 0.75 else "neutral" if score >= 0.5 else "curt"
+    found = "; ".join(
+        part
+        for part in (
+            f"for: {', '.join(raised[:3])}" if raised else "",
+            f"against: {', '.join(lowered[:3])}" if lowered else "",
+        )
+        if part
+    )
+    courtesy = f" Courteous: {quote(c, polite)}." if polite else ""
+    return Outcome(
+        round(score, 3),
+        round(0.5 + abs(chance - 0.5), 3),
+        f"Reads {reads}: {chance:.0%} likely to strike people as polite"
+        f"{f' ({found})' if found else ''}.{courtesy}",
+        evidence_of(polite),
+    )
 
 
 def readability(c: Transcript, rules: Rules) -> Outcome:
-    scored = [(i, flesch_reading_ease(c.turns[i].text)) for i in c.agent]
-    valued = [(i, s) for i, s in scored if s is not None]
-    if not valued:
+    """The agent's messages' mean reading level, from 1 (advanced: score 0) to 3 (elementary:
+    score 1); 2.5 and above exceeds (short sentences of short, common words)."""
+    read = [(i, r) for i in c.agent if (r := reading_level(c.turns[i].text)) is not None]
+    if not read:
         return not_applicable("The agent's messages are too short to measure.")
-    mean = sum(s for _, s in valued) / len(valued)
-    hardest, lowest = min(valued, key=lambda p: p[1])
-    evidence = (Evidence(hardest, 0, len(c.turns[hardest].text)),)
-    text = f"Reading ease {mean:.0f} (Flesch; 60+ is plain English); hardest: message {hardest + 1}"
-    if mean >= 60:
-        return Outcome(1.0, 0.6, text + ".", evidence)
-    return Outcome(0.5 if mean >= 40 else 0.0, 0.6, text + ".", evidence)
+    level = sum(r.level for _, r in read) / len(read)
+    hardest, worst = min(read, key=lambda p: p[1].level)
+    score = min(1.0, max(0.0, (level - 1) / 2))
+    ease = "easy" if score >= 0.75 else "fairly easy" if score >= 0.5 else "hard"
+    return Outcome(
+        score,
+        0.6,
+        f"{ease.capitalize()} to read: level {level:.1f} of 3; the hardest, message "
+        f"{hardest + 1}, has {worst.words_per_sentence:.0f} words a sentence and "
+        f"{worst.rare_share:.0%} uncommon words.",
+        (Evidence(hardest, 0, len(c.turns[hardest].text)),),
+    )
 
 
 def understanding(c: Transcript, rules: Rules) -> Outcome:
@@ -419,18 +493,31 @@ def _forbidden_wording(c: Transcript, rules: Rules) -> Outcome | None:
 
 
 def _exposes_numbers(c: Transcript) -> Outcome | None:
-    """The first agent message showing a card, IBAN or national id number."""
+    """The first agent message showing a secret: a card number (13 to 19 digits passing the
+    Luhn check, or named as a card: "card no 4982…"), an IBAN, a national id number (or 9
+    digits named as a social security number), or a password, PIN or one-time code given in
+    full. An order number shaped like a card number but failing the Luhn check is none."""
     for index in c.agent:
         text = c.turns[index].text
-        if not _DIGIT_RUN.search(text):  # card, IBAN and id numbers all have 6+ digits
-            continue
-        exposed = [s for s in find_pii(text) if s.kind in _SECRET_PII]
+        lowered = c.lowered[index]
+        exposed = [
+            (s.kind.lower().replace("_", " "), s.start, s.end)
+            for s in (find_pii(text) if _DIGIT_RUN.search(text) else [])
+            if s.kind in _SECRET_PII
+        ]
+        for kind, pattern, named in _NAMED_SECRETS:
+            if named is None or named.search(lowered):
+                exposed += [
+                    (kind, m.start(), m.end())
+                    for m in pattern.finditer(lowered)
+                    if kind != "password" or _secret_like(m.group().split()[-1])
+                ]
         if exposed:
             return Outcome(
                 0.0,
                 0.9,
-                f"Exposes a {exposed[0].kind.lower().replace('_', ' ')} in message {index + 1}.",
-                tuple(Evidence(index, s.start, s.end) for s in exposed),
+                f"Exposes a {exposed[0][0]} in message {index + 1}.",
+                tuple(Evidence(index, start, end) for _, start, end in exposed),
             )
     return None
 
@@ -460,6 +547,26 @@ def _missing_disclosure(c: Transcript, rules: Rules) -> str | None:
 
 _SECRET_PII = frozenset({"CARD", "IBAN", "NATIONAL_ID"})
 _DIGIT_RUN = re.compile(r"\d[\d \-]{5,}")
+_CARD_DIGITS = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
+
+
+def _secret_like(token: str) -> bool:
+    """Whether what follows "password is" looks like a password ("nhy123", "karthick"), not
+    a word of the sentence ("your password is reset")."""
+    token = token.strip(":=-")
+    return any(ch.isdigit() for ch in token) or could_be_name(token)
+
+
+# (what is exposed, its pattern, the words that must name it in the message, or None)
+_NAMED_SECRETS = (
+    ("card number", _CARD_DIGITS, re.compile(r"\b(?:card|cc|credit|debit|visa|mastercard|amex)\b")),
+    ("social security number", re.compile(r"(?<![\d-])\d{3}[ -]?\d{2}[ -]?\d{4}(?![\d-])"),
+     re.compile(r"\b(?:ssn|social security|social)\b")),
+    ("password", re.compile(
+        r"\b(?:password|passcode|passwd|pwd|pin|otp|one time code)\b\s*(?:is|:|=|-)\s*[^\s,.;]+"
+        r"|\bmy (?:password|passcode|pin|otp)\s+(?!is\b)[^\s,.;]+|\bpassword\s+\d+"
+    ), None),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,9 @@ class Rules:
         "hello", "hi", "hey", "good morning", "good afternoon", "good evening", "welcome",
         "thanks for contacting", "thank you for contacting", "thanks for reaching out",
         "thank you for reaching out", "greetings",
+        # Chat spellings people use (MultiDoGO's opening greetings): "hai", "hii", "higood".
+        "hai", "hii", "hiii", "haii", "heya", "hiya", "helo", "hallo", "hallow", "howdy",
+        "good day", "higood", "higud", "haigood",
     )  # fmt: skip
     gratitude: tuple[str, ...] = (
         "thank you", "thanks", "thank u", "much appreciated", "i appreciate", "we appreciate",
@@ -38,6 +41,17 @@ class Rules:
         "you should have", "whatever", "deal with it", "stop complaining", "read the manual",
         "i told you", "that's your problem", "that is your problem", "shut up", "stupid",
     )  # fmt: skip
+    # Profanity, insults and slurs, each form spelled out (matching is by whole word). Mined
+    # for coverage from the offensive tweets people labelled (Davidson et al. 2017).
+    offensive: tuple[str, ...] = (
+        "fuck", "fucks", "fucking", "fuckin", "fucked", "fucker", "motherfucker", "wtf",
+        "stfu", "shit", "shits", "shitty", "bullshit", "ass", "asses", "asshole", "assholes",
+        "dumbass", "jackass", "bitch", "bitches", "bitchy", "hoe", "hoes", "whore", "whores",
+        "slut", "sluts", "pussy", "pussies", "cunt", "cunts", "dick", "dicks", "dickhead",
+        "damn", "goddamn", "bastard", "bastards", "twat", "wanker", "douche", "douchebag",
+        "piss off", "pissed off", "moron", "morons", "idiot", "idiots", "retard", "retarded",
+        "nigga", "niggas", "niggah", "nigger", "niggers", "fag", "fags", "faggot", "faggots",
+    )  # fmt: skip
     not_thanks: tuple[str, ...] = ("thanks for nothing", "no thanks to")
     follow_up_offer: tuple[str, ...] = (
         "i will follow up", "i'll follow up", "i will check back", "i'll check back",
@@ -49,6 +63,19 @@ class Rules:
     follow_up_question: tuple[str, ...] = (
         "anything else", "let me know if", "feel free to", "don't hesitate", "do not hesitate",
         "reach out", "further questions", "other questions", "help with today",
+        # What agents say in real dialogues (Schema-Guided Dialogue's REQ_MORE turns):
+        "anything more", "with something else", "something else i can", "anything further",
+        "any further", "further assist",
+        "assist you further", "help you further", "other assistance", "more assistance",
+        "additional assistance", "any other thing", "anything other", "what else",
+        "else can i", "else i can", "else may i", "else could i", "else to help",
+        "any more help", "more help", "additional help", "extra help", "any other help",
+        "any other questions", "any other request", "anything i can help", "any other service",
+        "else you need", "else you would like", "else you'd like", "else you want",
+        "other way i can", "any other way", "any other information", "any other things",
+        "another task", "further assistance", "further help", "assist further", "help further",
+        "help you out further", "anymore help", "assist you more", "help you more",
+        "help you again", "more you need", "more can i", "anything for you",
     )  # fmt: skip
     confirmation: tuple[str, ...] = (
         "that worked", "it worked", "it works", "works now", "working now", "that fixed",

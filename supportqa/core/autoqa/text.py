@@ -41,6 +41,11 @@ def find(phrases: tuple[str, ...], lowered: str) -> re.Match[str] | None:
     return None if pattern is None else pattern.search(lowered)
 
 
+def find_all(phrases: tuple[str, ...], lowered: str) -> list[re.Match[str]]:
+    pattern = _matcher(phrases)
+    return [] if pattern is None else list(pattern.finditer(lowered))
+
+
 @dataclass
 class Transcript:
     turns: Sequence[Turn]
@@ -92,14 +97,46 @@ def _syllables(word: str) -> int:
     return max(1, count)
 
 
-def flesch_reading_ease(text: str) -> float | None:
-    """Flesch (1948): 206.835 − 1.015 words/sentence − 84.6 syllables/word. None below 5 words."""
+# The reading level formula, fitted (least squares) to teachers' levels of the OneStopEnglish
+# corpus (131 articles written at 3 levels; docs/autoqa.md): level 3 = elementary, 1 = advanced.
+# Cross-validated by article, its Spearman ρ with the levels is 0.66 (Flesch reading ease:
+# 0.55) and it orders 98.7% of one article's versions as the teachers did. Text length, which
+# also separates the versions there, is left out: a short message is not easier for it.
+LEVEL_BASE = 6.01
+LEVEL_PER_SENTENCE_WORD = 0.0913  # per word of the average sentence
+LEVEL_PER_SYLLABLE = 0.833  # per syllable of the average word
+LEVEL_PER_RARE_SHARE = 4.36  # per share of words used fewer than RARE_BELOW times
+RARE_BELOW = 10_000  # in pyspellchecker's English frequency list
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How hard a text is to read: its level (about 1 = advanced to 3 = elementary), and
+    what the level is made of."""
+
+    level: float
+    words_per_sentence: float
+    syllables_per_word: float
+    rare_share: float
+
+
+def reading_level(text: str) -> Reading | None:
+    """The reading level of a text of at least 5 words (None for shorter ones)."""
     words = WORD.findall(text)
     if len(words) < 5:
         return None
     sentences = max(1, len(_SENTENCE_END.findall(text)))
-    syllables = sum(_syllables(w) for w in words)
-    return 206.835 - 1.015 * len(words) / sentences - 84.6 * syllables / len(words)
+    per_sentence = len(words) / sentences
+    per_word = sum(_syllables(w) for w in words) / len(words)
+    frequencies = _english()
+    rare = sum(1 for w in words if frequencies.get(w.lower(), 0) < RARE_BELOW) / len(words)
+    level = (
+        LEVEL_BASE
+        - LEVEL_PER_SENTENCE_WORD * per_sentence
+        - LEVEL_PER_SYLLABLE * per_word
+        - LEVEL_PER_RARE_SHARE * rare
+    )
+    return Reading(level, per_sentence, per_word, rare)
 
 
 TOKEN = re.compile(r"[a-z0-9']+")
@@ -197,6 +234,30 @@ _BRITISH = (
     ("ogue", "og"), ("ence", "ense"),
 )  # fmt: skip
 _SKIP = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\S*\d\S*")
+
+
+# A word used more often than this in pyspellchecker's English frequency list is an ordinary
+# word ("looking", "fine", "pizza"), not someone's name, when it follows "i am" in lower case.
+COMMON_ABOVE = 20_000
+
+
+@lru_cache(maxsize=100_000)
+def could_be_name(word: str) -> bool:
+    """Whether a lower-case word may be a first name: letters only, 3 to 20 of them, and not
+    one of the language's frequent words."""
+    return (
+        word.isalpha()
+        and 3 <= len(word) <= 20
+        and word not in _NOT_NAMES
+        and _english().get(word, 0) < COMMON_ABOVE
+    )
+
+
+_NOT_NAMES = frozenset((
+    "hai", "hii", "hiii", "hello", "helo", "hey", "sir", "madam", "mam", "dear", "calling",
+    "looking", "trying", "interested", "glad", "sorry", "fine", "good", "okay", "ok", "yes",
+    "yeah", "nope", "thanks",
+))  # fmt: skip
 
 
 @lru_cache(maxsize=100_000)

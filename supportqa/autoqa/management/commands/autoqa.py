@@ -4,6 +4,7 @@ import os
 import sys
 from datetime import datetime
 from datetime import time as clock
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -12,9 +13,12 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from supportqa.autoqa.actions import enqueue_changed, work
+from supportqa.autoqa.evaluation import evaluate_files, report_lines
 from supportqa.autoqa.learning import train_models
-from supportqa.autoqa.models import Job
+from supportqa.autoqa.models import AutoQASettings, Job
 from supportqa.claims import worker_name
+from supportqa.core import autoqa
+from supportqa.core.autoqa.evaluate import HIT
 from supportqa.processes import child_of_this_process
 
 
@@ -28,7 +32,8 @@ class Command(BaseCommand):
         "run that ends with conversations left unscored says how many and exits 1. "
         "`autoqa train` "
         "fits a model per criterion on the human reviews and uses it where, on held-out "
-        "reviews, the low end of its κ interval is above the rules' κ."
+        "reviews, the low end of its κ interval is above the rules' κ. `autoqa evaluate` "
+        "measures the detectors against a labelled set without writing anything."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -43,8 +48,39 @@ class Command(BaseCommand):
         )
         learn.add_argument("--scorecard", default="chat-quality", help="scorecard slug")
         learn.add_argument("--min-examples", type=int, default=40)
+        check = sub.add_parser(
+            "evaluate",
+            help="score the detectors against a labelled set; writes nothing",
+            description=(
+                "Run the detectors (with the organisation's AutoQA rules) on conversations "
+                "in the native JSONL format and compare them with people's labels, a CSV "
+                "with external_id,detector,label,label_kind[,note]; label_kind is binary "
+                "(1 = the behaviour is present), score (higher = more) or applies (1 = the "
+                "detector should return a score). Prints precision, recall, F1 and Cohen's "
+                "kappa (binary), Pearson and Spearman (score) or precision and recall of "
+                "'applies', with 95%% intervals; the last lines are machine-readable, one "
+                "per detector. Rows that cannot be used are named on stderr."
+            ),
+        )
+        check.add_argument("--conversations", required=True, help="native JSONL file")
+        check.add_argument("--labels", required=True, help="labels CSV file")
+        check.add_argument(
+            "--detector", action="append", default=[], help="only this detector (repeatable)"
+        )
+        check.add_argument(
+            "--threshold", type=float, default=HIT, help=f"a hit is a score ≥ this ({HIT:g})"
+        )
+        check.add_argument(
+            "--na",
+            choices=["miss", "skip"],
+            default="miss",
+            help="a detector that does not apply: a miss (default) or left out",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "evaluate":
+            self._evaluate(options)
+            return
         if options["action"] == "train":
             self._train(options["scorecard"], options["min_examples"])
             return
@@ -88,6 +124,40 @@ class Command(BaseCommand):
         left = unscored()
         if left:
             raise CommandError(left)
+
+    def _evaluate(self, options: dict[str, Any]) -> None:
+        unknown = [d for d in options["detector"] if d not in autoqa.DETECTORS]
+        if unknown:
+            raise CommandError(
+                f"no detector {', '.join(unknown)}; use one of {', '.join(autoqa.DETECTORS)}"
+            )
+        if not 0 <= options["threshold"] <= 1:
+            raise CommandError("--threshold must be from 0 to 1")
+        data = {}
+        for name in ("conversations", "labels"):
+            try:
+                data[name] = Path(options[name]).read_bytes()
+            except OSError as exc:
+                raise CommandError(f"--{name}: {exc.strerror}: {options[name]}") from None
+        evaluation = evaluate_files(
+            data["conversations"],
+            data["labels"],
+            rules=AutoQASettings.current()[0],
+            detectors=options["detector"],
+            threshold=options["threshold"],
+            na=options["na"],
+        )
+        for where, errors in (
+            ("conversations", evaluation.errors),
+            ("labels", evaluation.label_errors),
+        ):
+            for error in errors[:20]:
+                self.stderr.write(f"{options[where]}: {error}")
+            if len(errors) > 20:
+                self.stderr.write(f"{options[where]}: … and {len(errors) - 20} more rows not used")
+        if not evaluation.reports:
+            raise CommandError("no label could be evaluated (see the rows named above)")
+        self.stdout.write("\n".join(report_lines(evaluation)))
 
     def _train(self, slug: str, minimum: int) -> None:
         try:

@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
+# Human-labelled sets AutoQA is measured on in the demo, when they are there (read in place).
+VALIDATION_SETS ?= ../shared/data/autoqa_labelled
 
 .PHONY: demo test install install-dev lint serve clean
 
@@ -23,7 +25,7 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 
 demo: install
 	$(BIN)/supportqa migrate --verbosity 0
-	$(BIN)/supportqa demo
+	$(BIN)/supportqa demo $(if $(wildcard $(VALIDATION_SETS)),--validation-sets $(VALIDATION_SETS))
 	@echo "Serving SupportQA on http://$(HOST)/ with a background worker (Ctrl-C stops both)"
 	$(BIN)/supportqa worker --poll 2 --parent $$$$ & exec $(BIN)/supportqa runserver $(HOST) --noreload --skip-checks
 

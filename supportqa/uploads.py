@@ -43,3 +43,17 @@ class SizeLimitedUploadHandler(FileUploadHandler):
         if self.request is not None:
             self.request.upload_too_large = True
         raise StopUpload(connection_reset=False)
+
+
+def over_the_upload_limit(request: Any) -> bool:
+    """Checked before the body is parsed: a declared length over the limit is refused without
+    reading it; an undeclared one is stopped by the upload handler as it passes the limit."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if (
+        declared.isascii()
+        and declared.isdigit()
+        and int(declared) > settings.SUPPORTQA_MAX_UPLOAD_BYTES
+    ):
+        return True
+    request.FILES  # parses the body through the size-limited handler  # noqa: B018
+    return too_large(request)

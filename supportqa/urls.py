@@ -60,6 +60,7 @@ urlpatterns = [
     path("notifications/<str:code>/", notifications.notification_open, name="notification-open"),
     path("autoqa/", autoqa.dashboard, name="autoqa"),
     path("autoqa/settings/", autoqa.settings_page, name="autoqa-settings"),
+    path("autoqa/evaluate/", autoqa.evaluate_page, name="autoqa-evaluate"),
     path("causes/", reports.cause_list, name="cause-list"),
     path("staffing/", reports.staffing_plan, name="staffing"),
     path("topics/", reports.topic_list, name="topics"),

@@ -454,7 +454,8 @@ PAGES = {
               "/scorecards/chat-quality/edit/", "/scorecards/new/",
               "/scorecards/chat-quality/json/", "/scorecards/chat-quality/versions/",
               "/scorecards/chat-quality/validity/", "/imports/", "/categorize/",
-              "/autoqa/settings/", "/queue/cycles/new/", "/calibration/new/"],
+              "/autoqa/settings/", "/autoqa/evaluate/", "/queue/cycles/new/",
+              "/calibration/new/"],
     "outsider": ["/", "/notifications/", "/no/such/page/"],
 }  # fmt: skip
 

@@ -144,6 +144,7 @@ TABLE: dict[str, Row] = {
     "notification-settings": Row("get", no_args, only(set(CAST))),
     "autoqa": Row("get", no_args, only(QUALITY)),
     "autoqa-settings": Row("get", no_args, only({"admin"})),
+    "autoqa-evaluate": Row("get", no_args, only({"admin"})),
     "team-list": Row("get", no_args, only(QUALITY)),
     "cause-list": Row("get", no_args, only(QUALITY)),
     "staffing": Row("get", no_args, only(QUALITY)),

@@ -21,7 +21,8 @@ from django.utils import timezone
 from supportqa import claims
 from supportqa.accounts.models import AUTOQA_USERNAME, Role, User
 from supportqa.audit.actions import record_event
-from supportqa.autoqa.models import AutoQASettings, Finding, Flag, Job, LearnedModel
+from supportqa.autoqa.evaluation import Evaluation, figures_of, size_of
+from supportqa.autoqa.models import AutoQASettings, Finding, Flag, Job, LearnedModel, Validation
 from supportqa.autoqa.queue import queue_for_autoqa
 from supportqa.conversations.models import Conversation, Message
 from supportqa.core import autoqa
@@ -505,3 +506,34 @@ def _flagged(rating: Rating | None, code: str, wanted: RatingInput) -> tuple[Rat
         return rating, ""
     option = proposed_option(code, rating.criterion, wanted)
     return rating, "N/A" if option is None else option.label
+
+
+def publish_validations(evaluation: Evaluation, dataset: str, by: Any = None) -> list[Validation]:
+    """Show an evaluation's figures on the AutoQA page under the data set's name, replacing
+    what was shown for that data set, detector and label kind before. Audited."""
+    dataset = dataset.strip()[:150]
+    if not dataset:
+        raise ValueError("name the data set the figures come from")
+    saved = []
+    with transaction.atomic():
+        for report in evaluation.reports:
+            row, _ = Validation.objects.update_or_create(
+                dataset=dataset,
+                detector=report.detector,
+                kind=report.kind,
+                defaults={
+                    "threshold": evaluation.threshold if report.kind == "binary" else None,
+                    "n": size_of(report),
+                    "figures": figures_of(report),
+                    "created_by": by if getattr(by, "pk", None) else None,
+                },
+            )
+            saved.append(row)
+        if saved:
+            record_event(
+                actor=by,
+                action="autoqa.validation_published",
+                obj=saved[0],
+                data={"dataset": dataset, "detectors": sorted({r.detector for r in saved})},
+            )
+    return saved

@@ -11,6 +11,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from supportqa.core import autoqa
 from supportqa.core.autoqa.evaluate import (
@@ -238,3 +239,109 @@ def report_lines(evaluation: Evaluation) -> list[str]:
 
 def _plain(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
+
+
+# What a detector's "yes" means, for the sentences on the AutoQA page.
+BEHAVIOUR = {
+    "greeting": "the agent greeted the customer",
+    "name": "the agent used the customer's name",
+    "gratitude": "the agent thanked the customer",
+    "empathy": "the agent acknowledged the customer's feelings",
+    "politeness": "the agent was polite",
+    "readability": "the agent's messages are easy to read",
+    "spelling": "the agent's spelling is right",
+    "understanding": "the agent understood the request",
+    "resolution": "the request was resolved",
+    "response_time": "the agent replied in time",
+    "follow_up": "the agent offered more help",
+    "personalization": "the reply was personal, not scripted",
+    "compliance": "no policy was broken",
+}
+
+
+def figures_of(report: Report) -> dict[str, list[float | None]]:
+    """A report's figures as stored for the AutoQA page: name → [value, low, high]."""
+
+    def triple(estimate: Estimate | None) -> list[float | None]:
+        return (
+            [None, None, None]
+            if estimate is None
+            else [estimate.value, estimate.low, estimate.high]
+        )
+
+    if isinstance(report, BinaryReport):
+        c = report.counts
+        kappa = report.kappa
+        return {
+            "precision": triple(c.precision),
+            "recall": triple(c.recall),
+            "f1": triple(report.f1),
+            "kappa": [kappa.value, kappa.ci_low, kappa.ci_high] if kappa else [None] * 3,
+            "absent_precision": triple(c.absent_precision),
+            "absent_recall": triple(c.absent_recall),
+            "positives": [float(c.positives), None, None],
+        }
+    if isinstance(report, ScoreReport):
+        return {
+            "pearson": triple(report.pearson),
+            "spearman": triple(report.spearman),
+            "ordering": triple(report.ordering),
+        }
+    return {"precision": triple(report.counts.precision), "recall": triple(report.counts.recall)}
+
+
+def size_of(report: Report) -> int:
+    return report.n if isinstance(report, ScoreReport) else report.counts.n
+
+
+def in_words(kind: str, detector: str, n: int, figures: dict[str, Any]) -> list[str]:
+    """A validation in plain words: "When AutoQA says the agent greeted the customer, people
+    agreed 93 times in 100 (91 to 94)…"."""
+
+    def per_100(name: str) -> str | None:
+        value, low, high = figures.get(name) or [None, None, None]
+        if value is None:
+            return None
+        spread = f" ({low * 100:.0f} to {high * 100:.0f})" if low is not None else ""
+        return f"{value * 100:.0f} times in 100{spread}"
+
+    said = BEHAVIOUR.get(detector, detector.replace("_", " "))
+    if kind == "binary":
+        lines = []
+        if per_100("precision"):
+            lines.append(f"When AutoQA says {said}, people agreed {per_100('precision')}.")
+        if per_100("recall"):
+            lines.append(f"Where people said so, AutoQA said so too {per_100('recall')}.")
+        if per_100("absent_precision") and per_100("absent_recall"):
+            lines.append(
+                f"When AutoQA says the opposite, people agreed {per_100('absent_precision')}; "
+                f"of the cases people marked, it caught {per_100('absent_recall')}."
+            )
+        kappa = (figures.get("kappa") or [None])[0]
+        if kappa is not None:
+            lines.append(
+                f"Cohen's κ {kappa:.2f} (1: full agreement; 0: no better than chance), "
+                f"{n:,} conversations."
+            )
+        return lines
+    if kind == "score":
+        value, low, high = figures.get("spearman") or [None, None, None]
+        if value is None:
+            return [f"Not measurable on these {n:,} conversations."]
+        lines = [
+            f"AutoQA's rating and people's go together with Spearman's ρ {value:.2f}"
+            + (f" ({low:.2f} to {high:.2f})" if low is not None else "")
+            + f" (1: the same order; 0: unrelated), {n:,} conversations."
+        ]
+        if per_100("ordering"):
+            lines.append(
+                "Of two texts people put at different levels, it ordered them as people did "
+                f"{per_100('ordering')}."
+            )
+        return lines
+    lines = []
+    if per_100("recall"):
+        lines.append(f"Where it should, AutoQA could rate this {per_100('recall')}.")
+    if per_100("precision"):
+        lines.append(f"When it did, people agreed it should {per_100('precision')}.")
+    return lines

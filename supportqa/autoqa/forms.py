@@ -238,3 +238,45 @@ class SettingsForm(forms.Form):
                 if set(picked) != set(default_mapping.get(slug, {}).get(key, ())):
                     mapping.setdefault(slug, {})[key] = picked
         return mapping
+
+
+class EvaluateForm(forms.Form):
+    """A labelled set to measure the detectors on (`supportqa autoqa evaluate`)."""
+
+    conversations = forms.FileField(
+        label="Conversations (native JSONL)",
+        help_text="One conversation per line, as the native import reads them.",
+    )
+    labels = forms.FileField(
+        label="People's labels (CSV)",
+        help_text="Columns external_id, detector, label, label_kind (binary, score or "
+        "applies) and an optional note.",
+    )
+    threshold = forms.FloatField(
+        min_value=0,
+        max_value=1,
+        initial=0.75,
+        label="A hit is a score of at least",
+        help_text="For binary labels; the report also gives every other threshold.",
+    )
+    na = forms.ChoiceField(
+        choices=[("miss", "counts as no hit"), ("skip", "is left out")],
+        initial="miss",
+        label="Where a detector does not apply, it",
+    )
+    dataset = forms.CharField(
+        max_length=150,
+        required=False,
+        label="Name of the data set",
+        help_text="Needed to show the figures on the AutoQA page, e.g. “Our Q3 reviews”.",
+    )
+    publish = forms.BooleanField(
+        required=False,
+        label="Show these figures on the AutoQA page (replacing earlier ones of this set)",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("publish") and not (data.get("dataset") or "").strip():
+            self.add_error("dataset", "name the data set to show its figures")
+        return data

@@ -258,3 +258,31 @@ class Flag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.criterion_name}: {self.rated}"
+
+
+class Validation(models.Model):
+    """How well one detector agreed with people on a labelled set (`supportqa autoqa evaluate
+    --publish`, or the evaluation page), shown on the AutoQA page to the people it judges.
+    `figures` holds each figure as [value, low, high] (`autoqa.evaluation.figures_of`)."""
+
+    dataset = models.CharField(max_length=150)
+    detector = models.CharField(max_length=40)
+    kind = models.CharField(max_length=10)  # binary, score, applies (core.autoqa.evaluate)
+    threshold = models.FloatField(null=True, blank=True)
+    n = models.PositiveIntegerField()
+    figures = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["detector", "dataset", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dataset", "detector", "kind"], name="one_validation_each"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.detector} on {self.dataset}"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -7,9 +8,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from supportqa.accounts.permissions import allowed, may_administer, may_see_autoqa, signed_in
 from supportqa.autoqa import report
-from supportqa.autoqa.actions import UNSURE_BELOW, flag_ratings, save_settings
-from supportqa.autoqa.forms import SettingsForm
-from supportqa.autoqa.models import Flag, LearnedModel, detector_label
+from supportqa.autoqa.actions import (
+    UNSURE_BELOW,
+    flag_ratings,
+    publish_validations,
+    save_settings,
+)
+from supportqa.autoqa.evaluation import evaluate_files, figures_of, in_words, size_of
+from supportqa.autoqa.forms import EvaluateForm, SettingsForm
+from supportqa.autoqa.models import AutoQASettings, Flag, LearnedModel, Validation, detector_label
 from supportqa.conversations.access import conversations_for
 from supportqa.core.autoqa import DETECTORS
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
@@ -22,6 +29,7 @@ from supportqa.reviews.access import (
 from supportqa.reviews.actions import ReviewInvalid
 from supportqa.reviews.forms import ticked_proposals
 from supportqa.reviews.models import Source
+from supportqa.uploads import over_the_upload_limit
 
 
 @allowed(may_see_autoqa)
@@ -61,6 +69,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ),
             "unsure_below": UNSURE_BELOW,
             "learned": LearnedModel.objects.order_by("scorecard_slug", "criterion_key"),
+            "validations": [
+                (v, detector_label(v.detector), in_words(v.kind, v.detector, v.n, v.figures))
+                for v in Validation.objects.all()
+            ],
             "learned_in_use": set(
                 LearnedModel.objects.filter(active=True).values_list("criterion_key", flat=True)
             ),
@@ -97,6 +109,58 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             "detectors": [(d, detector_label(d)) for d in DETECTORS],
         },
         status=400 if form.errors else 200,
+    )
+
+
+@allowed(may_administer)
+@require_http_methods(["GET", "POST"])
+def evaluate_page(request: HttpRequest) -> HttpResponse:
+    """Admins measure the detectors against a labelled set (what `supportqa autoqa evaluate`
+    does) and may show the figures on the AutoQA page."""
+    status, evaluation, upload_error = 200, None, ""
+    if request.method == "POST" and over_the_upload_limit(request):
+        form = EvaluateForm()
+        limit = settings.SUPPORTQA_MAX_UPLOAD_BYTES // (1024 * 1024)
+        upload_error, status = f"The files are larger than the {limit} MB limit.", 413
+    else:
+        form = EvaluateForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and not upload_error:
+        if form.is_valid():
+            data = form.cleaned_data
+            evaluation = evaluate_files(
+                data["conversations"].read(),
+                data["labels"].read(),
+                rules=AutoQASettings.current()[0],
+                threshold=data["threshold"],
+                na=data["na"],
+            )
+            if not evaluation.reports:
+                upload_error, status = "No label could be evaluated: see the rows below.", 400
+            elif data["publish"]:
+                shown = publish_validations(evaluation, data["dataset"], request.user)
+                messages.success(
+                    request, f"{len(shown)} figure set(s) are now shown on the AutoQA page."
+                )
+        else:
+            status = 400
+    return render(
+        request,
+        "autoqa/evaluate.html",
+        {
+            "nav": "autoqa",
+            "form": form,
+            "evaluation": evaluation,
+            "upload_error": upload_error,
+            "words": [
+                (
+                    report,
+                    detector_label(report.detector),
+                    in_words(report.kind, report.detector, size_of(report), figures_of(report)),
+                )
+                for report in (evaluation.reports if evaluation else [])
+            ],
+        },
+        status=status,
     )
 
 

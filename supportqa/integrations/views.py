@@ -27,13 +27,13 @@ from supportqa.integrations.models import ImportRun
 from supportqa.integrations.queue import queue_import, retry
 from supportqa.reviews.access import reviews_for
 from supportqa.reviews.forms import ConversationFilter
-from supportqa.uploads import too_large
+from supportqa.uploads import over_the_upload_limit
 
 
 @allowed(may_import)
 @require_http_methods(["GET", "POST"])
 def import_page(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST" and _over_the_upload_limit(request):
+    if request.method == "POST" and over_the_upload_limit(request):
         limit = settings.SUPPORTQA_MAX_UPLOAD_BYTES // (1024 * 1024)
         return _import_form(
             request, ImportForm(), f"The file is larger than {limit} MB: nothing was read.", 413
@@ -50,20 +50,6 @@ def import_page(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"{run.file_name}: queued. This page follows the import.")
         return redirect("import-run", code=run.code)
     return _import_form(request, form, "", 400 if form.is_bound else 200)
-
-
-def _over_the_upload_limit(request: HttpRequest) -> bool:
-    """Checked before the body is parsed: a declared length over the limit is refused without
-    reading it; an undeclared one is stopped by the upload handler as it passes the limit."""
-    declared = request.META.get("CONTENT_LENGTH") or "0"
-    if (
-        declared.isascii()
-        and declared.isdigit()
-        and int(declared) > settings.SUPPORTQA_MAX_UPLOAD_BYTES
-    ):
-        return True
-    request.FILES  # parses the body through the size-limited handler  # noqa: B018
-    return too_large(request)
 
 
 def _import_form(request: HttpRequest, form: ImportForm, error: str, status: int) -> HttpResponse:

@@ -12,7 +12,7 @@ from django.db.models import Count
 from django.utils import timezone
 from tqdm import tqdm
 
-from supportqa.autoqa.actions import enqueue_changed, work
+from supportqa.autoqa.actions import enqueue_changed, publish_validations, work
 from supportqa.autoqa.evaluation import evaluate_files, report_lines
 from supportqa.autoqa.learning import train_models
 from supportqa.autoqa.models import AutoQASettings, Job
@@ -59,7 +59,8 @@ class Command(BaseCommand):
                 "detector should return a score). Prints precision, recall, F1 and Cohen's "
                 "kappa (binary), Pearson and Spearman (score) or precision and recall of "
                 "'applies', with 95%% intervals; the last lines are machine-readable, one "
-                "per detector. Rows that cannot be used are named on stderr."
+                "per detector. Rows that cannot be used are named on stderr. Nothing is "
+                "written unless --publish is given."
             ),
         )
         check.add_argument("--conversations", required=True, help="native JSONL file")
@@ -69,6 +70,12 @@ class Command(BaseCommand):
         )
         check.add_argument(
             "--threshold", type=float, default=HIT, help=f"a hit is a score ≥ this ({HIT:g})"
+        )
+        check.add_argument(
+            "--publish",
+            metavar="NAME",
+            help="also show the figures on the AutoQA page under this data set name "
+            "(the only thing this command ever writes)",
         )
         check.add_argument(
             "--na",
@@ -158,6 +165,14 @@ class Command(BaseCommand):
         if not evaluation.reports:
             raise CommandError("no label could be evaluated (see the rows named above)")
         self.stdout.write("\n".join(report_lines(evaluation)))
+        if options["publish"]:
+            try:
+                shown = publish_validations(evaluation, options["publish"])
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
+            self.stderr.write(
+                f"{len(shown)} figure set(s) shown on the AutoQA page as “{options['publish']}”"
+            )
 
     def _train(self, slug: str, minimum: int) -> None:
         try:

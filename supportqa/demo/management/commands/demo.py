@@ -1,13 +1,21 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from supportqa.autoqa.actions import work
+from supportqa.autoqa.actions import publish_validations, work
+from supportqa.autoqa.evaluation import evaluate_files
 from supportqa.autoqa.learning import train_models
+from supportqa.autoqa.models import AutoQASettings
 from supportqa.claims import worker_name
+from supportqa.core.autoqa.evaluate import HIT
 from supportqa.demo.generate import DEMO_PASSWORD, build
+
+# Where a set's labels mean something other than the detector's "exceeds": "anything else?"
+# scores 0.5 (meets); "not offensive" is "not marked rude" (0.25). README of the shared sets.
+RECOMMENDED_THRESHOLDS = {"sgd_follow_up": 0.5, "davidson_offensive": 0.25}
 
 
 class Command(BaseCommand):
@@ -25,6 +33,12 @@ class Command(BaseCommand):
             type=int,
             default=360,
             help="conversations to review (some get two reviewers)",
+        )
+        parser.add_argument(
+            "--validation-sets",
+            metavar="DIR",
+            help="measure AutoQA on each labelled set in DIR (a folder per set holding "
+            "SET.jsonl and SET.labels.csv) and show the figures on the AutoQA page",
         )
         parser.add_argument("--no-progress", action="store_true")
 
@@ -51,6 +65,25 @@ class Command(BaseCommand):
             f"AutoQA scored {autoqa.scored} conversations ({autoqa.failed} failed); "
             "every conversation page shows its evidence."
         )
+        if options["validation_sets"]:
+            self._validate(Path(options["validation_sets"]))
         self.stdout.write(f"Log in with any of these users; the password is {DEMO_PASSWORD!r}:")
         for username, role in stats.logins:
             self.stdout.write(f"  {username:<14} {role}")
+
+    def _validate(self, folder: Path) -> None:
+        """Each set measured at the threshold its README recommends (0.75 unless named)."""
+        rules = AutoQASettings.current()[0]
+        for conversations in sorted(folder.glob("*/*.jsonl")):
+            labels = conversations.with_suffix(".labels.csv")
+            if not labels.exists():
+                continue
+            name = conversations.stem
+            evaluation = evaluate_files(
+                conversations.read_bytes(),
+                labels.read_bytes(),
+                rules=rules,
+                threshold=RECOMMENDED_THRESHOLDS.get(name, HIT),
+            )
+            shown = publish_validations(evaluation, name)
+            self.stdout.write(f"AutoQA measured on {name}: {len(shown)} figure set(s).")

@@ -79,3 +79,18 @@ def test_the_command_publishes_only_when_asked(db, tmp_path):
     call_command("autoqa", "evaluate", *paths, "--publish", "Mini", stdout=out, stderr=StringIO())
     call_command("autoqa", "evaluate", *paths, "--publish", "Mini", stdout=out, stderr=StringIO())
     assert Validation.objects.get().dataset == "Mini"  # published again: replaced, not added
+
+
+def test_labels_may_name_the_overall_criterion():
+    """`overall`: the overall-handling scorecard's Overall criterion as AutoQA rates it (the
+    confidence-weighted mean of its detectors, / 100), as the held-out sets label it."""
+    from supportqa.autoqa.evaluation import detector_scores, evaluate_files
+    from supportqa.core import autoqa
+
+    conversations, _ = mini_set()
+    scores, read, errors = detector_scores(conversations, ["overall"], autoqa.DEFAULT_RULES)
+    assert (read, errors) == (3, [])
+    assert all(0 <= scores[(key, "overall")] <= 1 for key in ("g1", "g2", "g3"))
+    labels = b"external_id,detector,label,label_kind\ng1,overall,0.9,score\ng3,overall,0.2,score\n"
+    evaluation = evaluate_files(conversations, labels, rules=autoqa.DEFAULT_RULES)
+    assert evaluation.label_errors == [] and evaluation.reports[0].detector == "overall"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,10 @@ from supportqa.integrations.native import parse_file
 from supportqa.integrations.records import RecordInvalid, RowError, text_field
 
 LABEL_COLUMNS = ("external_id", "detector", "label", "label_kind")
+# Criteria that labels may name like a detector: name → (scorecard slug, criterion key). Its
+# score is the criterion's AutoQA rating (score_criteria over its mapped detectors) / 100.
+CRITERIA = {"overall": ("overall-handling", "overall")}
+MEASURABLE = (*autoqa.DETECTORS, *CRITERIA)
 
 
 @dataclass(frozen=True)
@@ -64,9 +68,9 @@ class Evaluation:
 def _label_row(row: dict[str, str], line: int) -> LabelRow:
     external_id = text_field(row.get("external_id"), "external_id", required=True)
     detector = text_field(row.get("detector"), "detector", required=True).strip()
-    if detector not in autoqa.DETECTORS:
+    if detector not in MEASURABLE:
         raise RecordInvalid(
-            "detector", f"{detector!r} is not a detector; use one of {', '.join(autoqa.DETECTORS)}"
+            "detector", f"{detector!r} is not a detector; use one of {', '.join(MEASURABLE)}"
         )
     kind = text_field(row.get("label_kind"), "label_kind", required=True).strip().lower()
     if kind not in KINDS:
@@ -105,10 +109,13 @@ def read_labels(data: bytes) -> tuple[list[LabelRow], list[RowError]]:
 
 
 def detector_scores(
-    data: bytes, detectors: Sequence[str], rules: autoqa.Rules
+    data: bytes,
+    detectors: Sequence[str],
+    rules: autoqa.Rules,
+    mapping: Mapping[str, Mapping[str, Sequence[str]]] = autoqa.DEFAULT_MAPPING,
 ) -> tuple[dict[tuple[str, str], float | None], int, list[RowError]]:
-    """Each conversation's score from each detector (None: it does not apply), how many
-    conversations were read, and the lines that could not be read."""
+    """Each conversation's score from each detector or criterion (None: it does not apply),
+    how many conversations were read, and the lines that could not be read."""
     scores: dict[tuple[str, str], float | None] = {}
     errors: list[RowError] = []
     seen: dict[str, int] = {}
@@ -132,7 +139,13 @@ def detector_scores(
             rules=rules,
         )
         for name in detectors:
-            scores[(item.external_id, name)] = results[name].score
+            if name in CRITERIA:
+                slug, key = CRITERIA[name]
+                rated = autoqa.score_criteria(results, {key: mapping.get(slug, {}).get(key, ())})
+                score = rated[key].score
+                scores[(item.external_id, name)] = None if score is None else score / 100
+            else:
+                scores[(item.external_id, name)] = results[name].score
     return scores, len(seen), errors
 
 
@@ -141,6 +154,7 @@ def evaluate_files(
     labels: bytes,
     *,
     rules: autoqa.Rules,
+    mapping: Mapping[str, Mapping[str, Sequence[str]]] = autoqa.DEFAULT_MAPPING,
     detectors: Sequence[str] = (),
     threshold: float = HIT,
     na: str = "miss",
@@ -152,7 +166,7 @@ def evaluate_files(
     wanted = set(detectors)
     rows = [r for r in rows if not wanted or r.label.detector in wanted]
     names = sorted({r.label.detector for r in rows})
-    scores, read, errors = detector_scores(conversations, names, rules)
+    scores, read, errors = detector_scores(conversations, names, rules, mapping)
     usable = []
     for row in rows:
         if (row.label.external_id, row.label.detector) in scores:
@@ -206,7 +220,8 @@ def report_lines(evaluation: Evaluation) -> list[str]:
                 f"  n {c.n}, people said yes {c.positives}: "
                 f"tp {c.tp}, fp {c.fp}, fn {c.fn}, tn {c.tn}",
                 f"  precision {_figure(c.precision)}, recall {_figure(c.recall)}, "
-                f"F1 {_figure(report.f1)}, Cohen's κ {kappa_text}",
+                f"F1 {_figure(report.f1)}, Cohen's κ {kappa_text}, "
+                f"accuracy {_figure(c.accuracy)}",
                 f"  where people said no (label 0): precision {_figure(c.absent_precision)}, "
                 f"recall {_figure(c.absent_recall)}",
                 "  threshold   hits  precision  recall     F1",
@@ -256,6 +271,7 @@ BEHAVIOUR = {
     "follow_up": "the agent offered more help",
     "personalization": "the reply was personal, not scripted",
     "compliance": "no policy was broken",
+    "overall": "the conversation was handled well overall",
 }
 
 
@@ -280,6 +296,7 @@ def figures_of(report: Report) -> dict[str, list[float | None]]:
             "absent_precision": triple(c.absent_precision),
             "absent_recall": triple(c.absent_recall),
             "positives": [float(c.positives), None, None],
+            "accuracy": triple(c.accuracy),
         }
     if isinstance(report, ScoreReport):
         return {
@@ -294,7 +311,9 @@ def size_of(report: Report) -> int:
     return report.n if isinstance(report, ScoreReport) else report.counts.n
 
 
-def in_words(kind: str, detector: str, n: int, figures: dict[str, Any]) -> list[str]:
+def in_words(
+    kind: str, detector: str, n: int, figures: dict[str, Any], threshold: float | None = None
+) -> list[str]:
     """A validation in plain words: "When AutoQA says the agent greeted the customer, people
     agreed 93 times in 100 (91 to 94)…"."""
 
@@ -306,6 +325,12 @@ def in_words(kind: str, detector: str, n: int, figures: dict[str, Any]) -> list[
         return f"{value * 100:.0f} times in 100{spread}"
 
     said = BEHAVIOUR.get(detector, detector.replace("_", " "))
+    if threshold is not None and threshold < 0.5:  # a hit is then "not below expectations"
+        said = (
+            "the agent was not rude"
+            if detector == "politeness"
+            else f"nothing fell short on {detector.replace('_', ' ')}"
+        )
     if kind == "binary":
         lines = []
         if per_100("precision"):
@@ -315,7 +340,8 @@ def in_words(kind: str, detector: str, n: int, figures: dict[str, Any]) -> list[
         if per_100("absent_precision") and per_100("absent_recall"):
             lines.append(
                 f"When AutoQA says the opposite, people agreed {per_100('absent_precision')}; "
-                f"of the cases people marked, it caught {per_100('absent_recall')}."
+                f"of the conversations where people said the opposite, it said so too "
+                f"{per_100('absent_recall')}."
             )
         kappa = (figures.get("kappa") or [None])[0]
         if kappa is not None:

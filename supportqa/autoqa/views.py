@@ -70,7 +70,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "unsure_below": UNSURE_BELOW,
             "learned": LearnedModel.objects.order_by("scorecard_slug", "criterion_key"),
             "validations": [
-                (v, detector_label(v.detector), in_words(v.kind, v.detector, v.n, v.figures))
+                (
+                    v,
+                    detector_label(v.detector),
+                    in_words(v.kind, v.detector, v.n, v.figures, v.threshold),
+                )
                 for v in Validation.objects.all()
             ],
             "learned_in_use": set(
@@ -127,10 +131,12 @@ def evaluate_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not upload_error:
         if form.is_valid():
             data = form.cleaned_data
+            rules, mapping = AutoQASettings.current()
             evaluation = evaluate_files(
                 data["conversations"].read(),
                 data["labels"].read(),
-                rules=AutoQASettings.current()[0],
+                rules=rules,
+                mapping=mapping,
                 threshold=data["threshold"],
                 na=data["na"],
             )
@@ -155,7 +161,13 @@ def evaluate_page(request: HttpRequest) -> HttpResponse:
                 (
                     report,
                     detector_label(report.detector),
-                    in_words(report.kind, report.detector, size_of(report), figures_of(report)),
+                    in_words(
+                        report.kind,
+                        report.detector,
+                        size_of(report),
+                        figures_of(report),
+                        evaluation.threshold if report.kind == "binary" else None,
+                    ),
                 )
                 for report in (evaluation.reports if evaluation else [])
             ],

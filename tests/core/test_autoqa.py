@@ -103,13 +103,13 @@ def test_politeness_rude_shouting_courteous_neutral():
     shouting = finding("politeness", "c: hi", "a: YOU MUST RESTART THE ROUTER NOW")
     assert shouting.score == 0.5
     assert finding("politeness", "c: hi", "a: Please restart the router.").score >= 0.75
-    # No strategy at all: the model's intercept, p = 1 / (1 + e^0.133) = 0.4668, below even
+    # No strategy at all: the model's intercept, p = 1 / (1 + e^0.144) = 0.4641, below even
     # odds, so 0.25 + p.
     plain = finding("politeness", "c: hi", "a: Restart the router.")
-    assert plain.score == pytest.approx(0.25 + 1 / (1 + math.exp(0.133)), abs=1e-3)
-    # Starting with "you" (−0.820) and a direct "why" question (−0.479): p = 0.193.
+    assert plain.score == pytest.approx(0.25 + 1 / (1 + math.exp(0.144)), abs=1e-3)
+    # Starting with "you" (−0.823) and a direct "why" question (−0.481): p = 0.191.
     curt = finding("politeness", "c: hi", "a: You need to restart the router. Why didn't you?")
-    assert curt.score == pytest.approx(0.25 + 1 / (1 + math.exp(0.133 + 0.820 + 0.479)), abs=1e-3)
+    assert curt.score == pytest.approx(0.25 + 1 / (1 + math.exp(0.144 + 0.823 + 0.481)), abs=1e-3)
     assert "starts with you" in curt.explanation
 
 

@@ -101,12 +101,30 @@ def test_fisher_z_interval():
 
 
 def test_ordering_within_groups():
-    """Three levels of one text: the detector puts two of the three pairs in people's order."""
+    """Three levels of one text: the detector puts two of the three pairs in people's order;
+    with a second group it orders perfectly, 5 of 6 pairs, and the interval resamples the
+    two groups (so its ends are the two groups' own shares)."""
     labels = [Label(f"t{i}", "readability", level, "score", "group=a1") for i, level in
               enumerate([1, 2, 3])]  # fmt: skip
     found = {("t0", "readability"): 0.2, ("t1", "readability"): 0.6, ("t2", "readability"): 0.4}
     (report,) = evaluate(labels, found)
     assert report.ordering.value == pytest.approx(2 / 3) and report.ordering.n == 3
+    labels += [Label(f"u{i}", "readability", level, "score", "group=b2") for i, level in
+               enumerate([1, 2, 3])]  # fmt: skip
+    found |= {(f"u{i}", "readability"): score for i, score in enumerate([0.1, 0.5, 0.9])}
+    (report,) = evaluate(labels, found)
+    assert report.ordering.value == pytest.approx(5 / 6) and report.ordering.n == 6
+    assert report.ordering.low == pytest.approx(2 / 3) and report.ordering.high == 1.0
+
+
+def test_the_curve_is_one_sweep_and_thinned():
+    from supportqa.core.autoqa.evaluate import CURVE_POINTS, pr_curve
+
+    pairs = [(i % 2, i / 1000) for i in range(1000)]
+    curve = pr_curve(pairs)
+    assert len(curve) == CURVE_POINTS
+    assert curve[0].threshold == 0.0 and curve[0].recall == 1.0 and curve[0].hits == 1000
+    assert curve[-1].threshold == 0.999 and curve[-1].hits == 1 and curve[-1].precision == 1.0
 
 
 def test_applies_and_the_summary_line():
@@ -126,7 +144,7 @@ def test_applies_and_the_summary_line():
     )  # fmt: skip
     line = summary_line("politeness", list(reversed(both)))
     assert re.fullmatch(
-        r"detector politeness: n=4 precision=\S+ recall=\S+ f1=\S+ kappa=\S+ "
+        r"detector politeness: n=4 precision=\S+ recall=\S+ f1=\S+ kappa=\S+ accuracy=0.7500 "
         r"n_score=4 pearson=\S+ spearman=\S+",
         line,
     )

@@ -27,6 +27,7 @@ from supportqa.core.autoqa.text import (
     quote,
     reading_level,
     reply_waits,
+    unknown_word,
 )
 from supportqa.core.redact import find_pii
 
@@ -67,28 +68,31 @@ def greeting(c: Transcript, rules: Rules) -> Outcome:
     )
 
 
-_INTRODUCED = re.compile(r"\b(?:my name is|this is|i am|i'm)\s+([A-Z][a-z]+)")
-# The same in lower case (chat often is), where the word must also look like a name.
-_INTRODUCED_LOWER = re.compile(
-    r"(?:\bmy name is|\bmy name's|\bmy name|\bmyself|\bthis is|\bi am|\bi'm|\bim|\bcall me"
-    r"|^name:?)\s+([a-z]+)"
-)
+_INTRODUCED = re.compile(r"\b(?i:my name is|this is|i am|i'm)\s+([A-Z][a-z]+)")
+# In lower case (chat often is): after "my name is" a name-like word will do; after "i am" or
+# "this is" only a word the dictionary does not know ("im gowri", not "im frustrated").
+_NAMED_LOWER = re.compile(r"(?:\bmy name is|\bmy name's|\bmy name|\bmyself|^name:?)\s+([a-z]+)")
+_INTRODUCED_LOWER = re.compile(r"(?:\bthis is|\bi am|\bi'm|\bim|\bcall me)\s+([a-z]+)")
 _ASKS_NAME = re.compile(r"\b(?:your (?:full |first )?name|name,? please|who am i speaking)")
-_TWO_WORDS = re.compile(r"([a-z]+)\s+([a-z]+)")
 
 
 def customer_first_name(c: Transcript, known_name: str) -> str:
     """The customer's first name: from the customer record; else where the customer says it
-    ("my name is …", "im christine", in capitals or not); else a reply to the agent's "may I
-    have your name?"; else a short message of two name-like words ("stella john 6543")."""
+    ("My name is Ann", "my name is christine", "im gowri"); else the first word of the reply
+    to the agent's "may I have your name?". Precision first: a wrong name makes the agent
+    look as if they ignored it."""
     if known_name.strip():
         return known_name.strip().split()[0].capitalize()
     for index in c.customer:
         match = _INTRODUCED.search(c.turns[index].text)
         if match:
             return match.group(1)
-        match = _INTRODUCED_LOWER.search(c.lowered[index])
+        lowered = c.lowered[index]
+        match = _NAMED_LOWER.search(lowered)
         if match and could_be_name(match.group(1)):
+            return match.group(1).capitalize()
+        match = _INTRODUCED_LOWER.search(lowered)
+        if match and could_be_name(match.group(1)) and unknown_word(match.group(1)):
             return match.group(1).capitalize()
     asked = False
     for index, turn in enumerate(c.turns):
@@ -99,9 +103,6 @@ def customer_first_name(c: Transcript, known_name: str) -> str:
         if asked and words and could_be_name(words[0].strip(".,!")):
             return words[0].strip(".,!").capitalize()
         asked = False
-        pair = _TWO_WORDS.match(c.lowered[index])
-        if pair and len(words) <= 4 and all(could_be_name(w) for w in pair.groups()):
-            return pair.group(1).capitalize()
     return ""
 
 
@@ -296,8 +297,8 @@ def readability(c: Transcript, rules: Rules) -> Outcome:
     return Outcome(
         score,
         0.6,
-        f"{ease.capitalize()} to read: level {level:.1f} of 3; the hardest, message "
-        f"{hardest + 1}, has {worst.words_per_sentence:.0f} words a sentence and "
+        f"{ease.capitalize()} to read: level {min(max(level, 1), 3):.1f} of 3; the hardest, "
+        f"message {hardest + 1}, has {worst.words_per_sentence:.0f} words a sentence and "
         f"{worst.rare_share:.0%} uncommon words.",
         (Evidence(hardest, 0, len(c.turns[hardest].text)),),
     )
@@ -478,11 +479,28 @@ def compliance(c: Transcript, rules: Rules) -> Outcome:
     return Outcome(1.0, 0.6, "No policy problem found.")
 
 
+_REQUEST = re.compile(
+    r"\b(?:send|give|provide|tell|share|type|enter|confirm|need|what(?:'s| is| was)|can you"
+    r"|could you|would you|please|may i have|let me have|i'll need|i will need)\b"
+)
+_NOT_ASKING = re.compile(r"\b(?:reset|changed|updated|new|forgot|never|don't|do not|won't)\b")
+
+
 def _asks_for_secrets(c: Transcript, rules: Rules) -> Outcome | None:
-    asked = c.first(rules.sensitive_requests, c.agent)
-    if asked is None:
-        return None
-    return Outcome(0.0, 0.9, f"Asks for secret data: {quote(c, asked)}.", evidence_of(asked))
+    """An agent sentence that names a secret and asks for it ("please send your password"),
+    not one that only mentions it ("I have reset your password", "never share your PIN")."""
+    for index in c.agent:
+        lowered = c.lowered[index]
+        for match in find_all(rules.sensitive_requests, lowered):
+            start = max(lowered.rfind(end, 0, match.start()) for end in ".!?\n") + 1
+            stops = [i for end in ".!?\n" if (i := lowered.find(end, match.end())) >= 0]
+            sentence = lowered[start : min(stops, default=len(lowered))]
+            if _REQUEST.search(sentence) and not _NOT_ASKING.search(sentence):
+                hit = (index, match)
+                return Outcome(
+                    0.0, 0.9, f"Asks for secret data: {quote(c, hit)}.", evidence_of(hit)
+                )
+    return None
 
 
 def _forbidden_wording(c: Transcript, rules: Rules) -> Outcome | None:
@@ -494,9 +512,10 @@ def _forbidden_wording(c: Transcript, rules: Rules) -> Outcome | None:
 
 def _exposes_numbers(c: Transcript) -> Outcome | None:
     """The first agent message showing a secret: a card number (13 to 19 digits passing the
-    Luhn check, or named as a card: "card no 4982…"), an IBAN, a national id number (or 9
-    digits named as a social security number), or a password, PIN or one-time code given in
-    full. An order number shaped like a card number but failing the Luhn check is none."""
+    Luhn check, or right after the word card: "card no 4982…"), an IBAN, a national id number
+    (or 9 digits right after "ssn"), or a password, PIN or one-time code given in full ("my
+    password is nhy123"; not "the OTP is 6 digits"). An order number shaped like a card number
+    but failing the Luhn check is none."""
     for index in c.agent:
         text = c.turns[index].text
         lowered = c.lowered[index]
@@ -505,13 +524,11 @@ def _exposes_numbers(c: Transcript) -> Outcome | None:
             for s in (find_pii(text) if _DIGIT_RUN.search(text) else [])
             if s.kind in _SECRET_PII
         ]
-        for kind, pattern, named in _NAMED_SECRETS:
-            if named is None or named.search(lowered):
-                exposed += [
-                    (kind, m.start(), m.end())
-                    for m in pattern.finditer(lowered)
-                    if kind != "password" or _secret_like(m.group().split()[-1])
-                ]
+        for kind, pattern in _NAMED_SECRETS:
+            for m in pattern.finditer(lowered):
+                group = 1 if m.group(1) is not None else 2
+                if kind != "password" or _secret_like(m.group(group)):
+                    exposed.append((kind, m.start(group), m.end(group)))
         if exposed:
             return Outcome(
                 0.0,
@@ -551,21 +568,24 @@ _CARD_DIGITS = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 
 
 def _secret_like(token: str) -> bool:
-    """Whether what follows "password is" looks like a password ("nhy123", "karthick"), not
-    a word of the sentence ("your password is reset")."""
+    """Whether what follows "password is" looks like a password ("nhy123", "karthick"): it
+    has a digit, or is no word the dictionary knows ("your password is emailed" is none)."""
     token = token.strip(":=-")
-    return any(ch.isdigit() for ch in token) or could_be_name(token)
+    return any(ch.isdigit() for ch in token) or (token.isalpha() and unknown_word(token))
 
 
-# (what is exposed, its pattern, the words that must name it in the message, or None)
+_ITS = r"(?:\s+(?:number|no|num|#))?\s*(?:is|:|-)?\s*"  # "card number is", "ssn:", "card no"
+_UNITS = r"(?!\s+(?:digits?|characters?|letters?|numbers?|times?|minutes?|hours?|days?)\b)"
+# (what is exposed, its pattern: the secret in group 1, named right before it)
 _NAMED_SECRETS = (
-    ("card number", _CARD_DIGITS, re.compile(r"\b(?:card|cc|credit|debit|visa|mastercard|amex)\b")),
-    ("social security number", re.compile(r"(?<![\d-])\d{3}[ -]?\d{2}[ -]?\d{4}(?![\d-])"),
-     re.compile(r"\b(?:ssn|social security|social)\b")),
+    ("card number", re.compile(rf"\b(?:card|cc){_ITS}((?:\d[ -]?){{12,18}}\d)(?![ -]?\d)")),
+    ("social security number", re.compile(
+        rf"\b(?:ssn|social security(?: number)?){_ITS}(\d{{3}}[ -]?\d{{2}}[ -]?\d{{4}})(?![ -]?\d)"
+    )),
     ("password", re.compile(
-        r"\b(?:password|passcode|passwd|pwd|pin|otp|one time code)\b\s*(?:is|:|=|-)\s*[^\s,.;]+"
-        r"|\bmy (?:password|passcode|pin|otp)\s+(?!is\b)[^\s,.;]+|\bpassword\s+\d+"
-    ), None),
+        r"\b(?:password|passcode|passwd|pwd|pin|otp|one time (?:password|code))\s*(?:is|:|=|-)"
+        rf"\s*([^\s,.;]+){_UNITS}|\bmy (?:password|passcode|pin|otp)\s+(?!is\b)([^\s,.;]+){_UNITS}"
+    )),
 )  # fmt: skip
 
 

@@ -99,6 +99,10 @@ class Counts:
         return wilson(self.tp, self.tp + self.fn)
 
     @property
+    def accuracy(self) -> Estimate:
+        return wilson(self.tp + self.tn, self.n)
+
+    @property
     def absent_precision(self) -> Estimate:
         """Of the detector's "no", the share people also said no to (e.g. rudeness found)."""
         return wilson(self.tn, self.tn + self.fn)
@@ -211,24 +215,46 @@ def binary_report(
     if na == "skip":
         kept = [(truth, score) for truth, score in kept if score is not None]
     counts = Counts.of([(truth, score is not None and score >= threshold) for truth, score in kept])
-    curve = []
-    for level in sorted({score for _, score in kept if score is not None}):
-        at = Counts.of([(truth, score is not None and score >= level) for truth, score in kept])
-        curve.append(
-            CurvePoint(
-                level,
-                at.precision.value,
-                at.recall.value,
-                _f1(at.tp, at.fp, at.fn),
-                at.tp + at.fp,
-            )
-        )
     c = counts
     return BinaryReport(
         detector=detector, threshold=threshold, na=na, counts=c, not_applied=not_applied,
         f1=f1_interval(c.tp, c.fp, c.fn, c.tn), kappa=_kappa(c.tp, c.fp, c.fn, c.tn),
-        curve=curve,
+        curve=pr_curve(kept),
     )  # fmt: skip
+
+
+CURVE_POINTS = 40  # at most this many thresholds are reported (spread over the scores)
+
+
+def pr_curve(pairs: Sequence[tuple[int, float | None]]) -> list[CurvePoint]:
+    """Precision, recall and F1 at each threshold the scores take (a hit: score ≥ threshold),
+    in one sweep down the sorted scores; thinned to CURVE_POINTS evenly spread thresholds."""
+    scored = sorted((score, truth) for truth, score in pairs if score is not None)
+    positives = sum(truth for truth, _ in pairs)
+    points: list[CurvePoint] = []
+    tp = fp = 0
+    index = len(scored)
+    while index > 0:
+        level = scored[index - 1][0]
+        while index > 0 and scored[index - 1][0] == level:
+            index -= 1
+            tp += scored[index][1]
+            fp += 1 - scored[index][1]
+        fn = positives - tp
+        points.append(
+            CurvePoint(
+                level,
+                tp / (tp + fp),
+                tp / positives if positives else None,
+                _f1(tp, fp, fn),
+                tp + fp,
+            )
+        )
+    points.reverse()
+    if len(points) > CURVE_POINTS:
+        step = (len(points) - 1) / (CURVE_POINTS - 1)
+        points = [points[round(i * step)] for i in range(CURVE_POINTS)]
+    return points
 
 
 def correlation_interval(
@@ -264,23 +290,34 @@ def score_report(detector: str, rows: Sequence[tuple[Label, float | None]]) -> S
 
 def _ordering(scored: Sequence[tuple[Label, float]]) -> Estimate | None:
     """Of the pairs of texts in one group that people put at different levels, the share the
-    detector orders the same way (a tie counts as half), with a Wilson interval on the pairs."""
+    detector orders the same way (a tie counts as half), with a percentile bootstrap interval
+    that resamples whole groups (pairs of one group are not independent)."""
     groups: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for label, score in scored:
         if label.group:
             groups[label.group].append((label.value, score))
-    agree, pairs = 0.0, 0
+    tallies = []  # per group: (pairs agreeing, pairs)
     for members in groups.values():
+        agree, pairs = 0.0, 0
         for (a_truth, a_score), (b_truth, b_score) in combinations(members, 2):
             if a_truth == b_truth:
                 continue
             pairs += 1
             same = (a_truth - b_truth) * (a_score - b_score)
             agree += 1.0 if same > 0 else 0.5 if same == 0 else 0.0
-    if not pairs:
+        if pairs:
+            tallies.append((agree, pairs))
+    if not tallies:
         return None
-    interval = wilson(round(agree), pairs)
-    return Estimate(agree / pairs, pairs, interval.low, interval.high)
+    counts = np.array(tallies)
+    total = counts[:, 1].sum()
+    value = float(counts[:, 0].sum() / total)
+    if len(tallies) < 2:
+        return Estimate(value, int(total))
+    draws = np.random.default_rng(SEED).integers(0, len(tallies), (BOOTSTRAP, len(tallies)))
+    shares = counts[draws, 0].sum(axis=1) / counts[draws, 1].sum(axis=1)
+    low, high = np.percentile(shares, [2.5, 97.5])
+    return Estimate(value, int(total), float(low), float(high))
 
 
 def applies_report(detector: str, rows: Sequence[tuple[Label, float | None]]) -> AppliesReport:
@@ -291,8 +328,9 @@ def applies_report(detector: str, rows: Sequence[tuple[Label, float | None]]) ->
 
 def summary_line(detector: str, reports: Sequence[Report]) -> str:
     """The machine-readable line of one detector: `detector NAME: n=… precision=… recall=…
-    f1=… kappa=…` for binary labels, `pearson=… spearman=…` for scores (with `n_score=` when
-    both kinds are there), `applies_precision=… applies_recall=…` for "applies"."""
+    f1=… kappa=… accuracy=…` for binary labels, `pearson=… spearman=…` for scores (with
+    `n_score=` after binary ones), `precision=… recall=…` for "applies" (`n_applies=…
+    applies_precision=… applies_recall=…` after binary ones)."""
     parts: list[str] = []
     for report in sorted(reports, key=lambda r: KINDS.index(r.kind)):
         if isinstance(report, BinaryReport):
@@ -303,6 +341,7 @@ def summary_line(detector: str, reports: Sequence[Report]) -> str:
                 f"recall={_plain(report.counts.recall.value)}",
                 f"f1={_plain(report.f1.value)}",
                 f"kappa={_plain(kappa)}",
+                f"accuracy={_plain(report.counts.accuracy.value)}",
             ]
         elif isinstance(report, ScoreReport):
             n_name = "n_score" if any(p.startswith("n=") for p in parts) else "n"
@@ -312,11 +351,11 @@ def summary_line(detector: str, reports: Sequence[Report]) -> str:
                 f"spearman={_plain(report.spearman.value)}",
             ]
         else:
-            n_name = "n_applies" if any(p.startswith("n=") for p in parts) else "n"
+            prefix = "applies_" if any(p.startswith("n=") for p in parts) else ""
             parts += [
-                f"{n_name}={report.counts.n}",
-                f"precision={_plain(report.counts.precision.value)}",
-                f"recall={_plain(report.counts.recall.value)}",
+                f"{'n_applies' if prefix else 'n'}={report.counts.n}",
+                f"{prefix}precision={_plain(report.counts.precision.value)}",
+                f"{prefix}recall={_plain(report.counts.recall.value)}",
             ]
     return f"detector {detector}: " + " ".join(parts)
 

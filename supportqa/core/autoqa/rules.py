@@ -19,7 +19,7 @@ class Rules:
         "thank you for reaching out", "greetings",
         # Chat spellings people use (MultiDoGO's opening greetings): "hai", "hii", "higood".
         "hai", "hii", "hiii", "haii", "heya", "hiya", "helo", "hallo", "hallow", "howdy",
-        "good day", "higood", "higud", "haigood",
+        "higood", "higud", "haigood",
     )  # fmt: skip
     gratitude: tuple[str, ...] = (
         "thank you", "thanks", "thank u", "much appreciated", "i appreciate", "we appreciate",
@@ -47,8 +47,8 @@ class Rules:
         "fuck", "fucks", "fucking", "fuckin", "fucked", "fucker", "motherfucker", "wtf",
         "stfu", "shit", "shits", "shitty", "bullshit", "ass", "asses", "asshole", "assholes",
         "dumbass", "jackass", "bitch", "bitches", "bitchy", "hoe", "hoes", "whore", "whores",
-        "slut", "sluts", "pussy", "pussies", "cunt", "cunts", "dick", "dicks", "dickhead",
-        "damn", "goddamn", "bastard", "bastards", "twat", "wanker", "douche", "douchebag",
+        "slut", "sluts", "pussy", "pussies", "cunt", "cunts", "dickhead",
+        "bastard", "bastards", "twat", "wanker", "douche", "douchebag",
         "piss off", "pissed off", "moron", "morons", "idiot", "idiots", "retard", "retarded",
         "nigga", "niggas", "niggah", "nigger", "niggers", "fag", "fags", "faggot", "faggots",
     )  # fmt: skip
@@ -65,9 +65,9 @@ class Rules:
         "reach out", "further questions", "other questions", "help with today",
         # What agents say in real dialogues (Schema-Guided Dialogue's REQ_MORE turns):
         "anything more", "with something else", "something else i can", "anything further",
-        "any further", "further assist",
         "assist you further", "help you further", "other assistance", "more assistance",
-        "additional assistance", "any other thing", "anything other", "what else",
+        "additional assistance", "any other thing", "anything other", "what else can",
+        "what else may", "what else do you", "what else would you", "what else is there",
         "else can i", "else i can", "else may i", "else could i", "else to help",
         "any more help", "more help", "additional help", "extra help", "any other help",
         "any other questions", "any other request", "anything i can help", "any other service",

@@ -243,14 +243,26 @@ COMMON_ABOVE = 20_000
 
 @lru_cache(maxsize=100_000)
 def could_be_name(word: str) -> bool:
-    """Whether a lower-case word may be a first name: letters only, 3 to 20 of them, and not
-    one of the language's frequent words."""
+    """Whether a lower-case word may be a first name: letters only, 3 to 20 of them, not one
+    of the language's frequent words, not shaped like an adjective or a participle."""
     return (
         word.isalpha()
         and 3 <= len(word) <= 20
         and word not in _NOT_NAMES
+        and not word.endswith(_NOT_NAME_ENDINGS)
         and _english().get(word, 0) < COMMON_ABOVE
     )
+
+
+def unknown_word(word: str) -> bool:
+    """Whether the English list does not know a lower-case word at all ("gowri", "ajith")."""
+    return word not in _english()
+
+
+_NOT_NAME_ENDINGS = (
+    "ing", "ed", "able", "ible", "ful", "less", "ous", "ive", "ment", "ness", "tion", "sion",
+    "ity", "ly",
+)  # fmt: skip
 
 
 _NOT_NAMES = frozenset((

@@ -13,11 +13,10 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from supportqa.autoqa.actions import enqueue_changed, publish_validations, work
-from supportqa.autoqa.evaluation import evaluate_files, report_lines
+from supportqa.autoqa.evaluation import MEASURABLE, evaluate_files, report_lines
 from supportqa.autoqa.learning import train_models
 from supportqa.autoqa.models import AutoQASettings, Job
 from supportqa.claims import worker_name
-from supportqa.core import autoqa
 from supportqa.core.autoqa.evaluate import HIT
 from supportqa.processes import child_of_this_process
 
@@ -133,10 +132,10 @@ class Command(BaseCommand):
             raise CommandError(left)
 
     def _evaluate(self, options: dict[str, Any]) -> None:
-        unknown = [d for d in options["detector"] if d not in autoqa.DETECTORS]
+        unknown = [d for d in options["detector"] if d not in MEASURABLE]
         if unknown:
             raise CommandError(
-                f"no detector {', '.join(unknown)}; use one of {', '.join(autoqa.DETECTORS)}"
+                f"no detector {', '.join(unknown)}; use one of {', '.join(MEASURABLE)}"
             )
         if not 0 <= options["threshold"] <= 1:
             raise CommandError("--threshold must be from 0 to 1")
@@ -146,10 +145,12 @@ class Command(BaseCommand):
                 data[name] = Path(options[name]).read_bytes()
             except OSError as exc:
                 raise CommandError(f"--{name}: {exc.strerror}: {options[name]}") from None
+        rules, mapping = AutoQASettings.current()
         evaluation = evaluate_files(
             data["conversations"],
             data["labels"],
-            rules=AutoQASettings.current()[0],
+            rules=rules,
+            mapping=mapping,
             detectors=options["detector"],
             threshold=options["threshold"],
             na=options["na"],

@@ -73,7 +73,7 @@ class Command(BaseCommand):
 
     def _validate(self, folder: Path) -> None:
         """Each set measured at the threshold its README recommends (0.75 unless named)."""
-        rules = AutoQASettings.current()[0]
+        rules, mapping = AutoQASettings.current()
         for conversations in sorted(folder.glob("*/*.jsonl")):
             labels = conversations.with_suffix(".labels.csv")
             if not labels.exists():
@@ -83,6 +83,7 @@ class Command(BaseCommand):
                 conversations.read_bytes(),
                 labels.read_bytes(),
                 rules=rules,
+                mapping=mapping,
                 threshold=RECOMMENDED_THRESHOLDS.get(name, HIT),
             )
             shown = publish_validations(evaluation, name)

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "supportqa.assignments",
     "supportqa.integrations",
     "supportqa.autoqa",
+    "supportqa.workflow",
     "supportqa.reports",
     "supportqa.home",
     "supportqa.demo",

@@ -13,6 +13,7 @@ from supportqa.notifications import views as notifications
 from supportqa.reports import views as reports
 from supportqa.reviews import views as reviews
 from supportqa.scorecards import views as scorecards
+from supportqa.workflow import views as workflow
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -25,6 +26,9 @@ urlpatterns = [
     path("people/<str:code>/", accounts.person_edit, name="person-edit"),
     path("conversations/", reviews.conversation_list, name="conversation-list"),
     path("conversations/<str:code>/", reviews.conversation_detail, name="conversation-detail"),
+    path("conversations/<str:code>/workflow/", workflow.request_start, name="request-start"),
+    path("requests/", workflow.request_list, name="request-list"),
+    path("requests/<str:code>/", workflow.request_detail, name="request-detail"),
     path("reviews/<str:code>/", reviews.review_detail, name="review-detail"),
     path("reviews/<str:code>/edit/", reviews.review_edit, name="review-edit"),
     path("reviews/<str:code>/acknowledge/", reviews.review_acknowledge, name="review-acknowledge"),

@@ -445,11 +445,12 @@ def test_reviewer_works_through_the_queue_with_the_keyboard(live_server, cast, b
 
 PAGES = {
     "agent": ["/", "/conversations/", "conversation", "review", "own", "/notifications/",
-              "/notifications/settings/", "/account/"],
+              "/notifications/settings/", "/account/", "/requests/", "request"],
     "qa": ["/", "/conversations/", "conversation", "review", "/queue/", "/calibration/",
            "calibration", "/reviewers/", "/agents/", "/teams/", "team", "/autoqa/",
            "/causes/", "/topics/", "/staffing/", "/notifications/"],
-    "lead": ["/", "review", "review-edit", "/agents/", "agent", "team", "/queue/"],
+    "lead": ["/", "review", "review-edit", "/agents/", "agent", "team", "/queue/",
+             "/requests/?show=open", "request"],
     "admin": ["/", "/people/", "/people/new/", "/people/teams/", "/scorecards/",
               "/scorecards/chat-quality/edit/", "/scorecards/new/",
               "/scorecards/chat-quality/json/", "/scorecards/chat-quality/versions/",
@@ -474,7 +475,11 @@ def test_every_page_passes_axe_for_each_role(live_server, cast, browser, who):
         conversations=[cast.teammate_conversation],
         participants=[cast.qa],
     )
+    from supportqa.workflow.engine import start
+
+    workflow = start(cast.conversation)
     named = {
+        "request": f"/requests/{workflow.code}/",
         "conversation": f"/conversations/{cast.conversation.code}/",
         "review": f"/reviews/{review.code}/",
         "review-edit": f"/reviews/{review.code}/edit/",

@@ -270,6 +270,8 @@ def test_each_person_chooses_per_kind(cast):
         Kind.REVIEW_RECEIVED,
         Kind.REVIEW_EDITED,
         Kind.DISPUTE_DECIDED,
+        Kind.WORKFLOW_STEP,
+        Kind.WORKFLOW_SENT_BACK,
     ]  # an agent's kinds only
     data = {kind: Delivery.OFF for kind in page.context["form"].fields}
     data[Kind.REVIEW_RECEIVED] = Delivery.IMMEDIATELY

@@ -65,6 +65,15 @@ def no_args(world: World) -> list[str]:
     return []
 
 
+def workflow_request(world: World) -> list[str]:
+    """The agent's conversation's request (started on first use)."""
+    from supportqa.workflow.engine import start
+    from supportqa.workflow.models import Request
+
+    found = Request.objects.filter(conversation=world.cast.conversation).first()
+    return [(found or start(world.cast.conversation)).code]
+
+
 def autoqa_review(world: World) -> list[str]:
     """An AutoQA review of the agent's conversation (made on first use)."""
     found = Review.objects.filter(source=Source.AUTOQA).first()
@@ -152,6 +161,14 @@ TABLE: dict[str, Row] = {
     "team-detail": Row("get", lambda w: [w.cast.team.code], only(QUALITY)),
     "scorecard-list": Row("get", no_args, only({"admin"})),
     "scorecard-new": Row("get", no_args, only({"admin"})),
+    # Requests: everyone who browses conversations sees the list (their scope's requests).
+    "request-list": Row("get", no_args, only(set(CAST) - {"outsider"})),
+    "request-detail": Row(
+        "get", workflow_request, only({"admin", "manager", "qa", "lead", "agent", "peer"})
+    ),
+    "request-start": Row(
+        "post", lambda w: [w.cast.other_conversation.code], only({"admin", "manager", "qa"}, ok=302)
+    ),
     "scorecard-edit": Row("get", lambda w: ["chat-quality"], only({"admin"})),
     "scorecard-json": Row("get", lambda w: ["chat-quality"], only({"admin"})),
     "scorecard-versions": Row("get", lambda w: ["chat-quality"], only({"admin"})),

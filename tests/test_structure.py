@@ -23,6 +23,7 @@ LAYERS = [
     "reports",
     "calibration",
     "autoqa",
+    "workflow",
     "home",
     "demo",
     "server",

@@ -60,6 +60,7 @@ has_own_performance = _role_in(AGENT_ROLES)  # agents and peers: "My performance
 may_administer = _role_in(frozenset({Role.ADMIN}))
 may_manage_scorecards = may_administer
 may_import = may_administer
+may_start_workflow = _role_in(QUALITY_TEAM)  # start a conversation's request workflow
 
 # The names templates use: `{% if can.see_autoqa %}`.
 CAPABILITIES: dict[str, Check] = {
@@ -75,6 +76,7 @@ CAPABILITIES: dict[str, Check] = {
     "administer": may_administer,
     "manage_scorecards": may_manage_scorecards,
     "import": may_import,
+    "start_workflow": may_start_workflow,
 }
 
 

@@ -21,10 +21,18 @@ class Kind(models.TextChoices):
     CALIBRATION_INVITED = "calibration_invited", "An invitation to calibrate"
     CALIBRATION_REVEALED = "calibration_revealed", "Calibration results revealed"
     ASSIGNMENT_RECEIVED = "assignment_received", "Conversations assigned to me"
+    WORKFLOW_STEP = "workflow_step", "A request step for me to do"
+    WORKFLOW_SENT_BACK = "workflow_sent_back", "A request sent back to me"
 
 
 # Who can receive which kinds: the reviewed (agents, peers) and the reviewers.
-REVIEWED_KINDS = (Kind.REVIEW_RECEIVED, Kind.REVIEW_EDITED, Kind.DISPUTE_DECIDED)
+REVIEWED_KINDS = (
+    Kind.REVIEW_RECEIVED,
+    Kind.REVIEW_EDITED,
+    Kind.DISPUTE_DECIDED,
+    Kind.WORKFLOW_STEP,
+    Kind.WORKFLOW_SENT_BACK,
+)
 REVIEWER_KINDS = (
     Kind.REVIEW_EDITED,
     Kind.REVIEW_ACKNOWLEDGED,
@@ -33,6 +41,8 @@ REVIEWER_KINDS = (
     Kind.CALIBRATION_INVITED,
     Kind.CALIBRATION_REVEALED,
     Kind.ASSIGNMENT_RECEIVED,
+    Kind.WORKFLOW_STEP,
+    Kind.WORKFLOW_SENT_BACK,
 )
 
 
@@ -52,6 +62,8 @@ DEFAULT_DELIVERY: dict[str, str] = {
     Kind.CALIBRATION_INVITED: Delivery.IMMEDIATELY,
     Kind.CALIBRATION_REVEALED: Delivery.DIGEST,
     Kind.ASSIGNMENT_RECEIVED: Delivery.IMMEDIATELY,
+    Kind.WORKFLOW_STEP: Delivery.DIGEST,
+    Kind.WORKFLOW_SENT_BACK: Delivery.IMMEDIATELY,
 }
 
 

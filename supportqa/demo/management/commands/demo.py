@@ -12,6 +12,7 @@ from supportqa.autoqa.models import AutoQASettings
 from supportqa.claims import worker_name
 from supportqa.core.autoqa.evaluate import HIT
 from supportqa.demo.generate import DEMO_PASSWORD, build
+from supportqa.demo.workflow import build_requests
 
 # Where a set's labels mean something other than the detector's "exceeds": "anything else?"
 # scores 0.5 (meets); "not offensive" is "not marked rude" (0.25). README of the shared sets.
@@ -65,6 +66,12 @@ class Command(BaseCommand):
             f"AutoQA scored {autoqa.scored} conversations ({autoqa.failed} failed); "
             "every conversation page shows its evidence."
         )
+        requests = build_requests()
+        if requests:
+            self.stdout.write(
+                f"{requests} requests in the quality-control workflow, at every stage "
+                "(Requests in the menu)."
+            )
         if options["validation_sets"]:
             self._validate(Path(options["validation_sets"]))
         self.stdout.write(f"Log in with any of these users; the password is {DEMO_PASSWORD!r}:")

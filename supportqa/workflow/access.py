@@ -1,0 +1,50 @@
+"""Who sees a request and who may do each step: one rule, read by the engine, the pages and
+the notifications."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from supportqa.accounts.models import Role, User
+from supportqa.conversations.access import conversations_for
+from supportqa.reviews.actions import arbiters_of
+from supportqa.workflow.models import Request, TemplateStep
+
+# A step's role → the roles that may do it (besides the representative for "agent" steps).
+# Approvals climb: a lead's gate may be decided by a manager or an admin too.
+MAY_DO: dict[str, frozenset[str]] = {
+    Role.AGENT: frozenset(),
+    Role.QA: frozenset({Role.QA, Role.MANAGER, Role.ADMIN}),
+    Role.LEAD: frozenset({Role.LEAD, Role.MANAGER, Role.ADMIN}),
+    Role.MANAGER: frozenset({Role.MANAGER, Role.ADMIN}),
+}
+
+
+def requests_for(user: User) -> QuerySet[Request]:
+    """The requests whose conversation the person may see (the conversation pages' rule)."""
+    return Request.objects.filter(conversation__in=conversations_for(user))
+
+
+def may_act(user: User, request: Request, step: TemplateStep) -> bool:
+    """Whether the person may do or decide this step of this request: the representative for
+    their own steps; otherwise a person of an allowed role who can see the request."""
+    if not user.is_active or not step.role:
+        return False
+    if step.role == Role.AGENT:
+        return user.pk == request.conversation.agent_id
+    if user.role not in MAY_DO.get(step.role, frozenset()):
+        return False
+    return requests_for(user).filter(pk=request.pk).exists()
+
+
+def actors_of(request: Request, step: TemplateStep) -> list[User]:
+    """Who is told that a step waits for them: the representative for their steps; the
+    leads of the representative's teams (the managers when none has a lead) for a lead's;
+    the QA reviewers, or the managers, for theirs."""
+    agent = request.conversation.agent
+    if step.role == Role.AGENT:
+        return [agent] if agent and agent.is_active else []
+    if step.role == Role.LEAD and agent is not None:
+        return list(arbiters_of(agent))
+    roles = {Role.QA: [Role.QA], Role.MANAGER: [Role.MANAGER]}.get(step.role, [Role.MANAGER])
+    return list(User.objects.filter(role__in=roles, is_active=True))

@@ -1,0 +1,19 @@
+from typing import Any
+
+from django.apps import AppConfig
+
+
+class WorkflowConfig(AppConfig):
+    name = "supportqa.workflow"
+    label = "workflow"
+    verbose_name = "Request workflow"
+
+    def ready(self) -> None:
+        """The conversation page shows the conversation's request, or a way to start one."""
+        from supportqa.reviews import workspace
+        from supportqa.workflow.models import Request
+
+        def panel(conversation: Any, lines: Any, visible: Any) -> dict[str, Any]:
+            return {"workflow_request": Request.objects.filter(conversation=conversation).first()}
+
+        workspace.add_panel(panel)

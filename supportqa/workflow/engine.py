@@ -1,0 +1,413 @@
+"""Running a request through its workflow: start, the automatic steps, a person's step, an
+approval gate's decision, a rejection's way back, closing. Every transition is one
+transaction with an audit event; a transition the state does not allow is refused with a
+WorkflowError that says why.
+
+States of a step's record: waiting → active → done (or skipped by the template when the
+request starts; or, at a gate, rejected). A rejection marks the records from the step the
+template names up to the gate "sent back" and passes those steps again as new attempts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from supportqa.accounts.models import User
+from supportqa.audit.actions import record_event
+from supportqa.conversations.models import Conversation
+from supportqa.notifications.actions import notify
+from supportqa.notifications.models import Kind
+from supportqa.workflow import archive
+from supportqa.workflow.access import actors_of, may_act
+from supportqa.workflow.models import Request, StepKind, StepRecord, Template, TemplateStep
+
+State = StepRecord.State
+
+
+class WorkflowError(ValueError):
+    """A transition the request's state does not allow, in words."""
+
+
+def default_template() -> Template:
+    template = Template.objects.filter(is_default=True).first()
+    if template is None:
+        raise WorkflowError("no default workflow template: run the migrations")
+    return template
+
+
+def _skipped_by(step: TemplateStep, conversation: Conversation) -> str:
+    """Why the template skips this step for the conversation ("" if it does not)."""
+    if conversation.channel in (step.skip_channels or []):
+        return f"skipped by the template for the {conversation.channel} channel"
+    if conversation.category_id and any(
+        c.pk == conversation.category_id for c in step.skip_categories.all()
+    ):
+        return f"skipped by the template for the category {conversation.category}"
+    return ""
+
+
+def start(
+    conversation: Conversation,
+    *,
+    by: User | None = None,
+    template: Template | None = None,
+    source: str = "",
+) -> Request:
+    """Start a conversation's request (one per conversation). Steps the template skips for
+    its channel or category are recorded as skipped with the reason; with `source` (a help
+    desk the conversation was imported from), the automatic steps it already did are recorded
+    as done there. Then the first steps run."""
+    template = template or default_template()
+    with transaction.atomic():
+        if Request.objects.filter(conversation=conversation).exists():
+            raise WorkflowError("this conversation's request has already started")
+        request = Request.objects.create(
+            conversation=conversation, template=template, source=source
+        )
+        now = timezone.now()
+        steps = list(template.steps.prefetch_related("skip_categories"))
+        for step in steps:
+            reason = _skipped_by(step, conversation)
+            StepRecord.objects.create(
+                request=request,
+                step=step,
+                state=State.SKIPPED if reason else State.WAITING,
+                data={"reason": reason} if reason else {},
+                finished_at=now if reason else None,
+            )
+        record_event(
+            actor=by,
+            action="workflow.started",
+            obj=request,
+            data={"conversation": conversation.code, "template": template.name, "source": source},
+        )
+        _advance(request)
+    return request
+
+
+def _next_waiting(request: Request) -> StepRecord | None:
+    return (
+        request.records.filter(state=State.WAITING)
+        .select_related("step")
+        .order_by("step__position", "attempt")
+        .first()
+    )
+
+
+def active_record(request: Request) -> StepRecord | None:
+    return request.records.filter(state=State.ACTIVE).select_related("step", "actor").first()
+
+
+def _advance(request: Request) -> None:
+    """Activate the next waiting step; run it when it is automatic (or a record the system
+    can take from the conversation) and go on; close the request when none is left."""
+    while True:
+        record = _next_waiting(request)
+        if record is None:
+            _close(request)
+            return
+        record.state = State.ACTIVE
+        record.started_at = timezone.now()
+        record.save(update_fields=["state", "started_at"])
+        handler = HANDLERS.get(record.step.key)
+        captured = handler(request, record) if handler else None
+        if captured is None:
+            if record.step.kind == StepKind.AUTOMATIC and not record.step.role:
+                captured = {}  # nothing to capture, nobody to wait for
+            else:
+                _tell_actors(request, record)
+                return
+        _finish(record, None, captured, "")
+
+
+def _finish(record: StepRecord, by: User | None, data: dict[str, Any], comment: str) -> None:
+    updated = StepRecord.objects.filter(pk=record.pk, state=State.ACTIVE).update(
+        state=State.DONE, actor=by, finished_at=timezone.now(), data=data, comment=comment
+    )
+    if not updated:
+        raise WorkflowError(_taken(record))
+    record_event(
+        actor=by,
+        action="workflow.step_done",
+        obj=record.request,
+        data={"step": record.step.key, "attempt": record.attempt, "data": data},
+    )
+
+
+def _taken(record: StepRecord) -> str:
+    fresh = StepRecord.objects.select_related("actor").get(pk=record.pk)
+    who = fresh.actor.name if fresh.actor else "SupportQA"
+    when = fresh.finished_at.strftime("%d %b %Y %H:%M") if fresh.finished_at else "just now"
+    return f"“{record.step.name}” was already {fresh.get_state_display().lower()} by {who} ({when})"
+
+
+def _locked(request: Request, step_key: str) -> tuple[Request, StepRecord]:
+    """The request locked for a transition, and its active record, which must be the step
+    named (a page left open on an earlier step is refused, not applied to another)."""
+    locked = Request.objects.select_for_update().get(pk=request.pk)
+    if locked.state == Request.State.CLOSED:
+        raise WorkflowError("the request is closed")
+    record = active_record(locked)
+    if record is None or record.step.key != step_key:
+        wanted = locked.template.steps.filter(key=step_key).first()
+        name = wanted.name if wanted else step_key
+        current = f"; it is at “{record.step.name}”" if record else ""
+        raise WorkflowError(f"the request is not at “{name}”{current}")
+    return locked, record
+
+
+def complete(
+    request: Request,
+    step_key: str,
+    *,
+    by: User,
+    choice: str = "",
+    comment: str = "",
+    data: dict[str, Any] | None = None,
+) -> StepRecord:
+    """A person does the active step (an action, a record, or an automatic step that waits
+    for a person). Its choice, when the step has choices, must be one of them."""
+    with transaction.atomic():
+        locked, record = _locked(request, step_key)
+        step = record.step
+        if step.kind == StepKind.APPROVAL:
+            raise WorkflowError(f"“{step.name}” is an approval: approve or reject it")
+        if not may_act(by, locked, step):
+            raise WorkflowError(f"you may not do “{step.name}”")
+        captured = dict(data or {})
+        if step.choices:
+            if choice not in step.choices:
+                raise WorkflowError(f"choose one of: {', '.join(step.choices)}")
+            captured["choice"] = choice
+        if step.key == "confirm" and choice == "No":
+            # Not understood: the request stays here while the representative clarifies.
+            captured["needs_clarification"] = True
+            _finish(record, by, captured, comment)
+            _again(locked, [record])
+            _advance(locked)
+            return record
+        _finish(record, by, captured, comment)
+        _advance(locked)
+    return record
+
+
+def decide(
+    request: Request, step_key: str, *, by: User, approve: bool, comment: str = ""
+) -> StepRecord:
+    """An approval gate's decision. A rejection needs its reason and sends the request back
+    to the step the template names; exactly one of two people deciding at once wins, the
+    other is told who decided."""
+    with transaction.atomic():
+        locked, record = _locked(request, step_key)
+        step = record.step
+        if step.kind != StepKind.APPROVAL:
+            raise WorkflowError(f"“{step.name}” is not an approval gate")
+        if not may_act(by, locked, step):
+            raise WorkflowError(f"you may not decide “{step.name}”")
+        if not approve and not comment.strip():
+            raise WorkflowError("give the reason for the rejection: its owner reads it")
+        shown = gate_view(locked, step)
+        updated = StepRecord.objects.filter(pk=record.pk, state=State.ACTIVE).update(
+            state=State.DONE if approve else State.REJECTED,
+            actor=by,
+            finished_at=timezone.now(),
+            comment=comment.strip(),
+            shown=shown,
+            data={"decision": "approved" if approve else "rejected"},
+        )
+        if not updated:
+            raise WorkflowError(_taken(record))
+        record_event(
+            actor=by,
+            action="workflow.approved" if approve else "workflow.rejected",
+            obj=locked,
+            data={"gate": step.gate, "step": step.key, "comment": comment.strip()},
+        )
+        if not approve:
+            back = locked.template.steps.get(key=step.reject_to or step.key)
+            redo = list(
+                locked.records.filter(
+                    state__in=[State.DONE, State.REJECTED],
+                    step__position__gte=back.position,
+                    step__position__lte=step.position,
+                ).select_related("step")
+            )
+            _again(locked, redo)
+            _tell_rejected(locked, back, step, by, comment.strip())
+        _advance(locked)
+    record.refresh_from_db()
+    return record
+
+
+def _again(request: Request, records: list[StepRecord]) -> None:
+    """Pass these steps again: each gets a new attempt, waiting; the old ones are kept."""
+    latest: dict[int, StepRecord] = {}
+    fresh = StepRecord.objects.filter(pk__in=[r.pk for r in records]).select_related("step")
+    for record in fresh:
+        if record.step_id not in latest or record.attempt > latest[record.step_id].attempt:
+            latest[record.step_id] = record
+    for record in latest.values():
+        if record.state == State.DONE:
+            StepRecord.objects.filter(pk=record.pk).update(state=State.REDONE)
+        StepRecord.objects.create(
+            request=request, step=record.step, attempt=record.attempt + 1, state=State.WAITING
+        )
+
+
+def gate_view(request: Request, step: TemplateStep) -> dict[str, Any]:
+    """What an approval gate shows its approver: the steps since the previous gate with who
+    did them and what they captured (kept with the decision)."""
+    previous = (
+        request.template.steps.filter(kind=StepKind.APPROVAL, position__lt=step.position)
+        .order_by("-position")
+        .values_list("position", flat=True)
+        .first()
+        or 0
+    )
+    shown = []
+    for record in request.records.filter(
+        step__position__gt=previous, step__position__lt=step.position, state=State.DONE
+    ).select_related("step", "actor"):
+        shown.append(
+            {
+                "step": record.step.name,
+                "by": record.actor.name if record.actor else "SupportQA",
+                "at": record.finished_at.isoformat() if record.finished_at else "",
+                "data": record.data,
+                "comment": record.comment,
+            }
+        )
+    return {"steps": shown}
+
+
+def _close(request: Request) -> None:
+    if request.state == Request.State.CLOSED:
+        return
+    request.state = Request.State.CLOSED
+    request.save(update_fields=["state", "updated_at"])
+    archive.append(request, reason="closed")
+    record_event(actor=None, action="workflow.closed", obj=request, data={})
+
+
+def _tell_actors(request: Request, record: StepRecord) -> None:
+    """The people who may do a step that now waits for a person are told."""
+    subject = request.conversation.subject or request.conversation.external_id
+    notify(
+        users=actors_of(request, record.step),
+        kind=Kind.WORKFLOW_STEP,
+        text=f"Request {request.code} (“{subject}”) waits for “{record.step.name}”.",
+        mail_text=f"Request {request.code} waits for “{record.step.name}”.",
+        link=f"/requests/{request.code}/",
+    )
+
+
+def _tell_rejected(
+    request: Request, back: TemplateStep, gate: TemplateStep, by: User, reason: str
+) -> None:
+    notify(
+        users=actors_of(request, back),
+        kind=Kind.WORKFLOW_SENT_BACK,
+        text=f"{by.name} sent request {request.code} back to “{back.name}”: {reason}",
+        mail_text=f"{by.name} sent request {request.code} back to “{back.name}” at "
+        f"“{gate.name}”; the reason is on the request's page.",
+        link=f"/requests/{request.code}/",
+        actor=by,
+    )
+
+
+# --- what the system does at a step -------------------------------------------------------
+# A handler returns the data it captured (the step is done), or None (a person must act).
+
+Handler = Callable[[Request, StepRecord], dict[str, Any] | None]
+
+
+def _check(request: Request, record: StepRecord) -> dict[str, Any] | None:
+    c = request.conversation
+    missing = [
+        what
+        for what, present in (
+            ("the customer's message", c.messages.filter(author_kind="customer").exists()),
+            ("a subject or first message text", bool(c.subject) or c.messages.exists()),
+        )
+        if not present
+    ]
+    if missing:
+        record.data = {"missing": missing, "needs_clarification": True}
+        record.save(update_fields=["data"])
+        return None
+    return {"missing": [], "messages": c.message_count, "channel": c.channel}
+
+
+def _categorize(request: Request, record: StepRecord) -> dict[str, Any] | None:
+    category = request.conversation.category
+    return None if category is None else {"category": category.name, "how": "from the conversation"}
+
+
+def _assign(request: Request, record: StepRecord) -> dict[str, Any] | None:
+    agent = request.conversation.agent
+    if agent is None:
+        return None
+    how = f"assigned in {request.source}" if request.source else "the conversation's agent"
+    return {"representative": agent.name, "username": agent.username, "reason": how}
+
+
+def _record_request(request: Request, record: StepRecord) -> dict[str, Any] | None:
+    c = request.conversation
+    return {
+        "received_at": c.created_at.isoformat(),
+        "channel": c.channel,
+        "subject": c.subject,
+        "customer": c.customer.external_id if c.customer else "",
+    }
+
+
+def _respond(request: Request, record: StepRecord) -> dict[str, Any] | None:
+    if not request.source:
+        return None  # answered in SupportQA: the representative says when it is done
+    reply = request.conversation.messages.filter(author_kind="agent").order_by("seq").first()
+    return (
+        None
+        if reply is None
+        else {"replied_at": reply.sent_at.isoformat(), "source": request.source}
+    )
+
+
+def _record_response(request: Request, record: StepRecord) -> dict[str, Any] | None:
+    c = request.conversation
+    replies = c.messages.filter(author_kind="agent").order_by("seq")
+    first = replies.first()
+    if first is None:
+        return None
+    return {
+        "first_reply_at": first.sent_at.isoformat(),
+        "replies": replies.count(),
+        "first_reply_seconds": (first.sent_at - c.created_at).total_seconds(),
+    }
+
+
+def _customer_feedback(request: Request, record: StepRecord) -> dict[str, Any] | None:
+    answer = request.conversation.survey_responses.order_by("-answered_at").first()
+    if answer is None:
+        return None
+    return {"csat": answer.csat, "nps": answer.nps, "comment": answer.comment}
+
+
+def _archive(request: Request, record: StepRecord) -> dict[str, Any] | None:
+    entry = archive.append(request, reason="dialogue")
+    return {"archive_record": entry.sequence, "sha256": entry.body_sha256}
+
+
+HANDLERS: dict[str, Handler] = {
+    "check": _check,
+    "categorize": _categorize,
+    "assign": _assign,
+    "record-request": _record_request,
+    "respond": _respond,
+    "record-response": _record_response,
+    "customer-feedback": _customer_feedback,
+    "archive": _archive,
+}

@@ -1,0 +1,161 @@
+"""The request quality-control workflow (PRODUCT.md §3.1): a template of steps, the requests
+that run through it, each step's record, and the tamper-evident archive of closed requests."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from supportqa.accounts.models import Role
+from supportqa.codes import new_code
+
+
+class StepKind(models.TextChoices):
+    AUTOMATIC = "automatic", "Automatic"
+    ACTION = "action", "Action by a person"
+    RECORD = "record", "Record"
+    APPROVAL = "approval", "Approval gate"
+
+
+class Template(models.Model):
+    """A workflow: its steps in order. One template is the default for new requests."""
+
+    code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
+    name = models.CharField(max_length=150, unique=True)
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TemplateStep(models.Model):
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveIntegerField()
+    key = models.SlugField(max_length=40)
+    name = models.CharField(max_length=150)
+    kind = models.CharField(max_length=10, choices=StepKind.choices)
+    # Who acts: the request's representative ("agent"), or anyone in scope with this role or
+    # above in the approvals order (lead < manager < admin). Empty for automatic steps.
+    role = models.CharField(max_length=10, choices=Role.choices, blank=True)
+    gate = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1 to 4")
+    reject_to = models.SlugField(
+        max_length=40, blank=True, help_text="Step a rejection returns to."
+    )
+    # Skipped for these channels or categories (by configuration, never silently).
+    skip_channels = models.JSONField(default=list, blank=True)
+    skip_categories = models.ManyToManyField("conversations.Category", blank=True)
+    choices = models.JSONField(default=list, blank=True, help_text="Answers to pick from.")
+    help = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["template", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "key"], name="workflow_step_key"),
+            models.UniqueConstraint(fields=["template", "position"], name="workflow_step_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.name}"
+
+
+class Request(models.Model):
+    """A conversation running through a workflow."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "In progress"
+        CLOSED = "closed", "Closed"
+
+    code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
+    conversation = models.OneToOneField(
+        "conversations.Conversation", on_delete=models.CASCADE, related_name="workflow"
+    )
+    template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="requests")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    source = models.CharField(max_length=64, blank=True, help_text="Where earlier steps were done.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Request {self.code}"
+
+
+class StepRecord(models.Model):
+    """One pass of a request through one step. A rejection sends the request back: the steps
+    from the one named by the template are passed again, as new records (history kept)."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        ACTIVE = "active", "To do"
+        DONE = "done", "Done"
+        SKIPPED = "skipped", "Skipped"
+        REJECTED = "rejected", "Rejected"
+        REDONE = "redone", "Sent back"
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="records")
+    step = models.ForeignKey(TemplateStep, on_delete=models.PROTECT, related_name="records")
+    attempt = models.PositiveIntegerField(default=1)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.WAITING)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)  # what the step captured
+    shown = models.JSONField(default=dict, blank=True)  # what an approval gate was shown
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["request", "step__position", "attempt"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "step", "attempt"], name="workflow_one_record_per_attempt"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step.name} ({self.get_state_display()})"
+
+
+def canonical(body: Any) -> bytes:
+    """The one byte form of an archived document that its hash is taken of."""
+    return json.dumps(
+        body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    ).encode()
+
+
+class ArchiveRecord(models.Model):
+    """A closed request's complete record as a canonical JSON document, chained by hash to the
+    record before it (`supportqa archive verify`). Under the retention policy the body is
+    dropped and its hash kept, so the chain still verifies."""
+
+    sequence = models.PositiveIntegerField(unique=True)
+    request_code = models.CharField(max_length=16, db_index=True)
+    conversation_code = models.CharField(max_length=16, db_index=True)
+    body = models.JSONField(null=True, blank=True)
+    body_sha256 = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+    archived_at = models.DateTimeField()
+    expired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["sequence"]
+
+    def __str__(self) -> str:
+        return f"Archive record {self.sequence} ({self.request_code})"
+
+    def chained_hash(self) -> str:
+        """The record's link in the chain: its place, its predecessor, its body's hash."""
+        link = f"{self.sequence}|{self.prev_hash}|{self.body_sha256}|{self.request_code}"
+        return hashlib.sha256(link.encode()).hexdigest()

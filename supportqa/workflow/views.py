@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from supportqa.accounts.permissions import allowed, may_browse_conversations, may_start_workflow
+from supportqa.conversations.access import conversations_for
+from supportqa.workflow.access import may_act, requests_for
+from supportqa.workflow.display import in_words
+from supportqa.workflow.engine import (
+    WorkflowError,
+    active_record,
+    complete,
+    decide,
+    gate_view,
+    start,
+)
+from supportqa.workflow.models import Request, StepKind, StepRecord
+
+
+@allowed(may_browse_conversations)
+@require_GET
+def request_list(request: HttpRequest) -> HttpResponse:
+    """The requests in the person's scope, the ones waiting for them first."""
+    rows = []
+    shown = request.GET.get("show", "mine")
+    requests = (
+        requests_for(request.user)
+        .select_related("conversation__agent", "template")
+        .prefetch_related(
+            Prefetch(
+                "records",
+                StepRecord.objects.filter(state=StepRecord.State.ACTIVE).select_related("step"),
+                to_attr="active",
+            )
+        )
+    )
+    if shown != "closed":
+        requests = requests.filter(state=Request.State.OPEN)
+    else:
+        requests = requests.filter(state=Request.State.CLOSED)
+    for item in requests[:500]:
+        current = item.active[0] if item.active else None
+        mine = current is not None and may_act(request.user, item, current.step)
+        if shown == "mine" and not mine:
+            continue
+        rows.append((item, current, mine))
+    return render(
+        request,
+        "workflow/list.html",
+        {"rows": rows, "show": shown, "nav": "requests"},
+    )
+
+
+def _request(request: HttpRequest, code: str) -> Request:
+    found = (
+        requests_for(request.user)
+        .filter(code=code)
+        .select_related("conversation__agent", "conversation__team", "template")
+    )
+    item = found.first()
+    if item is None:
+        raise Http404("No such request")
+    return item
+
+
+@allowed(may_browse_conversations)
+@require_http_methods(["GET", "POST"])
+def request_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """A request's steps, who did each and what it captured; the current step's form for the
+    people who may do it."""
+    item = _request(request, code)
+    current = active_record(item)
+    error, status = "", 200
+    if request.method == "POST":
+        step = request.POST.get("step", "")
+        comment = request.POST.get("comment", "")
+        try:
+            if request.POST.get("decision") in ("approve", "reject"):
+                decide(item, step, by=request.user, approve=request.POST["decision"] == "approve",
+                       comment=comment)  # fmt: skip
+            else:
+                complete(item, step, by=request.user, choice=request.POST.get("choice", ""),
+                         comment=comment)  # fmt: skip
+        except WorkflowError as exc:
+            error, status = str(exc), 400
+        else:
+            messages.success(request, "Recorded.")
+            return redirect("request-detail", item.code)
+        item.refresh_from_db()
+        current = active_record(item)
+    records = list(
+        item.records.select_related("step", "actor").order_by("step__position", "attempt")
+    )
+    acting = current is not None and may_act(request.user, item, current.step)
+    shown = gate_view(item, current.step) if acting and current else None
+    return render(
+        request,
+        "workflow/detail.html",
+        {
+            "item": item,
+            "records": [(r, in_words(r.data)) for r in records],
+            "current": current,
+            "acting": acting,
+            "approval": current is not None and current.step.kind == StepKind.APPROVAL,
+            "shown": [(s, in_words(s["data"])) for s in shown["steps"]] if shown else [],
+            "error": error,
+            "typed": request.POST.get("comment", "") if error else "",
+            "nav": "requests",
+        },
+        status=status,
+    )
+
+
+@allowed(may_start_workflow)
+@require_POST
+def request_start(request: HttpRequest, code: str) -> HttpResponse:
+    conversation = conversations_for(request.user).filter(code=code).first()
+    if conversation is None:
+        raise Http404("No such conversation")
+    existing = Request.objects.filter(conversation=conversation).first()
+    if existing is None:
+        existing = start(conversation, by=request.user)
+        messages.success(request, "The quality-control workflow has started.")
+    return redirect("request-detail", existing.code)

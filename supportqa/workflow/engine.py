@@ -156,6 +156,18 @@ def _locked(request: Request, step_key: str) -> tuple[Request, StepRecord]:
         wanted = locked.template.steps.filter(key=step_key).first()
         name = wanted.name if wanted else step_key
         current = f"; it is at “{record.step.name}”" if record else ""
+        last = (
+            locked.records.filter(step__key=step_key, finished_at__isnull=False)
+            .select_related("actor")
+            .order_by("-finished_at")
+            .first()
+        )
+        if last is not None and last.actor is not None:
+            verb = "rejected" if last.state == State.REJECTED else "done"
+            if last.step.kind == StepKind.APPROVAL and verb == "done":
+                verb = "approved"
+            when = timezone.localtime(last.finished_at).strftime("%d %b %H:%M")
+            current = f"; {last.actor.name} {verb} it at {when}{current}"
         raise WorkflowError(f"the request is not at “{name}”{current}")
     return locked, record
 
@@ -183,11 +195,15 @@ def complete(
             if choice not in step.choices:
                 raise WorkflowError(f"choose one of: {', '.join(step.choices)}")
             captured["choice"] = choice
+        elif step.kind == StepKind.ACTION and not comment.strip():
+            raise WorkflowError(f"say what was done for “{step.name}”: the next people read it")
+        if step.key == "confirm" and choice == "No" and not comment.strip():
+            raise WorkflowError("write the question to clarify with the customer")
         if step.key == "confirm" and choice == "No":
             # Not understood: the request stays here while the representative clarifies.
             captured["needs_clarification"] = True
             _finish(record, by, captured, comment)
-            _again(locked, [record])
+            _again(locked, [record], sent_back=False)
             _advance(locked)
             return record
         _finish(record, by, captured, comment)
@@ -243,15 +259,16 @@ def decide(
     return record
 
 
-def _again(request: Request, records: list[StepRecord]) -> None:
-    """Pass these steps again: each gets a new attempt, waiting; the old ones are kept."""
+def _again(request: Request, records: list[StepRecord], *, sent_back: bool = True) -> None:
+    """Pass these steps again: each gets a new attempt, waiting; the old ones are kept (and
+    marked sent back, when a gate sent them back)."""
     latest: dict[int, StepRecord] = {}
     fresh = StepRecord.objects.filter(pk__in=[r.pk for r in records]).select_related("step")
     for record in fresh:
         if record.step_id not in latest or record.attempt > latest[record.step_id].attempt:
             latest[record.step_id] = record
     for record in latest.values():
-        if record.state == State.DONE:
+        if record.state == State.DONE and sent_back:
             StepRecord.objects.filter(pk=record.pk).update(state=State.REDONE)
         StepRecord.objects.create(
             request=request, step=record.step, attempt=record.attempt + 1, state=State.WAITING

@@ -86,9 +86,9 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
                 complete(item, step, by=request.user, choice=request.POST.get("choice", ""),
                          comment=comment)  # fmt: skip
         except WorkflowError as exc:
-            error, status = str(exc), 400
+            error, status = str(exc)[:1].upper() + str(exc)[1:], 400
         else:
-            messages.success(request, "Recorded.")
+            messages.success(request, _moved_on(item, step, request.POST.get("decision", "")))
             return redirect("request-detail", item.code)
         item.refresh_from_db()
         current = active_record(item)
@@ -97,6 +97,17 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
     acting = current is not None and may_act(request.user, item, current.step)
     shown = gate_view(item, current.step) if acting and current else None
+    sent_back = None
+    if current is not None and current.attempt > 1:
+        sent_back = (
+            item.records.filter(state=StepRecord.State.REJECTED)
+            .select_related("step", "actor")
+            .order_by("-finished_at")
+            .first()
+        )
+    reviews = item.conversation.reviews.filter(submitted_at__isnull=False).select_related(
+        "reviewer", "scorecard_version__scorecard"
+    )
     return render(
         request,
         "workflow/detail.html",
@@ -109,6 +120,8 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
             "shown": [(s, in_words(s["data"])) for s in shown["steps"]] if shown else [],
             "error": error,
             "typed": request.POST.get("comment", "") if error else "",
+            "sent_back": sent_back,
+            "reviews": reviews,
             "nav": "requests",
         },
         status=status,
@@ -126,3 +139,15 @@ def request_start(request: HttpRequest, code: str) -> HttpResponse:
         existing = start(conversation, by=request.user)
         messages.success(request, "The quality-control workflow has started.")
     return redirect("request-detail", existing.code)
+
+
+def _moved_on(item: Request, step_key: str, decision: str) -> str:
+    """What the person's action did, in words, for the message after it."""
+    item.refresh_from_db()
+    now = active_record(item)
+    where = f"the request is now at “{now.step.name}”" if now else "the request is closed"
+    if decision == "reject":
+        return f"Sent back with your reason; {where}, and its people are told."
+    if decision == "approve":
+        return f"Approved; {where}."
+    return f"Recorded; {where}."

@@ -6,7 +6,9 @@ Generates the demo's conversations (the same generator as `supportqa demo`, no d
 then times, in the same run:
   * baseline: one pass over the same text that only lower-cases it and regex-tokenizes it;
   * SupportQA AutoQA: every detector of `supportqa.core.autoqa.analyse` on every conversation,
-    with the organisation's frequent replies taken from the same conversations.
+    with the organisation's frequent replies taken from the same conversations;
+  * the two fitted models (politeness strategies, reading level) alone on the agent messages,
+    and the phrase rules' rate without them (the difference).
 Prints conversations/s on one core for both. Target (issue #3): at least 1,000/s.
 """
 
@@ -33,7 +35,8 @@ def main() -> None:
 
     django.setup()  # the demo generator lives in a Django app; no database is used
     from supportqa.autoqa.models import Finding
-    from supportqa.core.autoqa import DETECTORS, Turn, analyse, canned_key
+    from supportqa.core.autoqa import DETECTORS, Turn, analyse, canned_key, reading_level
+    from supportqa.core.autoqa.politeness import polite_probability, strategies
     from supportqa.demo.generate import AGENTS, _conversation
 
     rng = random.Random(7)
@@ -81,12 +84,26 @@ def main() -> None:
         outcomes.append(findings)
     ours = time.perf_counter() - started
 
+    # The two fitted models (politeness strategies, reading level) on their own, caches cold:
+    # what AutoQA would save with phrase rules only.
+    strategies.cache_clear()
+    started = time.perf_counter()
+    for _, turns, _ in conversations:
+        for turn in turns:
+            if turn.author_kind == "agent":
+                reading_level(turn.text)
+                if len(turn.text.split()) >= 3:
+                    polite_probability(turn.text)
+    models = time.perf_counter() - started
+
     n = len(conversations)
     print(f"\nAutoQA on {n:,} demo conversations ({messages:,} messages), one core")
     print(f"{'':44}{'seconds':>9}{'conv/s':>10}{'msg/s':>11}")
     for label, seconds in (
         ("baseline: lower-case + regex tokenize", baseline),
-        (f"SupportQA AutoQA ({len(DETECTORS)} detectors)", ours),
+        (f"SupportQA AutoQA ({len(DETECTORS)} detectors, models in)", ours),
+        ("  the two fitted models alone", models),
+        ("  phrase rules only (the above less models)", ours - models),
     ):
         print(f"{label:44}{seconds:9.2f}{n / seconds:10,.0f}{messages / seconds:11,.0f}")
     print(f"\nAutoQA / baseline time: {ours / baseline:.1f}x; target >= 1,000 conv/s per core")

@@ -8,7 +8,7 @@ from io import StringIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from supportqa.audit.models import AuditEvent
@@ -94,3 +94,22 @@ def test_labels_may_name_the_overall_criterion():
     labels = b"external_id,detector,label,label_kind\ng1,overall,0.9,score\ng3,overall,0.2,score\n"
     evaluation = evaluate_files(conversations, labels, rules=autoqa.DEFAULT_RULES)
     assert evaluation.label_errors == [] and evaluation.reports[0].detector == "overall"
+
+
+def test_the_same_evaluation_runs_on_the_organisations_own_reviews(cast):
+    """`--reviews`: per criterion, AutoQA's rating against the human reviewer's, on the
+    conversations both reviewed (the pairs the AutoQA page reads)."""
+    from supportqa.autoqa.actions import enqueue_changed, work
+    from tests.conftest import submitted_review
+
+    submitted_review(cast.conversation, cast.qa, position=0)  # the top option everywhere
+    enqueue_changed()
+    work("test")
+    out = StringIO()
+    call_command("autoqa", "evaluate", "--reviews", stdout=out)
+    lines = out.getvalue().strip().splitlines()
+    summary = [line for line in lines if line.startswith("detector ")]
+    assert summary and all(" n=1 " in line and "n_score=1" in line for line in summary)
+    assert any(line.startswith("detector compliance: ") for line in summary)
+    with pytest.raises(CommandError, match="give --conversations and --labels, or --reviews"):
+        call_command("autoqa", "evaluate")

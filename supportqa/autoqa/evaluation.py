@@ -28,6 +28,7 @@ from supportqa.core.intervals import Estimate
 from supportqa.integrations.csvrows import csv_records
 from supportqa.integrations.native import parse_file
 from supportqa.integrations.records import RecordInvalid, RowError, text_field
+from supportqa.reviews.models import Review, Source
 
 LABEL_COLUMNS = ("external_id", "detector", "label", "label_kind")
 # Criteria that labels may name like a detector: name → (scorecard slug, criterion key). Its
@@ -371,3 +372,32 @@ def in_words(
     if per_100("precision"):
         lines.append(f"When it did, people agreed it should {per_100('precision')}.")
     return lines
+
+
+def reviews_evaluation(since: Any = None, threshold: float = 0.5) -> Evaluation:
+    """The same evaluation on the organisation's own human reviews: per criterion, AutoQA's
+    rating of a conversation against the human reviewer's (the pairs the AutoQA page reads),
+    as score labels (the rating / 100) and binary ones (1 = rated 50 or more: meets the
+    standard at least). `since`: only conversations created from then."""
+    from supportqa.autoqa.report import rating_pairs  # report → actions → this module
+
+    reviews = Review.objects.scored()
+    if since is not None:
+        reviews = reviews.filter(conversation__created_at__gte=since)
+    started = time.perf_counter()
+    found = rating_pairs(reviews.filter(source=Source.AUTOQA), reviews.counting_toward_iqs())
+    labels, predictions = [], {}
+    for conversation, key, ours, theirs in found.pairs:
+        ref = str(conversation)
+        predictions[(ref, key)] = ours / 100
+        labels.append(Label(ref, key, theirs / 100, "score"))
+        labels.append(Label(ref, key, 1.0 if theirs >= 50 else 0.0, "binary"))
+    reports = evaluate(labels, predictions, threshold=threshold)
+    return Evaluation(
+        reports=reports,
+        conversations=len({c for c, *_ in found.pairs}),
+        labels=len(labels),
+        seconds=time.perf_counter() - started,
+        threshold=threshold,
+        na="miss",
+    )

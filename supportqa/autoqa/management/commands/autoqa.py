@@ -13,7 +13,12 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from supportqa.autoqa.actions import enqueue_changed, publish_validations, work
-from supportqa.autoqa.evaluation import MEASURABLE, evaluate_files, report_lines
+from supportqa.autoqa.evaluation import (
+    MEASURABLE,
+    evaluate_files,
+    report_lines,
+    reviews_evaluation,
+)
 from supportqa.autoqa.learning import train_models
 from supportqa.autoqa.models import AutoQASettings, Job
 from supportqa.claims import worker_name
@@ -62,8 +67,15 @@ class Command(BaseCommand):
                 "written unless --publish is given."
             ),
         )
-        check.add_argument("--conversations", required=True, help="native JSONL file")
-        check.add_argument("--labels", required=True, help="labels CSV file")
+        check.add_argument("--conversations", help="native JSONL file")
+        check.add_argument("--labels", help="labels CSV file")
+        check.add_argument(
+            "--reviews",
+            action="store_true",
+            help="instead of files: AutoQA against the organisation's own human reviews, per "
+            "criterion (binary: rated 50 or more; score: the rating / 100)",
+        )
+        check.add_argument("--since", help="with --reviews: conversations from YYYY-MM-DD")
         check.add_argument(
             "--detector", action="append", default=[], help="only this detector (repeatable)"
         )
@@ -139,6 +151,16 @@ class Command(BaseCommand):
             )
         if not 0 <= options["threshold"] <= 1:
             raise CommandError("--threshold must be from 0 to 1")
+        if options["reviews"]:
+            since = _date(options["since"]) if options["since"] else None
+            threshold = options["threshold"] if options["threshold"] != HIT else 0.5
+            evaluation = reviews_evaluation(since, threshold)
+            if not evaluation.reports:
+                raise CommandError("no conversation has both an AutoQA and a human review")
+            self.stdout.write("\n".join(report_lines(evaluation)))
+            return
+        if not options["conversations"] or not options["labels"]:
+            raise CommandError("give --conversations and --labels, or --reviews")
         data = {}
         for name in ("conversations", "labels"):
             try:

@@ -155,3 +155,10 @@ def test_a_label_without_its_conversation_is_an_error():
 
     with pytest.raises(LabelError, match="missing"):
         evaluate([Label("missing", "greeting", 1, "binary")], {})
+
+
+def test_kappa_is_not_given_when_one_side_never_changes():
+    """A detector that says yes to everything: κ would be 0 with a zero-width interval."""
+    always = binary([(1, 1.0), (0, 1.0), (1, 1.0), (0, 1.0)])
+    assert always.kappa is None
+    assert "kappa=nan" in summary_line("greeting", [always])

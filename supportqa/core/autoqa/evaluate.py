@@ -199,7 +199,11 @@ def f1_interval(tp: int, fp: int, fn: int, tn: int, confidence: float = 0.95) ->
 
 
 def _kappa(tp: int, fp: int, fn: int, tn: int) -> Agreement | None:
-    """Cohen's κ of people (rows) and the detector (columns); None where it is undefined."""
+    """Cohen's κ of people (rows) and the detector (columns); None where one side gives the
+    same answer for every conversation (κ is then 0 or undefined, with no spread to put an
+    interval on: reading it as "no better than chance" would mislead)."""
+    if 0 in (tp + fp, fn + tn, tp + fn, fp + tn):
+        return None
     try:
         result = table_agreement([[tn, fp], [fn, tp]], "cohen")
     except (AgreementError, ZeroDivisionError, FloatingPointError):

@@ -304,3 +304,39 @@ def test_the_pages_walk_a_request_and_keep_scope(cast):
         .status_code
         == 404
     )  # agents do not start requests
+
+
+def test_a_request_without_an_agent_goes_to_the_most_skilled_free_representative(cast):
+    """Assignment reads skills of the conversation's category and open requests; a lead
+    assigns by hand, with a reason, when nobody can be chosen."""
+    from supportqa.accounts.models import AgentSkill
+    from tests.conftest import make_conversation
+
+    category = cast.conversation.category
+    AgentSkill.objects.create(agent=cast.teammate, category=category, level=4)
+    AgentSkill.objects.create(agent=cast.agent, category=category, level=2)
+    new = make_conversation(cast.agent, cast.team, "unassigned")
+    type(new).objects.filter(pk=new.pk).update(agent=None)
+    new.refresh_from_db()
+    request = start(new)
+    assign = request.records.get(step__key="assign")
+    assert assign.state == State.DONE and assign.data["username"] == "teammate"
+    assert assign.data["reason"].startswith("Teammate: skill in ")
+    new.refresh_from_db()
+    assert new.agent == cast.teammate and at(request) == "confirm"
+    # Nobody in the team: a lead assigns, naming why.
+    lonely = make_conversation(cast.other_agent, cast.other_team, "nobody")
+    type(lonely).objects.filter(pk=lonely.pk).update(agent=None)
+    cast.other_agent.is_active = False
+    cast.other_agent.save()
+    lonely.refresh_from_db()
+    waiting = start(lonely)
+    assert at(waiting) == "assign"
+    with pytest.raises(WorkflowError, match="choose the representative"):
+        complete(waiting, "assign", by=cast.manager, comment="covering")
+    with pytest.raises(WorkflowError, match="say why this representative"):
+        complete(waiting, "assign", by=cast.manager, data={"representative": str(cast.agent.pk)})
+    complete(waiting, "assign", by=cast.manager, comment="Team B is away this week",
+             data={"representative": str(cast.agent.pk)})  # fmt: skip
+    lonely.refresh_from_db()
+    assert lonely.agent == cast.agent and at(waiting) == "confirm"

@@ -16,13 +16,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from supportqa.accounts.models import User
+from supportqa.accounts.models import Role, User
 from supportqa.audit.actions import record_event
 from supportqa.conversations.models import Conversation
 from supportqa.notifications.actions import notify
 from supportqa.notifications.models import Kind
 from supportqa.workflow import archive
 from supportqa.workflow.access import actors_of, may_act
+from supportqa.workflow.assignment import choose
 from supportqa.workflow.models import Request, StepKind, StepRecord, Template, TemplateStep
 
 State = StepRecord.State
@@ -191,11 +192,13 @@ def complete(
         if not may_act(by, locked, step):
             raise WorkflowError(f"you may not do “{step.name}”")
         captured = dict(data or {})
-        if step.choices:
+        if step.key == "assign":
+            captured = _assign_by_hand(locked, captured, comment)
+        elif step.choices:
             if choice not in step.choices:
                 raise WorkflowError(f"choose one of: {', '.join(step.choices)}")
             captured["choice"] = choice
-        elif step.kind == StepKind.ACTION and not comment.strip():
+        if step.kind == StepKind.ACTION and not step.choices and not comment.strip():
             raise WorkflowError(f"say what was done for “{step.name}”: the next people read it")
         if step.key == "confirm" and choice == "No" and not comment.strip():
             raise WorkflowError("write the question to clarify with the customer")
@@ -365,11 +368,40 @@ def _categorize(request: Request, record: StepRecord) -> dict[str, Any] | None:
 
 
 def _assign(request: Request, record: StepRecord) -> dict[str, Any] | None:
-    agent = request.conversation.agent
-    if agent is None:
+    """The conversation's agent when it has one (assigned in the help desk); else the most
+    skilled representative of its team with capacity left, the least loaded among equals
+    (core.assignment); else a lead assigns one."""
+    conversation = request.conversation
+    agent = conversation.agent
+    if agent is not None:
+        how = f"assigned in {request.source}" if request.source else "the conversation's agent"
+        return {"representative": agent.name, "username": agent.username, "reason": how}
+    choice = choose(conversation)
+    if choice.candidate is None:
+        record.data = {"reason": choice.reason}
+        record.save(update_fields=["data"])
         return None
-    how = f"assigned in {request.source}" if request.source else "the conversation's agent"
-    return {"representative": agent.name, "username": agent.username, "reason": how}
+    chosen = User.objects.get(pk=choice.candidate.key)
+    conversation.agent = chosen
+    conversation.save(update_fields=["agent"])
+    return {"representative": chosen.name, "username": chosen.username, "reason": choice.reason}
+
+
+def _assign_by_hand(request: Request, data: dict[str, Any], comment: str) -> dict[str, Any]:
+    """A lead assigns the representative: an active agent, with the reason."""
+    key = str(data.get("representative", ""))
+    chosen = (
+        User.objects.filter(pk=int(key), role=Role.AGENT, is_active=True).first()
+        if key.isascii() and key.isdigit() and len(key) < 12
+        else None
+    )
+    if chosen is None:
+        raise WorkflowError("choose the representative")
+    if not comment.strip():
+        raise WorkflowError("say why this representative: it is recorded")
+    request.conversation.agent = chosen
+    request.conversation.save(update_fields=["agent"])
+    return {"representative": chosen.name, "username": chosen.username, "reason": comment.strip()}
 
 
 def _record_request(request: Request, record: StepRecord) -> dict[str, Any] | None:

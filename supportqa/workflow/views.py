@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from supportqa.accounts.permissions import allowed, may_browse_conversations, may_start_workflow
 from supportqa.conversations.access import conversations_for
 from supportqa.workflow.access import may_act, requests_for
+from supportqa.workflow.assignment import candidates_for
 from supportqa.workflow.display import in_words
 from supportqa.workflow.engine import (
     WorkflowError,
@@ -83,8 +84,9 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
                 decide(item, step, by=request.user, approve=request.POST["decision"] == "approve",
                        comment=comment)  # fmt: skip
             else:
+                picked = {"representative": request.POST.get("representative", "")}
                 complete(item, step, by=request.user, choice=request.POST.get("choice", ""),
-                         comment=comment)  # fmt: skip
+                         comment=comment, data=picked if step == "assign" else None)  # fmt: skip
         except WorkflowError as exc:
             error, status = str(exc)[:1].upper() + str(exc)[1:], 400
         else:
@@ -121,6 +123,11 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
             "error": error,
             "typed": request.POST.get("comment", "") if error else "",
             "sent_back": sent_back,
+            "candidates": (
+                candidates_for(item.conversation)
+                if acting and current and current.step.key == "assign"
+                else []
+            ),
             "reviews": reviews,
             "nav": "requests",
         },

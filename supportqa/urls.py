@@ -29,6 +29,7 @@ urlpatterns = [
     path("conversations/<str:code>/workflow/", workflow.request_start, name="request-start"),
     path("requests/", workflow.request_list, name="request-list"),
     path("requests/<str:code>/", workflow.request_detail, name="request-detail"),
+    path("requests/<str:code>/archive.json", workflow.request_archive, name="request-archive"),
     path("reviews/<str:code>/", reviews.review_detail, name="review-detail"),
     path("reviews/<str:code>/edit/", reviews.review_edit, name="review-edit"),
     path("reviews/<str:code>/acknowledge/", reviews.review_acknowledge, name="review-acknowledge"),

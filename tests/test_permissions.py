@@ -166,6 +166,9 @@ TABLE: dict[str, Row] = {
     "request-detail": Row(
         "get", workflow_request, only({"admin", "manager", "qa", "lead", "agent", "peer"})
     ),
+    "request-archive": Row(
+        "get", workflow_request, only({"admin", "manager", "qa", "lead", "agent", "peer"})
+    ),
     "request-start": Row(
         "post", lambda w: [w.cast.other_conversation.code], only({"admin", "manager", "qa"}, ok=302)
     ),

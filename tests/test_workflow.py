@@ -340,3 +340,22 @@ def test_a_request_without_an_agent_goes_to_the_most_skilled_free_representative
              data={"representative": str(cast.agent.pk)})  # fmt: skip
     lonely.refresh_from_db()
     assert lonely.agent == cast.agent and at(waiting) == "confirm"
+
+
+def test_whose_turn_it_is_shows_on_the_home_page_and_the_archive_downloads(cast):
+    from django.urls import reverse
+
+    request = start(cast.conversation)
+    home = cast.client(cast.agent).get(reverse("home"))
+    assert [r.request for r in home.context["requests"]] == [request]
+    assert "Requests waiting for you" in home.content.decode()
+    assert cast.client(cast.teammate).get(reverse("home")).context["requests"] == []
+    complete(request, "confirm", by=cast.agent, choice="Yes")
+    lead_home = cast.client(cast.lead).get(reverse("home")).context["requests"]
+    assert [r.step.key for r in lead_home] == ["gate-1"]
+    assert cast.client(cast.agent).get(reverse("home")).context["requests"] == []
+    walk_to(request, "evaluate", cast)  # past step 13: archived once
+    url = reverse("request-archive", args=[request.code])
+    documents = cast.client(cast.lead).get(url).json()
+    assert [d["document"]["reason"] for d in documents] == ["dialogue"]
+    assert cast.client(cast.other_agent).get(url).status_code == 404

@@ -15,6 +15,7 @@ from supportqa.accounts.permissions import (
 )
 from supportqa.home import cards
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
+from supportqa.workflow.access import waiting_for
 
 
 @allowed(signed_in)
@@ -35,5 +36,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "reviewer": cards.reviewer_cards(user) if may_review(user) else None,
         "team": cards.team_cards(user, period) if may_decide_disputes(user) else None,
         "shopper": user.role == Role.SHOPPER,
+        "requests": list(waiting_for(user)[:8]),
     }
     return render(request, "home/home.html", context)

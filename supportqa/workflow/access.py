@@ -3,12 +3,12 @@ the notifications."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from supportqa.accounts.models import Role, User
 from supportqa.conversations.access import conversations_for
 from supportqa.reviews.actions import arbiters_of
-from supportqa.workflow.models import Request, TemplateStep
+from supportqa.workflow.models import Request, StepRecord, TemplateStep
 
 # A step's role → the roles that may do it (besides the representative for "agent" steps).
 # Approvals climb: a lead's gate may be decided by a manager or an admin too.
@@ -48,3 +48,19 @@ def actors_of(request: Request, step: TemplateStep) -> list[User]:
         return list(arbiters_of(agent))
     roles = {Role.QA: [Role.QA], Role.MANAGER: [Role.MANAGER]}.get(step.role, [Role.MANAGER])
     return list(User.objects.filter(role__in=roles, is_active=True))
+
+
+def waiting_for(user: User) -> QuerySet[StepRecord]:
+    """The active steps of requests in the person's scope that they may do (the rule of
+    `may_act`, as one query): their own as representative, and those of the roles they
+    may act for."""
+    if not user.is_active:
+        return StepRecord.objects.none()
+    roles = [role for role, allowed in MAY_DO.items() if user.role in allowed]
+    theirs = Q(step__role__in=roles) | Q(step__role=Role.AGENT, request__conversation__agent=user)
+    return (
+        StepRecord.objects.filter(state=StepRecord.State.ACTIVE, request__in=requests_for(user))
+        .filter(theirs)
+        .select_related("step", "request__conversation__agent")
+        .order_by("started_at")
+    )

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from supportqa.accounts.permissions import allowed, may_browse_conversations, may_start_workflow
 from supportqa.conversations.access import conversations_for
-from supportqa.workflow.access import may_act, requests_for
+from supportqa.workflow.access import may_act, requests_for, waiting_for
 from supportqa.workflow.assignment import candidates_for
 from supportqa.workflow.display import in_words
 from supportqa.workflow.engine import (
@@ -19,36 +19,35 @@ from supportqa.workflow.engine import (
     gate_view,
     start,
 )
-from supportqa.workflow.models import Request, StepKind, StepRecord
+from supportqa.workflow.models import ArchiveRecord, Request, StepKind, StepRecord
 
 
 @allowed(may_browse_conversations)
 @require_GET
 def request_list(request: HttpRequest) -> HttpResponse:
     """The requests in the person's scope, the ones waiting for them first."""
-    rows = []
     shown = request.GET.get("show", "mine")
-    requests = (
-        requests_for(request.user)
-        .select_related("conversation__agent", "template")
-        .prefetch_related(
-            Prefetch(
-                "records",
-                StepRecord.objects.filter(state=StepRecord.State.ACTIVE).select_related("step"),
-                to_attr="active",
+    if shown == "mine":
+        rows = [(r.request, r, True) for r in waiting_for(request.user)[:500]]
+    else:
+        state = Request.State.CLOSED if shown == "closed" else Request.State.OPEN
+        requests = (
+            requests_for(request.user)
+            .filter(state=state)
+            .select_related("conversation__agent", "template")
+            .prefetch_related(
+                Prefetch(
+                    "records",
+                    StepRecord.objects.filter(state=StepRecord.State.ACTIVE).select_related("step"),
+                    to_attr="active",
+                )
             )
         )
-    )
-    if shown != "closed":
-        requests = requests.filter(state=Request.State.OPEN)
-    else:
-        requests = requests.filter(state=Request.State.CLOSED)
-    for item in requests[:500]:
-        current = item.active[0] if item.active else None
-        mine = current is not None and may_act(request.user, item, current.step)
-        if shown == "mine" and not mine:
-            continue
-        rows.append((item, current, mine))
+        mine = set(waiting_for(request.user).values_list("pk", flat=True))
+        rows = []
+        for item in requests[:500]:
+            current = item.active[0] if item.active else None
+            rows.append((item, current, current is not None and current.pk in mine))
     return render(
         request,
         "workflow/list.html",
@@ -129,6 +128,7 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
                 else []
             ),
             "reviews": reviews,
+            "archived": ArchiveRecord.objects.filter(request_code=item.code).order_by("sequence"),
             "nav": "requests",
         },
         status=status,
@@ -158,3 +158,20 @@ def _moved_on(item: Request, step_key: str, decision: str) -> str:
     if decision == "approve":
         return f"Approved; {where}."
     return f"Recorded; {where}."
+
+
+@allowed(may_browse_conversations)
+@require_GET
+def request_archive(request: HttpRequest, code: str) -> HttpResponse:
+    """A request's archived documents with their hashes, for an audit or a dispute."""
+    item = _request(request, code)
+    entries = ArchiveRecord.objects.filter(request_code=item.code).order_by("sequence")
+    body = [
+        {"sequence": e.sequence, "sha256": e.body_sha256, "hash": e.hash,
+         "prev_hash": e.prev_hash, "archived_at": e.archived_at.isoformat(),
+         "expired_at": e.expired_at.isoformat() if e.expired_at else None, "document": e.body}
+        for e in entries
+    ]  # fmt: skip
+    response = JsonResponse(body, safe=False, json_dumps_params={"ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="request-{item.code}-archive.json"'
+    return response

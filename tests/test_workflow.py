@@ -126,7 +126,12 @@ def test_one_request_from_arrival_through_all_four_gates_to_the_archive(cast):
     with pytest.raises(WorkflowError, match="you may not decide “Approval 4: management”"):
         decide(request, "gate-4", by=cast.lead, approve=True)
     decide(request, "gate-4", by=cast.manager, approve=True, comment="Report approved.")
-    complete(request, "improvements", by=cast.manager, choice="Training needs")
+    with pytest.raises(WorkflowError, match="choose one or more of: Response time"):
+        complete(request, "improvements", by=cast.manager, choice=["Training needs", "Luck"])
+    complete(request, "improvements", by=cast.manager,
+             choice=["Training needs", "Knowledge base updates"])  # fmt: skip
+    areas = request.records.get(step__key="improvements").data["choice"]
+    assert areas == ["Knowledge base updates", "Training needs"]  # the template's order
     with pytest.raises(WorkflowError, match="say what was done for “Implement improvements”"):
         complete(request, "implement", by=cast.manager)
     complete(request, "implement", by=cast.manager, comment="Refund training on 3 March.")
@@ -359,3 +364,19 @@ def test_whose_turn_it_is_shows_on_the_home_page_and_the_archive_downloads(cast)
     documents = cast.client(cast.lead).get(url).json()
     assert [d["document"]["reason"] for d in documents] == ["dialogue"]
     assert cast.client(cast.other_agent).get(url).status_code == 404
+
+
+def test_the_list_filters_by_team_and_step(cast):
+    from django.urls import reverse
+
+    here = start(cast.conversation)
+    there = start(cast.other_conversation)
+    client = cast.client(cast.manager)
+    url = reverse("request-list")
+    everything = client.get(url, {"show": "open"}).context["rows"]
+    assert {r[0] for r in everything} == {here, there}
+    team_a = client.get(url, {"show": "open", "team": cast.team.code}).context["rows"]
+    assert [r[0] for r in team_a] == [here]
+    complete(here, "confirm", by=cast.agent, choice="Yes")
+    at_gate = client.get(url, {"show": "open", "step": "gate-1"}).context["rows"]
+    assert [r[0] for r in at_gate] == [here]

@@ -60,7 +60,7 @@ DEFAULT_TEMPLATE: dict[str, Any] = {
         _step("gate-4", "Approval 4: management", "approval", "manager", gate=4,
               reject_to="report"),
         _step("improvements", "Identify areas for improvement", "action", "manager",
-              choices=IMPROVEMENT_AREAS),
+              choices=IMPROVEMENT_AREAS, multiple=True),
         _step("implement", "Implement improvements", "action", "manager"),
     ],
 }  # fmt: skip
@@ -69,6 +69,8 @@ DEFAULT_TEMPLATE: dict[str, Any] = {
 def build_template(models: dict[str, Any], spec: dict[str, Any], *, default: bool) -> Any:
     """Create a template from a spec (models passed in, so a migration can use its own)."""
     template = models["Template"].objects.create(name=spec["name"], is_default=default)
+    # A migration's historical model may predate a field: pass only the fields it has.
+    fields = {f.name for f in models["TemplateStep"]._meta.get_fields()}
     models["TemplateStep"].objects.bulk_create(
         models["TemplateStep"](
             template=template,
@@ -81,6 +83,7 @@ def build_template(models: dict[str, Any], spec: dict[str, Any], *, default: boo
             reject_to=step.get("reject_to", ""),
             choices=step.get("choices", []),
             help=step.get("help", ""),
+            **({"multiple": step.get("multiple", False)} if "multiple" in fields else {}),
         )
         for position, step in enumerate(spec["steps"], start=1)
     )

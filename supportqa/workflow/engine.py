@@ -10,7 +10,7 @@ template names up to the gate "sent back" and passes those steps again as new at
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -178,12 +178,13 @@ def complete(
     step_key: str,
     *,
     by: User,
-    choice: str = "",
+    choice: str | Sequence[str] = "",
     comment: str = "",
     data: dict[str, Any] | None = None,
 ) -> StepRecord:
     """A person does the active step (an action, a record, or an automatic step that waits
-    for a person). Its choice, when the step has choices, must be one of them."""
+    for a person). Its choice, when the step has choices, must be one of them (one or more
+    when the step allows several)."""
     with transaction.atomic():
         locked, record = _locked(request, step_key)
         step = record.step
@@ -194,6 +195,12 @@ def complete(
         captured = dict(data or {})
         if step.key == "assign":
             captured = _assign_by_hand(locked, captured, comment)
+        elif step.choices and step.multiple:
+            given = {choice} if isinstance(choice, str) else set(choice)
+            given.discard("")
+            if not given or not given <= set(step.choices):
+                raise WorkflowError(f"choose one or more of: {', '.join(step.choices)}")
+            captured["choice"] = [c for c in step.choices if c in given]  # the template's order
         elif step.choices:
             if choice not in step.choices:
                 raise WorkflowError(f"choose one of: {', '.join(step.choices)}")

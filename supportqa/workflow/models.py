@@ -53,6 +53,7 @@ class TemplateStep(models.Model):
     skip_channels = models.JSONField(default=list, blank=True)
     skip_categories = models.ManyToManyField("conversations.Category", blank=True)
     choices = models.JSONField(default=list, blank=True, help_text="Answers to pick from.")
+    multiple = models.BooleanField(default=False, help_text="Several answers may be picked.")
     help = models.TextField(blank=True)
 
     class Meta:

@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from supportqa.accounts.models import Team
 from supportqa.accounts.permissions import allowed, may_browse_conversations, may_start_workflow
 from supportqa.conversations.access import conversations_for
 from supportqa.workflow.access import may_act, requests_for, waiting_for
@@ -19,7 +20,13 @@ from supportqa.workflow.engine import (
     gate_view,
     start,
 )
-from supportqa.workflow.models import ArchiveRecord, Request, StepKind, StepRecord
+from supportqa.workflow.models import (
+    ArchiveRecord,
+    Request,
+    StepKind,
+    StepRecord,
+    TemplateStep,
+)
 
 
 @allowed(may_browse_conversations)
@@ -31,16 +38,18 @@ def request_list(request: HttpRequest) -> HttpResponse:
         rows = [(r.request, r, True) for r in waiting_for(request.user)[:500]]
     else:
         state = Request.State.CLOSED if shown == "closed" else Request.State.OPEN
-        requests = (
-            requests_for(request.user)
-            .filter(state=state)
-            .select_related("conversation__agent", "template")
-            .prefetch_related(
-                Prefetch(
-                    "records",
-                    StepRecord.objects.filter(state=StepRecord.State.ACTIVE).select_related("step"),
-                    to_attr="active",
-                )
+        requests = requests_for(request.user).filter(state=state)
+        if request.GET.get("team"):
+            requests = requests.filter(conversation__team__code=request.GET["team"])
+        if request.GET.get("step") and state == Request.State.OPEN:
+            requests = requests.filter(
+                records__state=StepRecord.State.ACTIVE, records__step__key=request.GET["step"]
+            )
+        requests = requests.select_related("conversation__agent", "template").prefetch_related(
+            Prefetch(
+                "records",
+                StepRecord.objects.filter(state=StepRecord.State.ACTIVE).select_related("step"),
+                to_attr="active",
             )
         )
         mine = set(waiting_for(request.user).values_list("pk", flat=True))
@@ -48,10 +57,19 @@ def request_list(request: HttpRequest) -> HttpResponse:
         for item in requests[:500]:
             current = item.active[0] if item.active else None
             rows.append((item, current, current is not None and current.pk in mine))
+    scope = requests_for(request.user)
     return render(
         request,
         "workflow/list.html",
-        {"rows": rows, "show": shown, "nav": "requests"},
+        {
+            "rows": rows,
+            "show": shown,
+            "nav": "requests",
+            "teams": Team.objects.filter(conversations__workflow__in=scope).distinct(),
+            "steps": TemplateStep.objects.filter(template__is_default=True),
+            "team": request.GET.get("team", ""),
+            "step": request.GET.get("step", ""),
+        },
     )
 
 
@@ -84,7 +102,9 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
                        comment=comment)  # fmt: skip
             else:
                 picked = {"representative": request.POST.get("representative", "")}
-                complete(item, step, by=request.user, choice=request.POST.get("choice", ""),
+                chosen = request.POST.getlist("choice")
+                complete(item, step, by=request.user,
+                         choice=chosen if len(chosen) != 1 else chosen[0],
                          comment=comment, data=picked if step == "assign" else None)  # fmt: skip
         except WorkflowError as exc:
             error, status = str(exc)[:1].upper() + str(exc)[1:], 400
@@ -121,6 +141,7 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
             "shown": [(s, in_words(s["data"])) for s in shown["steps"]] if shown else [],
             "error": error,
             "typed": request.POST.get("comment", "") if error else "",
+            "chosen": request.POST.getlist("choice") if error else [],
             "sent_back": sent_back,
             "candidates": (
                 candidates_for(item.conversation)

@@ -27,7 +27,11 @@ def files(name: str) -> tuple[Path, Path]:
 def evaluated(name: str, **options):
     conversations, labels = files(name)
     evaluation = evaluate_files(
-        conversations.read_bytes(), labels.read_bytes(), rules=autoqa.DEFAULT_RULES, **options
+        conversations.read_bytes(),
+        labels.read_bytes(),
+        rules=autoqa.DEFAULT_RULES,
+        mapping=autoqa.DEFAULT_MAPPING,
+        **options,
     )
     assert evaluation.errors == [] and evaluation.label_errors == []
     return {(r.detector, r.kind): r for r in evaluation.reports}

@@ -92,7 +92,9 @@ def test_labels_may_name_the_overall_criterion():
     assert (read, errors) == (3, [])
     assert all(0 <= scores[(key, "overall")] <= 1 for key in ("g1", "g2", "g3"))
     labels = b"external_id,detector,label,label_kind\ng1,overall,0.9,score\ng3,overall,0.2,score\n"
-    evaluation = evaluate_files(conversations, labels, rules=autoqa.DEFAULT_RULES)
+    evaluation = evaluate_files(
+        conversations, labels, rules=autoqa.DEFAULT_RULES, mapping=autoqa.DEFAULT_MAPPING
+    )
     assert evaluation.label_errors == [] and evaluation.reports[0].detector == "overall"
 
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from supportqa.autoqa.models import AutoQASettings
 from supportqa.core import autoqa
 from supportqa.core.autoqa.evaluate import (
     HIT,
@@ -154,15 +155,20 @@ def evaluate_files(
     conversations: bytes,
     labels: bytes,
     *,
-    rules: autoqa.Rules,
-    mapping: Mapping[str, Mapping[str, Sequence[str]]] = autoqa.DEFAULT_MAPPING,
+    rules: autoqa.Rules | None = None,
+    mapping: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
     detectors: Sequence[str] = (),
     threshold: float = HIT,
     na: str = "miss",
 ) -> Evaluation:
     """Evaluate the detectors named (all those the labels name when none is) on a labelled
-    set. Labels of conversations missing from the file are errors, never silently dropped."""
+    set, with the organisation's AutoQA rules and mapping unless others are given. Labels of
+    conversations missing from the file are errors, never silently dropped."""
     started = time.perf_counter()
+    if rules is None or mapping is None:
+        in_force = AutoQASettings.current()
+        rules = in_force[0] if rules is None else rules
+        mapping = in_force[1] if mapping is None else mapping
     rows, label_errors = read_labels(labels)
     wanted = set(detectors)
     rows = [r for r in rows if not wanted or r.label.detector in wanted]

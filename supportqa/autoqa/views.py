@@ -16,7 +16,7 @@ from supportqa.autoqa.actions import (
 )
 from supportqa.autoqa.evaluation import evaluate_files, figures_of, in_words, size_of
 from supportqa.autoqa.forms import EvaluateForm, SettingsForm
-from supportqa.autoqa.models import AutoQASettings, Flag, LearnedModel, Validation, detector_label
+from supportqa.autoqa.models import Flag, LearnedModel, Validation, detector_label
 from supportqa.conversations.access import conversations_for
 from supportqa.core.autoqa import DETECTORS
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
@@ -131,12 +131,9 @@ def evaluate_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not upload_error:
         if form.is_valid():
             data = form.cleaned_data
-            rules, mapping = AutoQASettings.current()
             evaluation = evaluate_files(
                 data["conversations"].read(),
                 data["labels"].read(),
-                rules=rules,
-                mapping=mapping,
                 threshold=data["threshold"],
                 na=data["na"],
             )

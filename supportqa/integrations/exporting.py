@@ -39,49 +39,54 @@ def _iso(value: Any) -> str:
 
 def conversation_jsonl(conversations: QuerySet[Conversation]) -> Iterator[str]:
     """Native JSONL (docs/import-formats.md): one conversation per line."""
-    rows = (
-        conversations.select_related("agent", "team", "category", "customer")
-        .prefetch_related(
-            Prefetch("messages", queryset=Message.objects.select_related("author").order_by("seq"))
-        )
-        .order_by("pk")
+    for c in native_rows(conversations).order_by("pk").iterator(chunk_size=CHUNK):
+        yield json.dumps(native_record(c), ensure_ascii=False) + "\n"
+
+
+def native_rows(conversations: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    """The conversations with what `native_record` reads loaded, messages in order."""
+    return conversations.select_related("agent", "team", "category", "customer").prefetch_related(
+        Prefetch("messages", queryset=Message.objects.select_related("author").order_by("seq"))
     )
-    for c in rows.iterator(chunk_size=CHUNK):
-        record = {
-            "source": c.source,
-            "external_id": c.external_id,
-            "channel": c.channel,
-            "subject": c.subject,
-            "agent": c.agent.username if c.agent else "",
-            "team": c.team.name if c.team else "",
-            "category": c.category.name if c.category else "",
-            "urgency": c.urgency,
-            "complexity": c.complexity,
-            "status": c.status,
-            "tags": c.tags,
-            "created_at": _iso(c.created_at),
-            "resolved_at": _iso(c.resolved_at) or None,
-            "reopen_count": c.reopen_count,
-            "customer": {
-                "external_id": c.customer.external_id,
-                "name": c.customer.name,
-                "email": c.customer.email,
-            }
-            if c.customer
-            else {},
-            "messages": [
-                {
-                    "author_kind": m.author_kind,
-                    "author": m.author.username if m.author else "",
-                    "author_name": m.author_name,
-                    "sent_at": _iso(m.sent_at),
-                    "text": m.text,
-                    "attachments": m.attachments,
-                }
-                for m in c.messages.all()
-            ],
+
+
+def native_record(c: Conversation) -> dict[str, Any]:
+    """A conversation with its messages as one native-format object (docs/import-formats.md):
+    the export's lines and the archive's documents. Read from `native_rows`."""
+    return {
+        "source": c.source,
+        "external_id": c.external_id,
+        "channel": c.channel,
+        "subject": c.subject,
+        "agent": c.agent.username if c.agent else "",
+        "team": c.team.name if c.team else "",
+        "category": c.category.name if c.category else "",
+        "urgency": c.urgency,
+        "complexity": c.complexity,
+        "status": c.status,
+        "tags": c.tags,
+        "created_at": _iso(c.created_at),
+        "resolved_at": _iso(c.resolved_at) or None,
+        "reopen_count": c.reopen_count,
+        "customer": {
+            "external_id": c.customer.external_id,
+            "name": c.customer.name,
+            "email": c.customer.email,
         }
-        yield json.dumps(record, ensure_ascii=False) + "\n"
+        if c.customer
+        else {},
+        "messages": [
+            {
+                "author_kind": m.author_kind,
+                "author": m.author.username if m.author else "",
+                "author_name": m.author_name,
+                "sent_at": _iso(m.sent_at),
+                "text": m.text,
+                "attachments": m.attachments,
+            }
+            for m in c.messages.all()
+        ],
+    }
 
 
 def _name(related: Any, attribute: str = "name") -> str:

@@ -353,5 +353,6 @@ def describe(error: str, spec: dict[str, Any]) -> str:
     if last == "pass_threshold":
         place.append("pass mark")
     elif last and not _PATH_PART.fullmatch(last) and last not in ("sections", "criteria"):
-        place.append(_WORDS.get(re.sub(r"\[\d+\]$", "", last), re.sub(r"\[\d+\]$", "", last)))
+        field = re.sub(r"\[\d+\]$", "", last)  # root_causes[2]: the root causes
+        place.append(_WORDS.get(field, field))
     return f"{', '.join(place)}: {reason}" if place else reason

@@ -16,7 +16,7 @@ from supportqa.scorecards import builder
 from supportqa.scorecards.actions import publish_version, rubric_changed, save_scorecard
 from supportqa.scorecards.building import SpecError, spec_changes, spec_of, validate_spec
 from supportqa.scorecards.forms import ScorecardForm
-from supportqa.scorecards.models import Scorecard
+from supportqa.scorecards.models import Scorecard, ScorecardVersion
 
 
 def _scorecard(slug: str) -> Scorecard:
@@ -74,12 +74,16 @@ def scorecard_build(request: HttpRequest, slug: str | None = None) -> HttpRespon
             request, f"Saved {saved.name}; the rubric did not change (no new version)."
         )
     else:
-        messages.success(
-            request,
-            f"Published {saved.name} v{version.number}; "
-            "existing reviews keep the version they were made with.",
-        )
+        _published(request, version)
     return redirect("scorecard-versions", saved.slug)
+
+
+def _published(request: HttpRequest, version: ScorecardVersion) -> None:
+    messages.success(
+        request,
+        f"Published {version.scorecard.name} v{version.number}; "
+        "existing reviews keep the version they were made with.",
+    )
 
 
 def _builder_page(
@@ -164,11 +168,7 @@ def scorecard_json(request: HttpRequest, slug: str) -> HttpResponse:
         except ValueError as exc:
             error = json_problem(exc).replace("invalid JSON", "Not valid JSON", 1)
         else:
-            messages.success(
-                request,
-                f"Published {scorecard.name} v{version.number}; "
-                "existing reviews keep the version they were made with.",
-            )
+            _published(request, version)
             return redirect("scorecard-versions", scorecard.slug)
     return render(
         request,

@@ -15,13 +15,17 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from supportqa.conversations.models import Conversation
+from supportqa.integrations.exporting import native_record, native_rows
 from supportqa.workflow.models import ArchiveRecord, Request, canonical
 
 _CHAIN_LOCK = 7_150_013  # PostgreSQL advisory lock: one writer extends the chain at a time
 
 
 def document(request: Request, reason: str) -> dict[str, Any]:
-    """Everything SupportQA holds about a request, as plain data."""
+    """Everything SupportQA holds about a request, as plain data: the conversation as the
+    native export writes it (so an archived dialogue can be imported again), its reviews and
+    surveys, and every step of the request."""
     c = request.conversation
     reviews = c.reviews.select_related("reviewer", "scorecard_version__scorecard").prefetch_related(
         "ratings__criterion", "ratings__option", "disputes"
@@ -51,19 +55,7 @@ def document(request: Request, reason: str) -> dict[str, Any]:
         },
         "conversation": {
             "code": c.code,
-            "source": c.source,
-            "external_id": c.external_id,
-            "channel": c.channel,
-            "subject": c.subject,
-            "created_at": c.created_at,
-            "agent": c.agent.username if c.agent else "",
-            "team": c.team.name if c.team else "",
-            "category": c.category.name if c.category else "",
-            "customer": c.customer.external_id if c.customer else "",
-            "messages": [
-                {"seq": m.seq, "author_kind": m.author_kind, "sent_at": m.sent_at, "text": m.text}
-                for m in c.messages.order_by("seq")
-            ],
+            **native_record(native_rows(Conversation.objects.filter(pk=c.pk)).get()),
         },
         "reviews": [
             {

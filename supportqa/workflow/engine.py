@@ -159,7 +159,7 @@ def _locked(request: Request, step_key: str) -> tuple[Request, StepRecord]:
         current = f"; it is at “{record.step.name}”" if record else ""
         last = (
             locked.records.filter(step__key=step_key, finished_at__isnull=False)
-            .select_related("actor")
+            .select_related("actor", "step")
             .order_by("-finished_at")
             .first()
         )

@@ -20,7 +20,7 @@ from supportqa.autoqa.evaluation import (
     reviews_evaluation,
 )
 from supportqa.autoqa.learning import train_models
-from supportqa.autoqa.models import AutoQASettings, Job
+from supportqa.autoqa.models import Job
 from supportqa.claims import worker_name
 from supportqa.core.autoqa.evaluate import HIT
 from supportqa.processes import child_of_this_process
@@ -167,12 +167,9 @@ class Command(BaseCommand):
                 data[name] = Path(options[name]).read_bytes()
             except OSError as exc:
                 raise CommandError(f"--{name}: {exc.strerror}: {options[name]}") from None
-        rules, mapping = AutoQASettings.current()
         evaluation = evaluate_files(
             data["conversations"],
             data["labels"],
-            rules=rules,
-            mapping=mapping,
             detectors=options["detector"],
             threshold=options["threshold"],
             na=options["na"],

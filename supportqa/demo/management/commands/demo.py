@@ -8,7 +8,6 @@ from django.core.management.base import BaseCommand, CommandParser
 from supportqa.autoqa.actions import publish_validations, work
 from supportqa.autoqa.evaluation import evaluate_files
 from supportqa.autoqa.learning import train_models
-from supportqa.autoqa.models import AutoQASettings
 from supportqa.claims import worker_name
 from supportqa.core.autoqa.evaluate import HIT
 from supportqa.demo.generate import DEMO_PASSWORD, build
@@ -80,7 +79,6 @@ class Command(BaseCommand):
 
     def _validate(self, folder: Path) -> None:
         """Each set measured at the threshold its README recommends (0.75 unless named)."""
-        rules, mapping = AutoQASettings.current()
         for conversations in sorted(folder.glob("*/*.jsonl")):
             labels = conversations.with_suffix(".labels.csv")
             if not labels.exists():
@@ -89,8 +87,6 @@ class Command(BaseCommand):
             evaluation = evaluate_files(
                 conversations.read_bytes(),
                 labels.read_bytes(),
-                rules=rules,
-                mapping=mapping,
                 threshold=RECOMMENDED_THRESHOLDS.get(name, HIT),
             )
             shown = publish_validations(evaluation, name)

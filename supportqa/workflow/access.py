@@ -26,15 +26,9 @@ def requests_for(user: User) -> QuerySet[Request]:
 
 
 def may_act(user: User, request: Request, step: TemplateStep) -> bool:
-    """Whether the person may do or decide this step of this request: the representative for
-    their own steps; otherwise a person of an allowed role who can see the request."""
-    if not user.is_active or not step.role:
-        return False
-    if step.role == Role.AGENT:
-        return user.pk == request.conversation.agent_id
-    if user.role not in MAY_DO.get(step.role, frozenset()):
-        return False
-    return requests_for(user).filter(pk=request.pk).exists()
+    """Whether the person may do or decide this step of this request now (it is the active
+    step): `waiting_for`'s rule, for one request."""
+    return waiting_for(user).filter(request_id=request.pk, step_id=step.pk).exists()
 
 
 def actors_of(request: Request, step: TemplateStep) -> list[User]:
@@ -51,9 +45,9 @@ def actors_of(request: Request, step: TemplateStep) -> list[User]:
 
 
 def waiting_for(user: User) -> QuerySet[StepRecord]:
-    """The active steps of requests in the person's scope that they may do (the rule of
-    `may_act`, as one query): their own as representative, and those of the roles they
-    may act for."""
+    """The active steps of requests in the person's scope that they may do: their own as
+    the representative, and those of the roles they may act for (MAY_DO). The one rule of
+    who does what, read by the engine (`may_act`), the pages and the home page."""
     if not user.is_active:
         return StepRecord.objects.none()
     roles = [role for role, allowed in MAY_DO.items() if user.role in allowed]

@@ -56,15 +56,16 @@ class Command(BaseCommand):
             "evaluate",
             help="score the detectors against a labelled set; writes nothing",
             description=(
-                "Run the detectors (with the organisation's AutoQA rules) on conversations "
-                "in the native JSONL format and compare them with people's labels, a CSV "
-                "with external_id,detector,label,label_kind[,note]; label_kind is binary "
-                "(1 = the behaviour is present), score (higher = more) or applies (1 = the "
-                "detector should return a score). Prints precision, recall, F1 and Cohen's "
-                "kappa (binary), Pearson and Spearman (score) or precision and recall of "
-                "'applies', with 95%% intervals; the last lines are machine-readable, one "
-                "per detector. Rows that cannot be used are named on stderr. Nothing is "
-                "written unless --publish is given."
+                "Run the detectors (with the organisation's AutoQA rules and mapping) on "
+                "conversations in the native JSONL format and compare them with people's "
+                "labels, a CSV with external_id,detector,label,label_kind[,note]; label_kind "
+                "is binary (1 = the behaviour is present), score (higher = more) or applies "
+                "(1 = the detector should return a score); a label may also name the "
+                "criterion 'overall'. Prints precision, recall, F1, Cohen's kappa and "
+                "accuracy (binary), Pearson and Spearman (score) or precision and recall of "
+                "'applies', with 95% intervals; the last lines are machine-readable, one per "
+                "detector. Rows that cannot be used are named on stderr. Nothing is written "
+                "unless --publish is given."
             ),
         )
         check.add_argument("--conversations", help="native JSONL file")
@@ -80,7 +81,10 @@ class Command(BaseCommand):
             "--detector", action="append", default=[], help="only this detector (repeatable)"
         )
         check.add_argument(
-            "--threshold", type=float, default=HIT, help=f"a hit is a score ≥ this ({HIT:g})"
+            "--threshold",
+            type=float,
+            default=HIT,
+            help=f"a hit is a score ≥ this ({HIT:g}; 0.5 with --reviews)",
         )
         check.add_argument(
             "--publish",

@@ -13,6 +13,7 @@ from supportqa.notifications import views as notifications
 from supportqa.reports import views as reports
 from supportqa.reviews import views as reviews
 from supportqa.scorecards import views as scorecards
+from supportqa.workflow import report_views as management
 from supportqa.workflow import views as workflow
 
 urlpatterns = [
@@ -30,6 +31,18 @@ urlpatterns = [
     path("requests/", workflow.request_list, name="request-list"),
     path("requests/<str:code>/", workflow.request_detail, name="request-detail"),
     path("requests/<str:code>/archive.json", workflow.request_archive, name="request-archive"),
+    path("management-reports/", management.report_list, name="management-report-list"),
+    path(
+        "management-reports/<str:code>/", management.report_detail, name="management-report-detail"
+    ),
+    path("management-reports/<str:code>/pdf/", management.report_pdf, name="management-report-pdf"),
+    path(
+        "management-reports/<str:code>/csv/<slug:table>/",
+        management.report_csv,
+        name="management-report-csv",
+    ),
+    path("improvements/", management.action_list, name="improvement-list"),
+    path("improvements/<str:code>/", management.action_detail, name="improvement-detail"),
     path("reviews/<str:code>/", reviews.review_detail, name="review-detail"),
     path("reviews/<str:code>/edit/", reviews.review_edit, name="review-edit"),
     path("reviews/<str:code>/acknowledge/", reviews.review_acknowledge, name="review-acknowledge"),

@@ -450,7 +450,8 @@ PAGES = {
            "calibration", "/reviewers/", "/agents/", "/teams/", "team", "/autoqa/",
            "/causes/", "/topics/", "/staffing/", "/notifications/"],
     "lead": ["/", "review", "review-edit", "/agents/", "agent", "team", "/queue/",
-             "/requests/?show=open", "request"],
+             "/requests/?show=open", "request", "/management-reports/", "management-report",
+             "/improvements/", "improvement"],
     "admin": ["/", "/people/", "/people/new/", "/people/teams/", "/scorecards/",
               "/scorecards/chat-quality/edit/", "/scorecards/new/",
               "/scorecards/chat-quality/json/", "/scorecards/chat-quality/versions/",
@@ -478,7 +479,22 @@ def test_every_page_passes_axe_for_each_role(live_server, cast, browser, who):
     from supportqa.workflow.engine import start
 
     workflow = start(cast.conversation)
+    from datetime import date
+
+    from django.utils import timezone
+
+    from supportqa.workflow.models import ImprovementAction, ManagementReport
+
+    report = ManagementReport.objects.create(
+        team=cast.team, first_day=date(2026, 1, 1), last_day=date(2026, 1, 31)
+    )
+    improvement = ImprovementAction.objects.create(
+        team=cast.team, area="Training needs", description="Refund training", owner=cast.lead,
+        due=date(2026, 2, 1), metric="csat", created_at=timezone.now(),
+    )  # fmt: skip
     named = {
+        "management-report": f"/management-reports/{report.code}/",
+        "improvement": f"/improvements/{improvement.code}/",
         "request": f"/requests/{workflow.code}/",
         "conversation": f"/conversations/{cast.conversation.code}/",
         "review": f"/reviews/{review.code}/",
@@ -634,3 +650,77 @@ def test_the_reviews_of_a_conversation_sit_in_tabs(live_server, cast, browser):
     assert page.is_visible("#panel-autoqa") and not page.is_visible(f"#panel-{lead_review.code}")
     assert accessibility_problems(page) == []
     page.screenshot(path=str(ARTIFACTS / "review-tabs.png"))
+
+
+def test_one_request_through_all_four_gates_to_an_improvement_action(live_server, cast, browser):
+    """Issue #13's walk: a lead starts the workflow on a conversation; the representative,
+    QA, the lead and a manager each do their steps on the request's page; gate 4 is decided
+    on the team's management report; the manager records an improvement action."""
+    from supportqa.workflow.engine import active_record
+    from supportqa.workflow.models import ImprovementAction, ManagementReport, Request
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    people = {who: logged_in(browser, live_server, who) for who in ("agent", "qa", "lead",
+                                                                     "manager")}  # fmt: skip
+    lead = people["lead"]
+    lead.goto(f"{live_server.url}/conversations/{cast.conversation.code}/")
+    lead.get_by_role("button", name="Start the quality-control workflow").click()
+    lead.wait_for_selector("text=The quality-control workflow has started.")
+    request = Request.objects.get()
+    url = f"{live_server.url}/requests/{request.code}/"
+
+    def step(who: str, *, choice: str = "", comment: str = "", button: str = "Done") -> None:
+        page = people[who]
+        page.goto(url)
+        expected = active_record(request).step.name
+        assert f"Now: {active_record(request).step.position}. {expected}" in page.inner_text("main")
+        if choice:
+            page.select_option("#choice", choice)
+        if comment:
+            page.fill("#comment", comment)
+        page.get_by_role("button", name=button, exact=True).click()
+        page.wait_for_selector(".flash li.success")
+
+    step("agent", choice="Yes")
+    step("lead", button="Approve")  # gate 1
+    step("agent", comment="Refund of 12 EUR confirmed to the customer.")
+    step("qa", comment="Response check: accurate and polite.")
+    step("qa", comment="Good use of the customer's name; quote the policy next time.")
+    lead.goto(url)
+    assert "What you approve" in lead.inner_text("main")
+    lead.screenshot(path=str(ARTIFACTS / "workflow-gate-2.png"), full_page=True)
+    step("lead", button="Approve")  # gate 2
+    step("agent", comment="The customer thanked us on the phone.")
+    step("qa", choice="Good")
+    step("lead", button="Approve")  # gate 3
+    step("lead", comment="Well handled; see the QA note.")
+    step("lead")  # into the team's management report
+    lead.goto(url)
+    lead.get_by_role("link", name="management report").click()
+    lead.fill("#summary", "One refund request, well handled.")
+    lead.get_by_role("button", name="Submit to management").click()
+    lead.wait_for_selector("text=Submitted to management")
+    manager = people["manager"]
+    manager.goto(lead.url)
+    manager.fill("#comment", "Agreed.")
+    manager.get_by_role("button", name="Approve").click()
+    manager.wait_for_selector(".flash li.success")
+    assert ManagementReport.objects.get().state == "approved"
+    assert accessibility_problems(manager) == []
+    manager.screenshot(path=str(ARTIFACTS / "workflow-management-report.png"), full_page=True)
+    manager.goto(url)
+    manager.get_by_label("Training needs").check()
+    manager.get_by_role("button", name="Done", exact=True).click()
+    manager.wait_for_selector("text=Action: Training needs")
+    manager.fill("#action-1-description", "Refund policy refresher for the team.")
+    manager.select_option("#action-1-owner", label="Lead (Team lead)")
+    manager.select_option("#action-1-metric", "csat")
+    assert accessibility_problems(manager) == []
+    manager.get_by_role("button", name="Done", exact=True).click()
+    manager.wait_for_selector("text=the request is closed")
+    action = ImprovementAction.objects.get()
+    manager.goto(f"{live_server.url}/improvements/{action.code}/")
+    assert "Refund policy refresher" in manager.inner_text("main")
+    manager.screenshot(path=str(ARTIFACTS / "workflow-improvement.png"), full_page=True)
+    request.refresh_from_db()
+    assert request.state == "closed" and request.records.filter(state="done").count() == 20

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -72,6 +73,29 @@ def workflow_request(world: World) -> list[str]:
 
     found = Request.objects.filter(conversation=world.cast.conversation).first()
     return [(found or start(world.cast.conversation)).code]
+
+
+def team_report(world: World) -> list[str]:
+    """The agent's team's management report of this month (made on first use)."""
+    from supportqa.workflow.models import ManagementReport
+
+    first = timezone.localdate().replace(day=1)
+    found, _ = ManagementReport.objects.get_or_create(
+        team=world.cast.team, first_day=first, last_day=first + timedelta(days=27)
+    )
+    return [found.code]
+
+
+def team_action(world: World) -> list[str]:
+    """An improvement action of the agent's team, owned by its lead (made on first use)."""
+    from supportqa.workflow.models import ImprovementAction
+
+    found = ImprovementAction.objects.first() or ImprovementAction.objects.create(
+        team=world.cast.team, area="Training needs", description="Refund training",
+        owner=world.cast.lead, due=timezone.localdate(), metric="csat",
+        created_at=timezone.now(),
+    )  # fmt: skip
+    return [found.code]
 
 
 def autoqa_review(world: World) -> list[str]:
@@ -169,6 +193,13 @@ TABLE: dict[str, Row] = {
     "request-archive": Row(
         "get", workflow_request, only({"admin", "manager", "qa", "lead", "agent", "peer"})
     ),
+    # Management reports and improvement actions: the quality team, for the teams they see.
+    "management-report-list": Row("get", no_args, only(QUALITY)),
+    "management-report-detail": Row("get", team_report, only(QUALITY)),
+    "management-report-pdf": Row("get", team_report, only(QUALITY)),
+    "management-report-csv": Row("get", lambda w: [*team_report(w), "kpis"], only(QUALITY)),
+    "improvement-list": Row("get", no_args, only(QUALITY)),
+    "improvement-detail": Row("get", team_action, only(QUALITY)),
     "request-start": Row(
         "post", lambda w: [w.cast.other_conversation.code], only({"admin", "manager", "qa"}, ok=302)
     ),

@@ -4,6 +4,7 @@ rejection and illegal transition; two approvers at once; the archive and its ver
 from __future__ import annotations
 
 import threading
+from datetime import date, timedelta
 from io import StringIO
 
 import pytest
@@ -12,7 +13,7 @@ from django.db import connection
 
 from supportqa.audit.models import AuditEvent
 from supportqa.notifications.models import Kind, Notification
-from supportqa.workflow import archive
+from supportqa.workflow import archive, reporting
 from supportqa.workflow.defaults import DEFAULT_TEMPLATE
 from supportqa.workflow.engine import (
     WorkflowError,
@@ -22,7 +23,13 @@ from supportqa.workflow.engine import (
     default_template,
     start,
 )
-from supportqa.workflow.models import ArchiveRecord, Request, StepRecord
+from supportqa.workflow.models import (
+    ArchiveRecord,
+    ImprovementAction,
+    ManagementReport,
+    Request,
+    StepRecord,
+)
 
 State = StepRecord.State
 
@@ -87,7 +94,8 @@ def test_not_understood_waits_for_a_clarification(cast):
 
 def walk_to(request, step, cast):
     """Do every step as the person it belongs to until `step` is active."""
-    people = {"agent": cast.agent, "qa": cast.qa, "lead": cast.lead, "manager": cast.manager}
+    people = {"agent": request.conversation.agent, "qa": cast.qa, "lead": cast.lead,
+              "manager": cast.manager}  # fmt: skip
     while at(request) != step:
         record = active_record(request)
         by = people[record.step.role]
@@ -123,18 +131,44 @@ def test_a_rejection_sends_the_request_back_with_the_reason_and_keeps_the_histor
 def test_one_request_from_arrival_through_all_four_gates_to_the_archive(cast):
     request = start(cast.conversation, by=cast.lead)
     walk_to(request, "gate-4", cast)
-    with pytest.raises(WorkflowError, match="you may not decide “Approval 4: management”"):
-        decide(request, "gate-4", by=cast.lead, approve=True)
-    decide(request, "gate-4", by=cast.manager, approve=True, comment="Report approved.")
+    report = ManagementReport.objects.get()
+    assert request.records.get(step__key="report").data["report"] == report.code
+    assert (report.team, report.state) == (cast.team, ManagementReport.State.DRAFT)
+    with pytest.raises(WorkflowError, match="is decided on the management report"):
+        decide(request, "gate-4", by=cast.manager, approve=True)
+    with pytest.raises(reporting.ReportError, match="the report is draft"):
+        reporting.decide(report, by=cast.manager, approve=True, comment="")
+    reporting.submit(report, by=cast.lead, summary="Refund errors halved.")
+    with pytest.raises(reporting.ReportError, match="only a manager"):
+        reporting.decide(report, by=cast.lead, approve=True, comment="")
+    reporting.decide(report, by=cast.manager, approve=True, comment="Report approved.")
+    gate = request.records.get(step__key="gate-4")
+    assert (gate.state, gate.actor, gate.comment) == (State.DONE, cast.manager, "Report approved.")
     with pytest.raises(WorkflowError, match="choose one or more of: Response time"):
         complete(request, "improvements", by=cast.manager, choice=["Training needs", "Luck"])
     complete(request, "improvements", by=cast.manager,
              choice=["Training needs", "Knowledge base updates"])  # fmt: skip
     areas = request.records.get(step__key="improvements").data["choice"]
     assert areas == ["Knowledge base updates", "Training needs"]  # the template's order
-    with pytest.raises(WorkflowError, match="say what was done for “Implement improvements”"):
-        complete(request, "implement", by=cast.manager)
-    complete(request, "implement", by=cast.manager, comment="Refund training on 3 March.")
+    due = (date.today() + timedelta(days=30)).isoformat()
+    form = {
+        "action-1-description": "Add the refund policy article.",
+        "action-1-owner": str(cast.lead.pk),
+        "action-1-due": due,
+        "action-1-metric": "fcr",
+        "action-2-description": "Refund training.",
+        "action-2-owner": str(cast.qa.pk),
+        "action-2-due": due,
+    }
+    with pytest.raises(WorkflowError, match="Training needs: choose the metric it should move"):
+        complete(request, "implement", by=cast.manager, data=form)
+    assert not ImprovementAction.objects.exists()  # all or nothing
+    complete(request, "implement", by=cast.manager, data={**form, "action-2-metric": "csat"})
+    actions = list(ImprovementAction.objects.order_by("area"))
+    assert [(a.area, a.metric, a.owner, a.team) for a in actions] == [
+        ("Knowledge base updates", "fcr", cast.lead, cast.team),
+        ("Training needs", "csat", cast.qa, cast.team),
+    ]
     request.refresh_from_db()
     assert request.state == Request.State.CLOSED and at(request) == ""
     assert request.records.filter(state=State.DONE).count() == 20

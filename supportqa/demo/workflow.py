@@ -1,53 +1,94 @@
-"""The demo's requests in the quality-control workflow: some at each stage, one sent back at
-a gate, one closed and archived (PRODUCT.md §3.1)."""
+"""The demo's requests in the quality-control workflow (PRODUCT.md §3.1): some at each stage,
+one sent back at a gate, one waiting for its management report's decision, two closed and
+archived with improvement actions; last month's approved management report; and two actions
+done weeks ago with their measured effect."""
 
 from __future__ import annotations
 
-from supportqa.accounts.models import User
+from datetime import timedelta
+
+from django.utils import timezone
+
+from supportqa.accounts.models import Team, User
 from supportqa.conversations.models import Conversation
 from supportqa.notifications.actions import muted
-from supportqa.workflow.engine import WorkflowError, active_record, complete, decide, start
-from supportqa.workflow.models import Request
+from supportqa.workflow import reporting
+from supportqa.workflow.engine import (
+    WorkflowError,
+    active_record,
+    complete,
+    decide,
+    reported_in,
+    start,
+)
+from supportqa.workflow.models import ImprovementAction, ManagementReport, Request
 
-# How far each demo request goes: the step it stops at ("" = to the end), and whether a gate
-# sent it back once on the way.
+# How far each demo request goes: the step it stops at ("" = to the end), whether a gate sent
+# it back once on the way, and its team.
 PLAN = [
-    ("confirm", False),
-    ("gate-1", False),
-    ("monitor", False),
-    ("gate-2", False),
-    ("respond", True),  # sent back at gate 2
-    ("gate-3", False),
-    ("gate-4", False),
-    ("improvements", False),
-    ("", False),  # closed and archived
+    ("confirm", False, "Alpha"),
+    ("gate-1", False, "Alpha"),
+    ("monitor", False, "Alpha"),
+    ("gate-2", False, "Alpha"),
+    ("respond", True, "Alpha"),  # sent back at gate 2
+    ("gate-3", False, "Alpha"),
+    ("gate-4", False, "Bravo"),  # its report is submitted and waits for a manager
+    ("improvements", False, "Alpha"),
+    ("", False, "Alpha"),  # closed and archived, with its improvement actions
 ]
 
 
 def build_requests() -> int:
-    """Start and advance the demo requests (once: conversations with a request are left as
-    they are). Returns how many were started."""
-    people = {u.username: u for u in User.objects.filter(username__in=["qa.strict", "manager"])}
-    candidates = (
-        Conversation.objects.filter(team__name="Alpha", agent__isnull=False, workflow__isnull=True)
-        .order_by("-created_at")
-        .select_related("agent")[: len(PLAN)]
-    )
-    if Request.objects.exists() or len(people) < 2:
+    """Start and advance the demo requests (once: nothing is done when requests exist).
+    Returns how many were started."""
+    people = {u.username: u for u in User.objects.filter(username__contains=".")}
+    people.update({u.username: u for u in User.objects.filter(username="manager")})
+    if Request.objects.exists() or not {"qa.strict", "manager", "lead.alpha"} <= set(people):
         return 0
-    lead = User.objects.filter(username="lead.alpha").first()
-    started = 0
+    walks = []
     with muted():
-        for conversation, (stop, sent_back) in zip(candidates, PLAN, strict=False):
+        for stop, sent_back, team in PLAN:
+            conversation = (
+                Conversation.objects.filter(
+                    team__name=team, agent__isnull=False, workflow__isnull=True
+                )  # fmt: skip
+                .order_by("-created_at")
+                .select_related("agent", "team")
+                .first()
+            )
+            if conversation is None:
+                continue
+            lead = people.get(f"lead.{team.lower()}")
             request = start(conversation, by=lead)
-            started += 1
             roles = {"agent": conversation.agent, "qa": people["qa.strict"], "lead": lead,
                      "manager": people["manager"]}  # fmt: skip
+            walks.append((request, stop, sent_back, roles))
             _walk(request, stop, sent_back, roles)
-    return started
+        # Every request past step 17 is in its team's report: submitted; the Alpha one
+        # approved, so its requests go on; the Bravo one waits for the manager.
+        for report in ManagementReport.objects.all():
+            lead = people.get(f"lead.{report.team.name.lower()}")
+            if lead is not None:
+                reporting.submit(report, by=lead, summary=SUMMARY)
+            if report.team.name == "Alpha":
+                reporting.decide(report, by=people["manager"], approve=True,
+                                 comment="Clear; go ahead with the actions.")  # fmt: skip
+        for request, stop, _, roles in walks:
+            request.refresh_from_db()
+            _walk(request, stop, False, roles)
+        _past_actions(people)
+        _last_month(people)
+    return len(walks)
+
+
+SUMMARY = (
+    "Refund questions drove most of the month's failed reviews; the knowledge-base article "
+    "on partial refunds is out of date. First replies were on time."
+)
 
 
 def _walk(request: Request, stop: str, sent_back: bool, roles: dict[str, User | None]) -> None:
+    """Do the steps as their people until `stop`, or a gate decided on a management report."""
     rejected = False
     while True:
         record = active_record(request)
@@ -55,7 +96,7 @@ def _walk(request: Request, stop: str, sent_back: bool, roles: dict[str, User | 
             return
         step = record.step
         by = roles.get(step.role)
-        if by is None:
+        if by is None or step.kind == "approval" and reported_in(request, step):
             return
         try:
             if step.kind == "approval":
@@ -65,9 +106,59 @@ def _walk(request: Request, stop: str, sent_back: bool, roles: dict[str, User | 
                     rejected = True
                 else:
                     decide(request, step.key, by=by, approve=True, comment="Checked.")
+            elif step.key == "implement":
+                complete(request, step.key, by=by, data=_actions(request, roles))
             else:
                 choice = step.choices[0] if step.choices else ""
+                if step.key == "improvements":
+                    choice = "Knowledge base updates"  # what the demo's action is about
                 complete(request, step.key, by=by, choice=choice, comment="Done in the demo.")
         except WorkflowError:
             return
         request.refresh_from_db()
+
+
+def _actions(request: Request, roles: dict[str, User | None]) -> dict[str, str]:
+    owner = roles["lead"] or roles["manager"]
+    assert owner is not None
+    due = (timezone.localdate() + timedelta(days=21)).isoformat()
+    return {
+        "action-1-description": "Rewrite the partial-refund article and link it from the "
+        "refund macro.",
+        "action-1-owner": str(owner.pk),
+        "action-1-due": due,
+        "action-1-metric": "fcr",
+    }
+
+
+def _last_month(people: dict[str, User]) -> None:
+    """Alpha's report of last month, submitted by its lead and approved (with its PDF)."""
+    alpha = Team.objects.filter(name="Alpha").first()
+    if alpha is None:
+        return
+    first, last = reporting.last_complete("month", timezone.localdate())
+    report = reporting.create(alpha, first, last, by=people["lead.alpha"])
+    reporting.submit(report, by=people["lead.alpha"], summary=SUMMARY)
+    reporting.decide(report, by=people["manager"], approve=True, comment="Approved.")
+
+
+def _past_actions(people: dict[str, User]) -> None:
+    """Two actions decided and done weeks ago, so their effect is measured on the demo's own
+    data (whatever it shows: nothing is planted for them)."""
+    now = timezone.now()
+    for team, area, description, metric, decided, done in (
+        ("Alpha", "Knowledge base updates", "Add the delivery-times article to the help "
+         "centre.", "fcr", 70, 55),
+        ("Charlie", "Response time", "Move one agent from the evening to the lunch shift.",
+         "first_reply_on_time", 60, 50),
+    ):  # fmt: skip
+        owner = people.get(f"lead.{team.lower()}")
+        found = Team.objects.filter(name=team).first()
+        if owner is None or found is None:
+            continue
+        ImprovementAction.objects.create(
+            team=found, area=area, description=description, owner=owner, metric=metric,
+            due=(now - timedelta(days=done)).date(), created_at=now - timedelta(days=decided),
+            status=ImprovementAction.Status.DONE, done_at=now - timedelta(days=done),
+            note="Done as planned.",
+        )  # fmt: skip

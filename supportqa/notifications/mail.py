@@ -43,6 +43,8 @@ def _send(mail: Mail, connection: object, worker: str) -> None:
         _finish(mail, worker, status=Mail.Status.SKIPPED, error=reason)
         return
     message = EmailMessage(mail.subject, mail.body, to=[address], connection=connection)
+    if mail.attachment_name and mail.attachment is not None:
+        message.attach(mail.attachment_name, bytes(mail.attachment), "application/pdf")
     try:
         message.send()
     except (OSError, smtplib.SMTPException) as error:

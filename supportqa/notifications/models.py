@@ -82,6 +82,8 @@ class Mail(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     subject = models.CharField(max_length=200)
     body = models.TextField()
+    attachment_name = models.CharField(max_length=200, blank=True)
+    attachment = models.BinaryField(null=True, blank=True)  # a PDF report a subscriber gets
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()

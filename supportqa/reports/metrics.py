@@ -148,14 +148,21 @@ def dashboard(
 def _previous_panel(scope: Q, reviews: QuerySet[Review], period: Period) -> Panel:
     """The panel of the period of the same length just before (its rollups made current by
     the caller), durations by their means."""
-    before = period.previous()
+    return panel(scope, reviews, period.previous(), current=False)
+
+
+def panel(scope: Q, reviews: QuerySet[Review], period: Period, current: bool = True) -> Panel:
+    """The KPI panel alone for a scope and a period, durations by their means (no trends,
+    charts or medians): a before/after comparison reads two of these."""
+    if current:
+        rollups.current(period, kinds=("conversation", "answer"))
     return _panel(
         scope,
-        before,
-        rollups.grouped(rollups.CONVERSATIONS, scope, before, ("day", "resolved")),
-        rollups.grouped(rollups.ANSWERS, scope, before, ("day",)),
+        period,
+        rollups.grouped(rollups.CONVERSATIONS, scope, period, ("day", "resolved")),
+        rollups.grouped(rollups.ANSWERS, scope, period, ("day",)),
         list(
-            scored_reviews(reviews, before).values_list(
+            scored_reviews(reviews, period).values_list(
                 "submitted_at",
                 "final_score",
                 "inclusion_probability",

@@ -20,6 +20,13 @@ MAY_DO: dict[str, frozenset[str]] = {
 }
 
 
+def person_from(key: str, **conditions: object) -> User | None:
+    """The active account a form's choice names (its primary key as text), or None."""
+    if not (key.isascii() and key.isdigit() and len(key) < 12):
+        return None
+    return User.objects.filter(pk=int(key), is_active=True, **conditions).first()
+
+
 def requests_for(user: User) -> QuerySet[Request]:
     """The requests whose conversation the person may see (the conversation pages' rule)."""
     return Request.objects.filter(conversation__in=conversations_for(user))

@@ -33,6 +33,8 @@ LABELS = {
     "csat": "CSAT",
     "nps": "NPS",
     "archive_record": "archive record",
+    "period": "in the management report of",
+    "actions": "improvement actions",
 }
 
 

@@ -21,8 +21,8 @@ from supportqa.audit.actions import record_event
 from supportqa.conversations.models import Conversation
 from supportqa.notifications.actions import notify
 from supportqa.notifications.models import Kind
-from supportqa.workflow import archive
-from supportqa.workflow.access import actors_of, may_act
+from supportqa.workflow import archive, improvements, reporting
+from supportqa.workflow.access import actors_of, may_act, person_from
 from supportqa.workflow.assignment import choose
 from supportqa.workflow.models import Request, StepKind, StepRecord, Template, TemplateStep
 
@@ -119,8 +119,10 @@ def _advance(request: Request) -> None:
         if captured is None:
             if record.step.kind == StepKind.AUTOMATIC and not record.step.role:
                 captured = {}  # nothing to capture, nobody to wait for
+            elif not (record.step.kind == StepKind.APPROVAL and reported_in(request, record.step)):
+                _tell_actors(request, record)  # (a report's gate: told when it is submitted)
+                return
             else:
-                _tell_actors(request, record)
                 return
         _finish(record, None, captured, "")
 
@@ -192,9 +194,13 @@ def complete(
             raise WorkflowError(f"“{step.name}” is an approval: approve or reject it")
         if not may_act(by, locked, step):
             raise WorkflowError(f"you may not do “{step.name}”")
-        captured = dict(data or {})
+        captured = dict(data or {}) if step.key != "implement" else {}
         if step.key == "assign":
             captured = _assign_by_hand(locked, captured, comment)
+        elif step.key == "report":
+            captured.update(_into_report(locked, by))
+        elif step.key == "implement":
+            captured.update(_actions(locked, data or {}, by))
         elif step.choices and step.multiple:
             given = {choice} if isinstance(choice, str) else set(choice)
             given.discard("")
@@ -205,7 +211,12 @@ def complete(
             if choice not in step.choices:
                 raise WorkflowError(f"choose one of: {', '.join(step.choices)}")
             captured["choice"] = choice
-        if step.kind == StepKind.ACTION and not step.choices and not comment.strip():
+        if (
+            step.kind == StepKind.ACTION
+            and not step.choices
+            and step.key not in ("report", "implement")  # the report and the actions say it
+            and not comment.strip()
+        ):
             raise WorkflowError(f"say what was done for “{step.name}”: the next people read it")
         if step.key == "confirm" and choice == "No" and not comment.strip():
             raise WorkflowError("write the question to clarify with the customer")
@@ -222,11 +233,18 @@ def complete(
 
 
 def decide(
-    request: Request, step_key: str, *, by: User, approve: bool, comment: str = ""
+    request: Request,
+    step_key: str,
+    *,
+    by: User,
+    approve: bool,
+    comment: str = "",
+    via_report: bool = False,
 ) -> StepRecord:
     """An approval gate's decision. A rejection needs its reason and sends the request back
     to the step the template names; exactly one of two people deciding at once wins, the
-    other is told who decided."""
+    other is told who decided. A gate after a step that put the request into a management
+    report is decided on that report (`reporting.decide`, which passes `via_report`)."""
     with transaction.atomic():
         locked, record = _locked(request, step_key)
         step = record.step
@@ -234,6 +252,9 @@ def decide(
             raise WorkflowError(f"“{step.name}” is not an approval gate")
         if not may_act(by, locked, step):
             raise WorkflowError(f"you may not decide “{step.name}”")
+        report = reported_in(locked, step)
+        if report and not via_report:
+            raise WorkflowError(f"“{step.name}” is decided on the management report {report}")
         if not approve and not comment.strip():
             raise WorkflowError("give the reason for the rejection: its owner reads it")
         shown = gate_view(locked, step)
@@ -267,6 +288,43 @@ def decide(
         _advance(locked)
     record.refresh_from_db()
     return record
+
+
+def reported_in(request: Request, gate: TemplateStep) -> str:
+    """The management report (its code) whose decision is this gate's: the report the step
+    just before the gate put the request into, on this pass ("" if none)."""
+    record = (
+        request.records.filter(
+            step__position__lt=gate.position, state=State.DONE, data__has_key="report"
+        )
+        .order_by("-step__position", "-attempt")
+        .first()
+    )
+    return str(record.data["report"]) if record else ""
+
+
+def _into_report(request: Request, by: User) -> dict[str, Any]:
+    """Step 17: the request's results go into its team's management report."""
+    try:
+        report = reporting.report_for_request(request, by=by)
+    except reporting.ReportError as exc:
+        raise WorkflowError(str(exc)) from exc
+    return {"report": report.code, "period": str(report)}
+
+
+def _actions(request: Request, form: dict[str, Any], by: User) -> dict[str, Any]:
+    """Step 20: one improvement action per area chosen at step 19."""
+    chosen = (
+        request.records.filter(step__key="improvements", state=State.DONE)
+        .order_by("-attempt")
+        .first()
+    )
+    areas = list(chosen.data.get("choice", [])) if chosen else []
+    try:
+        made = improvements.create_actions(request, areas, form, by=by)
+    except improvements.ActionError as exc:
+        raise WorkflowError(str(exc)) from exc
+    return {"actions": [action.code for action in made]}
 
 
 def _again(request: Request, records: list[StepRecord], *, sent_back: bool = True) -> None:
@@ -396,12 +454,7 @@ def _assign(request: Request, record: StepRecord) -> dict[str, Any] | None:
 
 def _assign_by_hand(request: Request, data: dict[str, Any], comment: str) -> dict[str, Any]:
     """A lead assigns the representative: an active agent, with the reason."""
-    key = str(data.get("representative", ""))
-    chosen = (
-        User.objects.filter(pk=int(key), role=Role.AGENT, is_active=True).first()
-        if key.isascii() and key.isdigit() and len(key) < 12
-        else None
-    )
+    chosen = person_from(str(data.get("representative", "")), role=Role.AGENT)
     if chosen is None:
         raise WorkflowError("choose the representative")
     if not comment.strip():

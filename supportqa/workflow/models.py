@@ -160,3 +160,99 @@ class ArchiveRecord(models.Model):
         """The record's link in the chain: its place, its predecessor, its body's hash."""
         link = f"{self.sequence}|{self.prev_hash}|{self.body_sha256}|{self.request_code}"
         return hashlib.sha256(link.encode()).hexdigest()
+
+
+class ManagementReport(models.Model):
+    """A team's results for a period, reported to management (step 17) and approved or
+    rejected at gate 4. Its figures are compiled when it is submitted and kept as they were
+    shown (`content`); a draft shows them live."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted to management"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, related_name="management_reports"
+    )
+    first_day = models.DateField()
+    last_day = models.DateField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    summary = models.TextField(blank=True, help_text="The lead's account of the period.")
+    content = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True)
+    mailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_day", "team__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "first_day", "last_day"], name="workflow_one_report_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} {self.first_day:%d %b %Y} – {self.last_day:%d %b %Y}"
+
+
+class ReportSubscription(models.Model):
+    """A person who receives a team's management reports by e-mail (`supportqa report run`)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_subscriptions"
+    )
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team"], name="workflow_one_subscription")
+        ]
+
+
+class ImprovementAction(models.Model):
+    """An improvement decided at step 20: an area from the template's list, an owner, a due
+    date, and the metric it should move. When it is done, the metric before and after is
+    compared with an interval (`improvements.effect`)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "To do"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+
+    code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
+    request = models.ForeignKey(
+        Request, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+    )
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    area = models.CharField(max_length=100)
+    description = models.TextField()
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    due = models.DateField()
+    metric = models.CharField(max_length=32)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True, help_text="What was done.")
+
+    class Meta:
+        ordering = ["status", "due", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.area}: {self.description[:60]}"

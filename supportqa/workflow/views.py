@@ -1,13 +1,23 @@
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from supportqa.accounts.models import Team
-from supportqa.accounts.permissions import allowed, may_browse_conversations, may_start_workflow
+from supportqa.accounts.permissions import (
+    allowed,
+    holders,
+    may_browse_conversations,
+    may_see_team_reports,
+    may_start_workflow,
+)
 from supportqa.conversations.access import conversations_for
 from supportqa.workflow.access import may_act, requests_for, waiting_for
 from supportqa.workflow.assignment import candidates_for
@@ -18,10 +28,13 @@ from supportqa.workflow.engine import (
     complete,
     decide,
     gate_view,
+    reported_in,
     start,
 )
+from supportqa.workflow.improvements import METRIC_CHOICES
 from supportqa.workflow.models import (
     ArchiveRecord,
+    ManagementReport,
     Request,
     StepKind,
     StepRecord,
@@ -101,11 +114,14 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
                 decide(item, step, by=request.user, approve=request.POST["decision"] == "approve",
                        comment=comment)  # fmt: skip
             else:
-                picked = {"representative": request.POST.get("representative", "")}
+                given = {
+                    "assign": {"representative": request.POST.get("representative", "")},
+                    "implement": {k: v for k, v in request.POST.items() if k.startswith("action-")},
+                }
                 chosen = request.POST.getlist("choice")
                 complete(item, step, by=request.user,
                          choice=chosen if len(chosen) != 1 else chosen[0],
-                         comment=comment, data=picked if step == "assign" else None)  # fmt: skip
+                         comment=comment, data=given.get(step))  # fmt: skip
         except WorkflowError as exc:
             error, status = str(exc)[:1].upper() + str(exc)[1:], 400
         else:
@@ -149,6 +165,16 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
                 else []
             ),
             "reviews": reviews,
+            "report": (
+                ManagementReport.objects.filter(code=reported_in(item, current.step)).first()
+                if current is not None and current.step.kind == StepKind.APPROVAL
+                else None
+            ),
+            "action_areas": _areas(item, request.POST.dict())
+            if acting and current and current.step.key == "implement"
+            else [],
+            "owners": holders(may_see_team_reports).order_by("display_name", "username"),
+            "metric_choices": METRIC_CHOICES,
             "archived": ArchiveRecord.objects.filter(request_code=item.code).order_by("sequence"),
             "nav": "requests",
         },
@@ -167,6 +193,29 @@ def request_start(request: HttpRequest, code: str) -> HttpResponse:
         existing = start(conversation, by=request.user)
         messages.success(request, "The quality-control workflow has started.")
     return redirect("request-detail", existing.code)
+
+
+def _areas(item: Request, posted: dict[str, str]) -> list[dict[str, Any]]:
+    """Step 20's form: one action per area chosen at step 19, numbered as its fields are,
+    with what was typed when the form comes back with an error."""
+    chosen = (
+        item.records.filter(step__key="improvements", state=StepRecord.State.DONE)
+        .order_by("-attempt")
+        .first()
+    )
+    areas = chosen.data.get("choice", []) if chosen else []
+    due = (timezone.localdate() + timedelta(days=30)).isoformat()
+    return [
+        {
+            "number": number,
+            "area": area,
+            "description": posted.get(f"action-{number}-description", ""),
+            "owner": posted.get(f"action-{number}-owner", ""),
+            "due": posted.get(f"action-{number}-due", due),
+            "metric": posted.get(f"action-{number}-metric", ""),
+        }
+        for number, area in enumerate(areas, start=1)
+    ]
 
 
 def _moved_on(item: Request, step_key: str, decision: str) -> str:

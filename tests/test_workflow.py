@@ -15,6 +15,7 @@ from supportqa.audit.models import AuditEvent
 from supportqa.notifications.models import Kind, Notification
 from supportqa.workflow import archive, reporting
 from supportqa.workflow.defaults import DEFAULT_TEMPLATE
+from supportqa.workflow.display import in_words
 from supportqa.workflow.engine import (
     WorkflowError,
     active_record,
@@ -414,3 +415,37 @@ def test_the_list_filters_by_team_and_step(cast):
     complete(here, "confirm", by=cast.agent, choice="Yes")
     at_gate = client.get(url, {"show": "open", "step": "gate-1"}).context["rows"]
     assert [r[0] for r in at_gate] == [here]
+
+
+def test_step_one_scores_urgency_and_complexity_with_reasons(cast):
+    conversation = cast.conversation
+    conversation.messages.filter(seq=0).update(
+        text="The checkout is not working and I am furious, this is a disgrace!"
+    )
+    conversation.tags = ["VIP"]
+    conversation.save()
+    request = start(conversation)
+    check = request.records.get(step__key="check").data
+    assert check["urgency"]["level"] == "high"
+    assert check["urgency"]["reasons"][0] == "outage or urgency words (“not working”)"
+    assert "VIP customer" in check["urgency"]["reasons"]
+    assert check["complexity"]["level"] == "low"
+    conversation.refresh_from_db()
+    assert (conversation.urgency, conversation.complexity) == ("high", "low")
+    page = in_words(check)
+    assert page.startswith("messages 4; urgency high (") and "VIP customer" in page
+
+
+def test_the_archive_is_searched_within_the_persons_scope(cast, client):
+    mine = start(cast.conversation)
+    archive.append(mine, reason="dialogue")
+    archive.append(start(cast.other_conversation), reason="dialogue")
+    client.force_login(cast.lead)
+    page = client.get("/requests/", {"show": "archive", "q": "message 0"})
+    assert mine.code in page.content.decode()
+    other = Request.objects.get(conversation=cast.other_conversation).code
+    assert other not in page.content.decode()  # the other team's request is out of scope
+    by_code = client.get("/requests/", {"show": "archive", "q": mine.conversation.code})
+    assert mine.code in by_code.content.decode()
+    nothing = client.get("/requests/", {"show": "archive", "q": "no such words"})
+    assert b"Nothing archived matches." in nothing.content

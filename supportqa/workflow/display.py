@@ -16,6 +16,8 @@ LABELS = {
     "missing": "missing",
     "needs_clarification": "",
     "messages": "messages",
+    "urgency": "urgency",
+    "complexity": "complexity",
     "channel": "channel",
     "category": "category",
     "how": "",
@@ -41,6 +43,9 @@ LABELS = {
 def _value(key: str, value: Any) -> str:
     if key == "needs_clarification":
         return "needs clarification" if value else ""
+    if key in ("urgency", "complexity") and isinstance(value, dict):
+        reasons = ", ".join(value.get("reasons", [])) or "no sign"
+        return f"{value.get('level')} ({value.get('score')}: {reasons})"
     if key == "first_reply_seconds":
         return duration(value)
     if isinstance(value, list):

@@ -18,10 +18,11 @@ from django.utils import timezone
 
 from supportqa.accounts.models import Role, User
 from supportqa.audit.actions import record_event
+from supportqa.conversations.actions import update_conversations
 from supportqa.conversations.models import Conversation
 from supportqa.notifications.actions import notify
 from supportqa.notifications.models import Kind
-from supportqa.workflow import archive, improvements, reporting
+from supportqa.workflow import archive, improvements, intake, reporting
 from supportqa.workflow.access import actors_of, may_act, person_from
 from supportqa.workflow.assignment import choose
 from supportqa.workflow.models import Request, StepKind, StepRecord, Template, TemplateStep
@@ -420,11 +421,15 @@ def _check(request: Request, record: StepRecord) -> dict[str, Any] | None:
         )
         if not present
     ]
+    scored = intake.scores(c)
+    levels = {k: scored[k]["level"] for k in ("urgency", "complexity") if not getattr(c, k)}
+    if levels:  # the help desk's own levels, when it gave them, stay
+        update_conversations(Conversation.objects.filter(pk=c.pk), **levels)
     if missing:
-        record.data = {"missing": missing, "needs_clarification": True}
+        record.data = {"missing": missing, "needs_clarification": True, **scored}
         record.save(update_fields=["data"])
         return None
-    return {"missing": [], "messages": c.message_count, "channel": c.channel}
+    return {"missing": [], "messages": c.message_count, "channel": c.channel, **scored}
 
 
 def _categorize(request: Request, record: StepRecord) -> dict[str, Any] | None:

@@ -4,7 +4,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -47,7 +47,12 @@ from supportqa.workflow.models import (
 def request_list(request: HttpRequest) -> HttpResponse:
     """The requests in the person's scope, the ones waiting for them first."""
     shown = request.GET.get("show", "mine")
-    if shown == "mine":
+    found: list[ArchiveRecord] = []
+    query = request.GET.get("q", "").strip()[:200]
+    if shown == "archive":
+        rows = []
+        found = list(_archive_search(request, query)[:100]) if query else []
+    elif shown == "mine":
         rows = [(r.request, r, True) for r in waiting_for(request.user)[:500]]
     else:
         state = Request.State.CLOSED if shown == "closed" else Request.State.OPEN
@@ -82,7 +87,19 @@ def request_list(request: HttpRequest) -> HttpResponse:
             "steps": TemplateStep.objects.filter(template__is_default=True),
             "team": request.GET.get("team", ""),
             "step": request.GET.get("step", ""),
+            "query": query,
+            "found": found,
         },
+    )
+
+
+def _archive_search(request: HttpRequest, query: str) -> Any:
+    """Archived documents of requests in the person's scope whose request or conversation
+    code, or any text of the document (messages, notes, reviews), holds the words."""
+    codes = requests_for(request.user).values("code")
+    matching = Q(request_code=query) | Q(conversation_code=query) | Q(body__icontains=query)
+    return (
+        ArchiveRecord.objects.filter(request_code__in=codes).filter(matching).order_by("-sequence")
     )
 
 

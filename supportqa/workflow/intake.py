@@ -1,0 +1,66 @@
+"""Step 1's scores for a conversation: urgency and complexity with their reasons
+(`core.intake`), from the customer's words, their history, the tags and the service levels."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Avg
+from django.utils import timezone
+
+from supportqa.conversations import service_levels
+from supportqa.conversations.categorize import request_texts
+from supportqa.conversations.models import Conversation
+from supportqa.core import intake
+
+# A category whose conversations take this many times the average to resolve is "complex".
+SLOW_CATEGORY = 1.5
+HISTORY = timedelta(days=90)
+
+
+def scores(conversation: Conversation) -> dict[str, Any]:
+    """{"urgency": {...}, "complexity": {...}}, each with score, level and reasons."""
+    text = request_texts(Conversation.objects.filter(pk=conversation.pk)).get(conversation.pk, "")
+    repeat = (
+        conversation.customer_id is not None
+        and Conversation.objects.filter(
+            customer_id=conversation.customer_id,
+            category_id=conversation.category_id,
+            created_at__lt=conversation.created_at,
+            created_at__gte=conversation.created_at - timedelta(days=settings.SUPPORTQA_FCR_DAYS),
+        ).exists()
+    )
+    target, _ = service_levels.current().reply_targets(conversation.channel)
+    waited = (timezone.now() - conversation.created_at).total_seconds()
+    at_risk = conversation.first_response_at is None and bool(target) and waited > (target or 0)
+    vip = any(str(tag).lower() == "vip" for tag in conversation.tags or [])
+    urgent = intake.urgency(text, repeat_contact=repeat, vip=vip, sla_at_risk=at_risk)
+    complex_ = intake.complexity(
+        text, category_weight=_category_weight(conversation),
+        category=conversation.category.name if conversation.category else "",
+    )  # fmt: skip
+    return {
+        "urgency": {"score": urgent.score, "level": urgent.level, "reasons": urgent.reasons},
+        "complexity": {
+            "score": complex_.score, "level": complex_.level, "reasons": complex_.reasons
+        },
+    }  # fmt: skip
+
+
+def _category_weight(conversation: Conversation) -> int:
+    """20 when the category's conversations of the last 90 days took SLOW_CATEGORY times the
+    average of all to resolve."""
+    if conversation.category_id is None:
+        return 0
+    recent = Conversation.objects.filter(
+        created_at__gte=conversation.created_at - HISTORY,
+        created_at__lt=conversation.created_at,
+        resolution_seconds__isnull=False,
+    )
+    overall = recent.aggregate(mean=Avg("resolution_seconds"))["mean"]
+    mine = recent.filter(category_id=conversation.category_id).aggregate(
+        mean=Avg("resolution_seconds")
+    )["mean"]
+    return 20 if overall and mine and mine >= SLOW_CATEGORY * overall else 0

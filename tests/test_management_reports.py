@@ -259,3 +259,50 @@ def test_step_twenty_on_the_request_page_makes_the_actions(cast, at_gate_4):
         from supportqa.workflow.engine import complete
 
         complete(request, "implement", by=cast.manager)
+
+
+def test_hostile_values_do_not_break_the_report(cast, at_gate_4):
+    """A very long action still renders in the PDF; an absurd month is refused; a request
+    never joins a report already submitted (its kept figures would not hold it)."""
+    request, report = at_gate_4
+    ImprovementAction.objects.create(
+        team=cast.team, area="Training needs", description="Ünïcode ✓ " + "x" * 1990,
+        owner=cast.lead, due=date(2026, 3, 20), metric="csat", created_at=report.created_at,
+    )  # fmt: skip
+    assert (
+        client_as(cast.lead)
+        .get(f"/management-reports/{report.code}/pdf/")
+        .content.startswith(b"%PDF-")
+    )
+    bad = client_as(cast.lead).post("/management-reports/",
+                                    {"team": cast.team.code, "month": "9999-12"})  # fmt: skip
+    assert bad.status_code == 400 and ManagementReport.objects.count() == 1
+    reporting.submit(report, by=cast.lead, summary="Submitted before the second request.")
+    later = start(cast.teammate_conversation, by=cast.lead)
+    walk_to(later, "gate-4", cast)
+    joined = later.records.get(step__key="report").data["report"]
+    assert joined != report.code
+    assert ManagementReport.objects.get(code=joined).first_day == report.last_day + timedelta(1)
+
+
+def test_report_run_leaves_out_subscribers_who_no_longer_see_the_team(cast, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    moved = make_user("lead.moved", Role.LEAD, cast.other_team, lead=True)
+    moved.email = "moved@example.org"
+    moved.save()
+    ReportSubscription.objects.create(user=moved, team=cast.team)  # subscribed before a move
+    out = StringIO()
+    call_command("report", "run", "--team", cast.team.name, "--today", "2026-02-03", stdout=out)
+    assert "queued for 0 subscriber(s)" in out.getvalue() and not Mail.objects.exists()
+
+
+def test_a_done_action_stays_done(cast):
+    action = ImprovementAction.objects.create(
+        team=cast.team, area="Training needs", description="Coaching", owner=cast.qa,
+        due=date(2026, 3, 20), metric="csat", created_at=datetime(2026, 3, 1, tzinfo=UTC),
+        status=ImprovementAction.Status.DONE, done_at=datetime(2026, 3, 5, tzinfo=UTC),
+    )  # fmt: skip
+    with pytest.raises(improvements.ActionError, match="the action is done"):
+        improvements.set_status(action, "in_progress", by=cast.qa)
+    action.refresh_from_db()
+    assert action.done_at == datetime(2026, 3, 5, tzinfo=UTC)

@@ -45,12 +45,15 @@ def difference_of_means(after: Estimate, before: Estimate, confidence: float = 0
         return Estimate(after.value - before.value, min(after.n, before.n))
     errors = []
     for estimate in (after, before):
-        assert estimate.high is not None and estimate.value is not None
-        errors.append((estimate.high - estimate.value) / _t(confidence, estimate.n - 1))
+        assert estimate.high is not None and estimate.low is not None
+        assert estimate.value is not None
+        # The wider side: an interval clipped at a scale's end (IQS at 100) keeps the other.
+        half = max(estimate.high - estimate.value, estimate.value - estimate.low)
+        errors.append(half / _t(confidence, estimate.n - 1))
     variance = errors[0] ** 2 + errors[1] ** 2
     difference = after.value - before.value
-    if variance == 0:
-        return Estimate(difference, min(after.n, before.n), difference, difference)
+    if variance == 0:  # no spread in either period: no interval to speak from
+        return Estimate(difference, min(after.n, before.n))
     degrees = variance**2 / (errors[0] ** 4 / (after.n - 1) + errors[1] ** 4 / (before.n - 1))
     half = _t(confidence, max(1, math.floor(degrees))) * math.sqrt(variance)
     return Estimate(difference, min(after.n, before.n), difference - half, difference + half)

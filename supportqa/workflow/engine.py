@@ -196,7 +196,10 @@ def complete(
         if not may_act(by, locked, step):
             raise WorkflowError(f"you may not do “{step.name}”")
         captured = dict(data or {}) if step.key != "implement" else {}
-        if step.key == "assign":
+        if step.key == "check":  # the scores step 1 took while it waited stay
+            scored = ("urgency", "complexity")
+            captured = {**{k: v for k, v in record.data.items() if k in scored}, **captured}
+        elif step.key == "assign":
             captured = _assign_by_hand(locked, captured, comment)
         elif step.key == "report":
             captured.update(_into_report(locked, by))

@@ -128,6 +128,8 @@ def create_actions(
         description = form.get(prefix + "description", "").strip()
         if not description:
             raise ActionError(f"{area}: say what is to be done")
+        if len(description) > 2000:
+            raise ActionError(f"{area}: say what is to be done in at most 2,000 characters")
         # Owners see the action's page: the quality team (the form lists the same people).
         owner = person_from(form.get(prefix + "owner", ""), role__in=QUALITY_TEAM)
         if owner is None:
@@ -175,6 +177,11 @@ def set_status(action: ImprovementAction, status: str, *, by: User, note: str = 
         locked = ImprovementAction.objects.select_for_update().get(pk=action.pk)
         if locked.status == status:
             return
+        if locked.status == ImprovementAction.Status.DONE:
+            raise ActionError(
+                "the action is done: its measurement runs from when it was done; record "
+                "further work as a new action"
+            )
         locked.status = status
         locked.done_at = timezone.now() if status == ImprovementAction.Status.DONE else None
         if note.strip():

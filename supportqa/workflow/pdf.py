@@ -16,8 +16,17 @@ PLAIN = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-
                        "≥": ">=", "≤": "<=", "×": "x", "→": "->", "·": "-"})  # fmt: skip
 
 
+# A table cell longer than this is cut in the PDF (the page and the CSV keep it whole): a
+# row must fit on one page.
+CELL = 160
+
+
 def _latin(text: str) -> str:
     return text.translate(PLAIN).encode("latin-1", "replace").decode("latin-1")
+
+
+def _cell(text: str) -> str:
+    return _latin(text if len(text) <= CELL else text[: CELL - 1] + "…".translate(PLAIN))
 
 
 def render_pdf(report: ManagementReport) -> bytes:
@@ -41,7 +50,7 @@ def render_pdf(report: ManagementReport) -> bytes:
     if report.decision_comment:
         lines.append(f"Decision: {report.decision_comment}")
     for line in lines:
-        pdf.cell(0, 6, _latin(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 6, _latin(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if report.summary:
         pdf.ln(2)
         pdf.set_font("Helvetica", "B", 11)
@@ -67,5 +76,5 @@ def render_pdf(report: ManagementReport) -> bytes:
             for cells in [table.header, *table.rows]:
                 row = grid.row()
                 for cell in cells:
-                    row.cell(_latin(cell))
+                    row.cell(_cell(cell))
     return bytes(pdf.output())

@@ -68,8 +68,12 @@ def report_list(request: HttpRequest) -> HttpResponse:
             error = "Choose the month (YYYY-MM)."
         else:
             first, last = reporting.month_of(day)
-            report = reporting.create(team, first, last, by=user)
-            return redirect("management-report-detail", report.code)
+            try:
+                report = reporting.create(team, first, last, by=user)
+            except reporting.ReportError as exc:
+                error = str(exc)[:1].upper() + str(exc)[1:] + "."
+            else:
+                return redirect("management-report-detail", report.code)
     subscribed = set(ReportSubscription.objects.filter(user=user).values_list("team_id", flat=True))
     return render(
         request,

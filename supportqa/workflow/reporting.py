@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from supportqa.accounts.access import teams_for
 from supportqa.accounts.models import Role, Team, User
+from supportqa.accounts.permissions import may_see_team_reports
 from supportqa.audit.actions import record_event
 from supportqa.conversations.models import Conversation
 from supportqa.core.intervals import Estimate, clip
@@ -30,6 +31,7 @@ from supportqa.reviews.models import Dispute, Review
 from supportqa.scorecards.models import Criterion
 from supportqa.workflow import improvements
 from supportqa.workflow.access import MAY_DO
+from supportqa.workflow.defaults import RATINGS
 from supportqa.workflow.models import (
     ImprovementAction,
     ManagementReport,
@@ -40,6 +42,9 @@ from supportqa.workflow.models import (
 )
 
 State = ManagementReport.State
+
+
+EARLIEST_YEAR = 2000
 
 
 class ReportError(ValueError):
@@ -72,7 +77,7 @@ def last_complete(kind: str, today: date) -> tuple[date, date]:
 
 
 def period_of(report: ManagementReport) -> Period:
-    zone = timezone.get_current_timezone()
+    zone = timezone.get_default_timezone()  # the installation's months, whoever looks
     return Period(
         datetime.combine(report.first_day, time.min, zone),
         datetime.combine(report.last_day + timedelta(days=1), time.min, zone),
@@ -145,10 +150,7 @@ def compile_content(report: ManagementReport, now: datetime | None = None) -> di
         "first_day": report.first_day.isoformat(),
         "last_day": report.last_day.isoformat(),
         "kpis": kpis,
-        "handling": [
-            {"rating": rating, "count": ratings.get(rating, 0)}
-            for rating in ("Excellent", "Good", "Average", "Below Average", "Poor")
-        ],
+        "handling": [{"rating": rating, "count": ratings.get(rating, 0)} for rating in RATINGS],
         "criteria": [
             {"criterion": name, **_estimate(clip(estimate, 0, 100))}
             for name, estimate in metrics.criterion_breakdown(reviews, period)
@@ -285,22 +287,27 @@ def content_of(report: ManagementReport) -> dict[str, Any]:
 
 def report_for_request(request: Request, *, by: User) -> ManagementReport:
     """The report a request's results go into (step 17): its team's report of this month, or
-    of the next month when this month's is already approved."""
+    of the next month when this month's is already submitted or approved (its kept figures
+    would not hold the request)."""
     team = request.conversation.team
     if team is None:
         raise ReportError(
             "the conversation has no team: give it one, its results go into the team's report"
         )
-    day = timezone.localdate()
+    day = timezone.localdate(timezone=timezone.get_default_timezone())
     for _ in range(2):
         first, last = month_of(day)
-        report, _ = ManagementReport.objects.get_or_create(
-            team=team, first_day=first, last_day=last, defaults={"created_by": by}
+        # Locked: a manager deciding this report meanwhile either sees this request in it
+        # or has decided before it is added (then it goes into the next month's).
+        report = ManagementReport.objects.select_for_update().get(
+            pk=create(team, first, last, by=by).pk
         )
-        if report.state != State.APPROVED:
+        if report.state in (State.DRAFT, State.REJECTED):
             return report
         day = last + timedelta(days=1)
-    raise ReportError(f"{team}'s reports for this month and the next are already approved")
+    raise ReportError(
+        f"{team}'s reports of this month and the next are already submitted or approved"
+    )
 
 
 def create(team: Team, first_day: date, last_day: date, *, by: User | None) -> ManagementReport:
@@ -308,6 +315,8 @@ def create(team: Team, first_day: date, last_day: date, *, by: User | None) -> M
         raise ReportError("the period ends before it starts")
     if (last_day - first_day).days > 366:
         raise ReportError("a report covers at most a year")
+    if not EARLIEST_YEAR <= first_day.year <= timezone.localdate().year + 1:
+        raise ReportError(f"choose a period from {EARLIEST_YEAR} to next year")
     report, made = ManagementReport.objects.get_or_create(
         team=team, first_day=first_day, last_day=last_day, defaults={"created_by": by}
     )
@@ -410,6 +419,11 @@ def decide(report: ManagementReport, *, by: User, approve: bool, comment: str) -
 # --- scheduled generation -------------------------------------------------------------------
 
 
+def _may_see(user: User, team: Team) -> bool:
+    """A subscriber still sees the team's reports (their role or teams may have changed)."""
+    return may_see_team_reports(user) and teams_for(user).filter(pk=team.pk).exists()
+
+
 def run(
     kind: str, today: date, teams: list[Team] | None = None
 ) -> list[tuple[ManagementReport, int | None]]:
@@ -439,7 +453,7 @@ def run(
                 for s in ReportSubscription.objects.filter(
                     team=team, user__is_active=True
                 ).select_related("user")
-                if s.user.email
+                if s.user.email and _may_see(s.user, team)
             ]
             pdf = render_pdf(report)
             Mail.objects.bulk_create(

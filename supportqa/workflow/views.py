@@ -34,12 +34,12 @@ from supportqa.workflow.engine import (
 from supportqa.workflow.improvements import METRIC_CHOICES
 from supportqa.workflow.models import (
     ArchiveRecord,
-    ManagementReport,
     Request,
     StepKind,
     StepRecord,
     TemplateStep,
 )
+from supportqa.workflow.reporting import reports_for
 
 
 @allowed(may_browse_conversations)
@@ -159,6 +159,11 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
             .order_by("-finished_at")
             .first()
         )
+    reported = (
+        reported_in(item, current.step)
+        if current is not None and current.step.kind == StepKind.APPROVAL
+        else ""
+    )
     reviews = item.conversation.reviews.filter(submitted_at__isnull=False).select_related(
         "reviewer", "scorecard_version__scorecard"
     )
@@ -182,11 +187,8 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
                 else []
             ),
             "reviews": reviews,
-            "report": (
-                ManagementReport.objects.filter(code=reported_in(item, current.step)).first()
-                if current is not None and current.step.kind == StepKind.APPROVAL
-                else None
-            ),
+            "report_code": reported,
+            "report": reports_for(request.user).filter(code=reported).first() if reported else None,
             "action_areas": _areas(item, request.POST.dict())
             if acting and current and current.step.key == "implement"
             else [],

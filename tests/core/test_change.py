@@ -52,3 +52,14 @@ def test_verdict_speaks_only_when_the_interval_excludes_zero():
     )
     assert verdict(difference_of_shares(5, 56, 0, 29)).label == "no detectable change"
     assert verdict(Estimate(None, 0)).label == "not enough data"
+
+
+def test_a_clipped_interval_keeps_its_wider_side_and_no_spread_gives_no_interval():
+    clipped = Estimate(97.0, 5, 88.0, 100.0)  # IQS clipped at 100: the low side is the true half
+    whole = Estimate(97.0, 5, 88.0, 106.0)
+    assert difference_of_means(clipped, Estimate(80.0, 5, 70.0, 90.0)) == difference_of_means(
+        whole, Estimate(80.0, 5, 70.0, 90.0)
+    )
+    flat = difference_of_means(Estimate(100.0, 2, 100.0, 100.0), Estimate(90.0, 2, 90.0, 90.0))
+    assert flat.value == 10.0 and flat.low is None
+    assert verdict(flat).label == "not enough data"

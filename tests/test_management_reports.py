@@ -306,3 +306,22 @@ def test_a_done_action_stays_done(cast):
         improvements.set_status(action, "in_progress", by=cast.qa)
     action.refresh_from_db()
     assert action.done_at == datetime(2026, 3, 5, tzinfo=UTC)
+
+
+def test_owners_see_the_team_and_the_submitter_does_not_decide(cast, at_gate_4):
+    request, report = at_gate_4
+    other_lead = make_user("lead.b", Role.LEAD, cast.other_team, lead=True)
+    assert set(improvements.owners_for(cast.team)) == {cast.admin, cast.manager, cast.qa,
+                                                        cast.lead}  # fmt: skip
+    reporting.submit(report, by=cast.manager, summary="Submitted by a manager.")
+    with pytest.raises(reporting.ReportError, match="you submitted this report"):
+        reporting.decide(report, by=cast.manager, approve=True, comment="")
+    reporting.decide(report, by=cast.admin, approve=True, comment="Second pair of eyes.")
+    from supportqa.workflow.engine import complete
+
+    complete(request, "improvements", by=cast.manager, choice="Training needs")
+    form = {"action-1-description": "Refund training", "action-1-owner": str(other_lead.pk),
+            "action-1-due": (date.today() + timedelta(days=9)).isoformat(),
+            "action-1-metric": "csat"}  # fmt: skip
+    with pytest.raises(WorkflowError, match="Training needs: choose its owner"):
+        complete(request, "implement", by=cast.manager, data=form)

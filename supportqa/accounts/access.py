@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from supportqa.accounts.models import AGENT_ROLES, Membership, Role, Team, User
+from supportqa.accounts.models import AGENT_ROLES, ORG_WIDE_ROLES, Membership, Role, Team, User
 
 T = TypeVar("T", bound=Model)
 
@@ -29,6 +29,15 @@ def teams_for(user: User) -> QuerySet[Team]:
     if user.role == Role.LEAD:
         return Team.objects.filter(pk__in=led_team_ids(user))
     return Team.objects.none()
+
+
+def seeing_team(team: Team | None) -> QuerySet[User]:
+    """The active people whose team pages include this team (`teams_for` the other way
+    round): the org-wide roles, and its leads; for no team, the org-wide roles."""
+    org_wide = Q(role__in=ORG_WIDE_ROLES)
+    leads = Q(role=Role.LEAD, memberships__team=team, memberships__is_lead=True)
+    return User.objects.filter(org_wide | leads if team is not None else org_wide,
+                               is_active=True).distinct()  # fmt: skip
 
 
 def agents_for(user: User) -> QuerySet[User]:

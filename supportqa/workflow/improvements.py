@@ -10,11 +10,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from supportqa.accounts.access import seeing_team
 from supportqa.accounts.models import Team, User
-from supportqa.accounts.permissions import QUALITY_TEAM
 from supportqa.audit.actions import record_event
 from supportqa.core.change import Verdict, difference_of_means, difference_of_shares, verdict
 from supportqa.core.intervals import Estimate
@@ -51,6 +51,12 @@ METRICS: dict[str, Metric] = {
     "response_rate": Metric("Survey response rate (%)", lambda p: p.response_rate, share=True),
 }
 METRIC_CHOICES = [(key, metric.label) for key, metric in METRICS.items()]
+
+
+def owners_for(team: Team | None) -> QuerySet[User]:
+    """Who may own an action of this team: the people who see its pages (so the owner can
+    open the action and its measurement). The form lists them and the check reads them."""
+    return seeing_team(team).order_by("display_name", "username")
 
 
 def label_of(key: str) -> str:
@@ -123,6 +129,7 @@ def create_actions(
     owner, its due date and its metric, each checked (the error names the area and field)."""
     made = []
     now = timezone.now()
+    team = request.conversation.team
     for number, area in enumerate(areas, start=1):
         prefix = f"action-{number}-"
         description = form.get(prefix + "description", "").strip()
@@ -130,8 +137,9 @@ def create_actions(
             raise ActionError(f"{area}: say what is to be done")
         if len(description) > 2000:
             raise ActionError(f"{area}: say what is to be done in at most 2,000 characters")
-        # Owners see the action's page: the quality team (the form lists the same people).
-        owner = person_from(form.get(prefix + "owner", ""), role__in=QUALITY_TEAM)
+        owner = person_from(form.get(prefix + "owner", ""))
+        if owner is not None and not owners_for(team).filter(pk=owner.pk).exists():
+            owner = None
         if owner is None:
             raise ActionError(f"{area}: choose its owner")
         try:
@@ -146,7 +154,7 @@ def create_actions(
         made.append(
             ImprovementAction(
                 request=request,
-                team=request.conversation.team,
+                team=team,
                 area=area,
                 description=description,
                 owner=owner,

@@ -23,15 +23,7 @@ HISTORY = timedelta(days=90)
 def scores(conversation: Conversation) -> dict[str, Any]:
     """{"urgency": {...}, "complexity": {...}}, each with score, level and reasons."""
     text = request_texts(Conversation.objects.filter(pk=conversation.pk)).get(conversation.pk, "")
-    repeat = (
-        conversation.customer_id is not None
-        and Conversation.objects.filter(
-            customer_id=conversation.customer_id,
-            category_id=conversation.category_id,
-            created_at__lt=conversation.created_at,
-            created_at__gte=conversation.created_at - timedelta(days=settings.SUPPORTQA_FCR_DAYS),
-        ).exists()
-    )
+    repeat = _repeat_contact(conversation)
     target, _ = service_levels.current().reply_targets(conversation.channel)
     waited = (timezone.now() - conversation.created_at).total_seconds()
     at_risk = conversation.first_response_at is None and bool(target) and waited > (target or 0)
@@ -47,6 +39,25 @@ def scores(conversation: Conversation) -> dict[str, Any]:
             "score": complex_.score, "level": complex_.level, "reasons": complex_.reasons
         },
     }  # fmt: skip
+
+
+def _repeat_contact(conversation: Conversation) -> bool:
+    """FCR's rule (PRODUCT.md §5), read from the other side: the customer's previous
+    conversation in the category was followed by this one within SUPPORTQA_FCR_DAYS of its
+    resolution (its `repeat_contact_seconds`, which the write path keeps current)."""
+    if conversation.customer_id is None:
+        return False
+    previous = (
+        Conversation.objects.filter(
+            customer_id=conversation.customer_id,
+            category_id=conversation.category_id,
+            created_at__lt=conversation.created_at,
+        )
+        .order_by("-created_at")
+        .values_list("repeat_contact_seconds", flat=True)
+        .first()
+    )
+    return previous is not None and previous <= settings.SUPPORTQA_FCR_DAYS * 86400
 
 
 def _category_weight(conversation: Conversation) -> int:

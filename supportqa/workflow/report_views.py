@@ -167,9 +167,10 @@ def report_csv(request: HttpRequest, code: str, table: str) -> StreamingHttpResp
 
 def actions_for(user: User) -> QuerySet[ImprovementAction]:
     """The actions of the person's teams, and the ones they own."""
-    return ImprovementAction.objects.filter(
-        Q(team__in=teams_for(user)) | Q(owner=user)
-    ).select_related("owner", "team", "request")
+    seen = Q(team__in=teams_for(user)) | Q(owner=user)
+    if user.is_org_wide:
+        seen |= Q(team__isnull=True)
+    return ImprovementAction.objects.filter(seen).select_related("owner", "team", "request")
 
 
 @allowed(may_see_team_reports)

@@ -139,10 +139,11 @@ def compile_content(report: ManagementReport, now: datetime | None = None) -> di
         ).values_list("status", flat=True)
     )
     requests = Request.objects.filter(conversation__team=team)
-    actions = ImprovementAction.objects.filter(team=team).filter(
+    # Actions decided by the period's end: still open, done in it or measured into it.
+    actions = ImprovementAction.objects.filter(team=team, created_at__lt=period.end).filter(
         Q(status__in=[ImprovementAction.Status.OPEN, ImprovementAction.Status.IN_PROGRESS])
         | Q(done_at__gte=period.start - improvements.WINDOW)
-        | Q(created_at__gte=period.start, created_at__lt=period.end)
+        | Q(created_at__gte=period.start)
     )
     return {
         "compiled_at": (now or timezone.now()).isoformat(),
@@ -379,6 +380,8 @@ def decide(report: ManagementReport, *, by: User, approve: bool, comment: str) -
         if locked.state != State.SUBMITTED:
             who = f" by {locked.decided_by.name}" if locked.decided_by else ""
             raise ReportError(f"the report is {locked.get_state_display().lower()}{who}")
+        if locked.submitted_by_id == by.pk:
+            raise ReportError("you submitted this report: another manager decides it")
         locked.state = State.APPROVED if approve else State.REJECTED
         locked.decided_by, locked.decided_at = by, timezone.now()
         locked.decision_comment = comment.strip()

@@ -13,9 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from supportqa.accounts.models import Team
 from supportqa.accounts.permissions import (
     allowed,
-    holders,
     may_browse_conversations,
-    may_see_team_reports,
     may_start_workflow,
 )
 from supportqa.conversations.access import conversations_for
@@ -31,7 +29,7 @@ from supportqa.workflow.engine import (
     reported_in,
     start,
 )
-from supportqa.workflow.improvements import METRIC_CHOICES
+from supportqa.workflow.improvements import METRIC_CHOICES, owners_for
 from supportqa.workflow.models import (
     ArchiveRecord,
     Request,
@@ -192,7 +190,7 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
             "action_areas": _areas(item, request.POST.dict())
             if acting and current and current.step.key == "implement"
             else [],
-            "owners": holders(may_see_team_reports).order_by("display_name", "username"),
+            "owners": owners_for(item.conversation.team),
             "metric_choices": METRIC_CHOICES,
             "archived": ArchiveRecord.objects.filter(request_code=item.code).order_by("sequence"),
             "nav": "requests",

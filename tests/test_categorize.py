@@ -133,3 +133,54 @@ def test_a_category_in_use_cannot_be_deleted(cast):
     category = cast.conversation.category
     with pytest.raises(ProtectedError):
         category.delete()
+
+
+def test_each_conversation_page_and_step_two_show_the_suggestion(cast, data_dir):
+    """With the categorizer trained, its best category and probability, and a further topic
+    when it sees one; a lead choosing another category says why."""
+    from supportqa.conversations.categorize import suggest
+    from supportqa.workflow.engine import WorkflowError, active_record, complete, start
+
+    labelled(cast)
+    cast.client(cast.admin).post(reverse("categorize"), {"action": "train"})
+    fresh = make_conversation(cast.agent, cast.team, "fresh")
+    fresh.category = None
+    fresh.subject = ""
+    fresh.save()
+    Message.objects.filter(conversation=fresh, seq=0).update(text="I was charged twice")
+    suggestion = suggest(fresh)
+    assert suggestion.primary == "Billing" and suggestion.how == "the trained categorizer"
+    assert 0.3 < suggestion.confidence <= 1
+    page = cast.client(cast.qa).get(reverse("conversation-detail", args=[fresh.code]))
+    assert f"Suggested category: <strong>Billing</strong> ({suggestion.confidence * 100:.0f}% " \
+        "sure)" in page.content.decode()  # fmt: skip
+    request = start(fresh)
+    record = active_record(request)
+    assert record.step.key == "categorize" and record.data["suggested"] == "Billing"
+    account = Category.objects.get(name="Account")
+    with pytest.raises(WorkflowError, match="say why not “Billing”, the suggestion"):
+        complete(request, "categorize", by=cast.lead, data={"category": account.code})
+    complete(request, "categorize", by=cast.lead, comment="The customer asks to close it.",
+             data={"category": account.code,
+                   "secondary": [Category.objects.get(name="Billing").code]})  # fmt: skip
+    done = request.records.get(step__key="categorize")
+    assert done.data["category"] == "Account" and done.data["how"] == "chosen by hand"
+    assert done.data["secondary"] == ["Billing"] and done.comment.startswith("The customer")
+    fresh.refresh_from_db()
+    assert fresh.category == account
+
+
+def test_without_a_categorizer_keyword_rules_suggest_from_the_categorys_name(cast, data_dir):
+    from supportqa.conversations.categorize import suggest
+
+    Category.objects.get_or_create(name="Billing")
+    fresh = make_conversation(cast.agent, cast.team, "words")
+    Message.objects.filter(conversation=fresh, seq=0).update(text="A question about billing")
+    suggestion = suggest(fresh)
+    assert (suggestion.primary, suggestion.confidence) == ("Billing", None)
+    assert suggestion.how.startswith("keyword rules")
+    nothing = make_conversation(cast.agent, cast.team, "none")
+    Message.objects.filter(conversation=nothing, seq=0).update(text="Hello there")
+    Conversation.objects.filter(pk=nothing.pk).update(subject="")
+    nothing.refresh_from_db()
+    assert suggest(nothing) is None

@@ -18,7 +18,7 @@ from sklearn.model_selection import train_test_split
 from supportqa.audit.actions import record_event
 from supportqa.conversations.actions import update_conversations
 from supportqa.conversations.models import Category, Conversation, Message
-from supportqa.core.classify import Classifier, ModelError, load, train
+from supportqa.core.classify import Classifier, ModelError, keyword_matches, load, train
 
 # What the model reads: the subject and the customer's first messages.
 CUSTOMER_MESSAGES = 2
@@ -98,12 +98,69 @@ def _labelled_examples() -> list[tuple[str, str]]:
     return [(t, label) for t, label in pairs if counts[label] >= 5]
 
 
+_loaded: dict[tuple[str, float], Classifier] = {}
+
+
 def current_model() -> tuple[Classifier | None, dict[str, Any]]:
+    """The trained categorizer and its measurements (None when none is trained). Loaded once
+    per process and file version: every conversation page reads it."""
     path = model_path()
     if not path.exists():
         return None, {}
+    key = (str(path), path.stat().st_mtime)
+    if key not in _loaded:
+        _loaded.clear()
+        _loaded[key] = load(path)
     facts = path.with_suffix(".json")
-    return load(path), json.loads(facts.read_text()) if facts.exists() else {}
+    return _loaded[key], json.loads(facts.read_text()) if facts.exists() else {}
+
+
+# A second topic is named when the categorizer gives it at least this probability.
+SECONDARY = 0.2
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A category suggested for a request, how sure, and any further topics."""
+
+    primary: str
+    confidence: float | None  # the categorizer's probability; None for keyword rules
+    secondary: list[str]
+    how: str
+
+    def as_data(self) -> dict[str, Any]:
+        return {"suggested": self.primary, "confidence": self.confidence,
+                "secondary": self.secondary, "suggested_by": self.how}  # fmt: skip
+
+
+def suggest(conversation: Conversation) -> Suggestion | None:
+    """The trained categorizer's best category with its probability and the further topics
+    it sees; without a categorizer, keyword rules (the category's name in the request);
+    None when neither finds one. Only active categories are suggested."""
+    text = request_texts(Conversation.objects.filter(pk=conversation.pk)).get(conversation.pk)
+    if not text:
+        return None
+    active = set(Category.objects.filter(is_active=True).values_list("name", flat=True))
+    try:
+        model, _ = current_model()
+    except ModelError:
+        model = None  # a model from another version: keyword rules until it is retrained
+    if model is not None:
+        ranked = [(name, p) for name, p in model.ranked([text], top=3)[0] if name in active]
+        if ranked:
+            (name, confidence), rest = ranked[0], ranked[1:]
+            return Suggestion(name, confidence, [n for n, p in rest if p >= SECONDARY],
+                              "the trained categorizer")  # fmt: skip
+    matches = keyword_matches(text, sorted(active))
+    if not matches:
+        return None
+    best = matches[0][1]
+    return Suggestion(
+        matches[0][0],
+        None,
+        [name for name, n in matches[1:] if n == best],
+        "keyword rules: the request uses the category's name",
+    )
 
 
 def categorize_uncategorized(by: Any, minimum_confidence: float) -> tuple[int, int]:

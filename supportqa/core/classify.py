@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -121,6 +122,19 @@ class Blend(BaseEstimator, ClassifierMixin):  # type: ignore[misc]
         return self.words * lexical + (1 - self.words) * self.semantic_.predict_proba(texts)
 
 
+def _stems(text: str) -> set[str]:
+    """Words of four letters or more, compared on their first five (refund, refunds)."""
+    return {w[:5] for w in re.findall(r"[a-z]{4,}", text.lower())}
+
+
+def keyword_matches(text: str, names: Sequence[str]) -> list[tuple[str, int]]:
+    """Categories whose name's words occur in the text (the fallback when no categorizer is
+    trained): (name, words matched), most matched first; names without a match left out."""
+    words = _stems(text)
+    found = [(name, len(_stems(_readable(name)) & words)) for name in names]
+    return sorted((f for f in found if f[1]), key=lambda f: (-f[1], f[0]))
+
+
 def _readable(label: str) -> str:
     return " ".join(label.replace("_", " ").replace("-", " ").split())
 
@@ -146,6 +160,16 @@ class Classifier:
         probabilities = self.model.predict_proba(list(texts))
         best = probabilities.argmax(axis=1)
         return [(self.labels[i], float(p[i])) for i, p in zip(best, probabilities, strict=True)]
+
+    def ranked(self, texts: Sequence[str], top: int = 3) -> list[list[tuple[str, float]]]:
+        """Per text, the `top` most probable labels with their probabilities, best first."""
+        probabilities = self.model.predict_proba(list(texts))
+        return [
+            sorted(((self.labels[i], float(p[i])) for i in range(len(p))), key=lambda x: -x[1])[
+                :top
+            ]
+            for p in probabilities
+        ]
 
     def save(self, path: Path) -> None:
         joblib.dump(

@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 
+from supportqa.conversations.categorize import suggest
 from supportqa.conversations.models import Conversation
 from supportqa.conversations.transcript import Line, customer_trajectory, transcript
 from supportqa.core.scoring import passed
@@ -229,6 +230,7 @@ def context_for(conversation: Conversation, others: QuerySet[Review]) -> dict[st
         "conversation": conversation,
         "transcript": lines,
         "trajectory": customer_trajectory(lines),
+        "suggestion": suggest(conversation),
         "surveys": conversation.survey_responses.all(),
         "others": others.exclude(source=Source.AUTOQA)
         .select_related("reviewer", "reviewee", "scorecard_version__scorecard")

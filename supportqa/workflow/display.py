@@ -20,6 +20,9 @@ LABELS = {
     "complexity": "complexity",
     "channel": "channel",
     "category": "category",
+    "suggested": "suggested",
+    "confidence": "",
+    "secondary": "further topics",
     "how": "",
     "representative": "representative",
     "received_at": "received",
@@ -46,6 +49,8 @@ def _value(key: str, value: Any) -> str:
     if key in ("urgency", "complexity") and isinstance(value, dict):
         reasons = ", ".join(value.get("reasons", [])) or "no sign"
         return f"{value.get('level')} ({value.get('score')}: {reasons})"
+    if key == "confidence":
+        return "" if value is None else f"{float(value) * 100:.0f}% sure"
     if key == "first_reply_seconds":
         return duration(value)
     if isinstance(value, list):

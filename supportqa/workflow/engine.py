@@ -19,7 +19,8 @@ from django.utils import timezone
 from supportqa.accounts.models import Role, User
 from supportqa.audit.actions import record_event
 from supportqa.conversations.actions import update_conversations
-from supportqa.conversations.models import Conversation
+from supportqa.conversations.categorize import suggest
+from supportqa.conversations.models import Category, Conversation
 from supportqa.notifications.actions import notify
 from supportqa.notifications.models import Kind
 from supportqa.workflow import archive, improvements, intake, reporting
@@ -201,6 +202,8 @@ def complete(
             captured = {**{k: v for k, v in record.data.items() if k in scored}, **captured}
         elif step.key == "assign":
             captured = _assign_by_hand(locked, captured, comment)
+        elif step.key == "categorize":
+            captured = _categorize_by_hand(locked, record, captured, comment)
         elif step.key == "report":
             captured.update(_into_report(locked, by))
         elif step.key == "implement":
@@ -436,8 +439,44 @@ def _check(request: Request, record: StepRecord) -> dict[str, Any] | None:
 
 
 def _categorize(request: Request, record: StepRecord) -> dict[str, Any] | None:
+    """The conversation's category when it has one (further topics the categorizer sees are
+    recorded); else a lead chooses, shown the suggestion with its confidence."""
     category = request.conversation.category
-    return None if category is None else {"category": category.name, "how": "from the conversation"}
+    suggestion = suggest(request.conversation)
+    if category is not None:
+        found = {"category": category.name, "how": "from the conversation"}
+        if suggestion is not None:
+            others = [n for n in [suggestion.primary, *suggestion.secondary] if n != category.name]
+            if others:
+                found["secondary"] = others[:2]
+        return found
+    record.data = suggestion.as_data() if suggestion else {}
+    record.save(update_fields=["data"])
+    return None
+
+
+def _categorize_by_hand(
+    request: Request, record: StepRecord, data: dict[str, Any], comment: str
+) -> dict[str, Any]:
+    """A lead sets the category (and further topics); choosing other than the suggestion
+    needs the reason."""
+    active = Category.objects.filter(is_active=True)
+    chosen = active.filter(code=str(data.get("category", ""))[:16]).first()
+    if chosen is None:
+        raise WorkflowError("choose the category")
+    suggested = record.data.get("suggested")
+    if suggested and chosen.name != suggested and not comment.strip():
+        raise WorkflowError(f"say why not “{suggested}”, the suggestion: it is recorded")
+    further = [str(code)[:16] for code in data.get("secondary", []) or []][:5]
+    secondary = list(
+        active.filter(code__in=further).exclude(pk=chosen.pk).values_list("name", flat=True)
+    )
+    update_conversations(Conversation.objects.filter(pk=request.conversation_id),
+                         category_id=chosen.pk)  # fmt: skip
+    request.conversation.category = chosen
+    how = "the suggestion accepted" if chosen.name == suggested else "chosen by hand"
+    kept = {k: v for k, v in record.data.items() if k in ("suggested", "confidence")}
+    return {**kept, "category": chosen.name, "how": how, "secondary": secondary}
 
 
 def _assign(request: Request, record: StepRecord) -> dict[str, Any] | None:

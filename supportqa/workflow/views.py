@@ -17,6 +17,7 @@ from supportqa.accounts.permissions import (
     may_start_workflow,
 )
 from supportqa.conversations.access import conversations_for
+from supportqa.conversations.models import Category
 from supportqa.workflow.access import may_act, requests_for, waiting_for
 from supportqa.workflow.assignment import candidates_for
 from supportqa.workflow.display import in_words
@@ -131,6 +132,10 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
             else:
                 given = {
                     "assign": {"representative": request.POST.get("representative", "")},
+                    "categorize": {
+                        "category": request.POST.get("category", ""),
+                        "secondary": request.POST.getlist("secondary"),
+                    },
                     "implement": {k: v for k, v in request.POST.items() if k.startswith("action-")},
                 }
                 chosen = request.POST.getlist("choice")
@@ -178,6 +183,7 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
             "error": error,
             "typed": request.POST.get("comment", "") if error else "",
             "chosen": request.POST.getlist("choice") if error else [],
+            "chosen_secondary": request.POST.getlist("secondary") if error else [],
             "sent_back": sent_back,
             "candidates": (
                 candidates_for(item.conversation)
@@ -191,6 +197,11 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
             if acting and current and current.step.key == "implement"
             else [],
             "owners": owners_for(item.conversation.team),
+            "categories": (
+                Category.objects.filter(is_active=True)
+                if acting and current and current.step.key == "categorize"
+                else []
+            ),
             "metric_choices": METRIC_CHOICES,
             "archived": ArchiveRecord.objects.filter(request_code=item.code).order_by("sequence"),
             "nav": "requests",

@@ -449,3 +449,47 @@ def test_the_archive_is_searched_within_the_persons_scope(cast, client):
     assert mine.code in by_code.content.decode()
     nothing = client.get("/requests/", {"show": "archive", "q": "no such words"})
     assert b"Nothing archived matches." in nothing.content
+
+
+def test_a_lead_reassigns_an_open_request_with_the_reason(cast, client):
+    from supportqa.workflow.engine import reassign
+
+    request = start(cast.conversation)
+    with pytest.raises(WorkflowError, match="you may not reassign"):
+        reassign(request, by=cast.agent, representative=str(cast.teammate.pk), reason="x")
+    with pytest.raises(WorkflowError, match="say why it changes hands"):
+        reassign(request, by=cast.lead, representative=str(cast.teammate.pk), reason=" ")
+    with pytest.raises(WorkflowError, match="Agent already has this request"):
+        reassign(request, by=cast.lead, representative=str(cast.agent.pk), reason="x")
+    client.force_login(cast.lead)
+    response = client.post(f"/requests/{request.code}/", {
+        "action": "reassign", "representative": str(cast.teammate.pk),
+        "reason": "Agent is on leave this week."})  # fmt: skip
+    assert response.status_code == 302
+    cast.conversation.refresh_from_db()
+    assert cast.conversation.agent == cast.teammate
+    assigned = request.records.get(step__key="assign").data["reassigned"]
+    assert [(c["from"], c["to"], c["reason"]) for c in assigned] == [
+        ("Agent", "Teammate", "Agent is on leave this week.")
+    ]
+    told = Notification.objects.get(user=cast.teammate, kind=Kind.WORKFLOW_STEP)
+    assert "Agent is on leave this week." in told.text
+    assert AuditEvent.objects.filter(action="workflow.reassigned").count() == 1
+    complete(request, "confirm", by=cast.teammate, choice="Yes")  # the new representative acts
+
+
+def test_assignment_prefers_agents_on_shift(cast):
+    from datetime import timedelta as span
+
+    from django.utils import timezone
+
+    from supportqa.accounts.models import Shift
+    from supportqa.workflow.assignment import candidates_for
+
+    now = timezone.now()
+    Shift.objects.create(agent=cast.teammate, starts_at=now - span(hours=2),
+                         ends_at=now + span(hours=6))  # fmt: skip
+    Shift.objects.create(agent=cast.agent, starts_at=now + span(hours=8),
+                         ends_at=now + span(hours=16))  # fmt: skip
+    working = {c.name: c.on_shift for c in candidates_for(cast.conversation)}
+    assert working == {"Agent": False, "Teammate": True}

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 
-from supportqa.accounts.models import AgentSkill, Membership, Organisation, Team, User
+from supportqa.accounts.models import AgentSkill, Membership, Organisation, Shift, Team, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -12,6 +12,11 @@ class MembershipInline(admin.TabularInline):
 
 class SkillInline(admin.TabularInline):
     model = AgentSkill
+    extra = 0
+
+
+class ShiftInline(admin.TabularInline):
+    model = Shift
     extra = 0
 
 
@@ -29,7 +34,7 @@ class SupportQAUserAdmin(UserAdmin):
         ("Status", {"fields": ("is_active", "last_login", "date_joined")}),
     )
     readonly_fields = ("last_login", "date_joined")
-    inlines = [MembershipInline, SkillInline]
+    inlines = [MembershipInline, SkillInline, ShiftInline]
 
 
 @admin.register(Team)

@@ -95,6 +95,28 @@ class Membership(models.Model):
         return f"{self.user} in {self.team}{' (lead)' if self.is_lead else ''}"
 
 
+class Shift(models.Model):
+    """When an agent works: requests are assigned to agents on shift first (workflow step 3),
+    and coaching sessions are planned outside shifts."""
+
+    agent = models.ForeignKey(User, on_delete=models.CASCADE, related_name="shifts")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["agent", "starts_at"]
+        indexes = [models.Index(fields=["agent", "starts_at", "ends_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"
+            ),
+            models.UniqueConstraint(fields=["agent", "starts_at"], name="one_shift_per_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent}: {self.starts_at:%d %b %H:%M} – {self.ends_at:%H:%M}"
+
+
 class AgentSkill(models.Model):
     """How well an agent handles a category (used for assignment by expertise)."""
 

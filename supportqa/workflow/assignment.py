@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Max
+from datetime import datetime, timedelta
 
-from supportqa.accounts.models import AgentSkill, Role, User
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from supportqa.accounts.models import AgentSkill, Role, Shift, User
 from supportqa.conversations.models import Conversation
 from supportqa.core.assignment import Candidate, Choice, pick
 from supportqa.workflow.models import Request
@@ -40,6 +43,7 @@ def candidates_for(conversation: Conversation) -> list[Candidate]:
         .annotate(at=Max("created_at"))
         .values_list("conversation__agent_id", "at")
     )
+    working = on_shift(ids)
     return [
         Candidate(
             p.pk,
@@ -48,9 +52,22 @@ def candidates_for(conversation: Conversation) -> list[Candidate]:
             loads.get(p.pk, 0),
             OPEN_REQUESTS_EACH,
             last[p.pk].timestamp() if last.get(p.pk) else 0.0,
+            on_shift=working is None or p.pk in working,
         )
         for p in people
     ]
+
+
+def on_shift(ids: list[int], at: datetime | None = None) -> set[int] | None:
+    """Which of these agents work now; None when none of them has a shift recorded around
+    now (shifts not kept: everyone counts as working)."""
+    at = at or timezone.now()
+    around = Shift.objects.filter(
+        agent_id__in=ids, starts_at__lt=at + timedelta(days=7), ends_at__gt=at - timedelta(days=7)
+    )
+    if not around.exists():
+        return None
+    return set(around.filter(starts_at__lte=at, ends_at__gt=at).values_list("agent_id", flat=True))
 
 
 def choose(conversation: Conversation) -> Choice:

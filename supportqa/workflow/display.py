@@ -25,6 +25,7 @@ LABELS = {
     "secondary": "further topics",
     "how": "",
     "representative": "representative",
+    "reassigned": "reassigned",
     "received_at": "received",
     "subject": "subject",
     "customer": "customer",
@@ -49,6 +50,8 @@ def _value(key: str, value: Any) -> str:
     if key in ("urgency", "complexity") and isinstance(value, dict):
         reasons = ", ".join(value.get("reasons", [])) or "no sign"
         return f"{value.get('level')} ({value.get('score')}: {reasons})"
+    if key == "reassigned":
+        return "; ".join(f"to {c['to']} by {c['by']} (“{c['reason']}”)" for c in value)
     if key == "confidence":
         return "" if value is None else f"{float(value) * 100:.0f}% sure"
     if key == "first_reply_seconds":

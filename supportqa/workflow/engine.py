@@ -24,7 +24,7 @@ from supportqa.conversations.models import Category, Conversation
 from supportqa.notifications.actions import notify
 from supportqa.notifications.models import Kind
 from supportqa.workflow import archive, improvements, intake, reporting
-from supportqa.workflow.access import actors_of, may_act, person_from
+from supportqa.workflow.access import MAY_DO, actors_of, may_act, person_from, requests_for
 from supportqa.workflow.assignment import choose
 from supportqa.workflow.models import Request, StepKind, StepRecord, Template, TemplateStep
 
@@ -295,6 +295,57 @@ def decide(
         _advance(locked)
     record.refresh_from_db()
     return record
+
+
+def may_reassign(user: User, request: Request) -> bool:
+    """Who hands a request to another representative: the people who do a lead's steps, for
+    requests they see (the assignment step's own rule)."""
+    return (
+        user.is_active
+        and user.role in MAY_DO[Role.LEAD]
+        and requests_for(user).filter(pk=request.pk).exists()
+    )
+
+
+def reassign(request: Request, *, by: User, representative: str, reason: str) -> User:
+    """Hand an open request to another representative after step 3, with the reason: kept on
+    the assignment step's record and in the audit log; the new representative is told."""
+    with transaction.atomic():
+        locked = Request.objects.select_for_update().get(pk=request.pk)
+        if locked.state == Request.State.CLOSED:
+            raise WorkflowError("the request is closed")
+        if not may_reassign(by, locked):
+            raise WorkflowError("you may not reassign this request")
+        assigned = (
+            locked.records.filter(step__key="assign", state=State.DONE).order_by("-attempt").first()
+        )
+        if assigned is None:
+            raise WorkflowError("the request has no representative yet: assign one at step 3")
+        chosen = person_from(representative, role=Role.AGENT)
+        if chosen is None:
+            raise WorkflowError("choose the representative")
+        conversation = locked.conversation
+        if chosen.pk == conversation.agent_id:
+            raise WorkflowError(f"{chosen.name} already has this request")
+        if not reason.strip():
+            raise WorkflowError("say why it changes hands: it is recorded")
+        before = conversation.agent.name if conversation.agent else "nobody"
+        update_conversations(Conversation.objects.filter(pk=conversation.pk), agent=chosen)
+        change = {"from": before, "to": chosen.name, "by": by.name, "reason": reason.strip(),
+                  "at": timezone.now().isoformat()}  # fmt: skip
+        assigned.data = {**assigned.data, "reassigned": [*assigned.data.get("reassigned", []),
+                                                         change]}  # fmt: skip
+        assigned.save(update_fields=["data"])
+        record_event(actor=by, action="workflow.reassigned", obj=locked, data=change)
+        notify(
+            users=[chosen],
+            kind=Kind.WORKFLOW_STEP,
+            text=f"{by.name} gave you request {locked.code}: {reason.strip()}",
+            mail_text=f"{by.name} gave you request {locked.code}.",
+            link=f"/requests/{locked.code}/",
+            actor=by,
+        )
+    return chosen
 
 
 def reported_in(request: Request, gate: TemplateStep) -> str:

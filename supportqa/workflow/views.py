@@ -27,6 +27,8 @@ from supportqa.workflow.engine import (
     complete,
     decide,
     gate_view,
+    may_reassign,
+    reassign,
     reported_in,
     start,
 )
@@ -126,6 +128,12 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
         step = request.POST.get("step", "")
         comment = request.POST.get("comment", "")
         try:
+            if request.POST.get("action") == "reassign":
+                chosen = reassign(item, by=request.user,
+                                  representative=request.POST.get("representative", ""),
+                                  reason=request.POST.get("reason", ""))  # fmt: skip
+                messages.success(request, f"{chosen.name} now has the request and is told.")
+                return redirect("request-detail", item.code)
             if request.POST.get("decision") in ("approve", "reject"):
                 decide(item, step, by=request.user, approve=request.POST["decision"] == "approve",
                        comment=comment)  # fmt: skip
@@ -162,6 +170,11 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
             .order_by("-finished_at")
             .first()
         )
+    reassigning = (
+        item.state == Request.State.OPEN
+        and item.records.filter(step__key="assign", state=StepRecord.State.DONE).exists()
+        and may_reassign(request.user, item)
+    )
     reported = (
         reported_in(item, current.step)
         if current is not None and current.step.kind == StepKind.APPROVAL
@@ -187,9 +200,10 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
             "sent_back": sent_back,
             "candidates": (
                 candidates_for(item.conversation)
-                if acting and current and current.step.key == "assign"
+                if acting and current and current.step.key == "assign" or reassigning
                 else []
             ),
+            "reassigning": reassigning,
             "reviews": reviews,
             "report_code": reported,
             "report": reports_for(request.user).filter(code=reported).first() if reported else None,

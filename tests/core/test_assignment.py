@@ -59,3 +59,20 @@ def test_the_reason_says_why():
     assert (
         fallback.reason == "Ann: nobody with the Complaint skill has capacity left; 0 open requests"
     )
+
+
+def test_people_on_shift_come_first_even_without_the_skill():
+    from supportqa.core.assignment import Candidate, pick
+
+    off = Candidate(1, "Off Expert", skill=5, load=0, capacity=5, on_shift=False)
+    on = Candidate(2, "On Novice", skill=0, load=3, capacity=5)
+    skilled_on = Candidate(3, "On Skilled", skill=2, load=4, capacity=5)
+    assert pick([off, on, skilled_on], "Billing").candidate == skilled_on
+    chosen = pick([off, on], "Billing")
+    assert chosen.candidate == on
+    assert chosen.reason == (
+        "On Novice: nobody with the Billing skill is on shift with capacity left; 3 open requests"
+    )
+    nobody_working = pick([off, Candidate(2, "Off Novice", 0, 0, 5, on_shift=False)], "Billing")
+    assert nobody_working.candidate == off
+    assert nobody_working.reason.endswith("nobody is on shift with capacity left; 0 open requests")

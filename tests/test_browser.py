@@ -669,7 +669,9 @@ def test_one_request_through_all_four_gates_to_an_improvement_action(live_server
     request = Request.objects.get()
     url = f"{live_server.url}/requests/{request.code}/"
 
-    def step(who: str, *, choice: str = "", comment: str = "", button: str = "Done") -> None:
+    def step(
+        who: str, *, choice: str = "", comment: str = "", button: str = "Done", reply: str = ""
+    ) -> None:
         page = people[who]
         page.goto(url)
         expected = active_record(request).step.name
@@ -678,14 +680,24 @@ def test_one_request_through_all_four_gates_to_an_improvement_action(live_server
             page.select_option("#choice", choice)
         if comment:
             page.fill("#comment", comment)
+        if reply:
+            page.fill("#reply", reply)
         page.get_by_role("button", name=button, exact=True).click()
         page.wait_for_selector(".flash li.success")
 
     step("agent", choice="Yes")
     step("lead", button="Approve")  # gate 1
-    step("agent", comment="Refund of 12 EUR confirmed to the customer.")
-    step("qa", comment="Response check: accurate and polite.")
+    step("agent", reply="Your refund of 12 EUR is on its way.")
+    from tests.conftest import submitted_review
+
+    submitted_review(cast.conversation, cast.qa, position=1)  # the response check (its page
+    step("qa", comment="Accurate and polite.")  # is walked in the review tests)
     step("qa", comment="Good use of the customer's name; quote the policy next time.")
+    agent = people["agent"]
+    agent.goto(url)
+    assert "quote the policy next time" in agent.inner_text("main")
+    agent.get_by_role("button", name="I have read it").click()
+    agent.wait_for_selector(".flash li.success")
     lead.goto(url)
     assert "What you approve" in lead.inner_text("main")
     lead.screenshot(path=str(ARTIFACTS / "workflow-gate-2.png"), full_page=True)

@@ -3,6 +3,7 @@ rejection and illegal transition; two approvers at once; the archive and its ver
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import date, timedelta
 from io import StringIO
@@ -12,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from supportqa.audit.models import AuditEvent
+from supportqa.conversations.models import Channel
 from supportqa.notifications.models import Kind, Notification
 from supportqa.workflow import archive, reporting
 from supportqa.workflow.defaults import DEFAULT_TEMPLATE
@@ -31,6 +33,7 @@ from supportqa.workflow.models import (
     Request,
     StepRecord,
 )
+from tests.conftest import submitted_review
 
 State = StepRecord.State
 
@@ -103,9 +106,13 @@ def walk_to(request, step, cast):
         if record.step.kind == "approval":
             decide(request, record.step.key, by=by, approve=True, comment="fine")
         else:
+            checked = request.conversation.reviews.filter(reviewer=cast.qa).exists()
+            if record.step.key == "monitor" and not checked:
+                submitted_review(request.conversation, cast.qa, position=1)
+            data = {"reply": "Your refund is on its way."} if record.step.key == "respond" else None
             complete(
                 request, record.step.key, by=by, choice=(record.step.choices or [""])[0],
-                comment="checked",
+                comment="checked", data=data,
             )  # fmt: skip
         request.refresh_from_db()
 
@@ -493,3 +500,80 @@ def test_assignment_prefers_agents_on_shift(cast):
                          ends_at=now + span(hours=16))  # fmt: skip
     working = {c.name: c.on_shift for c in candidates_for(cast.conversation)}
     assert working == {"Agent": False, "Teammate": True}
+
+
+def test_the_representative_replies_in_supportqa_and_acknowledges_the_feedback(cast, client):
+    from supportqa.conversations.models import Message
+    from supportqa.workflow.engine import acknowledge_feedback, unacknowledged_feedback
+
+    request = start(cast.conversation)
+    walk_to(request, "respond", cast)
+    before = cast.conversation.messages.count()
+    with pytest.raises(WorkflowError, match="write your reply to the customer"):
+        complete(request, "respond", by=cast.agent, data={"reply": "  "})
+    complete(request, "respond", by=cast.agent, data={"reply": "Refunded: 12 EUR, 3 days."})
+    reply = Message.objects.get(conversation=cast.conversation, seq=before)
+    assert (reply.author, reply.author_kind) == (cast.agent, "agent")
+    assert reply.text == "Refunded: 12 EUR, 3 days."
+    respond = request.records.get(step__key="respond")
+    assert respond.data["source"] == "SupportQA" and respond.data["message"] == before + 1
+    with pytest.raises(WorkflowError, match="check the response first"):
+        complete(request, "monitor", by=cast.qa)
+    review = submitted_review(cast.conversation, cast.qa, position=1)
+    complete(request, "monitor", by=cast.qa)
+    check = request.records.get(step__key="monitor").data
+    assert (check["review"], check["check_score"]) == (review.code, review.final_score)
+    complete(request, "feedback", by=cast.qa, comment="Quote the refund policy next time.")
+    told = Notification.objects.get(user=cast.agent, kind=Kind.WORKFLOW_FEEDBACK)
+    assert "Quote the refund policy next time." in told.text
+    with pytest.raises(WorkflowError, match="only the representative"):
+        acknowledge_feedback(request, by=cast.teammate)
+    client.force_login(cast.agent)
+    assert b"I have read it" in client.get(f"/requests/{request.code}/").content
+    client.post(f"/requests/{request.code}/", {"action": "acknowledge"})
+    assert unacknowledged_feedback(request) is None
+    assert "acknowledged_at" in request.records.get(step__key="feedback").data
+    decide(request, "gate-2", by=cast.lead, approve=True)
+    shown = request.records.get(step__key="gate-2").shown["steps"]
+    assert "acknowledged_at" in shown[-1]["data"]  # the approver saw it was read
+
+
+def test_admins_edit_a_template_and_its_steps_are_checked_as_a_whole(cast, client):
+    from django.forms.models import inlineformset_factory
+
+    from supportqa.workflow.admin import StepInline, StepsFormSet
+    from supportqa.workflow.models import Template, TemplateStep
+
+    template = default_template()
+    client.force_login(cast.admin)
+    page = client.get(f"/admin/workflow/template/{template.pk}/change/")
+    assert page.status_code == 200 and b"Approval 4: management" in page.content
+    client.force_login(cast.lead)
+    assert client.get(f"/admin/workflow/template/{template.pk}/change/").status_code == 404
+    Steps = inlineformset_factory(Template, TemplateStep, formset=StepsFormSet,
+                                  fields=StepInline.fields, extra=0)  # fmt: skip
+    initial = Steps(instance=template)
+    data = {f"{initial.prefix}-{k}": v for k, v in initial.management_form.initial.items()}
+    for i, form in enumerate(initial.forms):
+        for name in StepInline.fields:
+            value = form.initial.get(name)
+            if name == "skip_categories":
+                continue
+            if isinstance(value, list):
+                value = json.dumps(value)
+            if value is not None and value is not False:
+                data[f"{initial.prefix}-{i}-{name}"] = value
+        data[f"{initial.prefix}-{i}-id"] = form.instance.pk
+        data[f"{initial.prefix}-{i}-template"] = template.pk
+    assert Steps(data, instance=template).is_valid()
+    gate = next(i for i, f in enumerate(initial.forms) if f.instance.key == "gate-2")
+    broken = {**data, f"{initial.prefix}-{gate}-reject_to": "implement",
+              f"{initial.prefix}-0-skip_channels": '["fax"]'}  # fmt: skip
+    formset = Steps(broken, instance=template)
+    assert not formset.is_valid()
+    assert formset.non_form_errors() == [
+        "“Check the incoming request”: no channel fax (channels: " + ", ".join(
+            Channel.values) + ")",
+        "“Approval 2: the representative's response”: a rejection returns to an earlier "
+        "step's key",
+    ]  # fmt: skip

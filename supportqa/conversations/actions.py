@@ -7,10 +7,11 @@ from operator import itemgetter
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
+from django.utils import timezone
 
 from supportqa.bulk import executemany
-from supportqa.conversations.models import Conversation, repeat_contact_gaps
+from supportqa.conversations.models import Conversation, Message, repeat_contact_gaps
 from supportqa.conversations.signals import conversations_written
 
 _UPDATE_REPEAT = (
@@ -96,3 +97,25 @@ def refresh_repeat_contacts(*, customer_ids: Iterable[int]) -> int:
             updates.extend((gap, r[0]) for r, gap in zip(group, gaps, strict=True) if gap != r[5])
     executemany(_UPDATE_REPEAT, updates)
     return len(updates)
+
+
+def add_reply(conversation: Conversation, *, author: Any, text: str) -> Message:
+    """A representative's reply written in SupportQA: the next message of the conversation,
+    its first reply time when it is the first, and what derives from it refreshed (AutoQA
+    scores the conversation again). Call inside a transaction."""
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    now = timezone.now()
+    last = locked.messages.aggregate(last=Max("seq"))["last"]
+    message = Message.objects.create(
+        conversation=locked, seq=0 if last is None else last + 1, author_kind="agent",
+        author=author, sent_at=now, text=text,
+    )  # fmt: skip
+    locked.message_count = locked.messages.count()
+    if locked.first_response_at is None:
+        locked.first_response_at = now
+    locked.save()  # derives the first response time
+    conversations_changed(
+        conversation_ids=[locked.pk],
+        customer_ids=[locked.customer_id] if locked.customer_id else [],
+    )
+    return message

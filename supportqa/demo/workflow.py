@@ -12,6 +12,7 @@ from django.utils import timezone
 from supportqa.accounts.models import Team, User
 from supportqa.conversations.models import Conversation
 from supportqa.notifications.actions import muted
+from supportqa.reviews.models import IQS_SOURCES
 from supportqa.workflow import reporting
 from supportqa.workflow.engine import (
     WorkflowError,
@@ -48,10 +49,16 @@ def build_requests() -> int:
     walks = []
     with muted():
         for stop, sent_back, team in PLAN:
+            # Conversations a person has reviewed: step 8's response check is a review.
             conversation = (
                 Conversation.objects.filter(
-                    team__name=team, agent__isnull=False, workflow__isnull=True
-                )  # fmt: skip
+                    team__name=team,
+                    agent__isnull=False,
+                    workflow__isnull=True,
+                    reviews__source__in=IQS_SOURCES,
+                    reviews__submitted_at__isnull=False,
+                )
+                .distinct()
                 .order_by("-created_at")
                 .select_related("agent", "team")
                 .first()
@@ -81,6 +88,8 @@ def build_requests() -> int:
     return len(walks)
 
 
+REPLY = "Thank you for your patience: I have checked your order and the refund is on its way."
+
 SUMMARY = (
     "Refund questions drove most of the month's failed reviews; the knowledge-base article "
     "on partial refunds is out of date. First replies were on time."
@@ -108,6 +117,8 @@ def _walk(request: Request, stop: str, sent_back: bool, roles: dict[str, User | 
                     decide(request, step.key, by=by, approve=True, comment="Checked.")
             elif step.key == "implement":
                 complete(request, step.key, by=by, data=_actions(request, roles))
+            elif step.key == "respond":
+                complete(request, step.key, by=by, data={"reply": REPLY})
             else:
                 choice = step.choices[0] if step.choices else ""
                 if step.key == "improvements":

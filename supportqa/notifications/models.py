@@ -23,6 +23,7 @@ class Kind(models.TextChoices):
     ASSIGNMENT_RECEIVED = "assignment_received", "Conversations assigned to me"
     WORKFLOW_STEP = "workflow_step", "A request step for me to do"
     WORKFLOW_SENT_BACK = "workflow_sent_back", "A request sent back to me"
+    WORKFLOW_FEEDBACK = "workflow_feedback", "Feedback on my response to a request"
 
 
 # Who can receive which kinds: the reviewed (agents, peers) and the reviewers.
@@ -64,6 +65,7 @@ DEFAULT_DELIVERY: dict[str, str] = {
     Kind.ASSIGNMENT_RECEIVED: Delivery.IMMEDIATELY,
     Kind.WORKFLOW_STEP: Delivery.DIGEST,
     Kind.WORKFLOW_SENT_BACK: Delivery.IMMEDIATELY,
+    Kind.WORKFLOW_FEEDBACK: Delivery.IMMEDIATELY,
 }
 
 

@@ -33,6 +33,11 @@ LABELS = {
     "decision": "",
     "replied_at": "replied",
     "source": "in",
+    "message": "message",
+    "check_score": "response check",
+    "checked_by": "by",
+    "autoqa_score": "AutoQA had",
+    "acknowledged_at": "acknowledged",
     "first_reply_at": "first reply",
     "first_reply_seconds": "first reply after",
     "replies": "replies",
@@ -52,6 +57,8 @@ def _value(key: str, value: Any) -> str:
         return f"{value.get('level')} ({value.get('score')}: {reasons})"
     if key == "reassigned":
         return "; ".join(f"to {c['to']} by {c['by']} (“{c['reason']}”)" for c in value)
+    if key in ("check_score", "autoqa_score"):
+        return "" if value is None else f"{float(value):.0f}%"
     if key == "confidence":
         return "" if value is None else f"{float(value) * 100:.0f}% sure"
     if key == "first_reply_seconds":

@@ -18,11 +18,12 @@ from django.utils import timezone
 
 from supportqa.accounts.models import Role, User
 from supportqa.audit.actions import record_event
-from supportqa.conversations.actions import update_conversations
+from supportqa.conversations.actions import add_reply, update_conversations
 from supportqa.conversations.categorize import suggest
 from supportqa.conversations.models import Category, Conversation
 from supportqa.notifications.actions import notify
 from supportqa.notifications.models import Kind
+from supportqa.reviews.models import IQS_SOURCES, Source
 from supportqa.workflow import archive, improvements, intake, reporting
 from supportqa.workflow.access import MAY_DO, actors_of, may_act, person_from, requests_for
 from supportqa.workflow.assignment import choose
@@ -196,7 +197,7 @@ def complete(
             raise WorkflowError(f"“{step.name}” is an approval: approve or reject it")
         if not may_act(by, locked, step):
             raise WorkflowError(f"you may not do “{step.name}”")
-        captured = dict(data or {}) if step.key != "implement" else {}
+        captured = dict(data or {}) if step.key not in ("implement", "respond") else {}
         if step.key == "check":  # the scores step 1 took while it waited stay
             scored = ("urgency", "complexity")
             captured = {**{k: v for k, v in record.data.items() if k in scored}, **captured}
@@ -206,6 +207,10 @@ def complete(
             captured = _categorize_by_hand(locked, record, captured, comment)
         elif step.key == "report":
             captured.update(_into_report(locked, by))
+        elif step.key == "respond":
+            captured.update(_reply(locked, by, data or {}))
+        elif step.key == "monitor":
+            captured.update(_response_check(locked))
         elif step.key == "implement":
             captured.update(_actions(locked, data or {}, by))
         elif step.choices and step.multiple:
@@ -221,7 +226,8 @@ def complete(
         if (
             step.kind == StepKind.ACTION
             and not step.choices
-            and step.key not in ("report", "implement")  # the report and the actions say it
+            # the report, the actions, the reply and the review say what was done
+            and step.key not in ("report", "implement", "respond", "monitor")
             and not comment.strip()
         ):
             raise WorkflowError(f"say what was done for “{step.name}”: the next people read it")
@@ -235,8 +241,92 @@ def complete(
             _advance(locked)
             return record
         _finish(record, by, captured, comment)
+        if step.key in FEEDBACK_STEPS:
+            _tell_feedback(locked, step, by, comment)
         _advance(locked)
     return record
+
+
+# Steps whose comment is feedback to the representative: sent to them, acknowledged by them.
+FEEDBACK_STEPS = ("feedback", "overall-feedback")
+
+
+def _tell_feedback(request: Request, step: TemplateStep, by: User, feedback: str) -> None:
+    agent = request.conversation.agent
+    if agent is None:
+        return
+    notify(
+        users=[agent],
+        kind=Kind.WORKFLOW_FEEDBACK,
+        text=f"{by.name} gave you feedback on request {request.code}: {feedback.strip()}",
+        mail_text=f"{by.name} gave you feedback on request {request.code}.",
+        link=f"/requests/{request.code}/",
+        actor=by,
+    )
+
+
+def unacknowledged_feedback(request: Request) -> StepRecord | None:
+    """The latest feedback to the representative they have not acknowledged yet."""
+    return (
+        request.records.filter(step__key__in=FEEDBACK_STEPS, state=State.DONE)
+        .exclude(data__has_key="acknowledged_at")
+        .select_related("step", "actor")
+        .order_by("-finished_at")
+        .first()
+    )
+
+
+def acknowledge_feedback(request: Request, *, by: User) -> StepRecord:
+    """The representative says they read the feedback (kept on the step's record)."""
+    with transaction.atomic():
+        locked = Request.objects.select_for_update().get(pk=request.pk)
+        if locked.conversation.agent_id != by.pk:
+            raise WorkflowError("only the representative acknowledges their feedback")
+        record = unacknowledged_feedback(locked)
+        if record is None:
+            raise WorkflowError("there is no feedback waiting for your acknowledgement")
+        record.data = {**record.data, "acknowledged_at": timezone.now().isoformat()}
+        record.save(update_fields=["data"])
+        record_event(actor=by, action="workflow.feedback_acknowledged", obj=locked,
+                     data={"step": record.step.key, "attempt": record.attempt})  # fmt: skip
+    return record
+
+
+def _reply(request: Request, by: User, form: dict[str, Any]) -> dict[str, Any]:
+    """Step 7 in SupportQA: the representative's reply becomes the conversation's next
+    message (its time is the response's)."""
+    text = str(form.get("reply", "")).strip()
+    if not text:
+        raise WorkflowError("write your reply to the customer: it is added to the conversation")
+    if len(text) > 20_000:
+        raise WorkflowError("the reply is longer than 20,000 characters")
+    message = add_reply(request.conversation, author=by, text=text)
+    return {"replied_at": message.sent_at.isoformat(), "source": "SupportQA",
+            "message": message.seq + 1}  # fmt: skip
+
+
+def _response_check(request: Request) -> dict[str, Any]:
+    """Step 8: the response-check scorecard, filled by a person (AutoQA's ratings pre-fill
+    the form on the conversation's page: "Start from AutoQA")."""
+    reviews = request.conversation.reviews.filter(submitted_at__isnull=False)
+    review = (
+        reviews.filter(source__in=IQS_SOURCES)
+        .select_related("reviewer")
+        .order_by("-submitted_at")
+        .first()
+    )
+    if review is None:
+        raise WorkflowError(
+            "check the response first: on the conversation's page start from AutoQA's "
+            "ratings, correct them and submit the review"
+        )
+    autoqa = reviews.filter(source=Source.AUTOQA).order_by("-submitted_at").first()
+    return {
+        "check_score": review.final_score,
+        "checked_by": review.reviewer.name if review.reviewer else "",
+        "review": review.code,
+        "autoqa_score": autoqa.final_score if autoqa else None,
+    }
 
 
 def decide(

@@ -23,6 +23,7 @@ from supportqa.workflow.assignment import candidates_for
 from supportqa.workflow.display import in_words
 from supportqa.workflow.engine import (
     WorkflowError,
+    acknowledge_feedback,
     active_record,
     complete,
     decide,
@@ -31,6 +32,7 @@ from supportqa.workflow.engine import (
     reassign,
     reported_in,
     start,
+    unacknowledged_feedback,
 )
 from supportqa.workflow.improvements import METRIC_CHOICES, owners_for
 from supportqa.workflow.models import (
@@ -128,6 +130,10 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
         step = request.POST.get("step", "")
         comment = request.POST.get("comment", "")
         try:
+            if request.POST.get("action") == "acknowledge":
+                acknowledge_feedback(item, by=request.user)
+                messages.success(request, "Acknowledged; the people who gave it see that.")
+                return redirect("request-detail", item.code)
             if request.POST.get("action") == "reassign":
                 chosen = reassign(item, by=request.user,
                                   representative=request.POST.get("representative", ""),
@@ -204,6 +210,11 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
                 else []
             ),
             "reassigning": reassigning,
+            "feedback": (
+                unacknowledged_feedback(item)
+                if item.conversation.agent_id == request.user.pk
+                else None
+            ),
             "reviews": reviews,
             "report_code": reported,
             "report": reports_for(request.user).filter(code=reported).first() if reported else None,

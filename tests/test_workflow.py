@@ -207,6 +207,15 @@ def test_steps_done_in_the_help_desk_are_recorded_with_their_source(cast):
     respond = request.records.get(step__key="respond")
     assert respond.state == State.DONE and respond.data["source"] == "zendesk"
     assert request.records.get(step__key="assign").data["reason"] == "assigned in zendesk"
+    walk_to(request, "gate-2", cast)
+    decide(request, "gate-2", by=cast.lead, approve=False, comment="Wrong amount.")
+    assert at(request) == "respond"  # a response sent back is written again, in SupportQA
+
+
+def test_starting_on_an_imported_conversation_names_its_help_desk(cast, client):
+    client.force_login(cast.lead)
+    client.post(f"/conversations/{cast.conversation.code}/workflow/")
+    assert Request.objects.get(conversation=cast.conversation).source == "test"
 
 
 def test_a_decision_on_a_page_left_open_is_refused_naming_who_decided(cast):
@@ -339,11 +348,11 @@ def test_the_pages_walk_a_request_and_keep_scope(cast):
         "Record the request", "Confirm understanding",
     ]  # fmt: skip
     assert lead.post(url, {"step": "gate-1", "decision": "approve"}).status_code == 302
-    assert at(request) == "respond"
+    assert at(request) == "monitor"  # imported with its reply: step 7 recorded from "test"
     # Outside the scope: 404, page and action alike.
     other_lead = cast.client(cast.other_agent)
     assert other_lead.get(url).status_code == 404
-    assert other_lead.post(url, {"step": "respond"}).status_code == 404
+    assert other_lead.post(url, {"step": "monitor"}).status_code == 404
     assert cast.client(cast.outsider).get(reverse("request-list")).status_code == 404
     assert (
         cast.client(cast.agent)

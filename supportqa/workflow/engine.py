@@ -663,8 +663,10 @@ def _record_request(request: Request, record: StepRecord) -> dict[str, Any] | No
 
 
 def _respond(request: Request, record: StepRecord) -> dict[str, Any] | None:
-    if not request.source:
-        return None  # answered in SupportQA: the representative says when it is done
+    """The help desk's reply, for a conversation imported with one (the first pass); else,
+    and after a gate sent the response back, the representative writes it in SupportQA."""
+    if not request.source or record.attempt > 1:
+        return None
     reply = request.conversation.messages.filter(author_kind="agent").order_by("seq").first()
     return (
         None

@@ -243,7 +243,12 @@ def request_start(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404("No such conversation")
     existing = Request.objects.filter(conversation=conversation).first()
     if existing is None:
-        existing = start(conversation, by=request.user)
+        # Imported with the help desk's work in it: the steps done there are recorded as done
+        # there (the assignment, the reply), with the source named.
+        replied = conversation.messages.filter(author_kind="agent").exists()
+        existing = start(
+            conversation, by=request.user, source=conversation.source if replied else ""
+        )
         messages.success(request, "The quality-control workflow has started.")
     return redirect("request-detail", existing.code)
 

@@ -9,7 +9,9 @@ from supportqa.autoqa.actions import publish_validations, work
 from supportqa.autoqa.evaluation import evaluate_files
 from supportqa.autoqa.learning import train_models
 from supportqa.claims import worker_name
+from supportqa.conversations.categorize import train_from_conversations
 from supportqa.core.autoqa.evaluate import HIT
+from supportqa.core.classify import ModelError
 from supportqa.demo.generate import DEMO_PASSWORD, build
 from supportqa.demo.workflow import build_requests
 
@@ -65,6 +67,16 @@ class Command(BaseCommand):
             f"AutoQA scored {autoqa.scored} conversations ({autoqa.failed} failed); "
             "every conversation page shows its evidence."
         )
+        try:
+            trained = train_from_conversations(None)
+        except ModelError as exc:
+            self.stdout.write(f"No request categorizer: {exc}.")
+        else:
+            self.stdout.write(
+                f"The request categorizer learned {trained.labels} categories from "
+                f"{trained.examples} conversations ({trained.accuracy:.0%} right on "
+                f"{trained.held_out} held out); conversation pages show its suggestion."
+            )
         requests = build_requests()
         if requests:
             self.stdout.write(

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from supportqa.audit.models import AuditEvent
-from supportqa.conversations.models import Channel
+from supportqa.conversations.models import Channel, Conversation
 from supportqa.notifications.models import Kind, Notification
 from supportqa.workflow import archive, reporting
 from supportqa.workflow.defaults import DEFAULT_TEMPLATE
@@ -141,6 +141,11 @@ def test_one_request_from_arrival_through_all_four_gates_to_the_archive(cast):
     walk_to(request, "gate-4", cast)
     report = ManagementReport.objects.get()
     assert request.records.get(step__key="report").data["report"] == report.code
+    evaluated = request.records.get(step__key="evaluate").shown["steps"]
+    assert [s["step"] for s in evaluated] == [
+        "Record the response", "Monitor the response", "Record the customer's feedback",
+    ]  # fmt: skip
+    assert "first_reply_seconds" in evaluated[0]["data"] and "check_score" in evaluated[1]["data"]
     assert (report.team, report.state) == (cast.team, ManagementReport.State.DRAFT)
     with pytest.raises(WorkflowError, match="is decided on the management report"):
         decide(request, "gate-4", by=cast.manager, approve=True)
@@ -586,3 +591,24 @@ def test_admins_edit_a_template_and_its_steps_are_checked_as_a_whole(cast, clien
         "“Approval 2: the representative's response”: a rejection returns to an earlier "
         "step's key",
     ]  # fmt: skip
+
+
+def test_a_category_names_what_a_request_must_say_and_step_one_asks_for_the_rest(cast):
+    category = cast.conversation.category
+    category.required_info = ["order_number", "email"]
+    category.save()
+    cast.conversation.messages.filter(seq=0).update(text="My order 4471932 never came.")
+    Conversation.objects.filter(pk=cast.conversation.pk).update(subject="")
+    request = start(cast.conversation)
+    check = active_record(request)
+    assert check.step.key == "check" and check.data["needs_clarification"]
+    assert check.data["missing"] == ["the e-mail address of your account"]
+    assert check.data["question"] == (
+        "Thank you for your message. So that we can help you, could you send us the e-mail "
+        "address of your account?"
+    )
+    with pytest.raises(WorkflowError, match="record what the customer clarified"):
+        complete(request, "check", by=cast.agent)
+    complete(request, "check", by=cast.agent, comment="Customer: ann@example.org")
+    assert at(request) == "confirm"
+    assert "urgency" in request.records.get(step__key="check").data  # the scores stay

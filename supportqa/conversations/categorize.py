@@ -46,6 +46,11 @@ def request_texts(conversations: Any) -> dict[int, str]:
     return {pk: " ".join([subjects[pk] or "", *texts.get(pk, [])]).strip() for pk in subjects}
 
 
+def request_text(conversation: Conversation) -> str:
+    """One conversation's request text (`request_texts` for one)."""
+    return request_texts(Conversation.objects.filter(pk=conversation.pk)).get(conversation.pk, "")
+
+
 @dataclass(frozen=True)
 class Trained:
     examples: int
@@ -137,7 +142,7 @@ def suggest(conversation: Conversation) -> Suggestion | None:
     """The trained categorizer's best category with its probability and the further topics
     it sees; without a categorizer, keyword rules (the category's name in the request);
     None when neither finds one. Only active categories are suggested."""
-    text = request_texts(Conversation.objects.filter(pk=conversation.pk)).get(conversation.pk)
+    text = request_text(conversation)
     if not text:
         return None
     active = set(Category.objects.filter(is_active=True).values_list("name", flat=True))

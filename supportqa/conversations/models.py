@@ -44,6 +44,12 @@ class Category(models.Model):
     name = models.CharField(max_length=120, unique=True)
     is_active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
+    required_info = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="What a request of this category must say (core.intake.INFO_ITEMS keys): "
+        "the workflow's first step asks the customer for what is missing.",
+    )
 
     class Meta:
         ordering = ["position", "name"]

@@ -27,6 +27,45 @@ ANOTHER_ISSUE = re.compile(
 )
 MEDIUM, HIGH = 30, 60
 
+# Information a category may require in the customer's words (step 1's completeness check):
+# key → (what it is called, how it is recognised).
+INFO_ITEMS: dict[str, tuple[str, re.Pattern[str]]] = {
+    "order_number": ("your order number",
+                     re.compile(r"\b(?:order|ord|#)\s*(?:number|no\.?|nr\.?|#)?\s*[:#]?\s*"
+                                r"[A-Z0-9-]*\d{4,}[A-Z0-9-]*\b", re.IGNORECASE)),
+    "email": ("the e-mail address of your account",
+              re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")),
+    "phone": ("a phone number we can call you on",
+              re.compile(r"(?:\+|\b)\d[\d ()./-]{7,}\d\b")),
+    "account": ("your account number or username",
+                re.compile(r"\b(?:account|acct|customer|user(?:name)?)\s*(?:id|no\.?|number|#)?"
+                           r"\s*[:#]?\s*[A-Za-z0-9_.-]*\d[A-Za-z0-9_.-]*\b", re.IGNORECASE)),
+    "amount": ("the amount concerned",
+               re.compile(r"(?:[$€£]\s*\d|\b\d+(?:[.,]\d{2})?\s*(?:eur|usd|gbp|euros?|dollars?|"
+                          r"pounds?)\b)", re.IGNORECASE)),
+    "date": ("when it happened",
+             re.compile(r"\b(?:\d{1,2}[./-]\d{1,2}(?:[./-]\d{2,4})?|\d{4}-\d{2}-\d{2}|"
+                        r"yesterday|today|last (?:week|night|month)|on (?:mon|tues|wednes|thurs|"
+                        r"fri|satur|sun)day|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+                        r"[a-z]*\.? \d{1,2})\b", re.IGNORECASE)),
+}  # fmt: skip
+
+
+def missing_information(text: str, required: list[str]) -> list[str]:
+    """What of the required items (INFO_ITEMS keys) the customer's words do not contain, as
+    they are called; unknown keys are ignored."""
+    return [
+        INFO_ITEMS[k][0] for k in required if k in INFO_ITEMS and not INFO_ITEMS[k][1].search(text)
+    ]
+
+
+def clarification(missing: list[str]) -> str:
+    """The question to send the customer for what is missing."""
+    if not missing:
+        return ""
+    listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
+    return f"Thank you for your message. So that we can help you, could you send us {listed}?"
+
 
 @dataclass(frozen=True)
 class Scored:

@@ -19,8 +19,9 @@ from django.utils import timezone
 from supportqa.accounts.models import Role, User
 from supportqa.audit.actions import record_event
 from supportqa.conversations.actions import add_reply, update_conversations
-from supportqa.conversations.categorize import suggest
+from supportqa.conversations.categorize import request_text, suggest
 from supportqa.conversations.models import Category, Conversation
+from supportqa.core.intake import clarification, missing_information
 from supportqa.notifications.actions import notify
 from supportqa.notifications.models import Kind
 from supportqa.reviews.models import IQS_SOURCES, Source
@@ -198,6 +199,8 @@ def complete(
         if not may_act(by, locked, step):
             raise WorkflowError(f"you may not do “{step.name}”")
         captured = dict(data or {}) if step.key not in ("implement", "respond") else {}
+        if step.key == "check" and record.data.get("needs_clarification") and not comment.strip():
+            raise WorkflowError("record what the customer clarified: the next people read it")
         if step.key == "check":  # the scores step 1 took while it waited stay
             scored = ("urgency", "complexity")
             captured = {**{k: v for k, v in record.data.items() if k in scored}, **captured}
@@ -240,6 +243,8 @@ def complete(
             _again(locked, [record], sent_back=False)
             _advance(locked)
             return record
+        if step.key == "evaluate":
+            StepRecord.objects.filter(pk=record.pk).update(shown=in_view(locked, step))
         _finish(record, by, captured, comment)
         if step.key in FEEDBACK_STEPS:
             _tell_feedback(locked, step, by, comment)
@@ -491,6 +496,37 @@ def _again(request: Request, records: list[StepRecord], *, sent_back: bool = Tru
         )
 
 
+# What the overall evaluation (step 14) has in view: response time, the response check
+# (accuracy, professionalism), the customer's satisfaction.
+IN_VIEW = ("record-response", "monitor", "customer-feedback")
+
+
+def in_view(request: Request, step: TemplateStep) -> dict[str, Any]:
+    """What a person deciding this step is shown (and what is kept with the decision): for an
+    approval gate, `gate_view`; for the overall evaluation, the records it weighs."""
+    if step.kind == StepKind.APPROVAL:
+        return gate_view(request, step)
+    if step.key != "evaluate":
+        return {}
+    latest: dict[str, StepRecord] = {}
+    for record in request.records.filter(step__key__in=IN_VIEW, state=State.DONE).select_related(
+        "step", "actor"
+    ):
+        if record.step.key not in latest or record.attempt > latest[record.step.key].attempt:
+            latest[record.step.key] = record
+    return {"steps": [_shown(latest[key]) for key in IN_VIEW if key in latest]}
+
+
+def _shown(record: StepRecord) -> dict[str, Any]:
+    return {
+        "step": record.step.name,
+        "by": record.actor.name if record.actor else "SupportQA",
+        "at": record.finished_at.isoformat() if record.finished_at else "",
+        "data": record.data,
+        "comment": record.comment,
+    }
+
+
 def gate_view(request: Request, step: TemplateStep) -> dict[str, Any]:
     """What an approval gate shows its approver: the steps since the previous gate with who
     did them and what they captured (kept with the decision)."""
@@ -501,20 +537,10 @@ def gate_view(request: Request, step: TemplateStep) -> dict[str, Any]:
         .first()
         or 0
     )
-    shown = []
-    for record in request.records.filter(
+    done = request.records.filter(
         step__position__gt=previous, step__position__lt=step.position, state=State.DONE
-    ).select_related("step", "actor"):
-        shown.append(
-            {
-                "step": record.step.name,
-                "by": record.actor.name if record.actor else "SupportQA",
-                "at": record.finished_at.isoformat() if record.finished_at else "",
-                "data": record.data,
-                "comment": record.comment,
-            }
-        )
-    return {"steps": shown}
+    ).select_related("step", "actor")
+    return {"steps": [_shown(record) for record in done]}
 
 
 def _close(request: Request) -> None:
@@ -568,12 +594,17 @@ def _check(request: Request, record: StepRecord) -> dict[str, Any] | None:
         )
         if not present
     ]
+    required = list(c.category.required_info or []) if c.category else []
+    lacking = missing_information(request_text(c), required)
+    if lacking:
+        missing += lacking
     scored = intake.scores(c)
     levels = {k: scored[k]["level"] for k in ("urgency", "complexity") if not getattr(c, k)}
     if levels:  # the help desk's own levels, when it gave them, stay
         update_conversations(Conversation.objects.filter(pk=c.pk), **levels)
     if missing:
-        record.data = {"missing": missing, "needs_clarification": True, **scored}
+        record.data = {"missing": missing, "needs_clarification": True,
+                       "question": clarification(lacking), **scored}  # fmt: skip
         record.save(update_fields=["data"])
         return None
     return {"missing": [], "messages": c.message_count, "channel": c.channel, **scored}

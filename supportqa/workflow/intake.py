@@ -11,7 +11,7 @@ from django.db.models import Avg
 from django.utils import timezone
 
 from supportqa.conversations import service_levels
-from supportqa.conversations.categorize import request_texts
+from supportqa.conversations.categorize import request_text
 from supportqa.conversations.models import Conversation
 from supportqa.core import intake
 
@@ -22,7 +22,7 @@ HISTORY = timedelta(days=90)
 
 def scores(conversation: Conversation) -> dict[str, Any]:
     """{"urgency": {...}, "complexity": {...}}, each with score, level and reasons."""
-    text = request_texts(Conversation.objects.filter(pk=conversation.pk)).get(conversation.pk, "")
+    text = request_text(conversation)
     repeat = _repeat_contact(conversation)
     target, _ = service_levels.current().reply_targets(conversation.channel)
     waited = (timezone.now() - conversation.created_at).total_seconds()

@@ -27,7 +27,7 @@ from supportqa.workflow.engine import (
     active_record,
     complete,
     decide,
-    gate_view,
+    in_view,
     may_reassign,
     reassign,
     reported_in,
@@ -167,7 +167,7 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
         item.records.select_related("step", "actor").order_by("step__position", "attempt")
     )
     acting = current is not None and may_act(request.user, item, current.step)
-    shown = gate_view(item, current.step) if acting and current else None
+    shown = in_view(item, current.step) if acting and current else None
     sent_back = None
     if current is not None and current.attempt > 1:
         sent_back = (

@@ -40,3 +40,25 @@ def test_several_issues_long_text_and_a_slow_category_add_up_to_complex():
     assert several.score == 50 and several.level == "medium"
     long = complexity(" ".join(["word"] * 130))
     assert long.reasons == ["long request (130 words)"] and long.score == 20
+
+
+def test_required_information_is_recognised_in_the_customers_words():
+    from supportqa.core.intake import INFO_ITEMS, clarification, missing_information
+
+    said = {
+        "order_number": ["order #A-2231984", "Order number: 558812", "my order 4471932"],
+        "email": ["write to ann.lee+shop@example.co.uk"],
+        "phone": ["call me on +44 20 7946 0958", "my number is 0612 345 678"],
+        "account": ["account id: ann_lee42", "customer number 99812"],
+        "amount": ["charged €12.50", "it was 40 EUR", "paid $9"],
+        "date": ["on 12/03 it broke", "since yesterday", "on Monday", "since 2026-11-30"],
+    }
+    for key, examples in said.items():
+        for text in examples:
+            assert missing_information(text, [key]) == [], (key, text)
+    assert missing_information("Hello, it does not work.", list(INFO_ITEMS)) == [
+        label for label, _ in INFO_ITEMS.values()
+    ]
+    assert missing_information("anything", ["no-such-item"]) == []
+    assert clarification(["a", "b", "c"]).endswith("could you send us a, b and c?")
+    assert clarification([]) == ""

@@ -612,3 +612,26 @@ def test_a_category_names_what_a_request_must_say_and_step_one_asks_for_the_rest
     complete(request, "check", by=cast.agent, comment="Customer: ann@example.org")
     assert at(request) == "confirm"
     assert "urgency" in request.records.get(step__key="check").data  # the scores stay
+
+
+@pytest.mark.parametrize("step", [s["key"] for s in DEFAULT_TEMPLATE["steps"]])
+def test_no_step_can_be_done_out_of_turn(cast, step):
+    """Every step and gate, tried while the request waits at step 5, is refused with where the
+    request is; nothing changes."""
+    request = start(cast.conversation)
+    before = list(request.records.values_list("pk", "state", "attempt"))
+    act = decide if step.startswith("gate-") else complete
+    extra = {"approve": True} if act is decide else {}
+    expected = "it is at “Confirm understanding”" if step != "confirm" else "you may not do"
+    with pytest.raises(WorkflowError, match=expected):
+        act(request, step, by=cast.admin if step != "confirm" else cast.lead, **extra)
+    assert list(request.records.values_list("pk", "state", "attempt")) == before
+
+
+def test_a_closed_request_refuses_every_step(cast):
+    request = start(cast.conversation)
+    Request.objects.filter(pk=request.pk).update(state=Request.State.CLOSED)
+    for step in ("confirm", "gate-1", "implement"):
+        act = decide if step.startswith("gate-") else complete
+        with pytest.raises(WorkflowError, match="the request is closed"):
+            act(request, step, by=cast.admin, **({"approve": True} if act is decide else {}))

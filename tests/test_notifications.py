@@ -272,6 +272,7 @@ def test_each_person_chooses_per_kind(cast):
         Kind.DISPUTE_DECIDED,
         Kind.WORKFLOW_STEP,
         Kind.WORKFLOW_SENT_BACK,
+        Kind.WORKFLOW_FEEDBACK,
     ]  # an agent's kinds only
     data = {kind: Delivery.OFF for kind in page.context["form"].fields}
     data[Kind.REVIEW_RECEIVED] = Delivery.IMMEDIATELY

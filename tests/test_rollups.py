@@ -211,12 +211,6 @@ def test_check_finds_a_changed_rollup_and_rebuild_repairs_it(cast, capsys):
     assert "no differences" in capsys.readouterr().out
 
 
-@pytest.mark.skipif(
-    connection.vendor == "sqlite",
-    reason="the SQLite test database is in memory with a shared cache, where a second writer "
-    "fails at once instead of waiting; a SQLite file serialises writers (BEGIN IMMEDIATE). "
-    "Runs in CI's PostgreSQL pass.",
-)
 @pytest.mark.django_db(transaction=True)
 def test_two_readers_recompute_a_day_once(cast):
     """Two requests reading the same marked days at once: the one that takes the marks

@@ -73,6 +73,8 @@ def change_role(client, user: User, role: str) -> None:
             "memberships-INITIAL_FORMS": "0",
             "skills-TOTAL_FORMS": "0",
             "skills-INITIAL_FORMS": "0",
+            "shifts-TOTAL_FORMS": "0",
+            "shifts-INITIAL_FORMS": "0",
         },
     )
     data.pop("last_login", None)

@@ -236,12 +236,6 @@ def test_a_decision_on_a_page_left_open_is_refused_naming_who_decided(cast):
     assert gate.state == State.DONE and gate.actor == cast.lead
 
 
-@pytest.mark.skipif(
-    connection.vendor == "sqlite",
-    reason="the SQLite test database is in memory with a shared cache, where a second writer "
-    "fails at once instead of waiting (the test above covers SQLite); runs in CI's "
-    "PostgreSQL pass.",
-)
 @pytest.mark.django_db(transaction=True)
 def test_two_approvers_at_once_exactly_one_decision_wins(cast):
     from supportqa.workflow.defaults import build_template

@@ -116,7 +116,10 @@ DATABASES = {
         base_dir=BASE_DIR,
     )
 }
-if DATABASES["default"]["ENGINE"].endswith("sqlite3") and DATABASES["default"]["NAME"] != ":memory:":
+if (
+    DATABASES["default"]["ENGINE"].endswith("sqlite3")
+    and DATABASES["default"]["NAME"] != ":memory:"
+):
     # Tests use a file too (not SQLite's shared-cache memory database, where a second writer
     # fails at once instead of waiting): concurrency tests run on SQLite as in production.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR.resolve() / "test.sqlite3")}

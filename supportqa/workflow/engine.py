@@ -465,16 +465,20 @@ def _into_report(request: Request, by: User) -> dict[str, Any]:
     return {"report": report.code, "period": str(report)}
 
 
-def _actions(request: Request, form: dict[str, Any], by: User) -> dict[str, Any]:
-    """Step 20: one improvement action per area chosen at step 19."""
+def chosen_areas(request: Request) -> list[str]:
+    """The improvement areas step 19 chose (its latest pass): step 20 makes one action each."""
     chosen = (
         request.records.filter(step__key="improvements", state=State.DONE)
         .order_by("-attempt")
         .first()
     )
-    areas = list(chosen.data.get("choice", [])) if chosen else []
+    return list(chosen.data.get("choice", [])) if chosen else []
+
+
+def _actions(request: Request, form: dict[str, Any], by: User) -> dict[str, Any]:
+    """Step 20: one improvement action per area chosen at step 19."""
     try:
-        made = improvements.create_actions(request, areas, form, by=by)
+        made = improvements.create_actions(request, chosen_areas(request), form, by=by)
     except improvements.ActionError as exc:
         raise WorkflowError(str(exc)) from exc
     return {"actions": [action.code for action in made]}

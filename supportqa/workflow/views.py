@@ -25,6 +25,7 @@ from supportqa.workflow.engine import (
     WorkflowError,
     acknowledge_feedback,
     active_record,
+    chosen_areas,
     complete,
     decide,
     in_view,
@@ -256,12 +257,6 @@ def request_start(request: HttpRequest, code: str) -> HttpResponse:
 def _areas(item: Request, posted: dict[str, str]) -> list[dict[str, Any]]:
     """Step 20's form: one action per area chosen at step 19, numbered as its fields are,
     with what was typed when the form comes back with an error."""
-    chosen = (
-        item.records.filter(step__key="improvements", state=StepRecord.State.DONE)
-        .order_by("-attempt")
-        .first()
-    )
-    areas = chosen.data.get("choice", []) if chosen else []
     due = (timezone.localdate() + timedelta(days=30)).isoformat()
     return [
         {
@@ -272,7 +267,7 @@ def _areas(item: Request, posted: dict[str, str]) -> list[dict[str, Any]]:
             "due": posted.get(f"action-{number}-due", due),
             "metric": posted.get(f"action-{number}-metric", ""),
         }
-        for number, area in enumerate(areas, start=1)
+        for number, area in enumerate(chosen_areas(item), start=1)
     ]
 
 

@@ -11,6 +11,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone as django_timezone
 
 from supportqa.audit.models import AuditEvent
 from supportqa.conversations.models import Channel, Conversation
@@ -462,6 +463,16 @@ def test_the_archive_is_searched_within_the_persons_scope(cast, client):
     assert other not in page.content.decode()  # the other team's request is out of scope
     by_code = client.get("/requests/", {"show": "archive", "q": mine.conversation.code})
     assert mine.code in by_code.content.decode()
+    cast.conversation.messages.filter(seq=0).update(text="Frau Müller schreibt: Привет")
+    archive.append(mine, reason="again")
+
+    def found(words: str) -> bool:
+        page = client.get("/requests/", {"show": "archive", "q": words})
+        return mine.code in page.content.decode()
+
+    assert found("Müller") and found("Привет")  # not only ASCII, on SQLite too
+    archive.expire(django_timezone.now() + timedelta(days=1))
+    assert not found("Müller")  # the retention policy dropped the words with the body
     nothing = client.get("/requests/", {"show": "archive", "q": "no such words"})
     assert b"Nothing archived matches." in nothing.content
 

@@ -111,6 +111,7 @@ def append(request: Request, reason: str) -> ArchiveRecord:
             conversation_code=request.conversation.code,
             # Stored as its canonical text read back, so the hash is of exactly what is kept.
             body=_plain(body),
+            text=searchable(body),
             body_sha256=digest,
             prev_hash=last.hash if last else "",
             archived_at=timezone.now(),
@@ -118,6 +119,25 @@ def append(request: Request, reason: str) -> ArchiveRecord:
         entry.hash = entry.chained_hash()
         entry.save()
     return entry
+
+
+def searchable(body: Any) -> str:
+    """Every word of a document as plain text, for the archive's search (not hashed: it is
+    derived from the body, and dropped with it)."""
+    parts: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, str):
+            parts.append(value)
+
+    walk(body)
+    return "\n".join(parts)
 
 
 def _plain(body: dict[str, Any]) -> Any:
@@ -156,5 +176,5 @@ def verify() -> list[str]:
 def expire(before: datetime) -> int:
     """The retention policy: drop the bodies archived before `before`, keep their hashes."""
     return ArchiveRecord.objects.filter(archived_at__lt=before, body__isnull=False).update(
-        body=None, expired_at=timezone.now()
+        body=None, text="", expired_at=timezone.now()
     )

@@ -144,6 +144,7 @@ class ArchiveRecord(models.Model):
     request_code = models.CharField(max_length=16, db_index=True)
     conversation_code = models.CharField(max_length=16, db_index=True)
     body = models.JSONField(null=True, blank=True)
+    text = models.TextField(blank=True, help_text="The body's words, for the search.")
     body_sha256 = models.CharField(max_length=64)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64)

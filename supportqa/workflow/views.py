@@ -101,7 +101,7 @@ def _archive_search(request: HttpRequest, query: str) -> Any:
     """Archived documents of requests in the person's scope whose request or conversation
     code, or any text of the document (messages, notes, reviews), holds the words."""
     codes = requests_for(request.user).values("code")
-    matching = Q(request_code=query) | Q(conversation_code=query) | Q(body__icontains=query)
+    matching = Q(request_code=query) | Q(conversation_code=query) | Q(text__icontains=query)
     return (
         ArchiveRecord.objects.filter(request_code__in=codes).filter(matching).order_by("-sequence")
     )

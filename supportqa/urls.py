@@ -29,6 +29,7 @@ urlpatterns = [
     path("conversations/<str:code>/", reviews.conversation_detail, name="conversation-detail"),
     path("conversations/<str:code>/workflow/", workflow.request_start, name="request-start"),
     path("requests/", workflow.request_list, name="request-list"),
+    path("requests/new/", workflow.request_new, name="request-new"),
     path("requests/<str:code>/", workflow.request_detail, name="request-detail"),
     path("requests/<str:code>/archive.json", workflow.request_archive, name="request-archive"),
     path("management-reports/", management.report_list, name="management-report-list"),

@@ -187,6 +187,7 @@ TABLE: dict[str, Row] = {
     "scorecard-new": Row("get", no_args, only({"admin"})),
     # Requests: everyone who browses conversations sees the list (their scope's requests).
     "request-list": Row("get", no_args, only(set(CAST) - {"outsider"})),
+    "request-new": Row("get", no_args, only(QUALITY)),
     "request-detail": Row(
         "get", workflow_request, only({"admin", "manager", "qa", "lead", "agent", "peer"})
     ),

@@ -640,3 +640,25 @@ def test_a_closed_request_refuses_every_step(cast):
         act = decide if step.startswith("gate-") else complete
         with pytest.raises(WorkflowError, match="the request is closed"):
             act(request, step, by=cast.admin, **({"approve": True} if act is decide else {}))
+
+
+def test_a_request_entered_in_supportqa_runs_the_workflow(cast, client):
+    client.force_login(cast.lead)
+    form = {"subject": "Parcel never came", "text": "My order 4471932 never came.",
+            "channel": "phone", "team": cast.other_team.pk, "customer_name": "Ann Lee",
+            "customer_email": "ann@example.org"}  # fmt: skip
+    refused = client.post("/requests/new/", form)  # a team the lead does not lead
+    assert refused.status_code == 400 and "Select a valid choice" in refused.content.decode()
+    response = client.post("/requests/new/", {**form, "team": cast.team.pk})
+    request = Request.objects.get()
+    assert response["Location"] == f"/requests/{request.code}/"
+    conversation = request.conversation
+    assert (conversation.source, conversation.channel, conversation.team) == (
+        "supportqa",
+        "phone",
+        cast.team,
+    )
+    assert conversation.messages.get().text == "My order 4471932 never came."
+    assert conversation.customer.email == "ann@example.org" and request.source == ""
+    assert at(request) == "categorize"  # no category yet: a lead chooses, with a suggestion
+    assert client.get(f"/requests/{request.code}/").status_code == 200

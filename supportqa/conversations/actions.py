@@ -119,3 +119,37 @@ def add_reply(conversation: Conversation, *, author: Any, text: str) -> Message:
         customer_ids=[locked.customer_id] if locked.customer_id else [],
     )
     return message
+
+
+SUPPORTQA_SOURCE = "supportqa"
+
+
+def create_request(
+    *, subject: str, text: str, channel: str, team: Any, category: Any, customer_name: str,
+    customer_email: str,
+) -> Conversation:  # fmt: skip
+    """A customer request entered in SupportQA (a call, a letter, a walk-in): a conversation
+    of its own source with the customer's message, through the same write path as imports.
+    Call inside a transaction."""
+    from supportqa.codes import new_code
+    from supportqa.conversations.models import Customer
+
+    now = timezone.now()
+    customer = None
+    if customer_email or customer_name:
+        customer, _ = Customer.objects.get_or_create(
+            source=SUPPORTQA_SOURCE, external_id=customer_email.lower() or f"walk-in-{new_code()}",
+            defaults={"name": customer_name, "email": customer_email},
+        )  # fmt: skip
+    conversation = Conversation.objects.create(
+        source=SUPPORTQA_SOURCE, external_id=new_code(), channel=channel, subject=subject,
+        team=team, category=category, customer=customer, created_at=now, message_count=1,
+    )  # fmt: skip
+    Message.objects.create(
+        conversation=conversation, seq=0, author_kind="customer",
+        author_name=customer_name, sent_at=now, text=text,
+    )  # fmt: skip
+    conversations_changed(
+        conversation_ids=[conversation.pk], customer_ids=[customer.pk] if customer else []
+    )
+    return conversation

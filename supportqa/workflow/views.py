@@ -4,12 +4,14 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from supportqa.accounts.access import teams_for
 from supportqa.accounts.models import Team
 from supportqa.accounts.permissions import (
     allowed,
@@ -17,6 +19,7 @@ from supportqa.accounts.permissions import (
     may_start_workflow,
 )
 from supportqa.conversations.access import conversations_for
+from supportqa.conversations.actions import create_request
 from supportqa.conversations.models import Category
 from supportqa.workflow.access import may_act, requests_for, waiting_for
 from supportqa.workflow.assignment import candidates_for
@@ -35,6 +38,7 @@ from supportqa.workflow.engine import (
     start,
     unacknowledged_feedback,
 )
+from supportqa.workflow.forms import NewRequestForm
 from supportqa.workflow.improvements import METRIC_CHOICES, owners_for
 from supportqa.workflow.models import (
     ArchiveRecord,
@@ -233,6 +237,31 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
             "nav": "requests",
         },
         status=status,
+    )
+
+
+@allowed(may_start_workflow)
+@require_http_methods(["GET", "POST"])
+def request_new(request: HttpRequest) -> HttpResponse:
+    """A request that did not come from a help desk: entered here, then the workflow starts
+    (its team is one the person sees)."""
+    form = NewRequestForm(request.POST or None, teams=teams_for(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            conversation = create_request(
+                subject=data["subject"], text=data["text"], channel=data["channel"],
+                team=data["team"], category=data["category"],
+                customer_name=data["customer_name"], customer_email=data["customer_email"],
+            )  # fmt: skip
+            item = start(conversation, by=request.user)
+        messages.success(request, "The request is recorded and its workflow has started.")
+        return redirect("request-detail", item.code)
+    return render(
+        request,
+        "workflow/new.html",
+        {"form": form, "nav": "requests"},
+        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "supportqa.integrations",
     "supportqa.autoqa",
     "supportqa.workflow",
+    "supportqa.coaching",
     "supportqa.reports",
     "supportqa.home",
     "supportqa.demo",

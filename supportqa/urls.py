@@ -6,6 +6,7 @@ from supportqa.accounts import views as accounts
 from supportqa.assignments import views as assignments
 from supportqa.autoqa import views as autoqa
 from supportqa.calibration import views as calibration
+from supportqa.coaching import views as coaching
 from supportqa.conversations import views as conversations
 from supportqa.home import views as home
 from supportqa.integrations import views as integrations
@@ -42,6 +43,11 @@ urlpatterns = [
         management.report_csv,
         name="management-report-csv",
     ),
+    path("coaching/", coaching.home, name="coaching-home"),
+    path("coaching/new/", coaching.new, name="coaching-new"),
+    path("coaching/agents/<str:code>/packet/", coaching.packet, name="coaching-packet"),
+    path("coaching/<str:code>/", coaching.session_detail, name="coaching-session"),
+    path("coaching/<str:code>/invite.ics", coaching.session_invite, name="coaching-invite"),
     path("improvements/", management.action_list, name="improvement-list"),
     path("improvements/<str:code>/", management.action_detail, name="improvement-detail"),
     path("reviews/<str:code>/", reviews.review_detail, name="review-detail"),

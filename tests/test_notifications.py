@@ -273,6 +273,8 @@ def test_each_person_chooses_per_kind(cast):
         Kind.WORKFLOW_STEP,
         Kind.WORKFLOW_SENT_BACK,
         Kind.WORKFLOW_FEEDBACK,
+        Kind.COACHING_SESSION,
+        Kind.COACHING_GOAL,
     ]  # an agent's kinds only
     data = {kind: Delivery.OFF for kind in page.context["form"].fields}
     data[Kind.REVIEW_RECEIVED] = Delivery.IMMEDIATELY

@@ -75,6 +75,17 @@ def workflow_request(world: World) -> list[str]:
     return [(found or start(world.cast.conversation)).code]
 
 
+def coaching_session(world: World) -> list[str]:
+    """The lead's session with the agent (planned on first use)."""
+    from supportqa.coaching.models import Session
+
+    found = Session.objects.first() or Session.objects.create(
+        agent=world.cast.agent, coach=world.cast.lead, starts_at=timezone.now(),
+        period_first=timezone.localdate(), period_last=timezone.localdate(),
+    )  # fmt: skip
+    return [found.code]
+
+
 def team_report(world: World) -> list[str]:
     """The agent's team's management report of this month (made on first use)."""
     from supportqa.workflow.models import ManagementReport
@@ -194,6 +205,18 @@ TABLE: dict[str, Row] = {
     "request-archive": Row(
         "get", workflow_request, only({"admin", "manager", "qa", "lead", "agent", "peer"})
     ),
+    # Coaching: coaches (leads of the agent's team, managers, admins) and the agent.
+    "coaching-home": Row(
+        "get",
+        no_args,
+        only({"admin", "manager", "lead", "agent", "teammate", "other_agent", "peer"}),
+    ),  # fmt: skip
+    "coaching-new": Row("get", no_args, only({"admin", "manager", "lead"})),
+    "coaching-packet": Row(
+        "get", lambda w: [w.cast.agent.code], only({"admin", "manager", "lead"})
+    ),  # fmt: skip
+    "coaching-session": Row("get", coaching_session, only({"admin", "manager", "lead", "agent"})),
+    "coaching-invite": Row("get", coaching_session, only({"admin", "manager", "lead", "agent"})),
     # Management reports and improvement actions: the quality team, for the teams they see.
     "management-report-list": Row("get", no_args, only(QUALITY)),
     "management-report-detail": Row("get", team_report, only(QUALITY)),

@@ -24,6 +24,7 @@ LAYERS = [
     "calibration",
     "autoqa",
     "workflow",
+    "coaching",
     "home",
     "demo",
     "server",

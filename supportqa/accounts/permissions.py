@@ -61,6 +61,8 @@ may_administer = _role_in(frozenset({Role.ADMIN}))
 may_manage_scorecards = may_administer
 may_import = may_administer
 may_start_workflow = _role_in(QUALITY_TEAM)  # start a conversation's request workflow
+may_coach = _role_in(ARBITERS)  # leads coach their team, managers and admins everyone
+may_use_coaching = _role_in(ARBITERS | AGENT_ROLES)  # coaches, and the agents they coach
 
 # The names templates use: `{% if can.see_autoqa %}`.
 CAPABILITIES: dict[str, Check] = {
@@ -77,6 +79,8 @@ CAPABILITIES: dict[str, Check] = {
     "manage_scorecards": may_manage_scorecards,
     "import": may_import,
     "start_workflow": may_start_workflow,
+    "coach": may_coach,
+    "use_coaching": may_use_coaching,
 }
 
 

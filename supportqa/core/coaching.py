@@ -142,6 +142,24 @@ def _achievable(
                             f"{reach:.1f}")  # fmt: skip
 
 
+HALF_WIDTH_FOR_MET = 10.0  # points: "met" as a pattern needs an interval this narrow
+
+
+def pattern(estimate: Estimate, meets: float) -> str:
+    """A criterion's pattern in a period, only where the interval supports it: "exceeded"
+    when the whole interval is above the "meets" mark, "below" when it is below, "met" when
+    it holds the mark and is at most ±10 points wide, else "" (no pattern to speak of)."""
+    if estimate.low is None or estimate.high is None or estimate.value is None:
+        return ""
+    if estimate.low > meets:
+        return "exceeded"
+    if estimate.high < meets:
+        return "below"
+    if (estimate.high - estimate.low) / 2 <= HALF_WIDTH_FOR_MET:
+        return "met"
+    return ""
+
+
 @dataclass(frozen=True)
 class Progress:
     status: str  # "met", "on track", "at risk", "missed", "not enough data"

@@ -68,11 +68,13 @@ def notify(
     link: str,
     actor: User | None = None,
     mail_text: str = "",
+    attachment: tuple[str, bytes] | None = None,
 ) -> list[Notification]:
     """Tell each person once: never the actor, never an inactive account. Mails for those who
     want them at once are queued for the worker; digest ones wait for `notify digest`.
     `mail_text`: what mails say instead of `text` when it quotes customers' words (a
-    conversation's subject): e-mail leaves the installation."""
+    conversation's subject): e-mail leaves the installation. `attachment`: (file name, bytes)
+    sent with the mails (a calendar invitation)."""
     if _muted.get():
         return []
     recipients = {u.pk: u for u in users if u.is_active and (actor is None or u.pk != actor.pk)}
@@ -91,11 +93,13 @@ def notify(
         )
         for pk, user in recipients.items()
     ]
+    name, content = attachment or ("", None)
     mails = {
-        n.code: Mail(user=n.user, next_attempt_at=timezone.now(), **message_for(n))
+        n.code: Mail(user=n.user, next_attempt_at=timezone.now(), attachment_name=name,
+                     attachment=content, **message_for(n))
         for n in notes
         if n.delivery == Delivery.IMMEDIATELY
-    }
+    }  # fmt: skip
     Mail.objects.bulk_create(mails.values())
     for note in notes:
         note.mail = mails.get(note.code)

@@ -3,6 +3,7 @@ through Django's e-mail backend and retry a failure with back-off."""
 
 from __future__ import annotations
 
+import mimetypes
 import smtplib
 from datetime import timedelta
 
@@ -44,7 +45,8 @@ def _send(mail: Mail, connection: object, worker: str) -> None:
         return
     message = EmailMessage(mail.subject, mail.body, to=[address], connection=connection)
     if mail.attachment_name and mail.attachment is not None:
-        message.attach(mail.attachment_name, bytes(mail.attachment), "application/pdf")
+        kind = mimetypes.guess_type(mail.attachment_name)[0] or "application/octet-stream"
+        message.attach(mail.attachment_name, bytes(mail.attachment), kind)
     try:
         message.send()
     except (OSError, smtplib.SMTPException) as error:

@@ -24,6 +24,8 @@ class Kind(models.TextChoices):
     WORKFLOW_STEP = "workflow_step", "A request step for me to do"
     WORKFLOW_SENT_BACK = "workflow_sent_back", "A request sent back to me"
     WORKFLOW_FEEDBACK = "workflow_feedback", "Feedback on my response to a request"
+    COACHING_SESSION = "coaching_session", "A coaching session: planned, changed, signed"
+    COACHING_GOAL = "coaching_goal", "A coaching goal met"
 
 
 # Who can receive which kinds: the reviewed (agents, peers) and the reviewers.
@@ -34,6 +36,8 @@ REVIEWED_KINDS = (
     Kind.WORKFLOW_STEP,
     Kind.WORKFLOW_SENT_BACK,
     Kind.WORKFLOW_FEEDBACK,
+    Kind.COACHING_SESSION,
+    Kind.COACHING_GOAL,
 )
 REVIEWER_KINDS = (
     Kind.REVIEW_EDITED,
@@ -45,6 +49,8 @@ REVIEWER_KINDS = (
     Kind.ASSIGNMENT_RECEIVED,
     Kind.WORKFLOW_STEP,
     Kind.WORKFLOW_SENT_BACK,
+    Kind.COACHING_SESSION,
+    Kind.COACHING_GOAL,
 )
 
 
@@ -67,6 +73,8 @@ DEFAULT_DELIVERY: dict[str, str] = {
     Kind.WORKFLOW_STEP: Delivery.DIGEST,
     Kind.WORKFLOW_SENT_BACK: Delivery.IMMEDIATELY,
     Kind.WORKFLOW_FEEDBACK: Delivery.IMMEDIATELY,
+    Kind.COACHING_SESSION: Delivery.IMMEDIATELY,
+    Kind.COACHING_GOAL: Delivery.IMMEDIATELY,
 }
 
 

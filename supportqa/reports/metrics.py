@@ -51,6 +51,29 @@ class Panel:
     reopen_rate: Estimate
 
 
+@dataclass(frozen=True)
+class Kpi:
+    """A panel figure an improvement action or a coaching goal may be measured by."""
+
+    label: str
+    of: Callable[[Panel], Estimate]  # the panel's estimate, in percent or points
+    share: bool  # a proportion (compared with Newcombe) rather than a mean (Welch)
+    higher_is_better: bool = True
+
+
+KPIS: dict[str, Kpi] = {
+    "csat": Kpi("CSAT (% satisfied)", lambda p: p.csat, share=True),
+    "first_reply_on_time": Kpi(
+        "First replies on time (%)", lambda p: p.first_reply_on_time, share=True
+    ),
+    "fcr": Kpi("First-contact resolution (%)", lambda p: p.fcr, share=True),
+    "reopen_rate": Kpi("Reopened (%)", lambda p: p.reopen_rate, share=True, higher_is_better=False),
+    "iqs": Kpi("IQS (internal quality score)", lambda p: p.iqs, share=False),
+    "pass_rate": Kpi("Reviews passed (%)", lambda p: p.pass_rate, share=True),
+    "response_rate": Kpi("Survey response rate (%)", lambda p: p.response_rate, share=True),
+}
+
+
 @dataclass
 class Trends:
     iqs: list[tuple[date, Estimate]]
@@ -331,6 +354,20 @@ def _iqs_by(
         scores[week].append(score)
         probabilities[week].append(probability)
     return [(week, kpis.iqs(scores[week], probabilities[week])) for week in sorted(scores)]
+
+
+def criterion_by_agent(reviews: QuerySet[Review], period: Period, key: str) -> dict[int, Estimate]:
+    """Mean score (0–100) of one criterion (matched across versions by key) per reviewed
+    agent: n, Σx and Σx² from the database."""
+    rows = (
+        Rating.objects.filter(
+            review__in=scored_reviews(reviews, period), is_na=False, criterion__key=key
+        )
+        .values_list("review__reviewee_id")
+        .annotate(n=Count("score"), total=Sum("score"), squares=Sum(F("score") * F("score")))
+        .order_by()
+    )
+    return {agent: mean_interval_from_sums(n, total, squares) for agent, n, total, squares in rows}
 
 
 def criterion_breakdown(reviews: QuerySet[Review], period: Period) -> list[tuple[str, Estimate]]:

@@ -4,7 +4,6 @@ the difference's interval (`core.change`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -28,28 +27,8 @@ from supportqa.workflow.models import ImprovementAction, Request
 WINDOW = timedelta(days=28)
 
 
-@dataclass(frozen=True)
-class Metric:
-    label: str
-    of: Callable[[metrics.Panel], Estimate]  # the panel's estimate, in percent or points
-    share: bool  # a proportion (Newcombe) rather than a mean (Welch)
-    higher_is_better: bool = True
-
-
-# The metrics an action may be measured by: the dashboards' own figures (metrics.Panel).
-METRICS: dict[str, Metric] = {
-    "csat": Metric("CSAT (% satisfied)", lambda p: p.csat, share=True),
-    "first_reply_on_time": Metric(
-        "First replies on time (%)", lambda p: p.first_reply_on_time, share=True
-    ),
-    "fcr": Metric("First-contact resolution (%)", lambda p: p.fcr, share=True),
-    "reopen_rate": Metric(
-        "Reopened (%)", lambda p: p.reopen_rate, share=True, higher_is_better=False
-    ),
-    "iqs": Metric("IQS (internal quality score)", lambda p: p.iqs, share=False),
-    "pass_rate": Metric("Reviews passed (%)", lambda p: p.pass_rate, share=True),
-    "response_rate": Metric("Survey response rate (%)", lambda p: p.response_rate, share=True),
-}
+# The metrics an action may be measured by: the dashboards' own KPIs (reports.metrics.KPIS).
+METRICS = metrics.KPIS
 METRIC_CHOICES = [(key, metric.label) for key, metric in METRICS.items()]
 
 

@@ -123,3 +123,13 @@ def test_too_few_comparisons_or_too_wide_says_not_enough_data():
         both.value == pytest.approx(8.0)
         and both.high - both.low < one.estimate.high - one.estimate.low
     )
+
+
+def test_a_pattern_is_called_only_where_the_interval_supports_it():
+    from supportqa.core.coaching import pattern
+
+    assert pattern(Estimate(92.0, 20, 86.0, 98.0), meets=80) == "exceeded"
+    assert pattern(Estimate(60.0, 20, 50.0, 70.0), meets=80) == "below"
+    assert pattern(Estimate(81.0, 40, 75.0, 87.0), meets=80) == "met"
+    assert pattern(Estimate(81.0, 4, 60.0, 102.0), meets=80) == ""  # too few reviews to say
+    assert pattern(Estimate(81.0, 1), meets=80) == ""

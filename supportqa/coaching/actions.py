@@ -1,0 +1,338 @@
+"""Coaching sessions: who coaches whom, scheduling outside shifts with a calendar invitation,
+the record in the guidelines' order, SMART goals checked before they are kept, sign-off by
+both. Every change is one transaction with an audit event; refusals say why (CoachingError)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from supportqa.accounts.access import agents_for
+from supportqa.accounts.models import Shift, User
+from supportqa.accounts.permissions import may_coach
+from supportqa.audit.actions import record_event
+from supportqa.coaching import measure
+from supportqa.coaching.invites import invitation
+from supportqa.coaching.models import Area, Goal, Session
+from supportqa.conversations.models import Conversation
+from supportqa.core import coaching
+from supportqa.core.intervals import Estimate
+from supportqa.notifications.actions import notify
+from supportqa.notifications.models import Kind
+
+SUPPORT = ["Training", "Resources to read", "Shadowing a colleague", "Regular check-ins"]
+LONGEST = 180  # minutes
+
+
+class CoachingError(ValueError):
+    """A coaching change that cannot be made, in words."""
+
+
+def coachable(user: User) -> QuerySet[User]:
+    return agents_for(user) if may_coach(user) else User.objects.none()
+
+
+def sessions_for(user: User) -> QuerySet[Session]:
+    """The agent's own sessions, and those of the agents the person coaches."""
+    return Session.objects.filter(Q(agent=user) | Q(agent__in=coachable(user))).select_related(
+        "agent", "coach"
+    )
+
+
+def _clash(agent: User, coach: User, starts: datetime, minutes: int, keep: int | None) -> str:
+    """Why this time does not suit ("" when it does): a shift of the agent, or another
+    session of the agent or the coach."""
+    ends = starts + timedelta(minutes=minutes)
+    shift = Shift.objects.filter(agent=agent, starts_at__lt=ends, ends_at__gt=starts).first()
+    if shift is not None:
+        local = timezone.localtime
+        return (f"it falls in {agent.name}'s shift {local(shift.starts_at):%d %b %H:%M}–"
+                f"{local(shift.ends_at):%H:%M}: coaching is planned outside shifts")  # fmt: skip
+    for other in Session.objects.filter(
+        Q(agent=agent) | Q(coach=coach) | Q(agent=coach) | Q(coach=agent),
+        state__in=[Session.State.SCHEDULED],
+        starts_at__lt=ends,
+    ).exclude(pk=keep):
+        if other.starts_at + timedelta(minutes=other.minutes) > starts:
+            who = agent.name if agent.pk in (other.agent_id, other.coach_id) else coach.name
+            at = timezone.localtime(other.starts_at)
+            return f"{who} has another coaching session at {at:%d %b %H:%M}"
+    return ""
+
+
+def _check_time(starts: datetime, minutes: int) -> None:
+    if starts <= timezone.now():
+        raise CoachingError("choose a time in the future")
+    if not 15 <= minutes <= LONGEST:
+        raise CoachingError(f"a session lasts 15 to {LONGEST} minutes")
+
+
+def schedule(
+    *,
+    agent: User,
+    coach: User,
+    starts_at: datetime,
+    minutes: int,
+    format: str,
+    period_first: date,
+    period_last: date,
+    follows: Session | None = None,
+) -> Session:
+    """Plan a session (or a follow-up of one); the agent gets the invitation."""
+    if not coachable(coach).filter(pk=agent.pk).exists():
+        raise CoachingError("you do not coach this agent")
+    if format not in Session.Format.values:
+        raise CoachingError("choose the format: video call or written report")
+    if period_last < period_first:
+        raise CoachingError("the period to prepare ends before it starts")
+    _check_time(starts_at, minutes)
+    with transaction.atomic():
+        why = _clash(agent, coach, starts_at, minutes, None)
+        if why:
+            raise CoachingError(why)
+        session = Session.objects.create(
+            agent=agent, coach=coach, starts_at=starts_at, minutes=minutes, format=format,
+            period_first=period_first, period_last=period_last, follows=follows,
+        )  # fmt: skip
+        record_event(actor=coach, action="coaching.scheduled", obj=session,
+                     data={"agent": agent.username, "starts_at": starts_at.isoformat(),
+                           "follows": follows.code if follows else ""})  # fmt: skip
+        _tell(session, coach, "planned a coaching session with you")
+    return session
+
+
+def reschedule(session: Session, *, by: User, starts_at: datetime, minutes: int) -> Session:
+    _may_change(session, by)
+    _check_time(starts_at, minutes)
+    with transaction.atomic():
+        locked = Session.objects.select_for_update().get(pk=session.pk)
+        if locked.state != Session.State.SCHEDULED:
+            raise CoachingError(f"the session is {locked.get_state_display().lower()}")
+        why = _clash(locked.agent, locked.coach, starts_at, minutes, locked.pk)
+        if why:
+            raise CoachingError(why)
+        before = locked.starts_at
+        locked.starts_at, locked.minutes = starts_at, minutes
+        locked.sequence += 1
+        locked.save(update_fields=["starts_at", "minutes", "sequence"])
+        record_event(actor=by, action="coaching.rescheduled", obj=locked,
+                     data={"from": before.isoformat(), "to": starts_at.isoformat()})  # fmt: skip
+        _tell(locked, by, "moved your coaching session")
+    return locked
+
+
+def cancel(session: Session, *, by: User, reason: str) -> Session:
+    _may_change(session, by)
+    if not reason.strip():
+        raise CoachingError("say why the session is cancelled: the agent reads it")
+    with transaction.atomic():
+        locked = Session.objects.select_for_update().get(pk=session.pk)
+        if locked.state != Session.State.SCHEDULED:
+            raise CoachingError(f"the session is {locked.get_state_display().lower()}")
+        locked.state, locked.cancelled_reason = Session.State.CANCELLED, reason.strip()
+        locked.sequence += 1
+        locked.save(update_fields=["state", "cancelled_reason", "sequence"])
+        record_event(actor=by, action="coaching.cancelled", obj=locked,
+                     data={"reason": reason.strip()})  # fmt: skip
+        _tell(locked, by, f"cancelled your coaching session: {reason.strip()}")
+    return locked
+
+
+def _may_change(session: Session, by: User) -> None:
+    if not coachable(by).filter(pk=session.agent_id).exists():
+        raise CoachingError("only the agent's coach changes the session")
+
+
+def _tell(session: Session, by: User, what: str) -> None:
+    when = timezone.localtime(session.starts_at).strftime("%d %b %Y %H:%M")
+    notify(
+        users=[session.agent],
+        kind=Kind.COACHING_SESSION,
+        text=f"{by.name} {what} ({when}, {session.get_format_display().lower()}).",
+        link=f"/coaching/{session.code}/",
+        actor=by,
+        attachment=(f"coaching-{session.code}.ics", invitation(session)),
+    )
+
+
+# --- the record -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AreaInput:
+    metric: str
+    note: str
+    examples: list[str]
+
+
+@dataclass(frozen=True)
+class GoalInput:
+    metric: str
+    target: float | None
+    due: date | None
+
+
+def goal_checks(session: Session, goal: GoalInput, areas: list[AreaInput]) -> list[coaching.Check]:
+    """The SMART checks of a goal for this session's agent: baseline over the packet's
+    period, peers over the same period, areas of this and earlier sessions."""
+    catalogue = measure.goal_metrics()
+    metric = catalogue.get(goal.metric)
+    period = measure.period_of(session.period_first, session.period_last)
+    baseline, peers = (
+        measure.baseline_and_peers(session.agent, goal.metric, period)
+        if metric
+        else (Estimate(None, 0), [])
+    )
+    earlier = set(
+        Area.objects.filter(session__agent=session.agent).values_list("metric", flat=True)
+    )
+    return coaching.smart(metric, goal.target, baseline, peers,
+                          earlier | {a.metric for a in areas}, goal.due,
+                          timezone.localdate())  # fmt: skip
+
+
+def save_record(
+    session: Session,
+    *,
+    by: User,
+    positives: str,
+    areas: list[AreaInput],
+    support: list[str],
+    support_note: str,
+    goals: list[GoalInput],
+) -> Session:
+    """The coach's record, saved as a draft (the session is then "held"): every area tied to
+    a criterion or KPI with example conversations of the agent; every goal SMART."""
+    _may_change(session, by)
+    if session.state in (Session.State.CANCELLED, Session.State.SIGNED):
+        raise CoachingError(f"the session is {session.get_state_display().lower()}")
+    catalogue = measure.goal_metrics()
+    own = Conversation.objects.filter(agent=session.agent)
+    for number, area in enumerate(areas, start=1):
+        if area.metric not in catalogue:
+            raise CoachingError(f"area {number}: choose its criterion or KPI")
+        if not area.note.strip():
+            raise CoachingError(f"area {number}: say what to improve")
+        found = set(own.filter(code__in=area.examples).values_list("code", flat=True))
+        if set(area.examples) - found:
+            raise CoachingError(
+                f"area {number}: {', '.join(sorted(set(area.examples) - found))} is not a "
+                f"conversation of {session.agent.name}"
+            )
+    unknown = set(support) - set(SUPPORT)
+    if unknown:
+        raise CoachingError(f"support offered: choose among {', '.join(SUPPORT)}")
+    for number, goal in enumerate(goals, start=1):
+        failed = [c for c in goal_checks(session, goal, areas) if not c.ok]
+        if failed:
+            raise CoachingError(
+                f"goal {number} is not SMART: " + "; ".join(f"{c.letter} — {c.why}" for c in failed)
+            )
+    period = measure.period_of(session.period_first, session.period_last)
+    with transaction.atomic():
+        locked = Session.objects.select_for_update().get(pk=session.pk)
+        locked.positives, locked.support, locked.support_note = (
+            positives.strip(), support, support_note.strip(),
+        )  # fmt: skip
+        locked.state = Session.State.HELD
+        locked.coach_signed_at = locked.agent_signed_at = None  # a change asks both again
+        locked.save()
+        locked.areas.all().delete()
+        Area.objects.bulk_create(
+            Area(session=locked, metric=a.metric, note=a.note.strip(), examples=a.examples)
+            for a in areas
+        )
+        locked.goals.all().delete()
+        for goal in goals:
+            baseline, _ = measure.baseline_and_peers(locked.agent, goal.metric, period)
+            assert goal.target is not None and goal.due is not None
+            Goal.objects.create(
+                session=locked, agent=locked.agent, metric=goal.metric, target=goal.target,
+                due=goal.due, set_on=timezone.localdate(),
+                baseline={"value": baseline.value, "low": baseline.low,
+                          "high": baseline.high, "n": baseline.n},
+            )  # fmt: skip
+        record_event(actor=by, action="coaching.recorded", obj=locked,
+                     data={"areas": [a.metric for a in areas],
+                           "goals": [(g.metric, g.target) for g in goals]})  # fmt: skip
+    return locked
+
+
+def reflect(session: Session, *, by: User, text: str) -> None:
+    """The agent's self-reflection, before or after the session, until both signed."""
+    if by.pk != session.agent_id:
+        raise CoachingError("only the agent writes their self-reflection")
+    if session.state in (Session.State.CANCELLED, Session.State.SIGNED):
+        raise CoachingError(f"the session is {session.get_state_display().lower()}")
+    Session.objects.filter(pk=session.pk).update(self_reflection=text.strip()[:5000])
+    record_event(actor=by, action="coaching.reflected", obj=session, data={})
+
+
+def sign(session: Session, *, by: User) -> Session:
+    """The coach, then the agent (or the other way round), sign the record off."""
+    with transaction.atomic():
+        locked = Session.objects.select_for_update().get(pk=session.pk)
+        if locked.state != Session.State.HELD:
+            raise CoachingError("the record is signed when it is written (the session held)")
+        if not locked.positives or not locked.areas.exists() or not locked.goals.exists():
+            raise CoachingError("the record needs its positives, an area and a goal first")
+        now = timezone.now()
+        if by.pk == locked.agent_id:
+            locked.agent_signed_at = now
+        elif coachable(by).filter(pk=locked.agent_id).exists():
+            locked.coach_signed_at = now
+        else:
+            raise CoachingError("only the agent and their coach sign the record")
+        if locked.agent_signed_at and locked.coach_signed_at:
+            locked.state = Session.State.SIGNED
+        locked.save(update_fields=["agent_signed_at", "coach_signed_at", "state"])
+        record_event(actor=by, action="coaching.signed", obj=locked, data={"state": locked.state})
+        other = locked.coach if by.pk == locked.agent_id else locked.agent
+        notify(users=[other], kind=Kind.COACHING_SESSION, actor=by,
+               text=f"{by.name} signed the record of the coaching session of "
+                    f"{timezone.localtime(locked.starts_at):%d %b}.",
+               link=f"/coaching/{locked.code}/")  # fmt: skip
+    return locked
+
+
+# --- goals ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tracked:
+    goal: Goal
+    metric: coaching.Metric | None
+    progress: coaching.Progress | None
+
+
+def track(goal: Goal, today: date | None = None) -> Tracked:
+    """A goal's progress from the data: the agent's value since it was set; recognition is
+    sent once when it is met."""
+    today = today or timezone.localdate()
+    metric = measure.goal_metrics().get(goal.metric)
+    if metric is None:
+        return Tracked(goal, None, None)
+    period = measure.period_of(goal.set_on, min(today, goal.due))
+    current = measure.values(goal.agent, goal.metric, period).get(goal.agent_id)
+    found = coaching.progress(
+        metric, goal.target, goal.baseline.get("value"), current or Estimate(None, 0),
+        goal.set_on, goal.due, today,
+    )  # fmt: skip
+    if found.status == "met" and goal.met_at is None:
+        _recognise(goal, metric)
+    return Tracked(goal, metric, found)
+
+
+def _recognise(goal: Goal, metric: coaching.Metric) -> None:
+    with transaction.atomic():
+        if not Goal.objects.filter(pk=goal.pk, met_at__isnull=True).update(met_at=timezone.now()):
+            return
+        coach = goal.session.coach
+        notify(users=[goal.agent, coach], kind=Kind.COACHING_GOAL,
+               text=f"Goal met: {goal.agent.name} reached {metric.label} {goal.target:g}.",
+               link=f"/coaching/{goal.session.code}/")  # fmt: skip
+        record_event(actor=None, action="coaching.goal_met", obj=goal, data={})

@@ -1,0 +1,139 @@
+"""What coaching measures, from the dashboards' own figures: the metrics a goal may be about
+(the roster's KPIs, so peers compare, and each rubric criterion), an agent's value and their
+peers' values in a period, and the preparation packet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from supportqa.accounts.models import AGENT_ROLES, User
+from supportqa.core.coaching import Metric, pattern
+from supportqa.core.intervals import Estimate
+from supportqa.core.scoring import criterion_score
+from supportqa.reports import metrics
+from supportqa.reports.periods import Period
+from supportqa.reviews.models import Rating, Review
+from supportqa.scorecards.models import Criterion
+
+# The KPIs a goal may be about: the figures the agents' roster has for everyone.
+GOAL_KPIS = ("iqs", "pass_rate", "csat", "fcr", "reopen_rate")
+CRITERION = "criterion:"
+
+
+def goal_metrics() -> dict[str, Metric]:
+    """Goal metric key → its name, scale and direction."""
+    found = {
+        key: Metric(key, metrics.KPIS[key].label,
+                    higher_is_better=metrics.KPIS[key].higher_is_better)
+        for key in GOAL_KPIS
+    }  # fmt: skip
+    for key, name in sorted(Criterion.latest_names().items(), key=lambda kv: kv[1]):
+        found[CRITERION + key] = Metric(CRITERION + key, f"{name} (criterion score)")
+    return found
+
+
+def period_of(first: date, last: date) -> Period:
+    zone = timezone.get_default_timezone()
+    return Period(datetime.combine(first, time.min, zone),
+                  datetime.combine(last + timedelta(days=1), time.min, zone))  # fmt: skip
+
+
+def team_agents(agent: User) -> QuerySet[User]:
+    """The agent's peers and the agent: the active agents of the agent's teams."""
+    return User.objects.filter(
+        role__in=AGENT_ROLES, is_active=True, memberships__team__memberships__user=agent
+    ).distinct()
+
+
+def values(agent: User, key: str, period: Period) -> dict[int, Estimate]:
+    """The metric per agent of the agent's teams over the period (the agent included)."""
+    people = list(team_agents(agent).values_list("pk", flat=True)) or [agent.pk]
+    reviews = Review.objects.filter(reviewee_id__in=people)
+    if key.startswith(CRITERION):
+        return metrics.criterion_by_agent(reviews, period, key.removeprefix(CRITERION))
+    rows = metrics.roster(Q(agent_id__in=people), reviews, period, by="agent")
+    return {pk: getattr(row, key) for pk, row in rows.items() if pk is not None}
+
+
+def baseline_and_peers(agent: User, key: str, period: Period) -> tuple[Estimate, list[float]]:
+    """The agent's value with its interval, and the peers' values (those with enough data)."""
+    found = values(agent, key, period)
+    mine = found.get(agent.pk, Estimate(None, 0))
+    peers = [
+        e.value for pk, e in found.items()
+        if pk != agent.pk and e.value is not None and e.n >= 3
+    ]  # fmt: skip
+    return mine, peers
+
+
+@dataclass(frozen=True)
+class CriterionRow:
+    key: str
+    name: str
+    estimate: Estimate
+    pattern: str  # "exceeded", "met", "below" or ""
+    best: list[tuple[str, str, float]]  # (conversation code, subject, criterion score)
+    worst: list[tuple[str, str, float]]
+
+
+@dataclass(frozen=True)
+class Packet:
+    agent: User
+    period: Period
+    panel: metrics.Panel
+    criteria: list[CriterionRow]
+    reviews: int
+
+
+def packet(agent: User, period: Period) -> Packet:
+    """The preparation packet: KPIs with intervals, each criterion's mean with its pattern and
+    the best and worst example conversations."""
+    reviews = Review.objects.filter(reviewee=agent)
+    panel = metrics.panel(Q(agent=agent), reviews, period)
+    scored = metrics.scored_reviews(reviews, period)
+    names = Criterion.latest_names()
+    by_key: dict[str, list[tuple[str, str, float]]] = {}
+    marks: dict[str, float] = {}
+    for rating in (
+        Rating.objects.filter(review__in=scored, is_na=False)
+        .select_related("criterion", "review__conversation")
+        .prefetch_related("criterion__options")
+        .order_by("criterion__key", "-score")
+    ):
+        c = rating.review.conversation
+        by_key.setdefault(rating.criterion.key, []).append(
+            (c.code, c.subject or c.external_id, rating.score)
+        )
+        if rating.criterion.key not in marks:
+            marks[rating.criterion.key] = _meets_mark(rating.criterion)
+    rows = []
+    for key, found in by_key.items():
+        scores = [s for *_, s in found]
+        estimate = _mean(scores)
+        rows.append(CriterionRow(
+            key, names.get(key, key), estimate, pattern(estimate, marks[key]),
+            best=[f for f in found[:2] if f[2] > marks[key]],
+            worst=[f for f in found[-2:][::-1] if f[2] < marks[key]],
+        ))  # fmt: skip
+    order = {"below": 0, "exceeded": 1, "met": 2, "": 3}
+    rows.sort(key=lambda r: (order[r.pattern], r.estimate.value or 0))
+    return Packet(agent, period, panel, rows, scored.count())
+
+
+def _mean(scores: list[float]) -> Estimate:
+    from supportqa.core.intervals import mean_interval
+
+    return mean_interval(scores)
+
+
+def _meets_mark(criterion: Criterion) -> float:
+    """The criterion score of the option just below the top ("Meets Expectations")."""
+    values_ = sorted({o.value for o in criterion.options.all()}, reverse=True)
+    low, high = min(values_), max(values_)
+    if len(values_) < 2 or high <= low:
+        return 50.0
+    return criterion_score(values_[1], low, high)

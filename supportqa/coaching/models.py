@@ -1,0 +1,87 @@
+"""Coaching (PRODUCT.md §3.8): sessions in the order of the professional feedback guidelines,
+their areas for improvement with example conversations, SMART goals tracked from the data, and
+follow-ups (sessions that follow one)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from supportqa.codes import new_code
+
+
+class Session(models.Model):
+    class Format(models.TextChoices):
+        VIDEO = "video", "Video call"
+        WRITTEN = "written", "Written report"
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        HELD = "held", "Held: record being written"
+        SIGNED = "signed", "Signed off by both"
+        CANCELLED = "cancelled", "Cancelled"
+
+    code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="coached_sessions"
+    )
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="coaching_sessions"
+    )
+    follows = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
+    )
+    starts_at = models.DateTimeField()
+    minutes = models.PositiveSmallIntegerField(default=30)
+    format = models.CharField(max_length=10, choices=Format.choices, default=Format.VIDEO)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED)
+    # The packet's period: the weeks the session looks back on.
+    period_first = models.DateField()
+    period_last = models.DateField()
+    # The record, in the guidelines' order.
+    positives = models.TextField(blank=True)
+    self_reflection = models.TextField(blank=True, help_text="The agent's own, before or after.")
+    support = models.JSONField(default=list, blank=True)  # training, resources, shadowing…
+    support_note = models.TextField(blank=True)
+    coach_signed_at = models.DateTimeField(null=True, blank=True)
+    agent_signed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_reason = models.TextField(blank=True)
+    sequence = models.PositiveIntegerField(default=0, help_text="iCalendar SEQUENCE: changes.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["agent", "starts_at"])]
+
+    def __str__(self) -> str:
+        return f"Coaching {self.agent} {self.starts_at:%d %b %Y}"
+
+
+class Area(models.Model):
+    """An area for improvement, tied to a rubric criterion or a KPI, with its examples."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="areas")
+    metric = models.CharField(max_length=80, help_text="criterion:<key> or a KPI key")
+    note = models.TextField()
+    examples = models.JSONField(default=list, blank=True)  # conversation codes
+
+    class Meta:
+        ordering = ["session", "id"]
+
+
+class Goal(models.Model):
+    code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="goals")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    metric = models.CharField(max_length=80)
+    target = models.FloatField()
+    baseline = models.JSONField(default=dict)  # value, low, high, n when it was set
+    set_on = models.DateField()
+    due = models.DateField()
+    met_at = models.DateTimeField(null=True, blank=True)  # recognition sent once
+
+    class Meta:
+        ordering = ["due", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.metric} → {self.target:g} by {self.due:%d %b %Y}"

@@ -1,0 +1,148 @@
+"""Coaching (issue #14): scheduling outside shifts with an invitation, the record in the
+guidelines' order with SMART goals checked, sign-off by both, goals tracked from the data."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from supportqa.accounts.models import Shift
+from supportqa.coaching import actions
+from supportqa.coaching.actions import AreaInput, CoachingError, GoalInput
+from supportqa.coaching.models import Goal, Session
+from supportqa.notifications.models import Kind, Mail, Notification
+from tests.conftest import make_conversation, submitted_review
+
+
+def soon(hours: int = 48):
+    return (timezone.now() + timedelta(hours=hours)).replace(minute=0, second=0, microsecond=0)
+
+
+def in_days(days: int) -> date:
+    return timezone.localdate() + timedelta(days=days)
+
+
+def planned(cast, **more) -> Session:
+    today = timezone.localdate()
+    return actions.schedule(
+        agent=cast.agent, coach=cast.lead, starts_at=more.pop("starts_at", soon()), minutes=30,
+        format="video", period_first=today - timedelta(days=30), period_last=today, **more,
+    )  # fmt: skip
+
+
+def test_a_session_is_planned_outside_the_agents_shifts_with_an_invitation(cast):
+    cast.agent.email = "agent@example.org"
+    cast.agent.save()
+    start = soon()
+    Shift.objects.create(agent=cast.agent, starts_at=start - timedelta(hours=1),
+                         ends_at=start + timedelta(hours=7))  # fmt: skip
+    with pytest.raises(
+        CoachingError, match="it falls in Agent's shift .*: coaching is planned outside shifts"
+    ):
+        planned(cast, starts_at=start)
+    with pytest.raises(CoachingError, match="you do not coach this agent"):
+        actions.schedule(
+            agent=cast.other_agent, coach=cast.lead, starts_at=soon(100), minutes=30,
+            format="video", period_first=date(2026, 1, 1), period_last=date(2026, 1, 31),
+        )  # fmt: skip
+    session = planned(cast, starts_at=start + timedelta(hours=8))
+    told = Notification.objects.get(user=cast.agent, kind=Kind.COACHING_SESSION)
+    assert told.link == f"/coaching/{session.code}/"
+    mail = Mail.objects.get(user=cast.agent)
+    ics = bytes(mail.attachment).decode()
+    assert mail.attachment_name.endswith(".ics") and "METHOD:REQUEST" in ics
+    assert f"UID:coaching-{session.code}@" in ics and "SEQUENCE:0" in ics
+    with pytest.raises(CoachingError, match="Agent has another coaching session"):
+        planned(cast, starts_at=start + timedelta(hours=8, minutes=15))
+    moved = actions.reschedule(session, by=cast.lead, starts_at=start + timedelta(hours=26),
+                               minutes=45)  # fmt: skip
+    assert moved.sequence == 1
+    cancelled = actions.cancel(moved, by=cast.lead, reason="Agent on leave")
+    from supportqa.coaching.invites import invitation
+
+    ics = invitation(cancelled).decode()
+    assert "METHOD:CANCEL" in ics and "SEQUENCE:2" in ics and "STATUS:CANCELLED" in ics
+
+
+def reviewed(cast, agent, scores: int, position: int, tag: str):
+    """`scores` reviews of the agent's conversations from the last days, every criterion at
+    option `position` (0 Exceeds, 1 Meets, 2 Below)."""
+    for i in range(scores):
+        c = make_conversation(agent, cast.team, f"{tag}-{i}",
+                              created=timezone.now() - timedelta(days=3, hours=i))  # fmt: skip
+        submitted_review(c, cast.qa, position=position)
+
+
+def test_the_record_keeps_only_smart_goals_and_both_sign_it(cast):
+    reviewed(cast, cast.agent, 6, 1, "a")  # Meets on everything: IQS 80
+    reviewed(cast, cast.teammate, 6, 0, "t")  # the peer: Exceeds, IQS 100
+    session = planned(cast)
+    example = cast.agent.conversations.first().code
+    area = AreaInput("iqs", "Name the customer's problem before solving it.", [example])
+    with pytest.raises(CoachingError, match=r"goal 1 is not SMART: A — already met.*; R — tie"):
+        actions.save_record(session, by=cast.lead, positives="Friendly and quick.", areas=[],
+                            support=[], support_note="",
+                            goals=[GoalInput("iqs", 70, in_days(30))])  # fmt: skip
+    with pytest.raises(CoachingError, match="T — due .*: give at least a week"):
+        actions.save_record(session, by=cast.lead, positives="Friendly.", areas=[area],
+                            support=[], support_note="",
+                            goals=[GoalInput("iqs", 90, in_days(2))])  # fmt: skip
+    with pytest.raises(CoachingError, match="is not a conversation of Agent"):
+        actions.save_record(session, by=cast.lead, positives="x", support=[], support_note="",
+                            areas=[AreaInput("iqs", "x", [cast.other_conversation.code])],
+                            goals=[])  # fmt: skip
+    due = timezone.localdate() + timedelta(days=30)
+    actions.save_record(session, by=cast.lead, positives="Friendly and quick.", areas=[area],
+                        support=["Training"], support_note="Refund module",
+                        goals=[GoalInput("iqs", 90, due)])  # fmt: skip
+    session.refresh_from_db()
+    goal = Goal.objects.get()
+    assert session.state == Session.State.HELD and goal.baseline["value"] == pytest.approx(80)
+    with pytest.raises(CoachingError, match="only the agent writes"):
+        actions.reflect(session, by=cast.lead, text="x")
+    actions.reflect(session, by=cast.agent, text="I rush the first reply.")
+    with pytest.raises(CoachingError, match="only the agent and their coach"):
+        actions.sign(session, by=cast.teammate)
+    actions.sign(session, by=cast.lead)
+    signed = actions.sign(session, by=cast.agent)
+    assert signed.state == Session.State.SIGNED and signed.self_reflection.startswith("I rush")
+
+
+def test_goal_progress_is_read_from_the_data_and_recognised_once(cast):
+    session = planned(cast)
+    goal = Goal.objects.create(session=session, agent=cast.agent, metric="iqs", target=90,
+                               baseline={"value": 70}, set_on=timezone.localdate() - timedelta(10),
+                               due=timezone.localdate() + timedelta(10))  # fmt: skip
+    assert actions.track(goal).progress.status == "not enough data"
+    reviewed(cast, cast.agent, 6, 0, "g")  # Exceeds everywhere since the goal was set
+    tracked = actions.track(goal)
+    assert tracked.progress.status == "met" and tracked.progress.current.value == pytest.approx(100)
+    assert Notification.objects.filter(kind=Kind.COACHING_GOAL).count() == 2  # agent and coach
+    actions.track(goal)
+    assert Notification.objects.filter(kind=Kind.COACHING_GOAL).count() == 2  # once
+
+
+def test_pages_keep_to_the_coach_and_the_agent(cast):
+    session = planned(cast)
+    url = f"/coaching/{session.code}/"
+    assert cast.client(cast.lead).get(url).status_code == 200
+    assert cast.client(cast.agent).get(url).status_code == 200
+    assert cast.client(cast.teammate).get(url).status_code == 404
+    assert cast.client(cast.other_agent).get(url).status_code == 404
+    assert cast.client(cast.qa).get(url).status_code == 404
+    packet = cast.client(cast.lead).get(f"/coaching/agents/{cast.agent.code}/packet/")
+    assert packet.status_code == 200 and b"Rubric grades and patterns" in packet.content
+    assert (
+        cast.client(cast.lead).get(f"/coaching/agents/{cast.other_agent.code}/packet/").status_code
+        == 404
+    )
+    ics = cast.client(cast.agent).get(f"{url}invite.ics")
+    assert ics["Content-Type"].startswith("text/calendar") and b"BEGIN:VEVENT" in ics.content
+    page = cast.client(cast.lead).post(url, {"action": "record", "positives": "Kind.",
+                                             "goal-1-metric": "iqs", "goal-1-target": "150",
+                                             "goal-1-due": "2020-01-01"})  # fmt: skip
+    assert page.status_code == 400
+    text = page.content.decode()
+    assert "the target 150 is outside" in text and "M</strong> ✗" in text

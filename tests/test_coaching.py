@@ -146,3 +146,41 @@ def test_pages_keep_to_the_coach_and_the_agent(cast):
     assert page.status_code == 400
     text = page.content.decode()
     assert "the target 150 is outside" in text and "M</strong> ✗" in text
+
+
+def test_the_effect_of_a_session_is_measured_against_uncoached_teammates(cast):
+    from supportqa.accounts.models import Role
+    from supportqa.coaching import measure
+    from supportqa.coaching.models import Area
+    from supportqa.reviews.models import Review
+    from tests.conftest import make_user
+
+    held = timezone.now() - timedelta(days=40)
+    peers = [cast.teammate] + [make_user(f"peer{i}", Role.AGENT, cast.team) for i in range(3)]
+
+    def scored(agent, position, days, tag):
+        for i in range(4):
+            c = make_conversation(
+                agent, cast.team, f"{tag}-{i}", created=held + timedelta(days=days)
+            )
+            review = submitted_review(c, cast.qa, position=position)
+            Review.objects.filter(pk=review.pk).update(
+                submitted_at=held + timedelta(days=days, hours=i)
+            )
+
+    scored(cast.agent, 1, -10, "a-before")  # Meets: 80
+    scored(cast.agent, 0, 10, "a-after")  # Exceeds: 100
+    for n, peer in enumerate(peers):  # the others: Meets before, Meets or Exceeds after
+        scored(peer, 1, -10, f"p{n}-before")
+        scored(peer, 0 if n == 0 else 1, 10, f"p{n}-after")
+    session = Session.objects.create(agent=cast.agent, coach=cast.lead, starts_at=held,
+                                     period_first=held.date(), period_last=held.date(),
+                                     state=Session.State.SIGNED)  # fmt: skip
+    Area.objects.create(session=session, metric="iqs", note="Own the problem.")
+    (found,) = measure.session_effects(session)
+    assert found.effect.treated_change == pytest.approx(20)
+    assert found.effect.comparison_change == pytest.approx(5)  # (20 + 0 + 0 + 0) / 4
+    assert found.effect.estimate.value == pytest.approx(15) and found.effect.comparisons == 4
+    assert found.complete
+    page = cast.client(cast.lead).get(f"/coaching/{session.code}/")
+    assert b"Did the coaching work?" in page.content

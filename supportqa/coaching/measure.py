@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from supportqa.accounts.models import AGENT_ROLES, User
+from supportqa.core import coaching as coaching_core
 from supportqa.core.coaching import Metric, pattern
-from supportqa.core.intervals import Estimate
+from supportqa.core.intervals import Estimate, mean_interval
 from supportqa.core.scoring import criterion_score
 from supportqa.reports import metrics
 from supportqa.reports.periods import Period
@@ -125,8 +127,6 @@ def packet(agent: User, period: Period) -> Packet:
 
 
 def _mean(scores: list[float]) -> Estimate:
-    from supportqa.core.intervals import mean_interval
-
     return mean_interval(scores)
 
 
@@ -137,3 +137,57 @@ def _meets_mark(criterion: Criterion) -> float:
     if len(values_) < 2 or high <= low:
         return 50.0
     return criterion_score(values_[1], low, high)
+
+
+# How long before and after a session its effect is measured.
+EFFECT_WINDOW = timedelta(days=28)
+
+
+@dataclass(frozen=True)
+class SessionEffect:
+    metric: str
+    effect: coaching_core.Effect
+    complete: bool  # the after window has run its full length
+
+
+def session_effects(session: Any, now: datetime | None = None) -> list[SessionEffect]:
+    """For each metric coached in the session (its areas), the difference in differences:
+    the agent's change from the window before the session to the window after, against
+    the same change of their team's agents not coached on that metric around then."""
+    from supportqa.coaching.models import Area
+
+    now = now or timezone.now()
+    start = session.starts_at
+    if start >= now:
+        return []
+    before = Period(start - EFFECT_WINDOW, start)
+    after = Period(start, min(start + EFFECT_WINDOW, now))
+    catalogue = goal_metrics()
+    found = []
+    for key in dict.fromkeys(a.metric for a in session.areas.all()):
+        metric = catalogue.get(key)
+        if metric is None:
+            continue
+        coached = set(
+            Area.objects.filter(
+                metric=key,
+                session__starts_at__gte=start - EFFECT_WINDOW,
+                session__starts_at__lt=start + EFFECT_WINDOW,
+            ).values_list("session__agent_id", flat=True)
+        )
+        was, now_ = values(session.agent, key, before), values(session.agent, key, after)
+
+        def usable(e: Estimate | None) -> float | None:
+            return e.value if e is not None and e.value is not None and e.n >= 3 else None
+
+        changes = [
+            a - b
+            for pk in set(was) & set(now_)
+            if pk not in coached and pk != session.agent_id
+            and (b := usable(was[pk])) is not None and (a := usable(now_[pk])) is not None
+        ]  # fmt: skip
+        found.append(SessionEffect(key, coaching_core.did_effect(
+            usable(was.get(session.agent_id)), usable(now_.get(session.agent_id)), changes,
+            higher_is_better=metric.higher_is_better,
+        ), complete=start + EFFECT_WINDOW <= now))  # fmt: skip
+    return found

@@ -257,6 +257,10 @@ def session_detail(request: HttpRequest, code: str) -> HttpResponse:
             "typed": typed,
             "error": error,
             "follow_ups": session.follow_ups.order_by("starts_at"),
+            "effects": [(e, catalogue.get(e.metric)) for e in measure.session_effects(session)]
+            if session.state in (Session.State.HELD, Session.State.SIGNED)
+            else [],
+            "window_days": measure.EFFECT_WINDOW.days,
             "nav": "coaching",
         },
         status=400 if error else 200,

@@ -107,9 +107,11 @@ def walk_to(request, step, cast):
         if record.step.kind == "approval":
             decide(request, record.step.key, by=by, approve=True, comment="fine")
         else:
-            checked = request.conversation.reviews.filter(reviewer=cast.qa).exists()
-            if record.step.key == "monitor" and not checked:
+            mine = request.conversation.reviews.filter(reviewer=cast.qa)
+            if record.step.key == "monitor" and not mine.exists():
                 submitted_review(request.conversation, cast.qa, position=1)
+            elif record.step.key == "monitor":  # checked again after a new reply: edited
+                mine.update(updated_at=django_timezone.now())
             data = {"reply": "Your refund is on its way."} if record.step.key == "respond" else None
             if record.step.key == "categorize":  # (a flushed database has no categories)
                 category = Category.objects.filter(is_active=True).first()
@@ -534,7 +536,10 @@ def test_the_representative_replies_in_supportqa_and_acknowledges_the_feedback(c
     before = cast.conversation.messages.count()
     with pytest.raises(WorkflowError, match="write your reply to the customer"):
         complete(request, "respond", by=cast.agent, data={"reply": "  "})
-    complete(request, "respond", by=cast.agent, data={"reply": "Refunded: 12 EUR, 3 days."})
+    client.force_login(cast.agent)
+    page = client.post(f"/requests/{request.code}/",
+                       {"step": "respond", "reply": "Refunded: 12 EUR, 3 days."})  # fmt: skip
+    assert page.status_code == 302  # the reply goes through the page, as a user sends it
     reply = Message.objects.get(conversation=cast.conversation, seq=before)
     assert (reply.author, reply.author_kind) == (cast.agent, "agent")
     assert reply.text == "Refunded: 12 EUR, 3 days."
@@ -542,6 +547,9 @@ def test_the_representative_replies_in_supportqa_and_acknowledges_the_feedback(c
     assert respond.data["source"] == "SupportQA" and respond.data["message"] == before + 1
     with pytest.raises(WorkflowError, match="check the response first"):
         complete(request, "monitor", by=cast.qa)
+    submitted_review(cast.conversation, cast.lead, position=0)  # someone else's review
+    with pytest.raises(WorkflowError, match="check the response first"):
+        complete(request, "monitor", by=cast.qa)  # does not stand for the QA's own check
     review = submitted_review(cast.conversation, cast.qa, position=1)
     complete(request, "monitor", by=cast.qa)
     check = request.records.get(step__key="monitor").data
@@ -551,7 +559,6 @@ def test_the_representative_replies_in_supportqa_and_acknowledges_the_feedback(c
     assert "Quote the refund policy next time." in told.text
     with pytest.raises(WorkflowError, match="only the representative"):
         acknowledge_feedback(request, by=cast.teammate)
-    client.force_login(cast.agent)
     assert b"I have read it" in client.get(f"/requests/{request.code}/").content
     client.post(f"/requests/{request.code}/", {"action": "acknowledge"})
     assert unacknowledged_feedback(request) is None

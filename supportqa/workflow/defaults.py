@@ -38,8 +38,9 @@ DEFAULT_TEMPLATE: dict[str, Any] = {
         _step("respond", "Respond", "action", "agent",
               help="Done when the representative has answered the customer."),
         _step("monitor", "Monitor the response", "action", "qa",
-              help="Language, politeness and empathy, accuracy, guidelines, resolution: the "
-                   "response-check scorecard (AutoQA pre-fills it)."),
+              help="Language, politeness and empathy, accuracy, guidelines, resolution: your "
+                   "review of the conversation with its scorecard (AutoQA's ratings pre-fill "
+                   "it)."),
         _step("record-response", "Record the response", "record",
               help="Time, date and details of the response, taken from the conversation."),
         _step("feedback", "Feedback to the representative", "action", "qa"),

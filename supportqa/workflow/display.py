@@ -58,7 +58,7 @@ def _value(key: str, value: Any) -> str:
     if key == "reassigned":
         return "; ".join(f"to {c['to']} by {c['by']} (“{c['reason']}”)" for c in value)
     if key in ("check_score", "autoqa_score"):
-        return "" if value is None else f"{float(value):.0f}%"
+        return "" if value is None else f"{float(value):.1f}%"
     if key == "confidence":
         return "" if value is None else f"{float(value) * 100:.0f}% sure"
     if key == "first_reply_seconds":

@@ -213,7 +213,7 @@ def complete(
         elif step.key == "respond":
             captured.update(_reply(locked, by, data or {}))
         elif step.key == "monitor":
-            captured.update(_response_check(locked))
+            captured.update(_response_check(locked, by))
         elif step.key == "implement":
             captured.update(_actions(locked, data or {}, by))
         elif step.choices and step.multiple:
@@ -310,25 +310,30 @@ def _reply(request: Request, by: User, form: dict[str, Any]) -> dict[str, Any]:
             "message": message.seq + 1}  # fmt: skip
 
 
-def _response_check(request: Request) -> dict[str, Any]:
-    """Step 8: the response-check scorecard, filled by a person (AutoQA's ratings pre-fill
-    the form on the conversation's page: "Start from AutoQA")."""
+def _response_check(request: Request, by: User) -> dict[str, Any]:
+    """Step 8: the response check is the reviewer's own review of the conversation (AutoQA's
+    ratings pre-fill it on the conversation's page: "Start from AutoQA"), submitted or edited
+    since the response it checks when that was written in SupportQA."""
     reviews = request.conversation.reviews.filter(submitted_at__isnull=False)
-    review = (
-        reviews.filter(source__in=IQS_SOURCES)
-        .select_related("reviewer")
-        .order_by("-submitted_at")
+    mine = reviews.filter(source__in=IQS_SOURCES, reviewer=by)
+    response = (
+        request.records.filter(step__key="respond", state=State.DONE)
+        .order_by("-attempt")
         .first()
     )
+    if response is not None and response.data.get("source") == "SupportQA":
+        mine = mine.filter(updated_at__gte=response.finished_at)
+    review = mine.order_by("-updated_at").first()
     if review is None:
         raise WorkflowError(
-            "check the response first: on the conversation's page start from AutoQA's "
-            "ratings, correct them and submit the review"
+            "check the response first: on the conversation's page review it (start from "
+            "AutoQA's ratings, or edit your review with a reason since the new reply) and "
+            "submit"
         )
     autoqa = reviews.filter(source=Source.AUTOQA).order_by("-submitted_at").first()
     return {
         "check_score": review.final_score,
-        "checked_by": review.reviewer.name if review.reviewer else "",
+        "checked_by": by.name,
         "review": review.code,
         "autoqa_score": autoqa.final_score if autoqa else None,
     }

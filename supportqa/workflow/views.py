@@ -156,6 +156,7 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
                         "secondary": request.POST.getlist("secondary"),
                     },
                     "implement": {k: v for k, v in request.POST.items() if k.startswith("action-")},
+                    "respond": {"reply": request.POST.get("reply", "")},
                 }
                 chosen = request.POST.getlist("choice")
                 complete(item, step, by=request.user,

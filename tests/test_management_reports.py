@@ -46,6 +46,9 @@ def test_a_rejected_report_sends_its_requests_back_and_the_lead_is_told(cast, at
     other = start(cast.teammate_conversation, by=cast.lead)
     walk_to(other, "gate-4", cast)
     assert set(reporting.linked_requests(report)) == {request, other}
+    from supportqa.workflow.access import waiting_for
+
+    assert not waiting_for(cast.manager).filter(step__key="gate-4").exists()  # on the report
     with pytest.raises(reporting.ReportError, match="write the summary"):
         reporting.submit(report, by=cast.lead, summary=" ")
     reporting.submit(report, by=cast.lead, summary="Two refund errors.")
@@ -73,9 +76,10 @@ def test_a_rejected_report_sends_its_requests_back_and_the_lead_is_told(cast, at
     assert at(other) == "report"  # not reported again yet: it waits at step 17
     with pytest.raises(reporting.ReportError, match="the report is approved by Manager"):
         reporting.decide(report, by=cast.manager, approve=False, comment="late")
-    walk_to(other, "gate-4", cast)  # this month's report is approved: next month's
+    walk_to(other, "gate-4", cast)  # this month's report is approved: a further part of it
     follow_on = ManagementReport.objects.exclude(pk=report.pk).get()
-    assert follow_on.first_day == report.last_day + timedelta(days=1)
+    assert (follow_on.first_day, follow_on.part) == (report.first_day, 2)
+    assert str(follow_on).endswith("(part 2)")
 
 
 def test_the_report_holds_the_teams_figures_as_submitted(cast, at_gate_4):
@@ -282,7 +286,7 @@ def test_hostile_values_do_not_break_the_report(cast, at_gate_4):
     walk_to(later, "gate-4", cast)
     joined = later.records.get(step__key="report").data["report"]
     assert joined != report.code
-    assert ManagementReport.objects.get(code=joined).first_day == report.last_day + timedelta(1)
+    assert ManagementReport.objects.get(code=joined).part == 2
 
 
 def test_report_run_leaves_out_subscribers_who_no_longer_see_the_team(cast, settings):

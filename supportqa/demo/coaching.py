@@ -5,7 +5,7 @@ the agent's signature; a session planned next week."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -28,14 +28,14 @@ def build_coaching() -> int:
     today = timezone.localdate()
     with muted():
         signed = _session(ben, lead, now - timedelta(days=40), Session.State.SIGNED,
-                          reflection="I skip the customer's name when the queue is long.")  # fmt: skip
+                          reflection="I skip names when the queue is long.")  # fmt: skip
         Area.objects.create(session=signed, metric="criterion:personalization",
                             note="Use the customer's name and refer to their history.",
                             examples=_examples(ben))  # fmt: skip
         Area.objects.create(session=signed, metric="iqs", note="Overall quality follows.")
-        iqs = measure.values(
-            ben, "iqs", measure.period_of(today - timedelta(days=30), today)
-        ).get(ben.pk)
+        iqs = measure.values(ben, "iqs", measure.period_of(today - timedelta(days=30), today)).get(
+            ben.pk
+        )
         value = iqs.value if iqs is not None and iqs.value is not None else 70.0
         set_on = today - timedelta(days=30)
         for target, baseline, due in (
@@ -63,7 +63,7 @@ def build_coaching() -> int:
     return Session.objects.count()
 
 
-def _session(agent: User, coach: User, at, state: str, reflection: str = "") -> Session:  # type: ignore[no-untyped-def]
+def _session(agent: User, coach: User, at: datetime, state: str, reflection: str = "") -> Session:
     session = Session.objects.create(
         agent=agent, coach=coach, starts_at=at, minutes=30, state=state,
         period_first=(at - timedelta(days=30)).date(), period_last=at.date(),

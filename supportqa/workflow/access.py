@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from supportqa.accounts.models import Role, User
 from supportqa.conversations.access import conversations_for
 from supportqa.reviews.actions import arbiters_of
-from supportqa.workflow.models import Request, StepRecord, TemplateStep
+from supportqa.workflow.models import Request, StepKind, StepRecord, TemplateStep
 
 # A step's role → the roles that may do it (besides the representative for "agent" steps).
 # Approvals climb: a lead's gate may be decided by a manager or an admin too.
@@ -59,9 +59,17 @@ def waiting_for(user: User) -> QuerySet[StepRecord]:
         return StepRecord.objects.none()
     roles = [role for role, allowed in MAY_DO.items() if user.role in allowed]
     theirs = Q(step__role__in=roles) | Q(step__role=Role.AGENT, request__conversation__agent=user)
+    # A gate after the request went into a management report is decided on the report (its
+    # list and notification say so), not here.
+    on_report = Q(
+        step__kind=StepKind.APPROVAL,
+        request__records__state=StepRecord.State.DONE,
+        request__records__data__has_key="report",
+    )
     return (
         StepRecord.objects.filter(state=StepRecord.State.ACTIVE, request__in=requests_for(user))
         .filter(theirs)
+        .exclude(on_report)
         .select_related("step", "request__conversation__agent")
         .order_by("started_at")
     )

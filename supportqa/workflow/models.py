@@ -180,6 +180,9 @@ class ManagementReport(models.Model):
     )
     first_day = models.DateField()
     last_day = models.DateField()
+    # A period's report once submitted is kept as it was: requests reported later go into a
+    # further part of the same period.
+    part = models.PositiveSmallIntegerField(default=1)
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     summary = models.TextField(blank=True, help_text="The lead's account of the period.")
     content = models.JSONField(default=dict, blank=True)
@@ -199,15 +202,17 @@ class ManagementReport(models.Model):
     mailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-last_day", "team__name"]
+        ordering = ["-last_day", "team__name", "-part"]
         constraints = [
             models.UniqueConstraint(
-                fields=["team", "first_day", "last_day"], name="workflow_one_report_per_period"
+                fields=["team", "first_day", "last_day", "part"],
+                name="workflow_one_report_per_period_part",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.team} {self.first_day:%d %b %Y} – {self.last_day:%d %b %Y}"
+        part = f" (part {self.part})" if self.part > 1 else ""
+        return f"{self.team} {self.first_day:%d %b %Y} – {self.last_day:%d %b %Y}{part}"
 
 
 class ReportSubscription(models.Model):

@@ -287,28 +287,33 @@ def content_of(report: ManagementReport) -> dict[str, Any]:
 
 
 def report_for_request(request: Request, *, by: User) -> ManagementReport:
-    """The report a request's results go into (step 17): its team's report of this month, or
-    of the next month when this month's is already submitted or approved (its kept figures
-    would not hold the request)."""
+    """The report a request's results go into (step 17): its team's report of this month; when
+    that is already submitted or approved (its kept figures would not hold the request), a
+    further part of the same month."""
     team = request.conversation.team
     if team is None:
         raise ReportError(
             "the conversation has no team: give it one, its results go into the team's report"
         )
-    day = timezone.localdate(timezone=timezone.get_default_timezone())
-    for _ in range(2):
-        first, last = month_of(day)
-        # Locked: a manager deciding this report meanwhile either sees this request in it
-        # or has decided before it is added (then it goes into the next month's).
-        report = ManagementReport.objects.select_for_update().get(
-            pk=create(team, first, last, by=by).pk
-        )
-        if report.state in (State.DRAFT, State.REJECTED):
-            return report
-        day = last + timedelta(days=1)
-    raise ReportError(
-        f"{team}'s reports of this month and the next are already submitted or approved"
+    first, last = month_of(timezone.localdate(timezone=timezone.get_default_timezone()))
+    create(team, first, last, by=by)
+    # Locked: a manager deciding it meanwhile either sees this request in it or has decided
+    # before it is added (then it goes into the next part).
+    latest = (
+        ManagementReport.objects.select_for_update()
+        .filter(team=team, first_day=first, last_day=last)
+        .order_by("-part")
+        .first()
     )
+    assert latest is not None
+    if latest.state in (State.DRAFT, State.REJECTED):
+        return latest
+    further = ManagementReport.objects.create(
+        team=team, first_day=first, last_day=last, part=latest.part + 1, created_by=by
+    )
+    record_event(actor=by, action="management_report.created", obj=further,
+                 data={"team": team.name, "part": further.part})  # fmt: skip
+    return further
 
 
 def create(team: Team, first_day: date, last_day: date, *, by: User | None) -> ManagementReport:
@@ -319,7 +324,7 @@ def create(team: Team, first_day: date, last_day: date, *, by: User | None) -> M
     if not EARLIEST_YEAR <= first_day.year <= timezone.localdate().year + 1:
         raise ReportError(f"choose a period from {EARLIEST_YEAR} to next year")
     report, made = ManagementReport.objects.get_or_create(
-        team=team, first_day=first_day, last_day=last_day, defaults={"created_by": by}
+        team=team, first_day=first_day, last_day=last_day, part=1, defaults={"created_by": by}
     )
     if made:
         record_event(actor=by, action="management_report.created", obj=report,

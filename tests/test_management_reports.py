@@ -329,3 +329,15 @@ def test_owners_see_the_team_and_the_submitter_does_not_decide(cast, at_gate_4):
             "action-1-metric": "csat"}  # fmt: skip
     with pytest.raises(WorkflowError, match="Training needs: choose its owner"):
         complete(request, "implement", by=cast.manager, data=form)
+
+
+def test_the_csv_gives_numbers_as_numbers(cast, at_gate_4):
+    _, report = at_gate_4
+    lead = client_as(cast.lead)
+    lines = (
+        b"".join(lead.get(f"/management-reports/{report.code}/csv/kpis/").streaming_content)
+        .decode()
+        .splitlines()
+    )
+    assert lines[0] == "KPI,Unit,Value,95% low,95% high,n"
+    assert "'" not in "".join(lines)  # no cell mistaken for a formula

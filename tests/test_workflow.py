@@ -560,8 +560,10 @@ def test_the_representative_replies_in_supportqa_and_acknowledges_the_feedback(c
     with pytest.raises(WorkflowError, match="only the representative"):
         acknowledge_feedback(request, by=cast.teammate)
     assert b"I have read it" in client.get(f"/requests/{request.code}/").content
+    assert b"Feedback for you to read" in client.get("/requests/").content
+    assert b"feedback for you to read" in client.get("/").content
     client.post(f"/requests/{request.code}/", {"action": "acknowledge"})
-    assert unacknowledged_feedback(request) is None
+    assert unacknowledged_feedback(request) == []
     assert "acknowledged_at" in request.records.get(step__key="feedback").data
     decide(request, "gate-2", by=cast.lead, approve=True)
     shown = request.records.get(step__key="gate-2").shown["steps"]

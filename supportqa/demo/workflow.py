@@ -76,7 +76,7 @@ def build_requests() -> int:
         for report in ManagementReport.objects.all():
             lead = people.get(f"lead.{report.team.name.lower()}")
             if lead is not None:
-                reporting.submit(report, by=lead, summary=SUMMARY)
+                reporting.submit(report, by=lead, summary=SUMMARIES.get(report.team.name, SUMMARY))
             if report.team.name == "Alpha":
                 reporting.decide(report, by=people["manager"], approve=True,
                                  comment="Clear; go ahead with the actions.")  # fmt: skip
@@ -88,6 +88,10 @@ def build_requests() -> int:
     return len(walks)
 
 
+SUMMARIES = {
+    "Bravo": "A quiet start to the month: few conversations so far, so the intervals are wide; "
+    "nothing yet that calls for an action.",
+}
 REPLY = "Thank you for your patience: I have checked your order and the refund is on its way."
 
 SUMMARY = (

@@ -16,6 +16,7 @@ from supportqa.accounts.permissions import (
 from supportqa.home import cards
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.workflow.access import waiting_for
+from supportqa.workflow.engine import feedback_waiting
 
 
 @allowed(signed_in)
@@ -37,5 +38,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "team": cards.team_cards(user, period) if may_decide_disputes(user) else None,
         "shopper": user.role == Role.SHOPPER,
         "requests": list(waiting_for(user)[:8]),
+        "feedback": list(feedback_waiting(user).select_related("conversation")[:8]),
     }
     return render(request, "home/home.html", context)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from supportqa.accounts.models import Role, User
@@ -270,31 +271,51 @@ def _tell_feedback(request: Request, step: TemplateStep, by: User, feedback: str
     )
 
 
-def unacknowledged_feedback(request: Request) -> StepRecord | None:
-    """The latest feedback to the representative they have not acknowledged yet."""
-    return (
-        request.records.filter(step__key__in=FEEDBACK_STEPS, state=State.DONE)
+def unacknowledged_feedback(request: Request) -> list[StepRecord]:
+    """The feedback to the representative they have not acknowledged yet, oldest first."""
+    return list(
+        request.records.filter(step__key__in=FEEDBACK_STEPS, state__in=[State.DONE, State.REDONE])
         .exclude(data__has_key="acknowledged_at")
         .select_related("step", "actor")
-        .order_by("-finished_at")
-        .first()
+        .order_by("finished_at")
     )
 
 
-def acknowledge_feedback(request: Request, *, by: User) -> StepRecord:
-    """The representative says they read the feedback (kept on the step's record)."""
+def feedback_waiting(user: User) -> QuerySet[Request]:
+    """The requests with feedback the person, as their representative, has not acknowledged
+    (their "Waiting for me" list and home page show them)."""
+    return (
+        Request.objects.filter(
+            conversation__agent=user,
+            records__step__key__in=FEEDBACK_STEPS,
+            records__state__in=[State.DONE, State.REDONE],
+        )
+        .exclude(
+            pk__in=StepRecord.objects.filter(
+                step__key__in=FEEDBACK_STEPS, data__has_key="acknowledged_at"
+            ).values("request_id")
+        )
+        .distinct()
+    )
+
+
+def acknowledge_feedback(request: Request, *, by: User) -> list[StepRecord]:
+    """The representative says they read the feedback waiting for them (each kept on its
+    step's record)."""
     with transaction.atomic():
         locked = Request.objects.select_for_update().get(pk=request.pk)
         if locked.conversation.agent_id != by.pk:
             raise WorkflowError("only the representative acknowledges their feedback")
-        record = unacknowledged_feedback(locked)
-        if record is None:
+        records = unacknowledged_feedback(locked)
+        if not records:
             raise WorkflowError("there is no feedback waiting for your acknowledgement")
-        record.data = {**record.data, "acknowledged_at": timezone.now().isoformat()}
-        record.save(update_fields=["data"])
+        now = timezone.now().isoformat()
+        for record in records:
+            record.data = {**record.data, "acknowledged_at": now}
+            record.save(update_fields=["data"])
         record_event(actor=by, action="workflow.feedback_acknowledged", obj=locked,
-                     data={"step": record.step.key, "attempt": record.attempt})  # fmt: skip
-    return record
+                     data={"steps": [[r.step.key, r.attempt] for r in records]})  # fmt: skip
+    return records
 
 
 def _reply(request: Request, by: User, form: dict[str, Any]) -> dict[str, Any]:
@@ -697,7 +718,7 @@ def _record_request(request: Request, record: StepRecord) -> dict[str, Any] | No
         "received_at": c.created_at.isoformat(),
         "channel": c.channel,
         "subject": c.subject,
-        "customer": c.customer.external_id if c.customer else "",
+        "customer": (c.customer.name or c.customer.external_id) if c.customer else "",
     }
 
 

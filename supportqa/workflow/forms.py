@@ -27,4 +27,6 @@ class NewRequestForm(forms.Form):
     def __init__(self, *args: Any, teams: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+        if teams.count() == 1:  # a lead of one team: theirs
+            self.fields["team"].initial = teams.first()
         self.fields["team"].help_text = "Its leads and representatives take it from there."

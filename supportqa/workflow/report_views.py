@@ -157,7 +157,7 @@ def report_csv(request: HttpRequest, code: str, table: str) -> StreamingHttpResp
     found = [t for t in reporting.tables(reporting.content_of(report)) if t.key == table]
     if not found:
         raise Http404("No such table")
-    rows = [found[0].header, *found[0].rows]
+    rows = found[0].csv()
     response = StreamingHttpResponse((csv_line(row) for row in rows), content_type="text/csv")
     response["Content-Disposition"] = (
         f'attachment; filename="management-report-{report.code}-{table}.csv"'

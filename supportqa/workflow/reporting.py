@@ -211,6 +211,15 @@ class Table:
     title: str
     header: list[str]
     rows: list[list[str]]
+    # The CSV's columns when they differ from the page's: numbers as numbers (an interval as
+    # its two bounds), for a spreadsheet.
+    csv_header: list[str] | None = None
+    csv_rows: list[list[Any]] | None = None
+
+    def csv(self) -> list[list[Any]]:
+        if self.csv_header is None or self.csv_rows is None:
+            return [self.header, *self.rows]
+        return [self.csv_header, *self.csv_rows]
 
 
 def _number(value: Any, unit: str = "") -> str:
@@ -232,6 +241,9 @@ def tables(content: dict[str, Any]) -> list[Table]:
         "kpis", "KPIs with 95% intervals", ["KPI", "Value", "95% interval", "n"],
         [[k["label"], _number(k["value"], k["unit"]), _interval(k, k["unit"]), str(k["n"])]
          for k in content["kpis"]],
+        ["KPI", "Unit", "Value", "95% low", "95% high", "n"],
+        [[k["label"], k["unit"], k["value"], k.get("low"), k.get("high"), k["n"]]
+         for k in content["kpis"]],
     )  # fmt: skip
     handling = Table(
         "handling",
@@ -243,6 +255,9 @@ def tables(content: dict[str, Any]) -> list[Table]:
         "criteria", "Review results by criterion (mean score 0–100)",
         ["Criterion", "Mean", "95% interval", "Ratings"],
         [[c["criterion"], _number(c["value"]), _interval(c), str(c["n"])]
+         for c in content["criteria"]],
+        ["Criterion", "Mean", "95% low", "95% high", "Ratings"],
+        [[c["criterion"], c["value"], c.get("low"), c.get("high"), c["n"]]
          for c in content["criteria"]],
     )  # fmt: skip
     disputes = Table(

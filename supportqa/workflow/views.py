@@ -31,6 +31,7 @@ from supportqa.workflow.engine import (
     chosen_areas,
     complete,
     decide,
+    feedback_waiting,
     in_view,
     may_reassign,
     reassign,
@@ -57,11 +58,13 @@ def request_list(request: HttpRequest) -> HttpResponse:
     shown = request.GET.get("show", "mine")
     found: list[ArchiveRecord] = []
     query = request.GET.get("q", "").strip()[:200]
+    feedback = []
     if shown == "archive":
         rows = []
         found = list(_archive_search(request, query)[:100]) if query else []
     elif shown == "mine":
         rows = [(r.request, r, True) for r in waiting_for(request.user)[:500]]
+        feedback = list(feedback_waiting(request.user).select_related("conversation")[:100])
     else:
         state = Request.State.CLOSED if shown == "closed" else Request.State.OPEN
         requests = requests_for(request.user).filter(state=state)
@@ -71,6 +74,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
             requests = requests.filter(
                 records__state=StepRecord.State.ACTIVE, records__step__key=request.GET["step"]
             )
+        requests = requests.order_by("-updated_at", "-id")
         requests = requests.select_related("conversation__agent", "template").prefetch_related(
             Prefetch(
                 "records",
@@ -97,6 +101,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
             "step": request.GET.get("step", ""),
             "query": query,
             "found": found,
+            "feedback": feedback,
         },
     )
 
@@ -130,7 +135,7 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
     people who may do it."""
     item = _request(request, code)
     current = active_record(item)
-    error, status = "", 200
+    error, status, reassign_error = "", 200, ""
     if request.method == "POST":
         step = request.POST.get("step", "")
         comment = request.POST.get("comment", "")
@@ -164,6 +169,8 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
                          comment=comment, data=given.get(step))  # fmt: skip
         except WorkflowError as exc:
             error, status = str(exc)[:1].upper() + str(exc)[1:], 400
+            if request.POST.get("action") == "reassign":
+                reassign_error, error = error, ""
         else:
             messages.success(request, _moved_on(item, step, request.POST.get("decision", "")))
             return redirect("request-detail", item.code)
@@ -216,10 +223,11 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
                 else []
             ),
             "reassigning": reassigning,
+            "reassign_error": reassign_error,
             "feedback": (
                 unacknowledged_feedback(item)
                 if item.conversation.agent_id == request.user.pk
-                else None
+                else []
             ),
             "reviews": reviews,
             "report_code": reported,

@@ -12,6 +12,7 @@ from supportqa.claims import worker_name
 from supportqa.conversations.categorize import train_from_conversations
 from supportqa.core.autoqa.evaluate import HIT
 from supportqa.core.classify import ModelError
+from supportqa.demo.coaching import build_coaching
 from supportqa.demo.generate import DEMO_PASSWORD, build
 from supportqa.demo.workflow import build_requests
 
@@ -82,6 +83,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{requests} requests in the quality-control workflow, at every stage "
                 "(Requests in the menu)."
+            )
+        sessions = build_coaching()
+        if sessions:
+            self.stdout.write(
+                f"{sessions} coaching sessions of team Alpha's lead, with goals at every "
+                "status (Coaching in the menu)."
             )
         if options["validation_sets"]:
             self._validate(Path(options["validation_sets"]))

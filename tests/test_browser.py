@@ -445,13 +445,15 @@ def test_reviewer_works_through_the_queue_with_the_keyboard(live_server, cast, b
 
 PAGES = {
     "agent": ["/", "/conversations/", "conversation", "review", "own", "/notifications/",
-              "/notifications/settings/", "/account/", "/requests/", "request"],
+              "/notifications/settings/", "/account/", "/requests/", "request", "/coaching/",
+              "coaching-session"],
     "qa": ["/", "/conversations/", "conversation", "review", "/queue/", "/calibration/",
            "calibration", "/reviewers/", "/agents/", "/teams/", "team", "/autoqa/",
            "/causes/", "/topics/", "/staffing/", "/notifications/"],
     "lead": ["/", "review", "review-edit", "/agents/", "agent", "team", "/queue/",
              "/requests/?show=open", "request", "/management-reports/", "management-report",
-             "/improvements/", "improvement"],
+             "/improvements/", "improvement", "/requests/new/", "/requests/?show=archive&q=x",
+             "/coaching/", "coaching-session", "coaching-packet", "/coaching/new/"],
     "admin": ["/", "/people/", "/people/new/", "/people/teams/", "/scorecards/",
               "/scorecards/chat-quality/edit/", "/scorecards/new/",
               "/scorecards/chat-quality/json/", "/scorecards/chat-quality/versions/",
@@ -492,7 +494,15 @@ def test_every_page_passes_axe_for_each_role(live_server, cast, browser, who):
         team=cast.team, area="Training needs", description="Refund training", owner=cast.lead,
         due=date(2026, 2, 1), metric="csat", created_at=timezone.now(),
     )  # fmt: skip
+    from supportqa.coaching.models import Session
+
+    coaching_session = Session.objects.create(
+        agent=cast.agent, coach=cast.lead, starts_at=timezone.now(),
+        period_first=date(2026, 1, 1), period_last=date(2026, 1, 31),
+    )  # fmt: skip
     named = {
+        "coaching-session": f"/coaching/{coaching_session.code}/",
+        "coaching-packet": f"/coaching/agents/{cast.agent.code}/packet/",
         "management-report": f"/management-reports/{report.code}/",
         "improvement": f"/improvements/{improvement.code}/",
         "request": f"/requests/{workflow.code}/",
@@ -738,3 +748,69 @@ def test_one_request_through_all_four_gates_to_an_improvement_action(live_server
     manager.screenshot(path=str(ARTIFACTS / "workflow-improvement.png"), full_page=True)
     request.refresh_from_db()
     assert request.state == "closed" and request.records.filter(state="done").count() == 20
+
+
+def test_a_lead_coaches_an_agent_from_the_packet_to_the_follow_up(live_server, cast, browser):
+    """Issue #14's walk: the lead reads the packet, plans a session, writes the record with
+    an area and a SMART goal (a failed check first), the agent writes their reflection and
+    signs, the lead signs and plans a follow-up."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from supportqa.coaching.models import Goal, Session
+    from tests.conftest import make_conversation, submitted_review
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    for i in range(5):  # the agent meets expectations; the teammate exceeds them
+        mine = make_conversation(cast.agent, cast.team, f"mine-{i}",
+                                 created=timezone.now() - timedelta(days=3))  # fmt: skip
+        submitted_review(mine, cast.qa, position=1)
+        theirs = make_conversation(cast.teammate, cast.team, f"theirs-{i}",
+                                   created=timezone.now() - timedelta(days=3))  # fmt: skip
+        submitted_review(theirs, cast.qa, position=0)
+    lead = logged_in(browser, live_server, "lead")
+    lead.goto(f"{live_server.url}/coaching/")
+    lead.get_by_role("link", name="Agent", exact=True).click()
+    assert "Rubric grades and patterns" in lead.inner_text("main")
+    assert accessibility_problems(lead) == []
+    lead.screenshot(path=str(ARTIFACTS / "coaching-packet.png"), full_page=True)
+    lead.get_by_role("link", name="Plan a session").click()
+    when = (timezone.localtime() + timedelta(days=2)).replace(hour=10, minute=0)
+    lead.fill("#starts_at", when.strftime("%Y-%m-%dT%H:%M"))
+    lead.get_by_role("button", name="Plan and send the invitation").click()
+    lead.wait_for_selector(".flash li.success")
+    session = Session.objects.get()
+    lead.fill("#positives", "Warm tone; clear next steps.")
+    lead.select_option("#area-1-metric", "iqs")
+    lead.fill("#area-1-note", "Check the order before answering.")
+    lead.fill("#area-1-examples", cast.agent.conversations.first().code)
+    lead.select_option("#goal-1-metric", "iqs")
+    lead.fill("#goal-1-target", "120")
+    lead.fill("#goal-1-due", (timezone.localdate() + timedelta(days=30)).isoformat())
+    lead.get_by_role("button", name="Save the record").click()
+    assert "M ✗ the target 120 is outside" in lead.inner_text("ul.smart")
+    lead.fill("#goal-1-target", "90")
+    lead.get_by_role("button", name="Save the record").click()
+    lead.wait_for_selector(".flash li.success")
+    assert Goal.objects.get().target == 90
+    agent = logged_in(browser, live_server, "agent")
+    agent.goto(f"{live_server.url}/coaching/{session.code}/")
+    agent.fill("#self_reflection", "I answer before reading the order.")
+    agent.get_by_role("button", name="Save my reflection").click()
+    agent.wait_for_selector(".flash li.success")
+    agent.get_by_role("button", name="I agree with this record: sign").click()
+    agent.wait_for_selector(".flash li.success")
+    assert accessibility_problems(agent) == []
+    lead.goto(f"{live_server.url}/coaching/{session.code}/")
+    assert "I answer before reading the order." in lead.inner_text("main")
+    lead.get_by_role("button", name="I agree with this record: sign").click()
+    lead.wait_for_selector(".flash li.success")
+    session.refresh_from_db()
+    assert session.state == Session.State.SIGNED
+    lead.screenshot(path=str(ARTIFACTS / "coaching-session.png"), full_page=True)
+    lead.get_by_role("link", name="Plan a follow-up").click()
+    lead.fill("#starts_at", (when + timedelta(days=14)).strftime("%Y-%m-%dT%H:%M"))
+    lead.get_by_role("button", name="Plan and send the invitation").click()
+    lead.wait_for_selector(".flash li.success")
+    assert Session.objects.get(follows=session).agent == cast.agent

@@ -1,7 +1,7 @@
-"""The demo's requests in the quality-control workflow (PRODUCT.md §3.1): some at each stage,
-one sent back at a gate, one waiting for its management report's decision, two closed and
-archived with improvement actions; last month's approved management report; and two actions
-done weeks ago with their measured effect."""
+"""The demo's requests in the quality-control workflow (PRODUCT.md §3.1): one waiting at each
+step a person does and at each gate, one sent back at a gate, one waiting for its management
+report's decision, one closed and archived with its improvement action; last month's approved
+management report; and two actions done weeks ago with their measured effect."""
 
 from __future__ import annotations
 
@@ -32,9 +32,15 @@ PLAN = [
     ("monitor", False, "Alpha"),
     ("gate-2", False, "Alpha"),
     ("respond", True, "Alpha"),  # sent back at gate 2
+    ("feedback", False, "Alpha"),
+    ("customer-feedback", False, "Alpha"),
+    ("evaluate", False, "Alpha"),
     ("gate-3", False, "Alpha"),
+    ("overall-feedback", False, "Alpha"),
+    ("report", False, "Alpha"),
     ("gate-4", False, "Bravo"),  # its report is submitted and waits for a manager
     ("improvements", False, "Alpha"),
+    ("implement", False, "Alpha"),
     ("", False, "Alpha"),  # closed and archived, with its improvement actions
 ]
 
@@ -57,6 +63,13 @@ def build_requests() -> int:
                     workflow__isnull=True,
                     reviews__source__in=IQS_SOURCES,
                     reviews__submitted_at__isnull=False,
+                )
+                .filter(
+                    **(
+                        {"survey_responses__isnull": True}  # step 12 then waits
+                        if stop == "customer-feedback"
+                        else {}
+                    )
                 )
                 .distinct()
                 .order_by("-created_at")

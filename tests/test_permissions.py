@@ -253,7 +253,8 @@ def routes(
 
 
 @pytest.fixture
-def world(cast) -> World:
+def world(cast, settings, tmp_path) -> World:
+    settings.DATA_DIR = tmp_path  # no trained categorizer: its download is "not found"
     review = submitted_review(cast.conversation, cast.qa, position=1)
     disputed_conversation = make_conversation(cast.agent, cast.team, "disputed")
     disputed = submitted_review(disputed_conversation, cast.qa, position=1)

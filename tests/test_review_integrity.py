@@ -235,8 +235,9 @@ def test_calibration_reviews_are_frozen_at_the_reveal(cast):
     assert session_results(session).overall_alpha == alpha
 
 
-def test_the_demo_keeps_every_stored_score_equal_to_its_ratings(db):
+def test_the_demo_keeps_every_stored_score_equal_to_its_ratings(db, settings, tmp_path):
     """The invariant on the demo organisation: human, calibration and AutoQA reviews."""
+    settings.DATA_DIR = tmp_path  # the demo trains the categorizer into the data folder
     call_command("demo", conversations=240, reviews=80, no_progress=True, verbosity=0)
     assert Review.objects.scored().filter(source=Source.AUTOQA).count() > 200
     assert Review.objects.scored().exclude(source=Source.AUTOQA).count() > 80

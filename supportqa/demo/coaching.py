@@ -51,10 +51,10 @@ def build_coaching() -> int:
         follow_up.save(update_fields=["follows"])
         held = _session(chloe, lead, now - timedelta(days=2), Session.State.HELD,
                         reflection="Long pauses happen when I look things up.")  # fmt: skip
-        Area.objects.create(session=held, metric="criterion:response_time",
+        Area.objects.create(session=held, metric="criterion:response-time",
                             note="Tell the customer when you need time to look something up.",
                             examples=_examples(chloe))  # fmt: skip
-        Goal.objects.create(session=held, agent=chloe, metric="criterion:response_time",
+        Goal.objects.create(session=held, agent=chloe, metric="criterion:response-time",
                             target=70, baseline={"value": 55}, set_on=today,
                             due=today + timedelta(days=45))  # fmt: skip
         held.coach_signed_at = now - timedelta(days=1)

@@ -12,7 +12,8 @@ from django.utils import timezone
 from supportqa.accounts.models import Team, User
 from supportqa.conversations.models import Conversation
 from supportqa.notifications.actions import muted
-from supportqa.reviews.models import IQS_SOURCES
+from supportqa.reviews.actions import RatingInput, edit_review, save_review
+from supportqa.reviews.models import IQS_SOURCES, Source
 from supportqa.workflow import reporting
 from supportqa.workflow.engine import (
     WorkflowError,
@@ -136,6 +137,9 @@ def _walk(request: Request, stop: str, sent_back: bool, roles: dict[str, User | 
                 complete(request, step.key, by=by, data=_actions(request, roles))
             elif step.key == "respond":
                 complete(request, step.key, by=by, data={"reply": REPLY})
+            elif step.key == "monitor":
+                _check_response(request, by)
+                complete(request, step.key, by=by)
             else:
                 choice = step.choices[0] if step.choices else ""
                 if step.key == "improvements":
@@ -144,6 +148,31 @@ def _walk(request: Request, stop: str, sent_back: bool, roles: dict[str, User | 
         except WorkflowError:
             return
         request.refresh_from_db()
+
+
+def _check_response(request: Request, reviewer: User) -> None:
+    """The QA reviewer's response check as the product has them do it: start from AutoQA's
+    ratings and submit (or, having reviewed the conversation before, edit with a reason)."""
+    conversation = request.conversation
+    autoqa = (
+        conversation.reviews.filter(source=Source.AUTOQA, submitted_at__isnull=False)
+        .prefetch_related("ratings__option", "ratings__criterion__options")
+        .first()
+    )
+    if autoqa is None:
+        return
+    ratings = {}
+    for rating in autoqa.ratings.all():
+        options = list(rating.criterion.options.all())
+        position = next((i for i, o in enumerate(options) if o.pk == rating.option_id), None)
+        ratings[rating.criterion.code] = RatingInput(option_position=position, na=rating.is_na)
+    mine = conversation.reviews.filter(reviewer=reviewer, source=Source.QA).first()
+    if mine is None:
+        save_review(conversation=conversation, reviewer=reviewer, source=Source.QA,
+                    version=autoqa.scorecard_version, ratings=ratings, submit=True)  # fmt: skip
+    elif mine.scorecard_version_id == autoqa.scorecard_version_id:
+        edit_review(review=mine, by=reviewer, ratings=ratings, overall_comment="",
+                    reason="Checked again after the new reply.")  # fmt: skip
 
 
 def _actions(request: Request, roles: dict[str, User | None]) -> dict[str, str]:

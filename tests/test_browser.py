@@ -809,6 +809,12 @@ def test_a_lead_coaches_an_agent_from_the_packet_to_the_follow_up(live_server, c
     session.refresh_from_db()
     assert session.state == Session.State.SIGNED
     lead.screenshot(path=str(ARTIFACTS / "coaching-session.png"), full_page=True)
+    agent.goto(f"{live_server.url}/coaching/{session.code}/")
+    for aspect, score in (("useful", "5"), ("specific", "4"), ("fair", "5")):
+        agent.check(f"input[name={aspect}][value='{score}']")
+    agent.get_by_role("button", name="Send").click()
+    agent.wait_for_selector(".flash li.success")
+    assert session.__class__.objects.get(pk=session.pk).rating.specific == 4
     lead.get_by_role("link", name="Plan a follow-up").click()
     lead.fill("#starts_at", (when + timedelta(days=14)).strftime("%Y-%m-%dT%H:%M"))
     lead.get_by_role("button", name="Plan and send the invitation").click()

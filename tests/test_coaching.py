@@ -184,3 +184,33 @@ def test_the_effect_of_a_session_is_measured_against_uncoached_teammates(cast):
     assert found.complete
     page = cast.client(cast.lead).get(f"/coaching/{session.code}/")
     assert b"Did the coaching work?" in page.content
+
+
+def test_agents_rate_signed_sessions_and_coaches_see_only_averages_of_five(cast):
+    def signed_session(days: int) -> Session:
+        return Session.objects.create(
+            agent=cast.agent, coach=cast.lead, starts_at=timezone.now() - timedelta(days=days),
+            period_first=in_days(-60), period_last=in_days(-30), state=Session.State.SIGNED,
+        )  # fmt: skip
+
+    first = signed_session(10)
+    scores = {"useful": 4, "specific": 5, "fair": 3}
+    with pytest.raises(CoachingError, match="only the agent rates"):
+        actions.rate(first, by=cast.lead, scores=scores, comment="")
+    with pytest.raises(CoachingError, match="from 1 to 5"):
+        actions.rate(first, by=cast.agent, scores={**scores, "fair": 9}, comment="")
+    actions.rate(first, by=cast.agent, scores=scores, comment="Clear examples.")
+    with pytest.raises(CoachingError, match="rated this session already"):
+        actions.rate(first, by=cast.agent, scores=scores, comment="")
+    (mine,) = actions.coach_feedback(cast.lead)
+    assert (mine.answers, mine.shown, mine.means) == (1, False, {})  # one answer: not shown
+    (managed,) = actions.coach_feedback(cast.manager)
+    assert managed.shown and managed.means["specific"].value == 5
+    for days in range(11, 15):
+        actions.rate(signed_session(days), by=cast.agent, scores=scores, comment="")
+    (mine,) = actions.coach_feedback(cast.lead)
+    assert mine.answers == 5 and mine.shown and mine.means["useful"].value == 4
+    page = cast.client(cast.lead).get(f"/coaching/{first.code}/")
+    assert b"Clear examples." not in page.content  # the coach never sees one agent's answer
+    home = cast.client(cast.lead).get("/coaching/")
+    assert b"Feedback on the coaching" in home.content

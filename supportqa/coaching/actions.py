@@ -12,12 +12,12 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from supportqa.accounts.access import agents_for
-from supportqa.accounts.models import Shift, User
+from supportqa.accounts.models import Role, Shift, User
 from supportqa.accounts.permissions import may_coach
 from supportqa.audit.actions import record_event
 from supportqa.coaching import measure
 from supportqa.coaching.invites import invitation
-from supportqa.coaching.models import Area, Goal, Session
+from supportqa.coaching.models import Area, Goal, Session, SessionRating
 from supportqa.conversations.models import Conversation
 from supportqa.core import coaching
 from supportqa.core.intervals import Estimate
@@ -336,3 +336,64 @@ def _recognise(goal: Goal, metric: coaching.Metric) -> None:
                text=f"Goal met: {goal.agent.name} reached {metric.label} {goal.target:g}.",
                link=f"/coaching/{goal.session.code}/")  # fmt: skip
         record_event(actor=None, action="coaching.goal_met", obj=goal, data={})
+
+
+# --- feedback on the feedback ------------------------------------------------------------
+
+# A coach sees the feedback on their own sessions only from this many answers on (so no
+# single answer can be traced back to an agent); managers see it all.
+ANONYMOUS_BELOW = 5
+ASPECTS = ("useful", "specific", "fair")
+
+
+def rate(session: Session, *, by: User, scores: dict[str, int], comment: str) -> None:
+    """The agent rates their signed session once: useful, specific, fair (1–5)."""
+    if by.pk != session.agent_id:
+        raise CoachingError("only the agent rates their session")
+    if session.state != Session.State.SIGNED:
+        raise CoachingError("a session is rated once its record is signed")
+    if any(not isinstance(scores.get(a), int) or not 1 <= scores[a] <= 5 for a in ASPECTS):
+        raise CoachingError("rate each of useful, specific and fair from 1 to 5")
+    with transaction.atomic():
+        _, made = SessionRating.objects.get_or_create(
+            session=session, defaults={**{a: scores[a] for a in ASPECTS},
+                                       "comment": comment.strip()[:2000]},
+        )  # fmt: skip
+        if not made:
+            raise CoachingError("you rated this session already")
+        record_event(actor=by, action="coaching.rated", obj=session, data={})
+
+
+@dataclass(frozen=True)
+class CoachFeedback:
+    coach: User
+    answers: int
+    means: dict[str, Estimate]  # per aspect, 1–5, with its t interval
+    shown: bool  # False: too few answers for the coach to see them
+
+
+def coach_feedback(viewer: User) -> list[CoachFeedback]:
+    """Per coach: the mean rating of each aspect with its interval. Managers and admins see
+    every coach whose sessions they see; a lead sees their own, and only from
+    ANONYMOUS_BELOW answers on."""
+    from supportqa.core.intervals import mean_interval
+
+    rated = (
+        SessionRating.objects.filter(session__in=sessions_for(viewer))
+        .select_related("session__coach")
+        .order_by("session__coach__display_name")
+    )
+    by_coach: dict[int, list[SessionRating]] = {}
+    coaches: dict[int, User] = {}
+    for rating in rated:
+        by_coach.setdefault(rating.session.coach_id, []).append(rating)
+        coaches[rating.session.coach_id] = rating.session.coach
+    managing = viewer.role in (Role.MANAGER, Role.ADMIN)
+    found = []
+    for pk, ratings in by_coach.items():
+        if not managing and pk != viewer.pk:
+            continue  # a lead sees their own figures only
+        shown = managing or len(ratings) >= ANONYMOUS_BELOW
+        means = {a: mean_interval([float(getattr(r, a)) for r in ratings]) for a in ASPECTS}
+        found.append(CoachFeedback(coaches[pk], len(ratings), means if shown else {}, shown))
+    return found

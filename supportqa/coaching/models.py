@@ -85,3 +85,23 @@ class Goal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.metric} → {self.target:g} by {self.due:%d %b %Y}"
+
+
+class SessionRating(models.Model):
+    """The agent's feedback on the feedback: how useful, specific and fair the session was."""
+
+    session = models.OneToOneField(Session, on_delete=models.CASCADE, related_name="rating")
+    useful = models.PositiveSmallIntegerField()
+    specific = models.PositiveSmallIntegerField()
+    fair = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(useful__gte=1, useful__lte=5, specific__gte=1,
+                                   specific__lte=5, fair__gte=1, fair__lte=5),
+                name="coaching_rating_1_to_5",
+            )
+        ]  # fmt: skip

@@ -60,6 +60,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "signed": sessions.filter(state=Session.State.SIGNED)[:20],
             "goals": [actions.track(g) for g in goals.order_by("due")[:100]],
             "agents": actions.coachable(user).order_by("display_name", "username"),
+            "feedback": actions.coach_feedback(user) if may_coach(user) else [],
+            "anonymous_below": actions.ANONYMOUS_BELOW,
             "coach": may_coach(user),
             "first": today - timedelta(days=30),
             "last": today,
@@ -132,6 +134,8 @@ def new(request: HttpRequest) -> HttpResponse:
         "coaching/new.html",
         {
             "agents": actions.coachable(user).order_by("display_name", "username"),
+            "feedback": actions.coach_feedback(user) if may_coach(user) else [],
+            "anonymous_below": actions.ANONYMOUS_BELOW,
             "agent_code": agent_code,
             "follows": follows,
             "formats": Session.Format.choices,
@@ -176,7 +180,15 @@ def session_detail(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
-            if action == "reflect":
+            if action == "rate":
+                scores = {}
+                for aspect in actions.ASPECTS:
+                    value = request.POST.get(aspect, "")
+                    scores[aspect] = int(value) if value.isdigit() and len(value) == 1 else 0
+                actions.rate(session, by=user, scores=scores,
+                             comment=request.POST.get("comment", ""))  # fmt: skip
+                done = "Thank you: your coach's figures include it (without your name)."
+            elif action == "reflect":
                 actions.reflect(session, by=user, text=request.POST.get("self_reflection", ""))
                 done = "Your self-reflection is saved; your coach reads it."
             elif action == "sign":
@@ -261,6 +273,13 @@ def session_detail(request: HttpRequest, code: str) -> HttpResponse:
             if session.state in (Session.State.HELD, Session.State.SIGNED)
             else [],
             "window_days": measure.EFFECT_WINDOW.days,
+            "rating": getattr(session, "rating", None)
+            if user.pk == session.agent_id or user.role in ("manager", "admin")
+            else None,
+            "may_rate": user.pk == session.agent_id
+            and session.state == Session.State.SIGNED
+            and not hasattr(session, "rating"),
+            "aspects": actions.ASPECTS,
             "nav": "coaching",
         },
         status=400 if error else 200,

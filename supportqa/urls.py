@@ -48,6 +48,7 @@ urlpatterns = [
     path("coaching/agents/<str:code>/packet/", coaching.packet, name="coaching-packet"),
     path("coaching/<str:code>/", coaching.session_detail, name="coaching-session"),
     path("coaching/<str:code>/invite.ics", coaching.session_invite, name="coaching-invite"),
+    path("coaching/<str:code>/report.pdf", coaching.session_report, name="coaching-report"),
     path("improvements/", management.action_list, name="improvement-list"),
     path("improvements/<str:code>/", management.action_detail, name="improvement-detail"),
     path("reviews/<str:code>/", reviews.review_detail, name="review-detail"),

@@ -214,3 +214,23 @@ def test_agents_rate_signed_sessions_and_coaches_see_only_averages_of_five(cast)
     assert b"Clear examples." not in page.content  # the coach never sees one agent's answer
     home = cast.client(cast.lead).get("/coaching/")
     assert b"Feedback on the coaching" in home.content
+
+
+def test_a_written_session_sends_its_report_to_the_agent_when_the_coach_signs(cast):
+    reviewed(cast, cast.agent, 6, 1, "w")
+    reviewed(cast, cast.teammate, 6, 0, "v")
+    cast.agent.email = "agent@example.org"
+    cast.agent.save()
+    today = timezone.localdate()
+    session = actions.schedule(agent=cast.agent, coach=cast.lead, starts_at=soon(), minutes=30,
+                               format="written", period_first=today - timedelta(days=30),
+                               period_last=today)  # fmt: skip
+    area = AreaInput("iqs", "Name the customer's problem first — then solve it.", [])
+    goal = GoalInput("iqs", 90, in_days(30))
+    actions.save_record(session, by=cast.lead, positives="Calm under pressure.", areas=[area],
+                        support=[], support_note="", goals=[goal])  # fmt: skip
+    actions.sign(session, by=cast.lead)
+    mail = Mail.objects.filter(user=cast.agent, attachment_name__endswith=".pdf").get()
+    assert bytes(mail.attachment).startswith(b"%PDF-")
+    download = cast.client(cast.agent).get(f"/coaching/{session.code}/report.pdf")
+    assert download["Content-Type"] == "application/pdf" and download.content.startswith(b"%PDF-")

@@ -217,6 +217,7 @@ TABLE: dict[str, Row] = {
     ),  # fmt: skip
     "coaching-session": Row("get", coaching_session, only({"admin", "manager", "lead", "agent"})),
     "coaching-invite": Row("get", coaching_session, only({"admin", "manager", "lead", "agent"})),
+    "coaching-report": Row("get", coaching_session, only({"admin", "manager", "lead", "agent"})),
     # Management reports and improvement actions: the quality team, for the teams they see.
     "management-report-list": Row("get", no_args, only(QUALITY)),
     "management-report-detail": Row("get", team_report, only(QUALITY)),

@@ -291,11 +291,17 @@ def sign(session: Session, *, by: User) -> Session:
             locked.state = Session.State.SIGNED
         locked.save(update_fields=["agent_signed_at", "coach_signed_at", "state"])
         record_event(actor=by, action="coaching.signed", obj=locked, data={"state": locked.state})
+        from supportqa.coaching.pdf import written_report  # (the report reads `track`)
+
         other = locked.coach if by.pk == locked.agent_id else locked.agent
+        written = locked.format == Session.Format.WRITTEN and other.pk == locked.agent_id
         notify(users=[other], kind=Kind.COACHING_SESSION, actor=by,
                text=f"{by.name} signed the record of the coaching session of "
-                    f"{timezone.localtime(locked.starts_at):%d %b}.",
-               link=f"/coaching/{locked.code}/")  # fmt: skip
+                    f"{timezone.localtime(locked.starts_at):%d %b}"
+                    + (": your written feedback report is attached." if written else "."),
+               link=f"/coaching/{locked.code}/",
+               attachment=(f"feedback-{locked.code}.pdf", written_report(locked))
+               if written else None)  # fmt: skip
     return locked
 
 

@@ -19,6 +19,7 @@ from supportqa.coaching import actions, measure
 from supportqa.coaching.actions import AreaInput, CoachingError, GoalInput
 from supportqa.coaching.invites import invitation
 from supportqa.coaching.models import Goal, Session
+from supportqa.coaching.pdf import written_report
 
 ROWS = 3  # areas and goals the record form offers
 
@@ -292,4 +293,14 @@ def session_invite(request: HttpRequest, code: str) -> HttpResponse:
     session = _session(request, code)
     response = HttpResponse(invitation(session), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="coaching-{session.code}.ics"'
+    return response
+
+
+@allowed(may_use_coaching)
+@require_GET
+def session_report(request: HttpRequest, code: str) -> HttpResponse:
+    """The written feedback report of a session (its record as a PDF)."""
+    session = _session(request, code)
+    response = HttpResponse(written_report(session), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="feedback-{session.code}.pdf"'
     return response

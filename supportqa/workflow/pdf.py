@@ -21,23 +21,23 @@ PLAIN = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-
 CELL = 160
 
 
-def _latin(text: str) -> str:
+def latin(text: str) -> str:
     return text.translate(PLAIN).encode("latin-1", "replace").decode("latin-1")
 
 
 def _cell(text: str) -> str:
-    return _latin(text if len(text) <= CELL else text[: CELL - 1] + "…".translate(PLAIN))
+    return latin(text if len(text) <= CELL else text[: CELL - 1] + "…".translate(PLAIN))
 
 
 def render_pdf(report: ManagementReport) -> bytes:
     content = content_of(report)
     pdf = FPDF(orientation="landscape", format="A4")
-    pdf.set_title(_latin(f"Management report: {report}"))
+    pdf.set_title(latin(f"Management report: {report}"))
     pdf.set_creator("SupportQA")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 16)
-    pdf.cell(0, 10, _latin(f"Management report: {content['team']}"),
+    pdf.cell(0, 10, latin(f"Management report: {content['team']}"),
              new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
     pdf.set_font("Helvetica", "", 10)
     first, last = date.fromisoformat(content["first_day"]), date.fromisoformat(content["last_day"])
@@ -50,24 +50,24 @@ def render_pdf(report: ManagementReport) -> bytes:
     if report.decision_comment:
         lines.append(f"Decision: {report.decision_comment}")
     for line in lines:
-        pdf.multi_cell(0, 6, _latin(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 6, latin(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if report.summary:
         pdf.ln(2)
         pdf.set_font("Helvetica", "B", 11)
         pdf.cell(0, 7, "Summary", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font("Helvetica", "", 10)
-        pdf.multi_cell(0, 5, _latin(report.summary), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 5, latin(report.summary), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     requests = content["requests"]
     pdf.ln(2)
     said = (
         f"Requests: {requests['started']} started in the period, {requests['open']} open, "
         f"{requests['sent_back']} sent back at a gate"
     )
-    pdf.cell(0, 6, _latin(said), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 6, latin(said), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     for table in tables(content):
         pdf.ln(3)
         pdf.set_font("Helvetica", "B", 11)
-        pdf.cell(0, 7, _latin(table.title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(0, 7, latin(table.title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font("Helvetica", "", 8)
         if not table.rows:
             pdf.cell(0, 5, "None in the period.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)

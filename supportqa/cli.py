@@ -1,8 +1,8 @@
 """The `supportqa` command: Django's management commands with SupportQA's settings.
 
 `supportqa help` lists every command. SupportQA's own: `import`, `export`, `demo`, `stats`,
-`sample`, `assignments`, `autoqa`, `classify`, `archive`, `report`, `audit_verify` and
-`serve`; `migrate`, `createsuperuser` and `runserver` come from Django.
+`sample`, `assignments`, `autoqa`, `classify`, `archive`, `report`, `coaching`,
+`audit_verify` and `serve`; `migrate`, `createsuperuser` and `runserver` come from Django.
 """
 
 from __future__ import annotations

@@ -234,3 +234,22 @@ def test_a_written_session_sends_its_report_to_the_agent_when_the_coach_signs(ca
     assert bytes(mail.attachment).startswith(b"%PDF-")
     download = cast.client(cast.agent).get(f"/coaching/{session.code}/report.pdf")
     assert download["Content-Type"] == "application/pdf" and download.content.startswith(b"%PDF-")
+
+
+def test_reminders_go_once_before_sessions_and_due_dates(cast):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    session = planned(cast, starts_at=soon(hours=20))
+    Goal.objects.create(session=session, agent=cast.agent, metric="iqs", target=95,
+                        baseline={"value": 70}, set_on=in_days(-20), due=in_days(2))  # fmt: skip
+    before = Notification.objects.filter(kind=Kind.COACHING_SESSION).count()
+    out = StringIO()
+    call_command("coaching", "remind", stdout=out)
+    assert "1 session reminder(s), 1 goal(s) due soon, 0 goal(s) met" in out.getvalue()
+    told = Notification.objects.filter(kind=Kind.COACHING_SESSION)[:10]
+    assert Notification.objects.filter(kind=Kind.COACHING_SESSION).count() == before + 4
+    assert any("Goal due" in n.text for n in told)
+    call_command("coaching", "remind", stdout=StringIO())
+    assert Notification.objects.filter(kind=Kind.COACHING_SESSION).count() == before + 4  # once

@@ -403,3 +403,49 @@ def coach_feedback(viewer: User) -> list[CoachFeedback]:
         means = {a: mean_interval([float(getattr(r, a)) for r in ratings]) for a in ASPECTS}
         found.append(CoachFeedback(coaches[pk], len(ratings), means if shown else {}, shown))
     return found
+
+
+# --- reminders (`supportqa coaching remind`, from cron) -------------------------------------
+
+SESSION_SOON = timedelta(hours=24)
+GOAL_SOON = timedelta(days=3)
+
+
+def remind(now: datetime | None = None) -> tuple[int, int, int]:
+    """Tell agent and coach of sessions in the next 24 hours and of goals due in the next 3
+    days (each once), and recognise goals met. Returns (sessions, goals due, goals met)."""
+    now = now or timezone.now()
+    sessions = 0
+    for session in Session.objects.filter(
+        state=Session.State.SCHEDULED, reminded_at__isnull=True,
+        starts_at__gt=now, starts_at__lte=now + SESSION_SOON,
+    ).select_related("agent", "coach"):  # fmt: skip
+        if Session.objects.filter(pk=session.pk, reminded_at__isnull=True).update(reminded_at=now):
+            when = timezone.localtime(session.starts_at).strftime("%a %d %b %H:%M")
+            notify(users=[session.agent, session.coach], kind=Kind.COACHING_SESSION,
+                   text=f"Coaching session {when}: {session.agent.name} with "
+                        f"{session.coach.name}.",
+                   link=f"/coaching/{session.code}/")  # fmt: skip
+            sessions += 1
+    today = timezone.localdate()
+    due, met = 0, 0
+    open_goals = Goal.objects.filter(met_at__isnull=True, due__gte=today).select_related(
+        "agent", "session__coach"
+    )
+    for goal in open_goals:
+        tracked = track(goal, today)
+        if tracked.progress is not None and tracked.progress.status == "met":
+            met += 1
+            continue
+        if (
+            goal.due <= today + GOAL_SOON
+            and goal.reminded_at is None
+            and Goal.objects.filter(pk=goal.pk, reminded_at__isnull=True).update(reminded_at=now)
+        ):
+            label = tracked.metric.label if tracked.metric else goal.metric
+            notify(users=[goal.agent, goal.session.coach], kind=Kind.COACHING_SESSION,
+                   text=f"Goal due {goal.due:%d %b}: {label} {goal.target:g} "
+                        f"({tracked.progress.status if tracked.progress else 'no data'}).",
+                   link=f"/coaching/{goal.session.code}/")  # fmt: skip
+            due += 1
+    return sessions, due, met

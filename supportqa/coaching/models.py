@@ -47,6 +47,7 @@ class Session(models.Model):
     agent_signed_at = models.DateTimeField(null=True, blank=True)
     cancelled_reason = models.TextField(blank=True)
     sequence = models.PositiveIntegerField(default=0, help_text="iCalendar SEQUENCE: changes.")
+    reminded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -79,6 +80,7 @@ class Goal(models.Model):
     set_on = models.DateField()
     due = models.DateField()
     met_at = models.DateTimeField(null=True, blank=True)  # recognition sent once
+    reminded_at = models.DateTimeField(null=True, blank=True)  # "due soon" sent once
 
     class Meta:
         ordering = ["due", "id"]

@@ -184,6 +184,9 @@ def test_the_effect_of_a_session_is_measured_against_uncoached_teammates(cast):
     assert found.complete
     page = cast.client(cast.lead).get(f"/coaching/{session.code}/")
     assert b"Did the coaching work?" in page.content
+    by_metric, by_coach = measure.pooled_effects(Session.objects.all())
+    assert by_metric[0].estimate.value == pytest.approx(15) and by_coach[0].name == "Lead"
+    assert b"Effect by coach" in cast.client(cast.lead).get("/coaching/").content
 
 
 def test_agents_rate_signed_sessions_and_coaches_see_only_averages_of_five(cast):

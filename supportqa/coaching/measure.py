@@ -191,3 +191,45 @@ def session_effects(session: Any, now: datetime | None = None) -> list[SessionEf
             higher_is_better=metric.higher_is_better,
         ), complete=start + EFFECT_WINDOW <= now))  # fmt: skip
     return found
+
+
+@dataclass(frozen=True)
+class PooledEffect:
+    name: str  # the metric's label, or the coach's name
+    sessions: int
+    estimate: Estimate  # the mean effect with its interval (core.coaching.pooled)
+
+
+# The dashboard pools the effects of the latest sessions (each costs a few indexed reads).
+POOLED_SESSIONS = 20
+
+
+def pooled_effects(sessions: Any) -> tuple[list[PooledEffect], list[PooledEffect]]:
+    """The mean coaching effect per metric and per coach over the latest held or signed
+    sessions given (their after-window under way), with intervals."""
+    catalogue = goal_metrics()
+    by_metric: dict[str, list[coaching_core.Effect]] = {}
+    by_coach: dict[str, list[coaching_core.Effect]] = {}
+    latest = (
+        sessions.filter(state__in=["held", "signed"], starts_at__lt=timezone.now())
+        .select_related("agent", "coach")
+        .prefetch_related("areas")
+        .order_by("-starts_at")[:POOLED_SESSIONS]
+    )
+    for session in latest:
+        for found in session_effects(session):
+            if found.effect.estimate.has_interval:
+                by_metric.setdefault(found.metric, []).append(found.effect)
+                by_coach.setdefault(session.coach.name, []).append(found.effect)
+
+    def pool(groups: dict[str, list[coaching_core.Effect]], name: Any) -> list[PooledEffect]:
+        return sorted(
+            (PooledEffect(name(key), len(effects), coaching_core.pooled(effects))
+             for key, effects in groups.items()),
+            key=lambda p: p.name,
+        )  # fmt: skip
+
+    return (
+        pool(by_metric, lambda k: catalogue[k].label if k in catalogue else k),
+        pool(by_coach, lambda k: k),
+    )

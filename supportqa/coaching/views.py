@@ -52,6 +52,12 @@ def home(request: HttpRequest) -> HttpResponse:
     sessions = actions.sessions_for(user)
     goals = Goal.objects.filter(session__in=sessions).select_related("session", "agent")
     today = timezone.localdate()
+    tracked = [actions.track(g) for g in goals.order_by("due")[:100]]
+    statuses: dict[str, int] = {}
+    for t in tracked:
+        key = t.progress.status if t.progress else "not enough data"
+        statuses[key] = statuses.get(key, 0) + 1
+    by_metric, by_coach = measure.pooled_effects(sessions) if may_coach(user) else ([], [])
     return render(
         request,
         "coaching/home.html",
@@ -59,7 +65,13 @@ def home(request: HttpRequest) -> HttpResponse:
             "upcoming": sessions.filter(state=Session.State.SCHEDULED).order_by("starts_at"),
             "to_sign": sessions.filter(state=Session.State.HELD).order_by("starts_at"),
             "signed": sessions.filter(state=Session.State.SIGNED)[:20],
-            "goals": [actions.track(g) for g in goals.order_by("due")[:100]],
+            "goals": tracked,
+            "statuses": statuses,
+            "held": sessions.filter(
+                state=Session.State.SIGNED, starts_at__gte=timezone.now() - timedelta(days=90)
+            ).count(),
+            "by_metric": by_metric,
+            "by_coach": by_coach,
             "agents": actions.coachable(user).order_by("display_name", "username"),
             "feedback": actions.coach_feedback(user) if may_coach(user) else [],
             "anonymous_below": actions.ANONYMOUS_BELOW,

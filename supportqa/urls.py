@@ -45,6 +45,8 @@ urlpatterns = [
     ),
     path("coaching/", coaching.home, name="coaching-home"),
     path("coaching/new/", coaching.new, name="coaching-new"),
+    path("coaching/library/", coaching.library_list, name="coaching-library"),
+    path("coaching/library/<str:code>/", coaching.library_item, name="coaching-library-item"),
     path("coaching/agents/<str:code>/packet/", coaching.packet, name="coaching-packet"),
     path("coaching/<str:code>/", coaching.session_detail, name="coaching-session"),
     path("coaching/<str:code>/invite.ics", coaching.session_invite, name="coaching-invite"),

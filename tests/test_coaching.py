@@ -256,3 +256,37 @@ def test_reminders_go_once_before_sessions_and_due_dates(cast):
     assert any("Goal due" in n.text for n in told)
     call_command("coaching", "remind", stdout=StringIO())
     assert Notification.objects.filter(kind=Kind.COACHING_SESSION).count() == before + 4  # once
+
+
+def test_the_library_shares_an_example_only_with_consent_and_anonymised(cast):
+    from supportqa.coaching import library
+    from supportqa.conversations.models import Customer
+
+    conversation = cast.conversation
+    conversation.customer = Customer.objects.create(source="test", external_id="c9",
+                                                    name="Ann Lee")  # fmt: skip
+    conversation.save()
+    conversation.messages.filter(seq=0).update(
+        text="Hi, I'm Ann Lee, call me on +44 20 7946 0958 or ann@example.org"
+    )
+    conversation.messages.filter(seq=1).update(text="Hello Ann, Agent here: I will call you.")
+    with pytest.raises(CoachingError, match="of an agent you coach"):
+        library.nominate(by=cast.lead, conversation_code=cast.other_conversation.code,
+                         criteria=["tone"], note="x")  # fmt: skip
+    item = library.nominate(by=cast.lead, conversation_code=conversation.code,
+                            criteria=["tone"], note="Calm and kind")  # fmt: skip
+    assert not library.shared_for(cast.teammate).filter(pk=item.pk).exists()  # not yet
+    with pytest.raises(CoachingError, match="only the agent of the conversation"):
+        library.answer(item, by=cast.lead, consent=True)
+    page = cast.client(cast.agent).post(f"/coaching/library/{item.code}/", {"consent": "yes"})
+    assert page.status_code == 302
+    item.refresh_from_db()
+    text = " ".join(line["text"] for line in item.transcript)
+    assert "Ann" not in text and "Lee" not in text and "Agent" not in text
+    assert "example.org" not in text and "7946" not in text and "[NAME]" in text
+    found = library.shared_for(cast.teammate, query="call", criterion="tone")
+    assert list(found) == [item]
+    shown = cast.client(cast.teammate).get(f"/coaching/library/{item.code}/").content.decode()
+    assert "I will call you" in shown and "Ann" not in shown
+    with pytest.raises(CoachingError, match="already answered"):
+        library.answer(item, by=cast.agent, consent=False)

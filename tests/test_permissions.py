@@ -86,6 +86,18 @@ def coaching_session(world: World) -> list[str]:
     return [found.code]
 
 
+def library_item(world: World) -> list[str]:
+    """The lead's nomination of the agent's conversation, not yet consented: only the agent
+    and the lead who nominated it read it."""
+    from supportqa.coaching.models import LibraryItem
+
+    found = LibraryItem.objects.first() or LibraryItem.objects.create(
+        conversation=world.cast.conversation, agent=world.cast.agent,
+        nominated_by=world.cast.lead, criteria=["tone"], note="Calm and kind",
+    )  # fmt: skip
+    return [found.code]
+
+
 def team_report(world: World) -> list[str]:
     """The agent's team's management report of this month (made on first use)."""
     from supportqa.workflow.models import ManagementReport
@@ -212,6 +224,12 @@ TABLE: dict[str, Row] = {
         only({"admin", "manager", "lead", "agent", "teammate", "other_agent", "peer"}),
     ),  # fmt: skip
     "coaching-new": Row("get", no_args, only({"admin", "manager", "lead"})),
+    "coaching-library": Row(
+        "get",
+        no_args,
+        only({"admin", "manager", "lead", "agent", "teammate", "other_agent", "peer"}),
+    ),  # fmt: skip
+    "coaching-library-item": Row("get", library_item, only({"lead", "agent"})),
     "coaching-packet": Row(
         "get", lambda w: [w.cast.agent.code], only({"admin", "manager", "lead"})
     ),  # fmt: skip

@@ -107,3 +107,35 @@ class SessionRating(models.Model):
                 name="coaching_rating_1_to_5",
             )
         ]  # fmt: skip
+
+
+class LibraryItem(models.Model):
+    """An excellent interaction nominated for the peer learning library: shared with agents
+    only after its agent consents, anonymised (names and personal data removed)."""
+
+    class Consent(models.TextChoices):
+        ASKED = "asked", "Waiting for the agent's consent"
+        GIVEN = "given", "Shared"
+        REFUSED = "refused", "Not shared (the agent declined)"
+
+    code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
+    conversation = models.ForeignKey(
+        "conversations.Conversation", on_delete=models.CASCADE, related_name="+"
+    )
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    nominated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    criteria = models.JSONField(default=list)  # criterion keys it shows well
+    note = models.TextField(help_text="Why it is excellent.")
+    consent = models.CharField(max_length=8, choices=Consent.choices, default=Consent.ASKED)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    transcript = models.JSONField(default=list, blank=True)  # anonymised, once shared
+    text = models.TextField(blank=True)  # the anonymised words, for the search
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["conversation"], name="coaching_library_once")
+        ]

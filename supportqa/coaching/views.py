@@ -15,11 +15,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from supportqa.accounts.models import User
 from supportqa.accounts.permissions import allowed, may_coach, may_use_coaching
-from supportqa.coaching import actions, measure
+from supportqa.coaching import actions, library, measure
 from supportqa.coaching.actions import AreaInput, CoachingError, GoalInput
 from supportqa.coaching.invites import invitation
 from supportqa.coaching.models import Goal, Session
 from supportqa.coaching.pdf import written_report
+from supportqa.scorecards.models import Criterion
 
 ROWS = 3  # areas and goals the record form offers
 
@@ -316,3 +317,74 @@ def session_report(request: HttpRequest, code: str) -> HttpResponse:
     response = HttpResponse(written_report(session), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="feedback-{session.code}.pdf"'
     return response
+
+
+@allowed(may_use_coaching)
+@require_http_methods(["GET", "POST"])
+def library_list(request: HttpRequest) -> HttpResponse:
+    """The peer learning library: shared examples, searchable by words and criterion; coaches
+    nominate here."""
+    user = request.user
+    error = ""
+    if request.method == "POST" and may_coach(user):
+        try:
+            item = library.nominate(
+                by=user, conversation_code=request.POST.get("conversation", ""),
+                criteria=request.POST.getlist("criteria"), note=request.POST.get("note", ""),
+            )  # fmt: skip
+        except CoachingError as exc:
+            error = str(exc)[:1].upper() + str(exc)[1:]
+        else:
+            messages.success(request, "Nominated; the agent is asked whether it may be shared.")
+            return redirect("coaching-library-item", item.code)
+    query = request.GET.get("q", "").strip()[:200]
+    criterion = request.GET.get("criterion", "")
+    names = Criterion.latest_names()
+    return render(
+        request,
+        "coaching/library.html",
+        {
+            "items": [
+                (item, [names.get(k, k) for k in item.criteria])
+                for item in library.shared_for(user, query, criterion)[:200]
+            ],
+            "query": query,
+            "criterion": criterion,
+            "criteria": sorted(names.items(), key=lambda kv: kv[1]),
+            "coach": may_coach(user),
+            "error": error,
+            "typed": request.POST if error else {},
+            "nav": "coaching",
+        },
+        status=400 if error else 200,
+    )
+
+
+@allowed(may_use_coaching)
+@require_http_methods(["GET", "POST"])
+def library_item(request: HttpRequest, code: str) -> HttpResponse:
+    item = library.shared_for(request.user).filter(code=code).first()
+    if item is None:
+        raise Http404("No such example")
+    error = ""
+    if request.method == "POST":
+        try:
+            library.answer(item, by=request.user, consent=request.POST.get("consent") == "yes")
+        except CoachingError as exc:
+            error = str(exc)[:1].upper() + str(exc)[1:]
+        else:
+            messages.success(request, "Thank you; your answer is recorded.")
+            return redirect("coaching-library-item", item.code)
+    names = Criterion.latest_names()
+    return render(
+        request,
+        "coaching/library_item.html",
+        {
+            "item": item,
+            "tags": [names.get(k, k) for k in item.criteria],
+            "asked": item.agent_id == request.user.pk and item.consent == "asked",
+            "error": error,
+            "nav": "coaching",
+        },
+        status=400 if error else 200,
+    )

@@ -1,0 +1,119 @@
+"""The peer learning library (PRODUCT.md §3.8.6): excellent interactions nominated by coaches,
+shared with agents only after the agent consents, anonymised — the people's names and the
+personal data the redaction finds are removed before anyone else reads it."""
+
+from __future__ import annotations
+
+import re
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from supportqa.accounts.models import User
+from supportqa.audit.actions import record_event
+from supportqa.coaching.actions import CoachingError, coachable
+from supportqa.coaching.models import LibraryItem
+from supportqa.conversations.models import Conversation
+from supportqa.core.redact import redact
+from supportqa.notifications.actions import notify
+from supportqa.notifications.models import Kind
+from supportqa.scorecards.models import Criterion
+
+
+def nominate(*, by: User, conversation_code: str, criteria: list[str], note: str) -> LibraryItem:
+    """A coach nominates a conversation of an agent they coach; the agent is asked."""
+    conversation = (
+        Conversation.objects.filter(code=conversation_code.strip(), agent__in=coachable(by))
+        .select_related("agent")
+        .first()
+    )
+    if conversation is None or conversation.agent is None:
+        raise CoachingError("choose a conversation of an agent you coach (its code)")
+    known = set(Criterion.latest_names())
+    if not criteria or set(criteria) - known:
+        raise CoachingError("tag it with the criteria it shows well")
+    if not note.strip():
+        raise CoachingError("say what makes it excellent")
+    with transaction.atomic():
+        item, made = LibraryItem.objects.get_or_create(
+            conversation=conversation,
+            defaults={"agent": conversation.agent, "nominated_by": by, "criteria": criteria,
+                      "note": note.strip()},
+        )  # fmt: skip
+        if not made:
+            raise CoachingError("this conversation is already in the library")
+        record_event(actor=by, action="library.nominated", obj=item, data={"criteria": criteria})
+        notify(users=[conversation.agent], kind=Kind.COACHING_SESSION, actor=by,
+               text=f"{by.name} would like to share one of your conversations as an example "
+                    "for your colleagues (anonymised). Do you agree?",
+               link=f"/coaching/library/{item.code}/")  # fmt: skip
+    return item
+
+
+def answer(item: LibraryItem, *, by: User, consent: bool) -> LibraryItem:
+    """The agent consents (the anonymised transcript is made and shared) or declines."""
+    if by.pk != item.agent_id:
+        raise CoachingError("only the agent of the conversation decides whether it is shared")
+    with transaction.atomic():
+        locked = LibraryItem.objects.select_for_update().get(pk=item.pk)
+        if locked.consent != LibraryItem.Consent.ASKED:
+            raise CoachingError(f"already answered: {locked.get_consent_display().lower()}")
+        locked.consent = LibraryItem.Consent.GIVEN if consent else LibraryItem.Consent.REFUSED
+        locked.answered_at = timezone.now()
+        locked.transcript = anonymised(locked.conversation) if consent else []
+        locked.text = "\n".join(line["text"] for line in locked.transcript)
+        locked.save(update_fields=["consent", "answered_at", "transcript", "text"])
+        record_event(actor=by, action="library.answered", obj=locked, data={"consent": consent})
+    return locked
+
+
+def _names(conversation: Conversation) -> set[str]:
+    """The words of the people's names in the conversation (agent, customer, authors)."""
+    names = set()
+    people = [conversation.agent.name if conversation.agent else ""]
+    if conversation.customer is not None:
+        people.append(conversation.customer.name)
+    people += list(conversation.messages.values_list("author_name", flat=True))
+    for person in people:
+        names |= {w for w in re.findall(r"[^\W\d_]{2,}", person or "")}
+    return names
+
+
+def anonymised(conversation: Conversation) -> list[dict[str, str]]:
+    """The transcript with the people's names as [NAME] and personal data redacted."""
+    names = _names(conversation)
+    pattern = (
+        re.compile(r"\b(" + "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+                   + r")\b", re.IGNORECASE)
+        if names else None
+    )  # fmt: skip
+    lines = []
+    for message in conversation.messages.order_by("seq"):
+        text = redact(message.text)
+        if pattern is not None:
+            text = pattern.sub("[NAME]", text)
+        lines.append({"who": message.get_author_kind_display(), "text": text})
+    return lines
+
+
+def shared_for(user: User, query: str = "", criterion: str = "") -> QuerySet[LibraryItem]:
+    """What the person may read: every shared item; coaches also their own nominations;
+    agents also what is asked of them."""
+    seen = Q(consent=LibraryItem.Consent.GIVEN) | Q(agent=user) | Q(nominated_by=user)
+    items = LibraryItem.objects.filter(seen)
+    if criterion:
+        items = (
+            items.filter(criteria__contains=[criterion])
+            if _json_contains()
+            else items.filter(criteria__icontains=f'"{criterion}"')
+        )
+    if query:
+        items = items.filter(Q(note__icontains=query) | Q(transcript__icontains=query))
+    return items
+
+
+def _json_contains() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"

@@ -1,7 +1,8 @@
 """The demo's coaching (PRODUCT.md §3.8): team Alpha's lead coaches Ben (never uses names)
 and Chloe (slow responder): a signed session weeks ago with its areas, goals at each status
-read from the demo's own data and a measured effect; a follow-up planned; a record waiting for
-the agent's signature; a session planned next week."""
+read from the demo's own data, Ben's rating of it and its measured effect; a follow-up
+planned; a record waiting for the agent's signature; a session planned next week; and Ava's
+best conversation shared in the peer learning library with her consent."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from supportqa.accounts.models import User
-from supportqa.coaching import measure
-from supportqa.coaching.models import Area, Goal, Session
+from supportqa.coaching import library, measure
+from supportqa.coaching.models import Area, Goal, Session, SessionRating
 from supportqa.notifications.actions import muted
 
 POSITIVES = "Warm tone throughout, and you always close with a clear next step."
@@ -19,9 +20,9 @@ POSITIVES = "Warm tone throughout, and you always close with a clear next step."
 
 def build_coaching() -> int:
     """Sessions for the demo (once). Returns how many were made."""
-    people = {u.username: u for u in User.objects.filter(username__in=["lead.alpha", "ben",
-                                                                         "chloe"])}  # fmt: skip
-    if Session.objects.exists() or len(people) < 3:
+    wanted = ["lead.alpha", "ben", "chloe", "ava"]
+    people = {u.username: u for u in User.objects.filter(username__in=wanted)}
+    if Session.objects.exists() or len(people) < len(wanted):
         return 0
     lead, ben, chloe = people["lead.alpha"], people["ben"], people["chloe"]
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
@@ -60,7 +61,26 @@ def build_coaching() -> int:
         held.coach_signed_at = now - timedelta(days=1)
         held.save(update_fields=["coach_signed_at"])
         _session(chloe, lead, now + timedelta(days=8, hours=3), Session.State.SCHEDULED)
+        SessionRating.objects.create(session=signed, useful=5, specific=4, fair=5,
+                                     comment="The examples made it concrete.")  # fmt: skip
+        _library(lead, people["ava"])
     return Session.objects.count()
+
+
+def _library(lead: User, ava: User) -> None:
+    """Ava's best-reviewed conversation, nominated by her lead and shared with her consent."""
+    best = (
+        ava.conversations.filter(reviews__final_score__gte=95, reviews__submitted_at__isnull=False)
+        .order_by("-created_at")
+        .first()
+    )
+    if best is None:
+        return
+    note = "Warm, personal and complete: a model first reply."
+    item = library.nominate(
+        by=lead, conversation_code=best.code, criteria=["personalization", "tone"], note=note
+    )
+    library.answer(item, by=ava, consent=True)
 
 
 def _session(agent: User, coach: User, at: datetime, state: str, reflection: str = "") -> Session:

@@ -1,7 +1,7 @@
 """The `supportqa` command: Django's management commands with SupportQA's settings.
 
 `supportqa help` lists every command. SupportQA's own: `import`, `export`, `demo`, `stats`,
-`sample`, `assignments`, `autoqa`, `classify`, `archive`, `report`, `coaching`,
+`sample`, `assignments`, `autoqa`, `classify`, `archive`, `report`, `coaching`, `shifts`,
 `audit_verify` and `serve`; `migrate`, `createsuperuser` and `runserver` come from Django.
 """
 

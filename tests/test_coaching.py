@@ -290,3 +290,36 @@ def test_the_library_shares_an_example_only_with_consent_and_anonymised(cast):
     assert "I will call you" in shown and "Ann" not in shown
     with pytest.raises(CoachingError, match="already answered"):
         library.answer(item, by=cast.agent, consent=False)
+
+
+def test_shifts_import_names_each_bad_row_and_writes_all_or_nothing(cast, tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "username,starts_at,ends_at\n"
+        "agent,2026-12-03T09:00,2026-12-03T17:00\n"
+        "nobody,2026-12-03T09:00,2026-12-03T17:00\n"
+        "agent,2026-12-04T17:00,2026-12-04T09:00\n"
+        "teammate,yesterday,2026-12-04T09:00\n"
+        "agent,2026-12-03T09:00,2026-12-03T18:00\n"
+    )
+    errors = StringIO()
+    with pytest.raises(CommandError, match="4 problem"):
+        call_command("shifts", str(bad), stderr=errors)
+    assert errors.getvalue().splitlines() == [
+        "line 3: username: no active agent 'nobody'",
+        "line 4: ends_at: the shift ends before it starts",
+        "line 5: starts_at: not a date and time like 2026-12-03T09:00 (ISO 8601)",
+        "line 6: starts_at: the same agent and start (first on line 2)",
+    ]
+    assert not Shift.objects.exists()
+    good = tmp_path / "good.csv"
+    good.write_text("username,starts_at,ends_at\nagent,2026-12-03T09:00,2026-12-03T17:00\n"
+                    "teammate,2026-12-03T12:00+01:00,2026-12-03T20:00+01:00\n")  # fmt: skip
+    out = StringIO()
+    call_command("shifts", str(good), stdout=out)
+    call_command("shifts", str(good), stdout=StringIO())  # again: nothing changes
+    assert "2 shift(s) imported" in out.getvalue() and Shift.objects.count() == 2

@@ -216,7 +216,10 @@ def test_agents_rate_signed_sessions_and_coaches_see_only_averages_of_five(cast)
     page = cast.client(cast.lead).get(f"/coaching/{first.code}/")
     assert b"Clear examples." not in page.content  # the coach never sees one agent's answer
     home = cast.client(cast.lead).get("/coaching/")
-    assert b"Feedback on the coaching" in home.content
+    assert b"Feedback on the coaching" in home.content and b"Over time" not in home.content
+    ((month, answers, means),) = actions.feedback_by_month(cast.manager)
+    assert answers == 5 and means["fair"] == 3 and month == timezone.localdate().replace(day=1)
+    assert b"Over time (all coaches)" in cast.client(cast.manager).get("/coaching/").content
 
 
 def test_a_written_session_sends_its_report_to_the_agent_when_the_coach_signs(cast):
@@ -270,9 +273,15 @@ def test_the_library_shares_an_example_only_with_consent_and_anonymised(cast):
         text="Hi, I'm Ann Lee, call me on +44 20 7946 0958 or ann@example.org"
     )
     conversation.messages.filter(seq=1).update(text="Hello Ann, Agent here: I will call you.")
-    with pytest.raises(CoachingError, match="of an agent you coach"):
+    with pytest.raises(CoachingError, match="of an agent you coach or review"):
         library.nominate(by=cast.lead, conversation_code=cast.other_conversation.code,
                          criteria=["tone"], note="x")  # fmt: skip
+    with pytest.raises(CoachingError, match="coaches and QA reviewers nominate"):
+        library.nominate(by=cast.teammate, conversation_code=conversation.code,
+                         criteria=["tone"], note="x")  # fmt: skip
+    by_qa = library.nominate(by=cast.qa, conversation_code=cast.other_conversation.code,
+                             criteria=["tone"], note="QA contributes an example")  # fmt: skip
+    assert by_qa.agent == cast.other_agent and by_qa.nominated_by == cast.qa
     item = library.nominate(by=cast.lead, conversation_code=conversation.code,
                             criteria=["tone"], note="Calm and kind")  # fmt: skip
     assert not library.shared_for(cast.teammate).filter(pk=item.pk).exists()  # not yet

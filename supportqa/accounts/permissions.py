@@ -62,7 +62,8 @@ may_manage_scorecards = may_administer
 may_import = may_administer
 may_start_workflow = _role_in(QUALITY_TEAM)  # start a conversation's request workflow
 may_coach = _role_in(ARBITERS)  # leads coach their team, managers and admins everyone
-may_use_coaching = _role_in(ARBITERS | AGENT_ROLES)  # coaches, and the agents they coach
+# coaches, the agents they coach, and QA reviewers (who contribute library examples)
+may_use_coaching = _role_in(ARBITERS | AGENT_ROLES | {Role.QA})
 
 # The names templates use: `{% if can.see_autoqa %}`.
 CAPABILITIES: dict[str, Check] = {

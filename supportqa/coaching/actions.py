@@ -449,3 +449,21 @@ def remind(now: datetime | None = None) -> tuple[int, int, int]:
                    link=f"/coaching/{goal.session.code}/")  # fmt: skip
             due += 1
     return sessions, due, met
+
+
+def feedback_by_month(viewer: User, months: int = 6) -> list[tuple[date, int, dict[str, float]]]:
+    """Managers' view over time: per month of the last `months`, the number of ratings and
+    each aspect's mean, over the sessions the viewer sees (empty for anyone else)."""
+    if viewer.role not in (Role.MANAGER, Role.ADMIN):
+        return []
+    since = (timezone.localdate().replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
+    grouped: dict[date, list[SessionRating]] = {}
+    for rating in SessionRating.objects.filter(
+        session__in=sessions_for(viewer), created_at__date__gte=since
+    ):
+        month = timezone.localtime(rating.created_at).date().replace(day=1)
+        grouped.setdefault(month, []).append(rating)
+    return [
+        (month, len(found), {a: sum(getattr(r, a) for r in found) / len(found) for a in ASPECTS})
+        for month, found in sorted(grouped.items())
+    ]

@@ -10,10 +10,12 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from supportqa.accounts.models import User
+from supportqa.accounts.models import Role, User
+from supportqa.accounts.permissions import may_coach
 from supportqa.audit.actions import record_event
 from supportqa.coaching.actions import CoachingError, coachable
 from supportqa.coaching.models import LibraryItem
+from supportqa.conversations.access import conversations_for
 from supportqa.conversations.models import Conversation
 from supportqa.core.redact import redact
 from supportqa.notifications.actions import notify
@@ -22,14 +24,17 @@ from supportqa.scorecards.models import Criterion
 
 
 def nominate(*, by: User, conversation_code: str, criteria: list[str], note: str) -> LibraryItem:
-    """A coach nominates a conversation of an agent they coach; the agent is asked."""
-    conversation = (
-        Conversation.objects.filter(code=conversation_code.strip(), agent__in=coachable(by))
-        .select_related("agent")
-        .first()
-    )
+    """A coach nominates a conversation of an agent they coach, or a QA reviewer one they may
+    see (reviewers are invited to contribute examples); the agent is asked."""
+    if not may_nominate(by):
+        raise CoachingError("coaches and QA reviewers nominate examples")
+    candidates = (
+        conversations_for(by) if by.role == Role.QA
+        else Conversation.objects.filter(agent__in=coachable(by))
+    )  # fmt: skip
+    conversation = candidates.filter(code=conversation_code.strip()).select_related("agent").first()
     if conversation is None or conversation.agent is None:
-        raise CoachingError("choose a conversation of an agent you coach (its code)")
+        raise CoachingError("choose a conversation of an agent you coach or review (its code)")
     known = set(Criterion.latest_names())
     if not criteria or set(criteria) - known:
         raise CoachingError("tag it with the criteria it shows well")
@@ -49,6 +54,10 @@ def nominate(*, by: User, conversation_code: str, criteria: list[str], note: str
                     "for your colleagues (anonymised). Do you agree?",
                link=f"/coaching/library/{item.code}/")  # fmt: skip
     return item
+
+
+def may_nominate(user: User) -> bool:
+    return may_coach(user) or (user.is_active and user.role == Role.QA)
 
 
 def answer(item: LibraryItem, *, by: User, consent: bool) -> LibraryItem:

@@ -75,6 +75,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "by_coach": by_coach,
             "agents": actions.coachable(user).order_by("display_name", "username"),
             "feedback": actions.coach_feedback(user) if may_coach(user) else [],
+            "over_time": actions.feedback_by_month(user),
             "anonymous_below": actions.ANONYMOUS_BELOW,
             "coach": may_coach(user),
             "first": today - timedelta(days=30),
@@ -149,6 +150,7 @@ def new(request: HttpRequest) -> HttpResponse:
         {
             "agents": actions.coachable(user).order_by("display_name", "username"),
             "feedback": actions.coach_feedback(user) if may_coach(user) else [],
+            "over_time": actions.feedback_by_month(user),
             "anonymous_below": actions.ANONYMOUS_BELOW,
             "agent_code": agent_code,
             "follows": follows,
@@ -326,7 +328,7 @@ def library_list(request: HttpRequest) -> HttpResponse:
     nominate here."""
     user = request.user
     error = ""
-    if request.method == "POST" and may_coach(user):
+    if request.method == "POST" and library.may_nominate(user):
         try:
             item = library.nominate(
                 by=user, conversation_code=request.POST.get("conversation", ""),
@@ -351,7 +353,7 @@ def library_list(request: HttpRequest) -> HttpResponse:
             "query": query,
             "criterion": criterion,
             "criteria": sorted(names.items(), key=lambda kv: kv[1]),
-            "coach": may_coach(user),
+            "coach": library.may_nominate(user),
             "error": error,
             "typed": request.POST if error else {},
             "nav": "coaching",

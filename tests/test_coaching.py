@@ -332,3 +332,11 @@ def test_shifts_import_names_each_bad_row_and_writes_all_or_nothing(cast, tmp_pa
     call_command("shifts", str(good), stdout=out)
     call_command("shifts", str(good), stdout=StringIO())  # again: nothing changes
     assert "2 shift(s) imported" in out.getvalue() and Shift.objects.count() == 2
+
+
+def test_the_agents_home_page_leads_to_their_self_reflection(cast):
+    session = planned(cast)
+    home = cast.client(cast.agent).get("/").content.decode()
+    assert f"/coaching/{session.code}/" in home and "write your self-reflection before it" in home
+    actions.reflect(session, by=cast.agent, text="I rush.")
+    assert "your reflection is written" in cast.client(cast.agent).get("/").content.decode()

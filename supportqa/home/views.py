@@ -13,6 +13,7 @@ from supportqa.accounts.permissions import (
     may_review,
     signed_in,
 )
+from supportqa.coaching.models import Session
 from supportqa.home import cards
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.workflow.access import waiting_for
@@ -39,5 +40,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "shopper": user.role == Role.SHOPPER,
         "requests": list(waiting_for(user)[:8]),
         "feedback": list(feedback_waiting(user).select_related("conversation")[:8]),
+        "coaching": list(
+            Session.objects.filter(agent=user, state__in=["scheduled", "held"])
+            .select_related("coach")
+            .order_by("starts_at")[:3]
+        ),
     }
     return render(request, "home/home.html", context)

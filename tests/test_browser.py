@@ -794,6 +794,8 @@ def test_a_lead_coaches_an_agent_from_the_packet_to_the_follow_up(live_server, c
     lead.get_by_role("button", name="Save the record").click()
     lead.wait_for_selector(".flash li.success")
     assert Goal.objects.get().target == 90
+    # The session takes place; then the record is signed.
+    Session.objects.filter(pk=session.pk).update(starts_at=timezone.now() - timedelta(hours=1))
     agent = logged_in(browser, live_server, "agent")
     agent.goto(f"{live_server.url}/coaching/{session.code}/")
     agent.fill("#self_reflection", "I answer before reading the order.")

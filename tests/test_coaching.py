@@ -81,7 +81,9 @@ def test_the_record_keeps_only_smart_goals_and_both_sign_it(cast):
     session = planned(cast)
     example = cast.agent.conversations.first().code
     area = AreaInput("iqs", "Name the customer's problem before solving it.", [example])
-    with pytest.raises(CoachingError, match=r"goal 1 is not SMART: A — already met.*; R — tie"):
+    with pytest.raises(
+        CoachingError, match=r"goal 1 is not SMART: A — not an improvement.*; R — tie"
+    ):
         actions.save_record(session, by=cast.lead, positives="Friendly and quick.", areas=[],
                             support=[], support_note="",
                             goals=[GoalInput("iqs", 70, in_days(30))])  # fmt: skip
@@ -99,10 +101,15 @@ def test_the_record_keeps_only_smart_goals_and_both_sign_it(cast):
                         goals=[GoalInput("iqs", 90, due)])  # fmt: skip
     session.refresh_from_db()
     goal = Goal.objects.get()
-    assert session.state == Session.State.HELD and goal.baseline["value"] == pytest.approx(80)
+    # Written before the session: the coach's notes; the session is still to come.
+    assert session.state == Session.State.SCHEDULED and goal.baseline["value"] == pytest.approx(80)
     with pytest.raises(CoachingError, match="only the agent writes"):
         actions.reflect(session, by=cast.lead, text="x")
     actions.reflect(session, by=cast.agent, text="I rush the first reply.")
+    with pytest.raises(CoachingError, match="the record is signed after the session"):
+        actions.sign(session, by=cast.lead)
+    Session.objects.filter(pk=session.pk).update(starts_at=timezone.now() - timedelta(hours=1))
+    session.refresh_from_db()  # the session took place
     with pytest.raises(CoachingError, match="only the agent and their coach"):
         actions.sign(session, by=cast.teammate)
     actions.sign(session, by=cast.lead)
@@ -185,7 +192,8 @@ def test_the_effect_of_a_session_is_measured_against_uncoached_teammates(cast):
     page = cast.client(cast.lead).get(f"/coaching/{session.code}/")
     assert b"Did the coaching work?" in page.content
     by_metric, by_coach = measure.pooled_effects(Session.objects.all())
-    assert by_metric[0].estimate.value == pytest.approx(15) and by_coach[0].name == "Lead"
+    assert by_metric[0].estimate.value == pytest.approx(15)
+    assert by_coach[0].name == "Lead: IQS (internal quality score)"
     assert b"Effect by coach" in cast.client(cast.lead).get("/coaching/").content
 
 
@@ -206,7 +214,7 @@ def test_agents_rate_signed_sessions_and_coaches_see_only_averages_of_five(cast)
     with pytest.raises(CoachingError, match="rated this session already"):
         actions.rate(first, by=cast.agent, scores=scores, comment="")
     (mine,) = actions.coach_feedback(cast.lead)
-    assert (mine.answers, mine.shown, mine.means) == (1, False, {})  # one answer: not shown
+    assert (mine.answers, mine.shown, mine.means) == (0, False, {})  # one answer: not even counted
     (managed,) = actions.coach_feedback(cast.manager)
     assert managed.shown and managed.means["specific"].value == 5
     for days in range(11, 15):
@@ -235,6 +243,7 @@ def test_a_written_session_sends_its_report_to_the_agent_when_the_coach_signs(ca
     goal = GoalInput("iqs", 90, in_days(30))
     actions.save_record(session, by=cast.lead, positives="Calm under pressure.", areas=[area],
                         support=[], support_note="", goals=[goal])  # fmt: skip
+    Session.objects.filter(pk=session.pk).update(starts_at=timezone.now() - timedelta(hours=1))
     actions.sign(session, by=cast.lead)
     mail = Mail.objects.filter(user=cast.agent, attachment_name__endswith=".pdf").get()
     assert bytes(mail.attachment).startswith(b"%PDF-")

@@ -217,17 +217,18 @@ TABLE: dict[str, Row] = {
     "request-archive": Row(
         "get", workflow_request, only({"admin", "manager", "qa", "lead", "agent", "peer"})
     ),
-    # Coaching: coaches (leads of the agent's team, managers, admins) and the agent.
+    # Coaching: coaches (leads of the agent's team, managers, admins) and the agent; QA
+    # reviewers contribute library examples.
     "coaching-home": Row(
         "get",
         no_args,
-        only({"admin", "manager", "lead", "agent", "teammate", "other_agent", "peer"}),
+        only({"admin", "manager", "lead", "qa", "agent", "teammate", "other_agent", "peer"}),
     ),  # fmt: skip
     "coaching-new": Row("get", no_args, only({"admin", "manager", "lead"})),
     "coaching-library": Row(
         "get",
         no_args,
-        only({"admin", "manager", "lead", "agent", "teammate", "other_agent", "peer"}),
+        only({"admin", "manager", "lead", "qa", "agent", "teammate", "other_agent", "peer"}),
     ),  # fmt: skip
     "coaching-library-item": Row("get", library_item, only({"lead", "agent"})),
     "coaching-packet": Row(

@@ -190,9 +190,10 @@ def goal_checks(session: Session, goal: GoalInput, areas: list[AreaInput]) -> li
     earlier = set(
         Area.objects.filter(session__agent=session.agent).values_list("metric", flat=True)
     )
+    # A goal is due after the session it is agreed in (a week at least, from then).
+    from_day = max(timezone.localdate(), timezone.localtime(session.starts_at).date())
     return coaching.smart(metric, goal.target, baseline, peers,
-                          earlier | {a.metric for a in areas}, goal.due,
-                          timezone.localdate())  # fmt: skip
+                          earlier | {a.metric for a in areas}, goal.due, from_day)  # fmt: skip
 
 
 def save_record(
@@ -219,9 +220,11 @@ def save_record(
             raise CoachingError(f"area {number}: say what to improve")
         found = set(own.filter(code__in=area.examples).values_list("code", flat=True))
         if set(area.examples) - found:
+            missing = sorted(set(area.examples) - found)
             raise CoachingError(
-                f"area {number}: {', '.join(sorted(set(area.examples) - found))} is not a "
-                f"conversation of {session.agent.name}"
+                f"area {number}: {', '.join(missing)} "
+                f"{'is not a conversation' if len(missing) == 1 else 'are not conversations'} "
+                f"of {session.agent.name}"
             )
     unknown = set(support) - set(SUPPORT)
     if unknown:
@@ -238,7 +241,8 @@ def save_record(
         locked.positives, locked.support, locked.support_note = (
             positives.strip(), support, support_note.strip(),
         )  # fmt: skip
-        locked.state = Session.State.HELD
+        if locked.starts_at <= timezone.now():  # before it, the record is the coach's notes
+            locked.state = Session.State.HELD
         locked.coach_signed_at = locked.agent_signed_at = None  # a change asks both again
         locked.save()
         locked.areas.all().delete()
@@ -268,16 +272,30 @@ def reflect(session: Session, *, by: User, text: str) -> None:
         raise CoachingError("only the agent writes their self-reflection")
     if session.state in (Session.State.CANCELLED, Session.State.SIGNED):
         raise CoachingError(f"the session is {session.get_state_display().lower()}")
-    Session.objects.filter(pk=session.pk).update(self_reflection=text.strip()[:5000])
-    record_event(actor=by, action="coaching.reflected", obj=session, data={})
+    with transaction.atomic():
+        locked = Session.objects.select_for_update().get(pk=session.pk)
+        signed = bool(locked.coach_signed_at or locked.agent_signed_at)
+        locked.self_reflection = text.strip()[:5000]
+        locked.coach_signed_at = locked.agent_signed_at = None  # a changed record: sign again
+        locked.save(update_fields=["self_reflection", "coach_signed_at", "agent_signed_at"])
+        record_event(actor=by, action="coaching.reflected", obj=locked, data={})
+        if signed:
+            notify(users=[locked.coach], kind=Kind.COACHING_SESSION, actor=by,
+                   text=f"{by.name} changed their self-reflection: the record of "
+                        f"{timezone.localtime(locked.starts_at):%d %b} needs both signatures "
+                        "again.",
+                   link=f"/coaching/{locked.code}/")  # fmt: skip
 
 
 def sign(session: Session, *, by: User) -> Session:
     """The coach, then the agent (or the other way round), sign the record off."""
     with transaction.atomic():
         locked = Session.objects.select_for_update().get(pk=session.pk)
-        if locked.state != Session.State.HELD:
-            raise CoachingError("the record is signed when it is written (the session held)")
+        if locked.starts_at > timezone.now():
+            when = timezone.localtime(locked.starts_at).strftime("%d %b %H:%M")
+            raise CoachingError(f"the record is signed after the session ({when})")
+        if locked.state not in (Session.State.SCHEDULED, Session.State.HELD):
+            raise CoachingError(f"the session is {locked.get_state_display().lower()}")
         if not locked.positives or not locked.areas.exists() or not locked.goals.exists():
             raise CoachingError("the record needs its positives, an area and a goal first")
         now = timezone.now()
@@ -287,6 +305,7 @@ def sign(session: Session, *, by: User) -> Session:
             locked.coach_signed_at = now
         else:
             raise CoachingError("only the agent and their coach sign the record")
+        locked.state = Session.State.HELD
         if locked.agent_signed_at and locked.coach_signed_at:
             locked.state = Session.State.SIGNED
         locked.save(update_fields=["agent_signed_at", "coach_signed_at", "state"])
@@ -382,7 +401,7 @@ def coach_feedback(viewer: User) -> list[CoachFeedback]:
     """Per coach: the mean rating of each aspect with its interval. Managers and admins see
     every coach whose sessions they see; a lead sees their own, and only from
     ANONYMOUS_BELOW answers on."""
-    from supportqa.core.intervals import mean_interval
+    from supportqa.core.intervals import clip, mean_interval
 
     rated = (
         SessionRating.objects.filter(session__in=sessions_for(viewer))
@@ -400,8 +419,12 @@ def coach_feedback(viewer: User) -> list[CoachFeedback]:
         if not managing and pk != viewer.pk:
             continue  # a lead sees their own figures only
         shown = managing or len(ratings) >= ANONYMOUS_BELOW
-        means = {a: mean_interval([float(getattr(r, a)) for r in ratings]) for a in ASPECTS}
-        found.append(CoachFeedback(coaches[pk], len(ratings), means if shown else {}, shown))
+        means = {
+            a: clip(mean_interval([float(getattr(r, a)) for r in ratings]), 1, 5) for a in ASPECTS
+        }  # a 1–5 scale's interval stays on it
+        # Below the threshold a lead does not even see the count (a new answer would show).
+        answers = len(ratings) if shown else 0
+        found.append(CoachFeedback(coaches[pk], answers, means if shown else {}, shown))
     return found
 
 

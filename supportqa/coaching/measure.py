@@ -14,7 +14,7 @@ from django.utils import timezone
 from supportqa.accounts.models import AGENT_ROLES, User
 from supportqa.core import coaching as coaching_core
 from supportqa.core.coaching import Metric, pattern
-from supportqa.core.intervals import Estimate, mean_interval
+from supportqa.core.intervals import Estimate, clip, mean_interval
 from supportqa.core.scoring import criterion_score
 from supportqa.reports import metrics
 from supportqa.reports.periods import Period
@@ -116,6 +116,7 @@ def packet(agent: User, period: Period) -> Packet:
     for key, found in by_key.items():
         scores = [s for *_, s in found]
         estimate = _mean(scores)
+        estimate = clip(estimate, 0, 100)  # a score's interval stays on its scale
         rows.append(CriterionRow(
             key, names.get(key, key), estimate, pattern(estimate, marks[key]),
             best=[f for f in found[:2] if f[2] > marks[key]],
@@ -205,8 +206,9 @@ POOLED_SESSIONS = 20
 
 
 def pooled_effects(sessions: Any) -> tuple[list[PooledEffect], list[PooledEffect]]:
-    """The mean coaching effect per metric and per coach over the latest held or signed
-    sessions given (their after-window under way), with intervals."""
+    """The mean coaching effect per metric, and per coach and metric (effects on different
+    metrics are not averaged together), over the latest held or signed sessions given
+    (their after-window under way), with intervals."""
     catalogue = goal_metrics()
     by_metric: dict[str, list[coaching_core.Effect]] = {}
     by_coach: dict[str, list[coaching_core.Effect]] = {}
@@ -220,7 +222,8 @@ def pooled_effects(sessions: Any) -> tuple[list[PooledEffect], list[PooledEffect
         for found in session_effects(session):
             if found.effect.estimate.has_interval:
                 by_metric.setdefault(found.metric, []).append(found.effect)
-                by_coach.setdefault(session.coach.name, []).append(found.effect)
+                label = catalogue[found.metric].label if found.metric in catalogue else found.metric
+                by_coach.setdefault(f"{session.coach.name}: {label}", []).append(found.effect)
 
     def pool(groups: dict[str, list[coaching_core.Effect]], name: Any) -> list[PooledEffect]:
         return sorted(

@@ -17,7 +17,7 @@ class Session(models.Model):
 
     class State(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
-        HELD = "held", "Held: record being written"
+        HELD = "held", "Held: waiting for signatures"
         SIGNED = "signed", "Signed off by both"
         CANCELLED = "cancelled", "Cancelled"
 

@@ -165,6 +165,14 @@ def new(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _subjects(codes: list[str]) -> list[tuple[str, str]]:
+    """(code, subject) of example conversations, for a reader who does not know codes."""
+    from supportqa.conversations.models import Conversation
+
+    found = dict(Conversation.objects.filter(code__in=codes).values_list("code", "subject"))
+    return [(code, found.get(code) or code) for code in codes]
+
+
 def _record_input(post: Any) -> tuple[list[AreaInput], list[GoalInput]]:
     areas, goals = [], []
     for i in range(1, ROWS + 1):
@@ -177,8 +185,8 @@ def _record_input(post: Any) -> tuple[list[AreaInput], list[GoalInput]]:
             areas.append(AreaInput(metric, note, [c for c in codes if c][:10]))
         goal_metric = post.get(f"goal-{i}-metric", "")
         if goal_metric:
-            try:
-                target = float(post.get(f"goal-{i}-target", ""))
+            try:  # a decimal comma is a decimal point
+                target = float(post.get(f"goal-{i}-target", "").strip().replace(",", "."))
             except ValueError:
                 target = None
             due = _day(post.get(f"goal-{i}-due", ""), date.min)
@@ -276,7 +284,7 @@ def session_detail(request: HttpRequest, code: str) -> HttpResponse:
             "session": session,
             "coach": coach,
             "agent_view": user.pk == session.agent_id,
-            "areas": [(a, catalogue.get(a.metric)) for a in areas],
+            "areas": [(a, catalogue.get(a.metric), _subjects(a.examples)) for a in areas],
             "goals": goals,
             "catalogue": catalogue,
             "support_choices": actions.SUPPORT,
@@ -296,6 +304,9 @@ def session_detail(request: HttpRequest, code: str) -> HttpResponse:
             and session.state == Session.State.SIGNED
             and not hasattr(session, "rating"),
             "aspects": actions.ASPECTS,
+            "may_sign": session.state in (Session.State.SCHEDULED, Session.State.HELD)
+            and session.starts_at <= timezone.now()
+            and bool(session.positives),
             "nav": "coaching",
         },
         status=400 if error else 200,

@@ -4,8 +4,9 @@ whether coaching changed anything.
 SMART checks (each letter explained when it fails):
   S  a metric SupportQA computes, for the agent (optionally narrowed to a channel or category);
   M  a numeric target inside the metric's scale;
-  A  not already met by the agent's baseline interval, and reached by peers: at most the
-     90th percentile of the peers' values (the best peer's value with fewer than 5 peers);
+  A  an improvement on the agent's baseline beyond its interval (a target inside it would not
+     show a real change), and reached by peers: at most the 90th percentile of the peers'
+     values (the best peer's value with fewer than 5 peers);
   R  tied to an area for improvement identified in this or an earlier session;
   T  a due date at least a week and at most a year ahead (data must have time to accrue).
 
@@ -123,23 +124,32 @@ def _achievable(
 ) -> Check:
     if metric is None or target is None:
         return Check("A", False, "needs the metric and the target")
-    if baseline.value is not None and baseline.low is not None and baseline.high is not None:
-        reached = baseline.low if metric.higher_is_better else baseline.high
-        if _better(metric, reached, target):
-            return Check("A", False, f"already met: the agent's {metric.label} is "
+    if baseline.value is None:
+        return Check("A", False, f"no baseline: the agent has no {metric.label} in the "
+                                 "period prepared, so nothing says the target is within "
+                                 "reach")  # fmt: skip
+    if not _better(metric, target, baseline.value) or target == baseline.value:
+        return Check("A", False, f"not an improvement: the agent's {metric.label} is "
+                                 f"{baseline.value:.1f} now")  # fmt: skip
+    if baseline.low is not None and baseline.high is not None:
+        bound = baseline.high if metric.higher_is_better else baseline.low
+        if _better(metric, bound, target):
+            return Check("A", False, f"within reach of chance: the agent's {metric.label} is "
                                      f"{baseline.value:.1f} (95% CI {baseline.low:.1f} to "
-                                     f"{baseline.high:.1f}); aim further or choose another "
-                                     "area")  # fmt: skip
+                                     f"{baseline.high:.1f}), so reaching {target:g} would not "
+                                     "show a real change; aim beyond the interval")  # fmt: skip
     reach = peer_reach(metric, peers)
     if reach is None:
         return Check("A", True, "no peers to compare with: check it together")
     if not _better(metric, reach, target):
-        who = "the best peer" if len(peers) < MIN_PEERS_FOR_PERCENTILE else "the top tenth of peers"
-        return Check("A", False, f"unreachable: {who} reach {reach:.1f} and the target is "
+        who = (
+            "the best peer reaches" if len(peers) < MIN_PEERS_FOR_PERCENTILE
+            else "the top tenth of peers reach"
+        )  # fmt: skip
+        return Check("A", False, f"unreachable: {who} {reach:.1f} and the target is "
                                  f"{target:g} ({len(peers)} peers)")  # fmt: skip
-    now = f"from {baseline.value:.1f} " if baseline.value is not None else ""
-    return Check("A", True, f"{now}to {target:g}; the top of {len(peers)} peers reach "
-                            f"{reach:.1f}")  # fmt: skip
+    return Check("A", True, f"from {baseline.value:.1f} to {target:g}; the top of "
+                            f"{len(peers)} peers reach {reach:.1f}")  # fmt: skip
 
 
 HALF_WIDTH_FOR_MET = 10.0  # points: "met" as a pattern needs an interval this narrow
@@ -198,7 +208,8 @@ class Effect:
     treated_change: float | None
     comparison_change: float | None
     comparisons: int
-    label: str  # "improved", "worsened", "no detectable change", "not enough data"
+    label: str  # "improved", "worsened", "no detectable change", "too uncertain to say",
+    # "not enough data"
 
 
 def did_effect(
@@ -221,7 +232,7 @@ def did_effect(
     effect = change - mean
     estimate = Estimate(effect, k, effect - half, effect + half)
     if 2 * half > WIDEST_EFFECT:
-        label = "not enough data"
+        label = "too uncertain to say"
     elif effect - half <= 0 <= effect + half:
         label = "no detectable change"
     else:
@@ -232,7 +243,8 @@ def did_effect(
 
 def pooled(effects: Sequence[Effect], confidence: float = 0.95) -> Estimate:
     """The mean effect of several sessions (a coach's, or all), their intervals combined as
-    independent: SE = √(Σ SEᵢ²) / m, normal quantile."""
+    independent: SE = √(Σ SEᵢ²) / m, with Student's t at the fewest degrees of freedom among
+    them (so one session's pooled interval is its own)."""
     usable = [
         e.estimate for e in effects if e.estimate.has_interval and e.estimate.value is not None
     ]
@@ -244,5 +256,8 @@ def pooled(effects: Sequence[Effect], confidence: float = 0.95) -> Estimate:
         errors.append((estimate.high - estimate.value) / _t(confidence, max(1, estimate.n - 1)))
     m = len(usable)
     mean = statistics.fmean(e.value for e in usable if e.value is not None)
-    half = _t(confidence, 10_000) * math.sqrt(sum(se * se for se in errors)) / m
+    # Student's t with the fewest degrees of freedom among the sessions (conservative; one
+    # session's interval is its own).
+    degrees = max(1, min(e.n - 1 for e in usable))
+    half = _t(confidence, degrees) * math.sqrt(sum(se * se for se in errors)) / m
     return Estimate(mean, m, mean - half, mean + half)

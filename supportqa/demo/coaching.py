@@ -6,7 +6,7 @@ best conversation shared in the peer learning library with her consent."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
@@ -34,19 +34,22 @@ def build_coaching() -> int:
                             note="Use the customer's name and refer to their history.",
                             examples=_examples(ben))  # fmt: skip
         Area.objects.create(session=signed, metric="iqs", note="Overall quality follows.")
-        iqs = measure.values(ben, "iqs", measure.period_of(today - timedelta(days=30), today)).get(
-            ben.pk
-        )
-        value = iqs.value if iqs is not None and iqs.value is not None else 70.0
         set_on = today - timedelta(days=30)
-        for target, baseline, due in (
-            (round(value - 3), value - 8, today + timedelta(days=20)),  # met
-            (round(value + 4), value - 10, today + timedelta(days=30)),  # on track
-            (round(value + 20), value - 2, today + timedelta(days=3)),  # at risk
-            (round(value + 15), value - 5, today - timedelta(days=2)),  # missed
-        ):
-            Goal.objects.create(session=signed, agent=ben, metric="iqs", target=min(target, 100),
-                                baseline={"value": baseline}, set_on=set_on, due=due)  # fmt: skip
+        base = _value(ben, "iqs", set_on - timedelta(days=30), set_on)
+        now_ = _value(ben, "iqs", set_on, today)
+        if base is not None and now_ is not None:
+            goals = [
+                (round(now_ - 1), today + timedelta(days=20)),  # met, when Ben improved
+                (round(now_ + 1), today + timedelta(days=300)),  # on track: a long way to go
+                (round(now_ + 20), today + timedelta(days=3)),  # at risk: far, and due soon
+                (round(now_ + 15), today - timedelta(days=2)),  # missed
+            ]
+            for target, due in goals:
+                if target <= base:
+                    continue  # not an improvement on what it was: no goal
+                Goal.objects.create(session=signed, agent=ben, metric="iqs",
+                                    target=min(target, 100), baseline={"value": base},
+                                    set_on=set_on, due=due)  # fmt: skip
         follow_up = _session(ben, lead, now + timedelta(days=6, hours=2), Session.State.SCHEDULED)
         follow_up.follows = signed
         follow_up.save(update_fields=["follows"])
@@ -55,9 +58,13 @@ def build_coaching() -> int:
         Area.objects.create(session=held, metric="criterion:response-time",
                             note="Tell the customer when you need time to look something up.",
                             examples=_examples(chloe))  # fmt: skip
-        Goal.objects.create(session=held, agent=chloe, metric="criterion:response-time",
-                            target=70, baseline={"value": 55}, set_on=today,
-                            due=today + timedelta(days=45))  # fmt: skip
+        chloe_base = _value(chloe, "criterion:response-time", today - timedelta(days=32),
+                            today - timedelta(days=2))  # fmt: skip
+        if chloe_base is not None:
+            Goal.objects.create(session=held, agent=chloe, metric="criterion:response-time",
+                                target=min(100, round(chloe_base + 20)),
+                                baseline={"value": chloe_base}, set_on=today,
+                                due=today + timedelta(days=45))  # fmt: skip
         held.coach_signed_at = now - timedelta(days=1)
         held.save(update_fields=["coach_signed_at"])
         _session(chloe, lead, now + timedelta(days=8, hours=3), Session.State.SCHEDULED)
@@ -81,6 +88,11 @@ def _library(lead: User, ava: User) -> None:
         by=lead, conversation_code=best.code, criteria=["personalization", "tone"], note=note
     )
     library.answer(item, by=ava, consent=True)
+
+
+def _value(agent: User, key: str, first: date, last: date) -> float | None:
+    found = measure.values(agent, key, measure.period_of(first, last)).get(agent.pk)
+    return found.value if found is not None and found.value is not None else None
 
 
 def _session(agent: User, coach: User, at: datetime, state: str, reflection: str = "") -> Session:

@@ -13,7 +13,8 @@ from supportqa.workflow.reporting import content_of, tables
 
 # The PDF core fonts are Latin-1: typographic marks become their plain forms.
 PLAIN = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "...",
-                       "≥": ">=", "≤": "<=", "×": "x", "→": "->", "·": "-"})  # fmt: skip
+                       "≥": ">=", "≤": "<=", "×": "x", "→": "->", "·": "-",
+                       "€": "EUR", "−": "-"})  # fmt: skip
 
 
 # A table cell longer than this is cut in the PDF (the page and the CSV keep it whole): a

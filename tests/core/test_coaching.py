@@ -47,18 +47,26 @@ def test_each_failed_letter_is_explained_with_the_numbers():
     assert (
         unreachable[4].why == "due 04 Dec 2026: give at least a week, so the data can show a change"
     )
-    met = smart(IQS, 70, Estimate(78.0, 30, 74.0, 82.0), [90], {"iqs"}, TODAY + timedelta(30),
-                TODAY)  # fmt: skip
-    assert met[2].why.startswith("already met: the agent's IQS is 78.0 (95% CI 74.0 to 82.0)")
+    worse = smart(IQS, 70, Estimate(78.0, 30, 74.0, 82.0), [90], {"iqs"}, TODAY + timedelta(30),
+                  TODAY)  # fmt: skip
+    assert worse[2].why == "not an improvement: the agent's IQS is 78.0 now"
+    noise = smart(IQS, 80, Estimate(78.0, 30, 74.0, 82.0), [90], {"iqs"}, TODAY + timedelta(30),
+                  TODAY)  # fmt: skip
+    assert noise[2].why.startswith("within reach of chance: the agent's IQS is 78.0 (95% CI")
+    unknown = smart(IQS, 80, Estimate(None, 0), [90], {"iqs"}, TODAY + timedelta(30), TODAY)
+    assert unknown[2].why.startswith("no baseline: the agent has no IQS")
 
 
 def test_lower_is_better_metrics_turn_the_checks_round():
     assert peer_reach(REOPENED, [12, 4, 9]) == 4  # the best peer, fewer than five
     checks = smart(REOPENED, 3, Estimate(10.0, 200, 6.5, 14.8), [12, 4, 9], {"reopen_rate"},
                    TODAY + timedelta(days=30), TODAY)  # fmt: skip
-    assert checks[2].why == "unreachable: the best peer reach 4.0 and the target is 3 (3 peers)"
+    assert checks[2].why == "unreachable: the best peer reaches 4.0 and the target is 3 (3 peers)"
     assert letters(smart(REOPENED, 5, Estimate(10.0, 200, 6.5, 14.8), [12, 4, 9],
                          {"reopen_rate"}, TODAY + timedelta(days=30), TODAY))["A"]  # fmt: skip
+    worse = smart(REOPENED, 20, Estimate(10.3, 200, 6.5, 14.8), [12, 4, 9], {"reopen_rate"},
+                  TODAY + timedelta(days=30), TODAY)  # fmt: skip
+    assert worse[2].why == "not an improvement: the agent's Reopened (%) is 10.3 now"
 
 
 def test_goal_progress_follows_the_line_from_baseline_to_target():
@@ -115,9 +123,11 @@ def test_without_an_effect_the_interval_covers_zero_at_the_nominal_rate():
 def test_too_few_comparisons_or_too_wide_says_not_enough_data():
     assert did_effect(70, 80, [1.0, 2.0]).label == "not enough data"
     assert did_effect(None, 80, [1.0, 2.0, 3.0]).label == "not enough data"
-    assert did_effect(70, 80, [-30.0, 0.0, 30.0]).label == "not enough data"  # too wide
+    assert did_effect(70, 80, [-30.0, 0.0, 30.0]).label == "too uncertain to say"  # too wide
     one = did_effect(70, 80, [1.0, 2.0, 3.0, 2.0])
     assert one.label == "improved" and one.estimate.value == pytest.approx(8.0)
+    alone = pooled([one])
+    assert (alone.low, alone.high) == pytest.approx((one.estimate.low, one.estimate.high))
     both = pooled([one, one])
     assert (
         both.value == pytest.approx(8.0)

@@ -123,7 +123,8 @@ if (
 ):
     # Tests use a file too (not SQLite's shared-cache memory database, where a second writer
     # fails at once instead of waiting): concurrency tests run on SQLite as in production.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR.resolve() / "test.sqlite3")}
+    # One file per test process: two suites run at once in one checkout do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR.resolve() / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -292,7 +292,10 @@ def test_the_library_shares_an_example_only_with_consent_and_anonymised(cast):
                              criteria=["tone"], note="QA contributes an example")  # fmt: skip
     assert by_qa.agent == cast.other_agent and by_qa.nominated_by == cast.qa
     item = library.nominate(by=cast.lead, conversation_code=conversation.code,
-                            criteria=["tone"], note="Calm and kind")  # fmt: skip
+                            criteria=["tone"], note="Calm and kind with Ann")  # fmt: skip
+    asked = cast.client(cast.agent).get(f"/coaching/library/{item.code}/").content.decode()
+    assert "What your colleagues would read" in asked and "[NAME]" in asked  # a preview
+    assert "May your colleagues learn" in cast.client(cast.agent).get("/").content.decode()
     assert not library.shared_for(cast.teammate).filter(pk=item.pk).exists()  # not yet
     with pytest.raises(CoachingError, match="only the agent of the conversation"):
         library.answer(item, by=cast.lead, consent=True)
@@ -306,8 +309,13 @@ def test_the_library_shares_an_example_only_with_consent_and_anonymised(cast):
     assert list(found) == [item]
     shown = cast.client(cast.teammate).get(f"/coaching/library/{item.code}/").content.decode()
     assert "I will call you" in shown and "Ann" not in shown
+    assert item.note == "Calm and kind with [NAME]"  # the public title has no name either
     with pytest.raises(CoachingError, match="already answered"):
         library.answer(item, by=cast.agent, consent=False)
+    cast.client(cast.agent).post(f"/coaching/library/{item.code}/", {"consent": "withdraw"})
+    item.refresh_from_db()
+    assert item.consent == "refused" and item.transcript == []
+    assert not library.shared_for(cast.teammate).filter(pk=item.pk).exists()
 
 
 def test_shifts_import_names_each_bad_row_and_writes_all_or_nothing(cast, tmp_path):

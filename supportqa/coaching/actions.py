@@ -60,7 +60,8 @@ def _clash(agent: User, coach: User, starts: datetime, minutes: int, keep: int |
         if other.starts_at + timedelta(minutes=other.minutes) > starts:
             who = agent.name if agent.pk in (other.agent_id, other.coach_id) else coach.name
             at = timezone.localtime(other.starts_at)
-            return f"{who} has another coaching session at {at:%d %b %H:%M}"
+            until = at + timedelta(minutes=other.minutes)
+            return f"{who} has another coaching session {at:%d %b %H:%M}–{until:%H:%M}"
     return ""
 
 

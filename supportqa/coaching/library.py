@@ -71,8 +71,10 @@ def answer(item: LibraryItem, *, by: User, consent: bool) -> LibraryItem:
         locked.consent = LibraryItem.Consent.GIVEN if consent else LibraryItem.Consent.REFUSED
         locked.answered_at = timezone.now()
         locked.transcript = anonymised(locked.conversation) if consent else []
+        if consent:  # the note is the example's public title: no names in it either
+            locked.note = _scrubbed(locked.note, _names(locked.conversation))
         locked.text = "\n".join(line["text"] for line in locked.transcript)
-        locked.save(update_fields=["consent", "answered_at", "transcript", "text"])
+        locked.save(update_fields=["consent", "answered_at", "transcript", "text", "note"])
         record_event(actor=by, action="library.answered", obj=locked, data={"consent": consent})
     return locked
 
@@ -89,21 +91,42 @@ def _names(conversation: Conversation) -> set[str]:
     return names
 
 
+def _scrubbed(text: str, names: set[str]) -> str:
+    """The text with personal data redacted and the names as [NAME]."""
+    text = redact(text)
+    if names:
+        words = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+        text = re.sub(r"\b(" + words + r")\b", "[NAME]", text, flags=re.IGNORECASE)
+    return text
+
+
 def anonymised(conversation: Conversation) -> list[dict[str, str]]:
     """The transcript with the people's names as [NAME] and personal data redacted."""
     names = _names(conversation)
-    pattern = (
-        re.compile(r"\b(" + "|".join(sorted(map(re.escape, names), key=len, reverse=True))
-                   + r")\b", re.IGNORECASE)
-        if names else None
-    )  # fmt: skip
-    lines = []
-    for message in conversation.messages.order_by("seq"):
-        text = redact(message.text)
-        if pattern is not None:
-            text = pattern.sub("[NAME]", text)
-        lines.append({"who": message.get_author_kind_display(), "text": text})
-    return lines
+    return [
+        {"who": message.get_author_kind_display(), "text": _scrubbed(message.text, names)}
+        for message in conversation.messages.order_by("seq")
+    ]
+
+
+def withdraw(item: LibraryItem, *, by: User) -> LibraryItem:
+    """The agent takes their consent back: the example leaves the library at once."""
+    if by.pk != item.agent_id:
+        raise CoachingError("only the agent of the conversation withdraws it")
+    with transaction.atomic():
+        locked = LibraryItem.objects.select_for_update().get(pk=item.pk)
+        if locked.consent != LibraryItem.Consent.GIVEN:
+            raise CoachingError("it is not shared")
+        locked.consent, locked.transcript, locked.text = LibraryItem.Consent.REFUSED, [], ""
+        locked.answered_at = timezone.now()
+        locked.save(update_fields=["consent", "transcript", "text", "answered_at"])
+        record_event(actor=by, action="library.withdrawn", obj=locked, data={})
+    return locked
+
+
+def asked_of(user: User) -> QuerySet[LibraryItem]:
+    """The nominations waiting for this agent's answer."""
+    return LibraryItem.objects.filter(agent=user, consent=LibraryItem.Consent.ASKED)
 
 
 def shared_for(user: User, query: str = "", criterion: str = "") -> QuerySet[LibraryItem]:

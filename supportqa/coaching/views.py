@@ -247,7 +247,13 @@ def session_detail(request: HttpRequest, code: str) -> HttpResponse:
         session.refresh_from_db()
     catalogue = measure.goal_metrics()
     areas = list(session.areas.all())
-    goals = [actions.track(g) for g in session.goals.all()]
+    own_goals = list(session.goals.all())
+    followed = not own_goals and session.follows is not None
+    # A follow-up follows up the goals of the session it follows.
+    goals = [
+        actions.track(g)
+        for g in (own_goals or (session.follows.goals.all() if session.follows else []))
+    ]
     typed = request.POST if error else None
 
     def shown(name: str, saved: str) -> str:
@@ -286,6 +292,7 @@ def session_detail(request: HttpRequest, code: str) -> HttpResponse:
             "agent_view": user.pk == session.agent_id,
             "areas": [(a, catalogue.get(a.metric), _subjects(a.examples)) for a in areas],
             "goals": goals,
+            "followed": followed,
             "catalogue": catalogue,
             "support_choices": actions.SUPPORT,
             "area_rows": area_rows,
@@ -382,7 +389,11 @@ def library_item(request: HttpRequest, code: str) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            library.answer(item, by=request.user, consent=request.POST.get("consent") == "yes")
+            if request.POST.get("consent") == "withdraw":
+                library.withdraw(item, by=request.user)
+            else:
+                library.answer(item, by=request.user,
+                               consent=request.POST.get("consent") == "yes")  # fmt: skip
         except CoachingError as exc:
             error = str(exc)[:1].upper() + str(exc)[1:]
         else:
@@ -396,6 +407,10 @@ def library_item(request: HttpRequest, code: str) -> HttpResponse:
             "item": item,
             "tags": [names.get(k, k) for k in item.criteria],
             "asked": item.agent_id == request.user.pk and item.consent == "asked",
+            "preview": library.anonymised(item.conversation)
+            if item.agent_id == request.user.pk and item.consent == "asked"
+            else [],
+            "may_withdraw": item.agent_id == request.user.pk and item.consent == "given",
             "error": error,
             "nav": "coaching",
         },

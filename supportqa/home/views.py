@@ -13,6 +13,7 @@ from supportqa.accounts.permissions import (
     may_review,
     signed_in,
 )
+from supportqa.coaching.library import asked_of as library_asked_of
 from supportqa.coaching.models import Session
 from supportqa.home import cards
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
@@ -40,6 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "shopper": user.role == Role.SHOPPER,
         "requests": list(waiting_for(user)[:8]),
         "feedback": list(feedback_waiting(user).select_related("conversation")[:8]),
+        "asked": list(library_asked_of(user)[:5]),
         "coaching": list(
             Session.objects.filter(agent=user, state__in=["scheduled", "held"])
             .select_related("coach")

@@ -282,6 +282,15 @@ def test_the_library_shares_an_example_only_with_consent_and_anonymised(cast):
         text="Hi, I'm Ann Lee, call me on +44 20 7946 0958 or ann@example.org"
     )
     conversation.messages.filter(seq=1).update(text="Hello Ann, Agent here: I will call you.")
+    with pytest.raises(CoachingError, match="review the conversation first"):
+        library.nominate(by=cast.lead, conversation_code=conversation.code, criteria=["tone"],
+                         note="x")  # fmt: skip
+    submitted_review(cast.other_conversation, cast.lead, position=2)  # Below everywhere: 0%
+    with pytest.raises(CoachingError, match="its best review scored 0%, under the pass mark"):
+        library.nominate(by=cast.qa, conversation_code=cast.other_conversation.code,
+                         criteria=["tone"], note="x")  # fmt: skip
+    submitted_review(conversation, cast.qa, position=0)  # Exceeds everywhere
+    submitted_review(cast.other_conversation, cast.qa, position=0)
     with pytest.raises(CoachingError, match="of an agent you coach or review"):
         library.nominate(by=cast.lead, conversation_code=cast.other_conversation.code,
                          criteria=["tone"], note="x")  # fmt: skip
@@ -357,3 +366,17 @@ def test_the_agents_home_page_leads_to_their_self_reflection(cast):
     assert f"/coaching/{session.code}/" in home and "write your self-reflection before it" in home
     actions.reflect(session, by=cast.agent, text="I rush.")
     assert "your reflection is written" in cast.client(cast.agent).get("/").content.decode()
+
+
+def test_a_video_call_link_goes_into_the_invitation_and_bad_periods_are_said(cast):
+    from supportqa.coaching.invites import invitation
+
+    with pytest.raises(CoachingError, match="the meeting link is a web address"):
+        planned(cast, meeting_link="javascript:alert(1)")
+    session = planned(cast, meeting_link="https://meet.example.org/coach-ava")
+    ics = invitation(session).decode()
+    assert "LOCATION:https://meet.example.org/coach-ava" in ics
+    page = cast.client(cast.lead).get(
+        f"/coaching/agents/{cast.agent.code}/packet/?from=2026-05-01&to=2026-01-01", follow=True
+    )
+    assert b"That period could not be used" in page.content

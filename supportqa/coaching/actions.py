@@ -82,6 +82,7 @@ def schedule(
     period_first: date,
     period_last: date,
     follows: Session | None = None,
+    meeting_link: str = "",
 ) -> Session:
     """Plan a session (or a follow-up of one); the agent gets the invitation."""
     if not coachable(coach).filter(pk=agent.pk).exists():
@@ -90,6 +91,8 @@ def schedule(
         raise CoachingError("choose the format: video call or written report")
     if period_last < period_first:
         raise CoachingError("the period to prepare ends before it starts")
+    if meeting_link and not meeting_link.startswith(("https://", "http://")):
+        raise CoachingError("the meeting link is a web address (https://…)")
     _check_time(starts_at, minutes)
     with transaction.atomic():
         why = _clash(agent, coach, starts_at, minutes, None)
@@ -98,6 +101,7 @@ def schedule(
         session = Session.objects.create(
             agent=agent, coach=coach, starts_at=starts_at, minutes=minutes, format=format,
             period_first=period_first, period_last=period_last, follows=follows,
+            meeting_link=meeting_link[:200],
         )  # fmt: skip
         record_event(actor=coach, action="coaching.scheduled", obj=session,
                      data={"agent": agent.username, "starts_at": starts_at.isoformat(),

@@ -29,6 +29,9 @@ def invitation(session: Session) -> bytes:
     page = f"{settings.SUPPORTQA_BASE_URL.rstrip('/')}/coaching/{session.code}/"
     event.add("description", f"{session.get_format_display()}. Preparation and record: {page}")
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if session.meeting_link:
+        event.add("location", session.meeting_link)
+        event.add("url", session.meeting_link)
     for person, role in ((session.coach, "CHAIR"), (session.agent, "REQ-PARTICIPANT")):
         if person.email:
             attendee = vCalAddress(f"mailto:{person.email}")

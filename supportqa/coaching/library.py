@@ -18,6 +18,7 @@ from supportqa.coaching.models import LibraryItem
 from supportqa.conversations.access import conversations_for
 from supportqa.conversations.models import Conversation
 from supportqa.core.redact import redact
+from supportqa.core.scoring import passed
 from supportqa.notifications.actions import notify
 from supportqa.notifications.models import Kind
 from supportqa.scorecards.models import Criterion
@@ -35,6 +36,7 @@ def nominate(*, by: User, conversation_code: str, criteria: list[str], note: str
     conversation = candidates.filter(code=conversation_code.strip()).select_related("agent").first()
     if conversation is None or conversation.agent is None:
         raise CoachingError("choose a conversation of an agent you coach or review (its code)")
+    _check_excellent(conversation)
     known = set(Criterion.latest_names())
     if not criteria or set(criteria) - known:
         raise CoachingError("tag it with the criteria it shows well")
@@ -54,6 +56,24 @@ def nominate(*, by: User, conversation_code: str, criteria: list[str], note: str
                     "for your colleagues (anonymised). Do you agree?",
                link=f"/coaching/library/{item.code}/")  # fmt: skip
     return item
+
+
+def _check_excellent(conversation: Conversation) -> None:
+    """An example is a conversation a review passed: the library teaches what scored well."""
+    reviews = list(
+        conversation.reviews.filter(submitted_at__isnull=False, final_score__isnull=False)
+        .select_related("scorecard_version")
+        .order_by("-final_score")
+    )
+    if not reviews:
+        raise CoachingError("review the conversation first: the library shares what scored well")
+    best = reviews[0]
+    if not passed(best.final_score, best.scorecard_version.pass_threshold):
+        raise CoachingError(
+            f"its best review scored {best.final_score:.0f}%, under the pass mark of "
+            f"{best.scorecard_version.pass_threshold:.0f}%: nominate a conversation that "
+            "scored well"
+        )
 
 
 def may_nominate(user: User) -> bool:

@@ -34,6 +34,7 @@ class Session(models.Model):
     starts_at = models.DateTimeField()
     minutes = models.PositiveSmallIntegerField(default=30)
     format = models.CharField(max_length=10, choices=Format.choices, default=Format.VIDEO)
+    meeting_link = models.URLField(blank=True, help_text="Where the video call takes place.")
     state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED)
     # The packet's period: the weeks the session looks back on.
     period_first = models.DateField()

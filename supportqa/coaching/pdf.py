@@ -11,6 +11,10 @@ from supportqa.coaching.models import Session
 from supportqa.workflow.pdf import latin
 
 
+def _figure(value: object) -> str:
+    return f"{value:.1f}" if isinstance(value, int | float) else "-"
+
+
 def written_report(session: Session) -> bytes:
     catalogue = measure.goal_metrics()
     pdf = FPDF(format="A4")
@@ -26,6 +30,13 @@ def written_report(session: Session) -> bytes:
     line(f"Feedback for {session.agent.name}", 16, True, 9)
     line(f"From {session.coach.name}, {session.starts_at:%d %b %Y}. Looking back on "
          f"{session.period_first:%d %b} to {session.period_last:%d %b %Y}.")  # fmt: skip
+    signed = [
+        f"{who} signed {moment:%d %b %Y}"
+        for who, moment in ((session.coach.name, session.coach_signed_at),
+                            (session.agent.name, session.agent_signed_at))
+        if moment is not None
+    ]  # fmt: skip
+    line("; ".join(signed) + "." if signed else "Not signed yet.")
     sections = [
         ("What went well", [session.positives or "-"]),
         ("Areas for improvement", [
@@ -38,8 +49,8 @@ def written_report(session: Session) -> bytes:
                                                           if session.support_note else "")
                              or "-"]),
         ("Goals", [
-            f"{t.metric.label if t.metric else t.goal.metric}: {t.goal.target:g} by "
-            f"{t.goal.due:%d %b %Y}"
+            f"{t.metric.label if t.metric else t.goal.metric}: from "
+            f"{_figure(t.goal.baseline.get('value'))} to {t.goal.target:g} by {t.goal.due:%d %b %Y}"
             + (f" (now {t.progress.current.value:.1f}: {t.progress.status})"
                if t.progress and t.progress.current.value is not None else "")
             for t in (actions.track(g) for g in session.goals.all())

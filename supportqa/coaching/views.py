@@ -94,6 +94,11 @@ def packet(request: HttpRequest, code: str) -> HttpResponse:
     first = _day(request.GET.get("from", ""), today - timedelta(days=30))
     last = min(_day(request.GET.get("to", ""), today), today)
     if last < first or (last - first).days > 366:
+        messages.warning(
+            request,
+            "That period could not be used (it ended before it started, "
+            "or was longer than a year): the last 30 days are shown.",
+        )
         first, last = today - timedelta(days=30), today
     found = measure.packet(agent, measure.period_of(first, last))
     return render(
@@ -137,7 +142,7 @@ def new(request: HttpRequest) -> HttpResponse:
                 format=request.POST.get("format", ""),
                 period_first=_day(request.POST.get("period_first", ""), today - timedelta(30)),
                 period_last=_day(request.POST.get("period_last", ""), today),
-                follows=follows,
+                follows=follows, meeting_link=request.POST.get("meeting_link", "").strip(),
             )  # fmt: skip
         except (CoachingError, ValueError) as exc:
             error = str(exc)[:1].upper() + str(exc)[1:]

@@ -20,9 +20,10 @@ from supportqa.coaching.invites import invitation
 from supportqa.coaching.models import Area, Goal, Session, SessionRating
 from supportqa.conversations.models import Conversation
 from supportqa.core import coaching
-from supportqa.core.intervals import Estimate
+from supportqa.core.intervals import Estimate, clip, mean_interval
 from supportqa.notifications.actions import notify
 from supportqa.notifications.models import Kind
+from supportqa.reports.periods import whole_days
 
 SUPPORT = ["Training", "Resources to read", "Shadowing a colleague", "Regular check-ins"]
 LONGEST = 180  # minutes
@@ -184,9 +185,15 @@ class GoalInput:
 def goal_checks(session: Session, goal: GoalInput, areas: list[AreaInput]) -> list[coaching.Check]:
     """The SMART checks of a goal for this session's agent: baseline over the packet's
     period, peers over the same period, areas of this and earlier sessions."""
-    catalogue = measure.goal_metrics()
+    return _assessed(session, goal, areas, measure.goal_metrics())[0]
+
+
+def _assessed(
+    session: Session, goal: GoalInput, areas: list[AreaInput], catalogue: dict[str, coaching.Metric]
+) -> tuple[list[coaching.Check], Estimate]:
+    """The goal's checks and the baseline they read (kept with the goal when it is saved)."""
     metric = catalogue.get(goal.metric)
-    period = measure.period_of(session.period_first, session.period_last)
+    period = whole_days(session.period_first, session.period_last)
     baseline, peers = (
         measure.baseline_and_peers(session.agent, goal.metric, period)
         if metric
@@ -197,8 +204,9 @@ def goal_checks(session: Session, goal: GoalInput, areas: list[AreaInput]) -> li
     )
     # A goal is due after the session it is agreed in (a week at least, from then).
     from_day = max(timezone.localdate(), timezone.localtime(session.starts_at).date())
-    return coaching.smart(metric, goal.target, baseline, peers,
-                          earlier | {a.metric for a in areas}, goal.due, from_day)  # fmt: skip
+    checks = coaching.smart(metric, goal.target, baseline, peers,
+                            earlier | {a.metric for a in areas}, goal.due, from_day)  # fmt: skip
+    return checks, baseline
 
 
 def save_record(
@@ -234,13 +242,15 @@ def save_record(
     unknown = set(support) - set(SUPPORT)
     if unknown:
         raise CoachingError(f"support offered: choose among {', '.join(SUPPORT)}")
+    baselines = []
     for number, goal in enumerate(goals, start=1):
-        failed = [c for c in goal_checks(session, goal, areas) if not c.ok]
+        checks, baseline = _assessed(session, goal, areas, catalogue)
+        baselines.append(baseline)
+        failed = [c for c in checks if not c.ok]
         if failed:
             raise CoachingError(
                 f"goal {number} is not SMART: " + "; ".join(f"{c.letter} — {c.why}" for c in failed)
             )
-    period = measure.period_of(session.period_first, session.period_last)
     with transaction.atomic():
         locked = Session.objects.select_for_update().get(pk=session.pk)
         locked.positives, locked.support, locked.support_note = (
@@ -256,8 +266,7 @@ def save_record(
             for a in areas
         )
         locked.goals.all().delete()
-        for goal in goals:
-            baseline, _ = measure.baseline_and_peers(locked.agent, goal.metric, period)
+        for goal, baseline in zip(goals, baselines, strict=True):
             assert goal.target is not None and goal.due is not None
             Goal.objects.create(
                 session=locked, agent=locked.agent, metric=goal.metric, target=goal.target,
@@ -339,14 +348,16 @@ class Tracked:
     progress: coaching.Progress | None
 
 
-def track(goal: Goal, today: date | None = None) -> Tracked:
+def track(
+    goal: Goal, today: date | None = None, catalogue: dict[str, coaching.Metric] | None = None
+) -> Tracked:
     """A goal's progress from the data: the agent's value since it was set; recognition is
-    sent once when it is met."""
+    sent once when it is met. `catalogue`: the goal metrics, when the caller tracks many."""
     today = today or timezone.localdate()
-    metric = measure.goal_metrics().get(goal.metric)
+    metric = (catalogue if catalogue is not None else measure.goal_metrics()).get(goal.metric)
     if metric is None:
         return Tracked(goal, None, None)
-    period = measure.period_of(goal.set_on, min(today, goal.due))
+    period = whole_days(goal.set_on, min(today, goal.due))
     current = measure.values(goal.agent, goal.metric, period).get(goal.agent_id)
     found = coaching.progress(
         metric, goal.target, goal.baseline.get("value"), current or Estimate(None, 0),
@@ -406,8 +417,6 @@ def coach_feedback(viewer: User) -> list[CoachFeedback]:
     """Per coach: the mean rating of each aspect with its interval. Managers and admins see
     every coach whose sessions they see; a lead sees their own, and only from
     ANONYMOUS_BELOW answers on."""
-    from supportqa.core.intervals import clip, mean_interval
-
     rated = (
         SessionRating.objects.filter(session__in=sessions_for(viewer))
         .select_related("session__coach")
@@ -460,8 +469,9 @@ def remind(now: datetime | None = None) -> tuple[int, int, int]:
     open_goals = Goal.objects.filter(met_at__isnull=True, due__gte=today).select_related(
         "agent", "session__coach"
     )
+    catalogue = measure.goal_metrics()
     for goal in open_goals:
-        tracked = track(goal, today)
+        tracked = track(goal, today, catalogue)
         if tracked.progress is not None and tracked.progress.status == "met":
             met += 1
             continue

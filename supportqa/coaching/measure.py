@@ -5,7 +5,7 @@ peers' values in a period, and the preparation packet."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -36,12 +36,6 @@ def goal_metrics() -> dict[str, Metric]:
     for key, name in sorted(Criterion.latest_names().items(), key=lambda kv: kv[1]):
         found[CRITERION + key] = Metric(CRITERION + key, f"{name} (criterion score)")
     return found
-
-
-def period_of(first: date, last: date) -> Period:
-    zone = timezone.get_default_timezone()
-    return Period(datetime.combine(first, time.min, zone),
-                  datetime.combine(last + timedelta(days=1), time.min, zone))  # fmt: skip
 
 
 def team_agents(agent: User) -> QuerySet[User]:
@@ -115,7 +109,7 @@ def packet(agent: User, period: Period) -> Packet:
     rows = []
     for key, found in by_key.items():
         scores = [s for *_, s in found]
-        estimate = _mean(scores)
+        estimate = mean_interval(scores)
         estimate = clip(estimate, 0, 100)  # a score's interval stays on its scale
         rows.append(CriterionRow(
             key, names.get(key, key), estimate, pattern(estimate, marks[key]),
@@ -125,10 +119,6 @@ def packet(agent: User, period: Period) -> Packet:
     order = {"below": 0, "exceeded": 1, "met": 2, "": 3}
     rows.sort(key=lambda r: (order[r.pattern], r.estimate.value or 0))
     return Packet(agent, period, panel, rows, scored.count())
-
-
-def _mean(scores: list[float]) -> Estimate:
-    return mean_interval(scores)
 
 
 def _meets_mark(criterion: Criterion) -> float:
@@ -151,7 +141,9 @@ class SessionEffect:
     complete: bool  # the after window has run its full length
 
 
-def session_effects(session: Any, now: datetime | None = None) -> list[SessionEffect]:
+def session_effects(
+    session: Any, now: datetime | None = None, catalogue: dict[str, Metric] | None = None
+) -> list[SessionEffect]:
     """For each metric coached in the session (its areas), the difference in differences:
     the agent's change from the window before the session to the window after, against
     the same change of their team's agents not coached on that metric around then."""
@@ -163,7 +155,7 @@ def session_effects(session: Any, now: datetime | None = None) -> list[SessionEf
         return []
     before = Period(start - EFFECT_WINDOW, start)
     after = Period(start, min(start + EFFECT_WINDOW, now))
-    catalogue = goal_metrics()
+    catalogue = catalogue if catalogue is not None else goal_metrics()
     found = []
     for key in dict.fromkeys(a.metric for a in session.areas.all()):
         metric = catalogue.get(key)
@@ -219,7 +211,7 @@ def pooled_effects(sessions: Any) -> tuple[list[PooledEffect], list[PooledEffect
         .order_by("-starts_at")[:POOLED_SESSIONS]
     )
     for session in latest:
-        for found in session_effects(session):
+        for found in session_effects(session, catalogue=catalogue):
             if found.effect.estimate.has_interval:
                 by_metric.setdefault(found.metric, []).append(found.effect)
                 label = catalogue[found.metric].label if found.metric in catalogue else found.metric

@@ -53,7 +53,7 @@ def written_report(session: Session) -> bytes:
             f"{_figure(t.goal.baseline.get('value'))} to {t.goal.target:g} by {t.goal.due:%d %b %Y}"
             + (f" (now {t.progress.current.value:.1f}: {t.progress.status})"
                if t.progress and t.progress.current.value is not None else "")
-            for t in (actions.track(g) for g in session.goals.all())
+            for t in (actions.track(g, catalogue=catalogue) for g in session.goals.all())
         ] or ["-"]),
     ]  # fmt: skip
     for title, items in sections:

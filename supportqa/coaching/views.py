@@ -20,6 +20,7 @@ from supportqa.coaching.actions import AreaInput, CoachingError, GoalInput
 from supportqa.coaching.invites import invitation
 from supportqa.coaching.models import Goal, Session
 from supportqa.coaching.pdf import written_report
+from supportqa.reports.periods import whole_days
 from supportqa.scorecards.models import Criterion
 
 ROWS = 3  # areas and goals the record form offers
@@ -53,7 +54,8 @@ def home(request: HttpRequest) -> HttpResponse:
     sessions = actions.sessions_for(user)
     goals = Goal.objects.filter(session__in=sessions).select_related("session", "agent")
     today = timezone.localdate()
-    tracked = [actions.track(g) for g in goals.order_by("due")[:100]]
+    catalogue = measure.goal_metrics()
+    tracked = [actions.track(g, catalogue=catalogue) for g in goals.order_by("due")[:100]]
     statuses: dict[str, int] = {}
     for t in tracked:
         key = t.progress.status if t.progress else "not enough data"
@@ -100,7 +102,7 @@ def packet(request: HttpRequest, code: str) -> HttpResponse:
             "or was longer than a year): the last 30 days are shown.",
         )
         first, last = today - timedelta(days=30), today
-    found = measure.packet(agent, measure.period_of(first, last))
+    found = measure.packet(agent, whole_days(first, last))
     return render(
         request,
         "coaching/packet.html",
@@ -235,12 +237,15 @@ def session_detail(request: HttpRequest, code: str) -> HttpResponse:
                 done = "Moved; the agent has the new invitation."
             elif action == "record" and coach:
                 areas, goals = _record_input(request.POST)
-                checks = [(g, actions.goal_checks(session, g, areas)) for g in goals]
-                actions.save_record(
-                    session, by=user, positives=request.POST.get("positives", ""), areas=areas,
-                    support=request.POST.getlist("support"),
-                    support_note=request.POST.get("support_note", ""), goals=goals,
-                )  # fmt: skip
+                try:
+                    actions.save_record(
+                        session, by=user, positives=request.POST.get("positives", ""),
+                        areas=areas, support=request.POST.getlist("support"),
+                        support_note=request.POST.get("support_note", ""), goals=goals,
+                    )  # fmt: skip
+                except CoachingError:  # each goal's letters, for the form to show
+                    checks = [(g, actions.goal_checks(session, g, areas)) for g in goals]
+                    raise
                 done = "Saved; sign it when you and the agent agree."
             else:
                 raise Http404("No such action")
@@ -256,7 +261,7 @@ def session_detail(request: HttpRequest, code: str) -> HttpResponse:
     followed = not own_goals and session.follows is not None
     # A follow-up follows up the goals of the session it follows.
     goals = [
-        actions.track(g)
+        actions.track(g, catalogue=catalogue)
         for g in (own_goals or (session.follows.goals.all() if session.follows else []))
     ]
     typed = request.POST if error else None
@@ -305,7 +310,10 @@ def session_detail(request: HttpRequest, code: str) -> HttpResponse:
             "typed": typed,
             "error": error,
             "follow_ups": session.follow_ups.order_by("starts_at"),
-            "effects": [(e, catalogue.get(e.metric)) for e in measure.session_effects(session)]
+            "effects": [
+                (e, catalogue.get(e.metric))
+                for e in measure.session_effects(session, catalogue=catalogue)
+            ]
             if session.state in (Session.State.HELD, Session.State.SIGNED)
             else [],
             "window_days": measure.EFFECT_WINDOW.days,

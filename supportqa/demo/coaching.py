@@ -14,6 +14,7 @@ from supportqa.accounts.models import User
 from supportqa.coaching import library, measure
 from supportqa.coaching.models import Area, Goal, Session, SessionRating
 from supportqa.notifications.actions import muted
+from supportqa.reports.periods import whole_days
 
 POSITIVES = "Warm tone throughout, and you always close with a clear next step."
 
@@ -91,7 +92,7 @@ def _library(lead: User, ava: User) -> None:
 
 
 def _value(agent: User, key: str, first: date, last: date) -> float | None:
-    found = measure.values(agent, key, measure.period_of(first, last)).get(agent.pk)
+    found = measure.values(agent, key, whole_days(first, last)).get(agent.pk)
     return found.value if found is not None and found.value is not None else None
 
 

@@ -36,6 +36,16 @@ class Period:
         return out
 
 
+def whole_days(first: date, last: date) -> Period:
+    """From the start of `first` to the end of `last` in the installation's time zone (the
+    same days for everyone who looks: reports, coaching windows)."""
+    zone = timezone.get_default_timezone()
+    return Period(
+        datetime.combine(first, datetime.min.time(), zone),
+        datetime.combine(last + timedelta(days=1), datetime.min.time(), zone),
+    )
+
+
 def week_start(value: datetime) -> date:
     day = value.date()
     return day - timedelta(days=day.weekday())

@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -25,7 +25,7 @@ from supportqa.core.intervals import Estimate, clip
 from supportqa.notifications.actions import absolute, notify
 from supportqa.notifications.models import Kind, Mail
 from supportqa.reports import causes, metrics
-from supportqa.reports.periods import Period
+from supportqa.reports.periods import Period, whole_days
 from supportqa.reports.templatetags.sqa import duration
 from supportqa.reviews.models import Dispute, Review
 from supportqa.scorecards.models import Criterion
@@ -77,11 +77,7 @@ def last_complete(kind: str, today: date) -> tuple[date, date]:
 
 
 def period_of(report: ManagementReport) -> Period:
-    zone = timezone.get_default_timezone()  # the installation's months, whoever looks
-    return Period(
-        datetime.combine(report.first_day, time.min, zone),
-        datetime.combine(report.last_day + timedelta(days=1), time.min, zone),
-    )
+    return whole_days(report.first_day, report.last_day)
 
 
 # --- compiling ------------------------------------------------------------------------------

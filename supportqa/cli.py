@@ -2,7 +2,8 @@
 
 `supportqa help` lists every command. SupportQA's own: `import`, `export`, `demo`, `stats`,
 `sample`, `assignments`, `autoqa`, `classify`, `archive`, `report`, `coaching`, `shifts`,
-`audit_verify` and `serve`; `migrate`, `createsuperuser` and `runserver` come from Django.
+`surveys`, `audit_verify` and `serve`; `migrate`, `createsuperuser` and `runserver` come from
+Django.
 """
 
 from __future__ import annotations

@@ -235,6 +235,9 @@ LOGGING = {
 
 # E-mail (notifications, digests): SMTP in production; by default each mail is written as a
 # file under the data folder (the demo's outbox), tests keep them in memory.
+# The public survey page: requests per address and minute before it answers 429.
+SUPPORTQA_SURVEY_RATE_PER_MINUTE = env_int("SUPPORTQA_SURVEY_RATE_PER_MINUTE", 30, minimum=1)
+
 SUPPORTQA_BASE_URL = env_str("SUPPORTQA_BASE_URL", "http://127.0.0.1:8000")  # links in mails
 EMAIL_BACKEND = {
     "smtp": "django.core.mail.backends.smtp.EmailBackend",

@@ -14,6 +14,7 @@ from supportqa.notifications import views as notifications
 from supportqa.reports import views as reports
 from supportqa.reviews import views as reviews
 from supportqa.scorecards import views as scorecards
+from supportqa.surveys import views as surveys
 from supportqa.workflow import report_views as management
 from supportqa.workflow import views as workflow
 
@@ -29,6 +30,11 @@ urlpatterns = [
     path("conversations/", reviews.conversation_list, name="conversation-list"),
     path("conversations/<str:code>/", reviews.conversation_detail, name="conversation-detail"),
     path("conversations/<str:code>/workflow/", workflow.request_start, name="request-start"),
+    path("conversations/<str:code>/survey/", surveys.send, name="survey-send"),
+    path("surveys/", surveys.overview, name="survey-overview"),
+    path("surveys/links.csv", surveys.links, name="survey-links"),
+    path("surveys/follow-ups/<str:code>/", surveys.follow_up, name="survey-follow-up"),
+    path("s/<str:token>/", surveys.answer, name="survey-answer"),
     path("requests/", workflow.request_list, name="request-list"),
     path("requests/new/", workflow.request_new, name="request-new"),
     path("requests/<str:code>/", workflow.request_detail, name="request-detail"),

@@ -132,6 +132,44 @@ def autoqa_review(world: World) -> list[str]:
     return [found.code]
 
 
+def bad_score(world: World) -> list[str]:
+    """A bad score's follow-up on the agent's conversation (made on first use)."""
+    from supportqa.surveys.models import FollowUp, SurveyResponse
+
+    found = FollowUp.objects.first()
+    if found is None:
+        survey = _survey(world)
+        response = SurveyResponse.objects.create(
+            source="supportqa", external_id=survey.code, survey=survey,
+            conversation=world.cast.conversation, agent=world.cast.agent, team=world.cast.team,
+            csat=1, answered_at=timezone.now(),
+        )  # fmt: skip
+        found = FollowUp.objects.create(
+            response=response, team=world.cast.team, reasons="CSAT 1 of 5",
+            created_at=timezone.now(), due_at=timezone.now() + timedelta(hours=24),
+        )  # fmt: skip
+    return [found.code]
+
+
+def _survey(world: World) -> Any:
+    from supportqa.surveys.models import SurveySent, Template
+
+    template = Template.objects.first() or Template.objects.create(name="After chat")
+    found, _ = SurveySent.objects.get_or_create(
+        conversation=world.cast.conversation,
+        defaults={"template": template, "sent_at": timezone.now(), "agent": world.cast.agent,
+                  "team": world.cast.team, "expires_at": timezone.now() + timedelta(days=14)},
+    )  # fmt: skip
+    return found
+
+
+def survey_token(world: World) -> list[str]:
+    """The public link's token of a survey of the agent's conversation."""
+    from supportqa.surveys.actions import link_for
+
+    return [link_for(_survey(world)).rstrip("/").rsplit("/", 1)[1]]
+
+
 TABLE: dict[str, Row] = {
     "home": Row("get", no_args, only(set(CAST))),
     "login": Row("get", no_args, only(set(CAST), ok=200, anonymous=200)),
@@ -258,6 +296,15 @@ TABLE: dict[str, Row] = {
     # No categorizer is trained in the test world: the admin's download is a 404 too.
     "categorizer-download": Row("get", no_args, only(set())),
     "export": Row("get", lambda w: ["conversations", "csv"], only(set(CAST) - {"outsider"})),
+    # Surveys: the quality team, for the teams they see; links answer as the customer: admins.
+    "survey-overview": Row("get", no_args, only(QUALITY)),
+    "survey-links": Row("get", no_args, only({"admin"})),
+    "survey-follow-up": Row("get", bad_score, only(QUALITY)),
+    "survey-send": Row(
+        "post", lambda w: [w.cast.other_conversation.code], only({"admin", "manager", "qa"}, ok=302)
+    ),
+    # The customer's page: no login, the link is the authority (tests/test_surveys.py).
+    "survey-answer": Row("get", survey_token, only(set(CAST), anonymous=200)),
 }
 
 

@@ -323,3 +323,26 @@ def assert_close(expected: dict, found: dict) -> None:
     for key, (mean, n) in expected.items():
         assert found[key][1] == n
         assert found[key][0] == pytest.approx(mean, abs=1e-9)
+
+
+def test_every_marked_table_keeps_its_triggers_after_all_migrations(db):
+    """SQLite remakes a table to add most columns, without its triggers: a migration that
+    changes a marked table must install them again (reports.marks.reinstall). Every table the
+    trigger migrations name has an insert, an update and a delete trigger."""
+    import importlib
+
+    wanted: set[str] = set()
+    for module in ("supportqa.reports.migrations.0002_rollup_triggers",
+                   "supportqa.autoqa.migrations.0003_rollup_triggers"):  # fmt: skip
+        wanted |= set(importlib.import_module(module).SQLITE_DAYS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT event_object_table, event_manipulation FROM information_schema.triggers"
+            )
+        else:
+            cursor.execute("SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")
+        found = {(table, event.upper()) for table, event in cursor.fetchall()}
+    events = {(t, e) for t, sql in found for e in ("INSERT", "UPDATE", "DELETE") if e in sql}
+    missing = {(t, e) for t in wanted for e in ("INSERT", "UPDATE", "DELETE")} - events
+    assert not missing, f"tables without their rollup triggers: {sorted(missing)}"

@@ -157,3 +157,16 @@ class Organisation(models.Model):
     def current(cls) -> Organisation:
         found, _ = cls.objects.get_or_create(pk=1)
         return found
+
+
+class RateWindow(models.Model):
+    """Requests counted per key (e.g. "survey:<address>") and fixed time window, for pages
+    anyone may open without signing in (accounts.throttle.over_limit). In the database, so
+    every worker process counts together."""
+
+    key = models.CharField(max_length=200)
+    window = models.BigIntegerField()  # the window's start, in seconds since the epoch
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window"], name="rate_window_key")]

@@ -48,6 +48,11 @@ def signed_in(user: User) -> bool:
     return _active(user)
 
 
+def anyone(user: User) -> bool:
+    """Public pages (a customer's survey link): what the URL carries is the authority."""
+    return True
+
+
 may_browse_conversations = _role_in(frozenset(Role) - {Role.SHOPPER})
 may_review = _role_in(REVIEWERS)
 may_see_team_reports = _role_in(QUALITY_TEAM)  # agent standings, teams, reviewers
@@ -64,6 +69,10 @@ may_start_workflow = _role_in(QUALITY_TEAM)  # start a conversation's request wo
 may_coach = _role_in(ARBITERS)  # leads coach their team, managers and admins everyone
 # coaches, the agents they coach, and QA reviewers (who contribute library examples)
 may_use_coaching = _role_in(ARBITERS | AGENT_ROLES | {Role.QA})
+may_run_surveys = _role_in(QUALITY_TEAM)  # see survey results, send a conversation's survey
+may_follow_up_surveys = _role_in(ARBITERS)  # record what came of a bad score's follow-up
+# Survey links answer as the customer: only admins, who hand them to the help desk, see them.
+may_see_survey_links = may_administer
 
 # The names templates use: `{% if can.see_autoqa %}`.
 CAPABILITIES: dict[str, Check] = {
@@ -82,6 +91,7 @@ CAPABILITIES: dict[str, Check] = {
     "start_workflow": may_start_workflow,
     "coach": may_coach,
     "use_coaching": may_use_coaching,
+    "run_surveys": may_run_surveys,
 }
 
 

@@ -9,13 +9,17 @@ lockout parameters, so the address count is scaled to the account limit.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
-from django.db.models import Sum
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+from supportqa.accounts.models import RateWindow
 
 
 def _failures(request: HttpRequest, credentials: dict[str, Any] | None) -> tuple[int, int]:
@@ -63,3 +67,23 @@ def locked_out(
         },
         status=429,
     )
+
+
+def over_limit(key: str, limit: int, seconds: int = 60) -> bool:
+    """Count one request for `key` in the current fixed window of `seconds`; True when this
+    one is beyond `limit`. Counting is one atomic UPDATE (or an INSERT for a window's first
+    request), so concurrent requests in several processes are all counted; old windows are
+    deleted now and then."""
+    window = int(time.time()) // seconds * seconds
+    counted = RateWindow.objects.filter(key=key, window=window)
+    with transaction.atomic():
+        if not counted.update(count=F("count") + 1):
+            try:
+                with transaction.atomic():
+                    RateWindow.objects.create(key=key, window=window, count=1)
+            except IntegrityError:  # another process created it a moment ago
+                counted.update(count=F("count") + 1)
+            else:
+                RateWindow.objects.filter(window__lt=window - seconds).delete()
+        count = counted.values_list("count", flat=True).first() or 0
+    return count > limit

@@ -169,6 +169,7 @@ class Conversation(models.Model):
             ),
             models.Index(fields=["created_at"]),
             models.Index(fields=["customer", "category", "created_at"]),
+            models.Index(fields=["resolved_at"], name="conversation_resolved"),  # surveys sent
         ]
 
     def __str__(self) -> str:

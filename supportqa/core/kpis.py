@@ -54,6 +54,43 @@ def csat_is_satisfied(score: int, scale: int) -> bool:
     return score >= scale - 1
 
 
+def answer_is_positive(
+    *, csat: int | None, csat_scale: int, nps: int | None, ces: int | None
+) -> bool:
+    """Whether a survey's main answer (CSAT if asked, else NPS, else CES) is a good one: CSAT
+    in its top two, an NPS promoter (9–10), a CES of 5 or more. A survey page asks what went
+    well after a positive answer and what went wrong otherwise."""
+    if csat is not None:
+        return csat_is_satisfied(csat, csat_scale)
+    if nps is not None:
+        return nps >= 9
+    if ces is not None:
+        return ces >= 5
+    raise ValueError("a survey answer needs CSAT, NPS or CES")
+
+
+def bad_answers(
+    *,
+    csat: int | None,
+    csat_scale: int,
+    nps: int | None,
+    ces: int | None,
+    bad_csat: int,
+    bad_nps: int,
+    bad_ces: int,
+) -> list[str]:
+    """The answers at or below their bad-score thresholds, described ("CSAT 1 of 5"); a
+    survey with any is a bad score to follow up."""
+    found = []
+    if csat is not None and csat <= bad_csat:
+        found.append(f"CSAT {csat} of {csat_scale}")
+    if nps is not None and nps <= bad_nps:
+        found.append(f"NPS {nps} of 10")
+    if ces is not None and ces <= bad_ces:
+        found.append(f"CES {ces} of 7")
+    return found
+
+
 def csat_percent(answers: Iterable[tuple[int, int]]) -> Estimate:
     """answers: (score, scale) pairs. Returns % satisfied with a Wilson interval."""
     flags = [csat_is_satisfied(score, scale) for score, scale in answers]

@@ -334,10 +334,7 @@ def _conversation(
         "reopen_count": reopened,
         "tags": [category.split()[0].lower()],
         # One name per customer id (AutoQA checks the agent uses the customer's name).
-        "customer": {
-            "external_id": f"cust-{customer.lower()}-{rng.randint(1, 60):02d}",
-            "name": customer,
-        },
+        "customer": _customer(customer, rng.randint(1, 60)),
         "messages": thread.messages,
     }
     facts = {
@@ -350,6 +347,14 @@ def _conversation(
         "end": thread.at,
     }
     return record, facts
+
+
+def _customer(first_name: str, number: int) -> dict[str, str]:
+    """A demo customer; seven in ten left an e-mail address (surveys go to it; the others'
+    survey links are for the help desk to send)."""
+    external_id = f"cust-{first_name.lower()}-{number:02d}"
+    email = f"{external_id}@customers.demo.invalid" if number % 10 < 7 else ""
+    return {"external_id": external_id, "name": first_name, "email": email}
 
 
 def _reply_minutes(habit: Habit, pace: float, team: str, created: datetime, end: datetime) -> float:

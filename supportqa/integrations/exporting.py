@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -14,23 +14,6 @@ from supportqa.core.csvcells import csv_line
 from supportqa.reviews.models import Rating, Review
 
 CHUNK = 2000  # rows read per database round trip
-PIECE = 1 << 16  # characters per piece of a streamed response
-
-
-def in_pieces(lines: Iterable[str]) -> Iterator[str]:
-    """Lines joined into pieces of about 64 KiB: a response sends a few large writes, not one
-    per row. The first piece goes out as soon as it is full, so the first byte of an export of
-    any size is as quick as one of a few hundred rows."""
-    piece: list[str] = []
-    size = 0
-    for line in lines:
-        piece.append(line)
-        size += len(line)
-        if size >= PIECE:
-            yield "".join(piece)
-            piece, size = [], 0
-    if piece:
-        yield "".join(piece)
 
 
 def _iso(value: Any) -> str:

@@ -21,6 +21,7 @@ from supportqa.accounts.permissions import (
     may_import,
 )
 from supportqa.conversations.access import conversations_for
+from supportqa.core.csvcells import in_pieces
 from supportqa.integrations import exporting
 from supportqa.integrations.forms import ImportForm
 from supportqa.integrations.models import ImportRun
@@ -123,7 +124,7 @@ def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse:
         if what == "conversations"
         else reviews_for(user).filter(conversation__in=conversations)
     )
-    response = StreamingHttpResponse(exporting.in_pieces(writer(rows)), content_type=content_type)
+    response = StreamingHttpResponse(in_pieces(writer(rows)), content_type=content_type)
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="supportqa-{what}-{stamp}.{fmt}"'
     return response

@@ -38,9 +38,12 @@ def _due() -> QuerySet[Mail]:
 
 
 def _send(mail: Mail, connection: object, worker: str) -> None:
-    address = mail.user.email.strip() if mail.user.is_active else ""
-    if not address:
+    if mail.user is None:  # a customer's survey invitation
+        address, reason = mail.to_address.strip(), "no address"
+    else:
+        address = mail.user.email.strip() if mail.user.is_active else ""
         reason = "the account has no e-mail address" if mail.user.is_active else "inactive"
+    if not address:
         _finish(mail, worker, status=Mail.Status.SKIPPED, error=reason)
         return
     message = EmailMessage(mail.subject, mail.body, to=[address], connection=connection)

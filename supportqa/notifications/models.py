@@ -26,6 +26,7 @@ class Kind(models.TextChoices):
     WORKFLOW_FEEDBACK = "workflow_feedback", "Feedback on my response to a request"
     COACHING_SESSION = "coaching_session", "A coaching session: planned, changed, signed"
     COACHING_GOAL = "coaching_goal", "A coaching goal met"
+    SURVEY_BAD_SCORE = "survey_bad_score", "A customer's bad survey score to follow up"
 
 
 # Who can receive which kinds: the reviewed (agents, peers) and the reviewers.
@@ -51,6 +52,7 @@ REVIEWER_KINDS = (
     Kind.WORKFLOW_SENT_BACK,
     Kind.COACHING_SESSION,
     Kind.COACHING_GOAL,
+    Kind.SURVEY_BAD_SCORE,
 )
 
 
@@ -75,6 +77,7 @@ DEFAULT_DELIVERY: dict[str, str] = {
     Kind.WORKFLOW_FEEDBACK: Delivery.IMMEDIATELY,
     Kind.COACHING_SESSION: Delivery.IMMEDIATELY,
     Kind.COACHING_GOAL: Delivery.IMMEDIATELY,
+    Kind.SURVEY_BAD_SCORE: Delivery.IMMEDIATELY,
 }
 
 
@@ -90,7 +93,11 @@ class Mail(models.Model):
         SKIPPED = "skipped", "Not sent"
 
     code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # A person's mail, or (no user) a customer's survey invitation sent to `to_address`.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    to_address = models.CharField(max_length=254, blank=True)
     subject = models.CharField(max_length=200)
     body = models.TextField()
     attachment_name = models.CharField(max_length=200, blank=True)

@@ -32,6 +32,28 @@ def operation(
     return migrations.RunPython(create, drop)
 
 
+def reinstall(
+    name: str,
+    sqlite_days: dict[str, list[tuple[str, str]]],
+    postgres_days: dict[str, str],
+    tables: list[str],
+) -> migrations.RunPython:
+    """The operation a migration that changes a marked table's columns ends with: SQLite
+    remakes a table to add most columns, and the remade table has no triggers. (PostgreSQL
+    keeps them; they are dropped and created the same.)"""
+
+    def again(apps: Any, schema_editor: Any) -> None:
+        uninstall(schema_editor, name, tables)
+        install(
+            schema_editor,
+            name,
+            {t: sqlite_days[t] for t in tables},
+            {t: postgres_days[t] for t in tables},
+        )
+
+    return migrations.RunPython(again, migrations.RunPython.noop)
+
+
 def install(
     schema_editor: Any,
     name: str,

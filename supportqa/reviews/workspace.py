@@ -28,6 +28,7 @@ from supportqa.reviews.forms import parse_review_post, review_form_context
 from supportqa.reviews.models import Rating, Review, ReviewStatus, Source
 from supportqa.reviews.three_sixty import three_sixty
 from supportqa.scorecards.models import ScorecardVersion
+from supportqa.surveys.panel import conversation_panel
 
 # A panel gets (conversation, transcript lines, reviews the person may see) and returns
 # context for the page (AutoQA's: its review, findings and marked texts).
@@ -123,6 +124,7 @@ def show(request: HttpRequest, desk: Desk, errors: dict[str, str] | None = None)
     context["blind"] = desk.blind
     context["own_source"] = desk.source
     context["three_sixty"] = three_sixty(desk.others)
+    context["survey_panel"] = conversation_panel(request.user, desk.conversation)
     if own is not None and own.status != ReviewStatus.DRAFT:
         # Submitted: shown as such, changed only on its edit page, with a reason.
         context.update(own_review=own, own_edit_refusal=edit_refusal(request.user, own))
@@ -231,7 +233,6 @@ def context_for(conversation: Conversation, others: QuerySet[Review]) -> dict[st
         "transcript": lines,
         "trajectory": customer_trajectory(lines),
         "suggestion": suggest(conversation),
-        "surveys": conversation.survey_responses.all(),
         "others": others.exclude(source=Source.AUTOQA)
         .select_related("reviewer", "reviewee", "scorecard_version__scorecard")
         .prefetch_related(

@@ -17,3 +17,9 @@ class WorkflowConfig(AppConfig):
             return {"workflow_request": Request.objects.filter(conversation=conversation).first()}
 
         workspace.add_panel(panel)
+
+        # A survey answered on SupportQA's page is the customer's feedback (step 12).
+        from supportqa.surveys.signals import survey_answered
+        from supportqa.workflow.engine import take_survey_answer
+
+        survey_answered.connect(take_survey_answer, dispatch_uid="workflow-survey-answer")

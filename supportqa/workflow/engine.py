@@ -755,6 +755,23 @@ def _customer_feedback(request: Request, record: StepRecord) -> dict[str, Any] |
     return {"csat": answer.csat, "nps": answer.nps, "comment": answer.comment}
 
 
+def take_survey_answer(sender: Any, *, conversation: Conversation, **kwargs: Any) -> None:
+    """A customer answered the conversation's survey (surveys.signals.survey_answered, inside
+    the answer's transaction): its open request waiting at the customer-feedback step takes
+    the answer and goes on."""
+    for request in (
+        Request.objects.select_for_update()
+        .filter(conversation=conversation)
+        .exclude(state=Request.State.CLOSED)
+    ):
+        record = active_record(request)
+        if record is not None and record.step.key == "customer-feedback":
+            captured = _customer_feedback(request, record)
+            if captured is not None:
+                _finish(record, None, captured, "")
+                _advance(request)
+
+
 def _archive(request: Request, record: StepRecord) -> dict[str, Any] | None:
     entry = archive.append(request, reason="dialogue")
     return {"archive_record": entry.sequence, "sha256": entry.body_sha256}

@@ -14,7 +14,10 @@ from supportqa.core.autoqa.evaluate import HIT
 from supportqa.core.classify import ModelError
 from supportqa.demo.coaching import build_coaching
 from supportqa.demo.generate import DEMO_PASSWORD, build
+from supportqa.demo.surveys import build_surveys
 from supportqa.demo.workflow import build_requests
+from supportqa.surveys.actions import SOURCE as SOURCE_PAGE
+from supportqa.surveys.models import SurveyResponse
 
 # Where a set's labels mean something other than the detector's "exceeds": "anything else?"
 # scores 0.5 (meets); "not offensive" is "not marked rude" (0.25). README of the shared sets.
@@ -89,6 +92,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{sessions} coaching sessions of team Alpha's lead, with goals at every "
                 "status (Coaching in the menu)."
+            )
+        surveyed = build_surveys()
+        if surveyed:
+            answered = SurveyResponse.objects.filter(source=SOURCE_PAGE).count()
+            self.stdout.write(
+                f"{surveyed} surveys sent by SupportQA in the last fortnight, {answered} answered "
+                "on the survey page, bad scores followed up (Reports → Surveys)."
             )
         if options["validation_sets"]:
             self._validate(Path(options["validation_sets"]))

@@ -449,11 +449,12 @@ PAGES = {
               "coaching-session"],
     "qa": ["/", "/conversations/", "conversation", "review", "/queue/", "/calibration/",
            "calibration", "/reviewers/", "/agents/", "/teams/", "team", "/autoqa/",
-           "/causes/", "/topics/", "/staffing/", "/notifications/"],
+           "/causes/", "/topics/", "/staffing/", "/notifications/", "/surveys/"],
     "lead": ["/", "review", "review-edit", "/agents/", "agent", "team", "/queue/",
              "/requests/?show=open", "request", "/management-reports/", "management-report",
              "/improvements/", "improvement", "/requests/new/", "/requests/?show=archive&q=x",
-             "/coaching/", "coaching-session", "coaching-packet", "/coaching/new/"],
+             "/coaching/", "coaching-session", "coaching-packet", "/coaching/new/",
+             "/surveys/"],
     "admin": ["/", "/people/", "/people/new/", "/people/teams/", "/scorecards/",
               "/scorecards/chat-quality/edit/", "/scorecards/new/",
               "/scorecards/chat-quality/json/", "/scorecards/chat-quality/versions/",
@@ -822,3 +823,66 @@ def test_a_lead_coaches_an_agent_from_the_packet_to_the_follow_up(live_server, c
     lead.get_by_role("button", name="Plan and send the invitation").click()
     lead.wait_for_selector(".flash li.success")
     assert Session.objects.get(follows=session).agent == cast.agent
+
+
+def test_a_customer_answers_a_survey_and_the_lead_follows_up_the_bad_score(
+    live_server, cast, browser, settings
+):
+    """Issue #15 §1: an admin sends a resolved conversation's survey; the customer answers it
+    on the public page (no login, at phone width, accessible); the bad score reaches the lead
+    at once, who records the follow-up; the response rate moves from 0% to 100%."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from supportqa.conversations.models import Customer
+    from supportqa.surveys.models import FollowUp, Template
+
+    settings.SUPPORTQA_BASE_URL = live_server.url
+    Template.objects.create(name="After chat", csat_scale=5, ask_nps=True)
+    conversation = cast.conversation
+    conversation.customer = Customer.objects.create(source="test", external_id="c1",
+                                                    name="Maria Lopez")  # fmt: skip
+    conversation.resolved_at = timezone.now() - timedelta(hours=1)
+    conversation.save()
+
+    admin = logged_in(browser, live_server, "admin")
+    admin.goto(f"{live_server.url}/conversations/{conversation.code}/")
+    admin.select_option("#survey-template", label="After chat")
+    admin.click("text=Send survey")
+    admin.wait_for_selector("text=ready for the help desk to send")
+    link = admin.input_value("#survey-link")
+    assert link.startswith(f"{live_server.url}/s/")
+
+    lead = logged_in(browser, live_server, "lead")
+    lead.goto(f"{live_server.url}/surveys/")
+    assert "0.0%" in lead.inner_text("#rates-head + .table-wrap")
+
+    customer = browser.new_page(viewport={"width": 390, "height": 844})
+    customer.add_init_script(path=str(AXE))
+    customer.goto(link)
+    assert "Hello Maria," in customer.inner_text("main")
+    assert accessibility_problems(customer) == []
+    for name, value in (("csat", "1"), ("nps", "3")):  # the visible label, as a person taps it
+        customer.locator("label", has=customer.locator(f"input[name={name}][value='{value}']")).click()
+    customer.click("text=Send")
+    customer.wait_for_selector("text=What went wrong?")
+    assert no_sideways_scrolling(customer)
+    customer.screenshot(path=str(ARTIFACTS / "survey-follow-up-question-390.png"), full_page=True)
+    customer.fill("#follow-up", "Nobody read my second message.")
+    customer.click("text=Send")
+    customer.wait_for_selector("text=Your answers have reached us.")
+    assert accessibility_problems(customer) == []
+
+    lead.goto(f"{live_server.url}/notifications/")
+    lead.click("text=A customer gave CSAT 1 of 5")
+    lead.wait_for_selector("text=Nobody read my second message.")
+    assert accessibility_problems(lead) == []
+    lead.check("input[value=resolved]")
+    lead.fill("#note", "Called Maria; the refund is on its way.")
+    lead.click("text=Record the follow-up")
+    lead.wait_for_selector("text=Follow-up recorded.")
+    assert FollowUp.objects.get().outcome == "resolved"
+    lead.goto(f"{live_server.url}/surveys/")
+    assert "100.0%" in lead.inner_text("#rates-head + .table-wrap")
+    lead.screenshot(path=str(ARTIFACTS / "surveys.png"), full_page=True)

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "supportqa.autoqa",
     "supportqa.workflow",
     "supportqa.coaching",
+    "supportqa.shopping",
     "supportqa.reports",
     "supportqa.home",
     "supportqa.demo",

@@ -14,6 +14,7 @@ from supportqa.notifications import views as notifications
 from supportqa.reports import views as reports
 from supportqa.reviews import views as reviews
 from supportqa.scorecards import views as scorecards
+from supportqa.shopping import views as shopping
 from supportqa.surveys import views as surveys
 from supportqa.workflow import report_views as management
 from supportqa.workflow import views as workflow
@@ -35,6 +36,8 @@ urlpatterns = [
     path("surveys/links.csv", surveys.links, name="survey-links"),
     path("surveys/follow-ups/<str:code>/", surveys.follow_up, name="survey-follow-up"),
     path("s/<str:token>/", surveys.answer, name="survey-answer"),
+    path("mystery-shopping/", shopping.home, name="shop-home"),
+    path("mystery-shopping/<str:code>/", shopping.detail, name="shop-detail"),
     path("requests/", workflow.request_list, name="request-list"),
     path("requests/new/", workflow.request_new, name="request-new"),
     path("requests/<str:code>/", workflow.request_detail, name="request-detail"),

@@ -461,7 +461,7 @@ PAGES = {
               "/scorecards/chat-quality/validity/", "/imports/", "/categorize/",
               "/autoqa/settings/", "/autoqa/evaluate/", "/queue/cycles/new/",
               "/calibration/new/"],
-    "outsider": ["/", "/notifications/", "/no/such/page/"],
+    "outsider": ["/", "/notifications/", "/no/such/page/", "/mystery-shopping/"],
 }  # fmt: skip
 
 
@@ -864,7 +864,9 @@ def test_a_customer_answers_a_survey_and_the_lead_follows_up_the_bad_score(
     assert "Hello Maria," in customer.inner_text("main")
     assert accessibility_problems(customer) == []
     for name, value in (("csat", "1"), ("nps", "3")):  # the visible label, as a person taps it
-        customer.locator("label", has=customer.locator(f"input[name={name}][value='{value}']")).click()
+        customer.locator(
+            "label", has=customer.locator(f"input[name={name}][value='{value}']")
+        ).click()
     customer.click("text=Send")
     customer.wait_for_selector("text=What went wrong?")
     assert no_sideways_scrolling(customer)
@@ -886,3 +888,46 @@ def test_a_customer_answers_a_survey_and_the_lead_follows_up_the_bad_score(
     lead.goto(f"{live_server.url}/surveys/")
     assert "100.0%" in lead.inner_text("#rates-head + .table-wrap")
     lead.screenshot(path=str(ARTIFACTS / "surveys.png"), full_page=True)
+
+
+def test_a_mystery_shopper_records_an_assigned_shop(live_server, cast, browser):
+    """Issue #15 §2: QA assigns a scenario; the shopper finds it on their home page, records
+    the contact and the evaluation; the result shows on the mystery-shop dashboard."""
+    from django.utils import timezone
+
+    from supportqa.scorecards.actions import publish_version
+    from supportqa.scorecards.models import Scorecard
+    from supportqa.shopping.defaults import evaluation_form
+    from supportqa.shopping.models import Assignment, Scenario
+
+    spec = evaluation_form()
+    form = Scorecard.objects.create(slug=spec["slug"], name=spec["name"], kind="mystery_shop")
+    publish_version(scorecard=form, spec=spec, by=cast.admin)
+    scenario = Scenario.objects.create(name="Refund by phone", objective="Refunds explained?",
+                                       script="Ask for a refund.", channel="phone",
+                                       scorecard=form)  # fmt: skip
+    scenario.teams.add(cast.team)
+
+    qa = logged_in(browser, live_server, "qa")
+    qa.goto(f"{live_server.url}/mystery-shopping/")
+    qa.select_option("#shopper", label="Outsider")
+    qa.fill("#due", timezone.localdate().isoformat())
+    qa.click("button:text-is('Assign')")
+    qa.wait_for_selector("text=assigned to Outsider")
+
+    shopper = logged_in(browser, live_server, "outsider")
+    shopper.click("text=Refund by phone")
+    shopper.select_option("#agent", label="Agent")
+    shopper.fill("#notes", "Answered in a minute; the refund date was given.")
+    for fieldset in shopper.locator("fieldset.criterion").all():
+        fieldset.locator("label.option").nth(1).click()  # Meets Expectations
+    assert accessibility_problems(shopper) == []
+    shopper.click("button:text-is('Record the shop')")
+    shopper.wait_for_selector("text=Shop recorded.")
+    assert Assignment.objects.get().state == Assignment.State.DONE
+
+    qa.goto(f"{live_server.url}/mystery-shopping/")
+    results = qa.inner_text("#results-head + h3 + p")
+    assert results.startswith("Score 80.0%")
+    assert accessibility_problems(qa) == []
+    qa.screenshot(path=str(ARTIFACTS / "mystery-shopping.png"), full_page=True)

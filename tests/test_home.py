@@ -114,9 +114,10 @@ def test_an_admin_sees_the_machinery_and_people_without_a_team(cast):
     assert loose in cards.without_team and cast.agent not in cards.without_team
 
 
-def test_a_mystery_shopper_is_told_what_the_role_will_do(cast):
+def test_a_mystery_shopper_is_told_what_the_role_does(cast):
     page = home(cast, "outsider")
-    assert "As a mystery shopper" in page.content.decode()
+    assert "Contact the support team as a customer would" in page.content.decode()
+    assert "Nothing to do today" in page.content.decode()
     assert page.context["agent"] is None and page.context["reviewer"] is None
 
 

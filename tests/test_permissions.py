@@ -163,6 +163,21 @@ def _survey(world: World) -> Any:
     return found
 
 
+def shop(world: World) -> list[str]:
+    """A mystery shop assigned to the outsider (the cast's mystery shopper)."""
+    from supportqa.scorecards.models import Scorecard
+    from supportqa.shopping.models import Assignment, Scenario
+
+    found = Assignment.objects.first()
+    if found is None:
+        form = Scorecard.objects.create(slug="shop", name="Shop", kind="mystery_shop")
+        scenario = Scenario.objects.create(name="Refund", objective="o", script="s",
+                                           scorecard=form)  # fmt: skip
+        found = Assignment.objects.create(scenario=scenario, shopper=world.cast.outsider,
+                                          due=timezone.localdate())  # fmt: skip
+    return [found.code]
+
+
 def survey_token(world: World) -> list[str]:
     """The public link's token of a survey of the agent's conversation."""
     from supportqa.surveys.actions import link_for
@@ -303,6 +318,9 @@ TABLE: dict[str, Row] = {
     "survey-send": Row(
         "post", lambda w: [w.cast.other_conversation.code], only({"admin", "manager", "qa"}, ok=302)
     ),
+    # Mystery shopping: the org-wide quality roles, and the shopper (the outsider) their own.
+    "shop-home": Row("get", no_args, only({"admin", "manager", "qa", "outsider"})),
+    "shop-detail": Row("get", shop, only({"admin", "manager", "qa", "outsider"})),
     # The customer's page: no login, the link is the authority (tests/test_surveys.py).
     "survey-answer": Row("get", survey_token, only(set(CAST), anonymous=200)),
 }

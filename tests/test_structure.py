@@ -25,6 +25,7 @@ LAYERS = [
     "autoqa",
     "workflow",
     "coaching",
+    "shopping",
     "home",
     "demo",
     "server",

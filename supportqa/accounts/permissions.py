@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
-from supportqa.accounts.models import AGENT_ROLES, Role, User
+from supportqa.accounts.models import AGENT_ROLES, ORG_WIDE_ROLES, Role, User
 
 Check = Callable[[User], bool]
 View = TypeVar("View", bound=Callable[..., HttpResponse])
@@ -69,6 +69,10 @@ may_start_workflow = _role_in(QUALITY_TEAM)  # start a conversation's request wo
 may_coach = _role_in(ARBITERS)  # leads coach their team, managers and admins everyone
 # coaches, the agents they coach, and QA reviewers (who contribute library examples)
 may_use_coaching = _role_in(ARBITERS | AGENT_ROLES | {Role.QA})
+may_shop = _role_in(frozenset({Role.SHOPPER}))  # do mystery shops assigned to them
+# Write scenarios' assignments and read every shop's results (shops cross teams).
+may_run_mystery_shopping = _role_in(ORG_WIDE_ROLES)
+may_use_mystery_shopping = _role_in(ORG_WIDE_ROLES | {Role.SHOPPER})
 may_run_surveys = _role_in(QUALITY_TEAM)  # see survey results, send a conversation's survey
 may_follow_up_surveys = _role_in(ARBITERS)  # record what came of a bad score's follow-up
 # Survey links answer as the customer: only admins, who hand them to the help desk, see them.
@@ -92,6 +96,7 @@ CAPABILITIES: dict[str, Check] = {
     "coach": may_coach,
     "use_coaching": may_use_coaching,
     "run_surveys": may_run_surveys,
+    "use_mystery_shopping": may_use_mystery_shopping,
 }
 
 

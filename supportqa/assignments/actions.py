@@ -23,6 +23,7 @@ from supportqa.assignments.models import (
 )
 from supportqa.audit.actions import record_event
 from supportqa.conversations.models import (
+    SHOP_SOURCE,
     AuthorKind,
     Conversation,
     Message,
@@ -66,6 +67,7 @@ def candidates(cycle: AssignmentCycle, now: datetime) -> Any:
             created_at__lt=now,
             agent__isnull=False,
         )
+        .exclude(source=SHOP_SOURCE)
         .exclude(Exists(reviewed))
         .exclude(Exists(queued))
     )

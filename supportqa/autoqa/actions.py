@@ -24,7 +24,7 @@ from supportqa.audit.actions import record_event
 from supportqa.autoqa.evaluation import Evaluation, figures_of, size_of
 from supportqa.autoqa.models import AutoQASettings, Finding, Flag, Job, LearnedModel, Validation
 from supportqa.autoqa.queue import queue_for_autoqa
-from supportqa.conversations.models import Conversation, Message
+from supportqa.conversations.models import SHOP_SOURCE, Conversation, Message
 from supportqa.core import autoqa
 from supportqa.core.criterion_model import CriterionModel
 from supportqa.reviews.access import may_flag_autoqa
@@ -56,7 +56,7 @@ def enqueue_changed(since: datetime | None = None) -> int:
     """Queue every conversation (created since `since`) that is new, changed since AutoQA last
     scored it, or failed; not those a worker is scoring now. Returns how many are pending.
     Idempotent: a second call finds nothing new."""
-    conversations = Conversation.objects.filter(agent__isnull=False)
+    conversations = Conversation.objects.filter(agent__isnull=False).exclude(source=SHOP_SOURCE)
     if since is not None:
         conversations = conversations.filter(created_at__gte=since)
     stale = conversations.filter(

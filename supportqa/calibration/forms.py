@@ -13,7 +13,7 @@ from supportqa.scorecards.models import Scorecard
 class SessionForm(forms.Form):
     title = forms.CharField(max_length=200)
     scorecard = forms.ModelChoiceField(
-        queryset=Scorecard.objects.filter(is_active=True),
+        queryset=Scorecard.objects.filter(is_active=True, kind=Scorecard.Kind.CONVERSATION),
         to_field_name="slug",
         empty_label=None,
     )

@@ -4,12 +4,13 @@ from django.db.models import Q, QuerySet
 
 from supportqa.accounts.access import get_in_scope, led_team_ids, members_of
 from supportqa.accounts.models import Role, User
-from supportqa.conversations.models import Conversation
+from supportqa.conversations.models import SHOP_SOURCE, Conversation
 
 
 def conversations_for(user: User) -> QuerySet[Conversation]:
-    """The conversations the person may see (`scope_of`)."""
-    return Conversation.objects.filter(scope_of(user))
+    """The conversations the person may see (`scope_of`); a mystery shop's record is shown
+    on its assignment's page instead."""
+    return Conversation.objects.filter(scope_of(user)).exclude(source=SHOP_SOURCE)
 
 
 def scope_of(user: User) -> Q:

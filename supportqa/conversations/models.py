@@ -10,6 +10,10 @@ from django.db import models
 from supportqa.codes import new_code
 from supportqa.conversations import service_levels
 
+# Conversations a mystery shopper recorded (supportqa.shopping): evaluated on their own, they
+# stay out of the operational figures, AutoQA, review sampling and the conversation pages.
+SHOP_SOURCE = "mystery_shop"
+
 
 class Channel(models.TextChoices):
     CHAT = "chat", "Chat"

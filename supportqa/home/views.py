@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from supportqa.accounts.models import Role
@@ -10,6 +11,7 @@ from supportqa.accounts.permissions import (
     has_own_performance,
     may_administer,
     may_decide_disputes,
+    may_follow_up_surveys,
     may_review,
     signed_in,
 )
@@ -17,6 +19,9 @@ from supportqa.coaching.library import asked_of as library_asked_of
 from supportqa.coaching.models import Session
 from supportqa.home import cards
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
+from supportqa.shopping.access import assignments_for
+from supportqa.shopping.models import Assignment
+from supportqa.surveys.access import follow_ups_for
 from supportqa.workflow.access import waiting_for
 from supportqa.workflow.engine import feedback_waiting
 
@@ -39,6 +44,22 @@ def home(request: HttpRequest) -> HttpResponse:
         "reviewer": cards.reviewer_cards(user) if may_review(user) else None,
         "team": cards.team_cards(user, period) if may_decide_disputes(user) else None,
         "shopper": user.role == Role.SHOPPER,
+        "shops": list(
+            assignments_for(user)
+            .filter(shopper=user, state=Assignment.State.ASSIGNED)
+            .select_related("scenario")
+            .order_by("due")[:8]
+        ),
+        "follow_ups": list(
+            follow_ups_for(user)
+            .filter(closed_at__isnull=True)
+            .select_related("response__agent")
+            .order_by("due_at")[:8]
+        )
+        if may_follow_up_surveys(user)
+        else [],
+        "today": timezone.localdate(),
+        "now": timezone.now(),
         "requests": list(waiting_for(user)[:8]),
         "feedback": list(feedback_waiting(user).select_related("conversation")[:8]),
         "asked": list(library_asked_of(user)[:5]),

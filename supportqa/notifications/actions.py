@@ -14,11 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from supportqa.accounts.models import User
-from supportqa.accounts.permissions import has_own_performance, may_review
+from supportqa.accounts.permissions import has_own_performance, may_review, may_shop
 from supportqa.notifications.models import (
     DEFAULT_DELIVERY,
     REVIEWED_KINDS,
     REVIEWER_KINDS,
+    SHOPPER_KINDS,
     Delivery,
     Kind,
     Mail,
@@ -51,6 +52,7 @@ def kinds_for(user: User) -> list[Kind]:
     """The kinds this person can receive, in the order of `Kind` (their settings page)."""
     wanted = set(REVIEWED_KINDS if has_own_performance(user) else ())
     wanted |= set(REVIEWER_KINDS if may_review(user) else ())
+    wanted |= set(SHOPPER_KINDS if may_shop(user) else ())
     return [kind for kind in Kind if kind in wanted]
 
 

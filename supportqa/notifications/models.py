@@ -27,6 +27,7 @@ class Kind(models.TextChoices):
     COACHING_SESSION = "coaching_session", "A coaching session: planned, changed, signed"
     COACHING_GOAL = "coaching_goal", "A coaching goal met"
     SURVEY_BAD_SCORE = "survey_bad_score", "A customer's bad survey score to follow up"
+    SHOP_ASSIGNED = "shop_assigned", "A mystery shop assigned to me"
 
 
 # Who can receive which kinds: the reviewed (agents, peers) and the reviewers.
@@ -54,6 +55,7 @@ REVIEWER_KINDS = (
     Kind.COACHING_GOAL,
     Kind.SURVEY_BAD_SCORE,
 )
+SHOPPER_KINDS = (Kind.SHOP_ASSIGNED,)
 
 
 class Delivery(models.TextChoices):
@@ -78,6 +80,7 @@ DEFAULT_DELIVERY: dict[str, str] = {
     Kind.COACHING_SESSION: Delivery.IMMEDIATELY,
     Kind.COACHING_GOAL: Delivery.IMMEDIATELY,
     Kind.SURVEY_BAD_SCORE: Delivery.IMMEDIATELY,
+    Kind.SHOP_ASSIGNED: Delivery.IMMEDIATELY,
 }
 
 

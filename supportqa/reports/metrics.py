@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
-from supportqa.conversations.models import Category, Channel, Conversation
+from supportqa.conversations.models import SHOP_SOURCE, Category, Channel, Conversation
 from supportqa.core import kpis
 from supportqa.core.intervals import Estimate, mean_interval_from_sums, wilson
 from supportqa.core.surveybias import Reweighted, Stratum, post_stratified_share
@@ -211,7 +211,9 @@ def _panel(
     resolved = _total(row for key, row in conversations.items() if key[-1])
     volume = counts["volume"]
     in_period = (
-        Conversation.objects.filter(scope, created_at__gte=period.start, created_at__lt=period.end)
+        Conversation.objects.filter(
+            scope, created_at__gte=period.start, created_at__lt=period.end
+        ).exclude(source=SHOP_SOURCE)
         if medians
         else None
     )

@@ -27,13 +27,18 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Query
 from django.db.models.functions import Coalesce
 
 from supportqa.conversations import service_levels
-from supportqa.conversations.models import Channel, Conversation, first_reply_against_target
+from supportqa.conversations.models import (
+    SHOP_SOURCE,
+    Channel,
+    Conversation,
+    first_reply_against_target,
+)
 from supportqa.reports.models import AnswerDay, ConversationDay, DirtyDay, RollupStamp, SentDay
 from supportqa.reports.periods import Period
 from supportqa.surveys.models import SATISFIED, SurveyResponse, SurveySent, satisfied
 
 # Raise when a rollup's columns or aggregates change: every day is recomputed on next read.
-VERSION = 1
+VERSION = 2
 
 
 class UtcDay(models.Func):
@@ -183,7 +188,7 @@ CONVERSATIONS = Rollup(
     "conversation",
     (
         Part(
-            lambda: Conversation.objects.all(),
+            lambda: Conversation.objects.exclude(source=SHOP_SOURCE),
             "created_at",
             {},
             lambda: {

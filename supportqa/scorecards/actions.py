@@ -97,6 +97,7 @@ def _snapshot(scorecard: Scorecard) -> dict[str, Any]:
         "name": scorecard.name,
         "description": scorecard.description,
         "is_active": scorecard.is_active,
+        "kind": scorecard.kind,
         "priority": scorecard.priority,
         "channels": sorted(scorecard.channels),
         "categories": sorted(c.name for c in scorecard.categories.all()),

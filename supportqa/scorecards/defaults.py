@@ -10,7 +10,7 @@ from typing import Any
 LEVELS = ("Exceeds Expectations", "Meets Expectations", "Below Expectations")
 
 
-def _level_criterion(
+def level_criterion(
     key: str,
     name: str,
     exceeds: str,
@@ -39,7 +39,7 @@ def chat_rubric(meets_value: float, description: str) -> dict[str, Any]:
     """The chat rubric with "Meets Expectations" worth `meets_value` (Exceeds 100, Below 0)."""
 
     def level(*args: Any, **kwargs: Any) -> dict[str, Any]:
-        return _level_criterion(*args, meets_value=meets_value, **kwargs)
+        return level_criterion(*args, meets_value=meets_value, **kwargs)
 
     return {
         "slug": "chat-quality",

@@ -34,12 +34,14 @@ class ScorecardForm(forms.ModelForm):
 
     class Meta:
         model = Scorecard
-        fields = ["name", "slug", "description", "is_active", "priority"]
+        fields = ["name", "slug", "kind", "description", "is_active", "priority"]
         labels = {"is_active": "In use (offered to reviewers and AutoQA)"}
         help_texts = {
             "slug": "Its name in addresses and files (empty: made from the name); fixed once "
             "created.",
             "priority": "When several scorecards fit a conversation, the highest is used.",
+            "kind": "A mystery shop evaluation form is what shoppers fill in for a scenario; "
+            "it is never offered for conversations.",
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 

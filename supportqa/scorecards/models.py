@@ -17,6 +17,14 @@ class Scorecard(models.Model):
     name = models.CharField(max_length=150)
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
+
+    class Kind(models.TextChoices):
+        CONVERSATION = "conversation", "Conversation reviews"
+        MYSTERY_SHOP = "mystery_shop", "Mystery shop evaluations"
+
+    # What it rates: conversations (reviewers, AutoQA, calibration), or a mystery shopper's
+    # contact (a scenario's evaluation form); never offered for the other.
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CONVERSATION)
     # Conditional scorecards: empty lists mean "any".
     channels = models.JSONField(default=list, blank=True)
     categories = models.ManyToManyField("conversations.Category", blank=True)

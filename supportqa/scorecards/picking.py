@@ -8,7 +8,10 @@ from supportqa.scorecards.models import Scorecard, ScorecardVersion
 
 def active_scorecards() -> list[Scorecard]:
     """The active scorecards with their conditions loaded, for matching many conversations."""
-    return list(Scorecard.objects.filter(is_active=True).prefetch_related("categories", "teams"))
+    conversation_scorecards = Scorecard.objects.filter(
+        is_active=True, kind=Scorecard.Kind.CONVERSATION
+    )
+    return list(conversation_scorecards.prefetch_related("categories", "teams"))
 
 
 def matching_scorecards(

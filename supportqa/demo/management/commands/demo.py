@@ -14,6 +14,7 @@ from supportqa.core.autoqa.evaluate import HIT
 from supportqa.core.classify import ModelError
 from supportqa.demo.coaching import build_coaching
 from supportqa.demo.generate import DEMO_PASSWORD, build
+from supportqa.demo.shopping import build_shopping
 from supportqa.demo.surveys import build_surveys
 from supportqa.demo.workflow import build_requests
 from supportqa.surveys.actions import SOURCE as SOURCE_PAGE
@@ -99,6 +100,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{surveyed} surveys sent by SupportQA in the last fortnight, {answered} answered "
                 "on the survey page, bad scores followed up (Reports → Surveys)."
+            )
+        shops = build_shopping()
+        if shops:
+            self.stdout.write(
+                f"{shops} mystery shops done by Shay Shopper and 3 to do (Mystery shopping in "
+                "the menu; log in as shopper to do one)."
             )
         if options["validation_sets"]:
             self._validate(Path(options["validation_sets"]))

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "supportqa.workflow",
     "supportqa.coaching",
     "supportqa.shopping",
+    "supportqa.social",
     "supportqa.reports",
     "supportqa.home",
     "supportqa.demo",
@@ -238,6 +239,8 @@ LOGGING = {
 # file under the data folder (the demo's outbox), tests keep them in memory.
 # The public survey page: requests per address and minute before it answers 429.
 SUPPORTQA_SURVEY_RATE_PER_MINUTE = env_int("SUPPORTQA_SURVEY_RATE_PER_MINUTE", 30, minimum=1)
+# Posts pushed to /social/webhook/ are signed with it (HMAC-SHA256); unset: no webhook.
+SUPPORTQA_SOCIAL_WEBHOOK_SECRET = env_str("SUPPORTQA_SOCIAL_WEBHOOK_SECRET", "")
 
 SUPPORTQA_BASE_URL = env_str("SUPPORTQA_BASE_URL", "http://127.0.0.1:8000")  # links in mails
 EMAIL_BACKEND = {

@@ -15,6 +15,7 @@ from supportqa.reports import views as reports
 from supportqa.reviews import views as reviews
 from supportqa.scorecards import views as scorecards
 from supportqa.shopping import views as shopping
+from supportqa.social import views as social
 from supportqa.surveys import views as surveys
 from supportqa.workflow import report_views as management
 from supportqa.workflow import views as workflow
@@ -36,6 +37,9 @@ urlpatterns = [
     path("surveys/links.csv", surveys.links, name="survey-links"),
     path("surveys/follow-ups/<str:code>/", surveys.follow_up, name="survey-follow-up"),
     path("s/<str:token>/", surveys.answer, name="survey-answer"),
+    path("social/", social.home, name="social-home"),
+    path("social/webhook/", social.webhook, name="social-webhook"),
+    path("social/<str:code>/", social.detail, name="social-post"),
     path("mystery-shopping/", shopping.home, name="shop-home"),
     path("mystery-shopping/<str:code>/", shopping.detail, name="shop-detail"),
     path("requests/", workflow.request_list, name="request-list"),

@@ -449,7 +449,8 @@ PAGES = {
               "coaching-session"],
     "qa": ["/", "/conversations/", "conversation", "review", "/queue/", "/calibration/",
            "calibration", "/reviewers/", "/agents/", "/teams/", "team", "/autoqa/",
-           "/causes/", "/topics/", "/staffing/", "/notifications/", "/surveys/"],
+           "/causes/", "/topics/", "/staffing/", "/notifications/", "/surveys/", "/social/",
+           "/mystery-shopping/"],
     "lead": ["/", "review", "review-edit", "/agents/", "agent", "team", "/queue/",
              "/requests/?show=open", "request", "/management-reports/", "management-report",
              "/improvements/", "improvement", "/requests/new/", "/requests/?show=archive&q=x",
@@ -931,3 +932,40 @@ def test_a_mystery_shopper_records_an_assigned_shop(live_server, cast, browser):
     assert results.startswith("Score 80.0%")
     assert accessibility_problems(qa) == []
     qa.screenshot(path=str(ARTIFACTS / "mystery-shopping.png"), full_page=True)
+
+
+def test_qa_sees_the_social_spike_and_triages_a_complaint(live_server, cast, browser):
+    """Issue #15 §3: eight weeks of imported posts with a spike two days ago: the alert, the
+    daily control charts and the triage of a complaint."""
+    from datetime import UTC, datetime, timedelta
+
+    from django.utils import timezone
+
+    from supportqa.social import trends
+    from supportqa.social.ingest import PostRecord, ingest
+    from supportqa.social.models import Post
+
+    today = timezone.now().astimezone(UTC).date()
+    records = []
+    for back in range(30, 0, -1):
+        day = datetime.combine(today - timedelta(days=back), datetime.min.time(), UTC)
+        count = 40 if back == 2 else 8 + back % 5
+        for i in range(count):
+            text = "@Brand the app is down, can't log in" if back == 2 else "@Brand thanks!"
+            records.append(PostRecord(i, "file", f"{back}-{i}", text, day + timedelta(hours=10)))
+    ingest(records)
+    trends.check_alerts(timezone.localdate())
+
+    page = logged_in(browser, live_server, "qa")
+    page.goto(f"{live_server.url}/social/")
+    assert "posts 40, control limit" in page.inner_text("#alerts-head + ul")
+    assert page.locator("#real-change svg").count() == 3
+    assert accessibility_problems(page) == []
+    page.screenshot(path=str(ARTIFACTS / "social.png"), full_page=True)
+    page.click("table a >> nth=0")
+    page.check("input[value=replied]")
+    page.fill("#reply", "Sorry, we are on it: service is back in ten minutes.")
+    page.click("button:text-is('Record')")
+    page.wait_for_selector("text=Triage recorded.")
+    assert Post.objects.filter(triage=Post.Triage.REPLIED).count() == 1
+    assert accessibility_problems(page) == []

@@ -290,7 +290,7 @@ def test_each_person_chooses_per_kind(cast):
 
 def test_each_role_chooses_for_its_own_kinds(cast):
     peer = cast.client(cast.peer).get(reverse("notification-settings")).context["form"]
-    assert len(peer.fields) == len(Kind) - 1  # reviewed and reviewing; not a shopper's
+    assert len(peer.fields) == len(Kind) - 2  # reviewed and reviewing; no shops, no alerts
     qa = cast.client(cast.qa).get(reverse("notification-settings")).context["form"]
     assert Kind.REVIEW_RECEIVED not in qa.fields and Kind.DISPUTE_RAISED in qa.fields
     shopper = cast.client(cast.outsider).get(reverse("notification-settings")).context["form"]

@@ -178,6 +178,15 @@ def shop(world: World) -> list[str]:
     return [found.code]
 
 
+def social_post(world: World) -> list[str]:
+    from supportqa.social.ingest import PostRecord, ingest
+    from supportqa.social.models import Post
+
+    if not Post.objects.exists():
+        ingest([PostRecord(1, "file", "p1", "@Brand still waiting", timezone.now())])
+    return [Post.objects.get().code]
+
+
 def survey_token(world: World) -> list[str]:
     """The public link's token of a survey of the agent's conversation."""
     from supportqa.surveys.actions import link_for
@@ -321,6 +330,11 @@ TABLE: dict[str, Row] = {
     # Mystery shopping: the org-wide quality roles, and the shopper (the outsider) their own.
     "shop-home": Row("get", no_args, only({"admin", "manager", "qa", "outsider"})),
     "shop-detail": Row("get", shop, only({"admin", "manager", "qa", "outsider"})),
+    # Social media: the brand's, so the org-wide roles'. The webhook exists only with its
+    # secret set (tests/test_social.py signs requests to it).
+    "social-home": Row("get", no_args, only({"admin", "manager", "qa"})),
+    "social-post": Row("get", social_post, only({"admin", "manager", "qa"})),
+    "social-webhook": Row("post", no_args, only(set(), anonymous=404)),
     # The customer's page: no login, the link is the authority (tests/test_surveys.py).
     "survey-answer": Row("get", survey_token, only(set(CAST), anonymous=200)),
 }

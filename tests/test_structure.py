@@ -26,6 +26,7 @@ LAYERS = [
     "workflow",
     "coaching",
     "shopping",
+    "social",
     "home",
     "demo",
     "server",

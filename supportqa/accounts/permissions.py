@@ -73,6 +73,7 @@ may_shop = _role_in(frozenset({Role.SHOPPER}))  # do mystery shops assigned to t
 # Write scenarios' assignments and read every shop's results (shops cross teams).
 may_run_mystery_shopping = _role_in(ORG_WIDE_ROLES)
 may_use_mystery_shopping = _role_in(ORG_WIDE_ROLES | {Role.SHOPPER})
+may_monitor_social = _role_in(ORG_WIDE_ROLES)  # brand-wide: no team's own
 may_run_surveys = _role_in(QUALITY_TEAM)  # see survey results, send a conversation's survey
 may_follow_up_surveys = _role_in(ARBITERS)  # record what came of a bad score's follow-up
 # Survey links answer as the customer: only admins, who hand them to the help desk, see them.
@@ -97,6 +98,7 @@ CAPABILITIES: dict[str, Check] = {
     "use_coaching": may_use_coaching,
     "run_surveys": may_run_surveys,
     "use_mystery_shopping": may_use_mystery_shopping,
+    "monitor_social": may_monitor_social,
 }
 
 

@@ -142,10 +142,16 @@ def suggest(conversation: Conversation) -> Suggestion | None:
     """The trained categorizer's best category with its probability and the further topics
     it sees; without a categorizer, keyword rules (the category's name in the request);
     None when neither finds one. Only active categories are suggested."""
-    text = request_text(conversation)
+    return suggest_text(request_text(conversation))
+
+
+def suggest_text(text: str, active: set[str] | None = None) -> Suggestion | None:
+    """`suggest` for any text (a social post); `active`: the active categories' names, read
+    once for many texts."""
     if not text:
         return None
-    active = set(Category.objects.filter(is_active=True).values_list("name", flat=True))
+    if active is None:
+        active = set(Category.objects.filter(is_active=True).values_list("name", flat=True))
     try:
         model, _ = current_model()
     except ModelError:

@@ -39,7 +39,7 @@ def _duration(raw: Any) -> timedelta:
     return total
 
 
-def _json_items(data: bytes) -> Iterator[tuple[int, Any] | RowError]:
+def json_items(data: bytes) -> Iterator[tuple[int, Any] | RowError]:
     """The elements of a top-level JSON list, one at a time: (number, value), or a RowError
     for an element that cannot be read (nested too deeply, NaN, a 5,000-digit number, a lone
     surrogate or NUL), after which reading goes on with the next element."""
@@ -130,7 +130,7 @@ def _string_end(text: str, index: int) -> int:
 def parse_twitter(data: bytes, default_source: str = "twitter") -> Iterator[Parsed]:
     """The IBM Twitter customer-care format: a JSON list of dialogues (record number = line).
     Every field is type-checked: a dialogue of the wrong shape is one error, never a crash."""
-    for item in _json_items(data):
+    for item in json_items(data):
         if isinstance(item, RowError):
             yield item
             continue

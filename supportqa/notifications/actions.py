@@ -17,6 +17,7 @@ from supportqa.accounts.models import User
 from supportqa.accounts.permissions import has_own_performance, may_review, may_shop
 from supportqa.notifications.models import (
     DEFAULT_DELIVERY,
+    ORG_WIDE_KINDS,
     REVIEWED_KINDS,
     REVIEWER_KINDS,
     SHOPPER_KINDS,
@@ -53,6 +54,7 @@ def kinds_for(user: User) -> list[Kind]:
     wanted = set(REVIEWED_KINDS if has_own_performance(user) else ())
     wanted |= set(REVIEWER_KINDS if may_review(user) else ())
     wanted |= set(SHOPPER_KINDS if may_shop(user) else ())
+    wanted |= set(ORG_WIDE_KINDS if user.is_org_wide else ())
     return [kind for kind in Kind if kind in wanted]
 
 

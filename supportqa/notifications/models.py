@@ -28,6 +28,7 @@ class Kind(models.TextChoices):
     COACHING_GOAL = "coaching_goal", "A coaching goal met"
     SURVEY_BAD_SCORE = "survey_bad_score", "A customer's bad survey score to follow up"
     SHOP_ASSIGNED = "shop_assigned", "A mystery shop assigned to me"
+    SOCIAL_ALERT = "social_alert", "Social media beyond its control limits"
 
 
 # Who can receive which kinds: the reviewed (agents, peers) and the reviewers.
@@ -56,6 +57,7 @@ REVIEWER_KINDS = (
     Kind.SURVEY_BAD_SCORE,
 )
 SHOPPER_KINDS = (Kind.SHOP_ASSIGNED,)
+ORG_WIDE_KINDS = (Kind.SOCIAL_ALERT,)  # QA, managers and admins
 
 
 class Delivery(models.TextChoices):
@@ -81,6 +83,7 @@ DEFAULT_DELIVERY: dict[str, str] = {
     Kind.COACHING_GOAL: Delivery.IMMEDIATELY,
     Kind.SURVEY_BAD_SCORE: Delivery.IMMEDIATELY,
     Kind.SHOP_ASSIGNED: Delivery.IMMEDIATELY,
+    Kind.SOCIAL_ALERT: Delivery.IMMEDIATELY,
 }
 
 

@@ -147,7 +147,7 @@ def control_chart(watched: Watched) -> SafeString:
         f'<polyline class="centre" points="{path([chart.centre * scale] * count)}"/>'
         f'<polyline class="line thin" points="{path(values)}"/>{dots}'
     )
-    title = f"{watched.name} per week on its control chart"
+    title = f"{watched.name} per {watched.every} on its control chart"
     axis_unit = watched.unit if len(watched.unit) < 2 else ""  # " min" would not fit the axis
     return _frame(title, body, watched.weeks, low, high, axis_unit, digits)
 
@@ -196,7 +196,8 @@ def _control_dots(
         dots.append(
             f'<circle class="dot{" signal" if signal else ""}" cx="{_x(i, count):.1f}" '
             f'cy="{_y(value, low, high):.1f}" r="{5 if signal else 3}">'
-            f"<title>week of {week:%d %b %Y}: {escape(shown)} ({limits}"
+            f"<title>{'week of ' if watched.every == 'week' else ''}{week:%d %b %Y}: "
+            f"{escape(shown)} ({limits}"
             f"{'; part of a signal' if signal else ''})</title></circle>"
         )
     return "".join(dots)

@@ -31,6 +31,7 @@ class Watched:
     chart: control.Chart | None
     scale: float = 1.0  # multiplies stored values for display (rates are stored 0–1)
     digits: int = 1  # decimals shown
+    every: str = "week"  # what a point is: "week" (its Monday in `weeks`) or "day"
 
     @property
     def latest(self) -> dict[str, float] | None:
@@ -50,6 +51,10 @@ class Watched:
 
     def when(self, signal: control.Signal) -> str:
         first, last = self.weeks[signal.first], self.weeks[signal.last]
+        if self.every == "day":
+            if first == last:
+                return f"{first:%-d %b %Y}"
+            return f"{first:%-d %b} to {last:%-d %b %Y}"
         if first == last:
             return f"Week of {first:%-d %b %Y}"
         return f"Weeks of {first:%-d %b} to {last:%-d %b %Y}"

@@ -15,6 +15,7 @@ from supportqa.core.classify import ModelError
 from supportqa.demo.coaching import build_coaching
 from supportqa.demo.generate import DEMO_PASSWORD, build
 from supportqa.demo.shopping import build_shopping
+from supportqa.demo.social import build_social
 from supportqa.demo.surveys import build_surveys
 from supportqa.demo.workflow import build_requests
 from supportqa.surveys.actions import SOURCE as SOURCE_PAGE
@@ -106,6 +107,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{shops} mystery shops done by Shay Shopper and 3 to do (Mystery shopping in "
                 "the menu; log in as shopper to do one)."
+            )
+        posts = build_social()
+        if posts:
+            self.stdout.write(
+                f"{posts} social media posts over eight weeks, with an outage two days ago "
+                "that raised an alert (Social in the menu)."
             )
         if options["validation_sets"]:
             self._validate(Path(options["validation_sets"]))

@@ -4,6 +4,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
 from supportqa.autoqa.actions import work
 from supportqa.claims import worker_name
@@ -11,13 +12,15 @@ from supportqa.integrations.queue import run_queued_imports
 from supportqa.notifications.mail import send_queued
 from supportqa.processes import parent_alive
 from supportqa.reports import rollups
+from supportqa.social import feeds, trends
 
 
 class Command(BaseCommand):
     help = (
         "The background worker: runs the imports queued from the web, then scores the "
         "conversations queued for AutoQA, then recomputes the dashboards' daily rollups of the "
-        "days whose conversations, surveys or AutoQA results changed, then sends the e-mails "
+        "days whose conversations, surveys or AutoQA results changed, then polls the social "
+        "media feeds that are due (and raises their alerts), then sends the e-mails "
         "in the notification outbox, and waits for more "
         "(every --poll seconds) unless --until-empty. Run one or more, on any machine that "
         "reaches the database: they claim work from it, and a dead worker's work is taken "
@@ -41,11 +44,15 @@ class Command(BaseCommand):
             imported = run_queued_imports(name)
             totals = work(name, keep_going=keep_going)
             days = rollups.current()
+            posts = feeds.poll_due()
+            if posts:
+                trends.check_alerts(timezone.localdate())
             mails = send_queued(name)
-            if imported or totals.scored or totals.failed or days or mails:
+            if imported or totals.scored or totals.failed or days or mails or posts:
                 self.stdout.write(
                     f"{imported} imports, {totals.scored} scored, {totals.failed} failed, "
-                    f"{days} rollup days recomputed, {mails} mails handled"
+                    f"{days} rollup days recomputed, {posts} posts from feeds, "
+                    f"{mails} mails handled"
                 )
             if options["until_empty"]:
                 return

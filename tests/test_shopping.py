@@ -103,6 +103,9 @@ def test_the_360_view_shows_the_shop_beside_the_reviewers(cast, scenario, shoppe
     assert [s for s, _ in view.sources] == [Source.QA, Source.MYSTERY_SHOP]
     tone = dict(view.rows)[Criterion.latest_names()["tone"]]  # one row per behaviour key
     assert tone[Source.QA].value == 100 and tone[Source.MYSTERY_SHOP].value == 0
+    # Side by side: each source's review score, the shop on its own form (4 Meets, tone 0).
+    assert view.overall[Source.QA].value == 100
+    assert view.overall[Source.MYSTERY_SHOP].value == pytest.approx(4 * 80 / 5)
 
 
 def test_only_the_assigned_shopper_records_once_and_every_field_is_checked(cast, scenario, shopper):

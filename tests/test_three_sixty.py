@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from supportqa.reviews.actions import save_review
+from supportqa.reviews.actions import RatingInput, save_review
 from supportqa.reviews.models import Review, Source
+from supportqa.scorecards.models import Criterion
 from tests.conftest import chat_rubric, full_ratings, submitted_review
 
 
@@ -57,3 +61,32 @@ def test_the_view_only_uses_reviews_the_person_may_see(cast):
     submitted_review(cast.teammate_conversation, cast.qa, position=2)
     page = cast.client(cast.agent).get(reverse("agent-detail", args=[cast.agent.code]))
     assert page.context["three_sixty"].rows == []
+
+
+def test_the_agent_page_names_strengths_and_gaps_with_example_conversations(cast):
+    """Issue #15 §4: a criterion whose whole interval lies above the pass mark is a strength,
+    one whose whole interval lies below it an area below expectation, each with the
+    conversations rated best or worst on it."""
+    from supportqa.reports import areas
+    from supportqa.reports.periods import Period
+    from tests.conftest import make_conversation
+
+    for i in range(6):
+        conversation = make_conversation(cast.agent, cast.team, f"a{i}")
+        conversation.created_at = timezone.now() - timedelta(days=1)
+        conversation.save()
+        # Every criterion "Exceeds" but tone "Below" (positions: 0 Exceeds, 2 Below).
+        version = chat_rubric()
+        ratings = {
+            c.code: RatingInput(option_position=2 if c.key == "tone" else 0)
+            for c in Criterion.objects.filter(section__version=version)
+        }
+        submitted_review(conversation, cast.qa, ratings=ratings)
+    period = Period(timezone.now() - timedelta(days=7), timezone.now() + timedelta(hours=1))
+    placed = areas.placed(Review.objects.filter(reviewee=cast.agent), period)
+    assert [a.name for a in placed.below] == ["Tone and Professionalism"]
+    assert "Clarity of Communication" in [a.name for a in placed.strengths]
+    assert len(placed.below[0].examples) == 2
+    assert all(r.criterion.key == "tone" and r.score == 0 for r in placed.below[0].examples)
+    page = cast.client(cast.lead).get(f"/agents/{cast.agent.code}/").content.decode()
+    assert "Strengths and areas below expectation" in page and "Tone and Professionalism" in page

@@ -112,3 +112,31 @@ def source_gaps(means: Mapping[str, Mapping[str, float]]) -> dict[str, float | N
             if others:
                 gaps[source].append(value - sum(others) / len(others))
     return {s: (sum(g) / len(g) if g else None) for s, g in gaps.items()}
+
+
+@dataclass(frozen=True)
+class Areas:
+    """An agent's criteria against the expected level: strengths (the whole 95% interval at
+    or above it), below expectation (the whole interval below it), and the rest, which the
+    data cannot place yet. Each list is (name, estimate), the clearest first."""
+
+    strengths: list[tuple[str, Estimate]]
+    below: list[tuple[str, Estimate]]
+    unclear: list[tuple[str, Estimate]]
+
+
+def areas(criteria: Sequence[tuple[str, Estimate]], expected: float) -> Areas:
+    """Place each criterion's mean score (0–100, with its interval) against `expected` (the
+    pass mark: a criterion met on every conversation scores at least that). A criterion with
+    fewer than two ratings has no interval and stays unclear."""
+    strengths, below, unclear = [], [], []
+    for name, estimate in criteria:
+        if estimate.low is not None and estimate.low >= expected:
+            strengths.append((name, estimate))
+        elif estimate.high is not None and estimate.high < expected:
+            below.append((name, estimate))
+        else:
+            unclear.append((name, estimate))
+    strengths.sort(key=lambda item: -(item[1].low or 0.0))
+    below.sort(key=lambda item: item[1].high or 0.0)
+    return Areas(strengths, below, unclear)

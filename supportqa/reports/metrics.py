@@ -375,6 +375,11 @@ def criterion_by_agent(reviews: QuerySet[Review], period: Period, key: str) -> d
 def criterion_breakdown(reviews: QuerySet[Review], period: Period) -> list[tuple[str, Estimate]]:
     """Mean criterion score (0–100) per criterion, matched across scorecard versions by key
     and named as in the latest version: n, Σx and Σx² from the database, one row each."""
+    return [(name, estimate) for _, name, estimate in criterion_rows(reviews, period)]
+
+
+def criterion_rows(reviews: QuerySet[Review], period: Period) -> list[tuple[str, str, Estimate]]:
+    """`criterion_breakdown` with each criterion's key first."""
     rows = (
         Rating.objects.filter(review__in=scored_reviews(reviews, period), is_na=False)
         .values_list("criterion__section__version__scorecard__name", "criterion__key")
@@ -384,6 +389,7 @@ def criterion_breakdown(reviews: QuerySet[Review], period: Period) -> list[tuple
     names = Criterion.latest_names()
     return [
         (
+            key,
             names.get(key, key)
             if scorecard.startswith("Chat")
             else f"{scorecard}: {names.get(key, key)}",

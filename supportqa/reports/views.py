@@ -26,7 +26,7 @@ from supportqa.accounts.permissions import (
 )
 from supportqa.conversations.access import conversations_for, scope_of
 from supportqa.core.csvcells import csv_line
-from supportqa.reports import appraisal, causes, charts, metrics, staffing, topics, validity
+from supportqa.reports import appraisal, areas, causes, charts, metrics, staffing, topics, validity
 from supportqa.reports.forms import CauseFilter, ScopedForm, StaffingForm, TopicForm
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.reviews.access import reviews_for
@@ -114,6 +114,7 @@ def agent_detail(request: HttpRequest, code: str) -> HttpResponse:
             "automatic": automatic,
             "teams": agent.teams.all(),
             "three_sixty": three_sixty(in_period),
+            "areas": areas.placed(reviews, period),
         },
     )
 

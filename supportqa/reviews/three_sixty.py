@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Count, F, QuerySet, Sum
 
 from supportqa.core.appraisal import source_gaps
-from supportqa.core.intervals import Estimate, mean_interval_from_sums
+from supportqa.core.intervals import Estimate, clip, mean_interval_from_sums
 from supportqa.reviews.models import Rating, Review, Source
 from supportqa.scorecards.models import Criterion
 
@@ -23,6 +23,7 @@ class ThreeSixty:
     sources: list[tuple[str, str]]  # (source, label) of the sources present, in SOURCE_ORDER
     rows: list[tuple[str, dict[str, Estimate]]]  # criterion name, source → mean score (0–100)
     gaps: dict[str, float | None]  # source → mean points above (+) or below the others
+    overall: dict[str, Estimate]  # source → mean review score (0–100), each on its own form
 
     @property
     def compared(self) -> bool:
@@ -45,6 +46,19 @@ def three_sixty(reviews: QuerySet[Review]) -> ThreeSixty:
     for key, source, n, total, squares in rows:
         if n:
             table[key][source] = mean_interval_from_sums(n, total, squares)
+    overall = {
+        source: clip(mean_interval_from_sums(n, total, squares), 0.0, 100.0)
+        for source, n, total, squares in reviews.scored()
+        .filter(calibration_session__isnull=True, final_score__isnull=False)
+        .values_list("source")
+        .annotate(
+            n=Count("final_score"),
+            total=Sum("final_score"),
+            squares=Sum(F("final_score") * F("final_score")),
+        )
+        .order_by()
+        if n
+    }
     names = Criterion.latest_names()
     present = {s for by_source in table.values() for s in by_source}
     means = {
@@ -55,4 +69,5 @@ def three_sixty(reviews: QuerySet[Review]) -> ThreeSixty:
         sources=[(s.value, LABELS[s]) for s in SOURCE_ORDER if s in present],
         rows=sorted(((names.get(k, k), v) for k, v in table.items()), key=lambda r: r[0]),
         gaps=source_gaps(means),
+        overall=overall,
     )

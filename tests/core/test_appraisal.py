@@ -53,3 +53,22 @@ def test_no_absurd_count_of_more_reviews_when_level_with_the_average():
     assert level.label == "insufficient data" and level.more_reviews is None
     near = compare(Estimate(75, 4, 60, 90), 80, 10)  # (1.96 × 10 / 5)² = 15.4 → 16 − 4 = 12
     assert near.more_reviews == 12
+
+
+def test_areas_place_a_criterion_only_where_its_interval_allows():
+    from supportqa.core.appraisal import areas
+    from supportqa.core.intervals import Estimate
+
+    placed = areas(
+        [
+            ("Tone", Estimate(92.0, 20, 86.0, 98.0)),
+            ("Clarity", Estimate(88.0, 20, 81.0, 95.0)),
+            ("Resolution", Estimate(60.0, 20, 48.0, 72.0)),
+            ("Follow-up", Estimate(78.0, 20, 70.0, 86.0)),
+            ("Compliance", Estimate(100.0, 1)),  # one rating: no interval
+        ],
+        expected=80.0,
+    )
+    assert [n for n, _ in placed.strengths] == ["Tone", "Clarity"]  # clearest first
+    assert [n for n, _ in placed.below] == ["Resolution"]
+    assert [n for n, _ in placed.unclear] == ["Follow-up", "Compliance"]

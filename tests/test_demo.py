@@ -69,3 +69,26 @@ def test_demo_reviewers_differ_and_agents_differ(db):
     assert len(fast) >= 4 and set(fast) == set(reference)
     for reviewer, (value, se) in reference.items():
         assert abs(fast[reviewer].value - value) < 1e-9 and abs(fast[reviewer].se - se) < 1e-9
+
+
+def test_the_demo_has_surveys_shops_and_social_posts_once(db):
+    """The voice of the customer in the demo (issue #15): surveys sent by SupportQA with
+    answers and followed-up bad scores, mystery shops done and to do, and eight weeks of
+    posts whose outage raises an alert; each built once."""
+    from supportqa.demo.shopping import build_shopping
+    from supportqa.demo.social import build_social
+    from supportqa.demo.surveys import build_surveys
+    from supportqa.shopping.models import Assignment
+    from supportqa.social.models import Alert
+    from supportqa.surveys.models import SurveyResponse, SurveySent
+
+    build(conversations=400, reviews=20)
+    sent = build_surveys()
+    assert sent > 0 and SurveySent.objects.filter(template__isnull=False).count() == sent
+    answered = SurveyResponse.objects.filter(source="supportqa")
+    assert 0 < answered.count() < sent  # a response rate below 100%
+    assert build_shopping() == 18
+    assert Assignment.objects.filter(state=Assignment.State.ASSIGNED).count() == 3
+    assert build_social() > 500
+    assert Alert.objects.filter(measure="Posts").exists()
+    assert (build_surveys(), build_shopping(), build_social()) == (0, 0, 0)

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "supportqa.coaching",
     "supportqa.shopping",
     "supportqa.social",
+    "supportqa.privacy",
     "supportqa.reports",
     "supportqa.home",
     "supportqa.demo",
@@ -239,6 +240,12 @@ LOGGING = {
 # file under the data folder (the demo's outbox), tests keep them in memory.
 # The public survey page: requests per address and minute before it answers 429.
 SUPPORTQA_SURVEY_RATE_PER_MINUTE = env_int("SUPPORTQA_SURVEY_RATE_PER_MINUTE", 30, minimum=1)
+# Retention (days; 0 keeps for ever), applied by `supportqa retention` from cron.
+SUPPORTQA_RETAIN_MESSAGES_DAYS = env_int("SUPPORTQA_RETAIN_MESSAGES_DAYS", 0, minimum=0)
+SUPPORTQA_RETAIN_SURVEY_COMMENTS_DAYS = env_int(
+    "SUPPORTQA_RETAIN_SURVEY_COMMENTS_DAYS", 0, minimum=0
+)
+SUPPORTQA_RETAIN_PERSONAL_DAYS = env_int("SUPPORTQA_RETAIN_PERSONAL_DAYS", 0, minimum=0)
 # Posts pushed to /social/webhook/ are signed with it (HMAC-SHA256); unset: no webhook.
 SUPPORTQA_SOCIAL_WEBHOOK_SECRET = env_str("SUPPORTQA_SOCIAL_WEBHOOK_SECRET", "")
 

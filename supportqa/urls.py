@@ -11,6 +11,7 @@ from supportqa.conversations import views as conversations
 from supportqa.home import views as home
 from supportqa.integrations import views as integrations
 from supportqa.notifications import views as notifications
+from supportqa.privacy import views as privacy
 from supportqa.reports import views as reports
 from supportqa.reviews import views as reviews
 from supportqa.scorecards import views as scorecards
@@ -37,6 +38,7 @@ urlpatterns = [
     path("surveys/links.csv", surveys.links, name="survey-links"),
     path("surveys/follow-ups/<str:code>/", surveys.follow_up, name="survey-follow-up"),
     path("s/<str:token>/", surveys.answer, name="survey-answer"),
+    path("privacy/erase/", privacy.erase_page, name="privacy-erase"),
     path("social/", social.home, name="social-home"),
     path("social/webhook/", social.webhook, name="social-webhook"),
     path("social/<str:code>/", social.detail, name="social-post"),

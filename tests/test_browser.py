@@ -461,7 +461,7 @@ PAGES = {
               "/scorecards/chat-quality/json/", "/scorecards/chat-quality/versions/",
               "/scorecards/chat-quality/validity/", "/imports/", "/categorize/",
               "/autoqa/settings/", "/autoqa/evaluate/", "/queue/cycles/new/",
-              "/calibration/new/"],
+              "/calibration/new/", "/privacy/erase/"],
     "outsider": ["/", "/notifications/", "/no/such/page/", "/mystery-shopping/"],
 }  # fmt: skip
 

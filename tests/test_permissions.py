@@ -317,6 +317,7 @@ TABLE: dict[str, Row] = {
     "import-run": Row("get", lambda w: [w.run.code], only({"admin"})),
     "import-retry": Row("post", lambda w: [w.run.code], only({"admin"}, ok=302)),
     "categorize": Row("get", no_args, only({"admin"})),
+    "privacy-erase": Row("get", no_args, only({"admin"})),
     # No categorizer is trained in the test world: the admin's download is a 404 too.
     "categorizer-download": Row("get", no_args, only(set())),
     "export": Row("get", lambda w: ["conversations", "csv"], only(set(CAST) - {"outsider"})),

@@ -27,6 +27,7 @@ LAYERS = [
     "coaching",
     "shopping",
     "social",
+    "privacy",
     "home",
     "demo",
     "server",

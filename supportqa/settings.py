@@ -246,6 +246,8 @@ SUPPORTQA_RETAIN_SURVEY_COMMENTS_DAYS = env_int(
     "SUPPORTQA_RETAIN_SURVEY_COMMENTS_DAYS", 0, minimum=0
 )
 SUPPORTQA_RETAIN_PERSONAL_DAYS = env_int("SUPPORTQA_RETAIN_PERSONAL_DAYS", 0, minimum=0)
+# Feeds on private, loopback or link-local addresses are refused unless this is true.
+SUPPORTQA_FEEDS_PRIVATE_ADDRESSES = env_bool("SUPPORTQA_FEEDS_PRIVATE_ADDRESSES", False)
 # Posts pushed to /social/webhook/ are signed with it (HMAC-SHA256); unset: no webhook.
 SUPPORTQA_SOCIAL_WEBHOOK_SECRET = env_str("SUPPORTQA_SOCIAL_WEBHOOK_SECRET", "")
 

@@ -120,8 +120,39 @@ def test_an_erased_customer_is_found_nowhere_and_the_figures_stay(cast, customer
     event = AuditEvent.objects.get(action="customer.erased")
     assert event.actor == cast.admin and event.data["messages"] == 4
     assert verify_chain() is None
-    assert Customer.objects.get().external_id == f"erased-{customer.code}"
+    assert Customer.objects.get(pk=customer.pk).external_id == f"erased-{customer.code}"
     assert Post.objects.get().text == "[erased]"
+
+
+def test_another_customer_whose_details_contain_the_erased_ones_is_left_alone(cast, customer):
+    near = Customer.objects.create(source="test", external_id=f"x{HANDLE}9",
+                                   name="Zebulon Quarksonn", email=f"jo{EMAIL}")  # fmt: skip
+    cast.other_conversation.customer = near
+    cast.other_conversation.subject = f"From jo{EMAIL}, {NAME}n"
+    cast.other_conversation.save()
+    erase(customers=[customer], by=None)
+    near.refresh_from_db()
+    assert (near.external_id, near.name, near.email) == (f"x{HANDLE}9", "Zebulon Quarksonn",
+                                                          f"jo{EMAIL}")  # fmt: skip
+    subject = Conversation.objects.get(pk=cast.other_conversation.pk).subject
+    assert subject == f"From jo{EMAIL}, {NAME}n"
+
+
+def test_importing_an_erased_customers_conversations_again_brings_nothing_back(cast, customer):
+    import json
+
+    from supportqa.integrations.importer import import_conversations
+
+    erase(customers=[customer], by=None)
+    record = {"source": "test", "external_id": "again-1", "channel": "chat",
+              "created_at": "2026-11-01T10:00:00Z", "agent": "agent",
+              "customer": {"external_id": HANDLE, "name": NAME, "email": EMAIL},
+              "messages": [{"author_kind": "customer", "text": "hello",
+                            "sent_at": "2026-11-01T10:00:00Z"}]}  # fmt: skip
+    import_conversations(json.dumps(record).encode() + b"\n", kind="native")
+    again = Conversation.objects.get(external_id="again-1")
+    assert again.customer_id == customer.pk  # the erased customer, not a new one
+    assert everywhere(EMAIL) == [] and Customer.objects.filter(name=NAME).count() == 0
 
 
 def test_erasure_names_what_it_refuses(db):

@@ -138,11 +138,27 @@ RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Mentions</title
 </channel></rss>"""
 
 
-def test_feeds_are_polled_when_due_once_and_their_errors_kept(db, tmp_path):
-    path = tmp_path / "feed.xml"
-    path.write_text(RSS)
-    feed = Feed.objects.create(name="Mentions", url=path.as_uri(), brand="@Brand")
-    broken = Feed.objects.create(name="Gone", url=(tmp_path / "none.xml").as_uri())
+@pytest.fixture
+def served(tmp_path, settings):
+    """A local web server for the feeds (the test's own address is private: allowed here)."""
+    import functools
+    import http.server
+    import threading
+
+    settings.SUPPORTQA_FEEDS_PRIVATE_ADDRESSES = True
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    thread.join()
+
+
+def test_feeds_are_polled_when_due_once_and_their_errors_kept(db, tmp_path, served):
+    (tmp_path / "feed.xml").write_text(RSS)
+    feed = Feed.objects.create(name="Mentions", url=f"{served}/feed.xml", brand="@Brand")
+    broken = Feed.objects.create(name="Gone", url=f"{served}/none.xml")
     assert feeds.poll_due() == 2
     post = Post.objects.get(external_id="m-1")
     assert (
@@ -198,3 +214,30 @@ def test_the_quality_team_triages_and_links_posts(cast):
     qa.post(f"/social/{post.code}/", {"action": "link", "conversation": cast.conversation.code})
     post.refresh_from_db()
     assert post.conversation == cast.conversation and post.linked_by == cast.qa.name
+
+
+def test_feeds_on_private_addresses_or_other_schemes_are_refused(db, tmp_path):
+    (tmp_path / "feed.xml").write_text(RSS)
+    local = Feed.objects.create(name="Local", url="http://127.0.0.1:9/feed.xml")
+    file = Feed.objects.create(name="File", url=(tmp_path / "feed.xml").as_uri())
+    assert feeds.poll_due() == 0 and not Post.objects.exists()
+    local.refresh_from_db()
+    file.refresh_from_db()
+    assert "private address" in local.last_error
+    assert "http:// or https://" in file.last_error
+
+
+def test_an_entry_with_an_impossible_date_costs_that_entry_only(db, tmp_path, served):
+    odd = RSS.replace("Mon, 30 Nov 2026 11:00:00 GMT", "0000-01-01T00:00:00Z")
+    (tmp_path / "feed.xml").write_text(odd)
+    Feed.objects.create(name="Mentions", url=f"{served}/feed.xml")
+    assert feeds.poll_due() == 1
+    assert "skipped" in Feed.objects.get().last_error
+
+
+def test_a_signature_of_any_bytes_is_a_401(db, client, settings):
+    settings.SUPPORTQA_SOCIAL_WEBHOOK_SECRET = "s3cret"
+    body = b'{"id": "w1", "posted_at": "2026-11-30T10:00:00Z", "text": "hi"}\n'
+    odd = client.post("/social/webhook/", body, content_type="application/x-ndjson",
+                      headers={"X-SupportQA-Signature": "sha256=é"})  # fmt: skip
+    assert odd.status_code == 401

@@ -344,3 +344,31 @@ def test_the_overview_shows_rates_follow_ups_and_answers_in_scope(cast, template
     other = cast.client(other_lead).get("/surveys/").content.decode()
     assert "CSAT 1 of 5" not in other and "No survey sent in this period." in other
     assert cast.client(cast.agent).get("/surveys/").status_code == 404
+
+
+def test_hostile_answers_and_addresses_are_refused_not_crashed_on(cast, template, client):
+    resolve(cast.conversation, hours_ago=3, email="not an address")
+    send_due()
+    survey = SurveySent.objects.get()
+    assert survey.delivery == SurveySent.Delivery.LINK and not Mail.objects.exists()
+    for hostile in ("²", "9" * 5000, "-1", "1.0"):
+        page = client.post(path_of(survey), {"step": "scores", "csat": hostile, "nps": "3"})
+        assert page.status_code == 400
+    assert not SurveyResponse.objects.exists()
+
+
+def test_the_comment_reaches_the_request_and_follow_ups_move_with_the_conversation(
+    cast, template, client
+):
+    request = start(cast.conversation, by=cast.qa)
+    walk_to(request, "customer-feedback", cast)
+    resolve(cast.conversation, hours_ago=3)
+    url = path_of(actions.send_survey(conversation=cast.conversation, template=template,
+                                      by=cast.qa))  # fmt: skip
+    client.post(url, {"step": "scores", "csat": "1", "nps": "2"})
+    client.post(url, {"step": "more", "follow_up": "No answer", "comment": "Too slow"})
+    record = request.records.get(step__key="customer-feedback")
+    assert record.data == {"csat": 1, "nps": 2, "comment": "Too slow"}
+    Conversation.objects.filter(pk=cast.conversation.pk).update(team=cast.other_team)
+    actions.sync_owners(conversation_ids=[cast.conversation.pk])
+    assert FollowUp.objects.get().team == cast.other_team

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import math
 from datetime import datetime
 from typing import Any
@@ -77,6 +78,30 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.external_id
+
+
+class ErasedCustomer(models.Model):
+    """A customer whose personal data was erased (supportqa.privacy): the hash of the help
+    desk's (source, id) it had, so that importing their conversations again links them to the
+    erased customer instead of creating one with their name and address."""
+
+    key_sha256 = models.CharField(max_length=64, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+
+    @staticmethod
+    def key(source: str, external_id: str) -> str:
+        return hashlib.sha256(f"{source}\x00{external_id}".encode()).hexdigest()
+
+
+def erased_customers(keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """(source, id) → the erased customer's pk, for the keys that were erased."""
+    hashes = {ErasedCustomer.key(*key): key for key in keys}
+    return {
+        hashes[digest]: customer_id
+        for digest, customer_id in ErasedCustomer.objects.filter(
+            key_sha256__in=list(hashes)
+        ).values_list("key_sha256", "customer_id")
+    }
 
 
 KPI_COLUMNS = [

@@ -125,13 +125,18 @@ class Areas:
     unclear: list[tuple[str, Estimate]]
 
 
-def areas(criteria: Sequence[tuple[str, Estimate]], expected: float) -> Areas:
+def areas(criteria: Sequence[tuple[str, Estimate]], expected: float, minimum: int = 5) -> Areas:
     """Place each criterion's mean score (0–100, with its interval) against `expected` (the
-    pass mark: a criterion met on every conversation scores at least that). A criterion with
-    fewer than two ratings has no interval and stays unclear."""
+    pass mark): a strength when the whole interval lies above it, below expectation when the
+    whole interval lies below it. A criterion with fewer than `minimum` ratings stays unclear,
+    as does one whose interval touches the mark (every rating at the mark has no width). The
+    caller chooses the intervals' confidence: for k criteria at once, 1 − 0.05/k (Bonferroni)
+    keeps the chance of any false placement at 5%."""
     strengths, below, unclear = [], [], []
     for name, estimate in criteria:
-        if estimate.low is not None and estimate.low >= expected:
+        if estimate.n < minimum:
+            unclear.append((name, estimate))
+        elif estimate.low is not None and estimate.low > expected:
             strengths.append((name, estimate))
         elif estimate.high is not None and estimate.high < expected:
             below.append((name, estimate))

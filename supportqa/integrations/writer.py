@@ -26,6 +26,7 @@ from supportqa.conversations.models import (
     Customer,
     Message,
     derive_durations,
+    erased_customers,
 )
 from supportqa.integrations.records import ConversationRecord, MessageRecord, RowError
 from supportqa.surveys.actions import sync_owners
@@ -186,6 +187,9 @@ class ConversationWriter:
             return {}
         found = _lookup_keys(Customer._meta.db_table, wanted)
         missing = [key for key in wanted if key not in found]
+        if missing:  # an erased customer stays erased: their conversations join that row
+            found.update(erased_customers(missing))
+            missing = [key for key in missing if key not in found]
         if missing:
             rows = [
                 [

@@ -54,6 +54,8 @@ def _send(mail: Mail, connection: object, worker: str) -> None:
         message.send()
     except (OSError, smtplib.SMTPException) as error:
         _retry(mail, worker, f"{type(error).__name__}: {error}")
+    except ValueError as error:  # an address or header no mail can carry: trying again won't
+        _finish(mail, worker, status=Mail.Status.FAILED, error=f"not sendable: {error}"[:500])
     else:
         _finish(mail, worker, status=Mail.Status.SENT, sent_at=timezone.now(), error="")
 

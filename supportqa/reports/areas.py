@@ -10,8 +10,8 @@ from typing import Any
 from django.db.models import QuerySet
 
 from supportqa.core.appraisal import areas
-from supportqa.core.intervals import Estimate
-from supportqa.reports.metrics import criterion_rows, scored_reviews
+from supportqa.core.intervals import Estimate, mean_interval_from_sums
+from supportqa.reports.metrics import criterion_sums, scored_reviews
 from supportqa.reports.periods import Period
 from supportqa.reviews.models import Rating, Review
 from supportqa.scorecards.models import default_pass_threshold
@@ -29,34 +29,49 @@ class Area:
 @dataclass
 class Placed:
     expected: float
+    confidence: float  # of the intervals shown (Bonferroni over the criteria)
     strengths: list[Area]
     below: list[Area]
     unclear: list[str]
 
+    @property
+    def confidence_percent(self) -> str:
+        return f"{self.confidence * 100:.1f}%"
+
 
 def placed(reviews: QuerySet[Review], period: Period) -> Placed:
     """Strengths (the conversations rated best on them) and areas below expectation (the
-    conversations rated worst), from the reviews that count toward IQS in the period."""
-    rows = criterion_rows(reviews, period)
-    keys = {name: key for key, name, _ in rows}
+    conversations rated worst), from the reviews that count toward IQS in the period; the
+    intervals at 1 − 0.05/k for the k criteria placed at once (Bonferroni)."""
+    rows = criterion_sums(reviews, period)
+    confidence = 1 - 0.05 / max(1, len(rows))
+    estimates = {
+        name: (scorecard, key, mean_interval_from_sums(n, total, squares, confidence))
+        for scorecard, key, name, n, total, squares in rows
+    }
     expected = default_pass_threshold()
-    placed = areas([(name, estimate) for _, name, estimate in rows], expected)
-    wanted = {keys[n] for n, _ in placed.strengths + placed.below}
+    placed = areas([(name, e) for name, (_, _, e) in estimates.items()], expected)
+    wanted = {estimates[n][1] for n, _ in placed.strengths + placed.below}
     ratings = list(
         Rating.objects.filter(
             review__in=scored_reviews(reviews, period), criterion__key__in=wanted, is_na=False
         )
-        .select_related("review__conversation", "option", "criterion")
+        .select_related("review__conversation", "option", "criterion__section__version__scorecard")
         .order_by("-review__submitted_at")
     )  # one query however many areas: the agent's ratings of those criteria in the period
 
     def examples(name: str, best: bool) -> list[Any]:
-        mine = [r for r in ratings if r.criterion.key == keys[name]]
+        scorecard, key, _ = estimates[name]
+        mine = [
+            r for r in ratings
+            if r.criterion.key == key and r.criterion.section.version.scorecard.name == scorecard
+        ]  # fmt: skip
         mine.sort(key=lambda r: -r.score if best else r.score)  # stable: latest first on ties
         return mine[:EXAMPLES]
 
     return Placed(
         expected=expected,
+        confidence=confidence,
         strengths=[Area(n, e, examples(n, True)) for n, e in placed.strengths],
         below=[Area(n, e, examples(n, False)) for n, e in placed.below],
         unclear=[n for n, _ in placed.unclear],

@@ -375,11 +375,17 @@ def criterion_by_agent(reviews: QuerySet[Review], period: Period, key: str) -> d
 def criterion_breakdown(reviews: QuerySet[Review], period: Period) -> list[tuple[str, Estimate]]:
     """Mean criterion score (0–100) per criterion, matched across scorecard versions by key
     and named as in the latest version: n, Σx and Σx² from the database, one row each."""
-    return [(name, estimate) for _, name, estimate in criterion_rows(reviews, period)]
+    return [
+        (name, mean_interval_from_sums(n, total, squares))
+        for _, _, name, n, total, squares in criterion_sums(reviews, period)
+    ]
 
 
-def criterion_rows(reviews: QuerySet[Review], period: Period) -> list[tuple[str, str, Estimate]]:
-    """`criterion_breakdown` with each criterion's key first."""
+def criterion_sums(
+    reviews: QuerySet[Review], period: Period
+) -> list[tuple[str, str, str, int, float, float]]:
+    """Per criterion: its scorecard's name, key, shown name, and n, Σx and Σx² of its scores
+    (`criterion_breakdown`'s rows, for intervals at other confidence levels)."""
     rows = (
         Rating.objects.filter(review__in=scored_reviews(reviews, period), is_na=False)
         .values_list("criterion__section__version__scorecard__name", "criterion__key")
@@ -389,11 +395,14 @@ def criterion_rows(reviews: QuerySet[Review], period: Period) -> list[tuple[str,
     names = Criterion.latest_names()
     return [
         (
+            scorecard,
             key,
             names.get(key, key)
             if scorecard.startswith("Chat")
             else f"{scorecard}: {names.get(key, key)}",
-            mean_interval_from_sums(n, total, squares),
+            n,
+            total,
+            squares,
         )
         for scorecard, key, n, total, squares in rows
         if n

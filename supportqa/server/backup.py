@@ -31,6 +31,8 @@ def backup(out: Path) -> str:
     if out.exists():
         raise BackupError(f"{out} exists: choose a new file (a backup never overwrites one)")
     partial = out.with_name(out.name + ".partial")
+    partial.touch(mode=0o600)  # all the personal data: readable by its owner only
+    partial.chmod(0o600)
     if connection.vendor == "sqlite":
         connection.ensure_connection()
         target = sqlite3.connect(partial)

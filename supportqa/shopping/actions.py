@@ -90,6 +90,8 @@ def record_shop(
         errors["happened_at"] = "say when the contact took place"
     elif happened_at > timezone.now() + timedelta(minutes=5):
         errors["happened_at"] = "is in the future"
+    elif happened_at < timezone.now() - timedelta(days=366):
+        errors["happened_at"] = "is more than a year ago"
     if agent is None or not targets(scenario).filter(pk=agent.pk).exists():
         errors["agent"] = "choose the agent you met among the scenario's agents"
     if not notes.strip():

@@ -5,12 +5,19 @@ that fails keeps its error, shown on the social page, and is tried again next ti
 
 from __future__ import annotations
 
+import http.client
+import ipaddress
+import logging
+import socket
+import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import feedparser
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -19,8 +26,10 @@ from supportqa.integrations.records import RecordInvalid, RowError
 from supportqa.social.ingest import Ingested, PostRecord, ingest, post_record
 from supportqa.social.models import Feed
 
+logger = logging.getLogger(__name__)
 TIMEOUT = 20  # seconds for one feed's request
 MAX_BYTES = 5 * 1024 * 1024  # a larger feed is refused
+DEADLINE = 60  # seconds a feed may take in all
 
 
 def poll_due(now: datetime | None = None) -> int:
@@ -33,7 +42,13 @@ def poll_due(now: datetime | None = None) -> int:
             next_poll_at=now + timedelta(minutes=feed.every_minutes)
         )
         if taken:
-            added += poll(feed, now).created
+            try:
+                added += poll(feed, now).created
+            except Exception as error:  # one feed's surprise must not stop the worker
+                logger.exception("feed %s", feed.code)
+                Feed.objects.filter(pk=feed.pk).update(
+                    last_polled_at=now, last_error=f"{type(error).__name__}: {error}"[:500]
+                )
     return added
 
 
@@ -41,7 +56,7 @@ def poll(feed: Feed, now: datetime) -> Ingested:
     """Fetch one feed and ingest its new entries (source "feed:<code>")."""
     try:
         body, etag, modified = _fetch(feed)
-    except (OSError, ValueError, urllib.error.URLError) as error:
+    except (OSError, ValueError, urllib.error.URLError, http.client.HTTPException) as error:
         Feed.objects.filter(pk=feed.pk).update(last_polled_at=now, last_error=str(error)[:500])
         return Ingested()
     if body is None:  # 304: nothing new
@@ -62,31 +77,68 @@ def poll(feed: Feed, now: datetime) -> Ingested:
 
 
 def _fetch(feed: Feed) -> tuple[bytes | None, str, str]:
+    """The feed's body (None when unchanged), ETag and Last-Modified. Only http(s), also
+    after redirects; no private, loopback or link-local address unless
+    SUPPORTQA_FEEDS_PRIVATE_ADDRESSES (a feed is fetched by the server, inside its network);
+    at most MAX_BYTES, within DEADLINE seconds in all."""
+    _check_address(feed.url)
     request = urllib.request.Request(feed.url, headers={"User-Agent": "SupportQA feed reader"})
     if feed.etag:
         request.add_header("If-None-Match", feed.etag)
     if feed.modified:
         request.add_header("If-Modified-Since", feed.modified)
+    opener = urllib.request.build_opener(_CheckedRedirects)
+    started = time.monotonic()
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
-            body = response.read(MAX_BYTES + 1)
+        with opener.open(request, timeout=TIMEOUT) as response:
+            pieces, size = [], 0
+            while piece := response.read(64 * 1024):
+                pieces.append(piece)
+                size += len(piece)
+                if size > MAX_BYTES:
+                    raise ValueError(f"the feed is larger than {MAX_BYTES // (1024 * 1024)} MB")
+                if time.monotonic() - started > DEADLINE:
+                    raise ValueError(f"the feed took longer than {DEADLINE} seconds")
             headers = response.headers
     except urllib.error.HTTPError as error:
         if error.code == 304:
             return None, feed.etag, feed.modified
         raise
-    if len(body) > MAX_BYTES:
-        raise ValueError(f"the feed is larger than {MAX_BYTES // (1024 * 1024)} MB")
-    return body, headers.get("ETag", "") or "", headers.get("Last-Modified", "") or ""
+    return b"".join(pieces), headers.get("ETag", "") or "", headers.get("Last-Modified", "") or ""
+
+
+def _check_address(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("a feed's address starts with http:// or https://")
+    if settings.SUPPORTQA_FEEDS_PRIVATE_ADDRESSES:
+        return
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    for *_, address in socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP):
+        ip = ipaddress.ip_address(address[0])
+        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved:
+            raise ValueError(f"{parts.hostname} is a private address ({ip})")
+
+
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any,
+                         newurl: str) -> Any:  # fmt: skip
+        _check_address(newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def _records(feed: Feed, entries: list[Any]) -> list[PostRecord | RowError]:
     out: list[PostRecord | RowError] = []
     for number, entry in enumerate(entries, start=1):
         posted = entry.get("published_parsed") or entry.get("updated_parsed")
+        try:
+            when = datetime(*posted[:6], tzinfo=UTC).isoformat() if posted else None
+        except (ValueError, OverflowError, TypeError):
+            out.append(RowError(number, "published", "is not a date"))
+            continue
         raw = {
             "id": entry.get("id") or entry.get("link"),
-            "posted_at": datetime(*posted[:6], tzinfo=UTC).isoformat() if posted else None,
+            "posted_at": when,
             "text": strip_tags(
                 " ".join(p for p in (entry.get("title"), entry.get("summary")) if p)
             ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -41,8 +41,9 @@ def home(request: HttpRequest) -> HttpResponse:
     posts = posts_for(request.user)
     day = _day(request.GET.get("day", ""))
     listed = posts.filter(SHOWN[show])
-    if day is not None:
-        listed = listed.filter(posted_at__date=day)
+    if day is not None:  # a UTC day, as the charts and alerts count them
+        start = datetime.combine(day, time(), UTC)
+        listed = listed.filter(posted_at__gte=start, posted_at__lt=start + timedelta(days=1))
     else:
         listed = listed.filter(triage=Post.Triage.NEW)
     totals = posts.filter(posted_at__gte=timezone.now() - timedelta(days=28)).aggregate(
@@ -119,7 +120,7 @@ def webhook(request: HttpRequest) -> HttpResponse:
         raise Http404("No such page")
     expected = "sha256=" + hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
     given = request.headers.get("X-SupportQA-Signature", "")
-    if not hmac.compare_digest(expected, given):
+    if not hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace")):
         return JsonResponse({"error": "the signature does not match the body"}, status=401)
     result = ingest(parse(request.body, "jsonl", "webhook"))
     trends.check_alerts(timezone.localdate())

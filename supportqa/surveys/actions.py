@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.urls import reverse
@@ -43,6 +45,12 @@ def sync_owners(*, conversation_ids: Sequence[int]) -> None:
             agent_id=Subquery(owner.values("agent_id")[:1]),
             team_id=Subquery(owner.values("team_id")[:1]),
         )
+    # A follow-up belongs to the team that now owns the conversation (they are few).
+    moved = FollowUp.objects.filter(response__conversation_id__in=conversation_ids).values_list(
+        "pk", "response__conversation__team_id"
+    )
+    for pk, team_id in moved:
+        FollowUp.objects.filter(pk=pk).update(team_id=team_id)
 
 
 # --- sending ------------------------------------------------------------------------------------
@@ -212,10 +220,19 @@ def send_batch(
 
 
 def _delivery(template: Template, conversation: Conversation) -> str:
+    """E-mail when the template says so and the customer's address is one; else a link."""
     customer = conversation.customer
-    if template.delivery == Template.Delivery.EMAIL and customer and customer.email.strip():
+    if template.delivery == Template.Delivery.EMAIL and customer and _mailable(customer.email):
         return SurveySent.Delivery.EMAIL
     return SurveySent.Delivery.LINK
+
+
+def _mailable(address: str) -> bool:
+    try:
+        validate_email(address.strip())
+    except ValidationError:
+        return False
+    return True
 
 
 def _invitation(survey: SurveySent, conversation: Conversation, organisation: str) -> Mail:
@@ -226,7 +243,7 @@ def _invitation(survey: SurveySent, conversation: Conversation, organisation: st
     assert customer is not None
     name = first_name(customer.name)
     greeting = text["hello"].format(name=name) if name else text["hello_anonymous"]
-    subject = conversation.subject or text["title"]
+    subject = " ".join((conversation.subject or text["title"]).split())  # one line
     body = text["mail_body"].format(
         subject=subject,
         link=link_for(survey),
@@ -310,6 +327,7 @@ def record_more(*, response: SurveyResponse, follow_up_answer: str, comment: str
         locked.comment = comment.strip()[:5000]
         locked.completed_at = timezone.now()
         locked.save(update_fields=["follow_up_answer", "comment", "completed_at"])
+        survey_answered.send(sender=SurveyResponse, conversation=locked.conversation)
 
 
 def _open_follow_up(
@@ -330,7 +348,7 @@ def tell_leads(follow_up: FollowUp) -> None:
     """A bad score reaches the agent's team's leads at once (its managers when it has none)."""
     team = follow_up.team
     leads = User.objects.filter(
-        role=Role.LEAD, memberships__team=team, memberships__is_lead=True
+        role=Role.LEAD, memberships__team=team, memberships__is_lead=True, is_active=True
     ) if team else User.objects.none()  # fmt: skip
     agent = follow_up.response.agent
     notify(

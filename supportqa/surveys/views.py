@@ -3,6 +3,7 @@ a bad score's follow-up, sending a conversation's survey, and the help desk's li
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -138,7 +139,7 @@ def _scores(
     errors = {}
     for question in _questions(survey):
         raw = request.POST.get(question["name"], "").strip()
-        value = int(raw) if raw.isdigit() else None
+        value = int(raw) if re.fullmatch(r"[0-9]{1,2}", raw) else None
         if value is None or not question["low"] <= value <= question["high"]:
             errors[question["name"]] = text["choose"].format(
                 low=question["low"], high=question["high"]

@@ -758,7 +758,7 @@ def _customer_feedback(request: Request, record: StepRecord) -> dict[str, Any] |
 def take_survey_answer(sender: Any, *, conversation: Conversation, **kwargs: Any) -> None:
     """A customer answered the conversation's survey (surveys.signals.survey_answered, inside
     the answer's transaction): its open request waiting at the customer-feedback step takes
-    the answer and goes on."""
+    the answer and goes on; a step that took the scores takes the comment that follows."""
     for request in (
         Request.objects.select_for_update()
         .filter(conversation=conversation)
@@ -770,6 +770,16 @@ def take_survey_answer(sender: Any, *, conversation: Conversation, **kwargs: Any
             if captured is not None:
                 _finish(record, None, captured, "")
                 _advance(request)
+            continue
+        taken = (
+            request.records.filter(step__key="customer-feedback", state=State.DONE,
+                                   actor__isnull=True)
+            .order_by("-finished_at")
+            .first()
+        )  # fmt: skip
+        answer = _customer_feedback(request, taken) if taken is not None else None
+        if taken is not None and answer is not None and answer != taken.data:
+            StepRecord.objects.filter(pk=taken.pk).update(data=answer)
 
 
 def _archive(request: Request, record: StepRecord) -> dict[str, Any] | None:

@@ -66,9 +66,11 @@ def test_areas_place_a_criterion_only_where_its_interval_allows():
             ("Resolution", Estimate(60.0, 20, 48.0, 72.0)),
             ("Follow-up", Estimate(78.0, 20, 70.0, 86.0)),
             ("Compliance", Estimate(100.0, 1)),  # one rating: no interval
+            ("Greeting", Estimate(80.0, 12, 80.0, 80.0)),  # every rating at the mark
+            ("Empathy", Estimate(100.0, 4, 100.0, 100.0)),  # too few to place
         ],
         expected=80.0,
     )
     assert [n for n, _ in placed.strengths] == ["Tone", "Clarity"]  # clearest first
     assert [n for n, _ in placed.below] == ["Resolution"]
-    assert [n for n, _ in placed.unclear] == ["Follow-up", "Compliance"]
+    assert [n for n, _ in placed.unclear] == ["Follow-up", "Compliance", "Greeting", "Empathy"]

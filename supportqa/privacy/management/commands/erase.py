@@ -17,11 +17,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--customer", default="", help="the customer's help-desk id")
         parser.add_argument("--email", default="", help="the customer's e-mail address")
+        parser.add_argument("--source", default="", help="with --customer: the id's source")
         parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            customers = customers_matching(customer_id=options["customer"], email=options["email"])
+            customers = customers_matching(
+                customer_id=options["customer"], email=options["email"], source=options["source"]
+            )
             if not customers:
                 raise ErasureError("no customer with that id or address")
             if not options["yes"]:

@@ -167,7 +167,7 @@ def test_the_command_and_the_page(cast, customer):
         call_command("erase", "--customer", "nobody", "--yes")
     admin = cast.client(cast.admin)
     found = admin.post("/privacy/erase/", {"customer_id": HANDLE, "action": "find"})
-    assert "1 conversations" in found.content.decode()
+    assert "1 customer, 1 conversation, 4 messages, 1 survey answer" in found.content.decode()
     unconfirmed = admin.post("/privacy/erase/", {"customer_id": HANDLE, "action": "erase"})
     assert unconfirmed.status_code == 400 and Customer.objects.get().email == EMAIL
     assert cast.client(cast.manager).get("/privacy/erase/").status_code == 404

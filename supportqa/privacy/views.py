@@ -43,12 +43,13 @@ def erase_page(request: HttpRequest) -> HttpResponse:
     return render(request, "privacy/erase.html", context, status=status)
 
 
-def _what_is_there(customers: list[Any]) -> dict[str, int]:
+def _what_is_there(customers: list[Any]) -> list[str]:
     conversations = Conversation.objects.filter(customer__in=customers)
-    return {
-        "customers": len(customers),
-        "conversations": conversations.count(),
-        "messages": Message.objects.filter(conversation__in=conversations).count(),
-        "survey answers": SurveyResponse.objects.filter(conversation__in=conversations).count(),
-        "social posts": Post.objects.filter(customer__in=customers).count(),
-    }
+    counts = (
+        (len(customers), "customer"),
+        (conversations.count(), "conversation"),
+        (Message.objects.filter(conversation__in=conversations).count(), "message"),
+        (SurveyResponse.objects.filter(conversation__in=conversations).count(), "survey answer"),
+        (Post.objects.filter(customer__in=customers).count(), "social post"),
+    )
+    return [f"{n} {what}{'' if n == 1 else 's'}" for n, what in counts]

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from supportqa.accounts import reset
 from supportqa.accounts import views as accounts
 from supportqa.assignments import views as assignments
 from supportqa.autoqa import views as autoqa
@@ -26,6 +27,10 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", accounts.account, name="account"),
+    path("password-reset/", reset.request_reset, name="password-reset"),
+    path("password-reset/sent/", reset.reset_sent, name="password-reset-sent"),
+    path("password-reset/<uidb64>/<token>/", reset.confirm_reset, name="password-reset-confirm"),
+    path("password-reset/done/", reset.reset_done, name="password-reset-done"),
     path("people/", accounts.people, name="people"),
     path("people/new/", accounts.person_edit, name="person-new"),
     path("people/teams/", accounts.team_manage, name="team-manage"),

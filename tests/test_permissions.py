@@ -199,6 +199,13 @@ TABLE: dict[str, Row] = {
     "login": Row("get", no_args, only(set(CAST), ok=200, anonymous=200)),
     "logout": Row("post", no_args, only(set(CAST), ok=302, anonymous=302)),
     "account": Row("get", no_args, only(set(CAST))),
+    # Password reset: anyone, signed in or not (the link in the mail is the authority).
+    "password-reset": Row("get", no_args, only(set(CAST), anonymous=200)),
+    "password-reset-sent": Row("get", no_args, only(set(CAST), anonymous=200)),
+    "password-reset-confirm": Row(
+        "get", lambda w: ["MQ", "bad-token"], only(set(CAST), anonymous=200)
+    ),  # fmt: skip
+    "password-reset-done": Row("get", no_args, only(set(CAST), anonymous=200)),
     # People, teams, roles and skills: admins only.
     "people": Row("get", no_args, only({"admin"})),
     "person-new": Row("get", no_args, only({"admin"})),

@@ -6,9 +6,19 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
 
-from supportqa.accounts.models import AgentSkill, Membership, Role, Team, User
+from supportqa.accounts.models import (
+    AgentSkill,
+    Membership,
+    Role,
+    SignedInSession,
+    Team,
+    User,
+)
 from supportqa.audit.actions import record_event
 
 
@@ -102,3 +112,24 @@ def save_team(*, by: User, team: Team | None, name: str) -> Team:
             data={"name": name, **({} if created else {"before": before})},
         )
     return team
+
+
+def live_sessions(user: User) -> QuerySet[SignedInSession]:
+    """The person's signed-in browsers whose session still exists and has not expired (rows
+    of sessions that ended otherwise are dropped on the way)."""
+    alive = Session.objects.filter(expire_date__gt=timezone.now()).values("session_key")
+    SignedInSession.objects.filter(user=user).exclude(session_key__in=alive).delete()
+    return SignedInSession.objects.filter(user=user)
+
+
+def sign_out(*, user: User, codes: list[str]) -> int:
+    """Sign out these browsers of the person's (their sessions deleted); audited."""
+    with transaction.atomic():
+        chosen = SignedInSession.objects.filter(user=user, code__in=codes)
+        keys = list(chosen.values_list("session_key", flat=True))
+        Session.objects.filter(session_key__in=keys).delete()
+        count, _ = chosen.delete()
+        if count:
+            record_event(actor=user, action="account.sessions_signed_out", obj=user,
+                         data={"sessions": count})  # fmt: skip
+    return count

@@ -170,3 +170,18 @@ class RateWindow(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["key", "window"], name="rate_window_key")]
+
+
+class SignedInSession(models.Model):
+    """A browser a person signed in with (listed on their account page, where they can sign it
+    out): written at login, removed at logout or when they sign it out."""
+
+    code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    address = models.CharField(max_length=45, blank=True)
+    signed_in_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-signed_in_at"]

@@ -6,11 +6,13 @@ from typing import Any
 
 from axes.signals import user_locked_out
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db import transaction
 from django.dispatch import receiver
 
-from supportqa.accounts.models import User
+from supportqa.accounts.models import SignedInSession, User
 from supportqa.audit.actions import record_event
+from supportqa.middleware import client_ip
 
 
 @receiver(user_locked_out)
@@ -27,3 +29,27 @@ def record_lockout(sender: Any, request: Any, username: str, ip_address: str, **
             obj=account,
             data={"username": (username or "")[:150], "address": ip_address},
         )
+
+
+@receiver(user_logged_in)
+def remember_session(sender: Any, request: Any, user: User, **_: Any) -> None:
+    """The browser this login came from, for the account page's list of sessions."""
+    if request is None or not getattr(request, "session", None):
+        return
+    if not request.session.session_key:
+        request.session.save()
+    SignedInSession.objects.update_or_create(
+        session_key=request.session.session_key,
+        defaults={
+            "user": user,
+            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
+            "address": client_ip(request)[:45],
+        },
+    )
+
+
+@receiver(user_logged_out)
+def forget_session(sender: Any, request: Any, user: User | None, **_: Any) -> None:
+    key = getattr(getattr(request, "session", None), "session_key", None)
+    if key:
+        SignedInSession.objects.filter(session_key=key).delete()

@@ -10,10 +10,11 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from supportqa.accounts.access import get_in_scope
-from supportqa.accounts.actions import save_person, save_team
+from supportqa.accounts.actions import live_sessions, save_person, save_team, sign_out
 from supportqa.accounts.forms import PersonForm, TeamForm, ZoneForm
 from supportqa.accounts.models import AUTOQA_USERNAME, Role, Team, User
 from supportqa.accounts.permissions import allowed, may_administer, signed_in
@@ -25,6 +26,18 @@ from supportqa.audit.actions import record_event
 def account(request: HttpRequest) -> HttpResponse:
     """The signed-in person's account: who they are, their time zone, and a password change
     under the policy."""
+    if request.POST.get("action") in ("sign-out", "sign-out-others"):
+        current = request.session.session_key
+        sessions = live_sessions(request.user)
+        if request.POST["action"] == "sign-out":
+            chosen = sessions.filter(code=request.POST.get("session", "")).exclude(
+                session_key=current
+            )
+        else:
+            chosen = sessions.exclude(session_key=current)
+        count = sign_out(user=request.user, codes=list(chosen.values_list("code", flat=True)))
+        messages.success(request, f"{count} other session{'s' if count != 1 else ''} signed out.")
+        return redirect(reverse("account") + "#sessions-head")
     zone_post = request.POST if request.POST.get("action") == "zone" else None
     zone = ZoneForm(zone_post, initial={"time_zone": request.user.time_zone})
     if zone_post is not None:
@@ -62,6 +75,8 @@ def _account_page(request: HttpRequest, form: PasswordChangeForm, zone: ZoneForm
             "zone": zone,
             "policy": password_validators_help_texts(),
             "nav": "account",
+            "sessions": live_sessions(request.user),
+            "current_session": request.session.session_key,
         },
         status=400 if form.errors or zone.errors else 200,
     )

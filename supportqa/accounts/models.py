@@ -185,3 +185,17 @@ class SignedInSession(models.Model):
 
     class Meta:
         ordering = ["-signed_in_at"]
+
+    @property
+    def browser(self) -> str:
+        """ "Firefox on Windows" from the user agent, or the user agent itself."""
+        agent = self.user_agent
+        names = (("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
+                 ("Safari/", "Safari"))  # fmt: skip
+        systems = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"),
+                   ("Windows", "Windows"), ("Mac OS X", "macOS"), ("Linux", "Linux"))  # fmt: skip
+        name = next((shown for mark, shown in names if mark in agent), "")
+        system = next((shown for mark, shown in systems if mark in agent), "")
+        if name and system:
+            return f"{name} on {system}"
+        return name or system or agent or "unknown"

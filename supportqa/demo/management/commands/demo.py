@@ -100,19 +100,19 @@ class Command(BaseCommand):
             answered = SurveyResponse.objects.filter(source=SOURCE_PAGE).count()
             self.stdout.write(
                 f"{surveyed} surveys sent by SupportQA in the last fortnight, {answered} answered "
-                "on the survey page, bad scores followed up (Reports → Surveys)."
+                "on the survey page, bad scores followed up (Customers → Surveys)."
             )
         shops = build_shopping()
         if shops:
             self.stdout.write(
-                f"{shops} mystery shops done by Shay Shopper and 3 to do (Mystery shopping in "
-                "the menu; log in as shopper to do one)."
+                f"{shops} mystery shops done by Shay Shopper and 3 to do (Customers → Mystery "
+                "shopping; log in as shopper to do one)."
             )
         posts = build_social()
         if posts:
             self.stdout.write(
                 f"{posts} social media posts over eight weeks, with an outage two days ago "
-                "that raised an alert (Social in the menu)."
+                "that raised an alert (Customers → Social media)."
             )
         if options["validation_sets"]:
             self._validate(Path(options["validation_sets"]))

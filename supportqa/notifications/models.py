@@ -29,6 +29,7 @@ class Kind(models.TextChoices):
     SURVEY_BAD_SCORE = "survey_bad_score", "A customer's bad survey score to follow up"
     SHOP_ASSIGNED = "shop_assigned", "A mystery shop assigned to me"
     SOCIAL_ALERT = "social_alert", "Social media beyond its control limits"
+    CONTROL_SIGNAL = "control_signal", "A real change in my team's figures"
 
 
 # Who can receive which kinds: the reviewed (agents, peers) and the reviewers.
@@ -55,6 +56,7 @@ REVIEWER_KINDS = (
     Kind.COACHING_SESSION,
     Kind.COACHING_GOAL,
     Kind.SURVEY_BAD_SCORE,
+    Kind.CONTROL_SIGNAL,
 )
 SHOPPER_KINDS = (Kind.SHOP_ASSIGNED,)
 ORG_WIDE_KINDS = (Kind.SOCIAL_ALERT,)  # QA, managers and admins
@@ -84,6 +86,7 @@ DEFAULT_DELIVERY: dict[str, str] = {
     Kind.SURVEY_BAD_SCORE: Delivery.IMMEDIATELY,
     Kind.SHOP_ASSIGNED: Delivery.IMMEDIATELY,
     Kind.SOCIAL_ALERT: Delivery.IMMEDIATELY,
+    Kind.CONTROL_SIGNAL: Delivery.DIGEST,
 }
 
 

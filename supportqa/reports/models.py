@@ -118,3 +118,22 @@ class RollupStamp(models.Model):
 
     definition = models.TextField()
     updated_at = models.DateTimeField(auto_now=True)
+
+
+class ControlAlert(models.Model):
+    """A team's real change on a control chart (a signal ending in the latest full week) that
+    its leads were told of: once per team, measure, week and direction."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
+    measure = models.CharField(max_length=40)
+    week = models.DateField()  # the Monday of the signal's last week
+    direction = models.CharField(max_length=8, blank=True)  # "up", "down" or ""
+    explanation = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "measure", "week", "direction"], name="one_control_alert"
+            )
+        ]

@@ -40,6 +40,13 @@ def seeing_team(team: Team | None) -> QuerySet[User]:
                                is_active=True).distinct()  # fmt: skip
 
 
+def leads_or_managers(team: Team | None) -> QuerySet[User]:
+    """Who is told of a team's matter for its lead (a bad survey score, a real change on its
+    charts): its active leads; when it has none (or for no team), the managers."""
+    leads = seeing_team(team).filter(role=Role.LEAD) if team else User.objects.none()
+    return leads if leads.exists() else seeing_team(team).filter(role=Role.MANAGER)
+
+
 def agents_for(user: User) -> QuerySet[User]:
     """People whose agent pages the user may open."""
     agents = User.objects.filter(role__in=AGENT_ROLES, is_active=True)

@@ -45,6 +45,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 D2 = 1.128  # the expected range of two normal observations, in σ
 D4 = 3.267  # the moving-range chart's upper limit factor for ranges of two
@@ -255,6 +258,14 @@ def _runs(points: Sequence[Point], number: int, rule: Rule) -> list[Signal]:
         else:
             runs.append(Signal(number, start, last, direction))
     return runs
+
+
+def since_data_began(periods: Sequence[T], count: Callable[[T], float]) -> list[T]:
+    """The periods from the first with a nonzero count. Those before it are not periods
+    without work but before the data began; their zeros would pull the limits down and make
+    every later period a change."""
+    first = next((i for i, period in enumerate(periods) if count(period)), len(periods))
+    return list(periods[first:])
 
 
 def p_chart(

@@ -5,7 +5,6 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from supportqa.accounts.models import Role
 from supportqa.accounts.permissions import (
     allowed,
     has_own_performance,
@@ -13,6 +12,7 @@ from supportqa.accounts.permissions import (
     may_decide_disputes,
     may_follow_up_surveys,
     may_review,
+    may_shop,
     signed_in,
 )
 from supportqa.coaching.library import asked_of as library_asked_of
@@ -43,13 +43,15 @@ def home(request: HttpRequest) -> HttpResponse:
         "agent": cards.agent_cards(user, period) if has_own_performance(user) else None,
         "reviewer": cards.reviewer_cards(user) if may_review(user) else None,
         "team": cards.team_cards(user, period) if may_decide_disputes(user) else None,
-        "shopper": user.role == Role.SHOPPER,
+        "shopper": may_shop(user),
         "shops": list(
             assignments_for(user)
-            .filter(shopper=user, state=Assignment.State.ASSIGNED)
+            .filter(state=Assignment.State.ASSIGNED)
             .select_related("scenario")
             .order_by("due")[:8]
-        ),
+        )
+        if may_shop(user)
+        else [],
         "follow_ups": list(
             follow_ups_for(user)
             .filter(closed_at__isnull=True)

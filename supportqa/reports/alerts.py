@@ -11,8 +11,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from supportqa.accounts.access import seeing_team
-from supportqa.accounts.models import Role, Team
+from supportqa.accounts.access import leads_or_managers
+from supportqa.accounts.models import Team
 from supportqa.notifications.actions import notify
 from supportqa.notifications.models import Kind
 from supportqa.reports import metrics
@@ -53,9 +53,8 @@ def _raise(team: Team, measure: str, week: date, direction: str, text: str) -> C
             alert = ControlAlert.objects.create(
                 team=team, measure=measure, week=week, direction=direction, explanation=text[:300]
             )
-            leads = seeing_team(team).filter(role=Role.LEAD)
             notify(
-                users=leads if leads.exists() else seeing_team(team).filter(role=Role.MANAGER),
+                users=leads_or_managers(team),
                 kind=Kind.CONTROL_SIGNAL,
                 text=f"{team.name}, {measure.lower()}: {text}",
                 link=reverse("team-detail", args=[team.code]) + "#real-change",

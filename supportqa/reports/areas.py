@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 
 from supportqa.core.appraisal import areas
 from supportqa.core.intervals import Estimate, mean_interval_from_sums
-from supportqa.reports.metrics import criterion_sums, scored_reviews
+from supportqa.reports.metrics import CriterionSums, scored_reviews
 from supportqa.reports.periods import Period
 from supportqa.reviews.models import Rating, Review
 from supportqa.scorecards.models import default_pass_threshold
@@ -39,11 +39,11 @@ class Placed:
         return f"{self.confidence * 100:.1f}%"
 
 
-def placed(reviews: QuerySet[Review], period: Period) -> Placed:
+def placed(reviews: QuerySet[Review], period: Period, rows: CriterionSums) -> Placed:
     """Strengths (the conversations rated best on them) and areas below expectation (the
-    conversations rated worst), from the reviews that count toward IQS in the period; the
-    intervals at 1 − 0.05/k for the k criteria placed at once (Bonferroni)."""
-    rows = criterion_sums(reviews, period)
+    conversations rated worst), from the reviews that count toward IQS in the period (`rows`:
+    their `criterion_sums`); the intervals at 1 − 0.05/k for the k criteria placed at once
+    (Bonferroni)."""
     confidence = 1 - 0.05 / max(1, len(rows))
     estimates = {
         name: (scorecard, key, mean_interval_from_sums(n, total, squares, confidence))

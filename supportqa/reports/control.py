@@ -114,10 +114,8 @@ def _review_series(review_rows: list[tuple[Any, ...]], whole: set[date]) -> tupl
 
 
 def _volume(series: list[tuple[date, float]], rules: str) -> Watched:
-    """Weekly conversations from the first week that had any: the weeks before the data began
-    are not weeks without work, and their zeros would make every later week a change."""
-    first = next((i for i, (_, n) in enumerate(series) if n), len(series))
-    series = series[first:]
+    """Weekly conversations from the first week that had any."""
+    series = control.since_data_began(series, lambda week: week[1])
     chart = None
     if len(series) >= control.MINIMUM_POINTS:
         chart = control.individuals_chart([v for _, v in series], rules, lowest=0.0)

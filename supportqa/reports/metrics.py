@@ -375,15 +375,20 @@ def criterion_by_agent(reviews: QuerySet[Review], period: Period, key: str) -> d
 def criterion_breakdown(reviews: QuerySet[Review], period: Period) -> list[tuple[str, Estimate]]:
     """Mean criterion score (0–100) per criterion, matched across scorecard versions by key
     and named as in the latest version: n, Σx and Σx² from the database, one row each."""
+    return criterion_estimates(criterion_sums(reviews, period))
+
+
+CriterionSums = list[tuple[str, str, str, int, float, float]]
+
+
+def criterion_estimates(sums: CriterionSums) -> list[tuple[str, Estimate]]:
+    """`criterion_breakdown` from sums already read."""
     return [
-        (name, mean_interval_from_sums(n, total, squares))
-        for _, _, name, n, total, squares in criterion_sums(reviews, period)
+        (name, mean_interval_from_sums(n, total, squares)) for *_, name, n, total, squares in sums
     ]
 
 
-def criterion_sums(
-    reviews: QuerySet[Review], period: Period
-) -> list[tuple[str, str, str, int, float, float]]:
+def criterion_sums(reviews: QuerySet[Review], period: Period) -> CriterionSums:
     """Per criterion: its scorecard's name, key, shown name, and n, Σx and Σx² of its scores
     (`criterion_breakdown`'s rows, for intervals at other confidence levels)."""
     rows = (

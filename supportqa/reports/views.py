@@ -41,8 +41,13 @@ CONTROL_RULE_NAMES = {
 }
 
 
-def _dashboard(request: HttpRequest, template: str, scope: Q, reviews, extra: dict) -> HttpResponse:
+def _dashboard(
+    request: HttpRequest, template: str, scope: Q, reviews, extra: dict, with_areas: bool = False
+) -> HttpResponse:
+    """An agent's or team's page; `with_areas`: also the strengths and areas below
+    expectation, from the same criterion sums as the breakdown."""
     period, days = period_from(request)
+    criterion_sums = metrics.criterion_sums(reviews, period)
     figures = metrics.dashboard(scope, reviews, period, with_previous=True)
     panel, trend = figures.panel, figures.trends
     context = {
@@ -61,7 +66,8 @@ def _dashboard(request: HttpRequest, template: str, scope: Q, reviews, extra: di
             f"CSAT per {trend.unit} with 95% interval", trend.csat, unit="%"
         ),
         "volume_chart": charts.bars(f"Conversations per {trend.unit}", trend.volume, trend.unit),
-        "criteria": metrics.criterion_breakdown(reviews, period),
+        "criteria": metrics.criterion_estimates(criterion_sums),
+        "areas": areas.placed(reviews, period, criterion_sums) if with_areas else None,
         "watched": [(w, charts.control_chart(w)) for w in figures.watched],
         "breakdowns": [
             ("Channels", "Channel", figures.by_channel),
@@ -114,8 +120,8 @@ def agent_detail(request: HttpRequest, code: str) -> HttpResponse:
             "automatic": automatic,
             "teams": agent.teams.all(),
             "three_sixty": three_sixty(in_period),
-            "areas": areas.placed(reviews, period),
         },
+        with_areas=True,
     )
 
 

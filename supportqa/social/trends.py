@@ -60,11 +60,9 @@ def daily(first: date, last: date) -> list[Day]:
 
 def watched(days: Sequence[Day]) -> list[Watched]:
     """Posts, the negative share and complaints per day, each on its control chart (None
-    when there are too few days with posts). Days before the first post are left out: the
-    monitoring had not begun, and their zeros would pull the limits down."""
+    when there are too few days with posts), from the first day with a post."""
     rules = settings.SUPPORTQA_CONTROL_RULES
-    first = next((i for i, d in enumerate(days) if d.posts), len(days))
-    days = days[first:]
+    days = control.since_data_began(days, lambda d: d.posts)
     labels = [d.day for d in days]
     enough = sum(1 for d in days if d.posts) >= control.MINIMUM_POINTS
     counted = [d for d in days if d.posts]

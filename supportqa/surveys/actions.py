@@ -15,8 +15,8 @@ from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from supportqa.accounts.access import seeing_team
-from supportqa.accounts.models import Organisation, Role, User
+from supportqa.accounts.access import leads_or_managers
+from supportqa.accounts.models import Organisation, User
 from supportqa.audit.actions import record_event
 from supportqa.conversations.models import Conversation
 from supportqa.core.csvcells import csv_line
@@ -346,13 +346,9 @@ def _open_follow_up(
 
 def tell_leads(follow_up: FollowUp) -> None:
     """A bad score reaches the agent's team's leads at once (its managers when it has none)."""
-    team = follow_up.team
-    leads = User.objects.filter(
-        role=Role.LEAD, memberships__team=team, memberships__is_lead=True, is_active=True
-    ) if team else User.objects.none()  # fmt: skip
     agent = follow_up.response.agent
     notify(
-        users=leads or seeing_team(team).filter(role=Role.MANAGER),
+        users=leads_or_managers(follow_up.team),
         kind=Kind.SURVEY_BAD_SCORE,
         text=f"A customer gave {follow_up.reasons} after talking to "
         f"{agent.name if agent else 'no agent'}: follow up by "

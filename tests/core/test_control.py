@@ -200,3 +200,11 @@ def test_laney_limits_are_wider_for_a_small_week() -> None:
     chart = laney_chart([0.8, 0.82, 0.79, 0.81, 0.8, 0.78, 0.83, 0.8, 0.81], [100] * 8 + [10])
     small, usual = chart.points[-1], chart.points[0]
     assert small.upper - small.centre == pytest.approx((usual.upper - usual.centre) * math.sqrt(10))
+
+
+def test_charts_start_where_the_data_began():
+    from supportqa.core.control import since_data_began
+
+    weeks = [("w1", 0), ("w2", 0), ("w3", 4), ("w4", 0), ("w5", 6)]
+    assert since_data_began(weeks, lambda w: w[1]) == [("w3", 4), ("w4", 0), ("w5", 6)]
+    assert since_data_began([("w1", 0)], lambda w: w[1]) == []

@@ -2,8 +2,8 @@
 
 `supportqa help` lists every command. SupportQA's own: `import`, `export`, `demo`, `stats`,
 `sample`, `assignments`, `autoqa`, `classify`, `archive`, `report`, `coaching`, `shifts`,
-`surveys`, `social`, `erase`, `retention`, `redact`, `backup`, `restore`, `audit_verify`
-and `serve`; `migrate`, `createsuperuser` and `runserver` come from Django.
+`surveys`, `social`, `control`, `erase`, `retention`, `redact`, `backup`, `restore`,
+`audit_verify` and `serve`; `migrate`, `createsuperuser` and `runserver` come from Django.
 """
 
 from __future__ import annotations

@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, from the package (no CDN)
     "supportqa.accounts",
     "supportqa.audit",
     "supportqa.conversations",
@@ -70,6 +73,7 @@ INSTALLED_APPS = [
     "supportqa.shopping",
     "supportqa.social",
     "supportqa.privacy",
+    "supportqa.api",
     "supportqa.reports",
     "supportqa.home",
     "supportqa.demo",
@@ -182,6 +186,40 @@ if HTTPS:
 
 # Only our own files: scripts from this origin alone (no inline script), nothing from
 # elsewhere. Inline style attributes stay allowed (bar widths and heat-map colours).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "supportqa.api.auth.BearerToken",
+        "rest_framework.authentication.SessionAuthentication",  # with CSRF, for the docs page
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SupportQA API",
+    "DESCRIPTION": "Conversations, surveys, reviews, disputes, calibration, assignments, "
+    "KPIs with intervals and AutoQA findings, within the caller's scope. Send a token from "
+    "Account → API tokens as `Authorization: Bearer sqa_…`. See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "LevelEnum": "supportqa.conversations.models.Level",
+        "ConversationStatusEnum": "supportqa.conversations.models.Status",
+        "ReviewStatusEnum": "supportqa.reviews.models.ReviewStatus",
+        "DisputeStatusEnum": "supportqa.reviews.models.Dispute.Status",
+        "CalibrationStatusEnum": "supportqa.calibration.models.CalibrationSession.Status",
+    },
+}
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -248,6 +286,8 @@ SUPPORTQA_RETAIN_SURVEY_COMMENTS_DAYS = env_int(
 SUPPORTQA_RETAIN_PERSONAL_DAYS = env_int("SUPPORTQA_RETAIN_PERSONAL_DAYS", 0, minimum=0)
 # Feeds on private, loopback or link-local addresses are refused unless this is true.
 SUPPORTQA_FEEDS_PRIVATE_ADDRESSES = env_bool("SUPPORTQA_FEEDS_PRIVATE_ADDRESSES", False)
+# The same for outbound webhooks' addresses.
+SUPPORTQA_WEBHOOKS_PRIVATE_ADDRESSES = env_bool("SUPPORTQA_WEBHOOKS_PRIVATE_ADDRESSES", False)
 # Posts pushed to /social/webhook/ are signed with it (HMAC-SHA256); unset: no webhook.
 SUPPORTQA_SOCIAL_WEBHOOK_SECRET = env_str("SUPPORTQA_SOCIAL_WEBHOOK_SECRET", "")
 

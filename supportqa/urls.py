@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from supportqa.accounts import reset
 from supportqa.accounts import views as accounts
+from supportqa.api import pages as api
 from supportqa.assignments import views as assignments
 from supportqa.autoqa import views as autoqa
 from supportqa.calibration import views as calibration
@@ -27,6 +28,9 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", accounts.account, name="account"),
+    path("account/tokens/", api.token_page, name="api-tokens"),
+    path("webhooks/", api.webhook_list, name="webhook-list"),
+    path("webhooks/<str:code>/", api.webhook_detail, name="webhook-detail"),
     path("password-reset/", reset.request_reset, name="password-reset"),
     path("password-reset/sent/", reset.reset_sent, name="password-reset-sent"),
     path("password-reset/<uidb64>/<token>/", reset.confirm_reset, name="password-reset-confirm"),
@@ -134,5 +138,6 @@ urlpatterns = [
     path("imports/<str:code>/", integrations.import_run, name="import-run"),
     path("imports/<str:code>/retry/", integrations.import_retry, name="import-retry"),
     path("exports/<str:what>.<str:fmt>", integrations.export, name="export"),
+    path("api/v1/", include("supportqa.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -445,8 +445,8 @@ def test_reviewer_works_through_the_queue_with_the_keyboard(live_server, cast, b
 
 PAGES = {
     "agent": ["/", "/conversations/", "conversation", "review", "own", "/notifications/",
-              "/notifications/settings/", "/account/", "/requests/", "request", "/coaching/",
-              "coaching-session"],
+              "/notifications/settings/", "/account/", "/account/tokens/", "/requests/",
+              "request", "/coaching/", "coaching-session"],
     "qa": ["/", "/conversations/", "conversation", "review", "/queue/", "/calibration/",
            "calibration", "/reviewers/", "/agents/", "/teams/", "team", "/autoqa/",
            "/causes/", "/topics/", "/staffing/", "/notifications/", "/surveys/", "/social/",
@@ -461,7 +461,7 @@ PAGES = {
               "/scorecards/chat-quality/json/", "/scorecards/chat-quality/versions/",
               "/scorecards/chat-quality/validity/", "/imports/", "/categorize/",
               "/autoqa/settings/", "/autoqa/evaluate/", "/queue/cycles/new/",
-              "/calibration/new/", "/privacy/erase/"],
+              "/calibration/new/", "/privacy/erase/", "/webhooks/", "webhook"],
     "outsider": ["/", "/notifications/", "/no/such/page/", "/mystery-shopping/"],
 }  # fmt: skip
 
@@ -502,7 +502,14 @@ def test_every_page_passes_axe_for_each_role(live_server, cast, browser, who):
         agent=cast.agent, coach=cast.lead, starts_at=timezone.now(),
         period_first=date(2026, 1, 1), period_last=date(2026, 1, 31),
     )  # fmt: skip
+    from supportqa.api.models import Delivery, Webhook
+
+    hook = Webhook.objects.create(url="https://example.test/hook", secret="s",
+                                  events=["review.submitted"])  # fmt: skip
+    Delivery.objects.create(webhook=hook, event="review.submitted", payload={}, attempts=2,
+                            response_code=500, error="answered 500 Server Error")  # fmt: skip
     named = {
+        "webhook": f"/webhooks/{hook.code}/",
         "coaching-session": f"/coaching/{coaching_session.code}/",
         "coaching-packet": f"/coaching/agents/{cast.agent.code}/packet/",
         "management-report": f"/management-reports/{report.code}/",
@@ -969,3 +976,40 @@ def test_qa_sees_the_social_spike_and_triages_a_complaint(live_server, cast, bro
     page.wait_for_selector("text=Triage recorded.")
     assert Post.objects.filter(triage=Post.Triage.REPLIED).count() == 1
     assert accessibility_problems(page) == []
+
+
+def test_a_lead_makes_an_api_token_and_a_program_uses_it(live_server, cast, browser):
+    """The token page as a lead would use it: choose what it may do, copy the token shown
+    once, call the API with it; then the API's documentation page, served from the package."""
+    import json
+    import urllib.request
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = logged_in(browser, live_server, "lead")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/account/")
+    page.get_by_role("link", name="Manage API tokens").click()
+    page.fill("#token-name", "Team dashboard")
+    page.get_by_label("Read agents' and teams' kpis").check()
+    page.get_by_label("Read people and teams").check()
+    page.click("button:text-is('Make token')")
+    secret = page.input_value("#secret")
+    assert secret.startswith("sqa_")
+    page.screenshot(path=str(ARTIFACTS / "api-tokens.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.screenshot(path=str(ARTIFACTS / "api-tokens-narrow.png"), full_page=True)
+    assert accessibility_problems(page) == []
+    request = urllib.request.Request(
+        f"{live_server.url}/api/v1/teams/{cast.team.code}/kpis/?days=30",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        figures = json.load(answer)
+    assert figures["subject"] == cast.team.code and "low" in figures["csat"]
+    page.reload()  # the token is not shown again, and no second one is made
+    assert page.locator("#secret").count() == 0
+    assert page.locator("td[data-label=Uses]").all_inner_texts() == ["1"]
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{live_server.url}/api/v1/docs/")
+    page.wait_for_selector("text=/api/v1/conversations/")
+    page.screenshot(path=str(ARTIFACTS / "api-docs.png"))

@@ -194,8 +194,55 @@ def survey_token(world: World) -> list[str]:
     return [link_for(_survey(world)).rstrip("/").rsplit("/", 1)[1]]
 
 
+def webhook(world: World) -> list[str]:
+    from supportqa.api.models import Webhook
+
+    found = Webhook.objects.first() or Webhook.objects.create(
+        url="https://example.test/hook", secret="s", events=["review.submitted"]
+    )
+    return [found.code]
+
+
+def api(who: set[str], ok: int = 200) -> dict[str, int]:
+    """The REST API: as the pages, but no login redirect: 401 without a session or token."""
+    return only(who, ok=ok, anonymous=401)
+
+
 TABLE: dict[str, Row] = {
     "home": Row("get", no_args, only(set(CAST))),
+    # API tokens: everyone their own; webhooks: admins.
+    "api-tokens": Row("get", no_args, only(set(CAST))),
+    "webhook-list": Row("get", no_args, only({"admin"})),
+    "webhook-detail": Row("get", webhook, only({"admin"})),
+    # The REST API (signed in here with a session; tests/test_api.py uses tokens). The schema
+    # and its docs are public: they describe, they show no data.
+    "api-schema": Row("get", no_args, only(set(CAST), anonymous=200)),
+    "api-docs": Row("get", no_args, only(set(CAST), anonymous=200)),
+    "api-conversations": Row("get", no_args, api(set(CAST) - {"outsider"})),
+    "api-conversation": Row(
+        "get",
+        lambda w: [w.cast.conversation.code],
+        api({"admin", "manager", "qa", "lead", "agent", "peer"}),
+    ),
+    "api-surveys": Row("get", no_args, api(QUALITY)),
+    "api-people": Row("get", no_args, api(set(CAST))),
+    "api-teams": Row("get", no_args, api(set(CAST))),
+    "api-team-kpis": Row("get", lambda w: [w.cast.team.code], api(QUALITY)),
+    "api-agent-kpis": Row(
+        "get", lambda w: [w.cast.agent.code], api({"admin", "manager", "qa", "lead", "agent"})
+    ),
+    "api-scorecards": Row("get", no_args, api(REVIEWERS)),
+    "api-reviews": Row("get", no_args, api(set(CAST))),
+    "api-review": Row(
+        "get", lambda w: [w.review.code], api({"admin", "manager", "qa", "lead", "agent"})
+    ),
+    "api-disputes": Row("get", no_args, api(set(CAST))),
+    "api-findings": Row("get", no_args, api(set(CAST))),
+    "api-calibrations": Row("get", no_args, api(REVIEWERS)),
+    "api-calibration": Row(
+        "get", lambda w: [w.session.code], api({"admin", "manager", "qa", "peer"})
+    ),
+    "api-assignments": Row("get", no_args, api(REVIEWERS)),
     "login": Row("get", no_args, only(set(CAST), ok=200, anonymous=200)),
     "logout": Row("post", no_args, only(set(CAST), ok=302, anonymous=302)),
     "account": Row("get", no_args, only(set(CAST))),

@@ -28,6 +28,7 @@ LAYERS = [
     "shopping",
     "social",
     "privacy",
+    "api",
     "home",
     "demo",
     "server",

@@ -6,15 +6,12 @@ that fails keeps its error, shown on the social page, and is tried again next ti
 from __future__ import annotations
 
 import http.client
-import ipaddress
 import logging
-import socket
 import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import feedparser
 from django.conf import settings
@@ -22,7 +19,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import strip_tags
 
+from supportqa import outbound
 from supportqa.integrations.records import RecordInvalid, RowError
+from supportqa.outbound import check_address
 from supportqa.social.ingest import Ingested, PostRecord, ingest, post_record
 from supportqa.social.models import Feed
 
@@ -81,13 +80,14 @@ def _fetch(feed: Feed) -> tuple[bytes | None, str, str]:
     after redirects; no private, loopback or link-local address unless
     SUPPORTQA_FEEDS_PRIVATE_ADDRESSES (a feed is fetched by the server, inside its network);
     at most MAX_BYTES, within DEADLINE seconds in all."""
-    _check_address(feed.url)
+    private = settings.SUPPORTQA_FEEDS_PRIVATE_ADDRESSES
+    check_address(feed.url, allow_private=private, what="feed's address")
     request = urllib.request.Request(feed.url, headers={"User-Agent": "SupportQA feed reader"})
     if feed.etag:
         request.add_header("If-None-Match", feed.etag)
     if feed.modified:
         request.add_header("If-Modified-Since", feed.modified)
-    opener = urllib.request.build_opener(_CheckedRedirects)
+    opener = outbound.opener(allow_private=private)
     started = time.monotonic()
     try:
         with opener.open(request, timeout=TIMEOUT) as response:
@@ -105,26 +105,6 @@ def _fetch(feed: Feed) -> tuple[bytes | None, str, str]:
             return None, feed.etag, feed.modified
         raise
     return b"".join(pieces), headers.get("ETag", "") or "", headers.get("Last-Modified", "") or ""
-
-
-def _check_address(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("a feed's address starts with http:// or https://")
-    if settings.SUPPORTQA_FEEDS_PRIVATE_ADDRESSES:
-        return
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    for *_, address in socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP):
-        ip = ipaddress.ip_address(address[0])
-        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved:
-            raise ValueError(f"{parts.hostname} is a private address ({ip})")
-
-
-class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any,
-                         newurl: str) -> Any:  # fmt: skip
-        _check_address(newurl)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def _records(feed: Feed, entries: list[Any]) -> list[PostRecord | RowError]:

@@ -340,6 +340,8 @@ def _open_follow_up(
         created_at=now,
         due_at=now + timedelta(hours=template.follow_up_hours),
     )
+    record_event(actor=None, action="survey.bad_score", obj=follow_up,
+                 data={"reasons": follow_up.reasons, "response": response.code})  # fmt: skip
     tell_leads(follow_up)
     return follow_up
 

@@ -582,7 +582,9 @@ def _close(request: Request) -> None:
 
 
 def _tell_actors(request: Request, record: StepRecord) -> None:
-    """The people who may do a step that now waits for a person are told."""
+    """The people who may do a step that now waits for a person are told (and webhooks)."""
+    record_event(actor=None, action="workflow.waiting", obj=request,
+                 data={"step": record.step.key, "name": record.step.name})  # fmt: skip
     subject = request.conversation.subject or request.conversation.external_id
     notify(
         users=actors_of(request, record.step),

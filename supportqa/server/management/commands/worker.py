@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
+from supportqa.api.webhooks import deliver_due
 from supportqa.autoqa.actions import work
 from supportqa.claims import worker_name
 from supportqa.integrations.queue import run_queued_imports
@@ -21,7 +22,8 @@ class Command(BaseCommand):
         "conversations queued for AutoQA, then recomputes the dashboards' daily rollups of the "
         "days whose conversations, surveys or AutoQA results changed, then polls the social "
         "media feeds that are due (and raises their alerts), then sends the e-mails "
-        "in the notification outbox, and waits for more "
+        "in the notification outbox, then posts the webhook deliveries that are due, and "
+        "waits for more "
         "(every --poll seconds) unless --until-empty. Run one or more, on any machine that "
         "reaches the database: they claim work from it, and a dead worker's work is taken "
         "over (after SUPPORTQA_AUTOQA_STALE_SECONDS, default 30; at once on the same host)."
@@ -48,11 +50,12 @@ class Command(BaseCommand):
             if posts:
                 trends.check_alerts(timezone.localdate())
             mails = send_queued(name)
-            if imported or totals.scored or totals.failed or days or mails or posts:
+            hooks = deliver_due(name)
+            if imported or totals.scored or totals.failed or days or mails or posts or hooks:
                 self.stdout.write(
                     f"{imported} imports, {totals.scored} scored, {totals.failed} failed, "
                     f"{days} rollup days recomputed, {posts} posts from feeds, "
-                    f"{mails} mails handled"
+                    f"{mails} mails handled, {hooks} webhook deliveries tried"
                 )
             if options["until_empty"]:
                 return

@@ -2,7 +2,7 @@
 
 `supportqa help` lists every command. SupportQA's own: `import`, `export`, `demo`, `stats`,
 `sample`, `assignments`, `autoqa`, `classify`, `archive`, `report`, `coaching`, `shifts`,
-`surveys`, `social`, `control`, `erase`, `retention`, `redact`, `backup`, `restore`,
+`surveys`, `social`, `zendesk`, `control`, `erase`, `retention`, `redact`, `backup`, `restore`,
 `audit_verify` and `serve`; `migrate`, `createsuperuser` and `runserver` come from Django.
 """
 

@@ -63,3 +63,20 @@ class ImportRun(models.Model):
     @property
     def kind_label(self) -> str:
         return KINDS.get(self.kind, self.kind)
+
+
+class Connection(models.Model):
+    """A help desk SupportQA imports from again and again: where the last run ended (the
+    vendor's cursor), so that the next one reads only what changed."""
+
+    name = models.SlugField(max_length=64, unique=True)
+    kind = models.CharField(max_length=16, default="zendesk")
+    source = models.CharField(
+        max_length=64, help_text="The conversations' source, e.g. zendesk-acme."
+    )
+    cursor = models.TextField(blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_summary = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

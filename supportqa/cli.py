@@ -2,9 +2,9 @@
 
 `supportqa help` lists every command. SupportQA's own: `import`, `export`, `demo`, `stats`,
 `sample`, `assignments`, `autoqa`, `classify`, `archive`, `report`, `coaching`, `shifts`,
-`surveys`, `social`, `zendesk`, `control`, `erase`, `retention`, `redact`, `backup`, `restore`,
-`audit_verify` and `serve`; `migrate`, `createsuperuser` and `runserver` come from Django.
-"""
+`surveys`, `social`, `zendesk`, `twofactor`, `control`, `erase`, `retention`, `redact`,
+`backup`, `restore`, `audit_verify` and `serve`; `migrate`, `createsuperuser` and
+`runserver` come from Django."""
 
 from __future__ import annotations
 

@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, from the package (no CDN)
+    "django_otp",
+    "django_otp.plugins.otp_totp",  # authenticator apps (two-step sign-in)
+    "django_otp.plugins.otp_static",  # recovery codes
     "supportqa.accounts",
     "supportqa.audit",
     "supportqa.conversations",
@@ -88,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "supportqa.accounts.two_factor.second_factor_gate",  # a code owed: nothing else
     "supportqa.middleware.user_time_zone",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -139,6 +143,21 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses locked-out accounts and addresses first
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Single sign-on through OpenID Connect: off unless a client id is set (supportqa/accounts/sso.py).
+OIDC_RP_CLIENT_ID = env_str("SUPPORTQA_OIDC_CLIENT_ID", "")
+if OIDC_RP_CLIENT_ID:
+    AUTHENTICATION_BACKENDS.append("supportqa.accounts.sso.Backend")
+    OIDC_RP_CLIENT_SECRET = env_str("SUPPORTQA_OIDC_CLIENT_SECRET", "")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("SUPPORTQA_OIDC_AUTHORIZATION_URL", "")
+    OIDC_OP_TOKEN_ENDPOINT = env_str("SUPPORTQA_OIDC_TOKEN_URL", "")
+    OIDC_OP_USER_ENDPOINT = env_str("SUPPORTQA_OIDC_USERINFO_URL", "")
+    OIDC_OP_JWKS_ENDPOINT = env_str("SUPPORTQA_OIDC_JWKS_URL", "") or None
+    OIDC_RP_SIGN_ALGO = env_str("SUPPORTQA_OIDC_SIGN_ALGO", "RS256")
+OIDC_CREATE_USER = False  # an admin makes people; SSO only signs them in
+OIDC_USE_PKCE = True
+OIDC_RP_SCOPES = "openid email"
+LOGIN_REDIRECT_URL_FAILURE = "/login/?sso=failed"
+SUPPORTQA_OIDC_NAME = env_str("SUPPORTQA_OIDC_NAME", "single sign-on")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -284,6 +303,9 @@ SUPPORTQA_RETAIN_SURVEY_COMMENTS_DAYS = env_int(
     "SUPPORTQA_RETAIN_SURVEY_COMMENTS_DAYS", 0, minimum=0
 )
 SUPPORTQA_RETAIN_PERSONAL_DAYS = env_int("SUPPORTQA_RETAIN_PERSONAL_DAYS", 0, minimum=0)
+# Roles that must sign in with a second factor (an authenticator app), e.g. "admin,manager".
+SUPPORTQA_REQUIRE_2FA_ROLES = env_list("SUPPORTQA_REQUIRE_2FA_ROLES", [])
+OTP_TOTP_ISSUER = "SupportQA"
 # Feeds on private, loopback or link-local addresses are refused unless this is true.
 SUPPORTQA_FEEDS_PRIVATE_ADDRESSES = env_bool("SUPPORTQA_FEEDS_PRIVATE_ADDRESSES", False)
 # The same for outbound webhooks' addresses.

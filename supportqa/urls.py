@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from supportqa.accounts import reset
+from supportqa.accounts import reset, sso, two_factor
 from supportqa.accounts import views as accounts
 from supportqa.api import pages as api
 from supportqa.assignments import views as assignments
@@ -25,10 +25,20 @@ from supportqa.workflow import views as workflow
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="login.html", extra_context={"sso_name": sso.provider_name}
+        ),
+        name="login",
+    ),
+    path("oidc/authenticate/", sso.start, name="oidc_authentication_init"),
+    path("oidc/callback/", sso.callback, name="oidc_authentication_callback"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", accounts.account, name="account"),
     path("account/tokens/", api.token_page, name="api-tokens"),
+    path("account/two-factor/", two_factor.setup, name="two-factor"),
+    path("account/two-factor/verify/", two_factor.verify, name="two-factor-verify"),
     path("webhooks/", api.webhook_list, name="webhook-list"),
     path("webhooks/<str:code>/", api.webhook_detail, name="webhook-detail"),
     path("password-reset/", reset.request_reset, name="password-reset"),

@@ -284,3 +284,98 @@ def test_the_token_page_shows_a_new_token_once_and_revokes_it(cast):
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert AuditEvent.objects.filter(action="api_token.revoked", actor=cast.qa).exists()
+
+
+def test_refused_token_requests_are_audited_too(cast):
+    made = tokens.make(user=cast.agent, name="x", scopes=["reviews:read"], days=1)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {made.secret}"}
+    assert get("/api/v1/conversations/", auth).status_code == 403  # no scope
+    # an agent has no team pages: the capability comes first, so 404 (no scope needed)
+    assert get(f"/api/v1/teams/{cast.team.code}/kpis/", auth).status_code == 404
+    uses = AuditEvent.objects.filter(action="api.request", object_code=made.token.code)
+    assert [e.data["status"] for e in uses] == [403, 404]
+    assert verify_chain() is None
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/reviews/?until=9999-12-31",
+        "/api/v1/surveys/?since=9999-12-31",
+        "/api/v1/conversations/?until=9999-12-31",
+        "/api/v1/conversations/?page_size=%C2%B2",
+        "KPIS?days=custom&from=2026-01-01&to=9999-12-31",
+    ],
+)
+def test_far_dates_and_odd_digits_are_a_400_not_a_500(cast, path):
+    path = path.replace("KPIS", f"/api/v1/agents/{cast.agent.code}/kpis/")
+    assert Client().get(path, **bearer(cast.admin)).status_code == 400
+    # and the conversation list page says so too
+    assert cast.client(cast.admin).get("/conversations/?until=9999-12-31").status_code == 400
+
+
+def test_times_are_utc_whoever_calls(cast):
+    cast.manager.time_zone = "Asia/Tokyo"
+    cast.manager.save()
+    listed = cast.client(cast.manager).get("/api/v1/conversations/").json()["results"]
+    assert all(c["created_at"].endswith("Z") for c in listed)
+
+
+def test_blind_review_hides_what_the_review_page_hides(cast):
+    from supportqa.accounts.models import Organisation
+
+    submitted_review(cast.conversation, cast.qa)
+    organisation = Organisation.current()
+    organisation.blind_review = True
+    organisation.save()
+    manager = bearer(cast.manager)
+    shown = get("/api/v1/reviews/", manager, conversation=cast.conversation.code).json()
+    assert shown["results"] == []  # the manager may review it and has not
+    agent_view = get("/api/v1/reviews/", bearer(cast.lead)).json()["results"]
+    assert agent_view == []
+    submitted_review(cast.conversation, cast.manager)
+    shown = get("/api/v1/reviews/", manager, conversation=cast.conversation.code).json()
+    assert len(shown["results"]) == 2
+
+
+def test_the_scorecard_list_asks_the_same_number_of_queries_for_more_scorecards(
+    cast, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from supportqa.scorecards.models import Scorecard
+
+    auth = bearer(cast.qa)
+    with CaptureQueriesContext(connection) as one:
+        assert get("/api/v1/scorecards/", auth).status_code == 200
+    chat = Scorecard.objects.get(slug="chat-quality")
+    for n in range(3):
+        copy = Scorecard.objects.create(slug=f"copy-{n}", name=f"Copy {n}")
+        version = chat.current_version()
+        version.pk, version.scorecard, version.code = None, copy, f"v{n}copy"
+        version.save()
+    with CaptureQueriesContext(connection) as more:
+        listed = get("/api/v1/scorecards/", auth).json()["results"]
+    assert len(listed) == Scorecard.objects.filter(is_active=True).count()
+    assert len(more) == len(one)
+
+
+def test_requests_and_coaching_sessions_keep_to_their_pages_scope(cast):
+    from supportqa.coaching.models import Session
+    from supportqa.workflow.engine import start
+
+    request = start(cast.conversation)
+    start(cast.other_conversation)
+    Session.objects.create(
+        agent=cast.agent, coach=cast.lead, starts_at=timezone.now(),
+        period_first=timezone.localdate(), period_last=timezone.localdate(),
+        positives="Calm under pressure",
+    )  # fmt: skip
+    mine = get("/api/v1/requests/", bearer(cast.agent)).json()["results"]
+    assert [r["code"] for r in mine] == [request.code] and mine[0]["current_step"]
+    assert len(get("/api/v1/requests/", bearer(cast.manager)).json()["results"]) == 2
+    sessions = get("/api/v1/coaching/sessions/", bearer(cast.agent)).json()["results"]
+    assert [s["coach"] for s in sessions] == [cast.lead.code]
+    assert "positives" not in sessions[0]  # what was said stays on the session's page
+    assert get("/api/v1/coaching/sessions/", bearer(cast.teammate)).json()["results"] == []

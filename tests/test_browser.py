@@ -450,7 +450,7 @@ PAGES = {
     "qa": ["/", "/conversations/", "conversation", "review", "/queue/", "/calibration/",
            "calibration", "/reviewers/", "/agents/", "/teams/", "team", "/autoqa/",
            "/causes/", "/topics/", "/staffing/", "/notifications/", "/surveys/", "/social/",
-           "/mystery-shopping/"],
+           "/mystery-shopping/", "/account/two-factor/"],
     "lead": ["/", "review", "review-edit", "/agents/", "agent", "team", "/queue/",
              "/requests/?show=open", "request", "/management-reports/", "management-report",
              "/improvements/", "improvement", "/requests/new/", "/requests/?show=archive&q=x",
@@ -1013,3 +1013,45 @@ def test_a_lead_makes_an_api_token_and_a_program_uses_it(live_server, cast, brow
     page.goto(f"{live_server.url}/api/v1/docs/")
     page.wait_for_selector("text=/api/v1/conversations/")
     page.screenshot(path=str(ARTIFACTS / "api-docs.png"))
+
+
+def test_a_qa_reviewer_turns_on_two_step_sign_in(live_server, cast, browser):
+    """Scan (here: read the key off the page), confirm with a code, keep the recovery codes;
+    the next sign-in asks for a code before any page."""
+    from base64 import b32decode
+    from binascii import hexlify
+
+    from django_otp.oath import TOTP
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = logged_in(browser, live_server, "qa")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/account/")
+    page.get_by_role("link", name="Set up or change two-step sign-in").click()
+    assert page.locator(".qr svg").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "two-factor-setup.png"), full_page=True)
+    key = page.locator("strong.mono").inner_text().replace(" ", "")
+    secret = b32decode(key + "=" * (-len(key) % 8))
+
+    def code(offset: int = 0) -> str:
+        totp = TOTP(secret)
+        totp.time = totp.time + 30 * offset
+        return f"{totp.token():06d}"
+
+    page.fill("#id_code", code())
+    page.click("button:text-is('Turn on')")
+    page.wait_for_selector("#codes-head")
+    assert page.locator("ul.recovery-codes li").count() == 10
+    assert accessibility_problems(page) == []
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.screenshot(path=str(ARTIFACTS / "two-factor-codes-narrow.png"), full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    again = logged_in(browser, live_server, "qa")
+    again.wait_for_url("**/account/two-factor/verify/**")
+    assert again.locator("nav").count() == 0  # nothing else until the code is given
+    assert accessibility_problems(again) == []
+    again.screenshot(path=str(ARTIFACTS / "two-factor-verify.png"))
+    again.fill("#id_code", code(1))
+    again.click("button:text-is('Continue')")
+    again.wait_for_url(f"{live_server.url}/")
+    assert hexlify(secret)  # (the key the page showed is the one that worked)

@@ -212,6 +212,12 @@ TABLE: dict[str, Row] = {
     "home": Row("get", no_args, only(set(CAST))),
     # API tokens: everyone their own; webhooks: admins.
     "api-tokens": Row("get", no_args, only(set(CAST))),
+    # Two-step sign-in: everyone their own; with no code owed, "verify" goes home.
+    "two-factor": Row("get", no_args, only(set(CAST))),
+    "two-factor-verify": Row("get", no_args, only(set(CAST), ok=302)),
+    # Single sign-on: off unless configured (tests/test_sso.py turns it on).
+    "oidc_authentication_init": Row("get", no_args, only(set(), anonymous=404)),
+    "oidc_authentication_callback": Row("get", no_args, only(set(), anonymous=404)),
     "webhook-list": Row("get", no_args, only({"admin"})),
     "webhook-detail": Row("get", webhook, only({"admin"})),
     # The REST API (signed in here with a session; tests/test_api.py uses tokens). The schema
@@ -243,6 +249,12 @@ TABLE: dict[str, Row] = {
         "get", lambda w: [w.session.code], api({"admin", "manager", "qa", "peer"})
     ),
     "api-assignments": Row("get", no_args, api(REVIEWERS)),
+    "api-requests": Row("get", no_args, api(set(CAST) - {"outsider"})),
+    "api-coaching": Row(
+        "get",
+        no_args,
+        api({"admin", "manager", "lead", "qa", "agent", "teammate", "other_agent", "peer"}),
+    ),  # fmt: skip
     "login": Row("get", no_args, only(set(CAST), ok=200, anonymous=200)),
     "logout": Row("post", no_args, only(set(CAST), ok=302, anonymous=302)),
     "account": Row("get", no_args, only(set(CAST))),

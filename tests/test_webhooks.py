@@ -164,3 +164,12 @@ def test_the_webhook_pages_are_for_admins_and_show_the_secret_once(cast, setting
     admin.post(f"/webhooks/{created.code}/", {"action": "pause"})
     created.refresh_from_db()
     assert not created.active
+
+
+def test_a_paused_webhook_keeps_its_deliveries_until_resumed(cast, receiver):
+    subscribed = hook(receiver.url, "review.submitted")
+    submitted_review(cast.conversation, cast.qa)
+    Webhook.objects.filter(pk=subscribed.pk).update(active=False)
+    assert webhooks.deliver_due("w1") == 0 and receiver.posts == []
+    Webhook.objects.filter(pk=subscribed.pk).update(active=True)
+    assert webhooks.deliver_due("w1") == 1 and len(receiver.posts) == 1

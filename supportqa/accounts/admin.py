@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from supportqa.accounts.models import AgentSkill, Membership, Organisation, Shift, Team, User
 
@@ -56,3 +58,10 @@ class OrganisationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False
+
+
+# Two-step sign-in is managed on each person's account page (and reset with
+# `supportqa twofactor reset`), not through django-otp's own admin pages.
+for model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)

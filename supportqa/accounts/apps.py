@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from supportqa.accounts import signals  # noqa: F401 - connects the receivers
+        from supportqa.accounts import signals, two_factor  # noqa: F401 - connect receivers

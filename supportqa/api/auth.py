@@ -4,8 +4,11 @@ scopes (403), and one audit event for every use of a token."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
@@ -59,7 +62,8 @@ class Allowed(permissions.BasePermission):
 
 class Attributed:
     """Mixed into every API view: while a token's request runs, every audit event it causes
-    names the token; then the use itself is recorded (one event per request)."""
+    names the token, and in UTC (times and days alike, whoever calls); then the use itself is
+    recorded, refused or not, one event per request."""
 
     _via: Any = None
 
@@ -69,18 +73,25 @@ class Attributed:
             self._via = acting_via(f"api-token:{request.auth.prefix}")
             self._via.__enter__()
 
-    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
-        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
-        if self._via is not None:
-            self._via.__exit__(None, None, None)
-            self._via = None
-            token = request.auth
-            record_event(
-                actor=request.user, action="api.request", obj=token,
-                data={"token": token.prefix, "method": request.method,
-                      "path": request.path[:300], "status": response.status_code},
-            )  # fmt: skip
-        return response
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        response = None
+        try:
+            with timezone.override(UTC):
+                response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+            return response
+        finally:
+            if self._via is not None:  # (also when the view failed: never left set)
+                self._via.__exit__(None, None, None)
+                self._via = None
+            token = getattr(getattr(self, "request", None), "_auth", None)
+            if isinstance(token, ApiToken):
+                status = 500 if response is None else response.status_code
+                with transaction.atomic():
+                    record_event(
+                        actor=token.user, action="api.request", obj=token,
+                        data={"token": token.prefix, "method": request.method,
+                              "path": request.path[:300], "status": status},
+                    )  # fmt: skip
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):

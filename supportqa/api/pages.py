@@ -18,7 +18,8 @@ from supportqa.api.models import ApiToken, Delivery, Webhook
 from supportqa.audit.actions import record_event
 from supportqa.outbound import check_address
 
-SHOW_ONCE = "api.show_once"  # session key: a new token or secret, until the next page
+# Session keys: a new token, or a new webhook's secret, until the page after the form.
+SHOW_TOKEN, SHOW_SECRET = "api.new_token", "api.new_webhook_secret"
 LIVES = [(7, "7 days"), (30, "30 days"), (90, "90 days"), (180, "180 days"), (366, "a year")]
 
 
@@ -49,9 +50,9 @@ def token_page(request: HttpRequest) -> HttpResponse:
             context["error"] = str(refused)
             status = 400
         else:  # shown by the page the browser is sent to, once (a reload makes no other)
-            request.session[SHOW_ONCE] = {"code": made.token.code, "secret": made.secret}
+            request.session[SHOW_TOKEN] = {"code": made.token.code, "secret": made.secret}
             return redirect(reverse("api-tokens") + "#made-head")
-    shown = request.session.pop(SHOW_ONCE, None)
+    shown = request.session.pop(SHOW_TOKEN, None)
     if shown:
         context["made"] = {"token": ApiToken.objects.filter(user=user, code=shown["code"]).first(),
                            "secret": shown["secret"]}  # fmt: skip
@@ -81,9 +82,9 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
                                               secret=webhooks.new_secret())  # fmt: skip
                 record_event(actor=request.user, action="webhook.created", obj=hook,
                              data={"url": url, "events": events})  # fmt: skip
-            request.session[SHOW_ONCE] = {"code": hook.code, "secret": hook.secret}
+            request.session[SHOW_SECRET] = {"code": hook.code, "secret": hook.secret}
             return redirect(reverse("webhook-list") + "#made-head")
-    shown = request.session.pop(SHOW_ONCE, None)
+    shown = request.session.pop(SHOW_SECRET, None)
     if shown:
         context["made"] = {"hook": Webhook.objects.filter(code=shown["code"]).first(),
                            "secret": shown["secret"]}  # fmt: skip
@@ -114,7 +115,8 @@ def webhook_detail(request: HttpRequest, code: str) -> HttpResponse:
     if action == "redeliver":
         original = get_object_or_404(Delivery, webhook=hook, code=request.POST.get("delivery"))
         again = webhooks.redeliver(original)
-        messages.success(request, f"{original.event} queued again ({again.code}).")
+        later = "" if hook.active else ": it is sent when the webhook is resumed"
+        messages.success(request, f"{original.event} queued again ({again.code}){later}.")
         return redirect("webhook-detail", code=hook.code)
     if action in ("pause", "resume"):
         with transaction.atomic():

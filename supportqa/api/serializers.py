@@ -166,7 +166,8 @@ class ScorecardSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(VersionSerializer(allow_null=True))
     def get_current_version(self, scorecard: Scorecard) -> dict[str, Any] | None:
-        version = scorecard.current_version()
+        # (from the prefetched versions: `current_version()` would ask the database again)
+        version = max(scorecard.versions.all(), key=lambda v: v.number, default=None)
         return None if version is None else VersionSerializer(version).data  # type: ignore[return-value]
 
 
@@ -242,17 +243,23 @@ class CalibrationResultSerializer(serializers.Serializer):
     criteria = CalibrationCriterionSerializer(many=True)
 
 
-class CalibrationSerializer(serializers.ModelSerializer):
+class CalibrationListSerializer(serializers.ModelSerializer):
     organiser = code_of()
     scorecard = serializers.CharField(source="scorecard_version.scorecard.slug", read_only=True)
-    results = serializers.SerializerMethodField(
-        help_text="Once revealed: agreement per criterion and overall."
-    )
 
     class Meta:
         model = CalibrationSession
         fields = ["code", "title", "organiser", "scorecard", "status", "created_at",
-                  "revealed_at", "results"]  # fmt: skip
+                  "revealed_at"]  # fmt: skip
+
+
+class CalibrationSerializer(CalibrationListSerializer):
+    results = serializers.SerializerMethodField(
+        help_text="Once revealed: agreement per criterion and overall."
+    )
+
+    class Meta(CalibrationListSerializer.Meta):
+        fields = [*CalibrationListSerializer.Meta.fields, "results"]
 
     @extend_schema_field(CalibrationResultSerializer(allow_null=True))
     def get_results(self, session: CalibrationSession) -> dict[str, Any] | None:
@@ -323,3 +330,37 @@ class FindingSerializer(serializers.ModelSerializer):
         model = Finding
         fields = ["review", "conversation", "detector", "score", "confidence", "explanation",
                   "evidence"]  # fmt: skip
+
+
+class RequestSerializer(serializers.Serializer):
+    """A conversation's quality-control request: where it stands (what each step captured
+    is on the request's page)."""
+
+    code = serializers.CharField()
+    conversation = serializers.CharField(source="conversation.code")
+    template = serializers.CharField(source="template.name")
+    state = serializers.ChoiceField(choices=["open", "closed"])
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    current_step = serializers.SerializerMethodField(help_text="The step to do, if any.")
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_current_step(self, request: Any) -> str | None:
+        active = [r for r in request.records.all() if r.state == "active"]
+        return active[0].step.name if active else None
+
+
+class CoachingSessionSerializer(serializers.Serializer):
+    """A coaching session's schedule and sign-off (what was said stays on its page)."""
+
+    code = serializers.CharField()
+    agent = serializers.CharField(source="agent.code")
+    coach = serializers.CharField(source="coach.code")
+    starts_at = serializers.DateTimeField()
+    minutes = serializers.IntegerField()
+    format = serializers.CharField()
+    state = serializers.CharField()
+    period_first = serializers.DateField()
+    period_last = serializers.DateField()
+    coach_signed_at = serializers.DateTimeField(allow_null=True)
+    agent_signed_at = serializers.DateTimeField(allow_null=True)

@@ -31,6 +31,8 @@ RESOURCES: dict[str, str] = {
     "assignments": "Review assignments",
     "kpis": "Agents' and teams' KPIs",
     "autoqa": "AutoQA findings",
+    "requests": "Quality-control requests",
+    "coaching": "Coaching sessions (schedule and sign-off)",
 }
 WRITABLE = ("conversations", "reviews")
 SCOPES: tuple[str, ...] = tuple(

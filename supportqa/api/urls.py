@@ -41,4 +41,6 @@ urlpatterns = [
     path("calibration/sessions/<str:code>/", endpoint(views.CalibrationDetail),
          name="api-calibration"),
     path("assignments/", endpoint(views.AssignmentList), name="api-assignments"),
+    path("requests/", endpoint(views.RequestList), name="api-requests"),
+    path("coaching/sessions/", endpoint(views.CoachingList), name="api-coaching"),
 ]  # fmt: skip

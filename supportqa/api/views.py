@@ -35,6 +35,7 @@ from supportqa.accounts.permissions import (
     may_review,
     may_run_surveys,
     may_see_team_reports,
+    may_use_coaching,
     signed_in,
 )
 from supportqa.api import serializers as out
@@ -43,19 +44,21 @@ from supportqa.assignments.access import cycles_for
 from supportqa.assignments.models import AssignmentItem
 from supportqa.autoqa.models import Finding
 from supportqa.calibration.access import sessions_for
+from supportqa.coaching.actions import sessions_for as coaching_sessions_for
 from supportqa.conversations.access import conversations_for, get_conversation_for_user, scope_of
 from supportqa.conversations.models import Conversation
 from supportqa.integrations.importer import import_conversations
 from supportqa.integrations.records import RowError
 from supportqa.reports import metrics
 from supportqa.reports.periods import PERIOD_CHOICES, custom_period, period_from
-from supportqa.reviews.access import review_source_for, reviews_for
+from supportqa.reviews.access import blind_to, review_source_for, reviews_for
 from supportqa.reviews.actions import RatingInput, ReviewInvalid, save_review
-from supportqa.reviews.forms import ConversationFilter, day_start
+from supportqa.reviews.forms import LAST_DAY, ConversationFilter, day_start
 from supportqa.reviews.models import Dispute, Review, ReviewStatus, Source
 from supportqa.scorecards.models import Scorecard
 from supportqa.scorecards.picking import pick_version
 from supportqa.surveys.access import answers_for
+from supportqa.workflow.access import requests_for
 
 PROBLEM = OpenApiResponse(
     OpenApiTypes.OBJECT,
@@ -91,7 +94,8 @@ class Pages(CursorPagination):
         given = request.query_params.getlist(self.page_size_query_param)
         if not given:
             return self.page_size
-        if len(given) > 1 or not given[0].isdigit() or not 1 <= int(given[0]) <= 1000:
+        number = given[0] if len(given) == 1 and given[0].isascii() else ""
+        if not number.isdigit() or not 1 <= int(number) <= self.max_page_size:
             raise exceptions.ValidationError({"page_size": ["a whole number from 1 to 1000"]})
         return int(given[0])
 
@@ -189,6 +193,9 @@ class DateRange(serializers.Serializer):
     until = serializers.DateField(required=False, help_text="To this day (inclusive).")
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        for name in ("since", "until"):
+            if data.get(name) and data[name] > LAST_DAY:
+                raise serializers.ValidationError({name: f"must be {LAST_DAY} or earlier"})
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
             raise serializers.ValidationError({"until": "must be on or after `since`"})
         return data
@@ -212,8 +219,9 @@ class ConversationList(Listing):
         user = self.request.user
         form = ConversationFilter(self.request.query_params, agents=agents_for(user),
                                   teams=teams_for(user))  # fmt: skip
-        if not form.is_valid():
-            raise exceptions.ValidationError(form.errors.get_json_data())
+        if not form.is_valid():  # (as the other lists: field → messages)
+            problems = form.errors.items()
+            raise exceptions.ValidationError({name: list(said) for name, said in problems})
         scored = reviews_for(user).counting_toward_iqs()
         found = form.apply(conversations_for(user), scored)
         return found.select_related("agent", "team", "category", "customer")
@@ -312,7 +320,9 @@ class ScorecardList(Listing):
     serializer_class = out.ScorecardSerializer
 
     def scoped(self, user: User) -> QuerySet[Scorecard]:
-        return Scorecard.objects.filter(is_active=True)
+        return Scorecard.objects.filter(is_active=True).prefetch_related(
+            "versions__sections__criteria__options"
+        )
 
 
 # — reviews, disputes, AutoQA —
@@ -328,6 +338,7 @@ class ReviewFilter(DateRange):
 def _reviews(user: User) -> QuerySet[Review]:
     return (
         reviews_for(user)
+        .exclude(blind_to(user))
         .select_related("conversation", "reviewee", "reviewer", "scorecard_version__scorecard")
         .prefetch_related("ratings__criterion", "ratings__option")
     )
@@ -444,9 +455,8 @@ class FindingList(Listing):
     filters = FindingFilter
 
     def scoped(self, user: User) -> QuerySet[Finding]:
-        return Finding.objects.filter(
-            review__in=reviews_for(user).filter(source=Source.AUTOQA)
-        ).select_related("review__conversation")
+        automatic = reviews_for(user).filter(source=Source.AUTOQA).exclude(blind_to(user))
+        return Finding.objects.filter(review__in=automatic).select_related("review__conversation")
 
     def narrowed(self, objects: QuerySet[Any], given: dict[str, Any]) -> QuerySet[Any]:
         if given.get("conversation"):
@@ -463,19 +473,14 @@ def _sessions(user: User) -> QuerySet[Any]:
     return sessions_for(user).select_related("organiser", "scorecard_version__scorecard")
 
 
-@documented("Calibration sessions the caller organises or joins", out.CalibrationSerializer)
+@documented("Calibration sessions the caller organises or joins", out.CalibrationListSerializer)
 class CalibrationList(Listing):
     resource = "calibration"
     capability = may_join_calibration
-    serializer_class = out.CalibrationSerializer
+    serializer_class = out.CalibrationListSerializer  # (results: on the detail)
 
     def scoped(self, user: User) -> QuerySet[Any]:
         return _sessions(user)
-
-    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
-        serializer = super().get_serializer(*args, **kwargs)
-        serializer.child.fields.pop("results")  # the detail has them: they take a while
-        return serializer
 
 
 @documented(
@@ -588,3 +593,32 @@ class TeamKpis(ApiView):
         team = get_team_for_user(request.user, code)
         reviews = reviews_for(request.user).filter(conversation__team=team)
         return _kpis(request, team.code, scope_of(request.user) & Q(team=team), reviews)
+
+
+# — requests, coaching —
+
+
+@documented("Quality-control requests of the conversations the caller may see",
+            out.RequestSerializer)  # fmt: skip
+class RequestList(Listing):
+    resource = "requests"
+    capability = may_browse_conversations
+    serializer_class = out.RequestSerializer
+
+    def scoped(self, user: User) -> QuerySet[Any]:
+        return (
+            requests_for(user)
+            .select_related("conversation", "template")
+            .prefetch_related("records__step")
+        )
+
+
+@documented("Coaching sessions: the caller's own, and those of the agents they coach",
+            out.CoachingSessionSerializer)  # fmt: skip
+class CoachingList(Listing):
+    resource = "coaching"
+    capability = may_use_coaching
+    serializer_class = out.CoachingSessionSerializer
+
+    def scoped(self, user: User) -> QuerySet[Any]:
+        return coaching_sessions_for(user)

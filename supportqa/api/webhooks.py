@@ -7,8 +7,8 @@ worker posts it, signed:
     X-SupportQA-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the secret>
 
 and retries a failure (no answer, or a status outside 2xx) after 1 min, 5 min, 30 min, 2 h
-and 12 h, then gives up; the delivery log keeps each answer's status, and an admin can send a
-delivery again."""
+and 12 h (about 15 hours in all), then gives up; a paused webhook's deliveries wait. The
+delivery log keeps each answer's status, and an admin can send a delivery again."""
 
 from __future__ import annotations
 
@@ -117,25 +117,28 @@ def redeliver(delivery: Delivery) -> Delivery:
 
 
 def due() -> Q:
-    now = timezone.now()
-    return Q(status=Delivery.Status.PENDING, next_attempt_at__lte=now) | claims.abandoned(Delivery)
+    """Deliveries to post now: waiting and due, or abandoned by a dead worker; never those of
+    a paused webhook (they wait for it to resume)."""
+    waiting = Q(status=Delivery.Status.PENDING, next_attempt_at__lte=timezone.now())
+    return (waiting | claims.abandoned(Delivery)) & Q(webhook__active=True)
 
 
-def deliver_due(worker: str, *, limit: int = 100) -> int:
-    """Post the deliveries that are due (claimed, so several workers share them); returns
-    how many were tried."""
-    tried = 0
-    while tried < limit:
-        picked = claims.claim(Delivery.objects.filter(due()), worker, min(10, limit - tried))
+def deliver_due(worker: str, *, limit: int = 100, seconds: float = 60) -> int:
+    """Post the deliveries that are due, one claimed at a time (a post takes at most TIMEOUT
+    seconds, well within a claim's life, so no other worker posts it too), for at most
+    `seconds` (a slow receiver must not hold up the worker's other work); returns how many
+    were tried."""
+    tried, started = 0, time.monotonic()
+    while tried < limit and time.monotonic() - started < seconds:
+        picked = claims.claim(Delivery.objects.filter(due()), worker, 1)
         if not picked:
             break
-        for delivery in Delivery.objects.filter(pk__in=picked).select_related("webhook"):
-            _attempt(delivery)
-            tried += 1
+        _attempt(Delivery.objects.select_related("webhook").get(pk=picked[0]), worker)
+        tried += 1
     return tried
 
 
-def _attempt(delivery: Delivery) -> None:
+def _attempt(delivery: Delivery, worker: str) -> None:
     code, error = _post(delivery)
     attempts = delivery.attempts + 1
     now = timezone.now()
@@ -148,12 +151,14 @@ def _attempt(delivery: Delivery) -> None:
     }
     if code is not None and 200 <= code < 300:
         changes.update(status=Delivery.Status.DELIVERED, delivered_at=now, error="")
-    elif attempts >= ATTEMPTS or not delivery.webhook.active:
+    elif attempts >= ATTEMPTS:
         changes.update(status=Delivery.Status.FAILED)
     else:
         changes.update(status=Delivery.Status.PENDING, next_attempt_at=now + BACKOFF[attempts - 1])
-    with transaction.atomic():
-        Delivery.objects.filter(pk=delivery.pk).update(**changes)
+    with transaction.atomic():  # (only while the claim is still this worker's)
+        Delivery.objects.filter(pk=delivery.pk, status=claims.RUNNING, claimed_by=worker).update(
+            **changes
+        )
 
 
 def _post(delivery: Delivery) -> tuple[int | None, str]:

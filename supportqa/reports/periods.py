@@ -83,11 +83,12 @@ def custom_period(first: str, last: str) -> Period | None:
     dates, in the wrong order, in the future or more than two years apart."""
     try:
         start_day, last_day = date.fromisoformat(first), date.fromisoformat(last)
-    except ValueError:
+        end_day = last_day + timedelta(days=1)
+    except (ValueError, OverflowError):
         return None
     now = timezone.now()
     start = timezone.make_aware(datetime.combine(start_day, datetime.min.time()))
-    end = timezone.make_aware(datetime.combine(last_day + timedelta(days=1), datetime.min.time()))
+    end = timezone.make_aware(datetime.combine(end_day, datetime.min.time()))
     if not start < end or start >= now or end - start > LONGEST_RANGE:
         return None
     return Period(start, min(end, now))

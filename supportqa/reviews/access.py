@@ -3,9 +3,9 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from supportqa.accounts.access import get_in_scope, led_team_ids, members_of
-from supportqa.accounts.models import AGENT_ROLES, Role, User
+from supportqa.accounts.models import AGENT_ROLES, Organisation, Role, User
 from supportqa.accounts.permissions import may_review
-from supportqa.reviews.models import SCORED_STATUSES, Review, Source
+from supportqa.reviews.models import SCORED_STATUSES, Review, ReviewStatus, Source
 
 
 def reviews_for(user: User) -> QuerySet[Review]:
@@ -53,6 +53,25 @@ def review_source_for(user: User, conversation_agent_id: int | None) -> str | No
     if user.role == Role.AGENT:
         return Source.SELF if own else None
     return None
+
+
+def blind_to(user: User) -> Q:
+    """Under blind review (an organisation setting), the reviews a person does not see yet:
+    others' reviews (AutoQA's too) of the conversations they may review (as
+    `review_source_for` says) and have not reviewed themselves; nothing when it is off. The
+    review page applies the same rule to one conversation (`reviews.views.blinded`)."""
+    if not Organisation.current().blind_review:
+        return Q(pk__in=[])
+    if user.role in (Role.QA, Role.LEAD, Role.MANAGER, Role.ADMIN):
+        reviewable = ~Q(conversation__agent=user)
+    elif user.role == Role.PEER:
+        reviewable = Q()
+    elif user.role == Role.AGENT:
+        reviewable = Q(conversation__agent=user)
+    else:
+        return Q(pk__in=[])
+    done = Review.objects.filter(reviewer=user).exclude(status=ReviewStatus.DRAFT)
+    return reviewable & ~Q(reviewer=user) & ~Q(conversation__in=done.values("conversation"))
 
 
 def may_flag_autoqa(user: User, review: Review) -> bool:

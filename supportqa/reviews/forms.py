@@ -186,6 +186,9 @@ def split_cause(value: str) -> tuple[str, str] | None:
     return (key, label) if separator and key and label else None
 
 
+LAST_DAY = date(9000, 12, 31)  # a filter's latest day: the day after it must still exist
+
+
 def day_start(day: date) -> datetime:
     """Midnight at the start of this day in the installation's time zone."""
     return timezone.make_aware(datetime.combine(day, time.min))
@@ -226,6 +229,9 @@ class ConversationFilter(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        for name in ("since", "until"):
+            if data.get(name) and data[name] > LAST_DAY:  # (add_error drops it from data)
+                self.add_error(name, f"must be {LAST_DAY:%Y-%m-%d} or earlier")
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
             self.add_error("until", "must be on or after the start date")

@@ -19,7 +19,11 @@ def check_address(url: str, *, allow_private: bool, what: str = "address") -> No
     if allow_private:
         return
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    for *_, address in socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP):
+    try:
+        found = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        raise ValueError(f"no server called {parts.hostname} can be found from here") from None
+    for *_, address in found:
         ip = ipaddress.ip_address(address[0])
         if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved:
             raise ValueError(f"{parts.hostname} is a private address ({ip})")

@@ -262,6 +262,10 @@ def test_the_api_answers_every_generated_request_as_its_schema_says(case, admin_
 
 
 def test_the_token_page_shows_a_new_token_once_and_revokes_it(cast):
+    # the form offers only what the person's pages allow: an agent reads no survey
+    offered = cast.client(cast.agent).get("/account/tokens/").content.decode()
+    assert 'value="reviews:read"' in offered and 'value="surveys:read"' not in offered
+    assert 'value="conversations:write"' not in offered
     client = cast.client(cast.qa)
     refused = client.post("/account/tokens/", {"action": "make", "name": "x", "days": "30"})
     assert refused.status_code == 400 and "choose at least one" in refused.content.decode()
@@ -379,3 +383,11 @@ def test_requests_and_coaching_sessions_keep_to_their_pages_scope(cast):
     assert [s["coach"] for s in sessions] == [cast.lead.code]
     assert "positives" not in sessions[0]  # what was said stays on the session's page
     assert get("/api/v1/coaching/sessions/", bearer(cast.teammate)).json()["results"] == []
+
+
+def test_a_method_an_endpoint_lacks_is_a_405_whatever_the_token(cast):
+    auth = bearer(cast.agent, scopes=["reviews:read"])
+    response = Client().delete("/api/v1/reviews/", **auth)
+    assert response.status_code == 405
+    bad = get(f"/api/v1/agents/{cast.agent.code}/kpis/", auth | bearer(cast.agent), days="14")
+    assert bad.status_code == 400 and "choose 7, 30, 90, 365 or custom" in str(bad.json())

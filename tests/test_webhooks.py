@@ -168,8 +168,29 @@ def test_the_webhook_pages_are_for_admins_and_show_the_secret_once(cast, setting
 
 def test_a_paused_webhook_keeps_its_deliveries_until_resumed(cast, receiver):
     subscribed = hook(receiver.url, "review.submitted")
-    submitted_review(cast.conversation, cast.qa)
     Webhook.objects.filter(pk=subscribed.pk).update(active=False)
+    submitted_review(cast.conversation, cast.qa)  # an event while paused: kept
     assert webhooks.deliver_due("w1") == 0 and receiver.posts == []
     Webhook.objects.filter(pk=subscribed.pk).update(active=True)
     assert webhooks.deliver_due("w1") == 1 and len(receiver.posts) == 1
+
+
+def test_an_unknown_host_is_refused_in_plain_words(cast, settings):
+    settings.SUPPORTQA_WEBHOOKS_PRIVATE_ADDRESSES = False
+    admin = cast.client(cast.admin)
+    refused = admin.post("/webhooks/", {"url": "https://no-such-host.invalid/hook",
+                                        "events": ["review.edited"]})  # fmt: skip
+    page = refused.content.decode()
+    assert refused.status_code == 400 and "no server called no-such-host.invalid" in page
+    assert "Errno" not in page
+
+
+def test_a_webhook_gets_a_new_secret_once_and_can_be_deleted(cast):
+    admin = cast.client(cast.admin)
+    made = hook("https://example.test/hook", "review.submitted")
+    page = admin.post(f"/webhooks/{made.code}/", {"action": "secret"}, follow=True)
+    made.refresh_from_db()
+    assert made.secret in page.content.decode()
+    assert made.secret not in admin.get(f"/webhooks/{made.code}/").content.decode()
+    admin.post(f"/webhooks/{made.code}/", {"action": "delete"})
+    assert not Webhook.objects.exists()

@@ -90,7 +90,7 @@ def _qr(url: str) -> str:
 def _check(user: User, code: str) -> str:
     """ "" when `code` is the user's current authenticator code or an unused recovery code
     (which it uses up); else why not. django-otp slows repeated wrong codes down."""
-    code = code.replace(" ", "").strip()
+    code = "".join(code.split()).lower()  # recovery codes are lower case: typed any way
     totp = authenticator(user)
     devices: list[Any] = [totp] if totp else []
     devices += list(StaticDevice.objects.filter(user=user, confirmed=True))
@@ -169,7 +169,11 @@ def setup(request: HttpRequest) -> HttpResponse:
             request.session[SHOW_CODES] = codes
             messages.success(request, "Two-step sign-in is on.")
             return redirect(reverse("two-factor") + f"?next={context['next']}")
-        context["error"], status = "that code is not right: scan again and type the new one", 400
+        context["error"], status = (
+            "that code is not right: type the code the app shows now (check that the phone's "
+            "clock is right)",
+            400,
+        )
     elif action in ("codes", "off") and device is not None:
         problem = _check(user, request.POST.get("code", ""))
         if not problem and action == "off" and context["required"]:

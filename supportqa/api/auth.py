@@ -47,6 +47,8 @@ class Allowed(permissions.BasePermission):
     scope for the view's resource: without it, 403 naming what is missing."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        if not hasattr(view, request.method.lower()):
+            return True  # a method the endpoint lacks: DRF answers 405
         write = request.method not in permissions.SAFE_METHODS
         kind = type(view)  # (read from the class: an instance would bind the function)
         check: Check = getattr(kind, "write_capability", None) if write else None

@@ -57,11 +57,31 @@ def token_page(request: HttpRequest) -> HttpResponse:
         context["made"] = {"token": ApiToken.objects.filter(user=user, code=shown["code"]).first(),
                            "secret": shown["secret"]}  # fmt: skip
     context["tokens"] = ApiToken.objects.filter(user=user)
+    readable, writable = usable(user)
     context["resources"] = [
-        (name, label, f"{name}:read", f"{name}:write" if name in tokens.WRITABLE else "")
+        (name, label, f"{name}:read", f"{name}:write" if name in writable else "")
         for name, label in tokens.RESOURCES.items()
+        if name in readable
     ]
     return render(request, "api/tokens.html", context, status=status)
+
+
+def usable(user: Any) -> tuple[set[str], set[str]]:
+    """The kinds of data this person's token could read and write: what the endpoints' own
+    checks (the pages') let them, so the form offers nothing a token could not use."""
+    from supportqa.api.urls import urlpatterns
+
+    readable, writable = set(), set()
+    for pattern in urlpatterns:
+        view = getattr(pattern.callback, "view_class", None)
+        resource = getattr(view, "resource", "")
+        if not resource:
+            continue
+        if view.capability(user):
+            readable.add(resource)
+        if getattr(view, "write_capability", None) and view.write_capability(user):
+            writable.add(resource)
+    return readable, writable
 
 
 @allowed(may_administer)
@@ -114,19 +134,34 @@ def webhook_detail(request: HttpRequest, code: str) -> HttpResponse:
     action = request.POST.get("action")
     if action == "redeliver":
         original = get_object_or_404(Delivery, webhook=hook, code=request.POST.get("delivery"))
-        again = webhooks.redeliver(original)
+        webhooks.redeliver(original)
         later = "" if hook.active else ": it is sent when the webhook is resumed"
-        messages.success(request, f"{original.event} queued again ({again.code}){later}.")
+        messages.success(request, f"{original.event} queued again{later}.")
         return redirect("webhook-detail", code=hook.code)
     if action in ("pause", "resume"):
         with transaction.atomic():
             Webhook.objects.filter(pk=hook.pk).update(active=action == "resume")
             record_event(actor=request.user, action=f"webhook.{action}d", obj=hook)
         messages.success(request, "Deliveries resumed." if action == "resume" else
-                         "Paused: no new deliveries until resumed.")  # fmt: skip
+                         "Paused: events are kept and sent when it is resumed.")  # fmt: skip
         return redirect("webhook-detail", code=hook.code)
+    if action == "secret":
+        secret = webhooks.new_secret()
+        with transaction.atomic():
+            Webhook.objects.filter(pk=hook.pk).update(secret=secret)
+            record_event(actor=request.user, action="webhook.secret_renewed", obj=hook)
+        request.session[SHOW_SECRET] = {"code": hook.code, "secret": secret}
+        return redirect("webhook-detail", code=hook.code)
+    if action == "delete":
+        with transaction.atomic():
+            record_event(actor=request.user, action="webhook.deleted", obj=hook,
+                         data={"url": hook.url})  # fmt: skip
+            hook.delete()
+        messages.success(request, f"Webhook {hook.url} deleted with its delivery log.")
+        return redirect("webhook-list")
+    shown = request.session.pop(SHOW_SECRET, None)
     deliveries = hook.deliveries.all()[:200]
     return render(request, "api/webhook.html", {
         "nav": "webhooks", "hook": hook, "deliveries": deliveries, "events": webhooks.EVENTS,
-        "docs": reverse("api-docs"),
+        "new_secret": shown["secret"] if shown and shown["code"] == hook.code else "",
     })  # fmt: skip

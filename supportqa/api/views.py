@@ -518,9 +518,11 @@ class PeriodFilter(serializers.Serializer):
     says what is wrong."""
 
     days = serializers.ChoiceField(
-        choices=[*PERIOD_CHOICES, "custom"], required=False,
+        choices=[*PERIOD_CHOICES, "custom"],
+        required=False,
         help_text="The last N days (default 90), or `custom` with from and to.",
-    )  # fmt: skip
+        error_messages={"invalid_choice": "choose 7, 30, 90, 365 or custom"},
+    )
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()  # (`from` is a Python keyword: added here)

@@ -42,13 +42,19 @@ class BearerToken(authentication.BaseAuthentication):
         return f'{self.keyword} realm="SupportQA API"'
 
 
+def handles(view: Any, request: Request) -> bool:
+    """Whether the endpoint has this method at all (if not, DRF answers 405, and no check
+    about scopes or parameters should answer first)."""
+    return hasattr(view, request.method.lower())
+
+
 class Allowed(permissions.BasePermission):
     """The view's capability (the page's check): without it, 404. With a token, the token's
     scope for the view's resource: without it, 403 naming what is missing."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        if not hasattr(view, request.method.lower()):
-            return True  # a method the endpoint lacks: DRF answers 405
+        if not handles(view, request):
+            return True
         write = request.method not in permissions.SAFE_METHODS
         kind = type(view)  # (read from the class: an instance would bind the function)
         check: Check = getattr(kind, "write_capability", None) if write else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -118,8 +119,6 @@ def _webhook_problem(url: str, events: list[str]) -> str:
     if len(url) > 500:
         return "the address is longer than 500 characters"
     try:
-        from django.conf import settings
-
         check_address(url, allow_private=settings.SUPPORTQA_WEBHOOKS_PRIVATE_ADDRESSES,
                       what="webhook's address")  # fmt: skip
     except (ValueError, OSError) as refused:

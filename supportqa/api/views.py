@@ -5,7 +5,6 @@ Lists are cursor-paginated, newest first."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -39,7 +38,7 @@ from supportqa.accounts.permissions import (
     signed_in,
 )
 from supportqa.api import serializers as out
-from supportqa.api.auth import Allowed, Attributed
+from supportqa.api.auth import Allowed, Attributed, handles
 from supportqa.assignments.access import cycles_for
 from supportqa.assignments.models import AssignmentItem
 from supportqa.autoqa.models import Finding
@@ -53,7 +52,7 @@ from supportqa.reports import metrics
 from supportqa.reports.periods import PERIOD_CHOICES, custom_period, period_from
 from supportqa.reviews.access import blind_to, review_source_for, reviews_for
 from supportqa.reviews.actions import RatingInput, ReviewInvalid, save_review
-from supportqa.reviews.forms import LAST_DAY, ConversationFilter, day_start
+from supportqa.reviews.forms import LAST_DAY, ConversationFilter, within_days
 from supportqa.reviews.models import Dispute, Review, ReviewStatus, Source
 from supportqa.scorecards.models import Scorecard
 from supportqa.scorecards.picking import pick_version
@@ -114,7 +113,7 @@ class ApiView(Attributed, APIView):
         """A query parameter given empty is refused (leave it out to mean "any"), so that
         `?since=` never quietly means everything."""
         super().initial(request, *args, **kwargs)
-        if not hasattr(self, request.method.lower()):
+        if not handles(self, request):
             return  # a method the endpoint lacks: 405, whatever the parameters
         empty = sorted(name for name, value in request.query_params.lists() if "" in value)
         if empty:
@@ -178,14 +177,6 @@ def form_parameters(form: type[forms.Form], **types: Any) -> list[OpenApiParamet
             )  # fmt: skip
         )
     return params
-
-
-def _dates(objects: QuerySet[Any], field: str, given: dict[str, Any]) -> QuerySet[Any]:
-    if given.get("since"):
-        objects = objects.filter(**{f"{field}__gte": day_start(given["since"])})
-    if given.get("until"):
-        objects = objects.filter(**{f"{field}__lt": day_start(given["until"] + timedelta(1))})
-    return objects
 
 
 class DateRange(serializers.Serializer):
@@ -288,7 +279,7 @@ class SurveyList(Listing):
         return answers_for(user).select_related("conversation", "agent", "team")
 
     def narrowed(self, objects: QuerySet[Any], given: dict[str, Any]) -> QuerySet[Any]:
-        return _dates(objects, "answered_at", given)
+        return within_days(objects, "answered_at", given.get("since"), given.get("until"))
 
 
 @documented("People the caller may see (themselves at least)", out.PersonSerializer)
@@ -364,7 +355,7 @@ class ReviewList(Listing):
                              ("status", "status")):  # fmt: skip
             if given.get(name):
                 objects = objects.filter(**{lookup: given[name]})
-        return _dates(objects, "submitted_at", given)
+        return within_days(objects, "submitted_at", given.get("since"), given.get("until"))
 
     @extend_schema(
         summary="Review a conversation",

@@ -194,6 +194,17 @@ def day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def within_days(objects: QuerySet[Any], field: str, since: date | None,
+                until: date | None) -> QuerySet[Any]:  # fmt: skip
+    """`objects` whose `field` falls on the days from `since` to `until` (either may be
+    missing), as a range on the field itself: `<field>__date` cannot use its index."""
+    if since:
+        objects = objects.filter(**{f"{field}__gte": day_start(since)})
+    if until:
+        objects = objects.filter(**{f"{field}__lt": day_start(until + timedelta(days=1))})
+    return objects
+
+
 class ConversationFilter(forms.Form):
     """Filters of the conversation list. Choices come from the user's own scope."""
 
@@ -283,13 +294,8 @@ class ConversationFilter(forms.Form):
         ):
             if data.get(name):
                 conversations = conversations.filter(**{lookup: data[name]})
-        # Dates become a range on created_at itself: `created_at__date` cannot use its index.
-        if data.get("since"):
-            conversations = conversations.filter(created_at__gte=day_start(data["since"]))
-        if data.get("until"):
-            conversations = conversations.filter(
-                created_at__lt=day_start(data["until"] + timedelta(days=1))
-            )
+        conversations = within_days(conversations, "created_at", data.get("since"),
+                                    data.get("until"))  # fmt: skip
         conversations = self._csat(conversations, data.get("csat"))
         conversations = self._cause(conversations, scored, data.get("cause"))
         scored = scored.filter(conversation=OuterRef("pk"))

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
+from django.db.models import Model
 
 
 def executemany(sql: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -22,6 +23,48 @@ def executemany(sql: str, rows: Sequence[Sequence[Any]]) -> None:
     else:
         with connection.cursor() as cursor:
             cursor.executemany(sql, rows)
+
+
+# Fields whose Python values need the field's own preparation before the driver sees them;
+# the others (numbers, text, booleans, keys) go as they are.
+_PREPARED = {
+    "JSONField", "DateTimeField", "DateField", "TimeField", "DurationField", "DecimalField",
+    "UUIDField", "BinaryField",
+}  # fmt: skip
+
+
+def insert_rows(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert plain values into `model`'s table without building model instances: COPY on
+    PostgreSQL, multi-row INSERTs on SQLite. Either way a statement covers many rows, so
+    statement-level triggers fire once per statement. `columns` are attnames (`review_id`)."""
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in columns]
+    prepare = [f.get_internal_type() in _PREPARED for f in fields]
+    if any(prepare):
+        rows = [
+            [
+                f.get_db_prep_save(v, connection) if p else v
+                for f, p, v in zip(fields, prepare, row, strict=True)
+            ]
+            for row in rows
+        ]
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        size = max(1, connection.ops.bulk_batch_size(fields, rows))
+        one = "(" + ", ".join(["?"] * len(fields)) + ")"
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            cursor.cursor.execute(
+                f"INSERT INTO {table} ({names}) VALUES " + ", ".join([one] * len(chunk)),
+                [value for row in chunk for value in row],
+            )
 
 
 def refresh_planner_statistics() -> None:

@@ -91,23 +91,65 @@ def test_claims_do_not_overlap_and_stale_claims_are_taken_over(cast, settings):
     assert Job.objects.get(conversation_id=first[0]).attempts == 2
 
 
-def test_a_failing_conversation_is_marked_and_the_run_goes_on(cast, monkeypatch):
+@pytest.mark.parametrize(
+    ("step", "conversation_of"),
+    [
+        ("plan", lambda conversation: conversation.pk),  # the detectors fail
+        ("_finish", lambda review: review.conversation_id),  # storing the batch fails
+    ],
+)
+def test_a_failing_conversation_is_marked_and_the_run_goes_on(
+    cast, monkeypatch, step, conversation_of
+):
+    """One conversation fails in scoring or in storing its batch (one transaction): the
+    others are scored (the batch stored again one by one) and only that one is failed."""
     import supportqa.autoqa.actions as actions
 
-    real = actions.score_conversation
+    real = getattr(actions, step)
 
-    def flaky(conversation, context):
-        if conversation.pk == cast.teammate_conversation.pk:
+    def broken(first, *args):
+        if conversation_of(first) == cast.teammate_conversation.pk:
             raise RuntimeError("detector crashed")
-        return real(conversation, context)
+        return real(first, *args)
 
-    monkeypatch.setattr(actions, "score_conversation", flaky)
+    monkeypatch.setattr(actions, step, broken)
     enqueue_changed()
     totals = work("w")
     assert (totals.scored, totals.failed) == (2, 1)
     failed = Job.objects.get(conversation=cast.teammate_conversation)
     assert failed.status == Job.Status.FAILED and "detector crashed" in failed.error
     assert not Review.objects.filter(conversation=cast.teammate_conversation).exists()
+    assert Review.objects.filter(source=Source.AUTOQA).count() == 2
+
+
+def test_storing_a_batch_takes_the_same_statements_for_one_conversation_or_many(cast, rude):
+    """Rescoring rewrites reviews in place (same review, fresh ratings and findings), and
+    rewriting three conversations costs the same statements as rewriting one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from supportqa.autoqa.actions import _with_learned_models, plan, store, transcripts
+
+    context = Context.load()
+    conversations = Conversation.objects.filter(agent__isnull=False)
+    lines = transcripts([c.pk for c in conversations])
+    plans = {c.pk: plan(c, lines[c.pk], context) for c in conversations}
+    assert len(plans) == 3 and all(plans.values())
+    _with_learned_models(list(plans.values()), context)
+    created = store(list(plans.values()), context)
+    rated = Rating.objects.filter(review=created[rude.pk].review).count()
+    counts = []
+    for batch in ([plans[rude.pk]], list(plans.values())):
+        with CaptureQueriesContext(connection) as queries:
+            stored = store(batch, context)
+        counts.append(len(queries))
+        assert set(stored) == {p.conversation.pk for p in batch}
+    assert counts[0] == counts[1]
+    review = Review.objects.get(source=Source.AUTOQA, conversation=rude)
+    assert review.pk == created[rude.pk].review.pk == stored[rude.pk].review.pk
+    assert Review.objects.filter(source=Source.AUTOQA).count() == 3
+    assert Finding.objects.filter(review=review).count() == len(plans[rude.pk].findings)
+    assert review.ratings.count() == rated > 0  # replaced, not added to
 
 
 def test_organisation_settings_change_what_counts(cast):

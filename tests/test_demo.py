@@ -40,7 +40,7 @@ def test_demo_builds_a_realistic_organisation_and_is_idempotent(db):
     assert CalibrationSession.objects.count() == 1
 
 
-def test_demo_reviewers_differ_and_agents_differ(db):
+def test_demo_reviewers_differ_and_agents_differ(db, monkeypatch):
     build(conversations=600, reviews=200)
     by_reviewer = dict(
         Review.objects.values("reviewer__username")
@@ -69,6 +69,30 @@ def test_demo_reviewers_differ_and_agents_differ(db):
     assert len(fast) >= 4 and set(fast) == set(reference)
     for reviewer, (value, se) in reference.items():
         assert abs(fast[reviewer].value - value) < 1e-9 and abs(fast[reviewer].se - se) < 1e-9
+    # The pages' stored fit (reports.appraisal.offsets_of): the same figures, fitted once for
+    # unchanged reviews, and again when a review of a doubly reviewed conversation changes.
+    from django.core.cache import cache
+
+    import supportqa.reports.appraisal as appraisal
+
+    cache.clear()
+    fits = []
+
+    def counted(reviews):
+        fits.append(len(reviews))
+        return reviewer_offsets(reviews)
+
+    monkeypatch.setattr(appraisal, "reviewer_offsets", counted)
+    for order in (rows, rows[::-1]):
+        stored = appraisal.offsets_of(order)
+        for reviewer, (value, se) in reference.items():
+            assert abs(stored[reviewer].value - value) < 1e-9
+            assert abs(stored[reviewer].se - se) < 1e-9
+    assert len(fits) == 1 and fits[0] < len(rows)  # fitted once, on the overlapping reviews
+    shared = Counter(c for c, _, _ in rows)
+    first = next(row for row in rows if shared[row[0]] > 1)
+    changed = [(c, r, s + 5.0) if (c, r, s) == first else (c, r, s) for c, r, s in rows]
+    assert appraisal.offsets_of(changed) != stored and len(fits) == 2
 
 
 def test_the_demo_has_surveys_shops_and_social_posts_once(db):

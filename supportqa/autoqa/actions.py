@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import pickle
 import time
-from collections import Counter
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 
@@ -24,6 +24,7 @@ from supportqa.audit.actions import record_event
 from supportqa.autoqa.evaluation import Evaluation, figures_of, size_of
 from supportqa.autoqa.models import AutoQASettings, Finding, Flag, Job, LearnedModel, Validation
 from supportqa.autoqa.queue import queue_for_autoqa
+from supportqa.bulk import executemany, insert_rows
 from supportqa.conversations.models import SHOP_SOURCE, Conversation, Message
 from supportqa.core import autoqa
 from supportqa.core.criterion_model import CriterionModel
@@ -129,7 +130,7 @@ RENEW_SECONDS = 5
 def work(
     worker: str,
     *,
-    batch: int = 50,
+    batch: int = 200,
     limit: int | None = None,
     on_batch: Any = None,
     keep_going: Any = None,
@@ -169,35 +170,71 @@ def _work_waiting() -> bool:
 
 
 def _score_batch(worker: str, ids: list[int], context: Context, totals: RunTotals) -> None:
-    """Score these claimed conversations, each in its own transaction; a failure is kept on
-    its job and the batch goes on."""
+    """Score these claimed conversations and store them together in one transaction (a few
+    statements for the whole batch). A conversation that cannot be scored is marked failed
+    on its job; when storing the batch fails, each is stored on its own so that only the bad
+    one fails."""
     renewed = time.monotonic()
-    for conversation in (
-        Conversation.objects.filter(pk__in=ids)
-        .select_related("customer", "agent")
-        .prefetch_related("messages")
-    ):
+    plans: list[Plan] = []
+    skipped: list[Conversation] = []
+    failures: dict[int, Exception] = {}
+    conversations = list(Conversation.objects.filter(pk__in=ids).select_related("customer"))
+    lines = transcripts(ids)
+    for conversation in conversations:
         if time.monotonic() - renewed > RENEW_SECONDS:  # a slow batch keeps its claims
             claims.renew(Job, worker)
             renewed = time.monotonic()
         try:
-            with transaction.atomic():
-                scored = score_conversation(conversation, context)
-                Job.objects.filter(conversation=conversation).update(
-                    status=Job.Status.DONE,
-                    done_hash=conversation.content_hash,
-                    error="",
-                    confidence=None if scored is None else scored.confidence,
-                    updated_at=timezone.now(),
-                )
-            totals.scored += 1
+            planned = plan(conversation, lines[conversation.pk], context)
         except Exception as exc:  # one bad conversation must not stop the run
-            Job.objects.filter(conversation=conversation).update(
-                status=Job.Status.FAILED,
-                error=f"{type(exc).__name__}: {exc}"[:2000],
-                updated_at=timezone.now(),
-            )
-            totals.failed += 1
+            failures[conversation.pk] = exc
+            continue
+        if planned is None:
+            skipped.append(conversation)
+        else:
+            plans.append(planned)
+    try:
+        _with_learned_models(plans, context)
+    except Exception as exc:
+        failures.update((p.conversation.pk, exc) for p in plans)
+        plans = []
+    try:
+        with transaction.atomic():
+            scored = store(plans, context)
+            _mark_done(skipped, scored)
+    except Exception:
+        for one in plans:
+            try:
+                with transaction.atomic():
+                    _mark_done([], store([one], context))
+            except Exception as exc:
+                failures[one.conversation.pk] = exc
+        with transaction.atomic():
+            _mark_done(skipped, {})
+    if failures:
+        _mark_failed(failures)
+    totals.failed += len(failures)
+    totals.scored += len(conversations) - len(failures)
+
+
+def _mark_done(skipped: list[Conversation], scored: dict[int, Scored]) -> None:
+    """These conversations' jobs are done (with AutoQA's confidence where it scored them)."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    executemany(
+        f"UPDATE {Job._meta.db_table} SET status = 'done', done_hash = %s, error = '', "
+        "confidence = %s, updated_at = %s WHERE conversation_id = %s",
+        [(c.content_hash, None, now, c.pk) for c in skipped]
+        + [(s.content_hash, s.confidence, now, pk) for pk, s in scored.items()],
+    )
+
+
+def _mark_failed(failures: dict[int, Exception]) -> None:
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    executemany(
+        f"UPDATE {Job._meta.db_table} SET status = 'failed', error = %s, updated_at = %s "
+        "WHERE conversation_id = %s",
+        [(f"{type(exc).__name__}: {exc}"[:2000], now, pk) for pk, exc in failures.items()],
+    )
 
 
 # --- scoring -----------------------------------------------------------------------------------
@@ -221,7 +258,7 @@ class Context:
         return matching_scorecards(conversation, self.scorecards)
 
     def analyse(
-        self, conversation: Conversation, messages: Sequence[Message]
+        self, conversation: Conversation, messages: Sequence[Line]
     ) -> tuple[str, dict[str, autoqa.DetectorResult]]:
         """The transcript as learned models read it, and every detector's finding."""
         turns = turns_of(messages)
@@ -268,7 +305,7 @@ def frequent_replies(minimum: int = 20, sample: int = 20000) -> frozenset[str]:
     return frozenset(key for key, n in counts.items() if n >= minimum and key)
 
 
-def turns_of(messages: Sequence[Message]) -> list[autoqa.Turn]:
+def turns_of(messages: Sequence[Line]) -> list[autoqa.Turn]:
     return [autoqa.Turn(m.author_kind, m.text, m.sent_at) for m in messages]
 
 
@@ -277,15 +314,46 @@ def transcript_text(turns: list[autoqa.Turn]) -> str:
     return "\n".join(f"{t.author_kind}: {t.text}" for t in turns)
 
 
-def score_conversation(conversation: Conversation, context: Context) -> Scored | None:
-    """Write (or rewrite) the conversation's AutoQA review with its findings. Call inside a
-    transaction. None when no mapped scorecard fits the conversation or it has no agent.
+@dataclass
+class Plan:
+    """One conversation's AutoQA result before it is stored: the scorecard version, the
+    transcript, every detector's finding and the mapped criteria's ratings."""
 
-    1. Pick the best-matching scorecard that has a mapping.
-    2. Run the detectors; rate the mapped criteria (learned models where they beat the rules).
-    3. Replace the review's ratings (nearest rating option, evidence) and findings.
-    4. Score the review as any other, and note how sure AutoQA is.
-    """
+    conversation: Conversation
+    slug: str
+    version: ScorecardVersion
+    messages: list[Line]
+    text: str
+    findings: dict[str, autoqa.DetectorResult]
+    rated: dict[str, autoqa.CriterionRating]
+
+
+class Line(NamedTuple):
+    """A message as AutoQA reads it."""
+
+    pk: int
+    seq: int
+    author_kind: str
+    text: str
+    sent_at: datetime
+
+
+def transcripts(conversation_ids: Collection[int]) -> dict[int, list[Line]]:
+    """These conversations' messages in order, as plain tuples (one query)."""
+    found: dict[int, list[Line]] = defaultdict(list)
+    for conversation_id, *line in (
+        Message.objects.filter(conversation_id__in=conversation_ids)
+        .order_by("conversation_id", "seq")
+        .values_list("conversation_id", "pk", "seq", "author_kind", "text", "sent_at")
+    ):
+        found[conversation_id].append(Line(*line))
+    return found
+
+
+def plan(conversation: Conversation, messages: list[Line], context: Context) -> Plan | None:
+    """Run the detectors on the conversation's messages (in order) and rate the mapped
+    criteria of the best-matching scorecard that has a mapping; no database access. None
+    when no mapped scorecard fits the conversation or it has no agent."""
     if conversation.agent_id is None:
         return None
     slug = next(
@@ -294,91 +362,189 @@ def score_conversation(conversation: Conversation, context: Context) -> Scored |
     )
     if slug is None:
         return None
-    version = context.versions[slug]
-    messages = sorted(conversation.messages.all(), key=lambda m: m.seq)
     text, findings = context.analyse(conversation, messages)
-    rated = _with_learned_models(
-        context, slug, text, findings, autoqa.score_criteria(findings, context.mapping[slug])
-    )
-    review = _fresh_review(conversation, context.user, version)
-    chosen, used = _store_ratings(review, version, rated, messages)
-    _store_findings(review, findings, messages)
-    confidence = _finish(review, version, chosen, [rated[key] for key in used])
-    return Scored(review, confidence)
+    rated = autoqa.score_criteria(findings, context.mapping[slug])
+    return Plan(conversation, slug, context.versions[slug], messages, text, findings, rated)
 
 
-def _with_learned_models(
-    context: Context,
-    slug: str,
-    text: str,
-    findings: dict[str, autoqa.DetectorResult],
-    rated: dict[str, autoqa.CriterionRating],
-) -> dict[str, autoqa.CriterionRating]:
-    """Criteria with a learned model in use are rated by it (the rules' view kept as a note)."""
-    scores = {name: f.score for name, f in findings.items()}
-    for key, rating in list(rated.items()):
-        learned = context.learned.get((slug, key))
-        if learned is None:
-            continue
-        model, kappa = learned
-        value, probability = model.predict(text, scores)
-        note = autoqa.DetectorResult(
-            value / 100,
-            probability,
-            f"Learned from human reviews (held-out κ {kappa:.2f}): {value:.0f} with "
-            f"{probability:.0%} probability; the rules said "
-            + ("n/a." if rating.score is None else f"{rating.score:.0f}."),
-            detector="learned",
+def score_conversation(conversation: Conversation, context: Context) -> Scored | None:
+    """Score one conversation and write (or rewrite) its AutoQA review. Call inside a
+    transaction. None when no mapped scorecard fits it or it has no agent."""
+    planned = plan(conversation, transcripts([conversation.pk])[conversation.pk], context)
+    if planned is None:
+        return None
+    _with_learned_models([planned], context)
+    return store([planned], context)[conversation.pk]
+
+
+def store(plans: list[Plan], context: Context) -> dict[int, Scored]:
+    """Write (or rewrite) these conversations' AutoQA reviews with their ratings, evidence
+    and findings, in a fixed number of statements whatever the batch size. Call inside a
+    transaction, after `_with_learned_models`. Returns what was stored, by conversation id.
+
+    1. Each rated criterion gets the rating option nearest to AutoQA's score (or N/A where
+       allowed) and the review is scored as any other.
+    2. The conversation's AutoQA review is created, or emptied of its ratings and findings
+       and updated; its first scoring time never moves.
+    """
+    if not plans:
+        return {}
+    now = timezone.now()
+    existing = {
+        (r.conversation_id, r.reviewee_id): r
+        for r in Review.objects.filter(
+            conversation_id__in=[p.conversation.pk for p in plans],
+            reviewer=context.user,
+            source=Source.AUTOQA,
+            calibration_session=None,
         )
-        rated[key] = autoqa.CriterionRating(key, value, probability, (note, *rating.findings))
-    return rated
-
-
-def _fresh_review(conversation: Conversation, user: User, version: ScorecardVersion) -> Review:
-    """The conversation's AutoQA review, emptied of its ratings and findings."""
-    review, _ = Review.objects.get_or_create(
-        conversation=conversation,
-        reviewer=user,
-        reviewee_id=conversation.agent_id,
-        source=Source.AUTOQA,
-        calibration_session=None,
-        defaults={"scorecard_version": version},
+    }
+    _empty([r.pk for r in existing.values()])
+    reviews: list[Review] = []
+    ratings: list[_Rated] = []
+    scored: dict[int, Scored] = {}
+    for p in plans:
+        review = existing.get((p.conversation.pk, p.conversation.agent_id)) or Review(
+            conversation=p.conversation,
+            reviewer=context.user,
+            reviewee_id=p.conversation.agent_id,
+            source=Source.AUTOQA,
+            calibration_session=None,
+        )
+        chosen, used = _ratings_of(review, p, ratings)
+        confidence = _finish(review, p.version, chosen, used, now)
+        reviews.append(review)
+        scored[p.conversation.pk] = Scored(review, confidence, p.conversation.content_hash)
+    Review.objects.bulk_create([r for r in reviews if r.pk is None])
+    _rewrite([r for r in reviews if r.pk in {e.pk for e in existing.values()}])
+    insert_rows(
+        Rating,
+        ("review_id", "criterion_id", "option_id", "is_na", "score", "comment"),
+        [
+            (review.pk, criterion.pk, option and option.pk, option is None, score, comment)
+            for review, criterion, option, score, comment, _ in ratings
+        ],
     )
-    review.ratings.all().delete()
-    review.autoqa_findings.all().delete()
-    return review
+    cited = [(r[0].pk, r[1].pk, m) for r in ratings for m in r[5]]
+    if cited:
+        ids = {
+            (review, criterion): pk
+            for pk, review, criterion in Rating.objects.filter(
+                review_id__in={review for review, _, _ in cited}
+            ).values_list("pk", "review_id", "criterion_id")
+        }
+        insert_rows(
+            Rating.evidence.through,
+            ("rating_id", "message_id"),
+            [(ids[review, criterion], m) for review, criterion, m in cited],
+        )
+    insert_rows(
+        Finding,
+        ("review_id", "detector", "score", "confidence", "explanation", "evidence"),
+        [
+            (
+                review.pk,
+                f.detector,
+                f.score,
+                f.confidence,
+                f.explanation,
+                [
+                    {"seq": p.messages[e.message].seq, "start": e.start, "end": e.end}
+                    for e in f.evidence
+                    if e.message < len(p.messages)
+                ],
+            )
+            for p, review in zip(plans, reviews, strict=True)
+            for f in p.findings.values()
+        ],
+    )
+    return scored
 
 
-def _store_ratings(
-    review: Review,
-    version: ScorecardVersion,
-    rated: dict[str, autoqa.CriterionRating],
-    messages: list[Message],
-) -> tuple[dict[int, float | None], list[str]]:
+# What scoring changes on an AutoQA review that already exists.
+_FINISHED = (
+    "scorecard_version_id", "raw_score", "final_score", "critical_failed", "status",
+    "submitted_at", "overall_comment", "updated_at",
+)  # fmt: skip
+
+
+def _rewrite(reviews: list[Review]) -> None:
+    """Save what scoring changed on these existing reviews (one prepared statement)."""
+    fields = [Review._meta.get_field(name) for name in _FINISHED]
+    executemany(
+        f"UPDATE {Review._meta.db_table} SET "
+        + ", ".join(f"{f.column} = %s" for f in fields)
+        + " WHERE id = %s",
+        [
+            [f.get_db_prep_save(getattr(r, f.attname), connection) for f in fields] + [r.pk]
+            for r in reviews
+        ],
+    )
+
+
+def _empty(review_ids: list[int]) -> None:
+    """Remove these reviews' ratings (with their evidence) and findings."""
+    if not review_ids:
+        return
+    cites = Rating.evidence.through
+    cites.objects.filter(rating__review_id__in=review_ids).delete()
+    with connection.cursor() as cursor:  # no signals, no cascades left: one statement each
+        for model in (Rating, Finding):
+            marks = ", ".join(["%s"] * len(review_ids))
+            cursor.execute(
+                f"DELETE FROM {model._meta.db_table} WHERE review_id IN ({marks})", review_ids
+            )
+
+
+def _with_learned_models(plans: list[Plan], context: Context) -> None:
+    """Criteria with a learned model in use are rated by it (the rules' view kept as a note);
+    each model predicts once for every conversation of the batch it applies to."""
+    for (slug, key), (model, kappa) in context.learned.items():
+        chosen = [p for p in plans if p.slug == slug and key in p.rated]
+        if not chosen:
+            continue
+        predictions = model.predict_many(
+            [p.text for p in chosen],
+            [{name: f.score for name, f in p.findings.items()} for p in chosen],
+        )
+        for p, (value, probability) in zip(chosen, predictions, strict=True):
+            rating = p.rated[key]
+            note = autoqa.DetectorResult(
+                value / 100,
+                probability,
+                f"Learned from human reviews (held-out κ {kappa:.2f}): {value:.0f} with "
+                f"{probability:.0%} probability; the rules said "
+                + ("n/a." if rating.score is None else f"{rating.score:.0f}."),
+                detector="learned",
+            )
+            p.rated[key] = autoqa.CriterionRating(key, value, probability, (note, *rating.findings))
+
+
+# A rating to store: its review, criterion, option (None: N/A), criterion score, comment and
+# the ids of the messages it cites.
+_Rated = tuple[Review, Any, Any, float | None, str, set[int]]
+
+
+def _ratings_of(
+    review: Review, planned: Plan, into: list[_Rated]
+) -> tuple[dict[int, float | None], list[autoqa.CriterionRating]]:
     """A rating per rated criterion of the version (the option nearest to AutoQA's score, or
-    N/A where allowed), citing the messages of its evidence. Returns the chosen option values
-    by criterion id and the keys of the criteria rated."""
+    N/A where allowed), citing the messages of its evidence, added to `into`. Returns the
+    chosen option values by criterion id and the criteria rated."""
     chosen: dict[int, float | None] = {}
-    used: list[str] = []
-    new_ratings: list[tuple[Rating, set[int]]] = []
-    for section in version.sections.all():
+    used: list[autoqa.CriterionRating] = []
+    messages = planned.messages
+    for section in planned.version.sections.all():
         for criterion in section.criteria.all():
-            rating = rated.get(criterion.key)
+            rating = planned.rated.get(criterion.key)
             option = _option_for(criterion, rating)
             if rating is None or option is False:
                 continue
-            stored = Rating.of(
-                review,
-                criterion,
-                option,
-                comment=f"AutoQA ({rating.confidence:.0%} sure): {rating.explanation}"[:4000],
-            )
             cited = {messages[e.message].pk for e in rating.evidence if e.message < len(messages)}
-            new_ratings.append((stored, cited))
+            comment = f"AutoQA ({rating.confidence:.0%} sure): {rating.explanation}"[:4000]
+            into.append((review, criterion, option, criterion.score_of(option), comment, cited))
             chosen[criterion.pk] = None if option is None else option.value
-            used.append(criterion.key)
-    Rating.objects.bulk_create([r for r, _ in new_ratings])
-    _store_evidence(review, new_ratings)
+            used.append(rating)
     return chosen, used
 
 
@@ -393,46 +559,12 @@ def _option_for(criterion: Any, rating: autoqa.CriterionRating | None) -> Any:
     return options[autoqa.nearest_option(rating.score, [o.value for o in options])]
 
 
-def _store_evidence(review: Review, new_ratings: list[tuple[Rating, set[int]]]) -> None:
-    if not any(cited for _, cited in new_ratings):
-        return
-    if not all(r.pk for r, _ in new_ratings):  # backends without RETURNING on bulk insert
-        ids = dict(review.ratings.values_list("criterion_id", "pk"))
-        for r, _ in new_ratings:
-            r.pk = ids[r.criterion_id]
-    cites = Rating.evidence.through
-    cites.objects.bulk_create(
-        [cites(rating_id=r.pk, message_id=m) for r, cited in new_ratings for m in cited]
-    )
-
-
-def _store_findings(
-    review: Review, findings: dict[str, autoqa.DetectorResult], messages: list[Message]
-) -> None:
-    Finding.objects.bulk_create(
-        [
-            Finding(
-                review=review,
-                detector=f.detector,
-                score=f.score,
-                confidence=f.confidence,
-                explanation=f.explanation,
-                evidence=[
-                    {"seq": messages[e.message].seq, "start": e.start, "end": e.end}
-                    for e in f.evidence
-                    if e.message < len(messages)
-                ],
-            )
-            for f in findings.values()
-        ]
-    )
-
-
 def _finish(
     review: Review,
     version: ScorecardVersion,
     chosen: dict[int, float | None],
     used: list[autoqa.CriterionRating],
+    now: datetime,
 ) -> float:
     """Score the review from its ratings, submit it (its first scoring time never moves) and
     say how sure AutoQA is; returns the mean confidence over the criteria it rated."""
@@ -443,12 +575,12 @@ def _finish(
     review.raw_score, review.final_score = score.raw, score.final
     review.critical_failed = score.critical_failed
     review.status = ReviewStatus.SUBMITTED
-    review.submitted_at = review.submitted_at or timezone.now()
+    review.submitted_at = review.submitted_at or now
+    review.updated_at = now
     review.overall_comment = (
         f"AutoQA is {confidence:.0%} sure on average over the criteria it rated "
         f"(least sure: {min(confidences, default=1.0):.0%})."
     )
-    review.save()
     return confidence
 
 
@@ -456,6 +588,7 @@ def _finish(
 class Scored:
     review: Review
     confidence: float  # the mean over the criteria AutoQA rated
+    content_hash: str  # the conversation's, as scored
 
 
 # --- people's flags on AutoQA's ratings ---------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
-from supportqa.autoqa.actions import Context, requeue_scored
+from supportqa.autoqa.actions import Context, requeue_scored, transcripts
 from supportqa.autoqa.models import LearnedModel
 from supportqa.conversations.models import Conversation
 from supportqa.core import autoqa
@@ -75,15 +75,13 @@ _Analysis = tuple[str, dict[str, autoqa.DetectorResult]]
 
 
 def _analysed(context: Context, conversation_ids: set[int]) -> dict[int, _Analysis]:
-    analysed = {}
-    for conversation in (
-        Conversation.objects.filter(pk__in=conversation_ids)
-        .select_related("customer")
-        .prefetch_related("messages")
-    ):
-        messages = sorted(conversation.messages.all(), key=lambda m: m.seq)
-        analysed[conversation.pk] = context.analyse(conversation, messages)
-    return analysed
+    lines = transcripts(conversation_ids)
+    return {
+        conversation.pk: context.analyse(conversation, lines[conversation.pk])
+        for conversation in Conversation.objects.filter(pk__in=conversation_ids).select_related(
+            "customer"
+        )
+    }
 
 
 def _example(

@@ -13,7 +13,7 @@ from supportqa.accounts.models import User
 from supportqa.calibration.models import CalibrationSession
 from supportqa.core.agreement import AgreementError, krippendorff_alpha, raw_agreement
 from supportqa.core.intervals import wilson
-from supportqa.core.leniency import reviewer_offsets
+from supportqa.reports.appraisal import offsets_of
 from supportqa.reviews.models import Dispute, Rating, Review, ReviewStatus
 from supportqa.scorecards.models import Criterion
 
@@ -223,7 +223,7 @@ def reviewer_standings(reviews: QuerySet[Any]) -> list[dict[str, Any]]:
             "conversation_id", "reviewer_id", "final_score"
         )
     )
-    offsets = reviewer_offsets(rows)
+    offsets = offsets_of(rows)
     overturned = Counter(
         Dispute.objects.filter(
             review__in=reviews, status__in=(Dispute.Status.ACCEPTED, Dispute.Status.PARTIAL)

@@ -79,11 +79,20 @@ class CriterionModel:
 
     def predict(self, text: str, detectors: Mapping[str, float | None]) -> tuple[float, float]:
         """(the predicted option value, its probability)."""
+        return self.predict_many([text], [detectors])[0]
+
+    def predict_many(
+        self, texts: Sequence[str], detectors: Sequence[Mapping[str, float | None]]
+    ) -> list[tuple[float, float]]:
+        """`predict` for many transcripts at once (one pass of the vectorizer and model)."""
         probabilities = self.classifier.predict_proba(
-            self._features([Example(text, detectors, 0.0)])
-        )[0]
-        best = int(np.argmax(probabilities))
-        return float(self.classifier.classes_[best]), float(probabilities[best])
+            self._features([Example(t, d, 0.0) for t, d in zip(texts, detectors, strict=True)])
+        )
+        best = np.argmax(probabilities, axis=1)
+        return [
+            (float(self.classifier.classes_[b]), float(row[b]))
+            for b, row in zip(best, probabilities, strict=True)
+        ]
 
 
 class NotEnoughData(ValueError):
@@ -142,7 +151,12 @@ def _evaluate(
     labels: Sequence[float],
 ) -> Evaluation:
     """The model, and the rule-based mapping, against the humans on the held-out reviews."""
-    predicted = [model.predict(e.text, e.detectors)[0] for e in test_part]
+    predicted = [
+        value
+        for value, _ in model.predict_many(
+            [e.text for e in test_part], [e.detectors for e in test_part]
+        )
+    ]
     values = sorted(set(labels) | set(predicted))
     truth = [e.label for e in test_part]
     pairs = list(zip(predicted, truth, strict=True))

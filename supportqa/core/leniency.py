@@ -45,7 +45,7 @@ def reviewer_offsets(
     reviews: Sequence[tuple[Hashable, Hashable, float]], confidence: float = 0.95
 ) -> dict[Hashable, Offset]:
     """reviews: (conversation, reviewer, score). Returns an offset per connected reviewer."""
-    rows = _overlapping(reviews)
+    rows = overlapping(reviews)
     reviewers = sorted({r for _, r, _ in rows}, key=str)
     if len(reviewers) < 2:
         return {}
@@ -69,7 +69,7 @@ def reviewer_offsets(
     return out
 
 
-def _overlapping(
+def overlapping(
     reviews: Sequence[tuple[Hashable, Hashable, float]],
 ) -> list[tuple[Hashable, Hashable, float]]:
     """Step 1: the reviews of the conversations reviewed by two or more reviewers."""

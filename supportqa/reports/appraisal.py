@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
 from supportqa.accounts.models import User
 from supportqa.core import kpis
 from supportqa.core.appraisal import Comparison, compare, shrink
 from supportqa.core.intervals import Estimate
-from supportqa.core.leniency import reviewer_offsets
+from supportqa.core.leniency import Offset, overlapping, reviewer_offsets
 from supportqa.core.sampling import pooled_within_sd
+from supportqa.reports import memo
 from supportqa.reports.metrics import scored_reviews
 from supportqa.reports.periods import Period
 from supportqa.reviews.access import reviews_for
@@ -78,7 +79,7 @@ _PerAgent = dict[int, list[float]]
 def _per_agent(rows: list[ReviewRow]) -> tuple[_PerAgent, _PerAgent, _PerAgent]:
     """Each agent's scores, the scores corrected by their reviewer's offset, and the
     sampling probabilities."""
-    offsets = reviewer_offsets([(c, r, s) for _, c, r, s, _ in rows if r is not None])
+    offsets = offsets_of([(c, r, s) for _, c, r, s, _ in rows if r is not None])
     scores: _PerAgent = defaultdict(list)
     fair: _PerAgent = defaultdict(list)
     probabilities: _PerAgent = defaultdict(list)
@@ -88,6 +89,15 @@ def _per_agent(rows: list[ReviewRow]) -> tuple[_PerAgent, _PerAgent, _PerAgent]:
         fair[agent_id].append(score - (offset.value if offset else 0.0))
         probabilities[agent_id].append(probability)
     return scores, fair, probabilities
+
+
+def offsets_of(reviews: Iterable[tuple[int, int, float]]) -> dict[Hashable, Offset]:
+    """Reviewer offsets (`core.leniency`) from (conversation, reviewer, score) rows. Only the
+    conversations reviewed by two or more reviewers identify them, so only those are fitted,
+    and the fit is remembered for identical rows (`reports.memo`): a page view refits only
+    after those reviews changed. The agents', leads' and reviewers' pages all use this."""
+    rows = sorted(overlapping(list(reviews)))
+    return memo.remembered("leniency", rows, lambda: reviewer_offsets(rows))
 
 
 def _shrunk(estimates: dict[int, Estimate], sd: float | None) -> dict[int, float]:

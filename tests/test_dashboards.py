@@ -48,7 +48,7 @@ def grow(cast, count: int) -> None:
 # page marked read, the unread count), then the page's own queries (agent and team pages:
 # seven for the previous period's panel; the agent page: its 360° view three, its AutoQA
 # list one; its strengths and gaps share the breakdown's criterion sums, and their example
-# ratings cost one more only when a criterion is placed, none here).
+# ratings cost three more only when a criterion is placed, none here).
 PINNED_QUERIES = {"conversation-list": 9, "team-detail": 35, "agent-detail": 40, "agent-list": 6}
 
 

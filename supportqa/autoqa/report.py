@@ -121,19 +121,30 @@ def rating_pairs(autoqa: QuerySet[Review], human: QuerySet[Review]) -> RatingPai
     every = max(1, math.ceil(reviewed_count / PAIR_SAMPLE))
     if every > 1:
         human = human.alias(every=F("conversation_id") % every).filter(every=0)
-    reviewed = autoqa.filter(conversation_id__in=human.values("conversation_id"))
-    for conversation, key, name, value in Rating.objects.filter(
-        review__in=reviewed, is_na=False
-    ).values_list("review__conversation_id", "criterion__key", "criterion__name", "option__value"):
-        machine[conversation, key] = value
+    # Review ids are read first and ratings by them: as subqueries the planner read every
+    # rating of every review.
+    reviewed = list(
+        autoqa.filter(conversation_id__in=human.values("conversation_id")).values_list(
+            "pk", "conversation_id"
+        )
+    )
+    of = dict(reviewed)  # review → conversation
+    for review, key, name, value in Rating.objects.filter(
+        review_id__in=of, is_na=False
+    ).values_list("review_id", "criterion__key", "criterion__name", "option__value"):
+        machine[of[review], key] = value
         names[key] = name
+    theirs = dict(
+        human.filter(conversation_id__in=[c for _, c in reviewed]).values_list(
+            "pk", "conversation_id"
+        )
+    )
     pairs = [
-        (conversation, key, machine[conversation, key], value)
-        for conversation, key, value in Rating.objects.filter(
-            review__in=human.filter(conversation_id__in=reviewed.values("conversation_id")),
-            is_na=False,
-        ).values_list("review__conversation_id", "criterion__key", "option__value")
-        if (conversation, key) in machine
+        (theirs[review], key, machine[theirs[review], key], value)
+        for review, key, value in Rating.objects.filter(
+            review_id__in=theirs, is_na=False
+        ).values_list("review_id", "criterion__key", "option__value")
+        if (theirs[review], key) in machine
     ]
     return RatingPairs(pairs, names, reviewed_count, every)
 

@@ -52,22 +52,35 @@ def placed(reviews: QuerySet[Review], period: Period, rows: CriterionSums) -> Pl
     expected = default_pass_threshold()
     placed = areas([(name, e) for name, (_, _, e) in estimates.items()], expected)
     wanted = {estimates[n][1] for n, _ in placed.strengths + placed.below}
+    # The agent's reviews in the period first (an index range), then their ratings of those
+    # criteria by review: as a subquery the planner read every rating of every review. Only
+    # the examples shown are loaded whole: three queries however many areas and ratings.
+    reviewed = list(scored_reviews(reviews, period).values_list("pk", flat=True)) if wanted else []
     ratings = list(
-        Rating.objects.filter(
-            review__in=scored_reviews(reviews, period), criterion__key__in=wanted, is_na=False
+        Rating.objects.filter(review_id__in=reviewed, criterion__key__in=wanted, is_na=False)
+        .order_by("-review__submitted_at", "-pk")
+        .values_list(
+            "pk", "criterion__section__version__scorecard__name", "criterion__key", "score"
         )
-        .select_related("review__conversation", "option", "criterion__section__version__scorecard")
-        .order_by("-review__submitted_at")
-    )  # one query however many areas: the agent's ratings of those criteria in the period
+    )
 
-    def examples(name: str, best: bool) -> list[Any]:
+    def picked(name: str, top: bool) -> list[int]:
         scorecard, key, _ = estimates[name]
-        mine = [
-            r for r in ratings
-            if r.criterion.key == key and r.criterion.section.version.scorecard.name == scorecard
-        ]  # fmt: skip
-        mine.sort(key=lambda r: -r.score if best else r.score)  # stable: latest first on ties
-        return mine[:EXAMPLES]
+        mine = [(pk, score) for pk, card, k, score in ratings if k == key and card == scorecard]
+        mine.sort(key=lambda r: -r[1] if top else r[1])  # stable: latest first on ties
+        return [pk for pk, _ in mine[:EXAMPLES]]
+
+    chosen = {
+        (name, good): picked(name, good)
+        for names, good in ((placed.strengths, True), (placed.below, False))
+        for name, _ in names
+    }
+    shown = Rating.objects.select_related(
+        "review__conversation", "option", "criterion__section__version__scorecard"
+    ).in_bulk([pk for pks in chosen.values() for pk in pks])
+
+    def examples(name: str, good: bool) -> list[Any]:
+        return [shown[pk] for pk in chosen[name, good]]
 
     return Placed(
         expected=expected,

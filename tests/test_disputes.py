@@ -67,6 +67,8 @@ def test_bad_disputes_are_refused_with_reasons(cast, review):
     assert same.status_code == 400 and "propose a different rating" in same.content.decode()
     no_reason = dispute(cast, review, {"tone": "0"}, reason=" ")
     assert no_reason.status_code == 400
+    nul = dispute(cast, review, {"tone": "0"}, reason="wrong\x00")  # PostgreSQL refuses NUL
+    assert nul.status_code == 400 and "NUL" in nul.content.decode()
     assert not Dispute.objects.exists()
 
 

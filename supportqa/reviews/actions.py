@@ -15,6 +15,7 @@ from supportqa.accounts.models import Role, User
 from supportqa.accounts.permissions import may_decide_disputes
 from supportqa.audit.actions import record_event
 from supportqa.conversations.models import Conversation
+from supportqa.core.jsontext import unstorable
 from supportqa.notifications.actions import notify, settle
 from supportqa.notifications.models import Kind
 from supportqa.reviews.access import may_acknowledge
@@ -454,6 +455,8 @@ def _check_disputable(review: Review, by: User, reason: str) -> None:
         )
     if not reason.strip():
         raise ReviewInvalid({"reason": "say why the rating is wrong"})
+    if problem := unstorable(reason):
+        raise ReviewInvalid({"reason": problem})
 
 
 def _dispute_items(review: Review, proposals: dict[str, RatingInput]) -> list[DisputeItem]:

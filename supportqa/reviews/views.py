@@ -21,6 +21,7 @@ from supportqa.accounts.permissions import (
     signed_in,
 )
 from supportqa.conversations.access import conversations_for, get_conversation_for_user
+from supportqa.core.jsontext import unstorable
 from supportqa.reviews import workspace
 from supportqa.reviews.access import (
     get_review_for_user,
@@ -270,10 +271,14 @@ def dispute_raise(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _already_raised(review: Review, user: User, reason: str) -> bool:
-    """A second click on "Send dispute" finds the dispute the first one filed: not an error."""
-    return review.disputes.filter(
-        raised_by=user, status=Dispute.Status.OPEN, reason=reason.strip()
-    ).exists()
+    """A second click on "Send dispute" finds the dispute the first one filed: not an error.
+    (A reason that cannot be stored was never filed: not even looked for.)"""
+    return (
+        not unstorable(reason)
+        and review.disputes.filter(
+            raised_by=user, status=Dispute.Status.OPEN, reason=reason.strip()
+        ).exists()
+    )
 
 
 @allowed(signed_in)

@@ -1,13 +1,17 @@
-"""Import benchmark: native JSONL into SQLite versus plain sqlite3.executemany, same run.
+"""Import benchmark: native JSONL into SQLite or PostgreSQL versus plain executemany, same run.
 
     .venv/bin/python bench/import.py [--conversations 100000] [--messages 10]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sqa_import .venv/bin/python bench/import.py
 
 Prints conversations/s and messages/s for SupportQA's importer (validation, upsert by
 (source, external id), content hashes, derived KPI columns, repeat contacts, resumable batches)
 beside two baselines that only json-decode each line and executemany the rows:
   * "same schema": into copies of SupportQA's own conversation and message tables, with every
     index they have (the importer's overhead over the database work the schema needs);
-  * "minimal tables": into two bare tables with one unique key each (what the schema costs).
+  * "minimal tables" (SQLite only): into two bare tables with one unique key each (what the
+    schema costs).
+On PostgreSQL the database in DATABASE_URL is dropped and created afresh; the same-schema
+baseline writes into copies of the tables in it.
 Then times the conversation list and the team page at that size (p95 and query count).
 Target (issue #2): importer >= 50% of the baseline rate; page p95 < 200 ms.
 """
@@ -22,11 +26,13 @@ import random
 import sqlite3
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from timing import QueryCounter, time_pages
+from timing import QueryCounter, create_postgres_database, time_pages
 
 
 def write_jsonl(path: Path, count: int, per_conversation: int, prefix: str) -> int:
@@ -95,25 +101,77 @@ def baseline_same_schema(path: Path, db_path: Path, schema: str) -> float:
     The values the importer generates are made before the clock starts and inserted as they
     are: random public codes (a unique index of random keys costs more than one of sequential
     ones) and each line's SHA-256 as the content hash."""
+    prepared = _generated_values(path)
+    connection = sqlite3.connect(db_path)
+    connection.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;" + schema)
+    started = time.perf_counter()
+    for conversations, messages in _same_schema_batches(path, *prepared):
+        with connection:
+            connection.executemany(CONVERSATION_SQL.replace("%s", "?"), conversations)
+            connection.executemany(MESSAGE_SQL.replace("%s", "?"), messages)
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return elapsed
+
+
+def baseline_same_schema_postgres(path: Path, url: str) -> float:
+    """As `baseline_same_schema`, into copies of the tables in the same PostgreSQL database
+    (`CREATE TABLE ... (LIKE ... INCLUDING ALL)`: columns, defaults and every index; no
+    foreign keys and no rollup triggers, whose cost is part of the importer's figure), with
+    psycopg's `executemany`, a transaction per 1,000 conversations."""
+    import psycopg
+
+    prepared = _generated_values(path)
+    with psycopg.connect(url, autocommit=True) as connection:
+        for table in (CONVERSATION_TABLE, MESSAGE_TABLE):
+            connection.execute(f"DROP TABLE IF EXISTS bench_{table}")
+            connection.execute(f"CREATE TABLE bench_{table} (LIKE {table} INCLUDING ALL)")
+        connection.autocommit = False
+        conversation_sql = CONVERSATION_SQL.replace(
+            CONVERSATION_TABLE, f"bench_{CONVERSATION_TABLE}"
+        )
+        message_sql = MESSAGE_SQL.replace(MESSAGE_TABLE, f"bench_{MESSAGE_TABLE}")
+        started = time.perf_counter()
+        for conversations, messages in _same_schema_batches(path, *prepared):
+            with connection.cursor() as cursor:
+                cursor.executemany(conversation_sql, conversations)
+                cursor.executemany(message_sql, messages)
+            connection.commit()
+        elapsed = time.perf_counter() - started
+        connection.autocommit = True
+        for table in (CONVERSATION_TABLE, MESSAGE_TABLE):
+            connection.execute(f"DROP TABLE bench_{table}")
+    return elapsed
+
+
+CONVERSATION_SQL = (
+    f"INSERT INTO {CONVERSATION_TABLE} (id, code, source, external_id, channel, subject, "
+    "customer_id, agent_id, team_id, category_id, urgency, complexity, status, tags, "
+    "created_at, first_response_at, resolved_at, reopen_count, message_count, content_hash, "
+    "imported_at, first_response_seconds, resolution_seconds) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+    "%s, %s, %s)"
+)
+MESSAGE_SQL = (
+    f"INSERT INTO {MESSAGE_TABLE} (conversation_id, seq, author_kind, author_id, "
+    "author_name, sent_at, text, attachments) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+)
+
+
+def _generated_values(path: Path) -> tuple[list[str], list[str]]:
+    """What the importer generates for each line (its content hash and a public code), made
+    before a baseline's clock starts."""
     from supportqa.codes import new_code
 
     with path.open("rb") as source:
         digests = [hashlib.sha256(line.rstrip(b"\n")).hexdigest() for line in source]
-    codes = [new_code() for _ in digests]
-    connection = sqlite3.connect(db_path)
-    connection.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;" + schema)
-    conversation_sql = (
-        f"INSERT INTO {CONVERSATION_TABLE} (id, code, source, external_id, channel, subject, "
-        "customer_id, agent_id, team_id, category_id, urgency, complexity, status, tags, "
-        "created_at, first_response_at, resolved_at, reopen_count, message_count, content_hash, "
-        "imported_at, first_response_seconds, resolution_seconds) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-    )
-    message_sql = (
-        f"INSERT INTO {MESSAGE_TABLE} (conversation_id, seq, author_kind, author_id, "
-        "author_name, sent_at, text, attachments) VALUES (?,?,?,?,?,?,?,?)"
-    )
-    started = time.perf_counter()
+    return digests, [new_code() for _ in digests]
+
+
+def _same_schema_batches(
+    path: Path, digests: list[str], codes: list[str]
+) -> Iterator[tuple[list[tuple], list[tuple]]]:
+    """The file's rows for the same-schema baselines, 1,000 conversations at a time."""
     conversations: list[tuple] = []
     messages: list[tuple] = []
     next_id = 1
@@ -163,25 +221,10 @@ def baseline_same_schema(path: Path, db_path: Path, schema: str) -> float:
             )
             next_id += 1
             if len(conversations) >= 1000:
-                _flush_sql(connection, conversation_sql, conversations, message_sql, messages)
-        _flush_sql(connection, conversation_sql, conversations, message_sql, messages)
-    elapsed = time.perf_counter() - started
-    connection.close()
-    return elapsed
-
-
-def _flush_sql(
-    connection: sqlite3.Connection,
-    conversation_sql: str,
-    conversations: list,
-    message_sql: str,
-    messages: list,
-) -> None:
-    with connection:
-        connection.executemany(conversation_sql, conversations)
-        connection.executemany(message_sql, messages)
-    conversations.clear()
-    messages.clear()
+                yield conversations, messages
+                conversations, messages = [], []
+    if conversations:
+        yield conversations, messages
 
 
 def baseline(path: Path, db_path: Path) -> float:
@@ -230,6 +273,38 @@ def _flush(connection: sqlite3.Connection, conversations: list, messages: list) 
     messages.clear()
 
 
+class PeakMemory:
+    """The process's anonymous resident memory (RssAnon: its heap, not the pages of a mapped
+    file, which are the system's file cache), sampled by a thread while in the block."""
+
+    def __init__(self) -> None:
+        self.start_mb = self.peak_mb = self.now()
+        self._done = threading.Event()
+
+    @staticmethod
+    def now() -> float:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1]) / 1024
+        return 0.0
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.02):
+            self.peak_mb = max(self.peak_mb, self.now())
+
+    def __enter__(self) -> PeakMemory:
+        self.start_mb = self.peak_mb = self.now()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+        self.peak_mb = max(self.peak_mb, self.now())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=100_000)
@@ -242,7 +317,12 @@ def main() -> None:
     write_jsonl(small, 1000, args.messages, "s")
     total_messages = write_jsonl(big, args.conversations, args.messages, "b")
 
-    os.environ["DATABASE_URL"] = f"sqlite:///{work / 'supportqa.sqlite3'}"
+    url = os.environ.get("DATABASE_URL", "")
+    postgres = url.startswith("postgres")
+    if postgres:
+        create_postgres_database(url, fresh=True)
+    else:
+        os.environ["DATABASE_URL"] = f"sqlite:///{work / 'supportqa.sqlite3'}"
     os.environ["SUPPORTQA_DATA_DIR"] = str(work)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportqa.settings")
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -256,9 +336,13 @@ def main() -> None:
     from supportqa.integrations.importer import import_conversations
 
     call_command("migrate", verbosity=0)
-    schema = supportqa_schema(work / "supportqa.sqlite3")
-    same_seconds = baseline_same_schema(big, work / "same.sqlite3", schema)
-    base_seconds = baseline(big, work / "baseline.sqlite3")
+    if postgres:
+        same_seconds = baseline_same_schema_postgres(big, url)
+        base_seconds = None  # the minimal-tables baseline is SQLite's only
+    else:
+        schema = supportqa_schema(work / "supportqa.sqlite3")
+        same_seconds = baseline_same_schema(big, work / "same.sqlite3", schema)
+        base_seconds = baseline(big, work / "baseline.sqlite3")
     team = Team.objects.create(name="Bench")
     agent = User.objects.create(username="bench.agent", role=Role.AGENT)
     Membership.objects.create(user=agent, team=team)
@@ -274,17 +358,17 @@ def main() -> None:
     counter = QueryCounter()
     import_conversations(small)
     at_small = time_pages(client, paths, args.repeat, counter)
+    memory = PeakMemory()
     started = time.perf_counter()
-    report = import_conversations(big)
+    with memory:
+        report = import_conversations(big)
     ours_seconds = time.perf_counter() - started
     assert report.created == args.conversations and report.error_count == 0, report.summary()
     print(f"IMPORT_SECONDS {ours_seconds:.3f} SAME_SCHEMA_SECONDS {same_seconds:.3f}")
-    if args.no_pages:
-        return
-    at_big = time_pages(client, paths, args.repeat, counter)
 
     n = args.conversations
-    print(f"\nImport of {n:,} conversations / {total_messages:,} messages (native JSONL, SQLite)")
+    vendor = "PostgreSQL" if postgres else "SQLite"
+    print(f"\nImport of {n:,} conversations / {total_messages:,} messages (native JSONL, {vendor})")
     print(
         f"{'':38}{'seconds':>9}{'conv/s':>10}{'msg/s':>11}{'vs same schema':>16}{'vs minimal':>12}"
     )
@@ -293,10 +377,21 @@ def main() -> None:
         ("baseline: executemany, minimal tables", base_seconds),
         ("SupportQA importer", ours_seconds),
     ):
+        if seconds is None:
+            continue
+        minimal = f"{base_seconds / seconds:12.0%}" if base_seconds else f"{'-':>12}"
         print(
             f"{label:38}{seconds:9.1f}{n / seconds:10,.0f}{total_messages / seconds:11,.0f}"
-            f"{same_seconds / seconds:16.0%}{base_seconds / seconds:12.0%}"
+            f"{same_seconds / seconds:16.0%}{minimal}"
         )
+    print(
+        f"Importer's peak memory of its own (anonymous resident, sampled every 20 ms): "
+        f"{memory.peak_mb:,.0f} MB, of which {memory.peak_mb - memory.start_mb:,.0f} MB above "
+        f"the process before the import; file {big.stat().st_size / 2**20:,.0f} MB"
+    )
+    if args.no_pages:
+        return
+    at_big = time_pages(client, paths, args.repeat, counter)
     print(f"\nPages: median and p95 of {args.repeat} requests (ms), queries per request")
     print(f"{'':30}{'1,000 conv':>22}{f'{n + 1000:,} conv':>24}")
     print(f"{'':30}{'median':>8}{'p95':>8}{'q':>6}{'median':>10}{'p95':>8}{'q':>6}")

@@ -34,7 +34,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from timing import QueryCounter, time_call, time_pages
+from timing import QueryCounter, create_postgres_database, time_call, time_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_TEAMS, AGENTS_PER_TEAM = 6, 10
@@ -62,7 +62,7 @@ def main() -> None:
         if not args.reuse:
             Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
     else:
-        _create_postgres_database(url, fresh=not args.reuse)
+        create_postgres_database(url, fresh=not args.reuse)
     os.environ.update(
         DATABASE_URL=url,
         SUPPORTQA_DATA_DIR=str(data_dir),
@@ -449,18 +449,6 @@ def _rows(queryset: Any, skip_id: bool = False) -> tuple[tuple[Any, ...], list[d
     jsons = [c for c in columns if kinds[c] == "JSONField"]
     keep_id = [] if skip_id else ["id"]
     return (tuple(columns), keep_id, datetimes, jsons), rows
-
-
-def _create_postgres_database(url: str, fresh: bool) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and fresh:
-            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        if not exists or fresh:
-            admin.execute(f'CREATE DATABASE "{name}"')
 
 
 # --- timing -------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Timing helpers the benchmarks share: statements per request on every connection, and the
-median and p95 of repeated page views through Django's test client (in process, warm)."""
+"""Timing helpers the benchmarks share: statements per request on every connection, the
+median and p95 of repeated page views through Django's test client (in process, warm), and
+the PostgreSQL database a benchmark runs in."""
 
 from __future__ import annotations
 
@@ -69,3 +70,16 @@ def time_pages(
         median, p95 = time_call(view, repeat)
         results[name] = (median, p95, queries)
     return results
+
+
+def create_postgres_database(url: str, fresh: bool) -> None:
+    """Create the database named in `url` when missing (dropped first when `fresh`)."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and fresh:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        if not exists or fresh:
+            admin.execute(f'CREATE DATABASE "{name}"')

@@ -33,15 +33,25 @@ _PREPARED = {
 }  # fmt: skip
 
 
-def insert_rows(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Insert plain values into `model`'s table without building model instances: COPY on
-    PostgreSQL, multi-row INSERTs on SQLite. Either way a statement covers many rows, so
-    statement-level triggers fire once per statement. `columns` are attnames (`review_id`)."""
+def insert_rows(
+    model: type[Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    prepared: bool = False,
+    on_conflict: str = "",
+) -> None:
+    """Insert plain values into `model`'s table without building model instances: on
+    PostgreSQL one statement for all the rows (COPY, or with `on_conflict` an INSERT from
+    arrays: `unnest`), so statement-level triggers fire once; `executemany` on SQLite.
+    `columns` are attnames (`review_id`). Values are prepared by their fields (JSON, dates)
+    unless `prepared` says the caller already did (the importer, at a million rows).
+    `on_conflict`: the statement's ON CONFLICT clause, if any."""
     if not rows:
         return
     fields = [model._meta.get_field(name) for name in columns]
     prepare = [f.get_internal_type() in _PREPARED for f in fields]
-    if any(prepare):
+    if any(prepare) and not prepared:
         rows = [
             [
                 f.get_db_prep_save(v, connection) if p else v
@@ -51,20 +61,25 @@ def insert_rows(model: type[Model], columns: Sequence[str], rows: Sequence[Seque
         ]
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        size = max(1, connection.ops.bulk_batch_size(fields, rows))
-        one = "(" + ", ".join(["?"] * len(fields)) + ")"
-        for start in range(0, len(rows), size):
-            chunk = rows[start : start + size]
-            cursor.cursor.execute(
-                f"INSERT INTO {table} ({names}) VALUES " + ", ".join([one] * len(chunk)),
-                [value for row in chunk for value in row],
+    if connection.vendor != "postgresql":
+        marks = ", ".join(["%s"] * len(fields))
+        executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}) {on_conflict}", rows)
+        return
+    if on_conflict:  # COPY cannot resolve conflicts: one array per column instead
+        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {on_conflict}",
+                [list(column) for column in zip(*rows, strict=True)],
             )
+        return
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
 
 
 def refresh_planner_statistics() -> None:

@@ -404,18 +404,17 @@ def test_timestamps_are_stored_alike_however_the_source_wrote_them(cast):
 
 
 def test_raw_inserts_cover_every_column_of_their_models(cast):
-    """The importer's plain INSERTs are built from the models' fields: a field added to a
+    """The importer's plain rows are built from the models' fields: a field added to a
     model is written (or the import refuses to start), never silently left out."""
     from supportqa.conversations.models import Customer
     from supportqa.integrations import writer
     from supportqa.integrations.native import parse_file
 
-    for model, statement in (
-        (Conversation, writer.INSERT_CONVERSATION),
-        (Message, writer.INSERT_MESSAGE),
-        (Customer, writer.INSERT_CUSTOMER),
+    for model, listed in (
+        (Conversation, writer.CONVERSATION_COLUMNS),
+        (Message, writer.MESSAGE_COLUMNS),
+        (Customer, writer.CUSTOMER_COLUMNS),
     ):
-        listed = statement.split("(", 1)[1].split(")", 1)[0].split(", ")
         assert listed == writer.columns(model)
         assert set(listed) == {f.attname for f in model._meta.concrete_fields} - {"id"}
     parsed = next(iter(parse_file(jsonl(record("cols")))))
@@ -490,3 +489,24 @@ def test_a_failed_web_import_keeps_its_file_and_retries(cast, settings, tmp_path
     assert run_queued_imports("w1") == 1
     run.refresh_from_db()
     assert run.status == ImportRun.Status.COMPLETED and run.created == 1
+
+
+def test_a_file_is_mapped_and_read_line_by_line_as_splitlines_reads_it(cast, tmp_path):
+    """Imports map the file instead of reading it (memory bounded whatever its size) and
+    take JSONL lines from the map with the same line endings as the whole-file split."""
+    from supportqa.integrations.importer import read_source
+    from supportqa.integrations.native import lines_of
+
+    data = b'\xef\xbb\xbf{"a": 1}\r\n\n{"b": 2}\rmiddle\r\n\r\nlast'
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(data)
+    mapped = read_source(path)
+    assert not isinstance(mapped, bytes)
+    assert list(lines_of(mapped)) == data.splitlines()
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    assert read_source(empty) == b""
+    good = tmp_path / "good.jsonl"
+    good.write_bytes(jsonl(record("mapped-1"), record("mapped-2")))
+    report = import_conversations(good)
+    assert (report.created, report.error_count) == (2, 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import mmap
 import re
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
@@ -84,14 +85,14 @@ def _partial(header: list[str], line: str) -> dict[str, str]:
 
 
 def csv_rows(
-    data: bytes, required: tuple[str, ...]
+    data: bytes | mmap.mmap, required: tuple[str, ...]
 ) -> Iterator[tuple[int, dict[str, str]] | BadRow]:
     """Read a CSV file record by record: (line number, row) or a BadRow naming the line.
     Header is line 1. A bad row never stops the file: bytes that are not UTF-8, a NUL, an
     oversized cell or a quote that is never closed cost that row only. A row spanning lines
     that does not read as one row was opened by a stray quote: it is reported and reading
     resumes on its second line, so the quote does not swallow the rows after it."""
-    text = data.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
+    text = bytes(data).decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
     lines = io.StringIO(text, newline="").readlines()
     header, index = _header(lines)
     missing = _missing_columns(header, required)

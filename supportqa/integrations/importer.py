@@ -21,6 +21,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import mmap
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -119,8 +120,16 @@ class ImportReport:
         )
 
 
-def read_source(path_or_bytes: Path | bytes) -> bytes:
-    return path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).read_bytes()
+def read_source(path_or_bytes: Path | bytes) -> bytes | mmap.mmap:
+    """The file's contents, mapped rather than read: a file of any size costs the import no
+    memory of its own (its pages are the system's file cache), and JSONL is parsed line by
+    line from it (`native.lines_of`). Bytes are taken as they are."""
+    if isinstance(path_or_bytes, bytes):
+        return path_or_bytes
+    with Path(path_or_bytes).open("rb") as file:
+        if os.fstat(file.fileno()).st_size == 0:
+            return b""  # an empty file cannot be mapped
+        return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 def import_file(
@@ -160,7 +169,9 @@ def import_file(
     )
 
 
-def parse(kind: str, data: bytes, source: str | None) -> Iterator[ConversationRecord | RowError]:
+def parse(
+    kind: str, data: bytes | mmap.mmap, source: str | None
+) -> Iterator[ConversationRecord | RowError]:
     """The file's records and bad rows in file order, parsed as they are written (a forked
     parsing process did not beat this: bench/import.py --compare-parsers)."""
     format_ = KINDS.get(kind)
@@ -171,7 +182,7 @@ def parse(kind: str, data: bytes, source: str | None) -> Iterator[ConversationRe
     return dedupe(format_.parse(data, source or format_.default_source))
 
 
-def fingerprint(data: bytes, options: dict[str, Any]) -> str:
+def fingerprint(data: bytes | mmap.mmap, options: dict[str, Any]) -> str:
     digest = hashlib.sha256(data)
     digest.update(json.dumps(options, sort_keys=True).encode())
     return digest.hexdigest()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import mmap
 from collections.abc import Iterable, Iterator
 
 from supportqa.core.jsontext import json_problem, load_json
@@ -53,5 +54,15 @@ def parse_native(raw_lines: Iterable[bytes], default_source: str = "native") -> 
         yield record
 
 
-def parse_file(data: bytes, default_source: str = "native") -> Iterator[Parsed]:
-    return parse_native(data.splitlines(), default_source)
+def parse_file(data: bytes | mmap.mmap, default_source: str = "native") -> Iterator[Parsed]:
+    return parse_native(lines_of(data), default_source)
+
+
+def lines_of(data: bytes | mmap.mmap) -> Iterator[bytes]:
+    """The lines `bytes.splitlines` gives (split at \\n, \\r\\n or \\r), read one at a time from
+    a mapped file: the file is never held in memory whole."""
+    if isinstance(data, bytes):
+        yield from data.splitlines()
+        return
+    for line in iter(data.readline, b""):
+        yield from line.splitlines()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import mmap
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -39,12 +40,12 @@ def _duration(raw: Any) -> timedelta:
     return total
 
 
-def json_items(data: bytes) -> Iterator[tuple[int, Any] | RowError]:
+def json_items(data: bytes | mmap.mmap) -> Iterator[tuple[int, Any] | RowError]:
     """The elements of a top-level JSON list, one at a time: (number, value), or a RowError
     for an element that cannot be read (nested too deeply, NaN, a 5,000-digit number, a lone
     surrogate or NUL), after which reading goes on with the next element."""
     try:
-        text = data.decode("utf-8").removeprefix("\ufeff")
+        text = bytes(data).decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         yield RowError(1, "-", f"not valid UTF-8 (byte {exc.start + 1})")
         return

@@ -1,11 +1,13 @@
 """Write validated records to the database: upsert by (source, external id), one batch at a time.
 
-Messages go through `executemany` on the connection: at a million rows the ORM's per-object
-overhead would dominate the import (bench/import.py measures it against plain sqlite3).
+Conversations and messages go in as plain rows (`bulk.insert_rows`: COPY on PostgreSQL,
+`executemany` on SQLite): at a million rows the ORM's per-object overhead would dominate the
+import (bench/import.py measures it against plain executemany into the same tables).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +19,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from supportqa.accounts.models import Membership, Role, Team, User
-from supportqa.bulk import executemany
+from supportqa.bulk import executemany, insert_rows
 from supportqa.codes import new_code
 from supportqa.conversations.actions import conversations_changed
 from supportqa.conversations.models import (
@@ -56,8 +58,9 @@ class ConversationWriter:
     def __init__(self, *, create_missing: bool = False) -> None:
         self.create_missing = create_missing
         self.reload()
-        ops = connection.ops
-        self._json = lambda value: ops.adapt_json_value(value, None)
+        # JSON as text, for both databases: PostgreSQL casts it on COPY and on UPDATE alike,
+        # and a driver-side JSON wrapper would be encoded again for every message.
+        self._json = json.dumps
         self._empty_list = self._json([])
         # SQLite keeps UTC datetimes as text; Django's per-value adapter is the import's hot
         # spot at a million messages, so format them directly (same text Django writes).
@@ -205,7 +208,7 @@ class ConversationWriter:
                 for source, external_id in missing
             ]
             # DO NOTHING: another import may have created some of them meanwhile.
-            executemany(INSERT_CUSTOMER, rows)
+            insert_rows(Customer, CUSTOMER_COLUMNS, rows, on_conflict="ON CONFLICT DO NOTHING")
             found.update(_lookup_keys(Customer._meta.db_table, missing))
         return found
 
@@ -242,7 +245,7 @@ class ConversationWriter:
     def _insert_conversations(
         self, pairs: list[tuple[ConversationRecord, dict[str, Any]]]
     ) -> list[int]:
-        """Plain INSERTs (model instances cost more than the rows), then one SELECT for the ids.
+        """Plain rows (model instances cost more than the rows), then one SELECT for the ids.
         Returns the new conversations' ids."""
         now, when = self._when(timezone.now()), self._when
         rows = []
@@ -260,14 +263,14 @@ class ConversationWriter:
                 if row[name] is not None:
                     row[name] = when(row[name])
             rows.append([row[name] for name in CONVERSATION_COLUMNS])
-        executemany(INSERT_CONVERSATION, rows)
+        insert_rows(Conversation, CONVERSATION_COLUMNS, rows, prepared=True)
         ids = _lookup_keys(Conversation._meta.db_table, [r.key for r, _ in pairs])
         message_rows = [
             row
             for record, values in pairs
             for row in self._message_rows(ids[record.key], values["agent_id"], record.messages)
         ]
-        executemany(INSERT_MESSAGE, message_rows)
+        insert_rows(Message, MESSAGE_COLUMNS, message_rows, prepared=True)
         return list(ids.values())
 
     def _message_rows(
@@ -318,7 +321,7 @@ class ConversationWriter:
                     updates.append([*row[2:], pk])
         Message.objects.filter(conversation_id__in=ids).exclude(pk__in=keep).delete()
         executemany(UPDATE_MESSAGE, updates)
-        executemany(INSERT_MESSAGE, inserts)
+        insert_rows(Message, MESSAGE_COLUMNS, inserts, prepared=True)
 
 
 def _stored_digests(
@@ -381,11 +384,6 @@ def columns(model: type[Model]) -> list[str]:
     return [f.attname for f in model._meta.concrete_fields if not f.primary_key]
 
 
-def _insert(model: type[Model], names: list[str], suffix: str = "") -> str:
-    marks = ", ".join(["%s"] * len(names))
-    return f"INSERT INTO {model._meta.db_table} ({', '.join(names)}) VALUES ({marks}){suffix}"
-
-
 CONVERSATION_COLUMNS = columns(Conversation)
 # What a re-import may change (bulk_update takes these names): all but the identity, the
 # import time and the repeat-contact gap, which conversations_changed keeps.
@@ -395,7 +393,6 @@ FILLED_FIELDS = [
     if name not in {"code", "source", "external_id", "imported_at", "repeat_contact_seconds"}
 ]
 _DATETIMES = ("created_at", "first_response_at", "resolved_at")
-INSERT_CONVERSATION = _insert(Conversation, CONVERSATION_COLUMNS)
 # `_message_rows` builds rows positionally (a million per large import): in this order, which
 # must be the model's (checked here, at import).
 MESSAGE_COLUMNS = [
@@ -410,9 +407,7 @@ MESSAGE_COLUMNS = [
 ]
 if columns(Message) != MESSAGE_COLUMNS:
     raise ImproperlyConfigured(f"writer.MESSAGE_COLUMNS is not {columns(Message)}")
-INSERT_MESSAGE = _insert(Message, MESSAGE_COLUMNS)
 CUSTOMER_COLUMNS = columns(Customer)
-INSERT_CUSTOMER = _insert(Customer, CUSTOMER_COLUMNS, " ON CONFLICT DO NOTHING")
 UPDATE_MESSAGE = (
     f"UPDATE {Message._meta.db_table} SET "
     + ", ".join(f"{name} = %s" for name in MESSAGE_COLUMNS[2:])

@@ -14,7 +14,9 @@ Builds the data set once (kept between runs with --reuse):
 Then, as the manager (who sees everything), times every dashboard page (warm, median and p95
 of --repeat requests, queries per request) beside a raw-SQL statement computing the page's main
 aggregate in the same run, and the conversation export (first byte, total, peak Python memory).
-Targets: page p95 < 100 ms and <= 3x its raw-SQL baseline.
+Then AutoQA end to end again on the newest --autoqa conversations (default 20,000), beside the
+detectors and ratings alone on one core in the same run.
+Targets: page p95 < 100 ms and <= 3x its raw-SQL baseline; AutoQA end to end >= 1,000/s.
 The SQLite database lives under --data-dir; on PostgreSQL the database in DATABASE_URL is
 created when missing and emptied when it holds another size.
 """

@@ -6,12 +6,13 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from supportqa.accounts.models import Role
 from supportqa.audit.models import AuditEvent
 from supportqa.autoqa.actions import flag_ratings
 from supportqa.autoqa.models import Flag, Job
 from supportqa.reviews.actions import RatingInput, ReviewInvalid
 from supportqa.reviews.models import Review, Source
-from tests.conftest import make_conversation, submitted_review
+from tests.conftest import make_conversation, make_user, submitted_review
 
 
 @pytest.fixture
@@ -93,6 +94,9 @@ def test_a_flag_survives_rescoring_and_reaches_the_autoqa_page(cast, automatic):
     assert [job.conversation for job in unsure] == [cast.conversation]  # sure, but flagged
     assert unsure[0].flags == 1
     assert "flagged" in page.content.decode()
+    other_lead = make_user("lead.b", Role.LEAD, cast.other_team, lead=True)
+    outside = cast.client(other_lead).get(reverse("autoqa"))  # another team's lead
+    assert outside.context["flags"] == {} and outside.context["unsure"] == []
 
 
 def test_the_review_page_offers_flagging_not_disputing_for_autoqa(cast, automatic):

@@ -221,24 +221,34 @@ def unsure_check(found: RatingPairs) -> UnsureCheck:
     return UnsureCheck(mean_interval(shares[True]), mean_interval(shares[False]))
 
 
-def unsure_queue(conversations: QuerySet[Any], limit: int = 50) -> list[Job]:
-    """Conversations a person should look at that no human has reviewed yet: those someone
-    flagged AutoQA as wrong on, newest flag first, then those AutoQA scored with low
-    confidence, least sure first."""
+# A person's scope (`conversations.access.scope_of`: conditions on agent and team) as seen
+# from AutoQA's jobs and people's flags, through their conversation.
+THROUGH_CONVERSATION = {"agent": "conversation__agent", "team": "conversation__team"}
+
+
+def unsure_queue(scope: Q, limit: int = 50) -> list[Job]:
+    """Conversations in `scope` (`scope_of(user)`) a person should look at that no human
+    has reviewed yet: those someone flagged AutoQA as wrong on, newest flag first, then those
+    AutoQA scored with low confidence, least sure first. The scope is a condition on the
+    jobs' conversations, not a list of them: for an org-wide person the jobs are read in
+    order of confidence and the reading stops at `limit`."""
     reviewed = Review.objects.counting_toward_iqs().values("conversation_id")
     waiting = (
-        Job.objects.filter(status=Job.Status.DONE, conversation__in=conversations)
+        Job.objects.filter(rollups.renamed(scope, THROUGH_CONVERSATION), status=Job.Status.DONE)
         .exclude(conversation_id__in=reviewed)
         .select_related("conversation__agent")
     )
-    flagged = list(
-        waiting.filter(conversation__autoqa_flags__isnull=False)
-        .annotate(
-            flags=Count("conversation__autoqa_flags"),
-            last=Max("conversation__autoqa_flags__created_at"),
-        )
-        .order_by("-last")[:limit]
-    )
+    # Flags are few (people make them): read from their side, not joined to every job.
+    flags = {
+        conversation: (n, last)
+        for conversation, n, last in Flag.objects.values("conversation_id")
+        .annotate(n=Count("pk"), last=Max("created_at"))
+        .values_list("conversation_id", "n", "last")
+    }
+    flagged = list(waiting.filter(conversation_id__in=flags))
+    for job in flagged:
+        job.flags, job.last = flags[job.conversation_id]
+    flagged = sorted(flagged, key=lambda job: job.last, reverse=True)[:limit]
     seen = [job.pk for job in flagged]
     unsure = (
         waiting.filter(confidence__lt=UNSURE_BELOW)
@@ -248,10 +258,15 @@ def unsure_queue(conversations: QuerySet[Any], limit: int = 50) -> list[Job]:
     return flagged + list(unsure)
 
 
-def flag_counts(conversations: QuerySet[Any]) -> dict[str, int]:
-    """People's flags on AutoQA's ratings of these conversations, per criterion key."""
+def flag_counts(scope: Q, period: Period) -> dict[str, int]:
+    """People's flags on AutoQA's ratings of the conversations in `scope` (`scope_of(user)`)
+    created in the period, per criterion key."""
     return dict(
-        Flag.objects.filter(conversation__in=conversations)
+        Flag.objects.filter(
+            rollups.renamed(scope, THROUGH_CONVERSATION),
+            conversation__created_at__gte=period.start,
+            conversation__created_at__lt=period.end,
+        )
         .values_list("criterion_key")
         .annotate(n=Count("pk"))
         .order_by()

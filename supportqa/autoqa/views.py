@@ -17,7 +17,7 @@ from supportqa.autoqa.actions import (
 from supportqa.autoqa.evaluation import evaluate_files, figures_of, in_words, size_of
 from supportqa.autoqa.forms import EvaluateForm, SettingsForm
 from supportqa.autoqa.models import Flag, LearnedModel, Validation, detector_label
-from supportqa.conversations.access import conversations_for
+from supportqa.conversations.access import scope_of
 from supportqa.core.autoqa import DETECTORS
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
 from supportqa.reviews.access import (
@@ -61,12 +61,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "agreement": report.agreement(pairs),
             "pairs": pairs,
             "unsure_check": report.unsure_check(pairs),
-            "unsure": report.unsure_queue(conversations_for(request.user), limit=20),
-            "flags": report.flag_counts(
-                conversations_for(request.user).filter(
-                    created_at__gte=period.start, created_at__lt=period.end
-                )
-            ),
+            "unsure": report.unsure_queue(scope_of(request.user), limit=20),
+            "flags": report.flag_counts(scope_of(request.user), period),
             "unsure_below": UNSURE_BELOW,
             "learned": LearnedModel.objects.order_by("scorecard_slug", "criterion_key"),
             "validations": [

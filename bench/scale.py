@@ -190,12 +190,15 @@ def run_autoqa() -> tuple[int, float]:
 
 def autoqa_rates(count: int) -> None:
     """AutoQA end to end (score and store, `supportqa autoqa run --workers 2`) on the newest
-    `count` conversations, beside its baseline in the same run: the same conversations' detectors
-    and criterion ratings alone on one core, read from memory, nothing stored. Target: end to
-    end at least 1,000 conversations/s."""
+    `count` conversations, twice: scored again (their AutoQA reviews rewritten, as after a
+    settings change) and scored first (those reviews deleted before, as for new imports).
+    Beside them, in the same run, the baseline: the same conversations' detectors and
+    criterion ratings alone on one core, read from memory, nothing stored. Target: end to end
+    at least 1,000 conversations/s."""
     from supportqa.autoqa.actions import Context, plan, transcripts
     from supportqa.autoqa.models import Job
     from supportqa.conversations.models import Conversation
+    from supportqa.reviews.models import Review, Source
 
     ids = list(Job.objects.order_by("-conversation_id").values_list("pk", flat=True)[:count])
     conversation_ids = list(Job.objects.filter(pk__in=ids).values_list("conversation", flat=True))
@@ -208,14 +211,18 @@ def autoqa_rates(count: int) -> None:
         plan(conversation, lines[conversation.pk], context)
     alone = len(conversations) / (time.perf_counter() - started)
     Job.objects.filter(pk__in=ids).update(status=Job.Status.PENDING)
-    scored, seconds = run_autoqa()
+    scored, seconds = run_autoqa()  # their AutoQA reviews exist: rewritten in place
+    Review.objects.filter(source=Source.AUTOQA, conversation_id__in=conversation_ids).delete()
+    Job.objects.filter(pk__in=ids).update(status=Job.Status.PENDING)
+    fresh, fresh_seconds = run_autoqa()  # as for newly imported conversations
     header = f"{'AutoQA':50}{'conversations':>14}{'per second':>12}"
     print(f"\n{header}\n{'-' * len(header)}")
     print(
         f"{'detectors and ratings alone, 1 core (baseline)':50}"
         f"{len(conversations):>14,}{alone:>12,.0f}"
     )
-    print(f"{'end to end (score and store), 2 workers':50}{scored:>14,}{scored / seconds:>12,.0f}")
+    print(f"{'end to end, scored again, 2 workers':50}{scored:>14,}{scored / seconds:>12,.0f}")
+    print(f"{'end to end, scored first, 2 workers':50}{fresh:>14,}{fresh / fresh_seconds:>12,.0f}")
 
 
 class Copier:
@@ -296,6 +303,18 @@ class Copier:
                 done = min(target, per_copy * (k + 1))
                 rate = per_copy * k / (time.perf_counter() - started)
                 print(f"  {done:,} conversations ({rate:,.0f}/s copied)", flush=True)
+        self.reset_sequences()
+
+    def reset_sequences(self) -> None:
+        """Copies carry their own ids: PostgreSQL's id sequences are moved past them, so rows
+        written later (AutoQA's new reviews, imports) get fresh ids."""
+        from django.apps import apps
+        from django.core.management.color import no_style
+
+        statements = self.connection.ops.sequence_reset_sql(no_style(), apps.get_models())
+        with self.connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
 
     def copy(self, k: int, *, human: bool, keep: int | None) -> None:
         """Copy k of the template; `keep` limits the last copy to the conversations needed."""

@@ -432,10 +432,7 @@ def grouped(
         # read the whole scope).
         queries = [
             _grouped(
-                part.raw().filter(
-                    renamed(scope, part.paths),
-                    **{f"{part.moment}__gte": start, f"{part.moment}__lt": stop},
-                ),
+                part.raw().filter(renamed(scope, part.paths), _within(part, start, stop)),
                 part,
                 by,
                 sums,
@@ -446,6 +443,21 @@ def grouped(
         for row in rows:
             _add(out[row[: len(by)]], list(sums), row[len(by) :])
     return dict(out)
+
+
+def _within(part: Part, start: datetime, stop: datetime) -> Q:
+    """The part's raw rows whose moment lies in [start, stop). On SQLite a moment reached
+    through the conversation is also written as a condition on the conversation ids (a
+    subquery on its creation index): its planner otherwise starts from the reviews' source
+    index and reads every AutoQA review (the AutoQA page's partial days took 100 ms each at
+    100,000 conversations, and under 1 ms this way). PostgreSQL plans the join well by
+    itself and was 5-10% slower with the extra condition."""
+    within = Q(**{f"{part.moment}__gte": start, f"{part.moment}__lt": stop})
+    through, _, field = part.moment.rpartition("__")
+    if through.endswith("conversation") and connection.vendor == "sqlite":
+        created = {f"{field}__gte": start, f"{field}__lt": stop}
+        within &= Q(**{f"{through}_id__in": Conversation.objects.filter(**created).values("pk")})
+    return within
 
 
 def _add(into: dict[str, int], columns: Sequence[str], values: Sequence[Any]) -> None:

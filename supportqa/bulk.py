@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +28,7 @@ def executemany(sql: str, rows: Sequence[Sequence[Any]]) -> None:
 
 # Fields whose Python values need the field's own preparation before the driver sees them;
 # the others (numbers, text, booleans, keys) go as they are.
+_LENGTH = re.compile(r"\(\d+\)")
 _PREPARED = {
     "JSONField", "DateTimeField", "DateField", "TimeField", "DurationField", "DecimalField",
     "UUIDField", "BinaryField",
@@ -66,7 +68,9 @@ def insert_rows(
         executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}) {on_conflict}", rows)
         return
     if on_conflict:  # COPY cannot resolve conflicts: one array per column instead
-        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+        # Arrays of the base types (varchar, not varchar(n)): a cast to a length would cut
+        # an over-long value where an INSERT refuses it.
+        arrays = ", ".join(f"%s::{_LENGTH.sub('', f.db_type(connection))}[]" for f in fields)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {on_conflict}",

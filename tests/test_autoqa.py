@@ -122,6 +122,68 @@ def test_a_failing_conversation_is_marked_and_the_run_goes_on(
     assert Review.objects.filter(source=Source.AUTOQA).count() == 2
 
 
+def test_a_reassigned_conversation_keeps_the_former_agents_review_whole(cast, rude):
+    """Scoring the conversation for its new agent writes a new review; the former agent's
+    review is not emptied (it kept its score, so it keeps the ratings behind it)."""
+    enqueue_changed()
+    work("w")
+    former = Review.objects.get(source=Source.AUTOQA, conversation=rude)
+    rated = former.ratings.count()
+    rude.agent = cast.teammate
+    rude.content_hash = "reassigned"
+    rude.save()
+    assert enqueue_changed() == 1
+    work("w")
+    assert former.ratings.count() == rated > 0
+    assert Review.objects.get(source=Source.AUTOQA, conversation=rude, reviewee=cast.teammate)
+
+
+def test_a_job_queued_again_while_its_batch_runs_stays_queued(cast, rude, monkeypatch):
+    """The conversation changed while AutoQA scored it (an import queued it again): the
+    batch does not mark it done with the content it read before."""
+    import supportqa.autoqa.actions as actions
+
+    real = actions.store
+
+    def meanwhile(plans, context):
+        Job.objects.filter(conversation=rude).update(status=Job.Status.PENDING)
+        return real(plans, context)
+
+    monkeypatch.setattr(actions, "store", meanwhile)
+    enqueue_changed()
+    ids = claim("w", 10)
+    actions._score_batch("w", ids, Context.load(), actions.RunTotals())
+    assert Job.objects.get(conversation=rude).status == Job.Status.PENDING
+    assert Job.objects.get(conversation=cast.teammate_conversation).status == Job.Status.DONE
+
+
+def test_a_learned_model_failing_on_one_conversation_fails_only_that_one(cast, rude):
+    """A learned model that cannot predict for one transcript: the batch's other
+    conversations are rated by it (once, not twice) and only that one is failed."""
+    import supportqa.autoqa.actions as actions
+
+    context = Context.load()
+    slug = next(iter(context.versions))
+    key = next(iter(context.mapping[slug]))
+
+    class Model:
+        def predict_many(self, texts, detectors):
+            if any("password" in text for text in texts):  # the rude transcript's
+                raise ValueError("cannot read this transcript")
+            return [(100.0, 0.9) for _ in texts]
+
+    context.learned = {(slug, key): (Model(), 0.8)}
+    conversations = Conversation.objects.filter(agent__isnull=False)
+    lines = actions.transcripts([c.pk for c in conversations])
+    plans = [actions.plan(c, lines[c.pk], context) for c in conversations]
+    failures = {}
+    kept = actions._learned(plans, context, failures)
+    assert set(failures) == {rude.pk} and len(kept) == 2
+    for p in kept:
+        notes = [f for f in p.rated[key].findings if f.detector == "learned"]
+        assert len(notes) == 1 and p.rated[key].score == 100.0
+
+
 def test_storing_a_batch_takes_the_same_statements_for_one_conversation_or_many(cast, rude):
     """Rescoring rewrites reviews in place (same review, fresh ratings and findings), and
     rewriting three conversations costs the same statements as rewriting one."""

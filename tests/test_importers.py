@@ -494,18 +494,20 @@ def test_a_failed_web_import_keeps_its_file_and_retries(cast, settings, tmp_path
 def test_a_file_is_mapped_and_read_line_by_line_as_splitlines_reads_it(cast, tmp_path):
     """Imports map the file instead of reading it (memory bounded whatever its size) and
     take JSONL lines from the map with the same line endings as the whole-file split."""
-    from supportqa.integrations.importer import read_source
+    from supportqa.integrations.importer import source_of
     from supportqa.integrations.native import lines_of
 
     data = b'\xef\xbb\xbf{"a": 1}\r\n\n{"b": 2}\rmiddle\r\n\r\nlast'
     path = tmp_path / "mixed.jsonl"
     path.write_bytes(data)
-    mapped = read_source(path)
-    assert not isinstance(mapped, bytes)
-    assert list(lines_of(mapped)) == data.splitlines()
+    with source_of(path) as mapped:
+        assert not isinstance(mapped, bytes)
+        assert list(lines_of(mapped)) == data.splitlines()
+    assert mapped.closed
     empty = tmp_path / "empty.jsonl"
     empty.write_bytes(b"")
-    assert read_source(empty) == b""
+    with source_of(empty) as nothing:
+        assert nothing == b""
     good = tmp_path / "good.jsonl"
     good.write_bytes(jsonl(record("mapped-1"), record("mapped-2")))
     report = import_conversations(good)

@@ -193,47 +193,69 @@ def _score_batch(worker: str, ids: list[int], context: Context, totals: RunTotal
             skipped.append(conversation)
         else:
             plans.append(planned)
-    try:
-        _with_learned_models(plans, context)
-    except Exception as exc:
-        failures.update((p.conversation.pk, exc) for p in plans)
-        plans = []
+    plans = _learned(plans, context, failures)
     try:
         with transaction.atomic():
             scored = store(plans, context)
-            _mark_done(skipped, scored)
+            _mark_done(worker, skipped, scored)
     except Exception:
         for one in plans:
+            if time.monotonic() - renewed > RENEW_SECONDS:
+                claims.renew(Job, worker)
+                renewed = time.monotonic()
             try:
                 with transaction.atomic():
-                    _mark_done([], store([one], context))
+                    _mark_done(worker, [], store([one], context))
             except Exception as exc:
                 failures[one.conversation.pk] = exc
-        with transaction.atomic():
-            _mark_done(skipped, {})
+        _mark_done(worker, skipped, {})
     if failures:
-        _mark_failed(failures)
+        _mark_failed(worker, failures)
     totals.failed += len(failures)
     totals.scored += len(conversations) - len(failures)
 
 
-def _mark_done(skipped: list[Conversation], scored: dict[int, Scored]) -> None:
+def _learned(plans: list[Plan], context: Context, failures: dict[int, Exception]) -> list[Plan]:
+    """The plans with their learned models' ratings: for the batch at once, or, when a model
+    fails, plan by plan (from the rules' ratings again) so that only the plans it fails on
+    fail. Returns the plans that have their ratings."""
+    rules = [dict(p.rated) for p in plans]
+    try:
+        _with_learned_models(plans, context)
+        return plans
+    except Exception:
+        kept = []
+        for p, rated in zip(plans, rules, strict=True):
+            p.rated = dict(rated)
+            try:
+                _with_learned_models([p], context)
+                kept.append(p)
+            except Exception as exc:
+                failures[p.conversation.pk] = exc
+        return kept
+
+
+# A job's outcome is written only while this worker still holds its claim: a job queued again
+# meanwhile (the conversation changed) or taken over by another worker is left to that.
+_HELD = " WHERE conversation_id = %s AND status = 'running' AND claimed_by = %s"
+
+
+def _mark_done(worker: str, skipped: list[Conversation], scored: dict[int, Scored]) -> None:
     """These conversations' jobs are done (with AutoQA's confidence where it scored them)."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     executemany(
         f"UPDATE {Job._meta.db_table} SET status = 'done', done_hash = %s, error = '', "
-        "confidence = %s, updated_at = %s WHERE conversation_id = %s",
-        [(c.content_hash, None, now, c.pk) for c in skipped]
-        + [(s.content_hash, s.confidence, now, pk) for pk, s in scored.items()],
+        "confidence = %s, updated_at = %s" + _HELD,
+        [(c.content_hash, None, now, c.pk, worker) for c in skipped]
+        + [(s.content_hash, s.confidence, now, pk, worker) for pk, s in scored.items()],
     )
 
 
-def _mark_failed(failures: dict[int, Exception]) -> None:
+def _mark_failed(worker: str, failures: dict[int, Exception]) -> None:
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     executemany(
-        f"UPDATE {Job._meta.db_table} SET status = 'failed', error = %s, updated_at = %s "
-        "WHERE conversation_id = %s",
-        [(f"{type(exc).__name__}: {exc}"[:2000], now, pk) for pk, exc in failures.items()],
+        f"UPDATE {Job._meta.db_table} SET status = 'failed', error = %s, updated_at = %s" + _HELD,
+        [(f"{type(exc).__name__}: {exc}"[:2000], now, pk, worker) for pk, exc in failures.items()],
     )
 
 
@@ -399,7 +421,14 @@ def store(plans: list[Plan], context: Context) -> dict[int, Scored]:
             calibration_session=None,
         )
     }
-    _empty([r.pk for r in existing.values()])
+    # Only the reviews rewritten now are emptied: a review of the conversation's former agent
+    # keeps its ratings (and its score) as it was.
+    rewritten = [
+        existing[key].pk
+        for key in {(p.conversation.pk, p.conversation.agent_id) for p in plans}
+        if key in existing
+    ]
+    _empty(rewritten)
     reviews: list[Review] = []
     ratings: list[_Rated] = []
     scored: dict[int, Scored] = {}
@@ -415,7 +444,19 @@ def store(plans: list[Plan], context: Context) -> dict[int, Scored]:
         confidence = _finish(review, p.version, chosen, used, now)
         reviews.append(review)
         scored[p.conversation.pk] = Scored(review, confidence, p.conversation.content_hash)
-    Review.objects.bulk_create([r for r in reviews if r.pk is None])
+    new = [r for r in reviews if r.pk is None]
+    Review.objects.bulk_create(new)
+    if any(r.pk is None for r in new):  # SQLite before 3.35 returns no ids on bulk insert
+        ids = dict(
+            Review.objects.filter(
+                conversation_id__in=[r.conversation_id for r in new],
+                reviewer=context.user,
+                source=Source.AUTOQA,
+                calibration_session=None,
+            ).values_list("conversation_id", "pk")
+        )
+        for r in new:
+            r.pk = ids[r.conversation_id]
     _rewrite([r for r in reviews if r.pk in {e.pk for e in existing.values()}])
     insert_rows(
         Rating,
@@ -483,11 +524,11 @@ def _rewrite(reviews: list[Review]) -> None:
 
 
 def _empty(review_ids: list[int]) -> None:
-    """Remove these reviews' ratings (with their evidence) and findings."""
+    """Remove these reviews' ratings (with their evidence and root causes) and findings."""
     if not review_ids:
         return
-    cites = Rating.evidence.through
-    cites.objects.filter(rating__review_id__in=review_ids).delete()
+    for links in (Rating.evidence.through, Rating.root_causes.through):
+        links.objects.filter(rating__review_id__in=review_ids).delete()
     with connection.cursor() as cursor:  # no signals, no cascades left: one statement each
         for model in (Rating, Finding):
             marks = ", ".join(["%s"] * len(review_ids))

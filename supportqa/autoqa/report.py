@@ -14,6 +14,7 @@ from supportqa.accounts.models import User
 from supportqa.autoqa.actions import UNSURE_BELOW
 from supportqa.autoqa.models import Flag, Job, detector_label
 from supportqa.autoqa.rollups import AUTOQA, AUTOQA_CRITERIA, AUTOQA_DETECTORS
+from supportqa.conversations.models import SHOP_SOURCE
 from supportqa.core.agreement import Agreement, ordinal_kappa
 from supportqa.core.intervals import Estimate, mean_interval, wilson
 from supportqa.reports import rollups
@@ -235,6 +236,7 @@ def unsure_queue(scope: Q, limit: int = 50) -> list[Job]:
     reviewed = Review.objects.counting_toward_iqs().values("conversation_id")
     waiting = (
         Job.objects.filter(rollups.renamed(scope, THROUGH_CONVERSATION), status=Job.Status.DONE)
+        .exclude(conversation__source=SHOP_SOURCE)
         .exclude(conversation_id__in=reviewed)
         .select_related("conversation__agent")
     )
@@ -267,6 +269,7 @@ def flag_counts(scope: Q, period: Period) -> dict[str, int]:
             conversation__created_at__gte=period.start,
             conversation__created_at__lt=period.end,
         )
+        .exclude(conversation__source=SHOP_SOURCE)
         .values_list("criterion_key")
         .annotate(n=Count("pk"))
         .order_by()

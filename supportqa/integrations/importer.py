@@ -120,16 +120,21 @@ class ImportReport:
         )
 
 
-def read_source(path_or_bytes: Path | bytes) -> bytes | mmap.mmap:
+@contextmanager
+def source_of(path_or_bytes: Path | bytes) -> Iterator[bytes | mmap.mmap]:
     """The file's contents, mapped rather than read: a file of any size costs the import no
     memory of its own (its pages are the system's file cache), and JSONL is parsed line by
-    line from it (`native.lines_of`). Bytes are taken as they are."""
+    line from it (`native.lines_of`). The map is closed on leaving, error or not. Bytes are
+    taken as they are."""
     if isinstance(path_or_bytes, bytes):
-        return path_or_bytes
+        yield path_or_bytes
+        return
     with Path(path_or_bytes).open("rb") as file:
         if os.fstat(file.fileno()).st_size == 0:
-            return b""  # an empty file cannot be mapped
-        return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+            yield b""  # an empty file cannot be mapped
+            return
+        with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            yield mapped
 
 
 def import_file(
@@ -205,29 +210,29 @@ def import_conversations(
     on_batch_committed: Callable[[ImportRun], None] | None = None,
     run: ImportRun | None = None,
 ) -> ImportReport:
-    raw = read_source(data)
-    options = {
-        "kind": kind,
-        "source": source,
-        "redact": redact,
-        "create": create_missing,
-        "strict": strict,
-    }
-    batch_size = settings.SUPPORTQA_IMPORT_BATCH
-    if run is None:
-        run = _start_run(kind, fingerprint(raw, options), batch_size, by, file_name, strict)
-    report = ImportReport(run_code=run.code, resumed_from=run.items_done)
-    writer = ConversationWriter(create_missing=create_missing)
-    with _collector_paused(), _failure_recorded(run, report):
-        items = parse(kind, raw, source)
-        bar = tqdm(items, unit=" conv", disable=not progress, desc=f"import {kind}")
-        if strict:
-            _run_strict(bar, run, report, writer, redact)
-        else:
-            _run_batches(bar, run, writer, redact, batch_size, on_batch_committed)
-            resumed_from = report.resumed_from
-            report = ImportReport.of(run)
-            report.resumed_from = resumed_from
+    with source_of(data) as raw:
+        options = {
+            "kind": kind,
+            "source": source,
+            "redact": redact,
+            "create": create_missing,
+            "strict": strict,
+        }
+        batch_size = settings.SUPPORTQA_IMPORT_BATCH
+        if run is None:
+            run = _start_run(kind, fingerprint(raw, options), batch_size, by, file_name, strict)
+        report = ImportReport(run_code=run.code, resumed_from=run.items_done)
+        writer = ConversationWriter(create_missing=create_missing)
+        with _collector_paused(), _failure_recorded(run, report):
+            items = parse(kind, raw, source)
+            bar = tqdm(items, unit=" conv", disable=not progress, desc=f"import {kind}")
+            if strict:
+                _run_strict(bar, run, report, writer, redact)
+            else:
+                _run_batches(bar, run, writer, redact, batch_size, on_batch_committed)
+                resumed_from = report.resumed_from
+                report = ImportReport.of(run)
+                report.resumed_from = resumed_from
     if report.created + report.updated >= LARGE_IMPORT:
         refresh_planner_statistics()
     return report
@@ -495,11 +500,12 @@ def import_small(
     """A survey or user file: parsed whole, written in one transaction by its kind's upsert."""
     format_ = KINDS[kind]
     assert format_.upsert is not None
-    raw = read_source(data)
-    items = list(format_.parse(raw, source or format_.default_source))
+    with source_of(data) as raw:
+        items = list(format_.parse(raw, source or format_.default_source))
+        digest = fingerprint(raw, {"kind": kind})
     run = run or ImportRun(
         kind=kind,
-        fingerprint=fingerprint(raw, {"kind": kind}),
+        fingerprint=digest,
         batch_size=0,
         started_by=by,
         file_name=_storable(file_name)[:255],

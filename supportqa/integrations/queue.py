@@ -89,7 +89,7 @@ def _run(run: ImportRun, worker: str) -> None:
     try:
         import_file(
             run.kind,
-            path.read_bytes(),
+            path,
             source=options.get("source"),
             strict=options.get("strict", False),
             redact=options.get("redact", False),

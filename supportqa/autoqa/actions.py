@@ -524,14 +524,18 @@ def _rewrite(reviews: list[Review]) -> None:
 
 
 def _empty(review_ids: list[int]) -> None:
-    """Remove these reviews' ratings (with their evidence and root causes) and findings."""
+    """Remove these reviews' ratings (with their evidence and root causes) and findings, a
+    statement each, with no signals or cascades left to run. The link rows are deleted by
+    rating id, read first: joined to the ratings, PostgreSQL walked the whole rating index
+    at a million conversations (1.4 s a batch)."""
     if not review_ids:
         return
+    ratings = list(Rating.objects.filter(review_id__in=review_ids).values_list("pk", flat=True))
     for links in (Rating.evidence.through, Rating.root_causes.through):
-        links.objects.filter(rating__review_id__in=review_ids).delete()
-    with connection.cursor() as cursor:  # no signals, no cascades left: one statement each
+        links.objects.filter(rating_id__in=ratings).delete()
+    marks = ", ".join(["%s"] * len(review_ids))
+    with connection.cursor() as cursor:
         for model in (Rating, Finding):
-            marks = ", ".join(["%s"] * len(review_ids))
             cursor.execute(
                 f"DELETE FROM {model._meta.db_table} WHERE review_id IN ({marks})", review_ids
             )

@@ -195,20 +195,18 @@ def autoqa_rates(count: int) -> None:
     Beside them, in the same run, the baseline: the same conversations' detectors and
     criterion ratings alone on one core, read from memory, nothing stored. Target: end to end
     at least 1,000 conversations/s."""
-    from supportqa.autoqa.actions import Context, plan, transcripts
+    from supportqa.autoqa.actions import Context, plan, with_transcripts
     from supportqa.autoqa.models import Job
-    from supportqa.conversations.models import Conversation
     from supportqa.reviews.models import Review, Source
 
     ids = list(Job.objects.order_by("-conversation_id").values_list("pk", flat=True)[:count])
     conversation_ids = list(Job.objects.filter(pk__in=ids).values_list("conversation", flat=True))
     context = Context.load()
     sample = conversation_ids[:5000]
-    conversations = list(Conversation.objects.filter(pk__in=sample).select_related("customer"))
-    lines = transcripts(sample)
+    conversations = with_transcripts(sample)
     started = time.perf_counter()
-    for conversation in conversations:
-        plan(conversation, lines[conversation.pk], context)
+    for conversation, lines in conversations:
+        plan(conversation, lines, context)
     alone = len(conversations) / (time.perf_counter() - started)
     Job.objects.filter(pk__in=ids).update(status=Job.Status.PENDING)
     scored, seconds = run_autoqa()  # their AutoQA reviews exist: rewritten in place

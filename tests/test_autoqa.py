@@ -173,9 +173,8 @@ def test_a_learned_model_failing_on_one_conversation_fails_only_that_one(cast, r
             return [(100.0, 0.9) for _ in texts]
 
     context.learned = {(slug, key): (Model(), 0.8)}
-    conversations = Conversation.objects.filter(agent__isnull=False)
-    lines = actions.transcripts([c.pk for c in conversations])
-    plans = [actions.plan(c, lines[c.pk], context) for c in conversations]
+    ids = Conversation.objects.filter(agent__isnull=False).values_list("pk", flat=True)
+    plans = [actions.plan(c, lines, context) for c, lines in actions.with_transcripts(ids)]
     failures = {}
     kept = actions._learned(plans, context, failures)
     assert set(failures) == {rude.pk} and len(kept) == 2
@@ -190,12 +189,11 @@ def test_storing_a_batch_takes_the_same_statements_for_one_conversation_or_many(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from supportqa.autoqa.actions import _with_learned_models, plan, store, transcripts
+    from supportqa.autoqa.actions import _with_learned_models, plan, store, with_transcripts
 
     context = Context.load()
-    conversations = Conversation.objects.filter(agent__isnull=False)
-    lines = transcripts([c.pk for c in conversations])
-    plans = {c.pk: plan(c, lines[c.pk], context) for c in conversations}
+    ids = Conversation.objects.filter(agent__isnull=False).values_list("pk", flat=True)
+    plans = {c.pk: plan(c, lines, context) for c, lines in with_transcripts(ids)}
     assert len(plans) == 3 and all(plans.values())
     _with_learned_models(list(plans.values()), context)
     created = store(list(plans.values()), context)

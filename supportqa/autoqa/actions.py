@@ -175,17 +175,21 @@ def _score_batch(worker: str, ids: list[int], context: Context, totals: RunTotal
     on its job; when storing the batch fails, each is stored on its own so that only the bad
     one fails."""
     renewed = time.monotonic()
+
+    def keep_claims() -> None:  # a slow batch keeps its claims
+        nonlocal renewed
+        if time.monotonic() - renewed > RENEW_SECONDS:
+            claims.renew(Job, worker)
+            renewed = time.monotonic()
+
     plans: list[Plan] = []
     skipped: list[Conversation] = []
     failures: dict[int, Exception] = {}
-    conversations = list(Conversation.objects.filter(pk__in=ids).select_related("customer"))
-    lines = transcripts(ids)
-    for conversation in conversations:
-        if time.monotonic() - renewed > RENEW_SECONDS:  # a slow batch keeps its claims
-            claims.renew(Job, worker)
-            renewed = time.monotonic()
+    conversations = with_transcripts(ids)
+    for conversation, lines in conversations:
+        keep_claims()
         try:
-            planned = plan(conversation, lines[conversation.pk], context)
+            planned = plan(conversation, lines, context)
         except Exception as exc:  # one bad conversation must not stop the run
             failures[conversation.pk] = exc
             continue
@@ -200,9 +204,7 @@ def _score_batch(worker: str, ids: list[int], context: Context, totals: RunTotal
             _mark_done(worker, skipped, scored)
     except Exception:
         for one in plans:
-            if time.monotonic() - renewed > RENEW_SECONDS:
-                claims.renew(Job, worker)
-                renewed = time.monotonic()
+            keep_claims()
             try:
                 with transaction.atomic():
                     _mark_done(worker, [], store([one], context))
@@ -372,6 +374,18 @@ def transcripts(conversation_ids: Collection[int]) -> dict[int, list[Line]]:
     return found
 
 
+def with_transcripts(conversation_ids: Collection[int]) -> list[tuple[Conversation, list[Line]]]:
+    """These conversations (their customer joined, as the detectors read the name) with their
+    messages in order: two queries however many."""
+    lines = transcripts(conversation_ids)
+    return [
+        (conversation, lines[conversation.pk])
+        for conversation in Conversation.objects.filter(pk__in=conversation_ids).select_related(
+            "customer"
+        )
+    ]
+
+
 def plan(conversation: Conversation, messages: list[Line], context: Context) -> Plan | None:
     """Run the detectors on the conversation's messages (in order) and rate the mapped
     criteria of the best-matching scorecard that has a mapping; no database access. None
@@ -423,12 +437,12 @@ def store(plans: list[Plan], context: Context) -> dict[int, Scored]:
     }
     # Only the reviews rewritten now are emptied: a review of the conversation's former agent
     # keeps its ratings (and its score) as it was.
-    rewritten = [
+    rewritten = {
         existing[key].pk
         for key in {(p.conversation.pk, p.conversation.agent_id) for p in plans}
         if key in existing
-    ]
-    _empty(rewritten)
+    }
+    _empty(list(rewritten))
     reviews: list[Review] = []
     ratings: list[_Rated] = []
     scored: dict[int, Scored] = {}
@@ -447,17 +461,18 @@ def store(plans: list[Plan], context: Context) -> dict[int, Scored]:
     new = [r for r in reviews if r.pk is None]
     Review.objects.bulk_create(new)
     if any(r.pk is None for r in new):  # SQLite before 3.35 returns no ids on bulk insert
-        ids = dict(
-            Review.objects.filter(
+        found = {
+            (conversation, reviewee): pk
+            for pk, conversation, reviewee in Review.objects.filter(
                 conversation_id__in=[r.conversation_id for r in new],
                 reviewer=context.user,
                 source=Source.AUTOQA,
                 calibration_session=None,
-            ).values_list("conversation_id", "pk")
-        )
+            ).values_list("pk", "conversation_id", "reviewee_id")
+        }
         for r in new:
-            r.pk = ids[r.conversation_id]
-    _rewrite([r for r in reviews if r.pk in {e.pk for e in existing.values()}])
+            r.pk = found[r.conversation_id, r.reviewee_id]
+    _rewrite([r for r in reviews if r.pk in rewritten])
     insert_rows(
         Rating,
         ("review_id", "criterion_id", "option_id", "is_na", "score", "comment"),

@@ -9,9 +9,8 @@ from typing import Any
 
 from django.db import transaction
 
-from supportqa.autoqa.actions import Context, requeue_scored, transcripts
+from supportqa.autoqa.actions import Context, requeue_scored, with_transcripts
 from supportqa.autoqa.models import LearnedModel
-from supportqa.conversations.models import Conversation
 from supportqa.core import autoqa
 from supportqa.core.criterion_model import Evaluation, Example, NotEnoughData, train
 from supportqa.reviews.models import Rating, Review
@@ -75,12 +74,9 @@ _Analysis = tuple[str, dict[str, autoqa.DetectorResult]]
 
 
 def _analysed(context: Context, conversation_ids: set[int]) -> dict[int, _Analysis]:
-    lines = transcripts(conversation_ids)
     return {
-        conversation.pk: context.analyse(conversation, lines[conversation.pk])
-        for conversation in Conversation.objects.filter(pk__in=conversation_ids).select_related(
-            "customer"
-        )
+        conversation.pk: context.analyse(conversation, lines)
+        for conversation, lines in with_transcripts(conversation_ids)
     }
 
 

@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from supportqa.conversations.models import Category, Channel, Conversation
+from supportqa.conversations.models import Category, Channel, Conversation, Message
 from supportqa.core import kpis
 from supportqa.core.intervals import wilson
 from supportqa.reports import metrics, rollups
@@ -333,6 +333,7 @@ def test_every_marked_table_keeps_its_triggers_after_all_migrations(db):
 
     wanted: set[str] = set()
     for module in ("supportqa.reports.migrations.0002_rollup_triggers",
+                   "supportqa.reports.migrations.0005_activity_triggers",
                    "supportqa.autoqa.migrations.0003_rollup_triggers"):  # fmt: skip
         wanted |= set(importlib.import_module(module).SQLITE_DAYS)
     with connection.cursor() as cursor:
@@ -346,3 +347,75 @@ def test_every_marked_table_keeps_its_triggers_after_all_migrations(db):
     events = {(t, e) for t, sql in found for e in ("INSERT", "UPDATE", "DELETE") if e in sql}
     missing = {(t, e) for t in wanted for e in ("INSERT", "UPDATE", "DELETE")} - events
     assert not missing, f"tables without their rollup triggers: {sorted(missing)}"
+
+
+def raw_hours(scope: Q, start: datetime, end: datetime) -> tuple[list[int], dict[int, float]]:
+    """The staffing plan's two reads straight from the raw rows: new conversations per hour
+    from `start`, and the mean number of different agents who sent a message in each hour of
+    the week over the four weeks before `end`."""
+    from supportqa.reports import staffing
+
+    counts = [0] * int((end - start).total_seconds() // 3600)
+    for conversation in Conversation.objects.filter(
+        scope, created_at__gte=start, created_at__lt=end
+    ):
+        counts[int((conversation.created_at - start).total_seconds() // 3600)] += 1
+    since = end - timedelta(weeks=staffing.RECENT_WEEKS)
+    conversations = Conversation.objects.filter(scope)
+    seen = set()
+    for message in Message.objects.filter(
+        conversation__in=conversations, author_kind="agent", sent_at__gte=since, sent_at__lt=end
+    ).exclude(author=None):
+        hour = message.sent_at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        seen.add((hour, message.author_id))
+    totals: dict[int, int] = {}
+    for hour, _ in seen:
+        key = staffing._hour_of_week(hour)
+        totals[key] = totals.get(key, 0) + 1
+    return counts, {h: totals.get(h, 0) / staffing.RECENT_WEEKS for h in range(168)}
+
+
+def test_hourly_rollups_give_the_staffing_reads_of_the_raw_rows_whatever_moves(cast):
+    """New conversations per hour and who worked each hour (the staffing plan) read from the
+    hourly rollups equal the raw rows' over periods with partial days, for the organisation,
+    a lead and a channel; moving a conversation to another agent and team, and deleting a
+    message, mark their days and the next read sees it."""
+    from supportqa.conversations.access import scope_of
+    from supportqa.reports import staffing
+
+    rng = random.Random(12)
+    random_world(cast, rng, count=300)
+    conversations = list(Conversation.objects.filter(external_id__startswith="r"))
+    authors = [cast.agent, cast.teammate, cast.other_agent, None]
+    Message.objects.bulk_create(
+        Message(
+            conversation=conversation,
+            seq=i,
+            author_kind=rng.choice(["agent", "agent", "customer", "note"]),
+            author=rng.choice(authors),
+            sent_at=conversation.created_at + timedelta(minutes=rng.randrange(0, 3000)),
+            text="x",
+        )
+        for conversation in conversations
+        for i in range(3)
+    )
+    rollups.current()
+    assert rollups.check() == []
+    # Whole hours (a plan starts at a local midnight), on partial days.
+    end = NOW.replace(minute=0, second=0) - timedelta(hours=2)
+    start = end - timedelta(days=33, hours=7)
+
+    def compare() -> None:
+        for scope in (Q(), scope_of(cast.lead), Q(channel="chat")):
+            assert (staffing._hourly(scope, start, end), staffing._worked(scope, end)) == (
+                raw_hours(scope, start, end)
+            )
+
+    compare()
+    moved = next(c for c in conversations if c.agent == cast.agent and c.messages.exists())
+    Conversation.objects.filter(pk=moved.pk).update(agent=cast.other_agent, team=cast.other_team)
+    Message.objects.filter(pk=Message.objects.filter(author_kind="agent").first().pk).delete()
+    assert DirtyDay.objects.filter(kind="activity").exists()
+    compare()
+    rollups.current()
+    assert rollups.check() == []

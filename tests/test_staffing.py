@@ -70,6 +70,8 @@ def test_the_plan_forecasts_next_week_and_sizes_each_hour(cast, busy_mornings):
     assert monday_nine.worked == pytest.approx(1.0)
     assert plan.days[0][15].worked == pytest.approx(1.0)  # the teammate
     assert plan.days[0][3].worked == 0
+    title = f"Mon 09:00: {monday_nine.hour.mean:.1f} contacts (95% interval"
+    assert title in page.content.decode() and "worked lately 1.0" in monday_nine.title
     assert plan.contacts == pytest.approx(sum(s.hour.mean for d in plan.days for s in d))
     assert plan.check.hours == 168 and plan.check.coverage > 0.8
     assert plan.history_weeks == 6  # eight asked for; the data start six weeks ago

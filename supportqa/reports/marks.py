@@ -5,8 +5,10 @@ PostgreSQL: statement-level triggers with transition tables, one INSERT … SELE
 so a bulk import pays once per batch, not once per row. SQLite: row-level triggers (its only
 kind). Days are UTC dates, like the rollups'.
 
-A table's days are given twice: for SQLite, (kind, an expression of the day of row `r`); for
-PostgreSQL, a SELECT of (kind, day) from `{rows}` (the transition table, aliased r).
+A table's days are given twice: for SQLite, (kind, an expression of the day of row `r`, or a
+SELECT of a column `d` naming several days of row `r`); for PostgreSQL, a SELECT of (kind, day)
+from `{rows}` (the transition table, aliased r). A SELECT's days are those of other tables'
+rows, which their own triggers mark when they are written, so it marks nothing on install.
 """
 
 from __future__ import annotations
@@ -75,6 +77,8 @@ def install(
             schema_editor.execute(_postgres_mark(postgres_days[table].format(rows=table)))
         else:
             for kind, day in sqlite_days[table]:
+                if _is_set(day):
+                    continue
                 schema_editor.execute(
                     f"INSERT OR IGNORE INTO {MARK} (kind, day) SELECT DISTINCT '{kind}', d "
                     f"FROM (SELECT {day} AS d FROM {table} r) WHERE d IS NOT NULL"
@@ -95,7 +99,7 @@ def _sqlite(name: str, table: str, days: list[tuple[str, str]]) -> list[str]:
     for event, rows in (("INSERT", ["NEW"]), ("UPDATE", ["OLD", "NEW"]), ("DELETE", ["OLD"])):
         body = "".join(
             f"INSERT OR IGNORE INTO {MARK} (kind, day) SELECT '{kind}', d FROM "
-            f"(SELECT {day.replace('r.', f'{row}.')} AS d) WHERE d IS NOT NULL; "
+            f"({_one_or_set(day).replace('r.', f'{row}.')}) WHERE d IS NOT NULL; "
             for row in rows
             for kind, day in days
         )
@@ -104,6 +108,15 @@ def _sqlite(name: str, table: str, days: list[tuple[str, str]]) -> list[str]:
             f"FOR EACH ROW BEGIN {body}END"
         )
     return statements
+
+
+def _is_set(day: str) -> bool:
+    return day.lstrip().upper().startswith("SELECT ")
+
+
+def _one_or_set(day: str) -> str:
+    """A SELECT of the column `d`: a set of days as it is, one day's expression wrapped."""
+    return day if _is_set(day) else f"SELECT {day} AS d"
 
 
 def _postgres_mark(select: str) -> str:

@@ -99,10 +99,51 @@ class SentDay(models.Model):
         ]
 
 
+class ConversationHour(models.Model):
+    """Conversations created in UTC hour `hour` (0–23) of `day`, per agent, team and channel:
+    the staffing forecast's hourly volumes."""
+
+    day = models.DateField()
+    hour = models.SmallIntegerField()
+    agent = reference(settings.AUTH_USER_MODEL)
+    team = reference("accounts.Team")
+    channel = models.CharField(max_length=16)
+    volume = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day"]),
+            models.Index(fields=["team", "day"]),
+            models.Index(fields=["agent", "day"]),
+        ]
+
+
+class ActivityHour(models.Model):
+    """Messages agents sent in UTC hour `hour` of `day`, per author and per the agent, team
+    and channel of the conversation they were sent in: who worked each hour (the staffing
+    plan's comparison), within any scope."""
+
+    day = models.DateField()
+    hour = models.SmallIntegerField()
+    author = reference(settings.AUTH_USER_MODEL)
+    agent = reference(settings.AUTH_USER_MODEL)
+    team = reference("accounts.Team")
+    channel = models.CharField(max_length=16)
+    messages = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day"]),
+            models.Index(fields=["team", "day"]),
+            models.Index(fields=["agent", "day"]),
+        ]
+
+
 class DirtyDay(models.Model):
     """A day whose raw rows changed since its rollup was computed. Written by the triggers
     only; `kind` is the family: conversation (creation day, which also holds the surveys sent
-    for those conversations), answer, sent, and the kinds of higher apps' rollups (autoqa)."""
+    for those conversations), answer, sent, activity (agents' messages by sending day), and
+    the kinds of higher apps' rollups (autoqa)."""
 
     kind = models.CharField(max_length=16)
     day = models.DateField()

@@ -29,16 +29,26 @@ from django.db.models.functions import Coalesce
 from supportqa.conversations import service_levels
 from supportqa.conversations.models import (
     SHOP_SOURCE,
+    AuthorKind,
     Channel,
     Conversation,
+    Message,
     first_reply_against_target,
 )
-from supportqa.reports.models import AnswerDay, ConversationDay, DirtyDay, RollupStamp, SentDay
+from supportqa.reports.models import (
+    ActivityHour,
+    AnswerDay,
+    ConversationDay,
+    ConversationHour,
+    DirtyDay,
+    RollupStamp,
+    SentDay,
+)
 from supportqa.reports.periods import Period
 from supportqa.surveys.models import SATISFIED, SurveyResponse, SurveySent, satisfied
 
 # Raise when a rollup's columns or aggregates change: every day is recomputed on next read.
-VERSION = 2
+VERSION = 3
 
 
 class UtcDay(models.Func):
@@ -56,26 +66,22 @@ class UtcDay(models.Func):
         )
 
 
-class UtcHour(models.Func):
-    """The UTC hour a timestamp falls in (its start), computed by the database itself, as
-    text on SQLite ("YYYY-MM-DD HH") and a timestamp on PostgreSQL; `hour_start` reads both."""
+class UtcHourOfDay(models.Func):
+    """The UTC hour of the day (0–23) of a timestamp, computed by the database itself."""
 
-    output_field = models.CharField()
+    output_field = models.IntegerField()
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(compiler, connection, template="substr(%(expressions)s, 1, 13)")
+        return self.as_sql(
+            compiler, connection, template="CAST(substr(%(expressions)s, 12, 2) AS INTEGER)"
+        )
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         return self.as_sql(
             compiler,
             connection,
-            template="to_char((%(expressions)s) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')",
+            template="EXTRACT(HOUR FROM (%(expressions)s) AT TIME ZONE 'UTC')::integer",
         )
-
-
-def hour_start(bucket: str) -> datetime:
-    """The aware start of a UtcHour bucket."""
-    return datetime.strptime(bucket, "%Y-%m-%d %H").replace(tzinfo=UTC)
 
 
 # --- the rollups' definitions -------------------------------------------------------------------
@@ -232,7 +238,53 @@ SENT = Rollup(
 )
 
 
-ROLLUPS: list[Rollup] = [CONVERSATIONS, ANSWERS, SENT]
+# The staffing plan's hours: new conversations, and the agents who sent messages, per UTC hour.
+HOURLY = Rollup(
+    ConversationHour,
+    "conversation",
+    (
+        Part(
+            lambda: Conversation.objects.exclude(source=SHOP_SOURCE),
+            "created_at",
+            {},
+            lambda: {
+                "hour": UtcHourOfDay("created_at"),
+                "agent_id": F("agent_id"),
+                "team_id": F("team_id"),
+                "channel": F("channel"),
+            },
+            lambda: {"volume": Count("pk")},
+        ),
+    ),
+)
+ACTIVITY = Rollup(
+    ActivityHour,
+    "activity",
+    (
+        Part(
+            lambda: Message.objects.filter(author_kind=AuthorKind.AGENT).exclude(
+                conversation__source=SHOP_SOURCE
+            ),
+            "sent_at",
+            {
+                "agent": "conversation__agent",
+                "team": "conversation__team",
+                "channel": "conversation__channel",
+            },
+            lambda: {
+                "hour": UtcHourOfDay("sent_at"),
+                "author_id": F("author_id"),
+                "agent_id": F("conversation__agent_id"),
+                "team_id": F("conversation__team_id"),
+                "channel": F("conversation__channel"),
+            },
+            lambda: {"messages": Count("pk")},
+        ),
+    ),
+)
+
+
+ROLLUPS: list[Rollup] = [CONVERSATIONS, ANSWERS, SENT, HOURLY, ACTIVITY]
 
 
 def register(*rollups: Rollup) -> None:

@@ -1,25 +1,24 @@
 """How many people we need next week: the hourly contact forecast, Erlang C per hour, and the
-agents who actually worked each hour of the week lately. Queries here; formulas in the core
-(`core.forecast`, `core.erlang`).
+agents who actually worked each hour of the week lately. Read from the hourly rollups
+(`rollups.HOURLY`, `rollups.ACTIVITY`); formulas in the core (`core.forecast`, `core.erlang`).
 
 SupportQA keeps no rota, so "worked" is the number of different agents who sent a message in
-that hour, averaged over the last four weeks: a lower bound on who was scheduled.
+that hour (in a conversation in the scope), averaged over the last four weeks: a lower bound on
+who was scheduled.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
-from supportqa.conversations.models import Conversation, Message
 from supportqa.core import erlang, forecast
-from supportqa.reports import memo
-from supportqa.reports.rollups import UtcHour, hour_start
+from supportqa.reports import memo, rollups
+from supportqa.reports.periods import Period
 
 RECENT_WEEKS = 4  # weeks of messages that say who worked each hour
 # An hour expecting less than half a contact is planned unstaffed: the contact is more likely
@@ -54,6 +53,17 @@ class Slot:
             return "over"
         return "ok"
 
+    @property
+    def title(self) -> str:
+        """The cell's hover text (written here: 168 cells through template filters took a
+        third of the page's time)."""
+        worked = "—" if self.worked is None else f"{self.worked:.1f}"
+        return (
+            f"{timezone.localtime(self.hour.at):%a %H:%M}: {self.hour.mean:.1f} contacts (95% "
+            f"interval {self.hour.low}–{self.hour.high}); {self.staffing.agents} agents on "
+            f"contacts, {self.staffing.scheduled} with shrinkage; worked lately {worked}"
+        )
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -84,11 +94,12 @@ def this_monday(now: datetime) -> datetime:
     return midnight - timedelta(days=local.weekday())
 
 
-def plan(conversations: QuerySet[Conversation], assumptions: Assumptions) -> Plan:
-    """Next week's hours (Monday to Sunday), from the full weeks before this one."""
+def plan(scope: Q, assumptions: Assumptions) -> Plan:
+    """Next week's hours (Monday to Sunday) for the conversations in `scope` (conditions on
+    agent, team and channel), from the full weeks before this one."""
     monday = this_monday(timezone.now())
     start = monday - timedelta(weeks=assumptions.history_weeks)
-    counts = _hourly(conversations, start, monday)
+    counts = _hourly(scope, start, monday)
     if sum(counts[-2 * forecast.WEEK :]) == 0:
         raise ValueError("no conversations in the last two full weeks to forecast from")
     # Weeks before the first conversation are not quiet weeks: the data had not started, and
@@ -103,7 +114,7 @@ def plan(conversations: QuerySet[Conversation], assumptions: Assumptions) -> Pla
             forecast.backtest(counts, start),
         ),
     )
-    worked = _worked(conversations, monday)
+    worked = _worked(scope, monday)
     slots = [
         Slot(
             hour,
@@ -133,43 +144,39 @@ def _hour_of_week(moment: datetime) -> int:
     return local.weekday() * 24 + local.hour
 
 
-def _hourly(conversations: QuerySet[Conversation], start: datetime, end: datetime) -> list[int]:
-    """New conversations per hour from `start` to `end`, counted in the database by UTC hour
-    (a native expression: Django's TruncHour calls Python per row on SQLite). An hour of the
-    week is the local hour its UTC hour starts in: exact wherever the offset from UTC is whole
-    hours, half an hour early or late where it is not."""
-    rows = (
-        conversations.filter(created_at__gte=start, created_at__lt=end)
-        .values_list(UtcHour("created_at"))
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+def _hourly(scope: Q, start: datetime, end: datetime) -> list[int]:
+    """New conversations per hour from `start` to `end`, from the rollup of UTC hours. An hour
+    of the week is the local hour its UTC hour starts in: exact wherever the offset from UTC is
+    whole hours, half an hour early or late where it is not."""
+    period = Period(start, end)
+    rollups.current(period, kinds=[rollups.HOURLY.kind])
     counts = [0] * int((end - start).total_seconds() // 3600)
-    for bucket, n in rows:
-        index = int((hour_start(bucket) - start).total_seconds() // 3600)
+    for (day, hour), sums in rollups.grouped(
+        rollups.HOURLY, scope, period, ("day", "hour")
+    ).items():
+        index = int((_hour_at(day, hour) - start).total_seconds() // 3600)
         if 0 <= index < len(counts):
-            counts[index] += n
+            counts[index] += sums["volume"]
     return counts
 
 
-def _worked(conversations: QuerySet[Conversation], monday: datetime) -> dict[int, float]:
-    """Hour of the week → the mean number of different agents who sent a message in it over
-    the last RECENT_WEEKS full weeks. Messages are reached through the conversations created
-    since a week before (the creation index), not by reading every message."""
-    since = monday - timedelta(weeks=RECENT_WEEKS)
-    recent = conversations.filter(created_at__gte=since - timedelta(weeks=1), created_at__lt=monday)
-    rows: Any = (
-        Message.objects.filter(
-            conversation__in=recent,
-            author_kind="agent",
-            sent_at__gte=since,
-            sent_at__lt=monday,
-        )
-        .values_list(UtcHour("sent_at"))
-        .annotate(agents=Count("author", distinct=True))
-        .order_by()
-    )
+def _worked(scope: Q, monday: datetime) -> dict[int, float]:
+    """Hour of the week → the mean number of different agents who sent a message in it (in a
+    conversation in `scope`) over the last RECENT_WEEKS full weeks."""
+    period = Period(monday - timedelta(weeks=RECENT_WEEKS), monday)
+    rollups.current(period, kinds=[rollups.ACTIVITY.kind])
+    by = ("day", "hour", "author_id")
+    authors: dict[tuple[date, int], set[int]] = defaultdict(set)
+    for (day, hour, author), sums in rollups.grouped(rollups.ACTIVITY, scope, period, by).items():
+        if author is not None and sums["messages"]:
+            authors[day, hour].add(author)
     totals: dict[int, int] = defaultdict(int)
-    for bucket, agents in rows:
-        totals[_hour_of_week(hour_start(bucket))] += agents
+    for (day, hour), who in authors.items():
+        totals[_hour_of_week(_hour_at(day, hour))] += len(who)
     return {h: totals.get(h, 0) / RECENT_WEEKS for h in range(forecast.WEEK)}
+
+
+def _hour_at(day: date | str, hour: int) -> datetime:
+    """The start of a UTC hour of a rollup day (a date, or its ISO text on SQLite)."""
+    day = day if isinstance(day, date) else date.fromisoformat(day)
+    return datetime.combine(day, time(hour), UTC)

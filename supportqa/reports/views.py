@@ -224,7 +224,7 @@ def staffing_plan(request: HttpRequest) -> HttpResponse:
     """Next week's forecast contacts and agents per hour (Erlang C), beside the agents who
     worked each hour lately, for the conversations in the person's scope."""
 
-    def plan(conversations: Any, values: dict[str, Any]) -> staffing.Plan:
+    def plan(_: Any, values: dict[str, Any]) -> staffing.Plan:
         assumptions = staffing.Assumptions(
             handling_seconds=values["handling_minutes"] * 60,
             target_level=values["target_percent"] / 100,
@@ -233,7 +233,7 @@ def staffing_plan(request: HttpRequest) -> HttpResponse:
             shrinkage=values["shrinkage"] / 100,
             history_weeks=values["history_weeks"],
         )
-        return staffing.plan(conversations, assumptions)
+        return staffing.plan(scope_of(request.user) & form.condition(), assumptions)
 
     form = StaffingForm(request.GET or None, teams=teams_for(request.user))
     return _analysis(request, form, "reports/staffing.html", "plan", plan, hours=range(24))

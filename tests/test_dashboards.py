@@ -46,10 +46,12 @@ def grow(cast, count: int) -> None:
 
 # Per request, whatever the data size: session, user, the bell (notifications about this
 # page marked read, the unread count), then the page's own queries (agent and team pages:
-# seven for the previous period's panel; the agent page: its 360° view three, its AutoQA
+# seven for the previous period's panel; recomputing the days the growth marked, a delete
+# and an insert per rollup, the hourly one too; the agent page: its 360° view eleven (the
+# AutoQA column from its rollups, recomputing their marked days another six), its AutoQA
 # list one; its strengths and gaps share the breakdown's criterion sums, and their example
 # ratings cost three more only when a criterion is placed, none here).
-PINNED_QUERIES = {"conversation-list": 9, "team-detail": 35, "agent-detail": 40, "agent-list": 6}
+PINNED_QUERIES = {"conversation-list": 9, "team-detail": 37, "agent-detail": 58, "agent-list": 6}
 
 
 def queries(client, path) -> int:

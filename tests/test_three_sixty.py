@@ -92,3 +92,48 @@ def test_the_agent_page_names_strengths_and_gaps_with_example_conversations(cast
     assert all(r.criterion.key == "tone" and r.score == 0 for r in placed.below[0].examples)
     page = cast.client(cast.lead).get(f"/agents/{cast.agent.code}/").content.decode()
     assert "Strengths and areas below expectation" in page and "Tone and Professionalism" in page
+
+
+def test_the_agent_pages_autoqa_column_is_read_from_its_rollups_by_conversation_day(cast):
+    """The AutoQA column counts AutoQA reviews of the conversations created in the period, as
+    the AutoQA page does (a rescore does not move them into this week), with the means and
+    intervals of its raw ratings to 1e-9; the human sources count reviews submitted in it."""
+    from statistics import mean
+
+    from supportqa.core.intervals import mean_interval_from_sums
+    from tests.conftest import make_conversation
+
+    now = timezone.now()
+    inside, old = (
+        [],
+        make_conversation(cast.agent, cast.team, "old", created=now - timedelta(days=200)),
+    )
+    for i in range(4):
+        inside.append(
+            make_conversation(cast.agent, cast.team, f"in{i}", created=now - timedelta(days=3 + i))
+        )
+    for i, conversation in enumerate([*inside, old]):
+        auto = review_as(cast.lead, Source.QA, conversation, i % 3)
+        Review.objects.filter(pk=auto.pk).update(source=Source.AUTOQA)  # submitted now
+    submitted_review(inside[0], cast.qa, position=1)
+    page = cast.client(cast.lead).get(reverse("agent-detail", args=[cast.agent.code]) + "?days=30")
+    t = page.context["three_sixty"]
+    autoqa = Review.objects.filter(source=Source.AUTOQA, conversation__in=inside)
+    scores = [r.final_score for r in autoqa]
+    expected = mean_interval_from_sums(len(scores), sum(scores), sum(s * s for s in scores))
+    assert t.overall["autoqa"].value == pytest.approx(mean(scores), abs=1e-9)
+    assert t.overall["autoqa"].low == pytest.approx(max(0.0, expected.low), abs=1e-9)
+    from supportqa.reviews.models import Rating
+
+    for name, by_source in t.rows:
+        key = next(k for k, n in Criterion.latest_names().items() if n == name)
+        raw = [
+            r.score
+            for r in Rating.objects.filter(review__in=autoqa, criterion__key=key, is_na=False)
+        ]
+        assert by_source["autoqa"].value == pytest.approx(mean(raw), abs=1e-9)
+        assert by_source["autoqa"].high == pytest.approx(
+            mean_interval_from_sums(len(raw), sum(raw), sum(x * x for x in raw)).high, abs=1e-9
+        )
+        assert by_source["qa"].value is not None
+    assert [s for s, _ in t.sources] == ["qa", "autoqa"]

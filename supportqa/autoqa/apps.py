@@ -11,7 +11,7 @@ class AutoQAConfig(AppConfig):
     def ready(self) -> None:
         """Plug AutoQA into the apps below it: it provides the service-level setting, queues
         written conversations, adds its panel to the review workspace and its daily rollups
-        to the ones kept current."""
+        to the ones kept current, and gives the 360° view its sums from them."""
         from supportqa.autoqa import rollups as autoqa_rollups
         from supportqa.autoqa.display import panel
         from supportqa.autoqa.models import AutoQASettings
@@ -19,7 +19,8 @@ class AutoQAConfig(AppConfig):
         from supportqa.conversations import service_levels
         from supportqa.conversations.signals import conversations_written
         from supportqa.reports import rollups
-        from supportqa.reviews import workspace
+        from supportqa.reviews import three_sixty, workspace
+        from supportqa.reviews.models import Source
 
         service_levels.provide(lambda: AutoQASettings.current()[0])
 
@@ -29,3 +30,4 @@ class AutoQAConfig(AppConfig):
         conversations_written.connect(queue, weak=False, dispatch_uid="autoqa-queue")
         workspace.add_panel(panel)
         rollups.register(*autoqa_rollups.ROLLUPS)
+        three_sixty.ROLLED[Source.AUTOQA] = autoqa_rollups.three_sixty_sums

@@ -185,13 +185,15 @@ class LearnedModel(models.Model):
 
 
 class AutoQADay(models.Model):
-    """AutoQA reviews of conversations created on `day`, per agent: how many, and the sum of
-    their scores (AQS)."""
+    """AutoQA reviews of conversations created on `day`, per agent: how many, and the count,
+    sum and sum of squares of their scores (AQS; a review of only N/A criteria has none)."""
 
     day = models.DateField()
     agent = reference(settings.AUTH_USER_MODEL)
     reviews = models.IntegerField()
+    score_n = models.IntegerField(default=0)
     score_sum = models.FloatField()
+    score_sq = models.FloatField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["day"]), models.Index(fields=["agent", "day"])]
@@ -199,13 +201,14 @@ class AutoQADay(models.Model):
 
 class AutoQACriterionDay(models.Model):
     """AutoQA's ratings (not N/A) of conversations created on `day`, per agent and criterion
-    key: how many, and the sum of their criterion scores."""
+    key: how many, and the sum and sum of squares of their criterion scores."""
 
     day = models.DateField()
     agent = reference(settings.AUTH_USER_MODEL)
     criterion_key = models.CharField(max_length=64)
     ratings = models.IntegerField()
     score_sum = models.FloatField()
+    score_sq = models.FloatField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["day"]), models.Index(fields=["agent", "day"])]

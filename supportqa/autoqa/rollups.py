@@ -4,11 +4,17 @@ conversation's creation (the AutoQA page's period), kept current with the report
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django.db.models import Count, F, Q, QuerySet
 
 from supportqa.autoqa.models import AutoQACriterionDay, AutoQADay, AutoQADetectorDay, Finding
+from supportqa.reports import rollups
+from supportqa.reports.periods import Period
 from supportqa.reports.rollups import Part, Rollup, sum_or_zero
 from supportqa.reviews.models import Rating, Review, Source, scored_condition
+from supportqa.reviews.three_sixty import SourceSums
 
 
 def _autoqa_reviews() -> QuerySet[Review]:
@@ -30,7 +36,12 @@ AUTOQA = Rollup(
             "conversation__created_at",
             {"agent": "reviewee"},
             lambda: {"agent_id": F("reviewee_id")},
-            lambda: {"reviews": Count("pk"), "score_sum": sum_or_zero("final_score", 0.0)},
+            lambda: {
+                "reviews": Count("pk"),
+                "score_n": Count("final_score"),
+                "score_sum": sum_or_zero("final_score", 0.0),
+                "score_sq": sum_or_zero(F("final_score") * F("final_score"), 0.0),
+            },
         ),
     ),
 )
@@ -43,7 +54,11 @@ AUTOQA_CRITERIA = Rollup(
             "review__conversation__created_at",
             {"agent": "review__reviewee"},
             lambda: {"agent_id": F("review__reviewee_id"), "criterion_key": F("criterion__key")},
-            lambda: {"ratings": Count("score"), "score_sum": sum_or_zero("score", 0.0)},
+            lambda: {
+                "ratings": Count("score"),
+                "score_sum": sum_or_zero("score", 0.0),
+                "score_sq": sum_or_zero(F("score") * F("score"), 0.0),
+            },
         ),
     ),
 )
@@ -67,3 +82,25 @@ AUTOQA_DETECTORS = Rollup(
     ),
 )
 ROLLUPS = (AUTOQA, AUTOQA_CRITERIA, AUTOQA_DETECTORS)
+
+
+def three_sixty_sums(agent: Any, start: datetime, end: datetime) -> SourceSums:
+    """The agent's AutoQA column of the 360° view: criterion and review score sums of the
+    conversations created in [start, end), from the rollups."""
+    period = Period(start, end)
+    rollups.current(period, kinds=[AUTOQA.kind])
+    scope = Q(agent=agent)
+    out = SourceSums()
+    for (_, key), row in rollups.grouped(
+        AUTOQA_CRITERIA, scope, period, ("day", "criterion_key")
+    ).items():
+        n, total, squares = out.criteria.get(key, (0, 0.0, 0.0))
+        out.criteria[key] = (
+            n + row["ratings"],
+            total + row["score_sum"],
+            squares + row["score_sq"],
+        )
+    for row in rollups.grouped(AUTOQA, scope, period, ("day",)).values():
+        n, total, squares = out.overall
+        out.overall = (n + row["score_n"], total + row["score_sum"], squares + row["score_sq"])
+    return out

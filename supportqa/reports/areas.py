@@ -53,20 +53,29 @@ def placed(reviews: QuerySet[Review], period: Period, rows: CriterionSums) -> Pl
     placed = areas([(name, e) for name, (_, _, e) in estimates.items()], expected)
     wanted = {estimates[n][1] for n, _ in placed.strengths + placed.below}
     # The agent's reviews in the period first (an index range), then their ratings of those
-    # criteria by review: as a subquery the planner read every rating of every review. Only
-    # the examples shown are loaded whole: three queries however many areas and ratings.
-    reviewed = list(scored_reviews(reviews, period).values_list("pk", flat=True)) if wanted else []
-    ratings = list(
-        Rating.objects.filter(review_id__in=reviewed, criterion__key__in=wanted, is_na=False)
-        .order_by("-review__submitted_at", "-pk")
+    # criteria by review id, latest review first (sorted here: as a subquery, or joined back to
+    # the reviews for their order, the planner read every review or rating). Only the
+    # examples shown are loaded whole: three queries however many areas and ratings.
+    reviewed = dict(
+        scored_reviews(reviews, period).values_list("pk", "submitted_at") if wanted else []
+    )
+    ratings = sorted(
+        Rating.objects.filter(review_id__in=list(reviewed), criterion__key__in=wanted, is_na=False)
         .values_list(
-            "pk", "criterion__section__version__scorecard__name", "criterion__key", "score"
+            "pk",
+            "review_id",
+            "criterion__section__version__scorecard__name",
+            "criterion__key",
+            "score",
         )
+        .order_by(),
+        key=lambda r: (reviewed[r[1]], r[0]),
+        reverse=True,
     )
 
     def picked(name: str, top: bool) -> list[int]:
         scorecard, key, _ = estimates[name]
-        mine = [(pk, score) for pk, card, k, score in ratings if k == key and card == scorecard]
+        mine = [(pk, score) for pk, _, card, k, score in ratings if k == key and card == scorecard]
         mine.sort(key=lambda r: -r[1] if top else r[1])  # stable: latest first on ties
         return [pk for pk, _ in mine[:EXAMPLES]]
 

@@ -48,7 +48,7 @@ from supportqa.reports.periods import Period
 from supportqa.surveys.models import SATISFIED, SurveyResponse, SurveySent, satisfied
 
 # Raise when a rollup's columns or aggregates change: every day is recomputed on next read.
-VERSION = 3
+VERSION = 4
 
 
 class UtcDay(models.Func):

@@ -29,9 +29,9 @@ from supportqa.core.csvcells import csv_line
 from supportqa.reports import appraisal, areas, causes, charts, metrics, staffing, topics, validity
 from supportqa.reports.forms import CauseFilter, ScopedForm, StaffingForm, TopicForm
 from supportqa.reports.periods import PERIOD_CHOICES, period_from
+from supportqa.reviews import three_sixty
 from supportqa.reviews.access import reviews_for
 from supportqa.reviews.models import Source
-from supportqa.reviews.three_sixty import three_sixty
 from supportqa.scorecards.models import Criterion, Scorecard
 
 CONTROL_RULE_NAMES = {
@@ -108,7 +108,6 @@ def agent_detail(request: HttpRequest, code: str) -> HttpResponse:
     recent = shown.counting_toward_iqs().order_by("-submitted_at")[:15]
     automatic = shown.filter(source=Source.AUTOQA).order_by("-submitted_at")[:5]
     period, _ = period_from(request)
-    in_period = reviews.filter(submitted_at__gte=period.start, submitted_at__lt=period.end)
     return _dashboard(
         request,
         "reports/agent_detail.html",
@@ -119,7 +118,9 @@ def agent_detail(request: HttpRequest, code: str) -> HttpResponse:
             "recent": recent,
             "automatic": automatic,
             "teams": agent.teams.all(),
-            "three_sixty": three_sixty(in_period),
+            # Whoever may open the agent's page may read all their reviews (agents_for and
+            # reviewee_scope agree), so rolled-up sources need no narrower scope.
+            "three_sixty": three_sixty.of_agent(reviews, agent, period.start, period.end),
         },
         with_areas=True,
     )

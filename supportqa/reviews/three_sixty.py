@@ -4,7 +4,10 @@ AutoQA, later mystery shoppers), and how far each source sits from the others.""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, F, QuerySet, Sum
 
@@ -16,6 +19,21 @@ from supportqa.scorecards.models import Criterion
 SOURCE_ORDER = (Source.SELF, Source.PEER, Source.MANAGER, Source.QA, Source.AUTOQA,
                 Source.MYSTERY_SHOP)  # fmt: skip
 LABELS = {**dict(Source.choices), Source.MANAGER: "Lead or manager"}
+
+Sums = tuple[int, float, float]  # n, Σx, Σx²
+
+
+@dataclass
+class SourceSums:
+    """One source's sums over an agent's period, read from its rollups."""
+
+    criteria: dict[str, Sums] = field(default_factory=dict)  # criterion key → sums
+    overall: Sums = (0, 0.0, 0.0)  # of the review scores
+
+
+# Sources a higher app keeps daily rollups of (AutoQA registers its own): source → the sums
+# of an agent's reviews from it over [start, end). Their reviews are not read row by row.
+ROLLED: dict[str, Callable[[Any, datetime, datetime], SourceSums]] = {}
 
 
 @dataclass
@@ -30,26 +48,35 @@ class ThreeSixty:
         return len(self.sources) > 1
 
 
-def three_sixty(reviews: QuerySet[Review]) -> ThreeSixty:
+def three_sixty(
+    reviews: QuerySet[Review], rolled: dict[str, SourceSums] | None = None
+) -> ThreeSixty:
     """From these reviews (scored, calibration ones aside): per criterion key (matched across
     scorecard versions) and source, the mean criterion score with its interval, from n, Σx
-    and Σx² aggregated in the database."""
-    rows = (
-        Rating.objects.filter(
-            review__in=reviews.scored().filter(calibration_session__isnull=True), is_na=False
-        )
-        .values_list("criterion__key", "review__source")
-        .annotate(n=Count("score"), total=Sum("score"), squares=Sum(F("score") * F("score")))
-        .order_by()
-    )
+    and Σx². `rolled`: sources whose sums were read from rollups (`of_agent`), used instead
+    of their reviews among `reviews`."""
+    rolled = rolled or {}
+    counted = reviews.scored().filter(calibration_session__isnull=True).exclude(source__in=rolled)
+    # The reviews first (an index range), then their ratings by id: joined back to the
+    # reviews for their source, the planner read every review.
+    source_of = dict(counted.values_list("pk", "source"))
+    sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
+    ratings = Rating.objects.filter(review_id__in=list(source_of), is_na=False, score__isnull=False)
+    for review, key, score in ratings.values_list("review_id", "criterion__key", "score"):
+        into = sums[key, source_of[review]]
+        into[0] += 1
+        into[1] += score
+        into[2] += score * score
+    for source, by_source in rolled.items():
+        for key, (n, total, squares) in by_source.criteria.items():
+            sums[key, source] = [n, total, squares]
     table: dict[str, dict[str, Estimate]] = defaultdict(dict)
-    for key, source, n, total, squares in rows:
+    for (key, source), (n, total, squares) in sums.items():
         if n:
-            table[key][source] = mean_interval_from_sums(n, total, squares)
-    overall = {
-        source: clip(mean_interval_from_sums(n, total, squares), 0.0, 100.0)
-        for source, n, total, squares in reviews.scored()
-        .filter(calibration_session__isnull=True, final_score__isnull=False)
+            table[key][source] = mean_interval_from_sums(int(n), total, squares)
+    overall_sums = {
+        source: (n, total, squares)
+        for source, n, total, squares in counted.filter(final_score__isnull=False)
         .values_list("source")
         .annotate(
             n=Count("final_score"),
@@ -57,6 +84,10 @@ def three_sixty(reviews: QuerySet[Review]) -> ThreeSixty:
             squares=Sum(F("final_score") * F("final_score")),
         )
         .order_by()
+    } | {source: by_source.overall for source, by_source in rolled.items()}
+    overall = {
+        source: clip(mean_interval_from_sums(n, total, squares), 0.0, 100.0)
+        for source, (n, total, squares) in overall_sums.items()
         if n
     }
     names = Criterion.latest_names()
@@ -70,4 +101,14 @@ def three_sixty(reviews: QuerySet[Review]) -> ThreeSixty:
         rows=sorted(((names.get(k, k), v) for k, v in table.items()), key=lambda r: r[0]),
         gaps=source_gaps(means),
         overall=overall,
+    )
+
+
+def of_agent(reviews: QuerySet[Review], agent: Any, start: datetime, end: datetime) -> ThreeSixty:
+    """An agent's 360° view over [start, end): `reviews` (the agent's that the person may
+    read) submitted in it, and the rolled-up sources (AutoQA) of the conversations created in
+    it, as their own pages count them."""
+    in_period = reviews.filter(submitted_at__gte=start, submitted_at__lt=end)
+    return three_sixty(
+        in_period, {source: sums(agent, start, end) for source, sums in ROLLED.items()}
     )

@@ -70,9 +70,8 @@ def topic_report(
     weekly, totals, outcomes = _by_week(rows, found.assignment, mondays)
     growth = {g.topic: g for g in topics.growth(weekly, totals)}
     overall = _resolved_and_reopened([o for per_topic in outcomes.values() for o in per_topic])
-    codes = dict(
-        Conversation.objects.filter(pk__in=[pk for pk, *_ in rows]).values_list("pk", "code")
-    )
+    shown = {rows[i][0] for topic in found.topics for i in topic.examples}
+    codes = dict(Conversation.objects.filter(pk__in=shown).values_list("pk", "code"))
     report_rows = [
         _topic_row(
             topic,

@@ -112,6 +112,10 @@ def test_the_agent_pages_autoqa_column_is_read_from_its_rollups_by_conversation_
         inside.append(
             make_conversation(cast.agent, cast.team, f"in{i}", created=now - timedelta(days=3 + i))
         )
+    # Today is not over: its conversations are read from the raw rows, not the rollups.
+    inside.append(
+        make_conversation(cast.agent, cast.team, "today", created=now - timedelta(minutes=5))
+    )
     for i, conversation in enumerate([*inside, old]):
         auto = review_as(cast.lead, Source.QA, conversation, i % 3)
         Review.objects.filter(pk=auto.pk).update(source=Source.AUTOQA)  # submitted now

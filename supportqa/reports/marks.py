@@ -7,12 +7,14 @@ kind). Days are UTC dates, like the rollups'.
 
 A table's days are given twice: for SQLite, (kind, an expression of the day of row `r`, or a
 SELECT of a column `d` naming several days of row `r`); for PostgreSQL, a SELECT of (kind, day)
-from `{rows}` (the transition table, aliased r). A SELECT's days are those of other tables'
-rows, which their own triggers mark when they are written, so it marks nothing on install.
+from `{rows}` (the transition table, aliased r). On SQLite a SELECT's days are those of other
+tables' rows, which their own triggers marked when they were written, so it marks nothing on
+install (PostgreSQL runs its SELECT over the whole table).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db import migrations
@@ -99,7 +101,7 @@ def _sqlite(name: str, table: str, days: list[tuple[str, str]]) -> list[str]:
     for event, rows in (("INSERT", ["NEW"]), ("UPDATE", ["OLD", "NEW"]), ("DELETE", ["OLD"])):
         body = "".join(
             f"INSERT OR IGNORE INTO {MARK} (kind, day) SELECT '{kind}', d FROM "
-            f"({_one_or_set(day).replace('r.', f'{row}.')}) WHERE d IS NOT NULL; "
+            f"({_of_row(_one_or_set(day), row)}) WHERE d IS NOT NULL; "
             for row in rows
             for kind, day in days
         )
@@ -110,8 +112,13 @@ def _sqlite(name: str, table: str, days: list[tuple[str, str]]) -> list[str]:
     return statements
 
 
+def _of_row(sql: str, row: str) -> str:
+    """The SQL with the row alias `r.` (a whole word) written as NEW. or OLD."""
+    return re.sub(r"\br\.", f"{row}.", sql)
+
+
 def _is_set(day: str) -> bool:
-    return day.lstrip().upper().startswith("SELECT ")
+    return day.split(maxsplit=1)[0].upper() == "SELECT"
 
 
 def _one_or_set(day: str) -> str:

@@ -96,8 +96,9 @@ def test_the_agent_page_names_strengths_and_gaps_with_example_conversations(cast
 
 def test_the_agent_pages_autoqa_column_is_read_from_its_rollups_by_conversation_day(cast):
     """The AutoQA column counts AutoQA reviews of the conversations created in the period, as
-    the AutoQA page does (a rescore does not move them into this week), with the means and
-    intervals of its raw ratings to 1e-9; the human sources count reviews submitted in it."""
+    the AutoQA page does (not by submission: an import of old conversations is scored today),
+    with the means and intervals of its raw ratings to 1e-9; the human sources count reviews
+    submitted in it."""
     from statistics import mean
 
     from supportqa.core.intervals import mean_interval_from_sums

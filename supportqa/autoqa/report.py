@@ -48,9 +48,11 @@ class Totals:
 def totals(scope: Q, period: Period) -> Totals:
     """`scope`: whose results, as a condition on `agent` (the reviewee)."""
     rollups.current(period, kinds=("autoqa",))
-    reviews = _by(rollups.grouped(AUTOQA, scope, period, ("day", "agent_id")))
-    ratings = _by(rollups.grouped(AUTOQA_CRITERIA, scope, period, ("day", "criterion_key")))
-    findings = _by(rollups.grouped(AUTOQA_DETECTORS, scope, period, ("day", "detector")))
+    reviews = rollups.by_key(rollups.grouped(AUTOQA, scope, period, ("day", "agent_id")))
+    ratings = rollups.by_key(
+        rollups.grouped(AUTOQA_CRITERIA, scope, period, ("day", "criterion_key"))
+    )
+    findings = rollups.by_key(rollups.grouped(AUTOQA_DETECTORS, scope, period, ("day", "detector")))
     names = Criterion.latest_names()
     people = User.objects.in_bulk(list(reviews))
     agents = [
@@ -82,16 +84,6 @@ def totals(scope: Q, period: Period) -> Totals:
         sorted(agents, key=lambda a: a["mean"]),
         detectors,
     )
-
-
-def _by(rows: dict[tuple[Any, ...], dict[str, Any]]) -> dict[Any, dict[str, Any]]:
-    """Rows keyed (day, key) added up by key."""
-    out: dict[Any, dict[str, Any]] = {}
-    for (_, key), row in rows.items():
-        into = out.setdefault(key, dict.fromkeys(row, 0))
-        for column, value in row.items():
-            into[column] += value
-    return out
 
 
 @dataclass(frozen=True)

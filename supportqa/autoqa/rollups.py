@@ -90,17 +90,11 @@ def three_sixty_sums(agent: Any, start: datetime, end: datetime) -> SourceSums:
     period = Period(start, end)
     rollups.current(period, kinds=[AUTOQA.kind])
     scope = Q(agent=agent)
-    out = SourceSums()
-    for (_, key), row in rollups.grouped(
-        AUTOQA_CRITERIA, scope, period, ("day", "criterion_key")
-    ).items():
-        n, total, squares = out.criteria.get(key, (0, 0.0, 0.0))
-        out.criteria[key] = (
-            n + row["ratings"],
-            total + row["score_sum"],
-            squares + row["score_sq"],
-        )
-    for row in rollups.grouped(AUTOQA, scope, period, ("day",)).values():
-        n, total, squares = out.overall
-        out.overall = (n + row["score_n"], total + row["score_sum"], squares + row["score_sq"])
-    return out
+    criteria = rollups.by_key(
+        rollups.grouped(AUTOQA_CRITERIA, scope, period, ("day", "criterion_key"))
+    )
+    overall = rollups.total(rollups.grouped(AUTOQA, scope, period, ("day",)).values())
+    return SourceSums(
+        {key: (row["ratings"], row["score_sum"], row["score_sq"]) for key, row in criteria.items()},
+        (overall["score_n"], overall["score_sum"], overall["score_sq"]),
+    )

@@ -9,7 +9,7 @@ the statement counts and compare the figures with the core formulas over the raw
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -207,8 +207,8 @@ def _panel(
     """The panel from the period's rollup rows (keyed with "resolved" last) and reviews
     (submitted, score, inclusion probability, pass threshold, …); without `medians` the
     durations have their means only (a comparison period's tiles show those)."""
-    counts = _total(conversations.values())
-    resolved = _total(row for key, row in conversations.items() if key[-1])
+    counts = rollups.total(conversations.values())
+    resolved = rollups.total(row for key, row in conversations.items() if key[-1])
     volume = counts["volume"]
     in_period = (
         Conversation.objects.filter(
@@ -217,7 +217,7 @@ def _panel(
         if medians
         else None
     )
-    said = _total(answers.values())
+    said = rollups.total(answers.values())
     main = _roster_row(counts, resolved, [r[1:4] for r in review_rows])
     return Panel(
         iqs=main.iqs,
@@ -262,22 +262,14 @@ def _slices(
         (
             names.get(value, "Uncategorised") if value is not None else "Uncategorised",
             _roster_row(
-                _total(row for _, row in groups.get(value, [])),
-                _total(row for key, row in groups.get(value, []) if key[3]),
+                rollups.total(row for _, row in groups.get(value, [])),
+                rollups.total(row for key, row in groups.get(value, []) if key[3]),
                 reviewed.get(value, []),
             ),
         )
         for value in set(groups) | set(reviewed)
     ]
     return sorted(slices, key=lambda s: (-s[1].volume, s[0]))
-
-
-def _total(rows: Iterable[dict[str, int]]) -> dict[str, int]:
-    total: dict[str, int] = defaultdict(int)
-    for row in rows:
-        for column, value in row.items():
-            total[column] += value
-    return total
 
 
 def _weekly(
@@ -443,18 +435,10 @@ def roster(
         path, "final_score", "inclusion_probability", "scorecard_version__pass_threshold"
     ):
         reviewed[owner].append(tuple(row))  # type: ignore[arg-type]
-    counts = _by_key(conversations)
-    resolved = _by_key({k: row for k, row in conversations.items() if k[2]})
+    counts = rollups.by_key(conversations)
+    resolved = rollups.by_key({k: row for k, row in conversations.items() if k[2]})
     keys = set(counts) | set(reviewed)
     return {k: _roster_row(counts[k], resolved[k], reviewed[k]) for k in keys}
-
-
-def _by_key(rows: dict[tuple[Any, ...], dict[str, int]]) -> dict[Any, dict[str, int]]:
-    """Sums per the second key (agent or team) of rows keyed by day first."""
-    grouped: dict[Any, list[dict[str, int]]] = defaultdict(list)
-    for k, row in rows.items():
-        grouped[k[1]].append(row)
-    return defaultdict(lambda: defaultdict(int), {k: _total(v) for k, v in grouped.items()})
 
 
 def _roster_row(

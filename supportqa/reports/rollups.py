@@ -512,6 +512,24 @@ def _within(part: Part, start: datetime, stop: datetime) -> Q:
     return within
 
 
+def total(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """These rows (of `grouped`) added up, column by column."""
+    out: dict[str, Any] = defaultdict(int)
+    for row in rows:
+        for column, value in row.items():
+            out[column] += value
+    return out
+
+
+def by_key(rows: dict[tuple[Any, ...], dict[str, Any]]) -> dict[Any, dict[str, Any]]:
+    """Rows of `grouped` by (day, key) added up per key (an agent, a team, a criterion…);
+    a key without rows reads as zeros."""
+    per_key: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for key, row in rows.items():
+        per_key[key[1]].append(row)
+    return defaultdict(lambda: defaultdict(int), {k: total(v) for k, v in per_key.items()})
+
+
 def _add(into: dict[str, int], columns: Sequence[str], values: Sequence[Any]) -> None:
     for column, value in zip(columns, values, strict=True):
         into[column] += value or 0

@@ -477,6 +477,11 @@ def test_hourly_rollups_give_the_staffing_reads_of_the_raw_rows_whatever_moves(c
         for c in conversations[30:]
         if c.agent == cast.agent and c.messages.filter(author_kind="agent").exists()
     )
+    # A change the activity rollup does not read (an import's repeat-contact updates)
+    # marks none of its days: each such mark read the conversation's messages.
+    Conversation.objects.filter(pk=moved.pk).update(repeat_contact_seconds=60, reopen_count=4)
+    assert not DirtyDay.objects.filter(kind="activity").exists()
+    assert DirtyDay.objects.filter(kind="conversation").exists()
     Conversation.objects.filter(pk=moved.pk).update(agent=cast.other_agent, team=cast.other_team)
     days = {m.sent_at.astimezone(UTC).date() for m in moved.messages.filter(author_kind="agent")}
     marked = set(DirtyDay.objects.filter(kind="activity").values_list("day", flat=True))

@@ -41,10 +41,13 @@ def reinstall(
     sqlite_days: dict[str, list[tuple[str, str]]],
     postgres_days: dict[str, str],
     tables: list[str],
+    changes: dict[str, list[str]] | None = None,
+    mark: bool = True,
 ) -> migrations.RunPython:
     """The operation a migration that changes a marked table's columns ends with: SQLite
     remakes a table to add most columns, and the remade table has no triggers. (PostgreSQL
-    keeps them; they are dropped and created the same.)"""
+    keeps them; they are dropped and created the same.) Also how a migration changes a
+    table's triggers; `mark=False` when the rollups they keep are already right."""
 
     def again(apps: Any, schema_editor: Any) -> None:
         uninstall(schema_editor, name, tables)
@@ -53,6 +56,8 @@ def reinstall(
             name,
             {t: sqlite_days[t] for t in tables},
             {t: postgres_days[t] for t in tables},
+            changes,
+            mark,
         )
 
     return migrations.RunPython(again, migrations.RunPython.noop)
@@ -63,18 +68,25 @@ def install(
     name: str,
     sqlite_days: dict[str, list[tuple[str, str]]],
     postgres_days: dict[str, str],
+    changes: dict[str, list[str]] | None = None,
+    mark: bool = True,
 ) -> None:
     """Create the triggers, then mark every day that already has rows (the first read
-    computes their rollups)."""
+    computes their rollups) unless `mark` is false. `changes`: for a table named there, an
+    update marks days only for the rows where one of those columns changed (the days'
+    rollups depend on no other column of it)."""
     postgres = schema_editor.connection.vendor == "postgresql"
+    changes = changes or {}
     for table in sqlite_days:
         statements = (
-            _postgres(name, table, postgres_days[table])
+            _postgres(name, table, postgres_days[table], changes.get(table))
             if postgres
-            else _sqlite(name, table, sqlite_days[table])
+            else _sqlite(name, table, sqlite_days[table], changes.get(table))
         )
         for statement in statements:
             schema_editor.execute(statement)
+        if not mark:
+            continue
         if postgres:
             schema_editor.execute(_postgres_mark(postgres_days[table].format(rows=table)))
         else:
@@ -96,7 +108,9 @@ def uninstall(schema_editor: Any, name: str, tables: list[str]) -> None:
                 schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}_{table}_{event}")
 
 
-def _sqlite(name: str, table: str, days: list[tuple[str, str]]) -> list[str]:
+def _sqlite(
+    name: str, table: str, days: list[tuple[str, str]], changed: list[str] | None = None
+) -> list[str]:
     statements = []
     for event, rows in (("INSERT", ["NEW"]), ("UPDATE", ["OLD", "NEW"]), ("DELETE", ["OLD"])):
         body = "".join(
@@ -105,9 +119,12 @@ def _sqlite(name: str, table: str, days: list[tuple[str, str]]) -> list[str]:
             for row in rows
             for kind, day in days
         )
+        when = ""
+        if event == "UPDATE" and changed:
+            when = "WHEN " + " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in changed) + " "
         statements.append(
             f"CREATE TRIGGER {name}_{table}_{event.lower()} AFTER {event} ON {table} "
-            f"FOR EACH ROW BEGIN {body}END"
+            f"FOR EACH ROW {when}BEGIN {body}END"
         )
     return statements
 
@@ -133,16 +150,27 @@ def _postgres_mark(select: str) -> str:
     )
 
 
-def _postgres(name: str, table: str, select: str) -> list[str]:
+def _postgres(name: str, table: str, select: str, changed: list[str] | None = None) -> list[str]:
     function = f"{name}_{table}"
     new, old = (
         _postgres_mark(select.format(rows="new_rows")),
         _postgres_mark(select.format(rows="old_rows")),
     )
+    updated_new, updated_old = new, old
+    if changed:
+        # The rows of the update where one of the columns changed, as each transition table.
+        differ = (
+            f"({', '.join(f'n.{c}' for c in changed)}) IS DISTINCT FROM "
+            f"({', '.join(f'o.{c}' for c in changed)})"
+        )
+        pairs = f"new_rows n JOIN old_rows o ON o.id = n.id WHERE {differ}"
+        updated_new = _postgres_mark(select.format(rows=f"(SELECT n.* FROM {pairs})"))
+        updated_old = _postgres_mark(select.format(rows=f"(SELECT o.* FROM {pairs})"))
     statements = [
         f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {new}; END IF; "
-        f"IF TG_OP IN ('UPDATE', 'DELETE') THEN {old}; END IF; "
+        f"IF TG_OP = 'INSERT' THEN {new}; END IF; "
+        f"IF TG_OP = 'UPDATE' THEN {updated_new}; {updated_old}; END IF; "
+        f"IF TG_OP = 'DELETE' THEN {old}; END IF; "
         "RETURN NULL; END $$"
     ]
     for event, referencing in (

@@ -417,6 +417,8 @@ def test_agreement_reads_a_bounded_sample_of_reviewed_conversations(cast, monkey
     version = Review.objects.filter(source=Source.AUTOQA).first().scorecard_version
     for conversation in (cast.conversation, cast.teammate_conversation, cast.other_conversation):
         submitted_review(conversation, cast.qa, ratings=full_ratings(version, 0))
+    # A conversation two people reviewed is one conversation.
+    submitted_review(cast.conversation, cast.manager, ratings=full_ratings(version, 0))
     autoqa = Review.objects.filter(source=Source.AUTOQA)
     human = Review.objects.filter(source__in=IQS_SOURCES)
     everything = report.rating_pairs(autoqa, human)

@@ -1,0 +1,48 @@
+"""`__in` with a long list of integers, sent to PostgreSQL as one array parameter.
+
+Django writes `id IN (%s, %s, …)` with one parameter per value. For the lists the pages pass
+(a few thousand review or conversation ids) the parameters cost more than the query: Django
+prepares each value, and psycopg parses the statement to number its placeholders, each time
+anew since a statement that long is not cached (about 20 ms for 4,000 ids on the 2-core
+machine). On PostgreSQL such a list is sent as one array, `id = ANY(%s)`, which means the
+same: a null value never matches, and NOT of it is NOT IN. Other lists, and other databases,
+keep Django's form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Field, ForeignObject
+from django.db.models.fields.related_lookups import RelatedIn
+from django.db.models.lookups import In
+
+# Lists at least this long are sent as an array.
+LONG = 64
+
+
+class _ArrayOnPostgres:
+    """Mixed into Django's `In` lookups (the plain one and the related one)."""
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, Any]:
+        lookup: Any = self
+        if lookup.rhs_is_direct_value():
+            values = [v for v in lookup.rhs if v is not None]
+            if len(values) >= LONG and all(type(v) is int for v in values):
+                lhs, lhs_params = lookup.process_lhs(compiler, connection)
+                return f"{lhs} = ANY(%s)", (*lhs_params, sorted(set(values)))
+        return lookup.as_sql(compiler, connection)  # type: ignore[no-any-return]
+
+
+class ArrayIn(_ArrayOnPostgres, In):
+    pass
+
+
+class RelatedArrayIn(_ArrayOnPostgres, RelatedIn):
+    pass
+
+
+def register() -> None:
+    """Replace `__in` on every field (called once, when the apps are ready)."""
+    Field.register_lookup(ArrayIn)
+    ForeignObject.register_lookup(RelatedArrayIn)

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from supportqa.accounts.models import User
 from supportqa.autoqa.actions import UNSURE_BELOW
@@ -107,37 +107,33 @@ PAIR_SAMPLE = 2000
 
 def rating_pairs(autoqa: QuerySet[Review], human: QuerySet[Review]) -> RatingPairs:
     """Only AutoQA's ratings of conversations people reviewed are read (a few per cent of
-    them, at most PAIR_SAMPLE conversations), through the conversation index of reviews."""
+    them, at most PAIR_SAMPLE conversations). The people's reviews of the period are read
+    once, as (review, conversation), and sampled here; ratings are read by review id (as
+    subqueries the planner read every rating of every review)."""
+    people = list(human.order_by().values_list("pk", "conversation_id"))
+    reviewed_count = len({conversation for _, conversation in people})
+    every = max(1, math.ceil(reviewed_count / PAIR_SAMPLE))
+    theirs = {pk: conversation for pk, conversation in people if conversation % every == 0}
+    of = dict(  # AutoQA's review → its conversation
+        autoqa.filter(conversation_id__in=sorted(set(theirs.values()))).values_list(
+            "pk", "conversation_id"
+        )
+    )
     machine: dict[tuple[int, str], float] = {}
     names: dict[str, str] = {}
-    reviewed_count = human.values("conversation_id").distinct().count()
-    every = max(1, math.ceil(reviewed_count / PAIR_SAMPLE))
-    if every > 1:
-        human = human.alias(every=F("conversation_id") % every).filter(every=0)
-    # Review ids are read first and ratings by them: as subqueries the planner read every
-    # rating of every review.
-    reviewed = list(
-        autoqa.filter(conversation_id__in=human.values("conversation_id")).values_list(
-            "pk", "conversation_id"
-        )
-    )
-    of = dict(reviewed)  # review → conversation
+    human_ratings = []
     for review, key, name, value in Rating.objects.filter(
-        review_id__in=of, is_na=False
+        review_id__in=sorted([*of, *theirs]), is_na=False
     ).values_list("review_id", "criterion__key", "criterion__name", "option__value"):
-        machine[of[review], key] = value
-        names[key] = name
-    theirs = dict(
-        human.filter(conversation_id__in=[c for _, c in reviewed]).values_list(
-            "pk", "conversation_id"
-        )
-    )
+        if review in of:
+            machine[of[review], key] = value
+            names[key] = name
+        else:
+            human_ratings.append((theirs[review], key, value))
     pairs = [
-        (theirs[review], key, machine[theirs[review], key], value)
-        for review, key, value in Rating.objects.filter(
-            review_id__in=theirs, is_na=False
-        ).values_list("review_id", "criterion__key", "option__value")
-        if (theirs[review], key) in machine
+        (conversation, key, machine[conversation, key], value)
+        for conversation, key, value in human_ratings
+        if (conversation, key) in machine
     ]
     return RatingPairs(pairs, names, reviewed_count, every)
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from supportqa.conversations.models import Category, Channel, Conversation
 from supportqa.core import control as core_control
+from supportqa.core import kpis
 from supportqa.core.scoring import passed
 from supportqa.reports import control, metrics
 from supportqa.reviews.models import Review
@@ -46,12 +47,12 @@ def grow(cast, count: int) -> None:
 
 # Per request, whatever the data size: session, user, the bell (notifications about this
 # page marked read, the unread count), then the page's own queries (agent and team pages:
-# seven for the previous period's panel; recomputing the days the growth marked, a delete
+# six for the previous period's panel, whose reviews are read with the period's; recomputing the days the growth marked, a delete
 # and an insert per rollup, the hourly one too; the agent page: its 360° view eleven (the
 # AutoQA column from its rollups, recomputing their marked days another six), its AutoQA
 # list one; its strengths and gaps share the breakdown's criterion sums, and their example
 # ratings cost three more only when a criterion is placed, none here).
-PINNED_QUERIES = {"conversation-list": 9, "team-detail": 37, "agent-detail": 58, "agent-list": 6}
+PINNED_QUERIES = {"conversation-list": 9, "team-detail": 36, "agent-detail": 57, "agent-list": 6}
 
 
 def queries(client, path) -> int:
@@ -405,6 +406,9 @@ def test_any_date_range_and_the_period_before_it(cast):
     """A custom range is whole days; the panel shows the figures of the period of the same
     length just before (here: only the older half of the data)."""
     grow(cast, 12)  # created 1 to 20 days ago
+    # Some reviews were given in the period before (the two periods' reviews are read once).
+    earlier_reviews = Review.objects.filter(conversation__external_id__in=["g0-12", "g3-12"])
+    earlier_reviews.update(submitted_at=timezone.now() - timedelta(days=12))
     client = cast.client(cast.lead)
     url = reverse("team-detail", args=[cast.team.code])
     today = timezone.localdate()
@@ -424,6 +428,12 @@ def test_any_date_range_and_the_period_before_it(cast):
     ).count()
     assert context["panel"].volume == inside and context["previous"].volume == earlier
     assert inside and earlier
+    scored = Review.objects.counting_toward_iqs().filter(conversation__team=cast.team)
+    for shown, period in ((context["panel"], context["period"]), (context["previous"], before)):
+        scores = scored.filter(submitted_at__gte=period.start, submitted_at__lt=period.end)
+        expected = kpis.iqs(list(scores.values_list("final_score", flat=True)))
+        assert (shown.iqs.n, shown.iqs.value) == (expected.n, pytest.approx(expected.value))
+    assert context["previous"].iqs.n == 2
     assert "before:" in page.content.decode()
 
 

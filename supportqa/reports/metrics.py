@@ -126,8 +126,10 @@ def dashboard(
         rollups.CONVERSATIONS, scope, period, ("day", "channel", "category_id", "resolved")
     )
     answers = rollups.grouped(rollups.ANSWERS, scope, period, ("day",))
-    review_rows = list(
-        scored_reviews(reviews, period).values_list(
+    # One read of the reviews for both periods (each read joins the reviews to their
+    # conversations for the scope).
+    both = list(
+        scored_reviews(reviews, span).values_list(
             "submitted_at",
             "final_score",
             "inclusion_probability",
@@ -136,6 +138,7 @@ def dashboard(
             "conversation__category_id",
         )
     )
+    review_rows = [row for row in both if row[0] >= period.start]
     panel = _panel(scope, period, conversations, answers, review_rows)
     weeks = period.weeks()
     created = _weekly(weeks, conversations, n="volume", frt_n="first_response_n",
@@ -164,34 +167,33 @@ def dashboard(
         watched,
         by_channel=_slices(conversations, review_rows, 1, dict(Channel.choices)),
         by_category=_slices(conversations, review_rows, 2, names),
-        previous=_previous_panel(scope, reviews, period) if with_previous else None,
+        previous=_means_panel(
+            scope, period.previous(), [row for row in both if row[0] < period.start]
+        )
+        if with_previous
+        else None,
     )
 
 
-def _previous_panel(scope: Q, reviews: QuerySet[Review], period: Period) -> Panel:
-    """The panel of the period of the same length just before (its rollups made current by
-    the caller), durations by their means."""
-    return panel(scope, reviews, period.previous(), current=False)
-
-
-def panel(scope: Q, reviews: QuerySet[Review], period: Period, current: bool = True) -> Panel:
+def panel(scope: Q, reviews: QuerySet[Review], period: Period) -> Panel:
     """The KPI panel alone for a scope and a period, durations by their means (no trends,
     charts or medians): a before/after comparison reads two of these."""
-    if current:
-        rollups.current(period, kinds=("conversation", "answer"))
+    rollups.current(period, kinds=("conversation", "answer"))
+    rows = scored_reviews(reviews, period).values_list(
+        "submitted_at", "final_score", "inclusion_probability", "scorecard_version__pass_threshold"
+    )
+    return _means_panel(scope, period, list(rows))
+
+
+def _means_panel(scope: Q, period: Period, review_rows: list[tuple[Any, ...]]) -> Panel:
+    """`panel` from the period's reviews already read (its rollups made current by the
+    caller)."""
     return _panel(
         scope,
         period,
         rollups.grouped(rollups.CONVERSATIONS, scope, period, ("day", "resolved")),
         rollups.grouped(rollups.ANSWERS, scope, period, ("day",)),
-        list(
-            scored_reviews(reviews, period).values_list(
-                "submitted_at",
-                "final_score",
-                "inclusion_probability",
-                "scorecard_version__pass_threshold",
-            )
-        ),
+        review_rows,
         medians=False,
     )
 

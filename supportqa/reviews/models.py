@@ -148,6 +148,11 @@ class Review(models.Model):
             models.Index(fields=["status", "submitted_at"]),
             # People's reviews of a period without reading AutoQA's (one per conversation).
             models.Index(fields=["source", "status", "submitted_at"]),
+            # An agent's latest reviews of one source (the agent page's AutoQA list) without
+            # sorting all of the agent's reviews.
+            models.Index(
+                fields=["reviewee", "source", "submitted_at"], name="review_reviewee_source"
+            ),
         ]
 
     def __str__(self) -> str:

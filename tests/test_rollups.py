@@ -158,56 +158,6 @@ def test_figures_from_rollups_equal_the_raw_rows_figures(cast):
     assert rollups.check() == []
 
 
-def test_partial_days_are_read_either_way_with_nothing_left_over(cast):
-    """A partial edge day is read from its raw rows inside the period, or from its rollup
-    rows less its raw rows outside the period, whichever holds less time. Either way each
-    agent's sums equal the raw rows', and an agent whose rows on an edge day all lie outside
-    the period is not read as an agent with zero conversations. A period ending now reads
-    today from the rollups less the rows dated after now, which a future timestamp reaches."""
-    random_world(cast, random.Random(8), count=300)
-    lonely = make_user("r.lonely", "agent", cast.team)
-    start = datetime(2026, 3, 1, 20, tzinfo=UTC)  # 4 hours of the day inside: added
-    early = datetime(2026, 3, 1, 4, tzinfo=UTC)  # 20 hours inside: 4 taken away
-    Conversation.objects.create(source="a", external_id="lonely", agent=lonely,
-                                created_at=early - timedelta(hours=2))  # fmt: skip
-    now = timezone.now()
-    Conversation.objects.create(source="a", external_id="future", agent=cast.agent,
-                                created_at=now + timedelta(seconds=30))  # fmt: skip
-    Conversation.objects.create(source="a", external_id="today", agent=lonely,
-                                created_at=now - timedelta(seconds=30))  # fmt: skip
-    periods = {
-        "start added, end added": Period(start, datetime(2026, 3, 10, 5, tzinfo=UTC)),
-        "start taken away, end taken away": Period(early, NOW),
-        "ending now": Period(now - timedelta(days=300), now),
-    }
-    ways = {name: rollups._plan(period, now) for name, period in periods.items()}
-    assert ways["start added, end added"].add and not ways["start added, end added"].subtract
-    assert len(ways["start taken away, end taken away"].subtract) == 2
-    assert ways["ending now"].subtract[-1] == (now, rollups._midnight(now.date()) + rollups.DAY)
-    for name, period in periods.items():
-        rollups.current(period)
-        found = rollups.by_key(
-            rollups.grouped(rollups.CONVERSATIONS, Q(), period, ("day", "agent_id"))
-        )
-        window = {"created_at__gte": period.start, "created_at__lt": period.end}
-        expected: dict[int | None, list[int]] = {}
-        for agent, seconds in Conversation.objects.filter(**window).values_list(
-            "agent_id", "first_response_seconds"
-        ):
-            counts = expected.setdefault(agent, [0, 0, 0])
-            counts[0] += 1
-            counts[1] += seconds or 0
-        sent = SurveySent.objects.filter(**{f"conversation__{k}": v for k, v in window.items()})
-        for agent in sent.values_list("conversation__agent_id", flat=True):
-            expected.setdefault(agent, [0, 0, 0])[2] += 1
-        got = {
-            agent: [row["volume"], row["first_response_sum"], row["surveys_sent"]]
-            for agent, row in found.items()
-        }
-        assert got == expected, name
-    assert lonely.pk in expected  # ending now: one on the first day and one today
-
-
 def test_every_write_marks_its_days_and_the_next_read_sees_it(cast):
     rng = random.Random(5)
     random_world(cast, rng, count=120)

@@ -1,12 +1,9 @@
 """Daily rollups (reports.models): computing them, keeping them current, reading them.
 
 A rollup row holds counts and sums over raw rows that share its keys (a UTC day, an agent, a
-team, …). Figures over a period add the rows of the period's whole days; a partial first or
-last day is read the cheaper of two ways: the same aggregates over its raw rows inside the
-period, or its rollup rows less the aggregates over its raw rows outside the period (every
-column is a count or a sum). A period ending now thus reads today from the rollups less the
-rows dated after now (usually none), not today's rows. Every figure equals the one computed
-from the raw rows alone (tests/test_rollups.py checks it on random data).
+team, …). Figures over a period add the rows of the period's whole days and, for the partial
+first and last days, the same aggregates over the raw rows themselves, so every figure equals
+the one computed from the raw rows alone (tests/test_rollups.py checks it on random data).
 
 Current without a second write path: database triggers mark the days whose raw rows change
 (whoever writes them); before reading a period, `current` recomputes the marked days inside it
@@ -26,19 +23,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, models, transaction
-from django.db.models import (
-    BooleanField,
-    Count,
-    ExpressionWrapper,
-    F,
-    IntegerField,
-    Q,
-    QuerySet,
-    Sum,
-    Value,
-)
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from supportqa.conversations import service_levels
 from supportqa.conversations.models import (
@@ -202,12 +188,6 @@ class Rollup:
         keys = {"id", "day", *self.parts[0].keys()}
         return [f.column for f in self.model._meta.concrete_fields if f.column not in keys]
 
-    def counts(self) -> list[str]:
-        """The summed columns that count rows (integers: exact whatever is added or taken
-        away). Every rollup has one: a key whose counts are all zero has no rows."""
-        fields = {f.column: f for f in self.model._meta.concrete_fields}
-        return [c for c in self.columns() if isinstance(fields[c], models.IntegerField)]
-
 
 CONVERSATIONS = Rollup(
     ConversationDay,
@@ -363,12 +343,10 @@ def current(period: Period | None = None, kinds: Sequence[str] = ()) -> int:
     _stamp_current()
     first, last = None, None
     if period is not None:
-        plan = _plan(period)
-        if plan.first >= plan.end:
+        first, end = _whole_days(period)
+        if first >= end:
             return 0
-        # Partial edge days too, whichever way `grouped` reads them.
-        first = period.start.astimezone(UTC).date()
-        last = (period.end - timedelta(microseconds=1)).astimezone(UTC).date()
+        last = end - timedelta(days=1)
     with transaction.atomic():
         marks = _take_marks(first, last, kinds)
         for rollup in ROLLUPS:
@@ -485,94 +463,38 @@ def grouped(
     if not by or by[0] != "day":
         raise ValueError("rollups are read by day first")
     columns = rollup.columns()
-    out: dict[tuple[Any, ...], dict[str, Any]] = defaultdict(lambda: dict.fromkeys(columns, 0))
-    plan = _plan(period)
-    if plan.first < plan.end:
+    out: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: dict.fromkeys(columns, 0))
+    first, end = _whole_days(period)
+    edges = [(period.start, period.end)]
+    if first < end:
         rows = (
-            rollup.model.objects.filter(scope, day__gte=plan.first, day__lt=plan.end)
+            rollup.model.objects.filter(scope, day__gte=first, day__lt=end)
             .values_list(*by)
             .annotate(*(Sum(c) for c in columns))
             .order_by()
         )
         for row in rows:
             _add(out[row[: len(by)]], columns, row[len(by) :])
-    ranges = [(1, start, stop) for start, stop in plan.add]
-    ranges += [(-1, start, stop) for start, stop in plan.subtract]
+        edges = [(period.start, _midnight(first)), (_midnight(end), period.end)]
+    edges = [(start, stop) for start, stop in edges if start < stop]
     for part in rollup.parts:
         sums = part.sums()
-        names = [*(f"k_{name}" for name in by), "sign", *sums]
+        names = [*(f"k_{name}" for name in by), *sums]
         # One index range per partial day, joined by UNION ALL (an OR of two ranges would
-        # read the whole scope); each range's rows are added or taken away by its sign.
+        # read the whole scope).
         queries = [
             _grouped(
                 part.raw().filter(renamed(scope, part.paths), _within(part, start, stop)),
                 part,
                 by,
-                {"sign": Value(sign, output_field=IntegerField()), **sums},
+                sums,
             ).values_list(*names)
-            for sign, start, stop in ranges
+            for start, stop in edges
         ]
         rows = queries[0].union(*queries[1:], all=True) if queries else []
         for row in rows:
-            sign = row[len(by)]
-            values = row[len(by) + 1 :] if sign > 0 else [-(v or 0) for v in row[len(by) + 1 :]]
-            _add(out[row[: len(by)]], list(sums), values)
-    if plan.subtract:
-        # A key all of whose rows lay outside the period: its counts are left at zero (and
-        # its float sums at zero give or take rounding).
-        counts = rollup.counts()
-        return {key: row for key, row in out.items() if any(row[c] for c in counts)}
+            _add(out[row[: len(by)]], list(sums), row[len(by) :])
     return dict(out)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """How `grouped` reads a period: the rollup rows of the days [first, end), plus the
-    aggregates over the raw rows in the `add` ranges, less those in the `subtract` ranges."""
-
-    first: date
-    end: date
-    add: list[tuple[datetime, datetime]]
-    subtract: list[tuple[datetime, datetime]]
-
-
-def _plan(period: Period, now: datetime | None = None) -> Plan:
-    """Each partial edge day is read from the side with less time on it that rows can lie
-    in: the part inside the period (added from raw rows) or the part outside (its rollup
-    rows less these raw rows). Time after `now` holds no rows in the normal course (a
-    timestamp in the future is read all the same), so a period ending now subtracts the
-    empty rest of today rather than adding today's rows."""
-    now = now or timezone.now()
-    first, end = _whole_days(period)
-    if first >= end:  # no whole day: the raw rows of the period
-        return Plan(first, first, [(period.start, period.end)], [])
-    add: list[tuple[datetime, datetime]] = []
-    subtract: list[tuple[datetime, datetime]] = []
-    start_day = _midnight(period.start.astimezone(UTC).date())
-    if start_day < period.start:  # the first day is partial
-        inside, outside = (period.start, _midnight(first)), (start_day, period.start)
-        if _span(outside, now) < _span(inside, now):
-            first -= timedelta(days=1)
-            subtract.append(outside)
-        else:
-            add.append(inside)
-    if _midnight(end) < period.end:  # the last day is partial
-        inside, outside = (_midnight(end), period.end), (period.end, _midnight(end) + DAY)
-        if _span(outside, now) < _span(inside, now):
-            end += timedelta(days=1)
-            subtract.append(outside)
-        else:
-            add.append(inside)
-    return Plan(first, end, add, subtract)
-
-
-DAY = timedelta(days=1)
-
-
-def _span(times: tuple[datetime, datetime], now: datetime) -> timedelta:
-    """The part of [start, stop) up to now: the time rows can lie in."""
-    start, stop = times
-    return max(timedelta(0), min(stop, now) - start)
 
 
 def _within(part: Part, start: datetime, stop: datetime) -> Q:

@@ -5,15 +5,16 @@ Django writes `id IN (%s, %s, …)` with one parameter per value. For the lists 
 prepares each value, and psycopg parses the statement to number its placeholders, each time
 anew since a statement that long is not cached (about 20 ms for 4,000 ids on the 2-core
 machine). On PostgreSQL such a list is sent as one array, `id = ANY(%s)`, which means the
-same: a null value never matches, and NOT of it is NOT IN. Other lists, and other databases,
-keep Django's form.
+same: a null value never matches, and NOT of it is NOT IN. Only integer columns (and keys
+to them) take the array: the values are sent as they are, without the column's own database
+preparation. Other lists, and other databases, keep Django's form.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Field, ForeignObject
+from django.db.models import Field, ForeignObject, IntegerField
 from django.db.models.fields.related_lookups import RelatedIn
 from django.db.models.lookups import In
 
@@ -26,7 +27,9 @@ class _ArrayOnPostgres:
 
     def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, Any]:
         lookup: Any = self
-        if lookup.rhs_is_direct_value():
+        column = lookup.lhs.output_field
+        column = getattr(column, "target_field", column) if column.is_relation else column
+        if lookup.rhs_is_direct_value() and isinstance(column, IntegerField):
             values = [v for v in lookup.rhs if v is not None]
             if len(values) >= LONG and all(type(v) is int for v in values):
                 lhs, lhs_params = lookup.process_lhs(compiler, connection)

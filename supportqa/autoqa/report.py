@@ -107,8 +107,8 @@ PAIR_SAMPLE = 2000
 
 def rating_pairs(autoqa: QuerySet[Review], human: QuerySet[Review]) -> RatingPairs:
     """Only AutoQA's ratings of conversations people reviewed are read (a few per cent of
-    them, at most PAIR_SAMPLE conversations). The people's reviews of the period are read
-    once, as (review, conversation), and sampled here; ratings are read by review id (as
+    them, at most PAIR_SAMPLE conversations). The people's reviews (`human`) are read once,
+    as (review, conversation), and sampled here; ratings are read by review id (as
     subqueries the planner read every rating of every review)."""
     people = list(human.order_by().values_list("pk", "conversation_id"))
     reviewed_count = len({conversation for _, conversation in people})

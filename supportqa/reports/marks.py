@@ -74,7 +74,8 @@ def install(
     """Create the triggers, then mark every day that already has rows (the first read
     computes their rollups) unless `mark` is false. `changes`: for a table named there, an
     update marks days only for the rows where one of those columns changed (the days'
-    rollups depend on no other column of it)."""
+    rollups depend on no other column of it); its primary key must be `id`, which an update
+    never changes."""
     postgres = schema_editor.connection.vendor == "postgresql"
     changes = changes or {}
     for table in sqlite_days:

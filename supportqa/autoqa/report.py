@@ -115,15 +115,13 @@ def rating_pairs(autoqa: QuerySet[Review], human: QuerySet[Review]) -> RatingPai
     every = max(1, math.ceil(reviewed_count / PAIR_SAMPLE))
     theirs = {pk: conversation for pk, conversation in people if conversation % every == 0}
     of = dict(  # AutoQA's review → its conversation
-        autoqa.filter(conversation_id__in=sorted(set(theirs.values()))).values_list(
-            "pk", "conversation_id"
-        )
+        autoqa.filter(conversation_id__in=set(theirs.values())).values_list("pk", "conversation_id")
     )
     machine: dict[tuple[int, str], float] = {}
     names: dict[str, str] = {}
     human_ratings = []
     for review, key, name, value in Rating.objects.filter(
-        review_id__in=sorted([*of, *theirs]), is_na=False
+        review_id__in=[*of, *theirs], is_na=False
     ).values_list("review_id", "criterion__key", "criterion__name", "option__value"):
         if review in of:
             machine[of[review], key] = value

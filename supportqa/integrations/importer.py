@@ -35,7 +35,8 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from supportqa.audit.actions import record_event
-from supportqa.bulk import refresh_planner_statistics
+from supportqa.bulk import GrowingTables, refresh_planner_statistics
+from supportqa.conversations.models import Conversation, Customer
 from supportqa.core.redact import redact as redact_text
 from supportqa.integrations.kinds import KINDS
 from supportqa.integrations.models import ImportRun
@@ -352,6 +353,7 @@ def _run_batches(
     on_batch_committed: Callable[[ImportRun], None] | None,
 ) -> None:
     done = 0
+    tables = GrowingTables(Conversation, Customer)
     for chunk in iter_chunks(items, batch_size):
         done += len(chunk)
         if done <= run.items_done:
@@ -364,7 +366,9 @@ def _run_batches(
             run.refresh_from_db()  # the refused transaction's progress was rolled back
             writer.reload()
             with transaction.atomic():
-                _advance(run, done, _write_one_by_one(chunk, writer, redact))
+                outcome = _write_one_by_one(chunk, writer, redact)
+                _advance(run, done, outcome)
+        tables.wrote(outcome.result.created)
         if on_batch_committed is not None:
             on_batch_committed(run)
         if ECHO_BATCHES:  # lets tests (and operators) follow committed progress

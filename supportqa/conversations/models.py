@@ -111,6 +111,7 @@ KPI_COLUMNS = [
     "repeat_contact_seconds",
     "channel",
     "category",
+    "source",  # mystery shops are left out of every KPI
 ]
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Model
+
+log = logging.getLogger(__name__)
 
 
 def executemany(sql: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -87,45 +90,48 @@ def insert_rows(
 
 
 class GrowingTables:
-    """Keeps the query planner's statistics of tables a long write fills in step with them:
-    they are refreshed each time the rows written since the planner last counted reach the
-    rows it counted then (about log2 times in an import into an empty database, never in a
-    small import into a large one). PostgreSQL takes a table it has never analysed for a small
-    one, and its autovacuum looks only once a minute: in a first import of 20,000
-    conversations each batch's repeat-contact read scanned the whole conversations table
-    (55 ms a read at 20,000 rows, growing with every batch) where the customer index would
-    answer in a millisecond. The first model's table is the one counted."""
+    """Keeps PostgreSQL's statistics of tables a long write fills in step with them: they are
+    refreshed each time the rows written since the planner last counted reach the rows it
+    counted then (about log2 times in an import into an empty database, never in a small
+    import into a large one). PostgreSQL takes a table it has never analysed for a small one,
+    and its autovacuum looks only once a minute: in a first import of 20,000 conversations
+    each batch's repeat-contact read scanned the whole conversations table (55 ms a read at
+    20,000 rows, growing with every batch) where the customer index would answer in a
+    millisecond. The first model's table is the one counted. SQLite plans a table without
+    statistics as a large one, and the importer analyses it once at the end
+    (`refresh_planner_statistics`), so there this does nothing."""
 
     def __init__(self, *models: type[Model], minimum: int = 1000) -> None:
-        self.tables = [m._meta.db_table for m in models]
+        self.tables = [connection.ops.quote_name(m._meta.db_table) for m in models]
         self.minimum = minimum
-        self.known = planner_rows(self.tables[0])
+        self.active = connection.vendor == "postgresql"
+        self.known = planner_rows(models[0]) if self.active else 0
         self.since = 0
 
     def wrote(self, rows: int) -> None:
-        """Count `rows` new rows of the first table; refresh the statistics when it is due."""
+        """Count `rows` new rows of the first table; refresh the statistics when it is due.
+        In a transaction PostgreSQL counts the transaction's own rows too. A refresh the
+        database refuses is logged, not raised (in a savepoint: the caller's transaction goes
+        on): the rows it follows are written."""
         self.since += rows
-        if self.since < max(self.minimum, self.known):
+        if not self.active or self.since < max(self.minimum, self.known):
             return
-        with connection.cursor() as cursor:
-            if connection.vendor == "sqlite":
-                cursor.execute("PRAGMA analysis_limit=1000")
-            for table in self.tables:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {', '.join(self.tables)}")
+        except DatabaseError:
+            log.warning("ANALYZE %s failed; the planner keeps its older counts", self.tables)
+            return
         self.known, self.since = planner_rows(self.tables[0]), 0
 
 
-def planner_rows(table: str) -> int:
-    """How many rows the query planner believes `table` holds (0 before it has looked)."""
+def planner_rows(model: type[Model] | str) -> int:
+    """How many rows PostgreSQL's planner believes a table holds (0 before it has looked).
+    `model`: a model, or its table's quoted name."""
+    table = model if isinstance(model, str) else connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
-            return max(int(cursor.fetchone()[0]), 0)
-        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
-        if cursor.fetchone() is None:
-            return 0
-        cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s", [table])
-        return max((int(stat.split()[0]) for (stat,) in cursor.fetchall()), default=0)
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+        return max(int(cursor.fetchone()[0]), 0)
 
 
 def refresh_planner_statistics() -> None:

@@ -94,11 +94,5 @@ def database_from_url(url: str, *, base_dir: Path) -> dict[str, object]:
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": env_int("SUPPORTQA_DB_CONN_MAX_AGE", 60),
-            # No just-in-time compilation: it starts at a plan cost, not a measured time, and
-            # compiling takes 100-300 ms on a 2-core machine, more than the statements it
-            # speeds up here. A first import of 50,000 conversations spent 0.3 s per batch
-            # compiling the rollups' trigger statements (estimated costly on a table not yet
-            # analysed), and dashboard pages aim at 100 ms.
-            "OPTIONS": {"options": "-c jit=off"},
         }
     raise ConfigError(f"DATABASE_URL scheme {parsed.scheme!r} is not supported (sqlite, postgres)")

@@ -368,9 +368,9 @@ def _run_batches(
             with transaction.atomic():
                 outcome = _write_one_by_one(chunk, writer, redact)
                 _advance(run, done, outcome)
-        tables.wrote(outcome.result.created)
         if on_batch_committed is not None:
             on_batch_committed(run)
+        tables.wrote(outcome.result.created)
         if ECHO_BATCHES:  # lets tests (and operators) follow committed progress
             print(f"batch committed {run.items_done}", flush=True)
     with transaction.atomic():
@@ -450,6 +450,7 @@ def _run_strict(
     """Everything in one transaction, rolled back if any row is bad or warned about (or the
     database refuses one: strict means all or nothing)."""
     totals = BatchResult()
+    tables = GrowingTables(Conversation, Customer)
     try:
         with transaction.atomic():
             for chunk in iter_chunks(items, settings.SUPPORTQA_IMPORT_BATCH):
@@ -460,6 +461,7 @@ def _run_strict(
                     writer.reload()
                     outcome = _write_one_by_one(chunk, writer, redact)
                 totals.add(outcome.result)
+                tables.wrote(outcome.result.created)
                 report.add_errors(outcome.errors)
                 report.add_warnings(outcome.warnings)
             if report.error_count or report.warning_count:

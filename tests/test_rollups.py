@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from supportqa.conversations.models import Category, Channel, Conversation, Message
@@ -209,6 +210,25 @@ def test_check_finds_a_changed_rollup_and_rebuild_repairs_it(cast, capsys):
     call_command("rollups", "rebuild")
     call_command("rollups", "check")
     assert "no differences" in capsys.readouterr().out
+
+
+def test_the_worker_takes_the_marked_days_one_transaction_each(cast):
+    """`current(day_by_day=True)` (the worker, `rollups refresh`): a transaction per marked
+    day, so a large recomputation never holds the write lock for all of them at once; a page
+    takes its period's days in one. Both leave the rollups equal to the raw rows."""
+    random_world(cast, random.Random(4), count=120)
+    rollups.current()
+    for day_by_day in (True, False):
+        Conversation.objects.filter(team=cast.team).update(reopen_count=2 if day_by_day else 3)
+        marks = DirtyDay.objects.count()
+        days = DirtyDay.objects.values("day").distinct().count()
+        assert days >= 5
+        with CaptureQueriesContext(connection) as sent:
+            assert rollups.current(day_by_day=day_by_day) == marks
+        takes = [q for q in sent if q["sql"].startswith(f"DELETE FROM {DirtyDay._meta.db_table}")]
+        assert len(takes) == (days if day_by_day else 1)
+        assert not DirtyDay.objects.exists()
+        assert rollups.check() == []
 
 
 @pytest.mark.django_db(transaction=True)

@@ -27,7 +27,7 @@ class Command(BaseCommand):
             days = rollups.rebuild()
             self.stdout.write(f"rebuilt {days} days in {time.perf_counter() - started:.1f} s")
         elif action == "refresh":
-            days = rollups.current()
+            days = rollups.current(day_by_day=True)
             self.stdout.write(f"refreshed {days} days in {time.perf_counter() - started:.1f} s")
         else:
             problems = rollups.check()

@@ -45,7 +45,7 @@ class Command(BaseCommand):
         while keep_going():
             imported = run_queued_imports(name)
             totals = work(name, keep_going=keep_going)
-            days = rollups.current()
+            days = rollups.current(day_by_day=True)
             posts = feeds.poll_due()
             if posts:
                 trends.check_alerts(timezone.localdate())

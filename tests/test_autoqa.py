@@ -15,6 +15,7 @@ from supportqa.autoqa.models import AutoQASettings, Finding, Job
 from supportqa.conversations.models import Conversation, Message
 from supportqa.integrations.importer import import_conversations
 from supportqa.reports.metrics import scored_reviews  # noqa: F401 - IQS source filter in use
+from supportqa.reports.models import DirtyDay
 from supportqa.reviews.models import IQS_SOURCES, Rating, Review, Source
 
 
@@ -252,7 +253,11 @@ def test_import_queues_what_it_brings_in(cast):
 
 def test_command_runs_and_is_idempotent(cast, capsys):
     call_command("autoqa", "run", "--no-progress")
-    assert "3 conversations scored" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "3 conversations scored" in out
+    # The run recomputes the days its reviews marked, once its workers are done.
+    assert "0 rollup days recomputed" not in out
+    assert not DirtyDay.objects.filter(kind="autoqa").exists()
     call_command("autoqa", "run", "--no-progress")
     assert "0 conversations queued" in capsys.readouterr().out
 

@@ -24,6 +24,7 @@ from supportqa.autoqa.models import Job
 from supportqa.claims import worker_name
 from supportqa.core.autoqa.evaluate import HIT
 from supportqa.processes import child_of_this_process
+from supportqa.reports import rollups
 
 
 class Command(BaseCommand):
@@ -116,7 +117,7 @@ class Command(BaseCommand):
             child_of_this_process(
                 [
                     sys.executable, "-m", "supportqa", "worker", "--until-empty",
-                    "--parent", str(os.getpid()),
+                    "--autoqa-only", "--parent", str(os.getpid()),
                 ]
             )
             for _ in range(options["workers"] - 1)
@@ -136,10 +137,12 @@ class Command(BaseCommand):
         totals.scored += work(worker_name(), on_batch=progress).scored
         progress(0)
         bar.close()
+        days = rollups.current(day_by_day=True)  # once no helper writes any more
         done = Job.objects.filter(status=Job.Status.DONE, updated_at__gte=started).count()
         errors = Job.objects.filter(status=Job.Status.FAILED, updated_at__gte=started).count()
         self.stdout.write(
-            f"{done} conversations scored ({totals.scored} by this process), {errors} failed"
+            f"{done} conversations scored ({totals.scored} by this process), {errors} failed; "
+            f"{days} rollup days recomputed"
         )
         if failed:
             self.stderr.write(f"{len(failed)} worker process(es) ended with an error")

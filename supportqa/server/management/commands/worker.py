@@ -31,6 +31,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--until-empty", action="store_true", help="stop when none is left")
+        parser.add_argument(
+            "--autoqa-only",
+            action="store_true",
+            help="only score AutoQA's queue (the helpers `supportqa autoqa run --workers N` "
+            "starts; the run recomputes the rollups itself once every helper is done)",
+        )
         parser.add_argument("--poll", type=float, default=5.0, help="seconds between checks")
         parser.add_argument(
             "--parent", type=int, help="stop when this process (the one that started it) ends"
@@ -43,6 +49,15 @@ class Command(BaseCommand):
             return parent is None or parent_alive(parent)
 
         while keep_going():
+            if options["autoqa_only"]:
+                # On SQLite a helper recomputing rollup days back to back would keep the
+                # write lock from the run's other workers past their timeout.
+                totals = work(name, keep_going=keep_going)
+                self.stdout.write(f"{totals.scored} scored, {totals.failed} failed")
+                if options["until_empty"]:
+                    return
+                time.sleep(options["poll"])  # idle: nothing queued; check again later
+                continue
             imported = run_queued_imports(name)
             totals = work(name, keep_going=keep_going)
             days = rollups.current(day_by_day=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -256,7 +257,7 @@ def test_command_runs_and_is_idempotent(cast, capsys):
     out = capsys.readouterr().out
     assert "3 conversations scored" in out
     # The run recomputes the days its reviews marked, once its workers are done.
-    assert "0 rollup days recomputed" not in out
+    assert re.search(r"\b[1-9]\d* marked rollup days recomputed", out)
     assert not DirtyDay.objects.filter(kind="autoqa").exists()
     call_command("autoqa", "run", "--no-progress")
     assert "0 conversations queued" in capsys.readouterr().out

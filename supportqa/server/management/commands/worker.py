@@ -53,7 +53,8 @@ class Command(BaseCommand):
                 # On SQLite a helper recomputing rollup days back to back would keep the
                 # write lock from the run's other workers past their timeout.
                 totals = work(name, keep_going=keep_going)
-                self.stdout.write(f"{totals.scored} scored, {totals.failed} failed")
+                if totals.scored or totals.failed:
+                    self.stdout.write(f"{totals.scored} scored, {totals.failed} failed")
                 if options["until_empty"]:
                     return
                 time.sleep(options["poll"])  # idle: nothing queued; check again later

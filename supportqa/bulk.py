@@ -105,7 +105,7 @@ class GrowingTables:
         self.tables = [connection.ops.quote_name(m._meta.db_table) for m in models]
         self.minimum = minimum
         self.active = connection.vendor == "postgresql"
-        self.known = planner_rows(models[0]) if self.active else 0
+        self.known = planner_rows(self.tables[0]) if self.active else 0
         self.since = 0
 
     def wrote(self, rows: int) -> None:
@@ -125,10 +125,9 @@ class GrowingTables:
         self.known, self.since = planner_rows(self.tables[0]), 0
 
 
-def planner_rows(model: type[Model] | str) -> int:
+def planner_rows(table: str) -> int:
     """How many rows PostgreSQL's planner believes a table holds (0 before it has looked).
-    `model`: a model, or its table's quoted name."""
-    table = model if isinstance(model, str) else connection.ops.quote_name(model._meta.db_table)
+    `table`: its quoted name."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
         return max(int(cursor.fetchone()[0]), 0)

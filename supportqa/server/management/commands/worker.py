@@ -49,24 +49,13 @@ class Command(BaseCommand):
             return parent is None or parent_alive(parent)
 
         while keep_going():
-            if options["autoqa_only"]:
-                # On SQLite a helper recomputing rollup days back to back would keep the
-                # write lock from the run's other workers past their timeout.
-                totals = work(name, keep_going=keep_going)
-                if totals.scored or totals.failed:
-                    self.stdout.write(f"{totals.scored} scored, {totals.failed} failed")
-                if options["until_empty"]:
-                    return
-                time.sleep(options["poll"])  # idle: nothing queued; check again later
-                continue
-            imported = run_queued_imports(name)
+            # --autoqa-only: the helpers of `autoqa run`. On SQLite a helper recomputing
+            # rollup days back to back would keep the write lock from the run's other workers
+            # past their timeout; the run recomputes them once its helpers are done.
+            only = options["autoqa_only"]
+            imported = 0 if only else run_queued_imports(name)
             totals = work(name, keep_going=keep_going)
-            days = rollups.current(day_by_day=True)
-            posts = feeds.poll_due()
-            if posts:
-                trends.check_alerts(timezone.localdate())
-            mails = send_queued(name)
-            hooks = deliver_due(name)
+            days, posts, mails, hooks = (0, 0, 0, 0) if only else self._chores(name)
             if imported or totals.scored or totals.failed or days or mails or posts or hooks:
                 self.stdout.write(
                     f"{imported} imports, {totals.scored} scored, {totals.failed} failed, "
@@ -76,3 +65,13 @@ class Command(BaseCommand):
             if options["until_empty"]:
                 return
             time.sleep(options["poll"])  # idle: nothing queued; check again later
+
+    @staticmethod
+    def _chores(name: str) -> tuple[int, int, int, int]:
+        """Everything after scoring: rollup days recomputed, feed posts (and their alerts),
+        mails and webhook deliveries."""
+        days = rollups.current(day_by_day=True)
+        posts = feeds.poll_due()
+        if posts:
+            trends.check_alerts(timezone.localdate())
+        return days, posts, send_queued(name), deliver_due(name)

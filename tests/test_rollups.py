@@ -460,3 +460,121 @@ def test_hourly_rollups_give_the_staffing_reads_of_the_raw_rows_whatever_moves(c
     compare()
     rollups.current()
     assert rollups.check() == []
+
+
+def autoqa_world(cast, rng: random.Random, count: int = 48) -> datetime:
+    """AutoQA's reviews of conversations at random minutes over eight days; returns now."""
+    from supportqa.autoqa.actions import enqueue_changed, work
+    from tests.conftest import make_conversation
+
+    now = timezone.now()
+    created = now
+    for i in range(count):
+        agent = [cast.agent, cast.teammate, cast.other_agent][i % 3]
+        team = cast.other_team if agent == cast.other_agent else cast.team
+        if i % 2 == 0:
+            created = now - timedelta(minutes=rng.randrange(8 * 24 * 60))
+        else:  # in pairs minutes apart, so a period's edge often falls between two of them
+            created += timedelta(minutes=rng.randrange(3, 20))
+        make_conversation(agent, team, f"hq{i}", messages=2 + i % 5, created=created)
+    enqueue_changed()
+    work("w")
+    return now
+
+
+def raw_grouped(rollup, scope: Q, period: Period, by: tuple[str, ...]) -> dict:
+    """The rollup's sums straight from its raw rows over the whole period (no rollup row)."""
+    out: dict = {}
+    for part in rollup.parts:
+        sums = part.sums()
+        window = {f"{part.moment}__gte": period.start, f"{part.moment}__lt": period.end}
+        rows = rollups._grouped(
+            part.raw().filter(rollups.renamed(scope, part.paths), **window), part, by, sums
+        ).values_list(*[f"k_{name}" for name in by], *sums)
+        for row in rows:
+            into = out.setdefault(row[: len(by)], {})
+            for column, value in zip(sums, row[len(by) :], strict=True):
+                into[column] = into.get(column, 0) + (value or 0)
+    return out
+
+
+def without_zeros(rows: dict) -> dict:
+    out = {key: {c: v for c, v in row.items() if v} for key, row in rows.items()}
+    return {key: row for key, row in out.items() if row}
+
+
+def test_autoqa_hours_give_the_raw_rows_figures_at_any_edges(cast):
+    """AutoQA's rollups keep hourly rows: a period's partial first and last days are read
+    from them for their whole hours and from the raw rows for the partial hours, so every
+    figure equals the raw rows' at any minute; a marked (stale) day is read raw instead."""
+    from supportqa.autoqa.models import AutoQADetectorHour, AutoQAHour
+    from supportqa.autoqa.rollups import ROLLUPS as AUTOQA_ROLLUPS
+
+    rng = random.Random(17)
+    now = autoqa_world(cast, rng)
+    rollups.current()
+    assert AutoQAHour.objects.values("hour").distinct().count() > 10
+    # Edges just before or after a conversation: some of the period's partial hours hold
+    # rows on both sides of the edge, whole hours and partial ones.
+    moments = sorted(Conversation.objects.values_list("created_at", flat=True))
+    half = timedelta(seconds=30)
+    periods = [Period(moments[3] - half, now), Period(moments[10] + half, moments[-5] - half)]
+    periods.append(Period(moments[-20] - half, moments[-11] + half))  # a day or two
+    periods.append(Period(now - timedelta(hours=3, minutes=1), now - timedelta(minutes=2)))
+    scopes = [Q(), Q(agent=cast.agent), Q(agent__in=[cast.teammate, cast.other_agent])]
+    seen = 0
+    for rollup in AUTOQA_ROLLUPS:
+        by = ("day", *rollup.parts[0].keys())
+        for period in periods:
+            for scope in scopes:
+                expected = without_zeros(raw_grouped(rollup, scope, period, by))
+                found = without_zeros(rollups.grouped(rollup, scope, period, by))
+                assert set(found) == set(expected), (rollup.table, period, scope)
+                for key, row in expected.items():
+                    assert found[key] == pytest.approx(row, abs=1e-9, rel=0)
+                seen += len(expected)
+    assert seen > 100
+    # The hourly rows are read: a changed one inside a partial day's whole hours shows...
+    hour = AutoQADetectorHour.objects.filter(
+        day__gt=now.date() - timedelta(days=7), day__lt=now.date(), hour__gte=2
+    ).first()
+    day = hour.day
+    start = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=hour.hour - 1)
+    period = Period(start + timedelta(minutes=17), now)
+    AutoQADetectorHour.objects.filter(pk=hour.pk).update(findings=hour.findings + 1000)
+    by = ("day", "detector")
+    from supportqa.autoqa.rollups import AUTOQA_DETECTORS
+
+    found = rollups.total(rollups.grouped(AUTOQA_DETECTORS, Q(), period, by).values())
+    expected = rollups.total(raw_grouped(AUTOQA_DETECTORS, Q(), period, by).values())
+    assert found["findings"] == expected["findings"] + 1000
+    assert any("autoqa_autoqadetectorhour" in problem for problem in rollups.check())
+    # ...unless its day is marked: then the raw rows are read, and the next recompute mends it.
+    DirtyDay.objects.create(kind="autoqa", day=day)
+    found = rollups.total(rollups.grouped(AUTOQA_DETECTORS, Q(), period, by).values())
+    assert found["findings"] == expected["findings"]
+    rollups.current()
+    assert rollups.check() == []
+
+
+def test_a_write_on_a_partial_day_counts_at_once(cast):
+    """A new AutoQA review on a period's partial day marks it; the next read takes that day
+    from the raw rows without recomputing it (a page never recomputes its partial days)."""
+    from supportqa.autoqa.actions import enqueue_changed, work
+    from supportqa.autoqa.rollups import AUTOQA
+    from tests.conftest import make_conversation
+
+    now = autoqa_world(cast, random.Random(23), count=18)
+    rollups.current()
+    period = Period(now - timedelta(days=5, hours=3, minutes=30), now)
+    before = rollups.total(rollups.grouped(AUTOQA, Q(), period, ("day",)).values())
+    first_day = period.start.astimezone(UTC)
+    created = first_day.replace(minute=59) + timedelta(hours=1)  # a whole hour of that day
+    assert created.date() == first_day.date()
+    make_conversation(cast.agent, cast.team, "late", created=created)
+    enqueue_changed()
+    work("w")
+    assert DirtyDay.objects.filter(kind="autoqa", day=created.date()).exists()
+    after = rollups.total(rollups.grouped(AUTOQA, Q(), period, ("day",)).values())
+    assert after["reviews"] == before["reviews"] + 1
+    assert DirtyDay.objects.filter(kind="autoqa", day=created.date()).exists()

@@ -184,7 +184,7 @@ class LearnedModel(models.Model):
 # --- daily rollups of AutoQA's results (supportqa.reports.rollups; registered in apps.py) ---
 
 
-class AutoQADay(models.Model):
+class AutoQASums(models.Model):
     """AutoQA reviews of conversations created on `day`, per agent: how many, and the count,
     sum and sum of squares of their scores (AQS; a review of only N/A criteria has none)."""
 
@@ -196,10 +196,24 @@ class AutoQADay(models.Model):
     score_sq = models.FloatField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class AutoQADay(AutoQASums):
+    class Meta:
         indexes = [models.Index(fields=["day"]), models.Index(fields=["agent", "day"])]
 
 
-class AutoQACriterionDay(models.Model):
+class AutoQAHour(AutoQASums):
+    """The same per UTC hour of the day (0–23): read for a period's first and last days."""
+
+    hour = models.SmallIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "hour"]), models.Index(fields=["agent", "day"])]
+
+
+class AutoQACriterionSums(models.Model):
     """AutoQA's ratings (not N/A) of conversations created on `day`, per agent and criterion
     key: how many, and the sum and sum of squares of their criterion scores."""
 
@@ -211,10 +225,24 @@ class AutoQACriterionDay(models.Model):
     score_sq = models.FloatField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class AutoQACriterionDay(AutoQACriterionSums):
+    class Meta:
         indexes = [models.Index(fields=["day"]), models.Index(fields=["agent", "day"])]
 
 
-class AutoQADetectorDay(models.Model):
+class AutoQACriterionHour(AutoQACriterionSums):
+    """The same per UTC hour of the day (0–23): read for a period's first and last days."""
+
+    hour = models.SmallIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "hour"]), models.Index(fields=["agent", "day"])]
+
+
+class AutoQADetectorSums(models.Model):
     """AutoQA's findings on conversations created on `day`, per agent and detector: hits,
     partial hits, misses and does-not-apply."""
 
@@ -228,7 +256,21 @@ class AutoQADetectorDay(models.Model):
     na = models.IntegerField()
 
     class Meta:
+        abstract = True
+
+
+class AutoQADetectorDay(AutoQADetectorSums):
+    class Meta:
         indexes = [models.Index(fields=["day"]), models.Index(fields=["agent", "day"])]
+
+
+class AutoQADetectorHour(AutoQADetectorSums):
+    """The same per UTC hour of the day (0–23): read for a period's first and last days."""
+
+    hour = models.SmallIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "hour"]), models.Index(fields=["agent", "day"])]
 
 
 class Flag(models.Model):

@@ -9,7 +9,15 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 
-from supportqa.autoqa.models import AutoQACriterionDay, AutoQADay, AutoQADetectorDay, Finding
+from supportqa.autoqa.models import (
+    AutoQACriterionDay,
+    AutoQACriterionHour,
+    AutoQADay,
+    AutoQADetectorDay,
+    AutoQADetectorHour,
+    AutoQAHour,
+    Finding,
+)
 from supportqa.reports import rollups
 from supportqa.reports.periods import Period
 from supportqa.reports.rollups import Part, Rollup, sum_or_zero
@@ -44,6 +52,7 @@ AUTOQA = Rollup(
             },
         ),
     ),
+    hourly=AutoQAHour,
 )
 AUTOQA_CRITERIA = Rollup(
     AutoQACriterionDay,
@@ -61,6 +70,7 @@ AUTOQA_CRITERIA = Rollup(
             },
         ),
     ),
+    hourly=AutoQACriterionHour,
 )
 AUTOQA_DETECTORS = Rollup(
     AutoQADetectorDay,
@@ -80,6 +90,7 @@ AUTOQA_DETECTORS = Rollup(
             },
         ),
     ),
+    hourly=AutoQADetectorHour,
 )
 ROLLUPS = (AUTOQA, AUTOQA_CRITERIA, AUTOQA_DETECTORS)
 

@@ -4,6 +4,9 @@ A rollup row holds counts and sums over raw rows that share its keys (a UTC day,
 team, …). Figures over a period add the rows of the period's whole days and, for the partial
 first and last days, the same aggregates over the raw rows themselves, so every figure equals
 the one computed from the raw rows alone (tests/test_rollups.py checks it on random data).
+A rollup whose raw rows are many per conversation (AutoQA's ratings and findings) also keeps
+its rows per UTC hour: a partial day that is not marked is read from them for its whole
+hours, and from the raw rows only for the partial hours at the period's two ends.
 
 Current without a second write path: database triggers mark the days whose raw rows change
 (whoever writes them); before reading a period, `current` recomputes the marked days inside it
@@ -15,6 +18,7 @@ find one. A page therefore never shows a stale figure, and a write never waits f
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -23,7 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, models, transaction
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from supportqa.conversations import service_levels
@@ -48,7 +52,7 @@ from supportqa.reports.periods import Period
 from supportqa.surveys.models import SATISFIED, SurveyResponse, SurveySent, satisfied
 
 # Raise when a rollup's columns or aggregates change: every day is recomputed on next read.
-VERSION = 4
+VERSION = 5
 
 
 class UtcDay(models.Func):
@@ -178,6 +182,9 @@ class Rollup:
     model: type[models.Model]
     kind: str  # the DirtyDay kind whose marks it follows
     parts: tuple[Part, ...]
+    # The same sums per UTC hour (the model's columns and `hour`), or None: partial days are
+    # read from the raw rows.
+    hourly: type[models.Model] | None = None
 
     @property
     def table(self) -> str:
@@ -408,21 +415,39 @@ def _take_marks(
 
 
 def _recompute(rollup: Rollup, days: list[date]) -> None:
-    """Replace the rollup rows of these days with fresh ones, computed by the database."""
+    """Replace the rollup rows of these days with fresh ones, computed by the database: from
+    the raw rows, or with hourly rows, those from the raw rows and the days' from them."""
     rollup.model.objects.filter(day__in=days).delete()
+    target, hour = rollup.model, ()  # type: tuple[type[models.Model], tuple[str, ...]]
+    if rollup.hourly is not None:
+        rollup.hourly.objects.filter(day__in=days).delete()
+        target, hour = rollup.hourly, ("hour",)
     for part in rollup.parts:
         sums = part.sums()
         rows = part.raw().filter(_on_days(part.moment, days))
-        query = _grouped(rows, part, ("day", *part.keys()), sums)
-        sql, params = query.query.sql_with_params()
+        by = ["day", *hour, *part.keys()]
+        sql, params = _grouped(rows, part, by, sums).query.sql_with_params()
         others = [c for c in rollup.columns() if c not in sums]
-        columns = ["day", *part.keys(), *sums, *others]
         zeros = ", 0" * len(others)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {rollup.table} ({', '.join(columns)}) "
+                f"INSERT INTO {target._meta.db_table} ({', '.join([*by, *sums, *others])}) "
                 f"SELECT grouped.*{zeros} FROM ({sql}) AS grouped",
                 params,
+            )
+    if rollup.hourly is not None:
+        by = ["day", *rollup.parts[0].keys()]
+        columns = rollup.columns()
+        days_rows = (
+            rollup.hourly.objects.filter(day__in=days)
+            .values(*by)
+            .annotate(**{f"s_{column}": Sum(column) for column in columns})
+            .order_by()
+        )
+        sql, params = days_rows.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {rollup.table} ({', '.join([*by, *columns])}) {sql}", params
             )
 
 
@@ -431,7 +456,7 @@ def _grouped(
 ) -> QuerySet[Any]:
     """The part's sums over raw rows grouped by `by` (rollup column names), selected as
     k_<key> in the order of `by`, then the sums in their order."""
-    keys = {"day": UtcDay(part.moment), **part.keys()}
+    keys = {"day": UtcDay(part.moment), "hour": UtcHourOfDay(part.moment), **part.keys()}
     return rows.values(**{f"k_{name}": keys[name] for name in by}).annotate(**sums).order_by()
 
 
@@ -494,36 +519,81 @@ def grouped(
     columns = rollup.columns()
     out: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: dict.fromkeys(columns, 0))
     first, end = _whole_days(period)
+    stored: list[QuerySet[Any]] = []
     edges = [(period.start, period.end)]
     if first < end:
-        rows = (
-            rollup.model.objects.filter(scope, day__gte=first, day__lt=end)
-            .values_list(*by)
-            .annotate(*(Sum(c) for c in columns))
-            .order_by()
-        )
-        for row in rows:
-            _add(out[row[: len(by)]], columns, row[len(by) :])
+        stored.append(rollup.model.objects.filter(scope, day__gte=first, day__lt=end))
         edges = [(period.start, _midnight(first)), (_midnight(end), period.end)]
-    edges = [(start, stop) for start, stop in edges if start < stop]
+    pieces: list[tuple[datetime, datetime, Any]] = []  # raw rows: [start, stop), condition
+    for start, stop in _by_utc_day(edges):
+        hours = _whole_hours(start, stop) if rollup.hourly is not None else None
+        if rollup.hourly is None or hours is None:
+            pieces.append((start, stop, None))
+            continue
+        # A marked day's hourly rows may be stale: read its raw rows instead. Both sides are
+        # in the same statements as the reads, so they see the same state of the marks.
+        low, high = hours
+        day = start.astimezone(UTC).date()
+        marked = Exists(DirtyDay.objects.filter(kind=rollup.kind, day=day))
+        stored.append(
+            rollup.hourly.objects.filter(
+                scope, ~marked, day=day, hour__gte=_hour(low, day), hour__lt=_hour(high, day)
+            )
+        )
+        pieces += [(start, low, None), (low, high, marked), (high, stop, None)]
+    if stored:
+        totals = [Sum(c) for c in columns]
+        queries = [q.values_list(*by).annotate(*totals).order_by() for q in stored]
+        for row in queries[0].union(*queries[1:], all=True):
+            _add(out[row[: len(by)]], columns, row[len(by) :])
+    pieces = [(start, stop, condition) for start, stop, condition in pieces if start < stop]
     for part in rollup.parts:
         sums = part.sums()
         names = [*(f"k_{name}" for name in by), *sums]
-        # One index range per partial day, joined by UNION ALL (an OR of two ranges would
-        # read the whole scope).
+        # One index range per piece, joined by UNION ALL (an OR of two ranges would read the
+        # whole scope).
         queries = [
             _grouped(
-                part.raw().filter(renamed(scope, part.paths), _within(part, start, stop)),
+                part.raw().filter(
+                    renamed(scope, part.paths),
+                    _within(part, start, stop),
+                    *([condition] if condition is not None else []),
+                ),
                 part,
                 by,
                 sums,
             ).values_list(*names)
-            for start, stop in edges
+            for start, stop, condition in pieces
         ]
         rows = queries[0].union(*queries[1:], all=True) if queries else []
         for row in rows:
             _add(out[row[: len(by)]], list(sums), row[len(by) :])
     return dict(out)
+
+
+def _by_utc_day(spans: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """The spans cut at UTC midnights, empty ones left out."""
+    out = []
+    for start, stop in spans:
+        while start < stop:
+            midnight = _midnight(start.astimezone(UTC).date() + timedelta(days=1))
+            out.append((start, min(stop, midnight)))
+            start = midnight
+    return out
+
+
+def _whole_hours(start: datetime, stop: datetime) -> tuple[datetime, datetime] | None:
+    """[low, high): the whole UTC hours inside [start, stop), or None if there are none."""
+    high = stop.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    low = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    if low < start:
+        low += timedelta(hours=1)
+    return (low, high) if low < high else None
+
+
+def _hour(moment: datetime, day: date) -> int:
+    """The hour of `day` that starts at `moment` (24: the next midnight)."""
+    return (moment - _midnight(day)) // timedelta(hours=1)
 
 
 def _within(part: Part, start: datetime, stop: datetime) -> Q:
@@ -579,37 +649,52 @@ def rebuild() -> int:
     with transaction.atomic():
         for rollup in ROLLUPS:
             rollup.model.objects.all().delete()
+            if rollup.hourly is not None:
+                rollup.hourly.objects.all().delete()
         RollupStamp.objects.all().delete()
         _stamp_current()
         return current()
 
 
 def check() -> list[str]:
-    """Each stored rollup row against its raw rows: one line per difference. Marked days are
-    left out (known to be stale, they are recomputed before anyone reads them)."""
+    """Each stored rollup row (daily and hourly) against its raw rows: one line per
+    difference. Marked days are left out (known to be stale, they are recomputed before
+    anyone reads them). Float sums match to 1e-9: a day's are added up from its hours."""
     marked = set(DirtyDay.objects.values_list("kind", "day"))
     problems = []
     for rollup in ROLLUPS:
-        by = ("day", *rollup.parts[0].keys())
-        columns = rollup.columns()
-        stored: dict[tuple[Any, ...], dict[str, int]] = defaultdict(dict)
-        rows = rollup.model.objects.values_list(*by).annotate(*(Sum(c) for c in columns))
-        for row in rows.order_by():
-            _add_nonzero(stored[row[: len(by)]], columns, row[len(by) :])
-        raw: dict[tuple[Any, ...], dict[str, int]] = defaultdict(dict)
-        for part in rollup.parts:
-            sums = part.sums()
-            grouped_rows = _grouped(part.raw(), part, by, sums)
-            for row in grouped_rows.values_list(*[f"k_{name}" for name in by], *sums):
-                _add_nonzero(raw[row[: len(by)]], list(sums), row[len(by) :])
-        for key in sorted(set(stored) | set(raw), key=str):
-            if (rollup.kind, key[0]) in marked or stored.get(key, {}) == raw.get(key, {}):
-                continue
-            problems.append(
-                f"{rollup.table} {key[0]} {dict(zip(by[1:], key[1:], strict=True))}: "
-                f"stored {stored.get(key, {})}, raw rows give {raw.get(key, {})}"
-            )
+        keys = [*rollup.parts[0].keys()]
+        tables = [(rollup.model, ("day", *keys))]
+        if rollup.hourly is not None:
+            tables.append((rollup.hourly, ("day", "hour", *keys)))
+        for model, by in tables:
+            columns = rollup.columns()
+            stored: dict[tuple[Any, ...], dict[str, int]] = defaultdict(dict)
+            rows = model.objects.values_list(*by).annotate(*(Sum(c) for c in columns))
+            for row in rows.order_by():
+                _add_nonzero(stored[row[: len(by)]], columns, row[len(by) :])
+            raw: dict[tuple[Any, ...], dict[str, int]] = defaultdict(dict)
+            for part in rollup.parts:
+                sums = part.sums()
+                grouped_rows = _grouped(part.raw(), part, by, sums)
+                for row in grouped_rows.values_list(*[f"k_{name}" for name in by], *sums):
+                    _add_nonzero(raw[row[: len(by)]], list(sums), row[len(by) :])
+            for key in sorted(set(stored) | set(raw), key=str):
+                if (rollup.kind, key[0]) in marked or _same(stored.get(key), raw.get(key)):
+                    continue
+                problems.append(
+                    f"{model._meta.db_table} {key[0]} "
+                    f"{dict(zip(by[1:], key[1:], strict=True))}: "
+                    f"stored {stored.get(key, {})}, raw rows give {raw.get(key, {})}"
+                )
     return problems
+
+
+def _same(stored: dict[str, Any] | None, raw: dict[str, Any] | None) -> bool:
+    stored, raw = stored or {}, raw or {}
+    return set(stored) == set(raw) and all(
+        math.isclose(stored[c], raw[c], rel_tol=1e-9, abs_tol=1e-9) for c in stored
+    )
 
 
 def _add_nonzero(into: dict[str, int], columns: Sequence[str], values: Sequence[Any]) -> None:

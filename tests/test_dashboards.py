@@ -49,12 +49,13 @@ def grow(cast, count: int) -> None:
 # page marked read, the unread count), then the page's own queries (agent and team pages:
 # six for the previous period's panel, whose reviews are read with the period's;
 # recomputing the days the growth marked, a delete and an insert per rollup, the hourly one
-# too; the agent page: its 360° view eleven (the AutoQA column from its rollups, recomputing
-# their marked days another twelve: per rollup, its daily and hourly rows each deleted and
-# inserted), its AutoQA list one; its strengths and gaps share the
+# too; the agent page: its 360° view thirteen (the AutoQA column from its rollups, two of
+# them which of the period's partial days are marked; recomputing their marked days another
+# twelve: per rollup, its daily and hourly rows each deleted and inserted), its AutoQA list
+# one; its strengths and gaps share the
 # breakdown's criterion sums, and their example ratings cost three more only when a
 # criterion is placed, none here).
-PINNED_QUERIES = {"conversation-list": 9, "team-detail": 36, "agent-detail": 63, "agent-list": 6}
+PINNED_QUERIES = {"conversation-list": 9, "team-detail": 36, "agent-detail": 65, "agent-list": 6}
 
 
 def queries(client, path) -> int:

@@ -47,15 +47,17 @@ def grow(cast, count: int) -> None:
 
 # Per request, whatever the data size: session, user, the bell (notifications about this
 # page marked read, the unread count), then the page's own queries (agent and team pages:
-# six for the previous period's panel, whose reviews are read with the period's;
-# recomputing the days the growth marked, a delete and an insert per rollup, the hourly one
-# too; the agent page: its 360° view thirteen (the AutoQA column from its rollups, two of
-# them which of the period's partial days are marked; recomputing their marked days another
-# twelve: per rollup, its daily and hourly rows each deleted and inserted), its AutoQA list
-# one; its strengths and gaps share the
-# breakdown's criterion sums, and their example ratings cost three more only when a
-# criterion is placed, none here).
-PINNED_QUERIES = {"conversation-list": 9, "team-detail": 36, "agent-detail": 65, "agent-list": 6}
+# six for the previous period's panel, whose reviews are read with the period's; two asking
+# which of the two periods' partial days are marked (their whole hours come from the
+# conversations' hourly rollup); recomputing the days the growth marked, a delete and an
+# insert per rollup, the staffing hours' too, and for the conversations' rollup its hourly
+# rows deleted and the days added up from them; the agent page: its 360° view thirteen (the
+# AutoQA column from its rollups, two of them which of the period's partial days are marked;
+# recomputing their marked days another twelve: per rollup, its daily and hourly rows each
+# deleted and inserted), its AutoQA list one; its strengths and gaps share the breakdown's
+# criterion sums, and their example ratings cost three more only when a criterion is placed,
+# none here).
+PINNED_QUERIES = {"conversation-list": 9, "team-detail": 40, "agent-detail": 69, "agent-list": 6}
 
 
 def queries(client, path) -> int:

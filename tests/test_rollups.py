@@ -26,6 +26,10 @@ from supportqa.surveys.models import SurveyResponse, SurveySent
 from tests.conftest import make_user
 
 NOW = datetime(2026, 3, 18, 15, 37, 12, tzinfo=UTC)
+# Period edges of the tests below: random_world puts some conversations within two hours of
+# them, so a partial hour and the whole hours beside it hold rows.
+EDGES = [NOW, NOW - timedelta(days=30), NOW - timedelta(days=3, hours=5), NOW - timedelta(days=1)]
+EDGES.append(NOW - timedelta(hours=7))
 
 
 def random_world(cast, rng: random.Random, count: int = 400) -> None:
@@ -40,6 +44,8 @@ def random_world(cast, rng: random.Random, count: int = 400) -> None:
     for i in range(count):
         agent, team = rng.choice(agents)
         created = NOW - timedelta(seconds=rng.randrange(40 * 86400))
+        if rng.random() < 0.3:
+            created = rng.choice(EDGES) + timedelta(seconds=rng.randrange(-7200, 7200))
         resolved = rng.random() < 0.7
         conversations.append(
             Conversation(
@@ -146,12 +152,18 @@ def test_figures_from_rollups_equal_the_raw_rows_figures(cast):
         Period(NOW - timedelta(hours=7), NOW),  # inside one day: raw rows only
     ]
     checked = 0
-    for scope in scopes:
-        for period in periods:
-            raw, rolled = raw_figures(scope, period), rollup_figures(scope, period)
-            assert rolled == pytest.approx(raw, abs=1e-9, rel=0), (scope, period)
-            checked += raw["volume"]
-    assert checked > 600  # the scopes and periods hold data
+    # First with the partial days marked (read from the raw rows), then with every day
+    # current (their whole hours read from the hourly rows).
+    for recompute in (False, True):
+        if recompute:
+            rollups.current()
+            assert not DirtyDay.objects.exists()
+        for scope in scopes:
+            for period in periods:
+                raw, rolled = raw_figures(scope, period), rollup_figures(scope, period)
+                assert rolled == pytest.approx(raw, abs=1e-9, rel=0), (scope, period, recompute)
+                checked += raw["volume"]
+    assert checked > 1200  # the scopes and periods hold data
     assert ConversationDay.objects.exists()
     whole_days = {"day__gte": NOW.date() - timedelta(days=29), "day__lt": NOW.date()}
     whole_days["kind__in"] = ["conversation", "answer"]  # what the pages read

@@ -27,7 +27,7 @@ def reference(model: str) -> models.ForeignKey:
     )
 
 
-class ConversationDay(models.Model):
+class ConversationSums(models.Model):
     """Conversations created on `day`, per agent, team, channel, category, source and outcome
     (resolved or not): counts and sums of every conversation KPI, and the surveys sent for
     them, answered and satisfied (the survey-bias strata)."""
@@ -52,8 +52,26 @@ class ConversationDay(models.Model):
     surveys_satisfied = models.IntegerField()
 
     class Meta:
+        abstract = True
+
+
+class ConversationDay(ConversationSums):
+    class Meta:
         indexes = [
             models.Index(fields=["day"]),
+            models.Index(fields=["team", "day"]),
+            models.Index(fields=["agent", "day"]),
+        ]
+
+
+class ConversationDayByHour(ConversationSums):
+    """The same per UTC hour of the day (0–23): read for a period's first and last days."""
+
+    hour = models.SmallIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day", "hour"]),
             models.Index(fields=["team", "day"]),
             models.Index(fields=["agent", "day"]),
         ]

@@ -4,9 +4,9 @@ A rollup row holds counts and sums over raw rows that share its keys (a UTC day,
 team, …). Figures over a period add the rows of the period's whole days and, for the partial
 first and last days, the same aggregates over the raw rows themselves, so every figure equals
 the one computed from the raw rows alone (tests/test_rollups.py checks it on random data).
-A rollup whose raw rows are many per conversation (AutoQA's ratings and findings) also keeps
-its rows per UTC hour: a partial day that is not marked is read from them for its whole
-hours, and from the raw rows only for the partial hours at the period's two ends.
+The conversations' rollup and AutoQA's also keep their rows per UTC hour: a partial day
+that is not marked is read from them for its whole hours, and from the raw rows only for the
+partial hours at the period's two ends.
 
 Current without a second write path: database triggers mark the days whose raw rows change
 (whoever writes them); before reading a period, `current` recomputes the marked days inside it
@@ -43,6 +43,7 @@ from supportqa.reports.models import (
     ActivityHour,
     AnswerDay,
     ConversationDay,
+    ConversationDayByHour,
     ConversationHour,
     DirtyDay,
     RollupStamp,
@@ -52,7 +53,7 @@ from supportqa.reports.periods import Period
 from supportqa.surveys.models import SATISFIED, SurveyResponse, SurveySent, satisfied
 
 # Raise when a rollup's columns or aggregates change: every day is recomputed on next read.
-VERSION = 5
+VERSION = 6
 
 
 class UtcDay(models.Func):
@@ -233,6 +234,7 @@ CONVERSATIONS = Rollup(
             _reply_sums,
         ),
     ),
+    hourly=ConversationDayByHour,
 )
 PEOPLE = lambda: {"agent_id": F("agent_id"), "team_id": F("team_id")}  # noqa: E731
 ANSWERS = Rollup(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import threading
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -19,7 +20,7 @@ from supportqa.conversations.models import Category, Channel, Conversation, Mess
 from supportqa.core import kpis
 from supportqa.core.intervals import wilson
 from supportqa.reports import metrics, rollups
-from supportqa.reports.models import ConversationDay, DirtyDay
+from supportqa.reports.models import ConversationDay, ConversationDayByHour, DirtyDay
 from supportqa.reports.periods import Period
 from supportqa.reviews.models import Review
 from supportqa.surveys.models import SurveyResponse, SurveySent
@@ -30,6 +31,9 @@ NOW = datetime(2026, 3, 18, 15, 37, 12, tzinfo=UTC)
 # them, so a partial hour and the whole hours beside it hold rows.
 EDGES = [NOW, NOW - timedelta(days=30), NOW - timedelta(days=3, hours=5), NOW - timedelta(days=1)]
 EDGES.append(NOW - timedelta(hours=7))
+EDGES += [datetime(2026, 3, 16, 22, tzinfo=UTC), datetime(2026, 3, 17, 3, 30, tzinfo=UTC)]
+KOLKATA = ZoneInfo("Asia/Kolkata")  # UTC+5:30: its midnights are half past UTC hours
+EDGES += [datetime(2026, 3, 2, tzinfo=KOLKATA), datetime(2026, 3, 12, tzinfo=KOLKATA)]
 
 
 def random_world(cast, rng: random.Random, count: int = 400) -> None:
@@ -149,7 +153,9 @@ def test_figures_from_rollups_equal_the_raw_rows_figures(cast):
         Period(NOW - timedelta(days=30), NOW),  # partial first and last days
         Period(NOW - timedelta(days=3, hours=5), NOW - timedelta(days=1)),
         Period(datetime(2026, 2, 20, tzinfo=UTC), datetime(2026, 3, 10, tzinfo=UTC)),  # whole
-        Period(NOW - timedelta(hours=7), NOW),  # inside one day: raw rows only
+        Period(NOW - timedelta(hours=7), NOW),  # inside one day
+        Period(EDGES[5], EDGES[6]),  # across a UTC midnight, no whole day; edge on an hour
+        Period(EDGES[7], EDGES[8]),  # whole days in a zone half an hour off UTC
     ]
     checked = 0
     # First with the partial days marked (read from the raw rows), then with every day
@@ -169,6 +175,19 @@ def test_figures_from_rollups_equal_the_raw_rows_figures(cast):
     whole_days["kind__in"] = ["conversation", "answer"]  # what the pages read
     assert not DirtyDay.objects.filter(**whole_days).exists()
     assert rollups.check() == []
+    # The hourly rows are what is read for a partial day's whole hours: a changed one shows
+    # (and check finds it), unless its day is marked.
+    period = periods[0]
+    start = period.start.astimezone(UTC)
+    hour = ConversationDayByHour.objects.filter(
+        day=start.date(), hour__gt=start.hour, volume__gt=0
+    ).first()
+    ConversationDayByHour.objects.filter(pk=hour.pk).update(volume=hour.volume + 5)
+    raw = raw_figures(Q(), period)
+    assert rollup_figures(Q(), period)["volume"] == raw["volume"] + 5
+    assert any("reports_conversationdaybyhour" in problem for problem in rollups.check())
+    DirtyDay.objects.create(kind="conversation", day=start.date())
+    assert rollup_figures(Q(), period) == pytest.approx(raw, abs=1e-9, rel=0)
 
 
 def test_every_write_marks_its_days_and_the_next_read_sees_it(cast):
@@ -578,11 +597,10 @@ def test_a_write_on_a_partial_day_counts_at_once(cast):
 
     now = autoqa_world(cast, random.Random(23), count=18)
     rollups.current()
-    period = Period(now - timedelta(days=5, hours=3, minutes=30), now)
+    first_day = datetime.combine(now.date() - timedelta(days=5), datetime.min.time(), UTC)
+    period = Period(first_day + timedelta(hours=3, minutes=30), now)
     before = rollups.total(rollups.grouped(AUTOQA, Q(), period, ("day",)).values())
-    first_day = period.start.astimezone(UTC)
-    created = first_day.replace(minute=59) + timedelta(hours=1)  # a whole hour of that day
-    assert created.date() == first_day.date()
+    created = first_day + timedelta(hours=4, minutes=59)  # in a whole hour of that day
     make_conversation(cast.agent, cast.team, "late", created=created)
     enqueue_changed()
     work("w")

@@ -515,7 +515,8 @@ def grouped(
 ) -> dict[tuple[Any, ...], dict[str, int]]:
     """The rollup's sums over the period for the rows in `scope` (conditions on agent and
     team), grouped by `by` (rollup columns, "day" first): whole days from the rollup, partial
-    days from the raw rows. Call `current(period)` first (once for several reads)."""
+    days from the raw rows, or with hourly rows, their whole hours from those unless the day
+    is marked. Call `current(period)` first (once for several reads)."""
     if not by or by[0] != "day":
         raise ValueError("rollups are read by day first")
     columns = rollup.columns()
@@ -663,7 +664,9 @@ def rebuild() -> int:
 def check() -> list[str]:
     """Each stored rollup row (daily and hourly) against its raw rows: one line per
     difference. Marked days are left out (known to be stale, they are recomputed before
-    anyone reads them). Float sums match to 1e-9: a day's are added up from its hours."""
+    anyone reads them), and under new settings every day is marked first. Float sums match
+    to 1e-9: a day's are added up from its hours."""
+    _stamp_current()
     marked = set(DirtyDay.objects.values_list("kind", "day"))
     problems = []
     for rollup in ROLLUPS:
@@ -695,9 +698,13 @@ def check() -> list[str]:
 
 
 def _same(stored: dict[str, Any] | None, raw: dict[str, Any] | None) -> bool:
+    """Counts and integer sums equal, float sums to 1e-9."""
     stored, raw = stored or {}, raw or {}
     return set(stored) == set(raw) and all(
-        math.isclose(stored[c], raw[c], rel_tol=1e-9, abs_tol=1e-9) for c in stored
+        math.isclose(stored[c], raw[c], rel_tol=1e-9, abs_tol=1e-9)
+        if isinstance(stored[c], float) or isinstance(raw[c], float)
+        else stored[c] == raw[c]
+        for c in stored
     )
 
 

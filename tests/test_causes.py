@@ -146,3 +146,20 @@ def test_contact_reasons_follow_the_channel_filter_and_the_one_survey_population
     )
     assert reason.volume == in_period.count()
     assert (reason.csat.n, reason.csat.value) == (2, pytest.approx(50.0))
+
+
+def test_the_pareto_counts_the_conversations_of_the_period_and_the_filter_only(cast, tagged):
+    """Reviews are counted by their conversation: one created before the period, or outside
+    the chosen team, leaves the Pareto."""
+    old = make_conversation(
+        cast.agent, cast.team, "old", created=timezone.now() - timedelta(days=120)
+    )
+    _tagged_review(old, cast.qa, {"tone": [0]})
+    client = cast.client(cast.manager)
+    rows = client.get(reverse("cause-list")).context["rows"]
+    counts = {row.label: row.count for row, _ in rows}
+    assert counts["Tone and Professionalism: Rude or curt"] == 1
+    assert sum(counts.values()) == 7
+    mine = client.get(reverse("cause-list"), {"team": cast.team.code}).context["rows"]
+    assert "Tone and Professionalism: Rude or curt" not in [row.label for row, _ in mine]
+    assert sum(row.count for row, _ in mine) == 6

@@ -528,8 +528,10 @@ def grouped(
         stored.append(rollup.model.objects.filter(scope, day__gte=first, day__lt=end))
         edges = [(period.start, _midnight(first)), (_midnight(end), period.end)]
     edges = _by_utc_day(edges)
+    hourly = rollup.hourly
+    hours = [_whole_hours(*edge) if hourly is not None else None for edge in edges]
     marked: set[date] = set()
-    if rollup.hourly is not None and any(_whole_hours(*edge) for edge in edges):
+    if any(hours):
         # A marked day's hourly rows may be stale: its raw rows are read instead. (Asked
         # apart: as a condition inside the reads, PostgreSQL started parallel workers for
         # the raw read it was about to skip, 7-11 ms a statement at 1M.)
@@ -537,15 +539,14 @@ def grouped(
         dirty = DirtyDay.objects.filter(kind=rollup.kind, day__in=days)
         marked = set(dirty.values_list("day", flat=True))
     pieces: list[tuple[datetime, datetime]] = []  # [start, stop) of raw rows to read
-    for start, stop in edges:
+    for (start, stop), whole in zip(edges, hours, strict=True):
         day = start.astimezone(UTC).date()
-        hours = _whole_hours(start, stop) if rollup.hourly is not None else None
-        if rollup.hourly is None or hours is None or day in marked:
+        if hourly is None or whole is None or day in marked:
             pieces.append((start, stop))
             continue
-        low, high = hours
+        low, high = whole
         stored.append(
-            rollup.hourly.objects.filter(
+            hourly.objects.filter(
                 scope, day=day, hour__gte=_hour(low, day), hour__lt=_hour(high, day)
             )
         )
@@ -671,11 +672,11 @@ def check() -> list[str]:
     problems = []
     for rollup in ROLLUPS:
         keys = [*rollup.parts[0].keys()]
+        columns = rollup.columns()
         tables = [(rollup.model, ("day", *keys))]
         if rollup.hourly is not None:
             tables.append((rollup.hourly, ("day", "hour", *keys)))
         for model, by in tables:
-            columns = rollup.columns()
             stored: dict[tuple[Any, ...], dict[str, int]] = defaultdict(dict)
             rows = model.objects.values_list(*by).annotate(*(Sum(c) for c in columns))
             for row in rows.order_by():

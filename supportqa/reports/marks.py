@@ -144,10 +144,25 @@ def _one_or_set(day: str) -> str:
     return day if _is_set(day) else f"SELECT {day} AS d"
 
 
+# PostgreSQL: a day's advisory lock (two-key space; the app's other advisory locks use the
+# one-key space, which does not overlap). A writer holds it shared, from before its marks until
+# it commits; a recomputation takes a mark only if it gets it exclusive (reports.rollups
+# `_take_marks`). Without it a recomputation could take a mark that an uncommitted writer had
+# found already there (ON CONFLICT DO NOTHING locks nothing), compute the day without that
+# writer's rows and leave it unmarked once the writer commits. Days 64 apart share a lock, so
+# a transaction that writes years of days (a retention purge) holds at most 64 per kind, well
+# inside PostgreSQL's lock table; a shared lock only makes a recomputation leave a day for
+# later, or a writer wait for one, never a figure wrong.
+DAY_LOCK = "hashtext(kind), mod(day - DATE '2000-01-01', 64)"
+
+
 def _postgres_mark(select: str) -> str:
     return (
-        f"INSERT INTO {MARK} (kind, day) SELECT * FROM ({select}) AS days(kind, day) "
-        "WHERE day IS NOT NULL ON CONFLICT DO NOTHING"
+        f"WITH days AS (SELECT DISTINCT kind, day FROM ({select}) AS days(kind, day) "
+        "WHERE day IS NOT NULL), "
+        f"held AS MATERIALIZED (SELECT kind, day, pg_advisory_xact_lock_shared({DAY_LOCK}) "
+        f"FROM days) INSERT INTO {MARK} (kind, day) SELECT kind, day FROM held "
+        "ON CONFLICT DO NOTHING"
     )
 
 

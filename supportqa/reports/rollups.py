@@ -12,7 +12,10 @@ Current without a second write path: database triggers mark the days whose raw r
 (whoever writes them); before reading a period, `current` recomputes the marked days inside it
 (in one transaction that also takes the marks, so two readers never both recompute a day), and
 the worker recomputes every marked day within a poll interval of the write, so pages seldom
-find one. A page therefore never shows a stale figure, and a write never waits for rollups.
+find one. A day still marked when a page reads it (written since, or left by `current` to a
+writer that has not committed) is read from its raw rows, so a page never shows a stale
+figure. A write waits for rollups only while a recomputation of its own day is running
+(PostgreSQL; see `_take_marks`).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from supportqa.conversations.models import (
     Message,
     first_reply_against_target,
 )
+from supportqa.reports.marks import DAY_LOCK
 from supportqa.reports.models import (
     ActivityHour,
     AnswerDay,
@@ -349,8 +353,11 @@ def current(
 ) -> int:
     """Recompute the marked days (the period's whole days, or all of them) of the rollups
     of these kinds (all when none given); returns how many (kind, day) pairs. The marks are
-    taken (deleted) in the same transaction as the recomputation: a concurrent reader waits
-    for it and then finds nothing to do, and a write that lands meanwhile marks its day again.
+    taken (deleted) in the same transaction as the recomputation, so no day is computed
+    twice at once: on PostgreSQL a concurrent reader leaves the days taken, and those a
+    writer has not committed yet, marked (read from raw rows) and a writer waits for the
+    recomputation of its days; on SQLite the one writer at a time serialises them all. A
+    write that lands after the marks are taken marks its day again.
 
     `day_by_day`: a transaction per day, for the worker and the command line, which take
     every marked day. At a million conversations a day of AutoQA's rollups takes seconds on
@@ -404,11 +411,21 @@ def _day(value: date | str) -> date:
 def _take_marks(
     first: date | None, last: date | None, kinds: Sequence[str]
 ) -> dict[str, list[date]]:
+    """Delete the marks and return them by kind. On PostgreSQL only the marks whose day lock
+    (reports.marks.DAY_LOCK) is free: a day a writer has not committed yet stays marked, read
+    from its raw rows, for a later recomputation. (SQLite has one writer at a time.)"""
     where, params = _marks_where(first, last, kinds)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {DirtyDay._meta.db_table} WHERE {where} RETURNING kind, day", params
+    table = DirtyDay._meta.db_table
+    sql = f"DELETE FROM {table} WHERE {where} RETURNING kind, day"
+    if connection.vendor == "postgresql":
+        sql = (
+            f"WITH marked AS MATERIALIZED (SELECT id, kind, day FROM {table} WHERE {where}), "
+            f"free AS MATERIALIZED (SELECT id FROM marked WHERE "
+            f"pg_try_advisory_xact_lock({DAY_LOCK})) "
+            f"DELETE FROM {table} AS m USING free WHERE m.id = free.id RETURNING m.kind, m.day"
         )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
         found = cursor.fetchall()
     marks: dict[str, list[date]] = defaultdict(list)
     for kind, day in found:
@@ -515,30 +532,38 @@ def grouped(
 ) -> dict[tuple[Any, ...], dict[str, int]]:
     """The rollup's sums over the period for the rows in `scope` (conditions on agent and
     team), grouped by `by` (rollup columns, "day" first): whole days from the rollup, partial
-    days from the raw rows, or with hourly rows, their whole hours from those unless the day
-    is marked. Call `current(period)` first (once for several reads)."""
+    days from the raw rows, or with hourly rows, their whole hours from those; a marked day
+    from its raw rows. Call `current(period)` first (once for several reads)."""
     if not by or by[0] != "day":
         raise ValueError("rollups are read by day first")
     columns = rollup.columns()
     out: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: dict.fromkeys(columns, 0))
     first, end = _whole_days(period)
+    # A marked day's rollup rows may be stale (written to since `current`, or held by a
+    # writer `current` had to leave it to): its raw rows are read instead. (Asked apart: as
+    # a condition inside the reads, PostgreSQL started parallel workers for the raw read it
+    # was about to skip, 7-11 ms a statement at 1M.)
+    marked = set(
+        DirtyDay.objects.filter(
+            kind=rollup.kind,
+            day__gte=period.start.astimezone(UTC).date(),
+            day__lte=(period.end - timedelta(microseconds=1)).astimezone(UTC).date(),
+        ).values_list("day", flat=True)
+    )
     stored: list[QuerySet[Any]] = []
+    pieces: list[tuple[datetime, datetime]] = []  # [start, stop) of raw rows to read
     edges = [(period.start, period.end)]
     if first < end:
-        stored.append(rollup.model.objects.filter(scope, day__gte=first, day__lt=end))
+        days = rollup.model.objects.filter(scope, day__gte=first, day__lt=end)
+        stale = sorted(day for day in marked if first <= day < end)
+        if stale:
+            days = days.exclude(day__in=stale)
+            pieces += [(_midnight(a), _midnight(b)) for a, b in _runs(stale)]
+        stored.append(days)
         edges = [(period.start, _midnight(first)), (_midnight(end), period.end)]
     edges = _by_utc_day(edges)
     hourly = rollup.hourly
     hours = [_whole_hours(*edge) if hourly is not None else None for edge in edges]
-    marked: set[date] = set()
-    if any(hours):
-        # A marked day's hourly rows may be stale: its raw rows are read instead. (Asked
-        # apart: as a condition inside the reads, PostgreSQL started parallel workers for
-        # the raw read it was about to skip, 7-11 ms a statement at 1M.)
-        days = {start.astimezone(UTC).date() for start, _ in edges}
-        dirty = DirtyDay.objects.filter(kind=rollup.kind, day__in=days)
-        marked = set(dirty.values_list("day", flat=True))
-    pieces: list[tuple[datetime, datetime]] = []  # [start, stop) of raw rows to read
     for (start, stop), whole in zip(edges, hours, strict=True):
         day = start.astimezone(UTC).date()
         if hourly is None or whole is None or day in marked:

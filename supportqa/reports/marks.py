@@ -149,11 +149,12 @@ def _one_or_set(day: str) -> str:
 # it commits; a recomputation takes a mark only if it gets it exclusive (reports.rollups
 # `_take_marks`). Without it a recomputation could take a mark that an uncommitted writer had
 # found already there (ON CONFLICT DO NOTHING locks nothing), compute the day without that
-# writer's rows and leave it unmarked once the writer commits. Days 64 apart share a lock, so
-# a transaction that writes years of days (a retention purge) holds at most 64 per kind, well
-# inside PostgreSQL's lock table; a shared lock only makes a recomputation leave a day for
-# later, or a writer wait for one, never a figure wrong.
-DAY_LOCK = "hashtext(kind), mod(day - DATE '2000-01-01', 64)"
+# writer's rows and leave it unmarked once the writer commits. Days 366 apart share a lock, so
+# a transaction that writes years of days (a category rule applied to every conversation)
+# holds at most 366 per kind inside PostgreSQL's lock table (6,400 entries by default); the
+# sharing only makes a recomputation leave a day for later, or a writer wait for one (until
+# the recomputing transaction ends), never a figure wrong.
+DAY_LOCK = "hashtext(kind), mod(day - DATE '0001-01-01', 366)"
 
 
 def _postgres_mark(select: str) -> str:

@@ -14,8 +14,8 @@ Current without a second write path: database triggers mark the days whose raw r
 the worker recomputes every marked day within a poll interval of the write, so pages seldom
 find one. A day still marked when a page reads it (written since, or left by `current` to a
 writer that has not committed) is read from its raw rows, so a page never shows a stale
-figure. A write waits for rollups only while a recomputation of its own day is running
-(PostgreSQL; see `_take_marks`).
+figure. On PostgreSQL a write waits for rollups only when a transaction that recomputes its
+day (or one a multiple of 366 days away, reports.marks.DAY_LOCK) has not ended yet.
 """
 
 from __future__ import annotations
@@ -355,9 +355,9 @@ def current(
     of these kinds (all when none given); returns how many (kind, day) pairs. The marks are
     taken (deleted) in the same transaction as the recomputation, so no day is computed
     twice at once: on PostgreSQL a concurrent reader leaves the days taken, and those a
-    writer has not committed yet, marked (read from raw rows) and a writer waits for the
-    recomputation of its days; on SQLite the one writer at a time serialises them all. A
-    write that lands after the marks are taken marks its day again.
+    writer has not committed yet, marked (read from raw rows), and a writer of a taken day
+    waits until this transaction ends; on SQLite the one writer at a time serialises them
+    all. A write that lands after the marks are taken marks its day again.
 
     `day_by_day`: a transaction per day, for the worker and the command line, which take
     every marked day. At a million conversations a day of AutoQA's rollups takes seconds on
@@ -413,7 +413,11 @@ def _take_marks(
 ) -> dict[str, list[date]]:
     """Delete the marks and return them by kind. On PostgreSQL only the marks whose day lock
     (reports.marks.DAY_LOCK) is free: a day a writer has not committed yet stays marked, read
-    from its raw rows, for a later recomputation. (SQLite has one writer at a time.)"""
+    from its raw rows, for a later recomputation. (SQLite has one writer at a time.) This
+    relies on READ COMMITTED, Django's default, which SupportQA never changes: the
+    recomputation's reads, statements after this one, see every writer that released a lock
+    before it was taken. Under REPEATABLE READ they would see the transaction's first
+    snapshot and could miss a writer that committed between it and this statement."""
     where, params = _marks_where(first, last, kinds)
     table = DirtyDay._meta.db_table
     sql = f"DELETE FROM {table} WHERE {where} RETURNING kind, day"
@@ -676,7 +680,9 @@ def _whole_days(period: Period) -> tuple[date, date]:
 
 
 def rebuild() -> int:
-    """Recompute every rollup from the raw rows; returns the days computed."""
+    """Recompute every rollup from the raw rows; returns the days computed. On PostgreSQL a
+    day a writer holds meanwhile is left marked, read from its raw rows until the worker or
+    `rollups refresh` computes it."""
     with transaction.atomic():
         for rollup in ROLLUPS:
             rollup.model.objects.all().delete()

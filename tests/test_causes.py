@@ -163,3 +163,73 @@ def test_the_pareto_counts_the_conversations_of_the_period_and_the_filter_only(c
     mine = client.get(reverse("cause-list"), {"team": cast.team.code}).context["rows"]
     assert "Tone and Professionalism: Rude or curt" not in [row.label for row, _ in mine]
     assert sum(row.count for row, _ in mine) == 6
+
+
+# sqlite_stat1 of the reviews and the tables the Pareto joins, as the app's own ANALYZE
+# (analysis_limit 1000, supportqa.bulk) left them at 1,000,000 conversations (bench/scale.py,
+# 2026-12-02): ~1M AutoQA reviews, ~20,000 people's, a few in calibration sessions.
+STATS_AT_A_MILLION = {
+    "reviews_review": {
+        "review_reviewee_source": "597550 167 48 5",
+        "reviews_rev_source_09f570_idx": "887250 667 667 2",
+        "one_calibration_review_each": "15 15 3 1",
+        "one_review_each": "1255746 2 1 1 1",
+        "reviews_rev_status_8107f1_idx": "898128 1001 1",
+        "reviews_rev_reviewe_f98f0c_idx": "795056 167 167 4",
+        "reviews_review_scorecard_version_id_64a63728": "1079440 1001",
+        "reviews_review_reviewer_id_29fc8a19": "1051830 1001",
+        "reviews_review_reviewee_id_5d71172e": "1143180 167",
+        "reviews_review_conversation_id_27ecd95e": "1252216 2",
+        # Only when the index exists (before reviews migration 0008): its NULLs read as
+        # ~500 reviews a key.
+        "reviews_review_calibration_session_id_cf1485e3": "1176791 508",
+    },
+    "reviews_rating": {"reviews_rating_review_id_c6eb3899": "12142200 8"},
+    "reviews_rating_root_causes": {"reviews_rating_root_causes_rating_id_c35732a5": "686 1"},
+    "conversations_conversation": {"conversation_created": "916300 1 1 1 1 1"},
+}
+
+
+def test_the_pareto_reads_the_reviews_by_source_at_a_million(db):
+    """A session's reviews are found by the partial unique index that leads with the session,
+    so there is no plain index of it: that one also held the NULL of every other review, and
+    SQLite, counting ~500 reviews a key, read every AutoQA review through it for "outside
+    calibration" (the Pareto 590 -> 132 ms and the AutoQA page ~9 s -> 0.65 s at 1M).
+    With the statistics of a million conversations, SQLite's plan reads the people's reviews
+    through the source index."""
+    from django.db import connection
+
+    from supportqa.reports.causes import tagged_ratings
+    from supportqa.reviews.models import Review
+
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, "reviews_review")
+    alone = [
+        n for n, c in found.items() if c["index"] and c["columns"] == ["calibration_session_id"]
+    ]
+    assert alone == []
+    assert any(c["index"] and c["columns"][0] == "calibration_session_id" for c in found.values())
+    if connection.vendor != "sqlite":
+        return
+    now = timezone.now()
+    period = Conversation.objects.filter(created_at__gte=now - timedelta(days=90))
+    sql, params = tagged_ratings(period, Review.objects.all()).values("pk").query.sql_with_params()
+    indexes = {name for name, about in found.items() if about["index"]}
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # creates sqlite_stat1
+        try:
+            for table, rows in STATS_AT_A_MILLION.items():
+                cursor.execute("DELETE FROM sqlite_stat1 WHERE tbl = %s", [table])
+                for index, stat in rows.items():
+                    if table != "reviews_review" or index in indexes:
+                        cursor.execute(
+                            "INSERT INTO sqlite_stat1 VALUES (%s, %s, %s)", [table, index, stat]
+                        )
+            cursor.execute("ANALYZE sqlite_schema")  # the planner reads them again
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            plan = [row[3] for row in cursor.fetchall()]
+        finally:
+            cursor.execute("DELETE FROM sqlite_stat1")
+            cursor.execute("ANALYZE sqlite_schema")
+    reviews = [step for step in plan if "reviews_rev" in step and "rating" not in step]
+    assert reviews and all("reviews_rev_source_09f570_idx" in step for step in reviews), plan

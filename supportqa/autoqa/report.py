@@ -8,13 +8,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models.functions import Mod
 
 from supportqa.accounts.models import User
 from supportqa.autoqa.actions import UNSURE_BELOW
 from supportqa.autoqa.models import Flag, Job, detector_label
 from supportqa.autoqa.rollups import AUTOQA, AUTOQA_CRITERIA, AUTOQA_DETECTORS
-from supportqa.conversations.models import SHOP_SOURCE
+from supportqa.conversations.models import SHOP_SOURCE, Conversation
 from supportqa.core.agreement import Agreement, ordinal_kappa
 from supportqa.core.intervals import Estimate, mean_interval, wilson
 from supportqa.reports import rollups
@@ -107,33 +108,33 @@ PAIR_SAMPLE = 2000
 
 def rating_pairs(autoqa: QuerySet[Review], human: QuerySet[Review]) -> RatingPairs:
     """Only AutoQA's ratings of conversations people reviewed are read (a few per cent of
-    them, at most PAIR_SAMPLE conversations). The people's reviews (`human`) are read once,
-    as (review, conversation), and sampled here; ratings are read by review id (as
-    subqueries the planner read every rating of every review)."""
-    people = list(human.order_by().values_list("pk", "conversation_id"))
-    reviewed_count = len({conversation for _, conversation in people})
+    them, at most about PAIR_SAMPLE conversations, sampled in the database). Each side's
+    ratings are read by a subquery of its reviews, once: the people's with their
+    conversation, AutoQA's of the sampled conversations; they are paired here."""
+    human = human.order_by()
+    reviewed_count = human.values("conversation_id").distinct().count()
     every = max(1, math.ceil(reviewed_count / PAIR_SAMPLE))
-    theirs = {pk: conversation for pk, conversation in people if conversation % every == 0}
-    of = dict(  # AutoQA's review → its conversation
-        autoqa.filter(conversation_id__in=set(theirs.values())).values_list("pk", "conversation_id")
-    )
+    if every > 1:
+        human = human.alias(turn=Mod("conversation_id", every)).filter(turn=0)
+    theirs = autoqa.order_by().filter(conversation_id__in=human.values("conversation_id"))
     machine: dict[tuple[int, str], float] = {}
     names: dict[str, str] = {}
-    human_ratings = []
-    for review, key, name, value in Rating.objects.filter(
-        review_id__in=[*of, *theirs], is_na=False
-    ).values_list("review_id", "criterion__key", "criterion__name", "option__value"):
-        if review in of:
-            machine[of[review], key] = value
-            names[key] = name
-        else:
-            human_ratings.append((theirs[review], key, value))
+    for conversation, key, name, value in _ratings(theirs, "criterion__name"):
+        machine[conversation, key] = value
+        names[key] = name
     pairs = [
         (conversation, key, machine[conversation, key], value)
-        for conversation, key, value in human_ratings
+        for conversation, key, value in _ratings(human)
         if (conversation, key) in machine
     ]
     return RatingPairs(pairs, names, reviewed_count, every)
+
+
+def _ratings(reviews: QuerySet[Review], *more: str) -> Any:
+    """(conversation, criterion key, *more, option value) of these reviews' ratings."""
+    return Rating.objects.filter(review__in=reviews.values("pk"), is_na=False).values_list(
+        "review__conversation_id", "criterion__key", *more, "option__value"
+    )
 
 
 def agreement(found: RatingPairs) -> list[CriterionAgreement]:
@@ -248,14 +249,14 @@ def unsure_queue(scope: Q, limit: int = 50) -> list[Job]:
 
 def flag_counts(scope: Q, period: Period) -> dict[str, int]:
     """People's flags on AutoQA's ratings of the conversations in `scope` (`scope_of(user)`)
-    created in the period, per criterion key."""
+    created in the period, per criterion key. The conversations are a correlated EXISTS, so
+    the flags (a few per reviewer) lead: as a join, SQLite read the period's conversations and
+    looked up each one's flags (200 ms at 1M conversations with no flag at all)."""
+    conversations = Conversation.objects.filter(
+        scope, created_at__gte=period.start, created_at__lt=period.end
+    ).exclude(source=SHOP_SOURCE)
     return dict(
-        Flag.objects.filter(
-            rollups.renamed(scope, THROUGH_CONVERSATION),
-            conversation__created_at__gte=period.start,
-            conversation__created_at__lt=period.end,
-        )
-        .exclude(conversation__source=SHOP_SOURCE)
+        Flag.objects.filter(Exists(conversations.filter(pk=OuterRef("conversation_id"))))
         .values_list("criterion_key")
         .annotate(n=Count("pk"))
         .order_by()

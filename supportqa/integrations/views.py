@@ -20,6 +20,7 @@ from supportqa.accounts.permissions import (
     may_browse_conversations,
     may_import,
 )
+from supportqa.bulk import in_one_transaction
 from supportqa.conversations.access import conversations_for
 from supportqa.core.csvcells import in_pieces
 from supportqa.integrations import exporting
@@ -124,7 +125,9 @@ def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse:
         if what == "conversations"
         else reviews_for(user).filter(conversation__in=conversations)
     )
-    response = StreamingHttpResponse(in_pieces(writer(rows)), content_type=content_type)
+    response = StreamingHttpResponse(
+        in_pieces(in_one_transaction(writer(rows))), content_type=content_type
+    )
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="supportqa-{what}-{stamp}.{fmt}"'
     return response

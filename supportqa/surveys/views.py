@@ -28,6 +28,7 @@ from supportqa.accounts.permissions import (
 )
 from supportqa.accounts.throttle import over_limit
 from supportqa.audit.actions import record_event
+from supportqa.bulk import in_one_transaction
 from supportqa.conversations.access import get_conversation_for_user
 from supportqa.core.csvcells import in_pieces
 from supportqa.core.kpis import response_rate
@@ -327,7 +328,7 @@ def links(request: HttpRequest) -> HttpResponse:
     """CSV of the survey links waiting for the help desk to send (actions.link_lines)."""
     with transaction.atomic():
         record_event(actor=request.user, action="survey.links_exported", obj=None)
-    lines = actions.link_lines(actions.waiting_links(sent_for(request.user)))
+    lines = in_one_transaction(actions.link_lines(actions.waiting_links(sent_for(request.user))))
     response = StreamingHttpResponse(in_pieces(lines), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="survey-links.csv"'
     return response

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from supportqa.bulk import in_one_transaction
 from supportqa.conversations.models import Conversation
 from supportqa.integrations.exporting import (
     conversation_csv,
@@ -50,7 +51,8 @@ class Command(BaseCommand):
         writer = WRITERS[(options["what"], options["format"])]
         try:
             with options["out"].open("w", encoding="utf-8", newline="") as handle:
-                count = sum(1 for chunk in writer(rows) if handle.write(chunk) is not None)
+                lines = in_one_transaction(writer(rows))
+                count = sum(1 for chunk in lines if handle.write(chunk) is not None)
         except OSError as exc:
             raise CommandError(f"{options['out']}: {exc.strerror}") from None
         self.stdout.write(f"wrote {count} lines to {options['out']}")

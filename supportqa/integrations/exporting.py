@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
+from supportqa.bulk import in_one_transaction
 from supportqa.conversations.models import Conversation, Message
 from supportqa.core.csvcells import csv_line
 from supportqa.reviews.models import Rating, Review
@@ -178,3 +179,17 @@ def review_jsonl(reviews: QuerySet[Review]) -> Iterator[str]:
             )
             + "\n"
         )
+
+
+WRITERS: dict[tuple[str, str], Callable[[Any], Iterator[str]]] = {
+    ("conversations", "csv"): conversation_csv,
+    ("conversations", "jsonl"): conversation_jsonl,
+    ("reviews", "csv"): review_csv,
+    ("reviews", "jsonl"): review_jsonl,
+}
+
+
+def export_lines(what: str, fmt: str, rows: QuerySet[Any]) -> Iterator[str]:
+    """The lines of an export (a key of WRITERS) of these conversations or reviews, read
+    inside one transaction (`in_one_transaction` says why): the page's and the CLI's."""
+    return in_one_transaction(WRITERS[what, fmt](rows))

@@ -20,7 +20,6 @@ from supportqa.accounts.permissions import (
     may_browse_conversations,
     may_import,
 )
-from supportqa.bulk import in_one_transaction
 from supportqa.conversations.access import conversations_for
 from supportqa.core.csvcells import in_pieces
 from supportqa.integrations import exporting
@@ -96,19 +95,14 @@ def import_retry(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("import-run", code=run.code)
 
 
-EXPORTS = {
-    ("conversations", "csv"): (exporting.conversation_csv, "text/csv"),
-    ("conversations", "jsonl"): (exporting.conversation_jsonl, "application/x-ndjson"),
-    ("reviews", "csv"): (exporting.review_csv, "text/csv"),
-    ("reviews", "jsonl"): (exporting.review_jsonl, "application/x-ndjson"),
-}
+CONTENT_TYPES = {"csv": "text/csv", "jsonl": "application/x-ndjson"}
 
 
 @allowed(may_browse_conversations)
 @require_GET
 def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse:
     """Conversations or reviews in the user's scope, narrowed by the conversation filters."""
-    if (what, fmt) not in EXPORTS:
+    if (what, fmt) not in exporting.WRITERS:
         raise Http404("No such export")
     user = request.user
     form = ConversationFilter(request.GET or None, agents=agents_for(user), teams=teams_for(user))
@@ -119,14 +113,13 @@ def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse:
                 f"Bad filter: {form.errors.as_text()}", status=400, content_type="text/plain"
             )
         conversations = form.apply(conversations, reviews_for(user).counting_toward_iqs())
-    writer, content_type = EXPORTS[(what, fmt)]
     rows = (
         conversations
         if what == "conversations"
         else reviews_for(user).filter(conversation__in=conversations)
     )
     response = StreamingHttpResponse(
-        in_pieces(in_one_transaction(writer(rows))), content_type=content_type
+        in_pieces(exporting.export_lines(what, fmt, rows)), content_type=CONTENT_TYPES[fmt]
     )
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="supportqa-{what}-{stamp}.{fmt}"'

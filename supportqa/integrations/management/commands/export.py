@@ -6,23 +6,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from supportqa.bulk import in_one_transaction
 from supportqa.conversations.models import Conversation
-from supportqa.integrations.exporting import (
-    conversation_csv,
-    conversation_jsonl,
-    review_csv,
-    review_jsonl,
-)
+from supportqa.integrations.exporting import export_lines
 from supportqa.reviews.forms import day_start
 from supportqa.reviews.models import Review
-
-WRITERS = {
-    ("conversations", "csv"): conversation_csv,
-    ("conversations", "jsonl"): conversation_jsonl,
-    ("reviews", "csv"): review_csv,
-    ("reviews", "jsonl"): review_jsonl,
-}
 
 
 class Command(BaseCommand):
@@ -48,10 +35,9 @@ class Command(BaseCommand):
         rows: Any = conversations
         if options["what"] == "reviews":
             rows = Review.objects.filter(conversation__in=conversations)
-        writer = WRITERS[(options["what"], options["format"])]
         try:
             with options["out"].open("w", encoding="utf-8", newline="") as handle:
-                lines = in_one_transaction(writer(rows))
+                lines = export_lines(options["what"], options["format"], rows)
                 count = sum(1 for chunk in lines if handle.write(chunk) is not None)
         except OSError as exc:
             raise CommandError(f"{options['out']}: {exc.strerror}") from None

@@ -238,7 +238,9 @@ def test_exports_respect_scope(cast):
     assert cast.client(cast.agent).get(url("export", "secrets", "csv")).status_code == 404
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after it leaves the tables empty for the next test that
+# restores the migrations' rows (test_api_client, test_browser), as theirs do.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_export_streams_its_rows_from_inside_one_transaction(cast, monkeypatch):
     """Read outside a transaction, Django declares PostgreSQL's server-side cursor WITH HOLD
     and PostgreSQL computes the whole result before the first row leaves (1.6 s at a million

@@ -103,6 +103,52 @@ def insert_rows(
             copy.write_row(row)
 
 
+def update_rows(
+    model: type[Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    key: str = "",
+    where: str = "",
+    params: Sequence[Any] = (),
+) -> None:
+    """Set `columns` (attnames) of many rows of `model`'s table to each row's own values: a
+    row is the new values followed by the row's `key` (a unique column's attname; by default
+    the primary key). On PostgreSQL one statement for all
+    the rows (an UPDATE from arrays), so statement-level triggers fire once and the rows go
+    to the server once; `executemany` on SQLite. `where`: a condition on the table's columns
+    (`AND status = %s`) every updated row must meet too, with its `params`."""
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in columns]
+    rows = [
+        [f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=False)] + [row[-1]]
+        for row in rows
+    ]
+    table = connection.ops.quote_name(model._meta.db_table)
+    matched = model._meta.get_field(key) if key else model._meta.pk
+    column = connection.ops.quote_name(matched.column)
+    names = [connection.ops.quote_name(f.column) for f in fields]
+    if connection.vendor != "postgresql":
+        sets = ", ".join(f"{name} = %s" for name in names)
+        executemany(
+            f"UPDATE {table} SET {sets} WHERE {column} = %s " + where,
+            [[*row, *params] for row in rows],
+        )
+        return
+    types = [_LENGTH.sub("", f.db_type(connection)) for f in fields]
+    types.append(_LENGTH.sub("", matched.db_type(connection)))
+    arrays = ", ".join(f"%s::{t}[]" for t in types)
+    sets = ", ".join(f"{name} = v.v{i}" for i, name in enumerate(names))
+    aliases = ", ".join(f"v{i}" for i in range(len(names)))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {sets} FROM unnest({arrays}) AS v({aliases}, k) "
+            f"WHERE {table}.{column} = v.k " + where,
+            [list(column) for column in zip(*rows, strict=True)] + list(params),
+        )
+
+
 class GrowingTables:
     """Keeps PostgreSQL's statistics of tables a long write fills in step with them: they are
     refreshed each time the rows written since the planner last counted reach the rows it

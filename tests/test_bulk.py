@@ -67,3 +67,47 @@ def test_postgresql_sessions_run_without_just_in_time_compilation(db):
             assert cursor.fetchone()[0] == "off"
     else:
         assert len(sent) == 0  # SQLite has no such setting: nothing is sent
+
+
+def test_update_rows_sets_each_rows_own_values_in_one_statement(cast):
+    """`update_rows` writes each row's values to the row its key names, only where the extra
+    condition holds, with NULLs and times as the fields prepare them; on PostgreSQL in one
+    statement (statement-level triggers fire once for the batch)."""
+    from datetime import UTC, datetime
+
+    from supportqa.autoqa.models import Job
+    from supportqa.bulk import update_rows
+
+    make_conversation(cast.agent, cast.team, "unqueued")  # conversation ids run ahead of jobs'
+    first, second, third = (make_conversation(cast.agent, cast.team, f"u{i}") for i in range(3))
+    jobs = {
+        c.pk: Job.objects.create(conversation=c, status="running", claimed_by=worker)
+        for c, worker in ((first, "me"), (second, "me"), (third, "someone else"))
+    }
+    # Job ids differ from conversation ids here, so matching by the wrong column shows.
+    assert all(job.pk != pk for pk, job in jobs.items())
+    Job.objects.filter(pk=jobs[first.pk].pk).update(confidence=0.5)
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    with CaptureQueriesContext(connection) as queries:
+        update_rows(
+            Job,
+            ("status", "confidence", "updated_at"),
+            [
+                ("done", None, when, first.pk),
+                ("done", 0.25, when, second.pk),
+                ("done", 0.75, when, third.pk),
+            ],  # fmt: skip
+            key="conversation",
+            where="AND claimed_by = %s",
+            params=["me"],
+        )
+    if connection.vendor == "postgresql":
+        assert len(queries) == 1
+    found = {
+        j.conversation_id: (j.status, j.confidence, j.updated_at)
+        for j in Job.objects.filter(pk__in=[j.pk for j in jobs.values()])
+    }
+    assert found[first.pk] == ("done", None, when)
+    assert found[second.pk] == ("done", 0.25, when)
+    assert found[third.pk][:2] == ("running", None)  # another worker's claim is left alone
+    update_rows(Job, ("error",), [])  # nothing to write: no statement, no error

@@ -24,14 +24,14 @@ from supportqa.audit.actions import record_event
 from supportqa.autoqa.evaluation import Evaluation, figures_of, size_of
 from supportqa.autoqa.models import AutoQASettings, Finding, Flag, Job, LearnedModel, Validation
 from supportqa.autoqa.queue import queue_for_autoqa
-from supportqa.bulk import executemany, insert_rows
+from supportqa.bulk import insert_rows, update_rows
 from supportqa.conversations.models import SHOP_SOURCE, Conversation, Message
 from supportqa.core import autoqa
 from supportqa.core.criterion_model import CriterionModel
 from supportqa.reviews.access import may_flag_autoqa
 from supportqa.reviews.actions import RatingInput, ReviewInvalid, proposed_option
 from supportqa.reviews.models import Rating, Review, ReviewStatus, Source
-from supportqa.scorecards.models import Scorecard, ScorecardVersion
+from supportqa.scorecards.models import Placed, Scorecard, ScorecardVersion
 from supportqa.scorecards.picking import active_scorecards, matching_scorecards
 
 SYSTEM_USERNAME = AUTOQA_USERNAME
@@ -239,25 +239,38 @@ def _learned(plans: list[Plan], context: Context, failures: dict[int, Exception]
 
 # A job's outcome is written only while this worker still holds its claim: a job queued again
 # meanwhile (the conversation changed) or taken over by another worker is left to that.
-_HELD = " WHERE conversation_id = %s AND status = 'running' AND claimed_by = %s"
+_HELD = "AND status = 'running' AND claimed_by = %s"
 
 
 def _mark_done(worker: str, skipped: list[Conversation], scored: dict[int, Scored]) -> None:
     """These conversations' jobs are done (with AutoQA's confidence where it scored them)."""
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    executemany(
-        f"UPDATE {Job._meta.db_table} SET status = 'done', done_hash = %s, error = '', "
-        "confidence = %s, updated_at = %s" + _HELD,
-        [(c.content_hash, None, now, c.pk, worker) for c in skipped]
-        + [(s.content_hash, s.confidence, now, pk, worker) for pk, s in scored.items()],
+    now = timezone.now()
+    update_rows(
+        Job,
+        ("status", "done_hash", "error", "confidence", "updated_at"),
+        [(str(Job.Status.DONE), c.content_hash, "", None, now, c.pk) for c in skipped]
+        + [
+            (str(Job.Status.DONE), s.content_hash, "", s.confidence, now, pk)
+            for pk, s in scored.items()
+        ],
+        key="conversation",
+        where=_HELD,
+        params=[worker],
     )
 
 
 def _mark_failed(worker: str, failures: dict[int, Exception]) -> None:
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    executemany(
-        f"UPDATE {Job._meta.db_table} SET status = 'failed', error = %s, updated_at = %s" + _HELD,
-        [(f"{type(exc).__name__}: {exc}"[:2000], now, pk, worker) for pk, exc in failures.items()],
+    now = timezone.now()
+    update_rows(
+        Job,
+        ("status", "error", "updated_at"),
+        [
+            (str(Job.Status.FAILED), f"{type(exc).__name__}: {exc}"[:2000], now, pk)
+            for pk, exc in failures.items()
+        ],
+        key="conversation",
+        where=_HELD,
+        params=[worker],
     )
 
 
@@ -525,16 +538,9 @@ _FINISHED = (
 
 
 def _rewrite(reviews: list[Review]) -> None:
-    """Save what scoring changed on these existing reviews (one prepared statement)."""
-    fields = [Review._meta.get_field(name) for name in _FINISHED]
-    executemany(
-        f"UPDATE {Review._meta.db_table} SET "
-        + ", ".join(f"{f.column} = %s" for f in fields)
-        + " WHERE id = %s",
-        [
-            [f.get_db_prep_save(getattr(r, f.attname), connection) for f in fields] + [r.pk]
-            for r in reviews
-        ],
+    """Save what scoring changed on these existing reviews (one statement)."""
+    update_rows(
+        Review, _FINISHED, [[getattr(r, name) for name in _FINISHED] + [r.pk] for r in reviews]
     )
 
 
@@ -594,28 +600,28 @@ def _ratings_of(
     chosen: dict[int, float | None] = {}
     used: list[autoqa.CriterionRating] = []
     messages = planned.messages
-    for section in planned.version.sections.all():
-        for criterion in section.criteria.all():
-            rating = planned.rated.get(criterion.key)
-            option = _option_for(criterion, rating)
-            if rating is None or option is False:
-                continue
-            cited = {messages[e.message].pk for e in rating.evidence if e.message < len(messages)}
-            comment = f"AutoQA ({rating.confidence:.0%} sure): {rating.explanation}"[:4000]
-            into.append((review, criterion, option, criterion.score_of(option), comment, cited))
-            chosen[criterion.pk] = None if option is None else option.value
-            used.append(rating)
+    for placed in planned.version.layout[1]:
+        criterion = placed.criterion
+        rating = planned.rated.get(criterion.key)
+        option = _option_for(placed, rating)
+        if rating is None or option is False:
+            continue
+        cited = {messages[e.message].pk for e in rating.evidence if e.message < len(messages)}
+        comment = f"AutoQA ({rating.confidence:.0%} sure): {rating.explanation}"[:4000]
+        into.append((review, criterion, option, placed.score_of(option), comment, cited))
+        chosen[criterion.pk] = None if option is None else option.value
+        used.append(rating)
     return chosen, used
 
 
-def _option_for(criterion: Any, rating: autoqa.CriterionRating | None) -> Any:
+def _option_for(placed: Placed, rating: autoqa.CriterionRating | None) -> Any:
     """The rating option nearest to the score; None for N/A; False when it cannot be rated
     (no rating, or N/A where the criterion does not allow it)."""
     if rating is None:
         return False
     if rating.score is None:
-        return None if criterion.allow_na else False
-    options = list(criterion.options.all())
+        return None if placed.criterion.allow_na else False
+    options = placed.options
     return options[autoqa.nearest_option(rating.score, [o.value for o in options])]
 
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models
@@ -72,30 +74,55 @@ class ScorecardVersion(models.Model):
         return f"{self.scorecard.name} v{self.number}"
 
     def score(self, chosen: Mapping[int, float | None]) -> ReviewScore:
-        """Score a set of ratings: criterion id → option value (None = N/A).
+        """Score a set of ratings: criterion id → option value (None = N/A)."""
+        weights, placed = self.layout
+        ratings = [
+            CriterionRating(
+                key=str(p.criterion.pk),
+                value=chosen[p.criterion.pk],
+                scale_min=p.low,
+                scale_max=p.high,
+                weight=p.criterion.weight,
+                critical=p.criterion.critical,
+                section=str(p.section.pk),
+            )
+            for p in placed
+            if p.criterion.pk in chosen
+        ]
+        return review_score(ratings, weights)
 
-        Expects `sections__criteria__options` to be prefetched when called in a loop.
-        """
-        ratings = []
-        section_weights = {}
+    @cached_property
+    def layout(self) -> tuple[dict[str, float], tuple[Placed, ...]]:
+        """The weights of the sections (by section id as text) and every criterion in order
+        with its section, options and scale, read once per instance: a version never changes.
+        Prefetch `sections__criteria__options` to read them in three queries."""
+        weights, placed = {}, []
         for section in self.sections.all():
-            section_weights[str(section.pk)] = section.weight
+            weights[str(section.pk)] = section.weight
             for criterion in section.criteria.all():
-                if criterion.pk not in chosen:
-                    continue
-                low, high = criterion.scale_bounds()
-                ratings.append(
-                    CriterionRating(
-                        key=str(criterion.pk),
-                        value=chosen[criterion.pk],
-                        scale_min=low,
-                        scale_max=high,
-                        weight=criterion.weight,
-                        critical=criterion.critical,
-                        section=str(section.pk),
-                    )
-                )
-        return review_score(ratings, section_weights)
+                options = tuple(criterion.options.all())
+                low, high = bounds_of([o.value for o in options])
+                placed.append(Placed(section, criterion, options, low, high))
+        return weights, tuple(placed)
+
+
+def bounds_of(values: list[float]) -> tuple[float, float]:
+    """A criterion's scale: its lowest and highest option value (0–100 with no options)."""
+    return (min(values), max(values)) if values else (0.0, 100.0)
+
+
+class Placed(NamedTuple):
+    """A criterion of a version with its section, its rating options and its scale."""
+
+    section: Section
+    criterion: Criterion
+    options: tuple[RatingOption, ...]
+    low: float
+    high: float
+
+    def score_of(self, option: RatingOption | None) -> float | None:
+        """`Criterion.score_of` from the scale read once."""
+        return None if option is None else criterion_score(option.value, self.low, self.high)
 
 
 class Section(models.Model):
@@ -137,8 +164,7 @@ class Criterion(models.Model):
         return dict(rows.values_list("key", "name"))
 
     def scale_bounds(self) -> tuple[float, float]:
-        values = [option.value for option in self.options.all()]
-        return (min(values), max(values)) if values else (0.0, 100.0)
+        return bounds_of([option.value for option in self.options.all()])
 
     def score_of(self, option: RatingOption | None) -> float | None:
         """The criterion score (0–100) of a rating option; None for N/A."""

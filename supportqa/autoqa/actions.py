@@ -105,7 +105,12 @@ def save_settings(by: User | None, rules: dict[str, Any], mapping: dict[str, Any
 
 
 def ready_jobs() -> QuerySet[Job]:
-    return Job.objects.filter(Q(status=Job.Status.PENDING) | claims.abandoned(Job))
+    """Pending jobs and abandoned claims, read from the index of the jobs still to do
+    (`autoqa_job_to_do`): the explicit status list lets both databases' planners use it."""
+    return Job.objects.filter(
+        Q(status__in=[Job.Status.PENDING, Job.Status.RUNNING]),
+        Q(status=Job.Status.PENDING) | claims.abandoned(Job),
+    )
 
 
 def claim(worker: str, limit: int) -> list[int]:
@@ -166,7 +171,7 @@ def _batch_size(batch: int, limit: int | None, totals: RunTotals) -> int:
 
 
 def _work_waiting() -> bool:
-    return Job.objects.filter(Q(status=Job.Status.PENDING) | claims.abandoned(Job)).exists()
+    return ready_jobs().exists()
 
 
 def _score_batch(worker: str, ids: list[int], context: Context, totals: RunTotals) -> None:

@@ -1,6 +1,8 @@
+import gc
 from typing import Any
 
 from django.contrib.admin.apps import AdminConfig
+from django.core.signals import request_finished
 from django.db.backends.signals import connection_created
 
 
@@ -15,6 +17,7 @@ class SupportQAAdminConfig(AdminConfig):
 
         lookups.register()
         connection_created.connect(without_jit, dispatch_uid="supportqa-without-jit")
+        request_finished.connect(FREEZER, dispatch_uid="supportqa-gc-freeze")
         super().ready()
 
 
@@ -28,3 +31,27 @@ def without_jit(sender: Any, connection: Any, **kwargs: Any) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET jit = off")
+
+
+class FreezeAfterWarmUp:
+    """After the 1st, 10th and 100th response of a process, Python's collector runs once and
+    then leaves every object alive at that point out of its later full collections
+    (`gc.freeze`): the modules, compiled templates and caches a web process builds in its
+    first requests (views import their statistics libraries on first use). Without it a full
+    collection walked those hundreds of thousands of objects every few requests: /agents/ at
+    a million conversations took 60 ms, and 210-250 ms on one request in four (its p95).
+    Runs as the response is closed, after it has been sent."""
+
+    AT = frozenset({1, 10, 100})
+
+    def __init__(self) -> None:
+        self.responses = 0
+
+    def __call__(self, sender: Any, **kwargs: Any) -> None:
+        self.responses += 1
+        if self.responses in self.AT:
+            gc.collect()
+            gc.freeze()
+
+
+FREEZER = FreezeAfterWarmUp()

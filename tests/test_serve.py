@@ -62,3 +62,28 @@ def test_serve_answers_with_pages_and_static_files(tmp_path):
         server.terminate()
         server.wait(timeout=30)
     assert (tmp_path / "static" / "supportqa" / "app.css").exists()  # collected
+
+
+def test_the_collector_leaves_out_what_the_first_responses_built(client):
+    """After the 1st, 10th and 100th response the objects alive are frozen out of Python's
+    full collections (supportqa.apps.FreezeAfterWarmUp), and responses count towards it."""
+    import gc
+
+    from supportqa.apps import FREEZER, FreezeAfterWarmUp
+
+    before = FREEZER.responses
+    client.get("/login/")
+    assert FREEZER.responses == before + 1  # connected to the end of every response
+
+    freezer = FreezeAfterWarmUp()
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    freezer(None)  # the first response
+    frozen = gc.get_freeze_count()
+    assert frozen > 0
+    kept = [[] for _ in range(1000)]
+    for _ in range(8):  # the 2nd to the 9th
+        freezer(None)
+    assert gc.get_freeze_count() == frozen
+    freezer(None)  # the 10th
+    assert gc.get_freeze_count() >= frozen + len(kept)

@@ -205,6 +205,9 @@ def test_a_run_that_leaves_work_says_how_much_and_exits_non_zero(database, tmp_p
     first = database.run("autoqa", "run", "--workers", "2", "--no-progress")
     assert f"{CONVERSATIONS} conversations scored" in first.stdout
     assert database.counts() == (CONVERSATIONS, CONVERSATIONS, CONVERSATIONS)  # each once
+    # The days the scoring marked are all recomputed by the end of the run (on PostgreSQL
+    # by both processes side by side, on SQLite by the run's own once its helper is done).
+    assert database.query("select count(*) from reports_dirtyday")[0] == 0
     # A worker on another host claimed these a moment ago and is still on them.
     claim_elsewhere(database, 7)
     left = database.run("autoqa", "run", "--no-progress", check=False)

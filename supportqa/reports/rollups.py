@@ -391,6 +391,13 @@ def current(
     return done
 
 
+def side_by_side() -> bool:
+    """Whether several processes can recompute the marked days at once (`current` day by
+    day): on PostgreSQL each takes only the days whose lock it gets, so processes walking the
+    same list take turns through it; SQLite has one writer at a time."""
+    return connection.vendor == "postgresql"
+
+
 def _marks_where(
     first: date | None, last: date | None, kinds: Sequence[str]
 ) -> tuple[str, list[str]]:

@@ -49,13 +49,19 @@ class Command(BaseCommand):
             return parent is None or parent_alive(parent)
 
         while keep_going():
-            # --autoqa-only: the helpers of `autoqa run`. On SQLite a helper recomputing
-            # rollup days back to back would keep the write lock from the run's other workers
-            # past their timeout; the run recomputes them once its helpers are done.
+            # --autoqa-only: the helpers of `autoqa run`. On PostgreSQL they then recompute
+            # the marked rollup days beside the run's own process (rollups.side_by_side). On
+            # SQLite a helper recomputing days back to back would keep the write lock from the
+            # run's other workers past their timeout; the run recomputes them once its helpers
+            # are done.
             only = options["autoqa_only"]
             imported = 0 if only else run_queued_imports(name)
             totals = work(name, keep_going=keep_going)
-            days, posts, mails, hooks = (0, 0, 0, 0) if only else self._chores(name)
+            if only:
+                days = rollups.current(day_by_day=True) if rollups.side_by_side() else 0
+                posts = mails = hooks = 0
+            else:
+                days, posts, mails, hooks = self._chores(name)
             if imported or totals.scored or totals.failed or days or mails or posts or hooks:
                 self.stdout.write(
                     f"{imported} imports, {totals.scored} scored, {totals.failed} failed, "

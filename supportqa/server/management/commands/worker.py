@@ -34,8 +34,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--autoqa-only",
             action="store_true",
-            help="only score AutoQA's queue (the helpers `supportqa autoqa run --workers N` "
-            "starts; the run recomputes the rollups itself once every helper is done)",
+            help="only score AutoQA's queue, then on PostgreSQL recompute the marked rollup "
+            "days beside the run (the helpers `supportqa autoqa run --workers N` starts; on "
+            "SQLite the run recomputes them itself once every helper is done)",
         )
         parser.add_argument("--poll", type=float, default=5.0, help="seconds between checks")
         parser.add_argument(

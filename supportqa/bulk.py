@@ -112,27 +112,29 @@ def update_rows(
     where: str = "",
     params: Sequence[Any] = (),
 ) -> None:
-    """Set `columns` (attnames) of many rows of `model`'s table to each row's own values: a
-    row is the new values followed by the row's `key` (a unique column's attname; by default
-    the primary key). On PostgreSQL one statement for all
+    """Set `columns` (attnames of plain fields) of many rows of `model`'s table to each row's
+    own values: a row is the new values followed by the row's `key` (a unique column's
+    attname; by default the primary key), each key once. On PostgreSQL one statement for all
     the rows (an UPDATE from arrays), so statement-level triggers fire once and the rows go
     to the server once; `executemany` on SQLite. `where`: a condition on the table's columns
-    (`AND status = %s`) every updated row must meet too, with its `params`."""
+    (`status = %s`) every updated row must meet too, with its `params`."""
     if not rows:
         return
     fields = [model._meta.get_field(name) for name in columns]
     rows = [
-        [f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=False)] + [row[-1]]
+        [f.get_db_prep_save(v, connection) for f, v in zip(fields, row[:-1], strict=True)]
+        + [row[-1]]
         for row in rows
     ]
     table = connection.ops.quote_name(model._meta.db_table)
     matched = model._meta.get_field(key) if key else model._meta.pk
     column = connection.ops.quote_name(matched.column)
     names = [connection.ops.quote_name(f.column) for f in fields]
+    also = f" AND ({where})" if where else ""
     if connection.vendor != "postgresql":
         sets = ", ".join(f"{name} = %s" for name in names)
         executemany(
-            f"UPDATE {table} SET {sets} WHERE {column} = %s " + where,
+            f"UPDATE {table} SET {sets} WHERE {column} = %s{also}",
             [[*row, *params] for row in rows],
         )
         return
@@ -144,7 +146,7 @@ def update_rows(
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET {sets} FROM unnest({arrays}) AS v({aliases}, k) "
-            f"WHERE {table}.{column} = v.k " + where,
+            f"WHERE {table}.{column} = v.k{also}",
             [list(column) for column in zip(*rows, strict=True)] + list(params),
         )
 

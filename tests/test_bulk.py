@@ -98,7 +98,7 @@ def test_update_rows_sets_each_rows_own_values_in_one_statement(cast):
                 ("done", 0.75, when, third.pk),
             ],  # fmt: skip
             key="conversation",
-            where="AND claimed_by = %s",
+            where="claimed_by = %s",
             params=["me"],
         )
     if connection.vendor == "postgresql":
@@ -110,4 +110,15 @@ def test_update_rows_sets_each_rows_own_values_in_one_statement(cast):
     assert found[first.pk] == ("done", None, when)
     assert found[second.pk] == ("done", 0.25, when)
     assert found[third.pk][:2] == ("running", None)  # another worker's claim is left alone
+    # The condition is bracketed: an OR in it still meets each row's own key.
+    update_rows(
+        Job,
+        ("error",),
+        [("first", first.pk), ("second", second.pk)],
+        key="conversation",
+        where="status = %s OR status = %s",
+        params=["done", "done"],
+    )
+    errors = dict(Job.objects.filter(status="done").values_list("conversation_id", "error"))
+    assert errors == {first.pk: "first", second.pk: "second"}
     update_rows(Job, ("error",), [])  # nothing to write: no statement, no error

@@ -244,7 +244,7 @@ def _learned(plans: list[Plan], context: Context, failures: dict[int, Exception]
 
 # A job's outcome is written only while this worker still holds its claim: a job queued again
 # meanwhile (the conversation changed) or taken over by another worker is left to that.
-_HELD = "AND status = 'running' AND claimed_by = %s"
+_HELD = "status = 'running' AND claimed_by = %s"
 
 
 def _mark_done(worker: str, skipped: list[Conversation], scored: dict[int, Scored]) -> None:

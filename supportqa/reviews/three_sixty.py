@@ -56,7 +56,13 @@ def three_sixty(
     and Σx². `rolled`: sources whose sums were read from rollups (`of_agent`), used instead
     of their reviews among `reviews`."""
     rolled = rolled or {}
-    counted = reviews.scored().filter(calibration_session__isnull=True).exclude(source__in=rolled)
+    # The sources read here named, not the rolled ones excluded: a list lets PostgreSQL read
+    # the agent's reviews by (reviewee, source, submitted_at); with a NOT IN it read all of
+    # them, AutoQA's too (19,000 for 400 at a million conversations, 58 ms).
+    counted = reviews.scored().filter(
+        calibration_session__isnull=True,
+        source__in=[source for source in Source.values if source not in rolled],
+    )
     # The reviews first (an index range), then their ratings by id: joined back to the
     # reviews for their source, the planner read every review.
     source_of = dict(counted.values_list("pk", "source"))

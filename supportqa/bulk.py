@@ -147,7 +147,7 @@ def update_rows(
         cursor.execute(
             f"UPDATE {table} SET {sets} FROM unnest({arrays}) AS v({aliases}, k) "
             f"WHERE {table}.{column} = v.k{also}",
-            [list(column) for column in zip(*rows, strict=True)] + list(params),
+            [list(values) for values in zip(*rows, strict=True)] + list(params),
         )
 
 

@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
@@ -389,6 +389,17 @@ def current(
                     _recompute(rollup, marks[rollup.kind])
         done += sum(len(taken) for taken in marks.values())
     return done
+
+
+def current_or_told(tell: Callable[[str], Any]) -> int:
+    """`current` day by day, for a command: the marked days are a cache that page views and
+    the worker also bring up to date, so a database failure here is told (by `tell`) and
+    counts no day, not raised."""
+    try:
+        return current(day_by_day=True)
+    except DatabaseError as exc:
+        tell(f"rollups left for a later recomputation (the worker or a page view): {exc}")
+        return 0
 
 
 def side_by_side() -> bool:

@@ -14,10 +14,6 @@ from supportqa.reports import marks
 
 triggers = importlib.import_module("supportqa.autoqa.migrations.0003_rollup_triggers")
 
-CONVERSATION_DAY = (
-    "(SELECT (c.created_at AT TIME ZONE 'UTC')::date FROM conversations_conversation c "
-    "WHERE c.id = {of})"
-)
 POSTGRES_OF_REVIEW = (
     "SELECT 'autoqa', (SELECT (c.created_at AT TIME ZONE 'UTC')::date FROM reviews_review v "
     "JOIN conversations_conversation c ON c.id = v.conversation_id "
@@ -27,9 +23,9 @@ POSTGRES_OF_REVIEW = (
 POSTGRES_DAYS = {
     **triggers.POSTGRES_DAYS,
     "reviews_review": (
-        "SELECT 'autoqa', "
-        + CONVERSATION_DAY.format(of="r.conversation_id")
-        + " FROM (SELECT DISTINCT r.conversation_id FROM {rows} r WHERE r.source = 'autoqa') r"
+        "SELECT 'autoqa', (SELECT (c.created_at AT TIME ZONE 'UTC')::date "
+        "FROM conversations_conversation c WHERE c.id = r.conversation_id) "
+        "FROM (SELECT DISTINCT r.conversation_id FROM {rows} r WHERE r.source = 'autoqa') r"
     ),
     "reviews_rating": POSTGRES_OF_REVIEW,
     "autoqa_finding": POSTGRES_OF_REVIEW,

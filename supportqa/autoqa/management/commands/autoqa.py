@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError
 from django.db.models import Count
 from django.utils import timezone
 from tqdm import tqdm
@@ -138,7 +137,7 @@ class Command(BaseCommand):
         totals = work(worker_name(), on_batch=progress)
         marks = 0
         if rollups.side_by_side():  # with the helpers, each taking the days no other has
-            marks += self._recompute_marked()
+            marks += rollups.current_or_told(self.stderr.write)
         failed = [h for h in helpers if h.wait() != 0]
         # A helper that died left its claims: this process takes them over now.
         totals.scored += work(worker_name(), on_batch=progress).scored
@@ -152,20 +151,11 @@ class Command(BaseCommand):
         if failed:
             self.stderr.write(f"{len(failed)} worker process(es) ended with an error")
         # The marked rollup days left, now that no helper writes any more.
-        marks += self._recompute_marked()
+        marks += rollups.current_or_told(self.stderr.write)
         self.stdout.write(f"{marks} marked rollup days recomputed by this process (per kind)")
         left = unscored()
         if left:
             raise CommandError(left)
-
-    def _recompute_marked(self) -> int:
-        """Recompute the marked rollup days this process can take. They are a cache that
-        page views and the worker also bring up to date: a failure is told, not fatal."""
-        try:
-            return rollups.current(day_by_day=True)
-        except DatabaseError as exc:
-            self.stderr.write(f"rollups left for the worker or the next page view: {exc}")
-            return 0
 
     def _evaluate(self, options: dict[str, Any]) -> None:
         unknown = [d for d in options["detector"] if d not in MEASURABLE]

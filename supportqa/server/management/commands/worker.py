@@ -4,7 +4,6 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import DatabaseError
 from django.utils import timezone
 
 from supportqa.api.webhooks import deliver_due
@@ -60,7 +59,7 @@ class Command(BaseCommand):
             imported = 0 if only else run_queued_imports(name)
             totals = work(name, keep_going=keep_going)
             if only:
-                days = self._side_by_side() if rollups.side_by_side() else 0
+                days = rollups.current_or_told(self.stderr.write) if rollups.side_by_side() else 0
                 posts = mails = hooks = 0
             else:
                 days, posts, mails, hooks = self._chores(name)
@@ -73,16 +72,6 @@ class Command(BaseCommand):
             if options["until_empty"]:
                 return
             time.sleep(options["poll"])  # idle: nothing queued; check again later
-
-    def _side_by_side(self) -> int:
-        """A helper's share of the marked rollup days. They are a cache that the run, page
-        views and the worker also bring up to date: a failure is told, not fatal (the
-        helper's scoring is done)."""
-        try:
-            return rollups.current(day_by_day=True)
-        except DatabaseError as exc:
-            self.stderr.write(f"rollups left for the run or the next page view: {exc}")
-            return 0
 
     @staticmethod
     def _chores(name: str) -> tuple[int, int, int, int]:

@@ -2,10 +2,11 @@
 in scope over recent full weeks, which of them are emerging, and which look like gaps in the
 knowledge base. Queries here; the methods in `supportqa.core.topics`.
 
-At most about SAMPLE conversations are read (every k-th by id when the window holds more; ids
-say nothing of a conversation's topic, so this is a random sample in effect), so the page
-costs the same at a million conversations; shares and the growth test are then those of the
-sample, which is what a sample is for. The fitted model is remembered for the same texts.
+At most about SAMPLE conversations are read: when the window holds more (counted from the daily
+rollups), those of a few sample slots (`conversations.models.SampleSlot`: a random sample in
+effect), found by their own index, so the page costs the same at a million conversations;
+shares and the growth test are then those of the sample, which is what a sample is for. The
+fitted model is remembered for the same texts.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
-from supportqa.conversations.models import Conversation, Message
+from supportqa.conversations.models import SAMPLE_SLOTS, Conversation, Message, SampleSlot
 from supportqa.core import topics
 from supportqa.core.intervals import Estimate, wilson
-from supportqa.reports import memo
-from supportqa.reports.periods import week_start
+from supportqa.reports import memo, rollups
+from supportqa.reports.periods import Period, week_start
 
 SAMPLE = 5000
 MINIMUM_TEXTS = 40
@@ -59,11 +60,18 @@ _Row = tuple[int, datetime, int | None, int]  # pk, created, resolution seconds,
 
 
 def topic_report(
-    conversations: QuerySet[Conversation], end: datetime, weeks: int, k: int | None
+    conversations: QuerySet[Conversation], scope: Q, end: datetime, weeks: int, k: int | None
 ) -> TopicReport:
-    """Topics of the `weeks` full weeks before `end` (a Monday)."""
+    """Topics of the `weeks` full weeks before `end` (a Monday) in `conversations`, which
+    `scope` (a condition on agent, team and channel) admits: the rollups count them."""
     start = end - timedelta(weeks=weeks)
-    rows, texts, sampled = _sample(conversations.filter(created_at__gte=start, created_at__lt=end))
+    period = Period(start, end)
+    rollups.current(period, kinds=("conversation",))
+    volume = rollups.total(
+        rollups.grouped(rollups.CONVERSATIONS, scope, period, ("day",)).values()
+    )["volume"]
+    window = conversations.filter(created_at__gte=start, created_at__lt=end)
+    rows, texts, sampled = _sample(window, volume)
     documents = [texts[pk] for pk, *_ in rows]
     found = memo.remembered("topics", (documents, k), lambda: topics.discover(documents, k))
     mondays = [start + timedelta(weeks=i) for i in range(weeks)]
@@ -108,17 +116,22 @@ def _topic_row(
     )
 
 
-def _sample(window: QuerySet[Conversation]) -> tuple[list[_Row], dict[int, str], bool]:
-    """The window's conversations with an opening customer message (a systematic sample of
-    about SAMPLE of them by id when there are more: every k-th, chosen in the database, so a
-    window of a million conversations is never read whole), their messages, and whether they
-    were sampled."""
-    count = window.count()
-    sampled = count > SAMPLE
+def _sample(window: QuerySet[Conversation], volume: int) -> tuple[list[_Row], dict[int, str], bool]:
+    """The window's conversations (`volume` of them) with an opening customer message: when
+    there are more than SAMPLE, those of the first sample slots that hold about SAMPLE (read
+    by the slot's index, so a window of a million conversations is never read whole); their
+    messages, and whether they were sampled."""
+    sampled = volume > SAMPLE
     if sampled:
-        window = window.alias(every=F("pk") % math.ceil(count / SAMPLE)).filter(every=0)
-    rows: list[_Row] = list(
-        window.values_list("pk", "created_at", "resolution_seconds", "reopen_count")
+        slots = math.ceil(SAMPLE_SLOTS * SAMPLE / volume)
+        # Each slot by equality: both databases then seek (slot, created_at) once per slot.
+        window = window.alias(slot=SampleSlot("id")).filter(slot__in=range(slots))
+    # Newest first, as conversations are listed (the topics found depend on the order), sorted
+    # here: ordered in the database, a small table is read by its creation index instead.
+    rows: list[_Row] = sorted(
+        window.order_by().values_list("pk", "created_at", "resolution_seconds", "reopen_count"),
+        key=lambda row: (row[1], row[0]),
+        reverse=True,
     )
     texts = _opening_messages([pk for pk, *_ in rows])
     rows = [row for row in rows if texts.get(row[0])]

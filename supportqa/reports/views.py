@@ -265,7 +265,8 @@ def topic_list(request: HttpRequest) -> HttpResponse:
 
     def report(conversations: Any, values: dict[str, Any]) -> topics.TopicReport:
         end = staffing.this_monday(timezone.now())
-        return topics.topic_report(conversations, end, values["weeks"], values["topics"])
+        scope = scope_of(request.user) & form.condition()
+        return topics.topic_report(conversations, scope, end, values["weeks"], values["topics"])
 
     form = TopicForm(request.GET or None, teams=teams_for(request.user))
     weeks = form.values().get("weeks")

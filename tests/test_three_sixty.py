@@ -68,7 +68,7 @@ def test_the_agent_page_names_strengths_and_gaps_with_example_conversations(cast
     one whose whole interval lies below it an area below expectation, each with the
     conversations rated best or worst on it."""
     from supportqa.reports import areas
-    from supportqa.reports.metrics import criterion_sums
+    from supportqa.reports.metrics import criterion_sums, scored_reviews
     from supportqa.reports.periods import Period
     from tests.conftest import make_conversation
 
@@ -85,7 +85,7 @@ def test_the_agent_page_names_strengths_and_gaps_with_example_conversations(cast
         submitted_review(conversation, cast.qa, ratings=ratings)
     period = Period(timezone.now() - timedelta(days=7), timezone.now() + timedelta(hours=1))
     reviews = Review.objects.filter(reviewee=cast.agent)
-    placed = areas.placed(reviews, period, criterion_sums(reviews, period))
+    placed = areas.placed(reviews, period, criterion_sums(scored_reviews(reviews, period)))
     assert [a.name for a in placed.below] == ["Tone and Professionalism"]
     assert "Clarity of Communication" in [a.name for a in placed.strengths]
     assert len(placed.below[0].examples) == 2

@@ -104,6 +104,7 @@ class Dashboard:
     watched: list[control.Watched]  # the KPIs on control charts, week by week
     by_channel: list[tuple[str, RosterRow]]  # largest first
     by_category: list[tuple[str, RosterRow]]
+    reviews: list[int]  # the period's reviews that count toward IQS (for `criterion_sums`)
     previous: Panel | None = None  # the period of the same length just before, when asked
 
 
@@ -136,6 +137,7 @@ def dashboard(
             "scorecard_version__pass_threshold",
             "conversation__channel",
             "conversation__category_id",
+            "pk",
         )
     )
     review_rows = [row for row in both if row[0] >= period.start]
@@ -167,6 +169,7 @@ def dashboard(
         watched,
         by_channel=_slices(conversations, review_rows, 1, dict(Channel.choices)),
         by_category=_slices(conversations, review_rows, 2, names),
+        reviews=[row[6] for row in review_rows],
         previous=_means_panel(
             scope, period.previous(), [row for row in both if row[0] < period.start]
         )
@@ -369,7 +372,7 @@ def criterion_by_agent(reviews: QuerySet[Review], period: Period, key: str) -> d
 def criterion_breakdown(reviews: QuerySet[Review], period: Period) -> list[tuple[str, Estimate]]:
     """Mean criterion score (0–100) per criterion, matched across scorecard versions by key
     and named as in the latest version: n, Σx and Σx² from the database, one row each."""
-    return criterion_estimates(criterion_sums(reviews, period))
+    return criterion_estimates(criterion_sums(scored_reviews(reviews, period)))
 
 
 CriterionSums = list[tuple[str, str, str, int, float, float]]
@@ -382,11 +385,14 @@ def criterion_estimates(sums: CriterionSums) -> list[tuple[str, Estimate]]:
     ]
 
 
-def criterion_sums(reviews: QuerySet[Review], period: Period) -> CriterionSums:
-    """Per criterion: its scorecard's name, key, shown name, and n, Σx and Σx² of its scores
-    (`criterion_breakdown`'s rows, for intervals at other confidence levels)."""
+def criterion_sums(scored: QuerySet[Review] | list[int]) -> CriterionSums:
+    """Per criterion: its scorecard's name, key, shown name, and n, Σx and Σx² of the scores
+    of these reviews (`scored_reviews`, or their ids when already read: the team page's
+    reviews are found by their conversations' team, a join of every review of the period
+    that a query would repeat) — `criterion_breakdown`'s rows, for intervals at other
+    confidence levels."""
     rows = (
-        Rating.objects.filter(review__in=scored_reviews(reviews, period), is_na=False)
+        Rating.objects.filter(review__in=scored, is_na=False)
         .values_list("criterion__section__version__scorecard__name", "criterion__key")
         .annotate(n=Count("score"), total=Sum("score"), squares=Sum(F("score") * F("score")))
         .order_by()

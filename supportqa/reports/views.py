@@ -47,8 +47,8 @@ def _dashboard(
     """An agent's or team's page; `with_areas`: also the strengths and areas below
     expectation, from the same criterion sums as the breakdown."""
     period, days = period_from(request)
-    criterion_sums = metrics.criterion_sums(reviews, period)
     figures = metrics.dashboard(scope, reviews, period, with_previous=True)
+    criterion_sums = metrics.criterion_sums(figures.reviews)
     panel, trend = figures.panel, figures.trends
     context = {
         "panel": panel,

@@ -20,6 +20,7 @@ import hashlib
 import os
 import random
 import re
+import resource
 import socket
 import statistics
 import subprocess
@@ -105,6 +106,16 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
     report(args, tally, elapsed, env["DATABASE_URL"])
+    # The server's processes are reaped by now: their CPU is the children's (with the demo's
+    # build when it ran in this invocation).
+    mine, theirs = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    print(
+        f"CPU: load generator {mine.ru_utime + mine.ru_stime:.0f} s, server "
+        f"{theirs.ru_utime + theirs.ru_stime:.0f} s, of {elapsed * (os.cpu_count() or 1):.0f} "
+        f"core-seconds"
+    )
 
 
 def prepare(data_dir: Path) -> dict[str, str]:

@@ -46,18 +46,18 @@ def grow(cast, count: int) -> None:
 
 
 # Per request, whatever the data size: session, user, the bell (notifications about this
-# page marked read, the unread count), then the page's own queries (agent and team pages:
-# six for the previous period's panel, whose reviews are read with the period's; two asking
-# which of the two periods' partial days are marked (their whole hours come from the
-# conversations' hourly rollup); recomputing the days the growth marked, a delete and an
-# insert per rollup, the staffing hours' too, and for the conversations' rollup its hourly
-# rows deleted and the days added up from them; the agent page: its 360° view thirteen (the
-# AutoQA column from its rollups, two of them which of the period's partial days are marked;
-# recomputing their marked days another twelve: per rollup, its daily and hourly rows each
-# deleted and inserted), its AutoQA list one; its strengths and gaps share the breakdown's
-# criterion sums, and their example ratings cost three more only when a criterion is placed,
-# none here).
-PINNED_QUERIES = {"conversation-list": 9, "team-detail": 42, "agent-detail": 71, "agent-list": 6}
+# page marked read, the unread count), then the page's own queries. Each rollup read is two
+# statements: which of the period's partial days are marked, and one UNION ALL of the stored
+# daily and hourly rows with the raw rows of the partial hours at the period's two ends
+# (agent and team pages: four reads, two for the period and two for the previous period's
+# panel, whose reviews are read with the period's); recomputing the days the growth marked, a
+# delete and an insert per rollup, the staffing hours' too, and for the conversations' rollup
+# its hourly rows deleted and the days added up from them; the agent page: its 360° view (the
+# AutoQA column from its rollups; recomputing their marked days: per rollup, its daily and
+# hourly rows each deleted and inserted), its AutoQA list one; its strengths and gaps share
+# the breakdown's criterion sums, and their example ratings cost three more only when a
+# criterion is placed, none here).
+PINNED_QUERIES = {"conversation-list": 9, "team-detail": 36, "agent-detail": 63, "agent-list": 6}
 
 
 def queries(client, path) -> int:

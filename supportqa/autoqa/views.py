@@ -40,11 +40,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     period, days = period_from(request)
     # AutoQA scores every conversation, whenever it is imported: the period is the
     # conversations' creation, as on the other AutoQA figures.
-    reviews = reviews_for(request.user).filter(
+    scoped = reviews_for(request.user)
+    reviews = scoped.filter(
         conversation__created_at__gte=period.start,
         conversation__created_at__lt=period.end,
     )
-    autoqa = reviews.scored().filter(source=Source.AUTOQA)
+    # AutoQA's side of the pairs is read for the conversations people reviewed in the period,
+    # so it needs no period of its own (a join of each of its reviews to its conversation).
+    autoqa = scoped.scored().filter(source=Source.AUTOQA)
     pairs = report.rating_pairs(autoqa, reviews.counting_toward_iqs())
     totals = report.totals(reviewee_scope(request.user, "agent"), period)
     return render(

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet, Sum
 
 from supportqa.conversations.models import SHOP_SOURCE, Category, Channel, Conversation
 from supportqa.core import kpis
@@ -215,12 +216,17 @@ def _panel(
     counts = rollups.total(conversations.values())
     resolved = rollups.total(row for key, row in conversations.items() if key[-1])
     volume = counts["volume"]
-    in_period = (
-        Conversation.objects.filter(
-            scope, created_at__gte=period.start, created_at__lt=period.end
-        ).exclude(source=SHOP_SOURCE)
+    counted = {"first_response_seconds": counts["first_response_n"],
+               "resolution_seconds": resolved["volume"]}  # fmt: skip
+    middle = (
+        _medians(
+            Conversation.objects.filter(
+                scope, created_at__gte=period.start, created_at__lt=period.end
+            ).exclude(source=SHOP_SOURCE),
+            counted,
+        )
         if medians
-        else None
+        else {}
     )
     said = rollups.total(answers.values())
     main = _roster_row(counts, resolved, [r[1:4] for r in review_rows])
@@ -232,15 +238,15 @@ def _panel(
         ces=kpis.ces_from_sums(said["ces_n"], said["ces_sum"], said["ces_sq"]),
         response_rate=kpis.response_rate(counts["surveys_answered"], counts["surveys_sent"]),
         first_response=_durations(
-            in_period, "first_response_seconds", counts["first_response_n"],
-            counts["first_response_sum"], volume,
+            counted["first_response_seconds"], counts["first_response_sum"],
+            middle.get("first_response_seconds"), volume,
         ),
         first_reply_on_time=wilson(
             counts["first_reply_within"], counts["first_reply_targeted"]
         ).scaled(100),
         resolution=_durations(
-            in_period, "resolution_seconds", resolved["volume"], resolved["resolution_sum"],
-            volume,
+            counted["resolution_seconds"], resolved["resolution_sum"],
+            middle.get("resolution_seconds"), volume,
         ),
         fcr=main.fcr,
         volume=volume,
@@ -323,22 +329,41 @@ def _survey_strata(
     )  # fmt: skip
 
 
-def _durations(
-    in_period: QuerySet[Conversation] | None, field: str, n: int, total: int, volume: int
-) -> kpis.DurationSummary:
-    """Mean (from the rollups' count and sum) and median (the middle row or two of an
-    ordered index read; none without `in_period`) of a duration column; rows where it is
-    null are counted as excluded."""
+def _durations(n: int, total: int, median: float | None, volume: int) -> kpis.DurationSummary:
+    """Mean (from the rollups' count and sum) and median (`_medians`; none for a comparison
+    period) of a duration column; rows where it is null are counted as excluded."""
     if not n:
         return kpis.DurationSummary(0, None, None, volume)
-    if in_period is None:
-        return kpis.DurationSummary(n, total / n, None, volume - n)
-    middle = list(
-        in_period.filter(**{f"{field}__isnull": False})
-        .order_by(field)
-        .values_list(field, flat=True)[(n - 1) // 2 : n // 2 + 1]
-    )
-    return kpis.DurationSummary(n, total / n, sum(middle) / len(middle), volume - n)
+    return kpis.DurationSummary(n, total / n, median, volume - n)
+
+
+class _Median(Aggregate):
+    """PostgreSQL's median: the middle value, or the mean of the middle two."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+def _medians(in_period: QuerySet[Conversation], counted: dict[str, int]) -> dict[str, float]:
+    """The median of each duration column over these conversations, where it is not null
+    (`counted`: how many such rows each has, from the rollups). PostgreSQL computes them all
+    in one aggregate over one read of the covering index (two ordered reads took 40 ms each
+    for a team's 90 days at 1M); elsewhere, the middle row or two of an ordered read of
+    each, as SQLite has no such aggregate."""
+    if connection.vendor == "postgresql":
+        found = in_period.aggregate(**{field: _Median(field) for field, n in counted.items() if n})
+        return {field: value for field, value in found.items() if value is not None}
+    out = {}
+    for field, n in counted.items():
+        if n:
+            middle = list(
+                in_period.filter(**{f"{field}__isnull": False})
+                .order_by(field)
+                .values_list(field, flat=True)[(n - 1) // 2 : n // 2 + 1]
+            )
+            out[field] = sum(middle) / len(middle)
+    return out
 
 
 def _iqs_by(

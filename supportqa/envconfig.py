@@ -94,9 +94,5 @@ def database_from_url(url: str, *, base_dir: Path) -> dict[str, object]:
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": env_int("SUPPORTQA_DB_CONN_MAX_AGE", 60),
-            # No JIT compilation: a page's statements run for milliseconds, and at a million
-            # conversations the planner's cost estimates of some of them passed jit_above_cost,
-            # so each compiled for about 37 ms to save less than that.
-            "OPTIONS": {"options": "-c jit=off"},
         }
     raise ConfigError(f"DATABASE_URL scheme {parsed.scheme!r} is not supported (sqlite, postgres)")

@@ -454,3 +454,17 @@ def test_any_date_range_and_the_period_before_it(cast):
 def test_a_bad_date_range_falls_back_to_the_default_period(cast, query):
     page = cast.client(cast.lead).get(reverse("team-detail", args=[cast.team.code]), query)
     assert page.status_code == 200 and page.context["days"] == "90"
+
+
+def test_criterion_sums_by_id_add_up_across_chunks(cast, monkeypatch):
+    """The pages pass the ids of the reviews they read; long lists go ID_CHUNK at a time (SQLite
+    takes at most 32,766 parameters a statement) and their sums are added: the same figures as
+    one read of the reviews by a query."""
+    grow(cast, 10)
+    period = metrics.Period(timezone.now() - timedelta(days=90), timezone.now())
+    scored = metrics.scored_reviews(Review.objects.all(), period)
+    whole = sorted(metrics.criterion_sums(scored))
+    monkeypatch.setattr(metrics, "ID_CHUNK", 3)
+    ids = list(scored.values_list("pk", flat=True))
+    assert len(ids) > 3 and whole and sorted(metrics.criterion_sums(ids)) == whole
+    assert metrics.criterion_sums([]) == []

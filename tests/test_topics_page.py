@@ -99,3 +99,38 @@ def test_a_window_larger_than_the_sample_is_read_by_sample_slots(cast, monkeypat
         cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
         plan = " ".join(str(row) for row in cursor.fetchall())
     assert "USING COVERING INDEX conversation_sample" in plan, plan
+
+
+def test_the_rollups_count_the_window_the_page_samples_for_a_narrowed_scope(cast):
+    """The sample's rate comes from the rollups' count of the window: for a lead who chose a
+    team and a channel it is the count of the very conversations the page reads."""
+    from supportqa.accounts.access import teams_for
+    from supportqa.conversations.access import conversations_for, scope_of
+    from supportqa.reports import rollups
+    from supportqa.reports.forms import TopicForm
+    from supportqa.reports.periods import Period
+
+    end = this_monday(timezone.now())
+    for week in range(1, 4):
+        for i in range(6):
+            _opened(cast, "refund", week, i, resolved=True)
+            other = make_conversation(
+                cast.other_agent, cast.other_team, f"o-{week}-{i}",
+                created=end - timedelta(weeks=week, hours=i),
+            )  # fmt: skip
+            if i % 2:
+                Conversation.objects.filter(pk=other.pk).update(channel="email")
+    Conversation.objects.filter(external_id__startswith="refund-1-").update(channel="email")
+    form = TopicForm({"weeks": 3, "team": cast.team.code, "channel": "chat"},
+                     teams=teams_for(cast.lead))  # fmt: skip
+    assert form.is_valid(), form.errors
+    period = Period(end - timedelta(weeks=3), end)
+    window = form.narrow(conversations_for(cast.lead)).filter(
+        created_at__gte=period.start, created_at__lt=period.end
+    )
+    rollups.current(period)
+    counted = rollups.grouped(
+        rollups.CONVERSATIONS, scope_of(cast.lead) & form.condition(), period, ("day",)
+    )
+    everyone = Conversation.objects.filter(created_at__gte=period.start, created_at__lt=end)
+    assert 0 < window.count() == rollups.total(counted.values())["volume"] < everyone.count()

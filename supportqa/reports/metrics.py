@@ -410,18 +410,33 @@ def criterion_estimates(sums: CriterionSums) -> list[tuple[str, Estimate]]:
     ]
 
 
+# Review ids per statement when criterion sums are read by id: SQLite takes at most 32,766
+# parameters a statement (a team's year of reviews can hold more).
+ID_CHUNK = 10_000
+
+
 def criterion_sums(scored: QuerySet[Review] | list[int]) -> CriterionSums:
     """Per criterion: its scorecard's name, key, shown name, and n, Σx and Σx² of the scores
     of these reviews (`scored_reviews`, or their ids when already read: the team page's
     reviews are found by their conversations' team, a join of every review of the period
-    that a query would repeat) — `criterion_breakdown`'s rows, for intervals at other
-    confidence levels."""
-    rows = (
-        Rating.objects.filter(review__in=scored, is_na=False)
-        .values_list("criterion__section__version__scorecard__name", "criterion__key")
-        .annotate(n=Count("score"), total=Sum("score"), squares=Sum(F("score") * F("score")))
-        .order_by()
-    )
+    that a query would repeat; long lists are read ID_CHUNK at a time and the sums added) —
+    `criterion_breakdown`'s rows, for intervals at other confidence levels."""
+    chunks: list[QuerySet[Review] | list[int]] = [scored]
+    if isinstance(scored, list):
+        chunks = [scored[i : i + ID_CHUNK] for i in range(0, len(scored), ID_CHUNK)]
+    sums: dict[tuple[str, str], list[float]] = {}
+    for chunk in chunks:
+        rows = (
+            Rating.objects.filter(review__in=chunk, is_na=False)
+            .values_list("criterion__section__version__scorecard__name", "criterion__key")
+            .annotate(n=Count("score"), total=Sum("score"), squares=Sum(F("score") * F("score")))
+            .order_by()
+        )
+        for scorecard, key, n, total, squares in rows:
+            into = sums.setdefault((scorecard, key), [0, 0, 0])
+            into[0] += n
+            into[1] += total or 0
+            into[2] += squares or 0
     names = Criterion.latest_names()
     return [
         (
@@ -430,11 +445,11 @@ def criterion_sums(scored: QuerySet[Review] | list[int]) -> CriterionSums:
             names.get(key, key)
             if scorecard.startswith("Chat")
             else f"{scorecard}: {names.get(key, key)}",
-            n,
+            int(n),
             total,
             squares,
         )
-        for scorecard, key, n, total, squares in rows
+        for (scorecard, key), (n, total, squares) in sums.items()
         if n
     ]
 

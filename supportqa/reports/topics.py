@@ -2,11 +2,14 @@
 in scope over recent full weeks, which of them are emerging, and which look like gaps in the
 knowledge base. Queries here; the methods in `supportqa.core.topics`.
 
-At most about SAMPLE conversations are read: when the window holds more (counted from the daily
-rollups), those of a few sample slots (`conversations.models.SampleSlot`: a random sample in
-effect), found by their own index, so the page costs the same at a million conversations;
-shares and the growth test are then those of the sample, which is what a sample is for. The
-fitted model is remembered for the same texts.
+The opening messages of about SAMPLE conversations are read at most: when the window holds
+more (counted from the daily rollups), those of a few sample slots
+(`conversations.models.SampleSlot`: a random sample in effect), found by their own index, so
+the page costs about the same at a million conversations. (That index holds the columns read
+here but not the agent, team or channel: for a lead, or a team or channel chosen, each of the
+slots' conversations is also looked up in the table.) Shares and the growth test are then
+those of the sample, which is what a sample is for. The fitted model is remembered for the
+same texts.
 """
 
 from __future__ import annotations
@@ -120,10 +123,12 @@ def _sample(window: QuerySet[Conversation], volume: int) -> tuple[list[_Row], di
     """The window's conversations (`volume` of them) with an opening customer message: when
     there are more than SAMPLE, those of the first sample slots that hold about SAMPLE (read
     by the slot's index, so a window of a million conversations is never read whole); their
-    messages, and whether they were sampled."""
-    sampled = volume > SAMPLE
+    messages, and whether they were sampled. (Past SAMPLE_SLOTS × SAMPLE conversations one
+    slot holds more than SAMPLE: every k-th of its rows is kept before the messages are
+    read.)"""
+    slots = math.ceil(SAMPLE_SLOTS * SAMPLE / volume) if volume else SAMPLE_SLOTS
+    sampled = slots < SAMPLE_SLOTS
     if sampled:
-        slots = math.ceil(SAMPLE_SLOTS * SAMPLE / volume)
         # Each slot by equality: both databases then seek (slot, created_at) once per slot.
         window = window.alias(slot=SampleSlot("id")).filter(slot__in=range(slots))
     # Newest first, as conversations are listed (the topics found depend on the order), sorted
@@ -133,6 +138,8 @@ def _sample(window: QuerySet[Conversation], volume: int) -> tuple[list[_Row], di
         key=lambda row: (row[1], row[0]),
         reverse=True,
     )
+    if sampled and len(rows) > 2 * SAMPLE:
+        rows = rows[:: math.ceil(len(rows) / SAMPLE)]
     texts = _opening_messages([pk for pk, *_ in rows])
     rows = [row for row in rows if texts.get(row[0])]
     if len(rows) < MINIMUM_TEXTS:

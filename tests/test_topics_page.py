@@ -134,3 +134,18 @@ def test_the_rollups_count_the_window_the_page_samples_for_a_narrowed_scope(cast
     )
     everyone = Conversation.objects.filter(created_at__gte=period.start, created_at__lt=end)
     assert 0 < window.count() == rollups.total(counted.values())["volume"] < everyone.count()
+
+
+def test_the_sample_keeps_about_5000_whatever_the_window():
+    """How many slots are read, and past 2 × 5,000 conversations a slot how many of its ids are
+    kept: about SAMPLE conversations' messages are read at any size."""
+    from supportqa.conversations.models import SAMPLE_SLOTS
+    from supportqa.reports.topics import SAMPLE, sampling
+
+    assert SAMPLE == 5000
+    assert sampling(0) == sampling(4999) == sampling(5001) == (SAMPLE_SLOTS, 1)  # no sample
+    assert sampling(1_000_000) == (6, 1)  # 6/1024 of a million: 5,859
+    assert sampling(5_120_000) == sampling(10_240_000) == (1, 1)
+    assert sampling(20_000_000) == (1, 4)  # 19,531 in the slot, every 4th: 4,883
+    # Slot 0, the one thinned, holds exactly the ids that are multiples of 1024.
+    assert all((i * 40503 & 1023 == 0) == (i % 1024 == 0) for i in range(1, 50_000))

@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from supportqa.conversations.models import SAMPLE_SLOTS, Conversation, Message, SampleSlot
 from supportqa.core import topics
@@ -119,29 +119,40 @@ def _topic_row(
     )
 
 
+def sampling(volume: int) -> tuple[int, int]:
+    """(slots, step) for a window of `volume` conversations: the first `slots` sample slots
+    hold about SAMPLE of them (all SAMPLE_SLOTS: no sample); past SAMPLE_SLOTS × 2 × SAMPLE
+    conversations the one slot holds more, and every `step`-th of its ids is kept."""
+    slots = min(SAMPLE_SLOTS, math.ceil(SAMPLE_SLOTS * SAMPLE / volume)) if volume else SAMPLE_SLOTS
+    per_slot = volume / SAMPLE_SLOTS
+    step = math.ceil(per_slot / SAMPLE) if slots == 1 and per_slot > 2 * SAMPLE else 1
+    return slots, step
+
+
 def _sample(window: QuerySet[Conversation], volume: int) -> tuple[list[_Row], dict[int, str], bool]:
     """The window's conversations (`volume` of them) with an opening customer message: when
     there are more than SAMPLE, those of the first sample slots that hold about SAMPLE (read
     by the slot's index, so a window of a million conversations is never read whole); their
-    messages, and whether they were sampled. (Past SAMPLE_SLOTS × SAMPLE conversations one
-    slot holds more than SAMPLE: every k-th of its rows is kept before the messages are
-    read.)"""
-    slots = math.ceil(SAMPLE_SLOTS * SAMPLE / volume) if volume else SAMPLE_SLOTS
+    messages, read in the same statement; and whether they were sampled."""
+    slots, step = sampling(volume)
     sampled = slots < SAMPLE_SLOTS
     if sampled:
         # Each slot by equality: both databases then seek (slot, created_at) once per slot.
         window = window.alias(slot=SampleSlot("id")).filter(slot__in=range(slots))
+    if step > 1:
+        # Slot 0 holds the ids that are multiples of SAMPLE_SLOTS (the multiplier is odd).
+        window = window.alias(turn=F("pk") % (SAMPLE_SLOTS * step)).filter(turn=0)
+    first = Message.objects.filter(conversation=OuterRef("pk"), author_kind="customer")
+    found = window.order_by().annotate(opening=Subquery(first.order_by("seq").values("text")[:1]))
     # Newest first, as conversations are listed (the topics found depend on the order), sorted
     # here: ordered in the database, a small table is read by its creation index instead.
-    rows: list[_Row] = sorted(
-        window.order_by().values_list("pk", "created_at", "resolution_seconds", "reopen_count"),
+    read = sorted(
+        found.values_list("pk", "created_at", "resolution_seconds", "reopen_count", "opening"),
         key=lambda row: (row[1], row[0]),
         reverse=True,
     )
-    if sampled and len(rows) > 2 * SAMPLE:
-        rows = rows[:: math.ceil(len(rows) / SAMPLE)]
-    texts = _opening_messages([pk for pk, *_ in rows])
-    rows = [row for row in rows if texts.get(row[0])]
+    texts = {row[0]: row[4] for row in read if row[4]}
+    rows: list[_Row] = [row[:4] for row in read if row[4]]
     if len(rows) < MINIMUM_TEXTS:
         raise ValueError(
             f"topics need at least {MINIMUM_TEXTS} conversations with a customer message in "
@@ -167,18 +178,6 @@ def _by_week(
         totals[week] += 1
         outcomes[topic].append((resolution is not None, resolution is not None and reopens > 0))
     return dict(weekly), totals, outcomes
-
-
-def _opening_messages(ids: list[int]) -> dict[int, str]:
-    """Each conversation's first customer message."""
-    first = Message.objects.filter(conversation=OuterRef("pk"), author_kind="customer").order_by(
-        "seq"
-    )
-    return dict(
-        Conversation.objects.filter(pk__in=ids)
-        .annotate(opening=Subquery(first.values("text")[:1]))
-        .values_list("pk", "opening")
-    )
 
 
 def _resolved_and_reopened(outcomes: list[tuple[bool, bool]]) -> tuple[Estimate, Estimate]:

@@ -114,7 +114,8 @@ def rating_pairs(autoqa: QuerySet[Review], human: QuerySet[Review]) -> RatingPai
     reviewed = list(human.order_by().values_list("pk", "conversation_id"))
     conversations = {conversation for _, conversation in reviewed}
     every = max(1, math.ceil(len(conversations) / PAIR_SAMPLE))
-    sampled = sorted(c for c in conversations if c % every == 0)
+    conversation_of = {pk: c for pk, c in reviewed if c % every == 0}  # the sampled reviews
+    sampled = sorted(set(conversation_of.values()))
     theirs = autoqa.order_by().filter(conversation_id__in=sampled).values("pk")
     machine: dict[tuple[int, str], float] = {}
     names: dict[str, str] = {}
@@ -124,8 +125,6 @@ def rating_pairs(autoqa: QuerySet[Review], human: QuerySet[Review]) -> RatingPai
         machine[conversation, key] = value
         names[key] = name
     # The people's ratings by review id, their conversations known: no join to the reviews.
-    sampled_set = set(sampled)
-    conversation_of = {pk: c for pk, c in reviewed if c in sampled_set}
     pairs = [
         (conversation_of[review], key, machine[conversation_of[review], key], value)
         for review, key, value in _ratings(list(conversation_of)).values_list(

@@ -84,6 +84,9 @@ def test_the_collector_leaves_out_what_the_first_responses_built(client):
     kept = [[] for _ in range(1000)]
     for _ in range(8):  # the 2nd to the 9th
         freezer(None)
-    assert gc.get_freeze_count() == frozen
+    # A frozen object whose last reference goes (here or in another thread) leaves the frozen
+    # generation, so the count may fall a little; it must not grow by the 1,000 new lists.
+    before_tenth = gc.get_freeze_count()
+    assert frozen - 100 < before_tenth <= frozen
     freezer(None)  # the 10th
-    assert gc.get_freeze_count() >= frozen + len(kept)
+    assert gc.get_freeze_count() >= before_tenth + len(kept) - 100

@@ -29,7 +29,7 @@ from supportqa.core.intervals import Estimate
 from supportqa.integrations.csvrows import csv_records
 from supportqa.integrations.native import parse_file
 from supportqa.integrations.records import RecordInvalid, RowError, text_field
-from supportqa.reviews.models import Review, Source
+from supportqa.reviews.models import Review
 
 LABEL_COLUMNS = ("external_id", "detector", "label", "label_kind")
 # Criteria that labels may name like a detector: name → (scorecard slug, criterion key). Its
@@ -391,7 +391,7 @@ def reviews_evaluation(since: Any = None, threshold: float = 0.5) -> Evaluation:
     if since is not None:
         reviews = reviews.filter(conversation__created_at__gte=since)
     started = time.perf_counter()
-    found = rating_pairs(reviews.filter(source=Source.AUTOQA), reviews.counting_toward_iqs())
+    found = rating_pairs(reviews, reviews.counting_toward_iqs())
     labels, predictions = [], {}
     for conversation, key, ours, theirs in found.pairs:
         ref = str(conversation)

@@ -28,7 +28,6 @@ from supportqa.reviews.access import (
 )
 from supportqa.reviews.actions import ReviewInvalid
 from supportqa.reviews.forms import ticked_proposals
-from supportqa.reviews.models import Source
 from supportqa.uploads import over_the_upload_limit
 
 
@@ -47,8 +46,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     # AutoQA's side of the pairs is read for the conversations people reviewed in the period,
     # so it needs no period of its own (a join of each of its reviews to its conversation).
-    autoqa = scoped.scored().filter(source=Source.AUTOQA)
-    pairs = report.rating_pairs(autoqa, reviews.counting_toward_iqs())
+    pairs = report.rating_pairs(scoped, reviews.counting_toward_iqs())
     totals = report.totals(reviewee_scope(request.user, "agent"), period)
     return render(
         request,

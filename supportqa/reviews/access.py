@@ -1,18 +1,24 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.db.models.lookups import Exact, In
 
 from supportqa.accounts.access import get_in_scope, led_team_ids, members_of
 from supportqa.accounts.models import AGENT_ROLES, Organisation, Role, User
 from supportqa.accounts.permissions import may_review
+from supportqa.lookups import Unindexed
 from supportqa.reviews.models import SCORED_STATUSES, Review, ReviewStatus, Source
 
 
 def reviews_for(user: User) -> QuerySet[Review]:
-    """Reviews a user may read. Drafts are visible only to their author."""
-    visible = Q(status__in=SCORED_STATUSES) | Q(reviewer=user)
+    """Reviews a user may read. Drafts are visible only to their author. Neither condition
+    narrows much (nearly every review is scored and not a calibration's), so on SQLite no
+    index serves their status and source (lookups.Unindexed): its planner otherwise read
+    every scored review through the status index, OR-ed with the reviewer's, where the
+    caller's own condition (a few thousand conversations) was the selective one."""
+    visible = Q(In(Unindexed("status"), SCORED_STATUSES)) | Q(reviewer=user)
     reviews = Review.objects.filter(visible).exclude(
-        Q(source=Source.CALIBRATION) & ~Q(reviewer=user)
+        Q(Exact(Unindexed("source"), Source.CALIBRATION)) & ~Q(reviewer=user)
     )
     if user.is_org_wide:
         return reviews

@@ -4,9 +4,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.lookups import In
 
 from supportqa.codes import new_code
 from supportqa.core.scoring import ReviewScore, passed, score_band
+from supportqa.lookups import Unindexed
 
 
 class Source(models.TextChoices):
@@ -33,10 +35,16 @@ class ReviewStatus(models.TextChoices):
 SCORED_STATUSES = (ReviewStatus.SUBMITTED, ReviewStatus.DISPUTED, ReviewStatus.FINAL)
 
 
-def scored_condition(path: str = "") -> models.Q:
+def scored_condition(path: str = "", *, indexed: bool = True) -> models.Q:
     """Submitted (or disputed, or final) reviews with a score, reached by `path` (e.g.
-    "review__" from their ratings)."""
-    return models.Q(**{f"{path}status__in": SCORED_STATUSES, f"{path}final_score__isnull": False})
+    "review__" from their ratings). Not `indexed`: the status written so that no index
+    serves it on SQLite (lookups.Unindexed), for reads another condition narrows."""
+    status = (
+        models.Q(**{f"{path}status__in": SCORED_STATUSES})
+        if indexed
+        else models.Q(In(Unindexed(f"{path}status"), SCORED_STATUSES))
+    )
+    return status & models.Q(**{f"{path}final_score__isnull": False})
 
 
 class ReviewQuerySet(models.QuerySet["Review"]):
@@ -208,7 +216,10 @@ def score_drift() -> list[str]:
 
 
 class Rating(models.Model):
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="ratings")
+    # Found by review through `rating_by_review` (no index of its own).
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="ratings", db_index=False
+    )
     criterion = models.ForeignKey(
         "scorecards.Criterion", on_delete=models.PROTECT, related_name="ratings"
     )
@@ -253,6 +264,15 @@ class Rating(models.Model):
                 condition=models.Q(is_na=True, option__isnull=True)
                 | models.Q(is_na=False, option__isnull=False),
                 name="rating_option_or_na",
+            ),
+        ]
+        indexes = [
+            # A review's ratings with what the dashboards sum and pair (criterion, score,
+            # option) in the index itself: the criterion sums of a team's 3,300 reviews of 90
+            # days at 1M read 27,000 ratings, 30 ms on SQLite visiting the table, 15 without.
+            models.Index(
+                fields=["review", "criterion", "is_na", "score", "option"],
+                name="rating_by_review",
             ),
         ]
 

@@ -8,6 +8,7 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -19,8 +20,13 @@ from django.utils import timezone
 from supportqa.conversations.models import Category, Channel, Conversation, Message
 from supportqa.core import kpis
 from supportqa.core.intervals import wilson
-from supportqa.reports import metrics, rollups
-from supportqa.reports.models import ConversationDay, ConversationDayByHour, DirtyDay
+from supportqa.reports import durations, metrics, rollups
+from supportqa.reports.models import (
+    ConversationDay,
+    ConversationDayByHour,
+    DirtyDay,
+    DurationDay,
+)
 from supportqa.reports.periods import Period
 from supportqa.reviews.models import Review
 from supportqa.surveys.models import SurveyResponse, SurveySent
@@ -120,6 +126,8 @@ def raw_figures(scope: Q, period: Period) -> dict[str, float]:
         "reopen": wilson(sum(c.reopen_count > 0 for c in resolved), len(resolved)).value or 0,
         "frt_mean": frt.mean or 0,
         "frt_median": frt.median or 0,
+        "resolution_median": kpis.summarise_durations(c.resolution_seconds for c in rows).median
+        or 0,
         "csat": kpis.csat_percent(csat).value or 0,
         "csat_low": kpis.csat_percent(csat).low or 0,
         "nps": kpis.nps([a.nps for a in answers if a.nps is not None]).value or 0,
@@ -136,6 +144,7 @@ def rollup_figures(scope: Q, period: Period) -> dict[str, float]:
         "reopen": (panel.reopen_rate.value or 0) / 100,
         "frt_mean": panel.first_response.mean or 0,
         "frt_median": panel.first_response.median or 0,
+        "resolution_median": panel.resolution.median or 0,
         "csat": panel.csat.value or 0,
         "csat_low": panel.csat.low or 0,
         "nps": panel.nps.value or 0,
@@ -241,6 +250,36 @@ def test_check_finds_a_changed_rollup_and_rebuild_repairs_it(cast, capsys):
     call_command("rollups", "rebuild")
     call_command("rollups", "check")
     assert "no differences" in capsys.readouterr().out
+
+
+def test_medians_come_from_the_days_duration_arrays_which_check_compares(cast, capsys):
+    """The panel's medians are taken over the whole days' duration arrays
+    (reports.durations) and the partial days' raw rows; a changed array moves them and
+    `rollups check` names it; a marked day is read from its raw rows; rebuild repairs it."""
+    random_world(cast, random.Random(3), count=300)
+    rollups.current()
+    period = Period(NOW - timedelta(days=30), NOW)
+    raw = raw_figures(Q(), period)
+    assert rollup_figures(Q(), period) == pytest.approx(raw, abs=1e-9, rel=0)
+    assert rollups.check() == []
+    first, end = rollups.whole_days(period)
+    whole = DurationDay.objects.filter(day__gte=first, day__lt=end)
+    tampered = sorted(set(whole.values_list("day", flat=True)))
+    for row in whole:
+        n = len(bytes(row.first_response)) // 4
+        row.first_response = np.full(n, 2_000_000_000, "<i4").tobytes()
+        row.save()
+    assert rollup_figures(Q(), period)["frt_median"] == 2_000_000_000  # read from the arrays
+    assert any(p.startswith(f"reports_durationday {tampered[0]}") for p in rollups.check())
+    DirtyDay.objects.bulk_create([DirtyDay(kind="conversation", day=day) for day in tampered])
+    marked = durations.medians(Q(), period, {"first_response_seconds": 1})
+    assert marked["first_response_seconds"] == raw["frt_median"]  # their raw rows instead
+    assert not [p for p in rollups.check() if "durationday" in p]  # marked days left out
+    assert rollup_figures(Q(), period)["frt_median"] == raw["frt_median"]  # recomputed
+    assert DurationDay.objects.filter(day__in=tampered).exists()
+    call_command("rollups", "rebuild")
+    assert rollups.check() == []
+    assert rollup_figures(Q(), period) == pytest.approx(raw, abs=1e-9, rel=0)
 
 
 def test_the_worker_takes_the_marked_days_one_transaction_each(cast):

@@ -1,6 +1,6 @@
 """Dashboard figures for a scope and a period: sums from the daily rollups
-(`supportqa.reports.rollups`), medians and reviews from indexed queries, formulas in
-`supportqa.core`.
+(`supportqa.reports.rollups`), medians from the days' duration arrays
+(`supportqa.reports.durations`), reviews from indexed queries, formulas in `supportqa.core`.
 
 A page costs a fixed number of statements and never loads every conversation; the tests pin
 the statement counts and compare the figures with the core formulas over the raw rows.
@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db import connection
-from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
-from supportqa.conversations.models import SHOP_SOURCE, Category, Channel, Conversation
+from supportqa.conversations.models import Category, Channel
 from supportqa.core import kpis
 from supportqa.core.intervals import Estimate, mean_interval_from_sums, wilson
 from supportqa.core.surveybias import Reweighted, Stratum, post_stratified_share
-from supportqa.reports import control, rollups
+from supportqa.reports import control, durations, rollups
 from supportqa.reports.periods import Period
 from supportqa.reviews.models import Rating, Review
 from supportqa.scorecards.models import Criterion
@@ -114,7 +113,8 @@ def dashboard(
 ) -> Dashboard:
     """The agent and team pages' figures for the conversations and survey answers whose agent
     and team `scope` admits (a Q on `agent` and `team`, which the person may see), and the
-    reviews given: sums from the daily rollups, medians and reviews from indexed queries.
+    reviews given: sums from the daily rollups, medians from the days' duration arrays,
+    reviews from indexed queries.
     The statements do not grow with the data.
 
     Surveys: CSAT and the response rate are those of the surveys about the conversations
@@ -218,16 +218,7 @@ def _panel(
     volume = counts["volume"]
     counted = {"first_response_seconds": counts["first_response_n"],
                "resolution_seconds": resolved["volume"]}  # fmt: skip
-    middle = (
-        _medians(
-            Conversation.objects.filter(
-                scope, created_at__gte=period.start, created_at__lt=period.end
-            ).exclude(source=SHOP_SOURCE),
-            counted,
-        )
-        if medians
-        else {}
-    )
+    middle = durations.medians(scope, period, counted) if medians else {}
     said = rollups.total(answers.values())
     main = _roster_row(counts, resolved, [r[1:4] for r in review_rows])
     return Panel(
@@ -335,35 +326,6 @@ def _durations(n: int, total: int, median: float | None, volume: int) -> kpis.Du
     if not n:
         return kpis.DurationSummary(0, None, None, volume)
     return kpis.DurationSummary(n, total / n, median, volume - n)
-
-
-class _Median(Aggregate):
-    """PostgreSQL's median: the middle value, or the mean of the middle two."""
-
-    function = "percentile_cont"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-
-def _medians(in_period: QuerySet[Conversation], counted: dict[str, int]) -> dict[str, float]:
-    """The median of each duration column over these conversations, where it is not null
-    (`counted`: how many such rows each has, from the rollups). PostgreSQL computes them all
-    in one aggregate over one read of the covering index (two ordered reads took 40 ms each
-    for a team's 90 days at 1M); elsewhere, the middle row or two of an ordered read of
-    each, as SQLite has no such aggregate."""
-    if connection.vendor == "postgresql":
-        found = in_period.aggregate(**{field: _Median(field) for field, n in counted.items() if n})
-        return {field: value for field, value in found.items() if value is not None}
-    out = {}
-    for field, n in counted.items():
-        if n:
-            middle = list(
-                in_period.filter(**{f"{field}__isnull": False})
-                .order_by(field)
-                .values_list(field, flat=True)[(n - 1) // 2 : n // 2 + 1]
-            )
-            out[field] = sum(middle) / len(middle)
-    return out
 
 
 def _iqs_by(

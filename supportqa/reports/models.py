@@ -157,6 +157,27 @@ class ActivityHour(models.Model):
         ]
 
 
+class DurationDay(models.Model):
+    """Every duration of the conversations created on `day` (UTC) per agent and team, sources
+    other than mystery shopping, nulls left out: first-response and resolution seconds, each
+    an ascending array of little-endian 32-bit integers (the columns are 32-bit). A median is
+    not a sum of sums: a period's medians are taken over these arrays instead of every
+    conversation (reports.durations). Kept by the conversations' marks, like their sums."""
+
+    day = models.DateField()
+    agent = reference(settings.AUTH_USER_MODEL)
+    team = reference("accounts.Team")
+    first_response = models.BinaryField()
+    resolution = models.BinaryField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day"]),
+            models.Index(fields=["team", "day"]),
+            models.Index(fields=["agent", "day"]),
+        ]
+
+
 class DirtyDay(models.Model):
     """A day whose raw rows changed since its rollup was computed. Written by the triggers
     only; `kind` is the family: conversation (creation day, which also holds the surveys sent

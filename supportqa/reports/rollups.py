@@ -57,7 +57,7 @@ from supportqa.reports.periods import Period
 from supportqa.surveys.models import SATISFIED, SurveyResponse, SurveySent, satisfied
 
 # Raise when a rollup's columns or aggregates change: every day is recomputed on next read.
-VERSION = 6
+VERSION = 7
 
 
 class UtcDay(models.Func):
@@ -305,6 +305,26 @@ def register(*rollups: Rollup) -> None:
     ROLLUPS.extend(r for r in rollups if r not in ROLLUPS)
 
 
+@dataclass(frozen=True)
+class Companion:
+    """Derived rows that are not sums (reports.durations: every duration of a day, for
+    medians), kept by the marks of a kind of rollup: recomputed with its days, deleted by a
+    rebuild, compared with the raw rows by `check` (its problems, leaving out marked days)."""
+
+    kind: str
+    model: type[models.Model]
+    recompute: Callable[[list[date]], None]
+    check: Callable[[set[date]], list[str]]
+
+
+COMPANIONS: list[Companion] = []
+
+
+def accompany(companion: Companion) -> None:
+    if all(c.model is not companion.model for c in COMPANIONS):
+        COMPANIONS.append(companion)
+
+
 # --- keeping them current -----------------------------------------------------------------------
 
 
@@ -367,7 +387,7 @@ def current(
     _stamp_current()
     first, last = None, None
     if period is not None:
-        first, end = _whole_days(period)
+        first, end = whole_days(period)
         if first >= end:
             return 0
         last = end - timedelta(days=1)
@@ -379,7 +399,7 @@ def current(
                 f"SELECT DISTINCT day FROM {DirtyDay._meta.db_table} WHERE {where} ORDER BY day",
                 params,
             )
-            spans = [(_day(day), _day(day)) for (day,) in cursor.fetchall()]
+            spans = [(day_of(day), day_of(day)) for (day,) in cursor.fetchall()]
     done = 0
     for span_first, span_last in spans:
         with transaction.atomic():
@@ -387,6 +407,9 @@ def current(
             for rollup in ROLLUPS:
                 if marks.get(rollup.kind):
                     _recompute(rollup, marks[rollup.kind])
+            for companion in COMPANIONS:
+                if marks.get(companion.kind):
+                    companion.recompute(marks[companion.kind])
         done += sum(len(taken) for taken in marks.values())
     return done
 
@@ -422,7 +445,7 @@ def _marks_where(
     return " AND ".join(conditions), params
 
 
-def _day(value: date | str) -> date:
+def day_of(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
@@ -451,7 +474,7 @@ def _take_marks(
         found = cursor.fetchall()
     marks: dict[str, list[date]] = defaultdict(list)
     for kind, day in found:
-        marks[kind].append(_day(day))
+        marks[kind].append(day_of(day))
     return marks
 
 
@@ -465,7 +488,7 @@ def _recompute(rollup: Rollup, days: list[date]) -> None:
         target, hour = rollup.hourly, ("hour",)
     for part in rollup.parts:
         sums = part.sums()
-        rows = part.raw().filter(_on_days(part.moment, days))
+        rows = part.raw().filter(on_days(part.moment, days))
         by = ["day", *hour, *part.keys()]
         sql, params = _grouped(rows, part, by, sums).query.sql_with_params()
         others = [c for c in rollup.columns() if c not in sums]
@@ -501,7 +524,7 @@ def _grouped(
     return rows.values(**{f"k_{name}": keys[name] for name in by}).annotate(**sums).order_by()
 
 
-def _on_days(moment: str, days: Iterable[date]) -> Q:
+def on_days(moment: str, days: Iterable[date]) -> Q:
     """Rows whose timestamp falls on one of these UTC days: one range per run of days."""
     condition = Q(pk__in=[])
     for start, end in _runs(sorted(days)):
@@ -560,30 +583,16 @@ def grouped(
         raise ValueError("rollups are read by day first")
     columns = rollup.columns()
     out: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: dict.fromkeys(columns, 0))
-    first, end = _whole_days(period)
-    # A marked day's rollup rows may be stale (written to since `current`, or held by a
-    # writer `current` had to leave it to): its raw rows are read instead. (Asked apart: as
-    # a condition inside the reads, PostgreSQL started parallel workers for the raw read it
-    # was about to skip, 7-11 ms a statement at 1M.)
-    marked = set(
-        DirtyDay.objects.filter(
-            kind=rollup.kind,
-            day__gte=period.start.astimezone(UTC).date(),
-            day__lte=(period.end - timedelta(microseconds=1)).astimezone(UTC).date(),
-        ).values_list("day", flat=True)
-    )
+    marked = marked_days(rollup.kind, period)
+    layout = Layout.of(period, marked)
     stored: list[QuerySet[Any]] = []
-    pieces: list[tuple[datetime, datetime]] = []  # [start, stop) of raw rows to read
-    edges = [(period.start, period.end)]
-    if first < end:
-        days = rollup.model.objects.filter(scope, day__gte=first, day__lt=end)
-        stale = sorted(day for day in marked if first <= day < end)
-        if stale:
-            days = days.exclude(day__in=stale)
-            pieces += [(_midnight(a), _midnight(b)) for a, b in _runs(stale)]
+    pieces = layout.stale_pieces()  # [start, stop) of raw rows to read
+    if layout.first < layout.end:
+        days = rollup.model.objects.filter(scope, day__gte=layout.first, day__lt=layout.end)
+        if layout.stale:
+            days = days.exclude(day__in=layout.stale)
         stored.append(days)
-        edges = [(period.start, _midnight(first)), (_midnight(end), period.end)]
-    edges = _by_utc_day(edges)
+    edges = layout.edges
     hourly = rollup.hourly
     hours = [_whole_hours(*edge) if hourly is not None else None for edge in edges]
     for (start, stop), whole in zip(edges, hours, strict=True):
@@ -605,21 +614,15 @@ def grouped(
     totals = [Sum(c) for c in columns]
     queries = [q.values_list(*by).annotate(*totals).order_by() for q in stored]
     pieces = [(start, stop) for start, stop in pieces if start < stop]
-    for part in rollup.parts:
+    for part in rollup.parts if pieces else ():
         sums = part.sums()
         zeros = {f"zero_{c}": Value(0) for c in columns if c not in sums}
         names = [*(f"k_{name}" for name in by), *(c if c in sums else f"zero_{c}" for c in columns)]
-        queries += [
-            _grouped(
-                part.raw().filter(renamed(scope, part.paths), _within(part, start, stop)),
-                part,
-                by,
-                sums,
-            )
-            .annotate(**zeros)
-            .values_list(*names)
-            for start, stop in pieces
-        ]
+        # Built once and narrowed per piece (a condition on no aggregate goes to WHERE):
+        # building it anew for each piece cost a few milliseconds of every page.
+        raw = part.raw().filter(renamed(scope, part.paths))
+        grouped_raw = _grouped(raw, part, by, sums).annotate(**zeros).values_list(*names)
+        queries += [grouped_raw.filter(_within(part, start, stop)) for start, stop in pieces]
     if queries:
         for row in queries[0].union(*queries[1:], all=True):
             _add(out[row[: len(by)]], columns, row[len(by) :])
@@ -689,11 +692,51 @@ def _add(into: dict[str, int], columns: Sequence[str], values: Sequence[Any]) ->
         into[column] += value or 0
 
 
-def _whole_days(period: Period) -> tuple[date, date]:
+def whole_days(period: Period) -> tuple[date, date]:
     """[first, end): the UTC days lying wholly inside the period."""
     start, end = period.start.astimezone(UTC), period.end.astimezone(UTC)
     first = start.date() if start.time() == time(0) else start.date() + timedelta(days=1)
     return first, end.date()
+
+
+def marked_days(kind: str, period: Period) -> set[date]:
+    """The days of the period marked for this kind of rollup: their stored rows may be stale
+    (written to since `current`, or held by a writer `current` had to leave it to), so
+    their raw rows are read instead. (Asked apart: as a condition inside the reads,
+    PostgreSQL started parallel workers for the raw read it was about to skip, 7-11 ms a
+    statement at 1M.)"""
+    return set(
+        DirtyDay.objects.filter(
+            kind=kind,
+            day__gte=period.start.astimezone(UTC).date(),
+            day__lte=(period.end - timedelta(microseconds=1)).astimezone(UTC).date(),
+        ).values_list("day", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a period's rows are read from: its whole UTC days [first, end) from the stored
+    rows but for the marked (`stale`) ones, which are read raw; and its partial first and
+    last days (`edges`, [start, stop) cut at UTC midnights), read raw or from finer rows."""
+
+    first: date
+    end: date
+    stale: list[date]
+    edges: list[tuple[datetime, datetime]]
+
+    @classmethod
+    def of(cls, period: Period, marked: set[date]) -> Layout:
+        first, end = whole_days(period)
+        if first >= end:
+            return cls(first, first, [], _by_utc_day([(period.start, period.end)]))
+        edges = [(period.start, _midnight(first)), (_midnight(end), period.end)]
+        stale = sorted(day for day in marked if first <= day < end)
+        return cls(first, end, stale, _by_utc_day(edges))
+
+    def stale_pieces(self) -> list[tuple[datetime, datetime]]:
+        """The marked whole days as [start, stop) runs of raw rows."""
+        return [(_midnight(a), _midnight(b)) for a, b in _runs(self.stale)]
 
 
 # --- rebuilding and checking --------------------------------------------------------------------
@@ -708,6 +751,8 @@ def rebuild() -> int:
             rollup.model.objects.all().delete()
             if rollup.hourly is not None:
                 rollup.hourly.objects.all().delete()
+        for companion in COMPANIONS:
+            companion.model.objects.all().delete()
         RollupStamp.objects.all().delete()
         _stamp_current()
         return current()
@@ -746,6 +791,8 @@ def check() -> list[str]:
                     f"{dict(zip(by[1:], key[1:], strict=True))}: "
                     f"stored {stored.get(key, {})}, raw rows give {raw.get(key, {})}"
                 )
+    for companion in COMPANIONS:
+        problems += companion.check({day for kind, day in marked if kind == companion.kind})
     return problems
 
 

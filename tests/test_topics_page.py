@@ -71,17 +71,20 @@ def test_a_window_larger_than_the_sample_is_read_by_sample_slots(cast, monkeypat
     for week in range(1, 5):
         for i in range(15):
             _opened(cast, ("refund", "password", "delivery")[i % 3], week, i, resolved=i % 2 == 0)
-    monkeypatch.setattr(topics, "SAMPLE", 20)
+    # About 40 of the 60: the count in the slots varies with the ids (other tests' rows move
+    # the sequences), and topic discovery needs 20 texts; 20 read fewer than that one run in
+    # many on PostgreSQL.
+    monkeypatch.setattr(topics, "SAMPLE", 40)
     monkeypatch.setattr(topics, "MINIMUM_TEXTS", 5)
     end = this_monday(timezone.now())
     report = topics.topic_report(conversations_for(cast.manager), Q(), end, 4, 2)
     in_window = Conversation.objects.filter(
         created_at__gte=end - timedelta(weeks=4), created_at__lt=end
     ).values_list("pk", flat=True)
-    slots = -(-SAMPLE_SLOTS * 20 // len(in_window))  # ceil: the slots holding about 20
+    slots = -(-SAMPLE_SLOTS * 40 // len(in_window))  # ceil: the slots holding about 40
     written = set(Message.objects.filter(author_kind="customer").values_list("conversation_id"))
     expected = [pk for pk in in_window if pk * 40503 % SAMPLE_SLOTS < slots and (pk,) in written]
-    assert report.sampled and report.texts == len(expected) and 10 < len(expected) < 40
+    assert report.sampled and report.texts == len(expected) and 20 <= len(expected) < 60
 
     # As at a million conversations: statistics, and a window 100 times the sample (9 slots).
     # SQLite reads the slots' index (it did not while the expression's numbers were

@@ -282,6 +282,32 @@ def test_medians_come_from_the_days_duration_arrays_which_check_compares(cast, c
     assert rollup_figures(Q(), period) == pytest.approx(raw, abs=1e-9, rel=0)
 
 
+def test_the_migration_fills_the_duration_arrays_of_the_conversations_already_there(cast):
+    """reports 0009 fills the arrays from the conversations as `durations.recompute` does,
+    so an installation's medians read them at once, without recomputing its rollups."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+
+    random_world(cast, random.Random(4), count=150)
+    rollups.current()
+
+    def stored() -> set[tuple[object, ...]]:
+        rows = DurationDay.objects.values_list(
+            "day", "agent_id", "team_id", "first_response", "resolution"
+        )
+        return {(*row[:3], bytes(row[3]), bytes(row[4])) for row in rows}
+
+    recomputed = stored()
+    assert len(recomputed) > 20
+    DurationDay.objects.all().delete()
+    migration = importlib.import_module("supportqa.reports.migrations.0009_duration_days")
+    migration.fill(apps, SimpleNamespace(connection=connection))
+    assert stored() == recomputed
+    assert rollups.check() == []
+
+
 def test_the_worker_takes_the_marked_days_one_transaction_each(cast):
     """`current(day_by_day=True)` (the worker, `rollups refresh`): a transaction per marked
     day, so a large recomputation never holds the write lock for all of them at once; a page

@@ -182,8 +182,8 @@ class Conversation(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     reopen_count = models.PositiveIntegerField(default=0)
     message_count = models.PositiveIntegerField(default=0)
-    # Derived from the timestamps on every write (see `derive_durations`): dashboards aggregate
-    # and take medians of these in SQL instead of loading every row.
+    # Derived from the timestamps on every write (see `derive_durations`): the rollups sum
+    # them and reports.durations keeps each day's values for medians.
     first_response_seconds = models.IntegerField(null=True, blank=True, editable=False)
     resolution_seconds = models.IntegerField(null=True, blank=True, editable=False)
     repeat_contact_seconds = models.IntegerField(
@@ -206,8 +206,8 @@ class Conversation(models.Model):
             models.UniqueConstraint(fields=["source", "external_id"], name="conversation_source_id")
         ]
         indexes = [
-            # Dashboards read only these columns for a team's or agent's period: the indexes
-            # cover them, so aggregates and medians never touch the (wide) table rows.
+            # Dashboards read only these columns for a team's or agent's partial hours and
+            # marked days: the indexes cover them, so those reads never touch the (wide) rows.
             models.Index(
                 fields=["team", "created_at", *KPI_COLUMNS], name="conversation_team_kpis"
             ),

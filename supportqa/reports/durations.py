@@ -31,6 +31,9 @@ KIND = "conversation"  # the marks they follow
 # Each duration column of the conversations and the array that holds it.
 COLUMNS = {"first_response_seconds": "first_response", "resolution_seconds": "resolution"}
 VALUE = np.dtype("<i4")  # the columns are 32-bit integers
+# SQLite stores a larger integer in them all the same: such a duration (over 68 years) is
+# kept as this, which leaves every median below it as it is.
+LONGEST = np.iinfo(VALUE).max
 
 
 def _population() -> QuerySet[Conversation]:
@@ -40,7 +43,7 @@ def _population() -> QuerySet[Conversation]:
 
 
 def _pack(values: list[int]) -> bytes:
-    return np.sort(np.asarray(values, dtype=VALUE)).tobytes()
+    return np.sort(np.minimum(np.asarray(values, dtype=np.int64), LONGEST).astype(VALUE)).tobytes()
 
 
 def _arrays(rows: Any) -> dict[tuple[date, Any, Any], dict[str, list[int]]]:
@@ -90,21 +93,28 @@ def recompute(days: list[date]) -> None:
 def check(marked: set[date]) -> list[str]:
     """Each stored array against the raw rows' (marked days left out): one line per
     difference."""
-    stored = {
-        (row[0], row[1], row[2]): {
+    stored: dict[tuple[date, Any, Any], dict[str, list[int]]] = {}
+    twice = []  # a key has one row; a second would count its values twice
+    for row in DurationDay.objects.values_list(
+        "day", "agent_id", "team_id", *COLUMNS.values()
+    ).iterator(chunk_size=1000):
+        key = (row[0], row[1], row[2])
+        if key in stored and key[0] not in marked:
+            twice.append(f"{DurationDay._meta.db_table} {key[0]} agent={key[1]} team={key[2]}: "
+                         "more than one row")  # fmt: skip
+        stored[key] = {
             column: np.frombuffer(bytes(value), VALUE).tolist()
             for column, value in zip(COLUMNS.values(), row[3:], strict=True)
         }
-        for row in DurationDay.objects.values_list(
-            "day", "agent_id", "team_id", *COLUMNS.values()
-        ).iterator(chunk_size=1000)
-    }
     raw = {
-        key: {column: sorted(values) for column, values in arrays.items()}
+        key: {
+            column: np.frombuffer(_pack(values), VALUE).tolist()
+            for column, values in arrays.items()
+        }
         for key, arrays in _arrays(_raw_rows(None)).items()
         if any(arrays.values())
     }
-    return [
+    return twice + [
         f"{DurationDay._meta.db_table} {key[0]} agent={key[1]} team={key[2]}: stored "
         f"{_counted(stored.get(key))}, raw rows give {_counted(raw.get(key))}"
         for key in sorted(set(stored) | set(raw), key=str)
@@ -152,7 +162,8 @@ def medians(scope: Q, period: Period, counted: dict[str, int]) -> dict[str, floa
         rows = reads[0].union(*reads[1:], all=True) if len(reads) > 1 else reads[0]
         columns = list(zip(*rows, strict=True)) or [() for _ in wanted]
         for field, values in zip(wanted, columns, strict=True):
-            chunks[field].append(np.array([v for v in values if v is not None], dtype=VALUE))
+            present = np.array([v for v in values if v is not None], dtype=np.int64)
+            chunks[field].append(np.minimum(present, LONGEST).astype(VALUE))
     out = {}
     for field, arrays in chunks.items():
         values = np.concatenate(arrays) if arrays else np.empty(0, VALUE)

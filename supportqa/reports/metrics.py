@@ -321,7 +321,7 @@ def _survey_strata(
 
 
 def _durations(n: int, total: int, median: float | None, volume: int) -> kpis.DurationSummary:
-    """Mean (from the rollups' count and sum) and median (`_medians`; none for a comparison
+    """Mean (from the rollups' count and sum) and median (`durations.medians`; none for a comparison
     period) of a duration column; rows where it is null are counted as excluded."""
     if not n:
         return kpis.DurationSummary(0, None, None, volume)

@@ -12,6 +12,13 @@ from django.db import migrations, models
 SHOP_SOURCE = "mystery_shop"  # conversations.models: not customers' conversations
 
 
+def _pack(values: list[int]) -> bytes:
+    """Ascending little-endian 32-bit integers; a value past them (SQLite stores one) kept as
+    the largest."""
+    longest = np.iinfo("<i4").max
+    return np.sort(np.minimum(np.asarray(values, dtype=np.int64), longest).astype("<i4")).tobytes()
+
+
 def fill(apps: Any, schema_editor: Any) -> None:
     """Every duration of each UTC day, agent and team, as reports.durations.recompute writes
     them (ascending little-endian 32-bit integers, nulls left out)."""
@@ -23,6 +30,11 @@ def fill(apps: Any, schema_editor: Any) -> None:
     )
     found: dict[tuple[Any, Any, Any], tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # No write between this read and the commit (its day's mark would be taken by a
+            # worker of the previous version, which recomputes the sums only); SQLite's
+            # migration already holds the one write lock.
+            cursor.execute("LOCK TABLE conversations_conversation IN SHARE MODE")
         cursor.execute(
             f"SELECT {day}, agent_id, team_id, first_response_seconds, resolution_seconds "
             "FROM conversations_conversation WHERE source <> %s",
@@ -42,8 +54,8 @@ def fill(apps: Any, schema_editor: Any) -> None:
                 day=key_day,
                 agent_id=agent,
                 team_id=team,
-                first_response=np.sort(np.asarray(first, dtype="<i4")).tobytes(),
-                resolution=np.sort(np.asarray(resolution, dtype="<i4")).tobytes(),
+                first_response=_pack(first),
+                resolution=_pack(resolution),
             )
             for (key_day, agent, team), (first, resolution) in found.items()
             if first or resolution

@@ -42,8 +42,13 @@ def _population() -> QuerySet[Conversation]:
     return Conversation.objects.exclude(source=SHOP_SOURCE)
 
 
+def _values(values: Any) -> np.ndarray:
+    """Durations as the arrays hold them (past LONGEST, LONGEST)."""
+    return np.minimum(np.asarray(values, dtype=np.int64), LONGEST).astype(VALUE)
+
+
 def _pack(values: list[int]) -> bytes:
-    return np.sort(np.minimum(np.asarray(values, dtype=np.int64), LONGEST).astype(VALUE)).tobytes()
+    return np.sort(_values(values)).tobytes()
 
 
 def _arrays(rows: Any) -> dict[tuple[date, Any, Any], dict[str, list[int]]]:
@@ -107,10 +112,7 @@ def check(marked: set[date]) -> list[str]:
             for column, value in zip(COLUMNS.values(), row[3:], strict=True)
         }
     raw = {
-        key: {
-            column: np.frombuffer(_pack(values), VALUE).tolist()
-            for column, values in arrays.items()
-        }
+        key: {column: np.sort(_values(values)).tolist() for column, values in arrays.items()}
         for key, arrays in _arrays(_raw_rows(None)).items()
         if any(arrays.values())
     }
@@ -144,12 +146,8 @@ def medians(scope: Q, period: Period, counted: dict[str, int]) -> dict[str, floa
         if layout.stale:
             days = days.exclude(day__in=layout.stale)
         stored = days.values_list(*(COLUMNS[field] for field in wanted)).order_by()
-        blobs: list[list[bytes]] = [[] for _ in wanted]
-        for row in stored:
-            for into, value in zip(blobs, row, strict=True):
-                into.append(value)
-        for field, values in zip(wanted, blobs, strict=True):
-            chunks[field].append(np.frombuffer(b"".join(values), VALUE))
+        for field, blobs in zip(wanted, _by_column(stored, wanted), strict=True):
+            chunks[field].append(np.frombuffer(b"".join(blobs), VALUE))
     pieces = [(a, b) for a, b in [*layout.stale_pieces(), *layout.edges] if a < b]
     reads = [
         _population()
@@ -160,16 +158,19 @@ def medians(scope: Q, period: Period, counted: dict[str, int]) -> dict[str, floa
     ]
     if reads:
         rows = reads[0].union(*reads[1:], all=True) if len(reads) > 1 else reads[0]
-        columns = list(zip(*rows, strict=True)) or [() for _ in wanted]
-        for field, values in zip(wanted, columns, strict=True):
-            present = np.array([v for v in values if v is not None], dtype=np.int64)
-            chunks[field].append(np.minimum(present, LONGEST).astype(VALUE))
+        for field, values in zip(wanted, _by_column(rows, wanted), strict=True):
+            chunks[field].append(_values([v for v in values if v is not None]))
     out = {}
     for field, arrays in chunks.items():
         values = np.concatenate(arrays) if arrays else np.empty(0, VALUE)
         if values.size:
             out[field] = float(np.median(values))
     return out
+
+
+def _by_column(rows: Any, wanted: list[str]) -> list[tuple[Any, ...]]:
+    """Rows of len(wanted) values as one tuple per column (empty ones when there are none)."""
+    return list(zip(*rows, strict=True)) or [() for _ in wanted]
 
 
 rollups.accompany(rollups.Companion(KIND, DurationDay, recompute, check))

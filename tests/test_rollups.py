@@ -774,3 +774,69 @@ def test_a_write_on_a_partial_day_counts_at_once(cast):
     after = rollups.total(rollups.grouped(AUTOQA, Q(), period, ("day",)).values())
     assert after["reviews"] == before["reviews"] + 1
     assert DirtyDay.objects.filter(kind="autoqa", day=created.date()).exists()
+
+
+def test_a_read_is_compiled_once_and_run_with_each_periods_own_values(cast, monkeypatch):
+    """`grouped` keeps its compiled statement by rollup, grouping, scope and shape: a
+    later period of the same shape runs it with its own days, hours and moments (and gets
+    what a freshly compiled read gets), a new scope or shape compiles its own."""
+    from supportqa.reports import statements
+
+    random_world(cast, random.Random(23), count=200)
+    rollups.current()
+    compiled = []
+    compile_ = statements.Statement.compile
+    monkeypatch.setattr(
+        statements.Statement,
+        "compile",
+        classmethod(lambda cls, *a: compiled.append(a) or compile_.__func__(cls, *a)),
+    )
+    by = ("day", "channel", "resolved")
+    first = Period(NOW - timedelta(days=20, minutes=13), NOW - timedelta(minutes=40))
+    later = Period(NOW - timedelta(days=19, hours=3), NOW - timedelta(hours=2, minutes=5))
+    rollups._STATEMENTS.clear()
+    fresh = rollups.grouped(rollups.CONVERSATIONS, Q(team=cast.team), later, by)
+    assert len(compiled) == 1 and fresh
+    rollups._STATEMENTS.clear()
+    rollups.grouped(rollups.CONVERSATIONS, Q(team=cast.team), first, by)
+    assert rollups.grouped(rollups.CONVERSATIONS, Q(team=cast.team), later, by) == fresh
+    assert len(compiled) == 2  # the later period ran the first one's statement
+    expected = without_zeros(raw_grouped(rollups.CONVERSATIONS, Q(team=cast.team), later, by))
+    found = without_zeros(fresh)
+    assert set(found) == set(expected)
+    for key, row in expected.items():
+        assert found[key] == pytest.approx(row, abs=1e-9, rel=0)
+    # Another scope, or a stale day inside the period (read raw, another shape): compiled.
+    rollups.grouped(rollups.CONVERSATIONS, Q(team=cast.other_team), later, by)
+    assert len(compiled) == 3
+    DirtyDay.objects.create(kind="conversation", day=(NOW - timedelta(days=5)).date())
+    stale = rollups.grouped(rollups.CONVERSATIONS, Q(team=cast.team), later, by)
+    assert len(compiled) == 4
+    assert without_zeros(stale) == found
+
+
+def test_a_kept_read_follows_new_reply_targets(cast):
+    """The raw rows' sums depend on the service levels in force (first replies within
+    target): a kept statement is not run under other targets than those it was compiled
+    with, on the partial days it reads raw."""
+    from supportqa.autoqa.models import AutoQASettings
+    from supportqa.conversations.models import first_reply_against_target
+
+    random_world(cast, random.Random(29), count=300)
+    period = Period(NOW - timedelta(days=12, hours=5, minutes=3), NOW - timedelta(minutes=9))
+
+    def within() -> tuple[int, int]:
+        rollups.current(period)
+        read = rollups.total(rollups.grouped(rollups.CONVERSATIONS, Q(), period, ("day",)).values())
+        raw = Conversation.objects.exclude(source=SHOP_SOURCE).filter(
+            first_reply_against_target()[0],
+            created_at__gte=period.start,
+            created_at__lt=period.end,
+        )
+        return read["first_reply_within"], raw.count()
+
+    before, raw_before = within()
+    assert before == raw_before
+    AutoQASettings.objects.create(rules={"first_reply_target": {c: 90 for c in Channel.values}})
+    after, raw_after = within()
+    assert after == raw_after != raw_before

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ from supportqa.reports.models import (
     SentDay,
 )
 from supportqa.reports.periods import Period
+from supportqa.reports.statements import Kept, Slots, key_of
 from supportqa.surveys.models import SATISFIED, SurveyResponse, SurveySent, satisfied
 
 # Raise when a rollup's columns or aggregates change: every day is recomputed on next read.
@@ -338,6 +340,7 @@ def definition() -> str:
 def _stamp_current() -> None:
     """Under other settings than the stored stamp's, every day with raw rows is marked."""
     wanted = definition()
+    _verified.definition = wanted
     stamp = RollupStamp.objects.first()
     if stamp is not None and stamp.definition == wanted:
         return
@@ -585,48 +588,107 @@ def grouped(
     out: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: dict.fromkeys(columns, 0))
     marked = marked_days(rollup.kind, period)
     layout = Layout.of(period, marked)
-    stored: list[QuerySet[Any]] = []
+    # What is read, as slot values and the shape of the statement that reads them: the
+    # stored days (but the stale ones), the whole hours of partial days, raw pieces.
+    values: dict[str, Any] = {}
+    shape: list[Any] = []
     pieces = layout.stale_pieces()  # [start, stop) of raw rows to read
     if layout.first < layout.end:
-        days = rollup.model.objects.filter(scope, day__gte=layout.first, day__lt=layout.end)
-        if layout.stale:
-            days = days.exclude(day__in=layout.stale)
-        stored.append(days)
-    edges = layout.edges
+        values.update(first=layout.first, end=layout.end)
+        values.update({f"stale{i}": day for i, day in enumerate(layout.stale)})
+        shape.append(("days", len(layout.stale)))
     hourly = rollup.hourly
-    hours = [_whole_hours(*edge) if hourly is not None else None for edge in edges]
-    for (start, stop), whole in zip(edges, hours, strict=True):
+    for start, stop in layout.edges:
         day = start.astimezone(UTC).date()
-        if hourly is None or whole is None or day in marked:
+        whole = _whole_hours(start, stop) if hourly is not None else None
+        if whole is None or day in marked:
             pieces.append((start, stop))
             continue
         low, high = whole
-        stored.append(
-            hourly.objects.filter(
-                scope, day=day, hour__gte=_hour(low, day), hour__lt=_hour(high, day)
-            )
-        )
+        i = len(shape)
+        values.update({f"{i}day": day, f"{i}low": _hour(low, day), f"{i}high": _hour(high, day)})
+        shape.append("hours")
         pieces += [(start, low), (high, stop)]
-    # One statement: the stored rows' sums, and each part's sums over the raw rows of each
-    # piece (one index range per piece: an OR of two ranges would read the whole scope), its
-    # other columns zero. (Apart, they were up to three statements a read, and a page makes
-    # several reads.)
+    pieces = [(start, stop) for start, stop in pieces if start < stop]
+    for i, (start, stop) in enumerate(pieces):
+        values.update({f"start{i}": start, f"stop{i}": stop})
+    if not shape and not pieces:
+        return {}
+    shape.append(("pieces", len(pieces)))
+    # The raw rows' SQL also depends on the settings the rollups depend on (reply targets…).
+    depends = (_verified.definition or definition()) if pieces else None
+    key = (rollup.model._meta.label, tuple(by), key_of(scope), tuple(shape), depends)
+    statement = _STATEMENTS.get(key, lambda slot: _read(rollup, scope, by, shape, slot))
+    for row in statement.rows(values):
+        _add(out[row[: len(by)]], columns, row[len(by) :])
+    return dict(out)
+
+
+# Rollup reads compiled once per key (reports.statements): a dashboard's reads cost Django
+# several times their SQL to build and compile.
+_STATEMENTS = Kept()
+
+
+class _Verified(threading.local):
+    definition: str | None = None  # what the thread's last `current` found in force
+
+
+_verified = _Verified()
+
+
+def _read(
+    rollup: Rollup, scope: Q, by: Sequence[str], shape: list[Any], slot: Slots
+) -> QuerySet[Any]:
+    """The statement of a `grouped` read of this shape, its values in slots: the stored
+    rows' sums, and each part's sums over the raw rows of each piece (one index range per
+    piece: an OR of two ranges would read the whole scope), its other columns zero, all in
+    one UNION."""
+    columns = rollup.columns()
+    stored: list[QuerySet[Any]] = []
+    pieces = 0
+    for i, member in enumerate(shape):
+        if member == "hours":
+            assert rollup.hourly is not None
+            stored.append(
+                rollup.hourly.objects.filter(
+                    scope,
+                    day=slot(f"{i}day", models.DateField()),
+                    hour__gte=slot(f"{i}low", models.IntegerField()),
+                    hour__lt=slot(f"{i}high", models.IntegerField()),
+                )
+            )
+        elif member[0] == "days":
+            days = rollup.model.objects.filter(
+                scope,
+                day__gte=slot("first", models.DateField()),
+                day__lt=slot("end", models.DateField()),
+            )
+            if member[1]:
+                stale = [slot(f"stale{j}", models.DateField()) for j in range(member[1])]
+                days = days.exclude(day__in=stale)
+            stored.append(days)
+        else:
+            pieces = member[1]
     totals = [Sum(c) for c in columns]
     queries = [q.values_list(*by).annotate(*totals).order_by() for q in stored]
-    pieces = [(start, stop) for start, stop in pieces if start < stop]
     for part in rollup.parts if pieces else ():
         sums = part.sums()
         zeros = {f"zero_{c}": Value(0) for c in columns if c not in sums}
         names = [*(f"k_{name}" for name in by), *(c if c in sums else f"zero_{c}" for c in columns)]
-        # Built once and narrowed per piece (a condition on no aggregate goes to WHERE):
-        # building it anew for each piece cost a few milliseconds of every page.
+        # Built once and narrowed per piece (a condition on no aggregate goes to WHERE).
         raw = part.raw().filter(renamed(scope, part.paths))
         grouped_raw = _grouped(raw, part, by, sums).annotate(**zeros).values_list(*names)
-        queries += [grouped_raw.filter(_within(part, start, stop)) for start, stop in pieces]
-    if queries:
-        for row in queries[0].union(*queries[1:], all=True):
-            _add(out[row[: len(by)]], columns, row[len(by) :])
-    return dict(out)
+        queries += [
+            grouped_raw.filter(
+                _within(
+                    part,
+                    slot(f"start{i}", models.DateTimeField()),
+                    slot(f"stop{i}", models.DateTimeField()),
+                )
+            )
+            for i in range(pieces)
+        ]
+    return queries[0].union(*queries[1:], all=True)
 
 
 def _by_utc_day(spans: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
@@ -654,7 +716,7 @@ def _hour(moment: datetime, day: date) -> int:
     return (moment - _midnight(day)) // timedelta(hours=1)
 
 
-def _within(part: Part, start: datetime, stop: datetime) -> Q:
+def _within(part: Part, start: Any, stop: Any) -> Q:
     """The part's raw rows whose moment lies in [start, stop). On SQLite a moment reached
     through the conversation is also written as a condition on the conversation ids (a
     subquery on its creation index): its planner otherwise starts from the reviews' source

@@ -481,3 +481,27 @@ def test_autoqa_side_of_the_pairs_is_read_by_its_conversations_at_a_million(cast
         plan = plan_at_a_million(sql, params)
         assert any("reviews_review_conversation_id" in step for step in plan), plan
         assert not any("source" in step or "status" in step for step in plan), plan
+
+
+def test_findings_are_found_by_review_through_their_unique_index_alone(db):
+    """Each scored conversation writes 13 findings: the review column has no plain index
+    beside (review, detector), which leads with it (autoqa 0012); on SQLite a review's
+    findings are read through it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, Finding._meta.db_table)
+    by_review = {
+        name
+        for name, c in found.items()
+        if (c["index"] or c["unique"]) and not c["foreign_key"] and c["columns"][0] == "review_id"
+    }
+    assert by_review == {"one_finding_each"}
+    assert found["one_finding_each"]["unique"]
+    if connection.vendor == "sqlite":
+        # (SQLite names the unique constraint's index sqlite_autoindex_autoqa_finding_1.)
+        sql, params = Finding.objects.filter(review_id=1).order_by().query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            plan = " ".join(row[3] for row in cursor.fetchall())
+        assert plan.startswith("SEARCH autoqa_finding USING INDEX sqlite_autoindex"), plan

@@ -127,7 +127,10 @@ class Finding(models.Model):
     """One detector's result for an AutoQA review, with its evidence spans."""
 
     review = models.ForeignKey(
-        "reviews.Review", on_delete=models.CASCADE, related_name="autoqa_findings"
+        "reviews.Review",
+        on_delete=models.CASCADE,
+        related_name="autoqa_findings",
+        db_index=False,  # one_finding_each (review, detector) serves every lookup by review
     )
     detector = models.CharField(max_length=40)
     score = models.FloatField(null=True, blank=True, help_text="0–1; empty: does not apply")

@@ -4,6 +4,7 @@ conversations."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,10 +74,15 @@ def placed(reviews: QuerySet[Review], period: Period, rows: CriterionSums) -> Pl
         reverse=True,
     )
 
+    by_criterion: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
+    for pk, _, card, key, score in ratings:  # latest first within each criterion
+        by_criterion[card, key].append((pk, score))
+
     def picked(name: str, top: bool) -> list[int]:
         scorecard, key, _ = estimates[name]
-        mine = [(pk, score) for pk, _, card, k, score in ratings if k == key and card == scorecard]
-        mine.sort(key=lambda r: -r[1] if top else r[1])  # stable: latest first on ties
+        mine = sorted(  # stable: latest first on ties
+            by_criterion[scorecard, key], key=lambda r: -r[1] if top else r[1]
+        )
         return [pk for pk, _ in mine[:EXAMPLES]]
 
     chosen = {

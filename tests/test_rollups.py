@@ -840,3 +840,32 @@ def test_a_kept_read_follows_new_reply_targets(cast):
     AutoQASettings.objects.create(rules={"first_reply_target": {c: 90 for c in Channel.values}})
     after, raw_after = within()
     assert after == raw_after != raw_before
+
+
+def test_a_lead_of_no_team_reads_nothing_and_their_home_page_opens(cast):
+    from supportqa.conversations.access import scope_of
+
+    random_world(cast, random.Random(31), count=40)
+    lead = make_user("lonely.lead", "lead")
+    period = Period(NOW - timedelta(days=30), NOW)
+    rollups.current(period)
+    assert rollups.grouped(rollups.CONVERSATIONS, scope_of(lead), period, ("day",)) == {}
+    assert cast.client(lead).get("/").status_code == 200
+
+
+def test_a_read_built_under_settings_saved_since_current_is_not_kept(cast):
+    """`grouped` keys its statement by the settings `current` found; when an admin saves
+    others in between, the statement built (under the new ones) is used once, not kept
+    under the old key."""
+    from supportqa.autoqa.models import AutoQASettings
+
+    random_world(cast, random.Random(37), count=120)
+    period = Period(NOW - timedelta(days=9, hours=4, minutes=11), NOW - timedelta(minutes=3))
+    rollups.current(period)
+    rollups._STATEMENTS.clear()
+    AutoQASettings.objects.create(rules={"first_reply_target": {c: 45 for c in Channel.values}})
+    rollups.grouped(rollups.CONVERSATIONS, Q(), period, ("day",))
+    assert len(rollups._STATEMENTS) == 0
+    rollups.current(period)  # finds the new settings
+    rollups.grouped(rollups.CONVERSATIONS, Q(), period, ("day",))
+    assert len(rollups._STATEMENTS) == 1

@@ -60,3 +60,35 @@ def test_the_least_recently_used_statements_are_dropped(cast):
         kept.get(key, build)
     assert len(kept) == 2
     assert len(built) == 4  # a, b, c, then b again (dropped when c came)
+
+
+def test_what_cannot_be_keyed_soundly_has_no_key(cast):
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    assert key_of(Q(code=Cast("external_id", CharField(max_length=3)))) is None
+    assert key_of(Q(agent_id__in=members_of([]))) is None  # a subquery that matches nothing
+    assert key_of(Q(agent_id__in=Conversation.objects.none())) is None
+    assert key_of(Q(agent__in=[cast.agent, cast.teammate])) is not None
+
+
+def test_a_statement_is_kept_per_time_zone_and_not_when_its_key_moved(cast):
+    from django.utils import timezone
+
+    kept = Kept()
+    built = []
+
+    def build(slots):
+        built.append(1)
+        return Conversation.objects.values_list("code")
+
+    kept.get("a", build)
+    with timezone.override("Asia/Kolkata"):
+        kept.get("a", build)
+    kept.get("a", build)
+    assert len(built) == 2
+    kept.get("b", build, still=lambda: False)  # what the key names changed meanwhile
+    kept.get("b", build, still=lambda: True)
+    kept.get("b", build)
+    kept.get(None, build)
+    assert len(built) == 5

@@ -6,4 +6,11 @@ class ReportsConfig(AppConfig):
     label = "reports"
 
     def ready(self) -> None:
-        from supportqa.reports import durations  # noqa: F401  (registers its companion rows)
+        from django.core.signals import request_started
+
+        from supportqa.reports import (
+            durations,  # noqa: F401  (registers its companion rows)
+            rollups,
+        )
+
+        request_started.connect(rollups.forget, dispatch_uid="supportqa-rollups-forget")

@@ -30,6 +30,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -615,10 +616,20 @@ def grouped(
     if not shape and not pieces:
         return {}
     shape.append(("pieces", len(pieces)))
-    # The raw rows' SQL also depends on the settings the rollups depend on (reply targets…).
+    # The raw rows' SQL also depends on the settings the rollups depend on (reply targets…):
+    # those `current` found, and a statement built under others (saved in between) is not
+    # kept under them.
     depends = (_verified.definition or definition()) if pieces else None
-    key = (rollup.model._meta.label, tuple(by), key_of(scope), tuple(shape), depends)
-    statement = _STATEMENTS.get(key, lambda slot: _read(rollup, scope, by, shape, slot))
+    scoped = key_of(scope)
+    key = None if scoped is None else (rollup.model._meta.label, tuple(by), scoped, tuple(shape))
+    try:
+        statement = _STATEMENTS.get(
+            key and (*key, depends),
+            lambda slot: _read(rollup, scope, by, shape, slot),
+            still=lambda: depends is None or definition() == depends,
+        )
+    except EmptyResultSet:  # a scope that admits nothing (a lead of no team yet)
+        return {}
     for row in statement.rows(values):
         _add(out[row[: len(by)]], columns, row[len(by) :])
     return dict(out)
@@ -630,10 +641,17 @@ _STATEMENTS = Kept()
 
 
 class _Verified(threading.local):
-    definition: str | None = None  # what the thread's last `current` found in force
+    """What the thread's last `current` found in force (`definition`), forgotten when a
+    request starts (`forget`): `grouped` is read after `current`, in the same request."""
+
+    definition: str | None = None
 
 
 _verified = _Verified()
+
+
+def forget(**_: Any) -> None:
+    _verified.definition = None
 
 
 def _read(
@@ -649,22 +667,22 @@ def _read(
     for i, member in enumerate(shape):
         if member == "hours":
             assert rollup.hourly is not None
+            hour = rollup.hourly._meta.get_field("hour")
             stored.append(
                 rollup.hourly.objects.filter(
                     scope,
-                    day=slot(f"{i}day", models.DateField()),
-                    hour__gte=slot(f"{i}low", models.IntegerField()),
-                    hour__lt=slot(f"{i}high", models.IntegerField()),
+                    day=slot(f"{i}day", rollup.hourly._meta.get_field("day")),
+                    hour__gte=slot(f"{i}low", hour),
+                    hour__lt=slot(f"{i}high", hour),
                 )
             )
         elif member[0] == "days":
+            day = rollup.model._meta.get_field("day")
             days = rollup.model.objects.filter(
-                scope,
-                day__gte=slot("first", models.DateField()),
-                day__lt=slot("end", models.DateField()),
+                scope, day__gte=slot("first", day), day__lt=slot("end", day)
             )
             if member[1]:
-                stale = [slot(f"stale{j}", models.DateField()) for j in range(member[1])]
+                stale = [slot(f"stale{j}", day) for j in range(member[1])]
                 days = days.exclude(day__in=stale)
             stored.append(days)
         else:

@@ -14,10 +14,15 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 KEPT = 512  # statements kept per process, the least recently used dropped first
 
@@ -109,17 +114,27 @@ class Kept:
         self._statements: OrderedDict[Hashable, Statement] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, build: Callable[[Slots], QuerySet[Any]]) -> Statement:
-        """The statement kept for this key (with the connection's alias and vendor added),
-        or the queryset `build(slots)` makes, compiled and kept."""
-        key = (connection.alias, connection.vendor, key)
-        with self._lock:
-            statement = self._statements.get(key)
-            if statement is not None:
-                self._statements.move_to_end(key)
-                return statement
+    def get(
+        self,
+        key: Hashable,
+        build: Callable[[Slots], QuerySet[Any]],
+        still: Callable[[], bool] | None = None,
+    ) -> Statement:
+        """The statement kept for this key (with the connection's alias and vendor and the
+        current time zone added), or the queryset `build(slots)` makes, compiled, and kept
+        unless `still()` (asked after the build) says what the key names has changed since
+        the key was made. A key of None is never kept."""
+        if key is not None:
+            key = (connection.alias, connection.vendor, timezone.get_current_timezone_name(), key)
+            with self._lock:
+                statement = self._statements.get(key)
+                if statement is not None:
+                    self._statements.move_to_end(key)
+                    return statement
         slots = Slots()
         statement = Statement.compile(build(slots), slots)
+        if key is None or (still is not None and not still()):
+            return statement
         with self._lock:
             self._statements[key] = statement
             while len(self._statements) > self.size:
@@ -134,27 +149,48 @@ class Kept:
         return len(self._statements)
 
 
-def key_of(condition: Q) -> Hashable:
-    """A condition as a key: equal for conditions that compile to the same SQL. A model
-    instance stands for its primary key, a subquery for its SQL with its parameters."""
+# Values a key holds as they are: their SQL parameter is the value itself.
+_PLAIN = (str, int, float, bool, type(None), date, datetime, Decimal, UUID)
+
+
+def key_of(condition: Q) -> Hashable | None:
+    """A condition as a key: equal keys for conditions that compile to the same SQL. A model
+    instance stands for its primary key, a subquery for its SQL with its parameters, a list
+    or set for its values. None for a condition holding anything else (an expression, a
+    subquery that can match nothing…), which is then not kept."""
+
+    class Unkeyed(Exception):
+        pass
 
     def value_key(value: Any) -> Hashable:
-        if isinstance(value, QuerySet):
-            sql, params = value.query.sql_with_params()
-            return ("subquery", sql, tuple(value_key(p) for p in params))
-        if isinstance(value, models.Model):
+        if isinstance(value, _PLAIN):
+            return (type(value).__name__, value)
+        if isinstance(value, models.Model) and value.pk is not None:
             return ("instance", value._meta.label, value.pk)
         if isinstance(value, set | frozenset):
             return ("set", tuple(sorted((value_key(v) for v in value), key=repr)))
         if isinstance(value, list | tuple):
             return ("list", tuple(value_key(v) for v in value))
-        if isinstance(value, Q):
-            return key_of(value)
-        hash(value)  # anything else must be hashable
-        return (type(value).__name__, value)
+        if isinstance(value, QuerySet):
+            try:
+                sql, params = value.query.sql_with_params()
+            except EmptyResultSet:
+                raise Unkeyed from None
+            return ("subquery", sql, tuple(value_key(p) for p in params))
+        raise Unkeyed
 
-    children = tuple(
-        key_of(child) if isinstance(child, Q) else (child[0], value_key(child[1]))
-        for child in condition.children
-    )
-    return (condition.connector, condition.negated, children)
+    def node_key(node: Q) -> Hashable:
+        children = []
+        for child in node.children:
+            if isinstance(child, Q):
+                children.append(node_key(child))
+            elif isinstance(child, tuple) and len(child) == 2 and isinstance(child[0], str):
+                children.append((child[0], value_key(child[1])))
+            else:
+                raise Unkeyed
+        return (node.connector, node.negated, tuple(children))
+
+    try:
+        return node_key(condition)
+    except Unkeyed:
+        return None

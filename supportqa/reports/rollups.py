@@ -621,10 +621,10 @@ def grouped(
     # kept under them.
     depends = (_verified.definition or definition()) if pieces else None
     scoped = key_of(scope)
-    key = None if scoped is None else (rollup.model._meta.label, tuple(by), scoped, tuple(shape))
+    key = None if scoped is None else (rollup.model._meta.label, tuple(by), scoped, *shape, depends)
     try:
         statement = _STATEMENTS.get(
-            key and (*key, depends),
+            key,
             lambda slot: _read(rollup, scope, by, shape, slot),
             still=lambda: depends is None or definition() == depends,
         )

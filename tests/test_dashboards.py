@@ -45,21 +45,22 @@ def grow(cast, count: int) -> None:
         )
 
 
-# Per request, whatever the data size: session, user, the bell (notifications about this
-# page marked read, the unread count), then the page's own queries. Each rollup read is two
-# statements: which of the period's partial days are marked, and one UNION ALL of the stored
-# daily and hourly rows with the raw rows of the partial hours at the period's two ends
-# (agent and team pages: four reads, two for the period and two for the previous period's
-# panel, whose reviews are read with the period's); the medians, three (the marked days, the
-# whole days' duration arrays, the partial days' raw durations); recomputing the days the
-# growth marked, a delete and an insert per rollup, the staffing hours' too, for the
-# conversations' rollup its hourly rows deleted and the days added up from them, and their
-# duration arrays deleted, read and inserted; the agent page: its 360° view (the
+# Per request, whatever the data size: session, user, the bell (whether notifications about
+# this page are unread, marked read only then; the unread count), then the page's own
+# queries. Each rollup read is two statements: which of the period's partial days are
+# marked, and one UNION ALL of the stored daily and hourly rows with the raw rows of the
+# partial hours at the period's two ends (agent and team pages: four reads, two for the
+# period and two for the previous period's panel, whose reviews are read with the period's);
+# the medians, three (the marked days, the whole days' duration arrays, the partial days'
+# raw durations); recomputing the days the growth marked (each recomputation first reads
+# which days are marked), a delete and an insert per rollup, the staffing hours' too, for
+# the conversations' rollup its hourly rows deleted and the days added up from them, and
+# their duration arrays deleted, read and inserted; the agent page: its 360° view (the
 # AutoQA column from its rollups; recomputing their marked days: per rollup, its daily and
 # hourly rows each deleted and inserted), its AutoQA list one; its strengths and gaps share
 # the breakdown's criterion sums, and their example ratings cost three more only when a
 # criterion is placed, none here).
-PINNED_QUERIES = {"conversation-list": 9, "team-detail": 39, "agent-detail": 66, "agent-list": 6}
+PINNED_QUERIES = {"conversation-list": 9, "team-detail": 40, "agent-detail": 68, "agent-list": 6}
 
 
 def queries(client, path) -> int:

@@ -10,6 +10,8 @@ from datetime import timedelta
 import pytest
 from django.core import mail as outbox
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -347,6 +349,21 @@ def test_seeing_the_page_a_notification_points_to_reads_it(cast):
     cast.client(cast.agent).get(reverse("review-detail", args=[review.code]))
     note.refresh_from_db()
     assert note.read_at is not None
+
+
+def test_a_page_view_with_nothing_to_mark_read_writes_nothing(cast):
+    """The bell looks before it writes: on SQLite an UPDATE takes the one write lock even
+    when it changes nothing, and every page view would queue behind the writers for it."""
+    review = submitted_review(cast.conversation, cast.qa, position=1)
+    client = cast.client(cast.agent)
+    client.get(reverse("home"))
+    with CaptureQueriesContext(connection) as seen:
+        assert client.get(reverse("home")).status_code == 200
+    written = [q["sql"] for q in seen if not q["sql"].lstrip().upper().startswith("SELECT")]
+    assert written == []
+    assert Notification.objects.get(user=cast.agent).read_at is None
+    client.get(reverse("review-detail", args=[review.code]))
+    assert Notification.objects.get(user=cast.agent).read_at is not None
 
 
 def test_a_decided_dispute_is_no_longer_waiting_in_anyones_notifications(cast):

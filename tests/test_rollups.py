@@ -391,6 +391,22 @@ def test_two_readers_recompute_a_day_once(cast):
     assert rollup_figures(Q(), period) == pytest.approx(raw_figures(Q(), period), abs=1e-9)
 
 
+def test_current_with_nothing_marked_opens_no_transaction(cast):
+    """With no day marked, `current` only reads the marks: taking them would take SQLite's
+    one write lock (BEGIN IMMEDIATE) on every page view, even to delete nothing."""
+    random_world(cast, random.Random(7), count=20)
+    period = Period(NOW - timedelta(days=30), NOW)
+    assert rollups.current(period) > 0
+    with CaptureQueriesContext(connection) as seen:
+        assert rollups.current(period) == 0
+    statements = [q["sql"].split()[0].upper() for q in seen]
+    assert set(statements) == {"SELECT"}, statements
+    late = NOW - timedelta(days=1)
+    Conversation.objects.create(source="t", external_id="new", created_at=late)
+    assert rollups.current(period) > 0
+    assert not DirtyDay.objects.filter(day=late.astimezone(UTC).date()).exists()
+
+
 def test_a_day_marked_after_current_is_read_from_its_raw_rows(cast):
     """A write that lands between `current` and the read marks a whole day of the period:
     the read takes that day from the raw rows, not from its stale rollup rows."""

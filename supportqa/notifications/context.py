@@ -21,9 +21,12 @@ class Bell:
     def unread(self) -> int:
         if not self._user.is_authenticated:
             return 0
-        if self._path:
-            read(self._user.notifications.filter(link=self._path))
         unread = self._user.notifications.filter(read_at__isnull=True)
+        # Looked for before written: an UPDATE takes SQLite's one write lock even when it
+        # changes nothing, and every page view would queue behind the writers for it.
+        here = unread.filter(link=self._path)
+        if self._path and here.exists():
+            read(here)
         return int(unread[: SHOWN_AT_MOST + 1].count())
 
     @property

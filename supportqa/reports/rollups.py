@@ -387,7 +387,8 @@ def current(
     every marked day. At a million conversations a day of AutoQA's rollups takes seconds on
     SQLite, and one transaction for all of them held the write lock past the other writers'
     20 s timeout (an AutoQA worker's claim failed with "database is locked"). Page views
-    take their period's days in one transaction, so their statement count stays fixed."""
+    take their period's days in one transaction, so their statement count stays fixed.
+    With nothing marked, no transaction is opened (a read of the marks only)."""
     _stamp_current()
     first, last = None, None
     if period is not None:
@@ -395,15 +396,20 @@ def current(
         if first >= end:
             return 0
         last = end - timedelta(days=1)
-    spans: list[tuple[date | None, date | None]] = [(first, last)]
-    if day_by_day:
-        where, params = _marks_where(first, last, kinds)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT DISTINCT day FROM {DirtyDay._meta.db_table} WHERE {where} ORDER BY day",
-                params,
-            )
-            spans = [(day_of(day), day_of(day)) for (day,) in cursor.fetchall()]
+    where, params = _marks_where(first, last, kinds)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT day FROM {DirtyDay._meta.db_table} WHERE {where} ORDER BY day",
+            params,
+        )
+        marked = [day_of(day) for (day,) in cursor.fetchall()]
+    if not marked:
+        # Nothing to take: no transaction. On SQLite, taking the marks takes the one write
+        # lock even when there are none, and page views queued behind the writers for it.
+        return 0
+    spans: list[tuple[date | None, date | None]] = (
+        [(day, day) for day in marked] if day_by_day else [(first, last)]
+    )
     done = 0
     for span_first, span_last in spans:
         with transaction.atomic():

@@ -90,26 +90,40 @@ def test_the_core_imports_no_app():
                 ), f"{path}: {node.module}"
 
 
-# What only the partials in templates/includes/_*.html draw: an interval, a KPI tile, a review
-# score in its band, an empty list. A page that draws one by hand would look different.
+# What only the partials in templates/includes/_*.html draw, and the score_badge tag: an
+# interval, a KPI tile, a review score in its band, an empty list. A page that draws one by
+# hand would look different.
 DRAWN_BY_PARTIALS = {
-    "ci-bar": "_interval.html",
-    ".low|": "_interval.html",
-    ".high|": "_interval.html",
-    "ci_low": "_interval.html",
-    "kpi-value": "_kpi_tile.html",
-    'class="score {{': "_score_badge.html",
-    'class="empty"': "_empty.html",
+    "ci-bar": "includes/_interval.html",
+    ".low|": "includes/_interval.html",
+    ".high|": "includes/_interval.html",
+    "ci_low": "includes/_interval.html",
+    "kpi-value": "includes/_kpi_tile.html",
+    'class="score {{': "{% score_badge %}",
+    'class="empty"': "includes/_empty.html",
 }
 
 
 def test_figures_are_drawn_by_the_partials():
     templates = PACKAGE / "templates"
     found = [
-        f"{path.relative_to(templates)}: {marker} (use includes/{partial})"
+        f"{path.relative_to(templates)}: {marker} (use {partial})"
         for path in sorted(templates.rglob("*.html"))
         if not (path.parent.name == "includes" and path.name.startswith("_"))
         for marker, partial in DRAWN_BY_PARTIALS.items()
         if marker in path.read_text()
     ]
     assert found == []
+
+
+def test_the_score_badge_draws_the_band_the_threshold_and_a_critical_fail():
+    from django.template import Context, Template
+
+    badge = Template("{% load sqa %}{% score_badge score threshold critical %}")
+    assert badge.render(Context({"score": None})) == '<span class="muted">—</span>'
+    passing = badge.render(Context({"score": 85.25, "threshold": 80, "critical": False}))
+    assert passing == '<span class="score good">85.2%</span>'
+    # The same score under a stricter scorecard, and with a critical criterion failed.
+    strict = badge.render(Context({"score": 85.25, "threshold": 90, "critical": True}))
+    assert strict.startswith('<span class="score mid">85.2%</span>')
+    assert strict.endswith(' <span class="badge critical">critical fail</span>')

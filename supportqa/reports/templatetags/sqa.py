@@ -35,6 +35,22 @@ def band(score: Any, threshold: Any = None) -> str:
     return score_band(None if score is None else float(score), limit)
 
 
+@register.simple_tag
+def score_badge(score: Any, threshold: Any = None, critical: Any = False) -> str:
+    """A review score (0–100) in its colour band (`band`), the same on every page: a dash
+    for no score; `threshold`: the review's scorecard's pass threshold (none: the
+    installation's); `critical`: a critical criterion failed, said beside the score. (A
+    tag, not an included template: the conversation list shows fifty.)"""
+    if score is None:
+        return mark_safe('<span class="muted">—</span>')
+    badge = format_html(
+        '<span class="score {}">{}%</span>', band(score, threshold or None), num(score)
+    )
+    if critical:
+        return format_html('{} <span class="badge critical">critical fail</span>', badge)
+    return badge
+
+
 @register.filter
 def duration(seconds: Any) -> str:
     if seconds is None:

@@ -170,6 +170,30 @@ def test_each_conversation_page_and_step_two_show_the_suggestion(cast, data_dir)
     assert fresh.category == account
 
 
+def test_a_retrained_categorizer_answers_afresh_and_the_page_reads_its_own_messages(cast, data_dir):
+    """Answers are kept per request text for the model loaded, and dropped with it: after
+    training on other labels the same text gets the new model's answer. The conversation
+    page builds the request text from the transcript it has read: the same text, the same
+    suggestion."""
+    from supportqa.conversations.categorize import request_text, suggest
+
+    labelled(cast)
+    client = cast.client(cast.admin)
+    client.post(reverse("categorize"), {"action": "train"})
+    fresh = make_conversation(cast.agent, cast.team, "again")
+    fresh.category = None
+    fresh.save()
+    Message.objects.filter(conversation=fresh, seq=0).update(text="I was charged twice")
+    messages = list(fresh.messages.order_by("seq"))
+    assert request_text(fresh, messages) == request_text(fresh)
+    assert suggest(fresh, messages) == suggest(fresh)
+    assert suggest(fresh).primary == "Billing"
+    payments = Category.objects.create(name="Payments")
+    Conversation.objects.filter(category__name="Billing").update(category=payments)
+    client.post(reverse("categorize"), {"action": "train"})
+    assert suggest(fresh).primary == "Payments"
+
+
 def test_without_a_categorizer_keyword_rules_suggest_from_the_categorys_name(cast, data_dir):
     from supportqa.conversations.categorize import suggest
 

@@ -5,7 +5,8 @@ categorize the ones that do not (workflow step 2). The model is the same portabl
 from __future__ import annotations
 
 import json
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from sklearn.model_selection import train_test_split
 
 from supportqa.audit.actions import record_event
 from supportqa.conversations.actions import update_conversations
-from supportqa.conversations.models import Category, Conversation, Message
+from supportqa.conversations.models import AuthorKind, Category, Conversation, Message
 from supportqa.core.classify import Classifier, ModelError, keyword_matches, load, train
 
 # What the model reads: the subject and the customer's first messages.
@@ -43,12 +44,23 @@ def request_texts(conversations: Any) -> dict[int, str]:
         parts = texts.setdefault(conversation_id, [])
         if len(parts) < CUSTOMER_MESSAGES:
             parts.append(text)
-    return {pk: " ".join([subjects[pk] or "", *texts.get(pk, [])]).strip() for pk in subjects}
+    return {pk: _request_text(subjects[pk], texts.get(pk, [])) for pk in subjects}
 
 
-def request_text(conversation: Conversation) -> str:
-    """One conversation's request text (`request_texts` for one)."""
-    return request_texts(Conversation.objects.filter(pk=conversation.pk)).get(conversation.pk, "")
+def _request_text(subject: str | None, customer_texts: list[str]) -> str:
+    """The subject and the customer's first messages (in order): what a categorizer reads."""
+    return " ".join([subject or "", *customer_texts[:CUSTOMER_MESSAGES]]).strip()
+
+
+def request_text(conversation: Conversation, messages: list[Message] | None = None) -> str:
+    """One conversation's request text (`request_texts` for one); `messages`: its messages
+    in order, when the caller has read them (the conversation page's transcript)."""
+    if messages is None:
+        return request_texts(Conversation.objects.filter(pk=conversation.pk)).get(
+            conversation.pk, ""
+        )
+    customer = [m.text for m in messages if m.author_kind == AuthorKind.CUSTOMER]
+    return _request_text(conversation.subject, customer)
 
 
 @dataclass(frozen=True)
@@ -104,6 +116,26 @@ def _labelled_examples() -> list[tuple[str, str]]:
 
 
 _loaded: dict[tuple[str, float], Classifier] = {}
+# The loaded model's three likeliest categories per request text, the latest KEPT_TEXTS
+# texts asked: a conversation is opened again and again (each draft saved reloads it), and
+# sklearn spends about 5 ms a call checking its input around microseconds of arithmetic.
+KEPT_TEXTS = 4096
+_kept: OrderedDict[str, list[tuple[str, float]]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _ranked(model: Classifier, text: str) -> list[tuple[str, float]]:
+    with _lock:
+        if text in _kept:
+            _kept.move_to_end(text)
+            return _kept[text]
+    found = model.ranked([text], top=3)[0]
+    with _lock:
+        if _loaded and model is next(iter(_loaded.values())):  # not replaced meanwhile
+            _kept[text] = found
+            while len(_kept) > KEPT_TEXTS:
+                _kept.popitem(last=False)
+    return found
 
 
 def current_model() -> tuple[Classifier | None, dict[str, Any]]:
@@ -114,8 +146,10 @@ def current_model() -> tuple[Classifier | None, dict[str, Any]]:
         return None, {}
     key = (str(path), path.stat().st_mtime)
     if key not in _loaded:
-        _loaded.clear()
-        _loaded[key] = load(path)
+        with _lock:
+            _loaded.clear()
+            _kept.clear()
+            _loaded[key] = load(path)
     facts = path.with_suffix(".json")
     return _loaded[key], json.loads(facts.read_text()) if facts.exists() else {}
 
@@ -138,11 +172,12 @@ class Suggestion:
                 "secondary": self.secondary, "suggested_by": self.how}  # fmt: skip
 
 
-def suggest(conversation: Conversation) -> Suggestion | None:
+def suggest(conversation: Conversation, messages: list[Message] | None = None) -> Suggestion | None:
     """The trained categorizer's best category with its probability and the further topics
     it sees; without a categorizer, keyword rules (the category's name in the request);
-    None when neither finds one. Only active categories are suggested."""
-    return suggest_text(request_text(conversation))
+    None when neither finds one. Only active categories are suggested. `messages`: as for
+    `request_text`."""
+    return suggest_text(request_text(conversation, messages))
 
 
 def suggest_text(text: str, active: set[str] | None = None) -> Suggestion | None:
@@ -157,7 +192,7 @@ def suggest_text(text: str, active: set[str] | None = None) -> Suggestion | None
     except ModelError:
         model = None  # a model from another version: keyword rules until it is retrained
     if model is not None:
-        ranked = [(name, p) for name, p in model.ranked([text], top=3)[0] if name in active]
+        ranked = [(name, p) for name, p in _ranked(model, text) if name in active]
         if ranked:
             (name, confidence), rest = ranked[0], ranked[1:]
             return Suggestion(name, confidence, [n for n, p in rest if p >= SECONDARY],

@@ -232,7 +232,7 @@ def context_for(conversation: Conversation, others: QuerySet[Review]) -> dict[st
         "conversation": conversation,
         "transcript": lines,
         "trajectory": customer_trajectory(lines),
-        "suggestion": suggest(conversation),
+        "suggestion": suggest(conversation, [line.message for line in lines]),
         "others": others.exclude(source=Source.AUTOQA)
         .select_related("reviewer", "reviewee", "scorecard_version__scorecard")
         .prefetch_related(

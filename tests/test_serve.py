@@ -98,6 +98,7 @@ def test_database_connections_are_kept_between_requests(monkeypatch, tmp_path):
     (the demo's home page served 65 ms a request instead of 49)."""
     from supportqa.envconfig import database_from_url
 
+    monkeypatch.delenv("SUPPORTQA_DB_CONN_MAX_AGE", raising=False)
     for url in (f"sqlite:///{tmp_path / 'db.sqlite3'}", "postgres://u@127.0.0.1/db"):
         assert database_from_url(url, base_dir=tmp_path)["CONN_MAX_AGE"] == 60
     monkeypatch.setenv("SUPPORTQA_DB_CONN_MAX_AGE", "0")

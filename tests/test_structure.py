@@ -121,6 +121,7 @@ def test_the_score_badge_draws_the_band_the_threshold_and_a_critical_fail():
 
     badge = Template("{% load sqa %}{% score_badge score threshold critical %}")
     assert badge.render(Context({"score": None})) == '<span class="muted">—</span>'
+    assert badge.render(Context({})) == '<span class="muted">—</span>'  # no such variable
     passing = badge.render(Context({"score": 85.25, "threshold": 80, "critical": False}))
     assert passing == '<span class="score good">85.2%</span>'
     # The same score under a stricter scorecard, and with a critical criterion failed.

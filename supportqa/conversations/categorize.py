@@ -4,6 +4,7 @@ categorize the ones that do not (workflow step 2). The model is the same portabl
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections import Counter, OrderedDict
@@ -116,23 +117,25 @@ def _labelled_examples() -> list[tuple[str, str]]:
 
 
 _loaded: dict[tuple[str, float], Classifier] = {}
-# The loaded model's three likeliest categories per request text, the latest KEPT_TEXTS
-# texts asked: a conversation is opened again and again (each draft saved reloads it), and
-# sklearn spends about 5 ms a call checking its input around microseconds of arithmetic.
+# The loaded model's three likeliest categories per request text (by the text's digest: no
+# customer's words are held), the latest KEPT_TEXTS asked: a conversation is opened again
+# and again (each draft saved reloads it), and sklearn spends about 5 ms a call checking
+# its input around microseconds of arithmetic.
 KEPT_TEXTS = 4096
-_kept: OrderedDict[str, list[tuple[str, float]]] = OrderedDict()
+_kept: OrderedDict[bytes, list[tuple[str, float]]] = OrderedDict()
 _lock = threading.Lock()
 
 
 def _ranked(model: Classifier, text: str) -> list[tuple[str, float]]:
+    digest = hashlib.blake2b(text.encode(), digest_size=16).digest()
     with _lock:
-        if text in _kept:
-            _kept.move_to_end(text)
-            return _kept[text]
+        if digest in _kept:
+            _kept.move_to_end(digest)
+            return _kept[digest]
     found = model.ranked([text], top=3)[0]
     with _lock:
-        if _loaded and model is next(iter(_loaded.values())):  # not replaced meanwhile
-            _kept[text] = found
+        if model in _loaded.values():  # not replaced meanwhile
+            _kept[digest] = found
             while len(_kept) > KEPT_TEXTS:
                 _kept.popitem(last=False)
     return found
@@ -145,13 +148,16 @@ def current_model() -> tuple[Classifier | None, dict[str, Any]]:
     if not path.exists():
         return None, {}
     key = (str(path), path.stat().st_mtime)
-    if key not in _loaded:
+    with _lock:
+        model = _loaded.get(key)
+    if model is None:
+        model = load(path)  # outside the lock: the kept answers stay readable meanwhile
         with _lock:
             _loaded.clear()
             _kept.clear()
-            _loaded[key] = load(path)
+            _loaded[key] = model
     facts = path.with_suffix(".json")
-    return _loaded[key], json.loads(facts.read_text()) if facts.exists() else {}
+    return model, json.loads(facts.read_text()) if facts.exists() else {}
 
 
 # A second topic is named when the categorizer gives it at least this probability.

@@ -41,7 +41,7 @@ def score_badge(score: Any, threshold: Any = None, critical: Any = False) -> str
     for no score; `threshold`: the review's scorecard's pass threshold (none: the
     installation's); `critical`: a critical criterion failed, said beside the score. (A
     tag, not an included template: the conversation list shows fifty.)"""
-    if score is None:
+    if score in (None, ""):  # "": a variable the page does not have
         return mark_safe('<span class="muted">—</span>')
     badge = format_html(
         '<span class="score {}">{}%</span>', band(score, threshold or None), num(score)

@@ -359,7 +359,8 @@ def test_a_page_view_with_nothing_to_mark_read_writes_nothing(cast):
     client.get(reverse("home"))
     with CaptureQueriesContext(connection) as seen:
         assert client.get(reverse("home")).status_code == 200
-    written = [q["sql"] for q in seen if not q["sql"].lstrip().upper().startswith("SELECT")]
+    # (A UNION of reads starts with a parenthesis on PostgreSQL.)
+    written = [q["sql"] for q in seen if not q["sql"].lstrip("( ").upper().startswith("SELECT")]
     assert written == []
     assert Notification.objects.get(user=cast.agent).read_at is None
     client.get(reverse("review-detail", args=[review.code]))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from supportqa.audit.actions import record_event
 from supportqa.conversations.actions import update_conversations
 from supportqa.conversations.models import AuthorKind, Category, Conversation, Message
 from supportqa.core.classify import Classifier, ModelError, keyword_matches, load, train
+from supportqa.core.recent import Recent
 
 # What the model reads: the subject and the customer's first messages.
 CUSTOMER_MESSAGES = 2
@@ -122,22 +123,19 @@ _loaded: dict[tuple[str, float], Classifier] = {}
 # and again (each draft saved reloads it), and sklearn spends about 5 ms a call checking
 # its input around microseconds of arithmetic.
 KEPT_TEXTS = 4096
-_kept: OrderedDict[bytes, list[tuple[str, float]]] = OrderedDict()
-_lock = threading.Lock()
+_kept: Recent[bytes, list[tuple[str, float]]] = Recent(KEPT_TEXTS)
+_lock = threading.Lock()  # a model installed, or an answer kept for it, at one time
 
 
 def _ranked(model: Classifier, text: str) -> list[tuple[str, float]]:
     digest = hashlib.blake2b(text.encode(), digest_size=16).digest()
-    with _lock:
-        if digest in _kept:
-            _kept.move_to_end(digest)
-            return _kept[digest]
+    found = _kept.get(digest)
+    if found is not None:
+        return found
     found = model.ranked([text], top=3)[0]
     with _lock:
         if model in _loaded.values():  # not replaced meanwhile
-            _kept[digest] = found
-            while len(_kept) > KEPT_TEXTS:
-                _kept.popitem(last=False)
+            _kept.put(digest, found)
     return found
 
 

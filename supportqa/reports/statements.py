@@ -10,8 +10,6 @@ of a page. The key is the caller's to make complete: the SQL of a key must never
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,6 +21,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+
+from supportqa.core.recent import Recent
 
 KEPT = 512  # statements kept per process, the least recently used dropped first
 
@@ -110,9 +110,7 @@ class Kept:
     """Statements by key, the `KEPT` most recently used (shared by a process's threads)."""
 
     def __init__(self, size: int = KEPT) -> None:
-        self.size = size
-        self._statements: OrderedDict[Hashable, Statement] = OrderedDict()
-        self._lock = threading.Lock()
+        self._statements: Recent[Hashable, Statement] = Recent(size)
 
     def get(
         self,
@@ -126,24 +124,18 @@ class Kept:
         the key was made. A key of None is never kept."""
         if key is not None:
             key = (connection.alias, connection.vendor, timezone.get_current_timezone_name(), key)
-            with self._lock:
-                statement = self._statements.get(key)
-                if statement is not None:
-                    self._statements.move_to_end(key)
-                    return statement
+            statement = self._statements.get(key)
+            if statement is not None:
+                return statement
         slots = Slots()
         statement = Statement.compile(build(slots), slots)
         if key is None or (still is not None and not still()):
             return statement
-        with self._lock:
-            self._statements[key] = statement
-            while len(self._statements) > self.size:
-                self._statements.popitem(last=False)
+        self._statements.put(key, statement)
         return statement
 
     def clear(self) -> None:
-        with self._lock:
-            self._statements.clear()
+        self._statements.clear()
 
     def __len__(self) -> int:
         return len(self._statements)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 
 from django.db.models import Count, Max, Min
 
@@ -93,6 +93,84 @@ def test_demo_reviewers_differ_and_agents_differ(db, monkeypatch):
     first = next(row for row in rows if shared[row[0]] > 1)
     changed = [(c, r, s + 5.0) if (c, r, s) == first else (c, r, s) for c, r, s in rows]
     assert appraisal.offsets_of(changed) != stored and len(fits) == 2
+    _standings_equal_those_of_the_rows()
+
+
+def _standings_equal_those_of_the_rows():
+    """The agents page (reports.appraisal.standings) has the database sum each agent's
+    scores per reviewer and reads as rows only the doubly reviewed conversations: every
+    figure equals the one computed from all the rows, as the page did before (issue #11 §1),
+    to 1e-9, with a quarter of the reviews sampled with unequal probabilities."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from supportqa.accounts.access import agents_for
+    from supportqa.core import kpis
+    from supportqa.core.appraisal import compare, shrink
+    from supportqa.core.leniency import overlapping, reviewer_offsets
+    from supportqa.core.sampling import pooled_within_sd
+    from supportqa.reports.appraisal import standings
+    from supportqa.reports.metrics import scored_reviews
+    from supportqa.reports.periods import Period
+    from supportqa.reviews.access import reviews_for
+
+    ids = list(Review.objects.counting_toward_iqs().order_by("pk").values_list("pk", flat=True))
+    Review.objects.filter(pk__in=ids[::4]).update(inclusion_probability=0.25)
+    manager = User.objects.get(username="manager")
+    now = timezone.now()
+    period = Period(now - timedelta(days=90), now)
+    agents = list(agents_for(manager))
+    rows = list(
+        scored_reviews(reviews_for(manager), period)
+        .filter(reviewee__in=agents)
+        .values_list(
+            "reviewee_id", "conversation_id", "reviewer_id", "final_score", "inclusion_probability"
+        )
+    )
+    pairs = sorted(overlapping([(c, r, s) for _, c, r, s, _ in rows if r is not None]))
+    offsets = {k: o.value for k, o in reviewer_offsets(pairs).items()}
+    scores, fair, probabilities = defaultdict(list), defaultdict(list), defaultdict(list)
+    for agent, _, reviewer, score, probability in rows:
+        scores[agent].append(score)
+        fair[agent].append(score - offsets.get(reviewer, 0.0))
+        probabilities[agent].append(probability)
+    assert len(offsets) >= 4 and len({p for ps in probabilities.values() for p in ps}) == 2
+    average = sum(s for ss in scores.values() for s in ss) / len(rows)
+    sd = pooled_within_sd(list(scores.values()))
+    reviewed = [a.pk for a in agents if scores[a.pk]]
+    estimates = {pk: kpis.iqs(scores[pk], probabilities[pk]) for pk in reviewed}
+    shrunk = dict(
+        zip(
+            reviewed,
+            shrink(
+                [estimates[pk].value for pk in reviewed],
+                [len(scores[pk]) for pk in reviewed],
+                sd * sd,
+            ),
+            strict=True,
+        )
+    )
+    got = standings(manager, agents, period)
+    assert len(got) == len(agents) and len(reviewed) >= 10
+    for standing in got:
+        pk = standing.agent.pk
+        expected = [
+            (standing.iqs, kpis.iqs(scores[pk], probabilities[pk])),
+            (standing.adjusted, kpis.iqs(fair[pk], probabilities[pk])),
+        ]
+        for estimate, reference in expected:
+            assert estimate.n == reference.n
+            for x, y in (
+                (estimate.value, reference.value),
+                (estimate.low, reference.low),
+                (estimate.high, reference.high),
+            ):
+                assert (x is None and y is None) or abs(x - y) < 1e-9
+        assert abs(standing.average - average) < 1e-9
+        if pk in shrunk:
+            assert abs(standing.shrunk - shrunk[pk]) < 1e-9
+            assert standing.comparison == compare(estimates[pk], average, sd)
 
 
 def test_the_demo_has_surveys_shops_and_social_posts_once(db):

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import statistics
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
 
 from supportqa.accounts.models import User
 from supportqa.calibration.models import CalibrationSession
 from supportqa.core.agreement import AgreementError, krippendorff_alpha, raw_agreement
 from supportqa.core.intervals import wilson
-from supportqa.reports.appraisal import offsets_of
+from supportqa.reports.appraisal import offsets_of, twice_reviewed
 from supportqa.reviews.models import Dispute, Rating, Review, ReviewStatus
 from supportqa.scorecards.models import Criterion
 
@@ -218,29 +218,34 @@ def reviewer_standings(reviews: QuerySet[Any]) -> list[dict[str, Any]]:
     """Each reviewer of these (scored) reviews: how many, their mean, their offset (leniency
     + or severity −, from conversations reviewed more than once, with its interval) and the
     share of their reviews overturned by a dispute; most lenient first."""
-    rows = list(
-        reviews.filter(reviewer__isnull=False).values_list(
-            "conversation_id", "reviewer_id", "final_score"
-        )
-    )
-    offsets = offsets_of(rows)
+    given = {
+        reviewer: (n, total)
+        for reviewer, n, total in reviews.filter(reviewer__isnull=False)
+        .order_by()
+        .values_list("reviewer_id")
+        .annotate(n=Count("pk"), total=Sum("final_score"))
+    }
+    offsets = offsets_of(twice_reviewed(reviews))
     overturned = Counter(
         Dispute.objects.filter(
             review__in=reviews, status__in=(Dispute.Status.ACCEPTED, Dispute.Status.PARTIAL)
         ).values_list("review__reviewer_id", flat=True)
     )
-    given: dict[int, list[float]] = defaultdict(list)
-    for _, reviewer, score in rows:
-        given[reviewer].append(score)
     people = {u.pk: u for u in User.objects.filter(pk__in=given)}
     standings = [
         {
             "user": people[pk],
-            "reviews": len(scores),
-            "mean": sum(scores) / len(scores),
+            "reviews": n,
+            "mean": total / n,
             "offset": offsets.get(pk),
-            "overturn": wilson(overturned[pk], len(scores)).scaled(100),
+            "overturn": wilson(overturned[pk], n).scaled(100),
         }
-        for pk, scores in given.items()
+        for pk, (n, total) in given.items()
     ]
-    return sorted(standings, key=lambda r: -(r["offset"].value if r["offset"] else float("-inf")))
+    return sorted(
+        standings,
+        key=lambda r: (
+            -(r["offset"].value if r["offset"] else float("-inf")),
+            str(r["user"]),
+        ),
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -94,8 +95,15 @@ def mean_interval_from_sums(
     if n == 0:
         return EMPTY
     mean = total / n
-    variance = (total_of_squares - total * total / n) / (n - 1) if n > 1 else 0.0
-    return _t_estimate(mean, variance, n, confidence)
+    variance = beyond_rounding(total_of_squares - total * total / n, total_of_squares, n)
+    return _t_estimate(mean, variance / (n - 1) if n > 1 else 0.0, n, confidence)
+
+
+def beyond_rounding(difference: float, scale: float, n: int) -> float:
+    """A sum of squares computed as a difference of sums (Σy² − (Σy)²/n), or 0 where it is
+    within the rounding error of adding n terms of size `scale`: equal values give an
+    interval of width 0, as the two-pass formula does, instead of one of rounding noise."""
+    return difference if difference > 4 * n * sys.float_info.epsilon * abs(scale) else 0.0
 
 
 def weighted_mean_interval(
@@ -114,6 +122,32 @@ def weighted_mean_interval(
         return Estimate(mean, 1)
     spread = math.fsum((w * (v - mean)) ** 2 for w, v in zip(weights, values, strict=True))
     se = math.sqrt(n / (n - 1) * spread) / total
+    half = _t(confidence, n - 1) * se
+    return Estimate(mean, n, mean - half, mean + half)
+
+
+def weighted_mean_interval_from_sums(
+    n: int,
+    weights: float,
+    weighted: float,
+    weight_squares: float,
+    weighted_by_squares: float,
+    squares_by_squares: float,
+    confidence: float = 0.95,
+) -> Estimate:
+    """`weighted_mean_interval` from n, Σw, Σw·y, Σw², Σw²·y and Σw²·y², as a database
+    aggregates them: Σ w²(y − ȳ)² = Σw²y² − 2ȳ·Σw²y + ȳ²·Σw²."""
+    if n == 0:
+        return EMPTY
+    mean = weighted / weights
+    if n == 1:
+        return Estimate(mean, 1)
+    spread = beyond_rounding(
+        squares_by_squares - 2 * mean * weighted_by_squares + mean * mean * weight_squares,
+        squares_by_squares,
+        n,
+    )
+    se = math.sqrt(n / (n - 1) * spread) / weights
     half = _t(confidence, n - 1) * se
     return Estimate(mean, n, mean - half, mean + half)
 

@@ -12,10 +12,12 @@ from supportqa.core.intervals import (
     EMPTY,
     Estimate,
     _z,
+    beyond_rounding,
     clip,
     mean_interval,
     mean_interval_from_sums,
     weighted_mean_interval,
+    weighted_mean_interval_from_sums,
     wilson,
 )
 from supportqa.core.scoring import passed
@@ -34,6 +36,81 @@ def iqs(
         raise ValueError("inclusion probabilities must lie in (0, 1]")
     weights = [1.0 / p for p in inclusion_probabilities]
     return clip(weighted_mean_interval(final_scores, weights), 0.0, 100.0)
+
+
+@dataclass(frozen=True)
+class ScoreSums:
+    """The sufficient statistics of `iqs` over a group of reviews, as a database sums them:
+    n, the least and most inclusion probability π, Σy and Σy² of the scores, and with
+    w = 1/π: Σw, Σw·y, Σw², Σw²·y and Σw²·y². Groups add; `shifted` gives the sums of
+    y − c (a score corrected by its reviewer's offset)."""
+
+    n: int = 0
+    least: float = math.inf
+    most: float = -math.inf
+    total: float = 0.0
+    squares: float = 0.0
+    weights: float = 0.0
+    weighted: float = 0.0
+    weight_squares: float = 0.0
+    weighted_by_squares: float = 0.0
+    squares_by_squares: float = 0.0
+
+    def __add__(self, other: ScoreSums) -> ScoreSums:
+        return ScoreSums(
+            self.n + other.n,
+            min(self.least, other.least),
+            max(self.most, other.most),
+            self.total + other.total,
+            self.squares + other.squares,
+            self.weights + other.weights,
+            self.weighted + other.weighted,
+            self.weight_squares + other.weight_squares,
+            self.weighted_by_squares + other.weighted_by_squares,
+            self.squares_by_squares + other.squares_by_squares,
+        )
+
+    def shifted(self, c: float) -> ScoreSums:
+        """The same reviews' sums of y − c."""
+        return ScoreSums(
+            self.n,
+            self.least,
+            self.most,
+            self.total - c * self.n,
+            self.squares - 2 * c * self.total + c * c * self.n,
+            self.weights,
+            self.weighted - c * self.weights,
+            self.weight_squares,
+            self.weighted_by_squares - c * self.weight_squares,
+            self.squares_by_squares
+            - 2 * c * self.weighted_by_squares
+            + c * c * self.weight_squares,
+        )
+
+    @property
+    def within_squares(self) -> float:
+        """Σ(y − ȳ)²."""
+        if not self.n:
+            return 0.0
+        spread = self.squares - self.total * self.total / self.n
+        return beyond_rounding(spread, self.squares, self.n)
+
+
+def iqs_from_sums(sums: ScoreSums) -> Estimate:
+    """`iqs` of the reviews these are the sums of: the same estimate, from sums."""
+    if sums.n == 0 or sums.least == sums.most:
+        return clip(mean_interval_from_sums(sums.n, sums.total, sums.squares), 0.0, 100.0)
+    if not 0 < sums.least <= sums.most <= 1:
+        raise ValueError("inclusion probabilities must lie in (0, 1]")
+    estimate = weighted_mean_interval_from_sums(
+        sums.n,
+        sums.weights,
+        sums.weighted,
+        sums.weight_squares,
+        sums.weighted_by_squares,
+        sums.squares_by_squares,
+    )
+    return clip(estimate, 0.0, 100.0)
 
 
 def pass_rate(results: Iterable[tuple[float, float]]) -> Estimate:

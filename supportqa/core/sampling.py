@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 from supportqa.core.intervals import _z
 
@@ -32,15 +32,19 @@ def reviews_needed(
 
 def pooled_within_sd(groups: Sequence[Sequence[float]]) -> float | None:
     """√(Σ (nᵢ − 1)sᵢ² / Σ (nᵢ − 1)): the spread of scores within an agent, pooled."""
-    squares = 0.0
-    freedom = 0
+    spreads = []
     for values in groups:
-        if len(values) < 2:
-            continue
-        mean = math.fsum(values) / len(values)
-        squares += math.fsum((v - mean) ** 2 for v in values)
-        freedom += len(values) - 1
-    return math.sqrt(squares / freedom) if freedom else None
+        mean = math.fsum(values) / len(values) if values else 0.0
+        spreads.append((len(values), math.fsum((v - mean) ** 2 for v in values)))
+    return pooled_sd(spreads)
+
+
+def pooled_sd(spreads: Iterable[tuple[int, float]]) -> float | None:
+    """`pooled_within_sd` from each group's n and Σ(y − ȳ)² (groups of fewer than two add
+    nothing)."""
+    kept = [(n, squares) for n, squares in spreads if n >= 2]
+    freedom = sum(n - 1 for n, _ in kept)
+    return math.sqrt(math.fsum(squares for _, squares in kept) / freedom) if freedom else None
 
 
 # --- sample designs: every pick carries its inclusion probability π -----------------------------

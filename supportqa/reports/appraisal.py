@@ -3,21 +3,24 @@
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, F, FloatField, Max, Min, QuerySet, Sum, Value, Window
 
 from supportqa.accounts.models import User
 from supportqa.core import kpis
 from supportqa.core.appraisal import Comparison, compare, shrink
 from supportqa.core.intervals import Estimate
 from supportqa.core.leniency import Offset, overlapping, reviewer_offsets
-from supportqa.core.sampling import pooled_within_sd
+from supportqa.core.sampling import pooled_sd
 from supportqa.reports import memo
 from supportqa.reports.metrics import scored_reviews
 from supportqa.reports.periods import Period
 from supportqa.reviews.access import reviews_for
+from supportqa.reviews.models import Review
 
 
 @dataclass
@@ -30,31 +33,34 @@ class Standing:
     average: float | None
 
 
-ReviewRow = tuple[int, int, int | None, float, float]  # agent, conversation, reviewer, score, π
-
-
 def standings(user: User, agents: list[User], period: Period) -> list[Standing]:
     """The standings of these agents (of `agents_for(user)`), from the reviews `user` may
     read that count toward IQS and were submitted in the period (the agents page and the
-    leads' home)."""
-    rows = (
-        scored_reviews(reviews_for(user), period)
-        .filter(reviewee__in=[a.pk for a in agents])
-        .values_list(
-            "reviewee_id", "conversation_id", "reviewer_id", "final_score", "inclusion_probability"
-        )
-    )
-    return appraisal_rows(agents, rows)
+    leads' home). The database sums each agent's scores per reviewer (`score_sums`); only
+    the conversations reviewed twice, which fit the reviewer offsets, are read as rows."""
+    reviews = scored_reviews(reviews_for(user), period).filter(reviewee__in=[a.pk for a in agents])
+    sums = score_sums(reviews, "reviewee_id", "reviewer_id")
+    offsets = offsets_of(twice_reviewed(reviews))
+    raw: dict[int, kpis.ScoreSums] = defaultdict(kpis.ScoreSums)
+    fair: dict[int, kpis.ScoreSums] = defaultdict(kpis.ScoreSums)
+    for (agent_id, reviewer), group in sums.items():
+        raw[agent_id] += group
+        offset = offsets.get(reviewer)
+        fair[agent_id] += group.shifted(offset.value) if offset else group
+    return appraisal_sums(agents, raw, fair)
 
 
-def appraisal_rows(agents: list[User], rows: Iterable[ReviewRow]) -> list[Standing]:
-    """rows: the human reviews in scope. Offsets come from conversations reviewed twice."""
-    scores, fair, probabilities = _per_agent(list(rows))
-    estimates = {a.pk: kpis.iqs(scores[a.pk], probabilities[a.pk]) for a in agents}
-    adjusted = {a.pk: kpis.iqs(fair[a.pk], probabilities[a.pk]) for a in agents}
-    every = [s for values in scores.values() for s in values]
-    average = math.fsum(every) / len(every) if every else None
-    sd = pooled_within_sd(list(scores.values()))
+def appraisal_sums(
+    agents: list[User], raw: dict[int, kpis.ScoreSums], fair: dict[int, kpis.ScoreSums]
+) -> list[Standing]:
+    """Standings from each agent's score sums (`raw`) and the same corrected by reviewer
+    offsets (`fair`)."""
+    empty = kpis.ScoreSums()
+    estimates = {a.pk: kpis.iqs_from_sums(raw.get(a.pk, empty)) for a in agents}
+    adjusted = {a.pk: kpis.iqs_from_sums(fair.get(a.pk, empty)) for a in agents}
+    every = sum(raw.values(), empty)
+    average = every.total / every.n if every.n else None
+    sd = pooled_sd((g.n, g.within_squares) for g in raw.values())
     shrunk = _shrunk(estimates, sd)
     standings = [
         Standing(
@@ -73,22 +79,46 @@ def appraisal_rows(agents: list[User], rows: Iterable[ReviewRow]) -> list[Standi
     return sorted(standings, key=lambda s: (s.shrunk is None, -(s.shrunk or 0.0)))
 
 
-_PerAgent = dict[int, list[float]]
+def score_sums(reviews: QuerySet[Review], *keys: str) -> dict[tuple[Any, ...], kpis.ScoreSums]:
+    """`kpis.ScoreSums` of these (scored) reviews' final scores, grouped by `keys`, summed
+    by the database."""
+    score = F("final_score")
+    weight = Value(1.0) / F("inclusion_probability")
+    weight_squared = weight * weight
+    rows = (
+        reviews.order_by()
+        .values_list(*keys)
+        .annotate(
+            n=Count("pk"),
+            least=Min("inclusion_probability"),
+            most=Max("inclusion_probability"),
+            total=Sum(score),
+            squares=Sum(score * score),
+            weights=Sum(weight, output_field=FloatField()),
+            weighted=Sum(score * weight, output_field=FloatField()),
+            weight_squares=Sum(weight_squared, output_field=FloatField()),
+            weighted_by_squares=Sum(score * weight_squared, output_field=FloatField()),
+            squares_by_squares=Sum(score * score * weight_squared, output_field=FloatField()),
+        )
+    )
+    width = len(keys)
+    return {tuple(row[:width]): kpis.ScoreSums(*row[width:]) for row in rows}
 
 
-def _per_agent(rows: list[ReviewRow]) -> tuple[_PerAgent, _PerAgent, _PerAgent]:
-    """Each agent's scores, the scores corrected by their reviewer's offset, and the
-    sampling probabilities."""
-    offsets = offsets_of([(c, r, s) for _, c, r, s, _ in rows if r is not None])
-    scores: _PerAgent = defaultdict(list)
-    fair: _PerAgent = defaultdict(list)
-    probabilities: _PerAgent = defaultdict(list)
-    for agent_id, _, reviewer, score, probability in rows:
-        scores[agent_id].append(score)
-        offset = offsets.get(reviewer)
-        fair[agent_id].append(score - (offset.value if offset else 0.0))
-        probabilities[agent_id].append(probability)
-    return scores, fair, probabilities
+def twice_reviewed(reviews: QuerySet[Review]) -> list[tuple[int, int, float]]:
+    """(conversation, reviewer, score) of these reviews whose conversation two or more
+    reviewers reviewed among them: what identifies the reviewer offsets."""
+    by_conversation = [F("conversation_id")]
+    return list(
+        reviews.filter(reviewer__isnull=False)
+        .order_by()
+        .annotate(
+            first=Window(Min("reviewer_id"), partition_by=by_conversation),
+            last=Window(Max("reviewer_id"), partition_by=by_conversation),
+        )
+        .filter(first__lt=F("last"))
+        .values_list("conversation_id", "reviewer_id", "final_score")
+    )
 
 
 def offsets_of(reviews: Iterable[tuple[int, int, float]]) -> dict[Hashable, Offset]:

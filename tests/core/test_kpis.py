@@ -172,3 +172,67 @@ def test_nps_counts_must_fit_n():
 def test_csat_mean_puts_7_point_answers_on_the_5_point_basis():
     # 7 of 7 -> 5, 4 of 7 -> 3, 3 of 5 -> 3: mean 11/3 (hand computed)
     assert kpis.csat_mean([(7, 7), (4, 7), (3, 5)]).value == pytest.approx(11 / 3)
+
+
+def _sums(scores, probabilities):
+    """ScoreSums as a database sums them: one plain sum per column."""
+    weights = [1 / p for p in probabilities]
+    return kpis.ScoreSums(
+        len(scores),
+        min(probabilities),
+        max(probabilities),
+        sum(scores),
+        sum(y * y for y in scores),
+        sum(weights),
+        sum(w * y for w, y in zip(weights, scores, strict=True)),
+        sum(w * w for w in weights),
+        sum(w * w * y for w, y in zip(weights, scores, strict=True)),
+        sum(w * w * y * y for w, y in zip(weights, scores, strict=True)),
+    )
+
+
+def _same(a, b):
+    assert a.n == b.n
+    for x, y in ((a.value, b.value), (a.low, b.low), (a.high, b.high)):
+        assert (x is None and y is None) or abs(x - y) < 1e-9
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_iqs_from_sums_equals_iqs_of_the_rows(seed):
+    """The agents page sums scores in the database (issue #11 §1): the same estimate to 1e-9,
+    equal-probability samples (the t interval) and unequal ones (Hájek), groups added and
+    scores shifted by a reviewer's offset alike."""
+    import random
+
+    from supportqa.core.sampling import pooled_sd, pooled_within_sd
+
+    rng = random.Random(seed)
+    n = rng.choice([1, 2, 3, 17, 400])
+    constant = rng.choice([None, 250 / 3, 87.5])
+    scores = [constant or rng.choice([0.0, 100.0, rng.uniform(40, 100)]) for _ in range(n)]
+    unequal = [rng.choice([0.05, 0.25, 1.0]) for _ in range(n)]
+    equal = [0.3] * n
+    for probabilities in (unequal, equal):
+        _same(kpis.iqs_from_sums(_sums(scores, probabilities)), kpis.iqs(scores, probabilities))
+        cut = rng.randrange(n + 1)
+        parts = [(scores[:cut], probabilities[:cut]), (scores[cut:], probabilities[cut:])]
+        added = sum((_sums(*p) for p in parts if p[0]), kpis.ScoreSums())
+        _same(kpis.iqs_from_sums(added), kpis.iqs(scores, probabilities))
+        offset = rng.uniform(-15, 15)
+        shifted = [y - offset for y in scores]
+        _same(
+            kpis.iqs_from_sums(_sums(scores, probabilities).shifted(offset)),
+            kpis.iqs(shifted, probabilities),
+        )
+    groups = [scores[: n // 2], scores[n // 2 :]]
+    spreads = [(len(g), _sums(g, [1.0] * len(g)).within_squares) for g in groups if g]
+    if pooled_within_sd(groups) is None:
+        assert pooled_sd(spreads) is None
+    else:
+        assert abs(pooled_sd(spreads) - pooled_within_sd(groups)) < 1e-9
+    assert kpis.iqs_from_sums(kpis.ScoreSums()) == kpis.iqs([])
+
+
+def test_iqs_from_sums_refuses_impossible_probabilities():
+    with pytest.raises(ValueError, match="inclusion probabilities"):
+        kpis.iqs_from_sums(_sums([50.0, 60.0], [0.5, 1.5]))

@@ -90,11 +90,13 @@ def test_the_core_imports_no_app():
                 ), f"{path}: {node.module}"
 
 
-# What only the partials in templates/includes/_*.html draw, and the score_badge tag: an
-# interval, a KPI tile, a review score in its band, an empty list. A page that draws one by
-# hand would look different.
+# What only the partials in templates/includes/_*.html draw, and the score_badge,
+# interval_bar and comparison tags: an interval, a KPI tile, a review score in its band, an
+# empty list, an agent against the average. A page that draws one by hand would look
+# different.
 DRAWN_BY_PARTIALS = {
-    "ci-bar": "includes/_interval.html",
+    "ci-bar": "{% interval_bar %}",
+    "above average": "{% comparison %}",
     ".low|": "includes/_interval.html",
     ".high|": "includes/_interval.html",
     "ci_low": "includes/_interval.html",
@@ -128,3 +130,35 @@ def test_the_score_badge_draws_the_band_the_threshold_and_a_critical_fail():
     strict = badge.render(Context({"score": 85.25, "threshold": 90, "critical": True}))
     assert strict.startswith('<span class="score mid">85.2%</span>')
     assert strict.endswith(' <span class="badge critical">critical fail</span>')
+
+
+def test_the_interval_bar_and_the_comparison_tags():
+    """The agents page draws one of each per agent as a tag; includes/_interval.html's bar
+    form is the same tag."""
+    from django.template import Context, Template
+
+    from supportqa.core.appraisal import Comparison
+    from supportqa.core.intervals import Estimate
+
+    bar = Template("{% load sqa %}{% interval_bar est 0 %}")
+    drawn = bar.render(Context({"est": Estimate(80.0, 12, 72.5, 104.0)}))
+    assert drawn == (
+        '<span class="ci-bar" aria-hidden="true"><span style="left:72.5%;width:27.5%"></span>'
+        '<i style="left:80.0%"></i></span> 72–100'
+    )
+    assert bar.render(Context({"est": Estimate(80.0, 1)})) == (
+        '<span class="muted">needs n ≥ 2</span>'
+    )
+    included = Template(
+        '{% include "includes/_interval.html" with est=est form="bar" digits=0 %}'
+    ).render(Context({"est": Estimate(80.0, 12, 72.5, 104.0)}))
+    assert included.strip() == drawn
+    compared = Template("{% load sqa %}{% comparison c %}")
+    assert compared.render(Context({"c": Comparison("above")})) == (
+        '<span class="score good">above average</span>'
+    )
+    assert "below average" in compared.render(Context({"c": Comparison("below")}))
+    assert compared.render(Context({"c": Comparison("insufficient data", 1)})).endswith(
+        "about 1 more review would settle it</span>"
+    )
+    assert "13 more reviews" in compared.render(Context({"c": Comparison("insufficient data", 13)}))

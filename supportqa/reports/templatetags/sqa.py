@@ -90,6 +90,44 @@ def ci_width(estimate: Estimate) -> float:
     return clamp(estimate.high) - clamp(estimate.low)
 
 
+@register.simple_tag
+def interval_bar(est: Any, digits: Any = 0, unit: Any = "") -> str:
+    """A figure's 95% interval as a bar on the 0–100 scale, then low–high within it: a
+    table's interval column (`includes/_interval.html`'s "bar" form draws it too; a tag,
+    not an included template: the agents page draws one per agent)."""
+    if est.low is None:
+        return mark_safe('<span class="muted">needs n ≥ 2</span>')
+    return format_html(
+        '<span class="ci-bar" aria-hidden="true"><span style="left:{}%;width:{}%"></span>'
+        '<i style="left:{}%"></i></span> {}–{}{}',
+        clamp(est.low),
+        ci_width(est),
+        clamp(est.value),
+        num(clamp(est.low), digits),
+        num(clamp(est.high), digits),
+        unit,
+    )
+
+
+@register.simple_tag
+def comparison(c: Any) -> str:
+    """An agent's IQS against the average (core.appraisal.compare): above, below, or
+    insufficient data with how many more reviews would settle it."""
+    if c.label == "above":
+        return mark_safe('<span class="score good">above average</span>')
+    if c.label == "below":
+        return mark_safe('<span class="score bad">below average</span>')
+    more = c.more_reviews
+    if not more:
+        return mark_safe('<span class="muted small">insufficient data</span>')
+    return format_html(
+        '<span class="muted small">insufficient data — about {} more review{} would settle it'
+        "</span>",
+        more,
+        "" if more == 1 else "s",
+    )
+
+
 @register.filter
 def pct(value: Any) -> str:
     """A 0–1 share as a whole percentage."""

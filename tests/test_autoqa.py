@@ -432,6 +432,12 @@ def test_unsure_check_compares_agreement_of_unsure_and_sure_conversations(cast):
     sure = [share(c) for c in conversations[1:]]
     assert check.sure.value == pytest.approx(sum(sure) / 2)
     assert not check.separates  # one unsure conversation: no interval to separate
+    # The page says how many conversations each share rests on (it once showed the page's
+    # count of AutoQA reviews there, which the interval's template took from the page).
+    page = cast.client(cast.manager).get(reverse("autoqa")).content.decode()
+    said = page[page.index('id="unsure-check"') :]
+    said = said[: said.index("</p>")]
+    assert "n=1)" in said and "n=2)" in said
 
 
 def test_agreement_reads_a_bounded_sample_of_reviewed_conversations(cast, monkeypatch):

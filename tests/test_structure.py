@@ -90,16 +90,15 @@ def test_the_core_imports_no_app():
                 ), f"{path}: {node.module}"
 
 
-# What only the partials in templates/includes/_*.html draw, and the score_badge,
-# interval_bar and comparison tags: an interval, a KPI tile, a review score in its band, an
-# empty list, an agent against the average. A page that draws one by hand would look
-# different.
+# What only the partials in templates/includes/_*.html draw, and the interval, score_badge
+# and comparison tags: an interval, a KPI tile, a review score in its band, an empty list,
+# an agent against the average. A page that draws one by hand would look different.
 DRAWN_BY_PARTIALS = {
-    "ci-bar": "{% interval_bar %}",
+    "ci-bar": "{% interval %}",
     "above average": "{% comparison %}",
-    ".low|": "includes/_interval.html",
-    ".high|": "includes/_interval.html",
-    "ci_low": "includes/_interval.html",
+    ".low|": "{% interval %}",
+    ".high|": "{% interval %}",
+    "ci_low": "{% interval %}",
     "kpi-value": "includes/_kpi_tile.html",
     'class="score {{': "{% score_badge %}",
     'class="empty"': "includes/_empty.html",
@@ -132,27 +131,38 @@ def test_the_score_badge_draws_the_band_the_threshold_and_a_critical_fail():
     assert strict.endswith(' <span class="badge critical">critical fail</span>')
 
 
-def test_the_interval_bar_and_the_comparison_tags():
-    """The agents page draws one of each per agent as a tag; includes/_interval.html's bar
-    form is the same tag."""
+def test_the_interval_and_the_comparison_tags():
+    """Every page draws an interval with {% interval %} (inline, range and bar forms) and an
+    agent against the average with {% comparison %}."""
     from django.template import Context, Template
 
     from supportqa.core.appraisal import Comparison
     from supportqa.core.intervals import Estimate
 
-    bar = Template("{% load sqa %}{% interval_bar est 0 %}")
-    drawn = bar.render(Context({"est": Estimate(80.0, 12, 72.5, 104.0)}))
-    assert drawn == (
+    def drawn(arguments, est):
+        return Template("{% load sqa %}{% interval " + arguments + " %}").render(
+            Context({"est": est, "name": "<b>"})
+        )
+
+    wide = Estimate(80.0, 12, 72.5, 104.0)
+    assert drawn("est 0 form='bar'", wide) == (
         '<span class="ci-bar" aria-hidden="true"><span style="left:72.5%;width:27.5%"></span>'
         '<i style="left:80.0%"></i></span> 72–100'
     )
-    assert bar.render(Context({"est": Estimate(80.0, 1)})) == (
-        '<span class="muted">needs n ≥ 2</span>'
+    assert drawn("est 0 form='bar'", Estimate(80.0, 1)) == '<span class="muted">needs n ≥ 2</span>'
+    assert drawn("est 1 '%'", wide) == (
+        '80.0% <span class="muted small">(95% CI 72.5–104.0%, n=12)</span>'
     )
-    included = Template(
-        '{% include "includes/_interval.html" with est=est form="bar" digits=0 %}'
-    ).render(Context({"est": Estimate(80.0, 12, 72.5, 104.0)}))
-    assert included.strip() == drawn
+    assert drawn("est=est digits=1 count=False", Estimate(80.0, 1)) == (
+        '80.0 <span class="muted small">(interval needs n ≥ 2)</span>'
+    )
+    assert drawn("est 1 form='range' count='of 12 reviews'", wide) == (
+        "95% CI 72.5–104.0 · of 12 reviews"
+    )
+    offset = Estimate(-0.5, 30, -2.25, 1.25)  # reaching below zero: "to", not a dash
+    assert drawn("est 2 form='range' count=False", offset) == "95% CI -2.25 to 1.25"
+    escaped = drawn("est 0 form='range' count=name", wide)
+    assert escaped.endswith("&lt;b&gt;")
     compared = Template("{% load sqa %}{% comparison c %}")
     assert compared.render(Context({"c": Comparison("above")})) == (
         '<span class="score good">above average</span>'

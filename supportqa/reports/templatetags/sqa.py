@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from django import template
 from django.conf import settings
+from django.urls import reverse
+from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
 from supportqa.core.intervals import Estimate
 from supportqa.core.scoring import score_band
@@ -51,6 +55,33 @@ def score_badge(score: Any, threshold: Any = None, critical: Any = False) -> str
     return badge
 
 
+@register.simple_tag
+def review_item(r: Any, until: Any = None) -> str:
+    """One review in a list (the homes, the agent page): its score, its conversation, its
+    source, reviewer and day; `until`: the last day it can be disputed. (A tag, not an
+    included template: the agent page lists twenty.)"""
+    conversation = r.conversation
+    who = f" · {r.reviewer.name}" if r.reviewer and r.source != "autoqa" else ""
+    dispute = f" · dispute until {_day(until)}" if until else ""
+    return format_html(
+        '<li>\n  {}\n  <a href="{}">{}</a>\n  <span class="muted small">{}{} · {}{}</span>\n</li>',
+        score_badge(r.final_score, r.scorecard_version.pass_threshold, r.critical_failed),
+        reverse("review-detail", args=[r.code]),
+        Truncator(conversation.subject or conversation.external_id).chars(50),
+        r.get_source_display(),
+        who,
+        _day(r.submitted_at),
+        dispute,
+    )
+
+
+def _day(moment: date | datetime) -> str:
+    """ "05 Mar": a day as the `date:"d M"` filter shows it (a moment in the local time)."""
+    if isinstance(moment, datetime):
+        moment = timezone.localtime(moment)
+    return dateformat.format(moment, "d M")
+
+
 @register.filter
 def duration(seconds: Any) -> str:
     if seconds is None:
@@ -91,10 +122,46 @@ def ci_width(estimate: Estimate) -> float:
 
 
 @register.simple_tag
-def interval_bar(est: Any, digits: Any = 0, unit: Any = "") -> str:
-    """A figure's 95% interval as a bar on the 0–100 scale, then low–high within it: a
-    table's interval column (`includes/_interval.html`'s "bar" form draws it too; a tag,
-    not an included template: the agents page draws one per agent)."""
+def interval(est: Any, digits: Any, unit: Any = "", form: Any = "inline", count: Any = None) -> str:
+    """A figure and its 95% interval, drawn the same way on every page (a tag, not an
+    included template: tables draw one per row).
+
+      est     has value, low, high, n (core.intervals.Estimate, core.agreement.Agreement,
+              core.leniency.Offset);  digits: decimals;  unit: "%" or nothing
+      form    "inline" (default)  value, then muted: (95% CI low–high, n=…)
+              "range"             95% CI low–high · n=…   (a KPI tile's second line)
+              "bar"               a bar on the 0–100 scale, then low–high within it (a
+                                  table's interval column)
+      count   what the sample is called instead of n=… ("of 12 reviews"); False: not shown
+    """
+    if form == "bar":
+        return _bar(est, digits, unit)
+    if est.low is None:
+        spread = "interval needs n ≥ 2"
+    else:
+        spread = format_html("95% CI {}", interval_range(est, digits, unit))
+    sample = "" if count is False else (count or f"n={est.n}")
+    if form == "range":
+        return format_html("{}{}", spread, format_html(" · {}", sample) if sample else "")
+    return format_html(
+        '{}{} <span class="muted small">({}{})</span>',
+        num(est.value, digits),
+        unit,
+        spread,
+        format_html(", {}", sample) if sample else "",
+    )
+
+
+@register.simple_tag
+def interval_range(est: Any, digits: Any, unit: Any = "") -> str:
+    """An interval's two ends: "72–88%"; one that reaches below zero reads "−2.0 to 1.5",
+    never "−2.0–1.5"."""
+    low = est.low
+    joint = " to " if low is not None and low < 0 else "–"
+    return format_html("{}{}{}{}", num(low, digits), joint, num(est.high, digits), unit)
+
+
+def _bar(est: Any, digits: Any, unit: Any) -> str:
     if est.low is None:
         return mark_safe('<span class="muted">needs n ≥ 2</span>')
     return format_html(

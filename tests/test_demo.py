@@ -171,6 +171,22 @@ def _standings_equal_those_of_the_rows():
         if pk in shrunk:
             assert abs(standing.shrunk - shrunk[pk]) < 1e-9
             assert standing.comparison == compare(estimates[pk], average, sd)
+    # The reviewers page: each reviewer's count and mean, and their offset, as from the rows.
+    from supportqa.calibration.results import reviewer_standings
+
+    given = defaultdict(list)
+    everyone = scored_reviews(reviews_for(manager), period)
+    for _, reviewer, score in everyone.values_list("conversation_id", "reviewer_id", "final_score"):
+        given[reviewer].append(score)
+    every_pair = list(everyone.values_list("conversation_id", "reviewer_id", "final_score"))
+    every_offset = reviewer_offsets(sorted(overlapping(every_pair)))
+    listed = reviewer_standings(everyone)
+    assert {r["user"].pk for r in listed} == set(given) and len(listed) >= 4
+    for row in listed:
+        scores_given = given[row["user"].pk]
+        assert row["reviews"] == len(scores_given)
+        assert abs(row["mean"] - sum(scores_given) / len(scores_given)) < 1e-9
+        assert abs(row["offset"].value - every_offset[row["user"].pk].value) < 1e-9
 
 
 def test_the_demo_has_surveys_shops_and_social_posts_once(db):

@@ -163,7 +163,18 @@ def test_the_interval_and_the_comparison_tags():
     assert drawn("est 2 form='range' count=False", offset) == "95% CI -2.25 to 1.25"
     escaped = drawn("est 0 form='range' count=name", wide)
     assert escaped.endswith("&lt;b&gt;")
+    # A figure the page lacks (None, or no such variable) reads as no data, not an error.
+    assert drawn("missing 1", None) == (
+        '— <span class="muted small">(interval needs n ≥ 2, n=0)</span>'
+    )
+    assert drawn("est 0 form='bar'", None) == '<span class="muted">needs n ≥ 2</span>'
+    # Tiny bounds are written as the template engine writes numbers, never as 1e-17.
+    assert "e-" not in drawn("est 0 form='bar'", Estimate(1e-9, 3, 8.673617379884035e-17, 5.0))
+    ends = Template("{% load sqa %}{% interval_range est 1 '%' %}|{% interval_range none 1 %}")
+    assert ends.render(Context({"est": wide})) == "72.5–104.0%|—–—"
     compared = Template("{% load sqa %}{% comparison c %}")
+    assert compared.render(Context({})) == '<span class="muted small">insufficient data</span>'
+
     assert compared.render(Context({"c": Comparison("above")})) == (
         '<span class="score good">above average</span>'
     )
@@ -172,3 +183,26 @@ def test_the_interval_and_the_comparison_tags():
         "about 1 more review would settle it</span>"
     )
     assert "13 more reviews" in compared.render(Context({"c": Comparison("insufficient data", 13)}))
+
+
+def test_a_review_item_says_score_conversation_source_reviewer_and_days(cast):
+    """{% review_item %}: one review in the homes' and the agent page's lists."""
+    from datetime import date
+
+    from django.template import Context, Template
+    from django.utils import timezone
+
+    from tests.conftest import submitted_review
+
+    review = submitted_review(cast.conversation, cast.qa, position=0)
+    item = Template("{% load sqa %}{% review_item r until %}")
+    drawn = item.render(Context({"r": review, "until": date(2026, 3, 5)}))
+    day = timezone.localtime(review.submitted_at).strftime("%d %b")
+    assert drawn.startswith('<li>\n  <span class="score ')
+    assert f'<a href="/reviews/{review.code}/">' in drawn
+    assert f"{cast.conversation.subject[:49]}" in drawn
+    assert f"QA · {cast.qa.name} · {day} · dispute until 05 Mar</span>" in drawn
+    review.conversation.subject = "<script>" + "x" * 60
+    escaped = item.render(Context({"r": review}))
+    assert "&lt;script&gt;" in escaped and "<script>" not in escaped and "…</a>" in escaped
+    assert "dispute until" not in escaped

@@ -7,11 +7,12 @@ from django import template
 from django.conf import settings
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from supportqa.core.intervals import Estimate
+from supportqa.core.intervals import EMPTY, Estimate
 from supportqa.core.scoring import score_band
 
 register = template.Library()
@@ -75,8 +76,10 @@ def review_item(r: Any, until: Any = None) -> str:
     )
 
 
-def _day(moment: date | datetime) -> str:
-    """ "05 Mar": a day as the `date:"d M"` filter shows it (a moment in the local time)."""
+def _day(moment: date | datetime | None) -> str:
+    """The `date:"d M"` filter's "05 Mar" (a moment in the local time); nothing for none."""
+    if not moment:
+        return ""
     if isinstance(moment, datetime):
         moment = timezone.localtime(moment)
     return dateformat.format(moment, "d M")
@@ -134,6 +137,7 @@ def interval(est: Any, digits: Any, unit: Any = "", form: Any = "inline", count:
                                   table's interval column)
       count   what the sample is called instead of n=… ("of 12 reviews"); False: not shown
     """
+    est = est or EMPTY  # None, or a variable the page does not have
     if form == "bar":
         return _bar(est, digits, unit)
     if est.low is None:
@@ -156,6 +160,7 @@ def interval(est: Any, digits: Any, unit: Any = "", form: Any = "inline", count:
 def interval_range(est: Any, digits: Any, unit: Any = "") -> str:
     """An interval's two ends: "72–88%"; one that reaches below zero reads "−2.0 to 1.5",
     never "−2.0–1.5"."""
+    est = est or EMPTY
     low = est.low
     joint = " to " if low is not None and low < 0 else "–"
     return format_html("{}{}{}{}", num(low, digits), joint, num(est.high, digits), unit)
@@ -167,9 +172,9 @@ def _bar(est: Any, digits: Any, unit: Any) -> str:
     return format_html(
         '<span class="ci-bar" aria-hidden="true"><span style="left:{}%;width:{}%"></span>'
         '<i style="left:{}%"></i></span> {}–{}{}',
-        clamp(est.low),
-        ci_width(est),
-        clamp(est.value),
+        localize(clamp(est.low)),
+        localize(ci_width(est)),
+        localize(clamp(est.value)),
         num(clamp(est.low), digits),
         num(clamp(est.high), digits),
         unit,
@@ -180,11 +185,12 @@ def _bar(est: Any, digits: Any, unit: Any) -> str:
 def comparison(c: Any) -> str:
     """An agent's IQS against the average (core.appraisal.compare): above, below, or
     insufficient data with how many more reviews would settle it."""
-    if c.label == "above":
+    label = c.label if c else ""
+    if label == "above":
         return mark_safe('<span class="score good">above average</span>')
-    if c.label == "below":
+    if label == "below":
         return mark_safe('<span class="score bad">below average</span>')
-    more = c.more_reviews
+    more = c.more_reviews if c else None
     if not more:
         return mark_safe('<span class="muted small">insufficient data</span>')
     return format_html(

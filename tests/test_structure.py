@@ -168,6 +168,11 @@ def test_the_interval_and_the_comparison_tags():
         '— <span class="muted small">(interval needs n ≥ 2, n=0)</span>'
     )
     assert drawn("est 0 form='bar'", None) == '<span class="muted">needs n ≥ 2</span>'
+    # A figure kept as JSON, as a learned model's stored κ (the AutoQA page).
+    stored = {"value": 0.614, "ci_low": 0.5, "ci_high": 0.7, "se": 0.05}
+    assert drawn("est=est digits=2 count=False", stored) == (
+        '0.61 <span class="muted small">(95% CI 0.50–0.70)</span>'
+    )
     # Tiny bounds are written as the template engine writes numbers, never as 1e-17.
     assert "e-" not in drawn("est 0 form='bar'", Estimate(1e-9, 3, 8.673617379884035e-17, 5.0))
     ends = Template("{% load sqa %}{% interval_range est 1 '%' %}|{% interval_range none 1 %}")

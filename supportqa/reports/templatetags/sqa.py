@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -137,7 +138,7 @@ def interval(est: Any, digits: Any, unit: Any = "", form: Any = "inline", count:
                                   table's interval column)
       count   what the sample is called instead of n=… ("of 12 reviews"); False: not shown
     """
-    est = est or EMPTY  # None, or a variable the page does not have
+    est = _figure(est)
     if form == "bar":
         return _bar(est, digits, unit)
     if est.low is None:
@@ -160,10 +161,22 @@ def interval(est: Any, digits: Any, unit: Any = "", form: Any = "inline", count:
 def interval_range(est: Any, digits: Any, unit: Any = "") -> str:
     """An interval's two ends: "72–88%"; one that reaches below zero reads "−2.0 to 1.5",
     never "−2.0–1.5"."""
-    est = est or EMPTY
+    est = _figure(est)
     low = est.low
     joint = " to " if low is not None and low < 0 else "–"
     return format_html("{}{}{}{}", num(low, digits), joint, num(est.high, digits), unit)
+
+
+def _figure(est: Any) -> Any:
+    """The figure to draw: no data for None or a variable the page lacks (""); a figure kept
+    as JSON (a mapping: value, and low and high or ci_low and ci_high, as a learned model's
+    stored κ) read by its keys, as the template engine reads a mapping."""
+    if not est:
+        return EMPTY
+    if isinstance(est, Mapping):
+        low, high = est.get("low", est.get("ci_low")), est.get("high", est.get("ci_high"))
+        return Estimate(est.get("value"), est.get("n", 0), low, high)
+    return est
 
 
 def _bar(est: Any, digits: Any, unit: Any) -> str:

@@ -113,12 +113,10 @@ def minutes(delta: Any) -> int:
     return -int(-delta.total_seconds() // 60)
 
 
-@register.filter
 def clamp(value: Any) -> float:
     return 0.0 if value is None else max(0.0, min(100.0, float(value)))
 
 
-@register.filter
 def ci_width(estimate: Estimate) -> float:
     if estimate.low is None or estimate.high is None:
         return 0.0

@@ -138,3 +138,13 @@ def test_the_home_query_count_does_not_grow_with_data(cast, who):
         if i % 2:
             dispute(review, cast.agent)
     assert count() == small
+
+
+def test_a_leads_home_reads_the_teams_they_lead_once(cast):
+    """Every card scopes by the teams the lead leads: read once per request, not per card."""
+    client = cast.client(cast.lead)
+    client.get(reverse("home"))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("home")).status_code == 200
+    led = [q for q in queries if "accounts_membership" in q["sql"] and "is_lead" in q["sql"]]
+    assert len(led) == 1, [q["sql"][:200] for q in led]

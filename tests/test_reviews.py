@@ -6,7 +6,7 @@ from django.urls import reverse
 from supportqa.audit.actions import verify_chain
 from supportqa.audit.models import AppendOnlyError, AuditEvent
 from supportqa.reviews.actions import RatingInput, ReviewInvalid, save_review
-from supportqa.reviews.models import Review, ReviewStatus, Source
+from supportqa.reviews.models import Rating, Review, ReviewStatus, Source
 from supportqa.scorecards.models import Criterion, RatingOption, Scorecard
 from tests.conftest import chat_rubric, full_ratings, submitted_review
 
@@ -115,6 +115,29 @@ def test_evidence_links_messages_of_the_conversation(cast):
     review = submitted_review(cast.conversation, cast.qa, ratings=ratings)
     rating = review.ratings.get(criterion__code=code)
     assert sorted(m.seq for m in rating.evidence.all()) == [1, 3]
+
+
+def test_a_saved_draft_replaces_its_ratings_causes_and_evidence_each_stored_once(cast):
+    """Ratings, root causes and evidence are written in bulk: a position given twice is
+    stored once, a second save replaces (never adds to) the first."""
+    version = chat_rubric()
+    ratings = full_ratings(version, 2)
+    code = next(c.code for c in version.parts.criteria if len(c.root_causes.all()) > 1)
+    ratings[code].root_cause_positions = [1, 1, 0]
+    ratings[code].evidence_seqs = [2, 0, 2, 99]
+    save = dict(conversation=cast.conversation, reviewer=cast.qa, source=Source.QA, version=version)
+    save_review(**save, ratings=ratings)
+    rating = Rating.objects.get(review__reviewer=cast.qa, criterion__code=code)
+    causes = list(rating.criterion.root_causes.all())
+    assert sorted(c.pk for c in rating.root_causes.all()) == sorted([causes[0].pk, causes[1].pk])
+    assert sorted(m.seq for m in rating.evidence.all()) == [0, 2]
+    ratings[code].root_cause_positions, ratings[code].evidence_seqs = [0], []
+    review = save_review(**save, ratings=ratings, submit=True)
+    assert review.ratings.count() == len(version.parts.criteria)
+    rating = review.ratings.get(criterion__code=code)
+    assert [c.pk for c in rating.root_causes.all()] == [causes[0].pk]
+    assert not rating.evidence.exists()
+    assert Rating.root_causes.through.objects.filter(rating__review=review).count() == 1
 
 
 def test_review_form_post_submits_and_redirects(cast):

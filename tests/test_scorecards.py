@@ -107,3 +107,26 @@ def test_the_versions_page_says_what_each_version_changed(cast):
         "criterion “Response Time” renamed “Speed of reply”",
     ]
     assert "Speed of reply" in page.content.decode()
+
+
+def test_a_versions_parts_are_read_once_per_process_in_order(cast, django_assert_num_queries):
+    """A published version never changes: its criteria, options and root causes are read in
+    four queries by the first request that needs them and shared by the process after."""
+    from supportqa.scorecards import models
+    from tests.conftest import chat_rubric
+
+    version = chat_rubric()
+    models._PARTS.clear()
+    first, second = (models.ScorecardVersion.objects.get(pk=version.pk) for _ in range(2))
+    with django_assert_num_queries(4):
+        parts = first.parts
+        assert all(len(c.options.all()) and c.section.version_id for c in parts.criteria)
+        [c.root_causes.all() for c in parts.criteria]
+    with django_assert_num_queries(0):
+        assert second.parts is parts and second.layout == (parts.weights, parts.placed)
+    expected = models.Criterion.objects.filter(section__version=version).order_by(
+        "section__position", "section_id", "position", "id"
+    )
+    assert [c.pk for c in parts.criteria] == [c.pk for c in expected]
+    assert [p.criterion for p in parts.placed] == list(parts.criteria)
+    assert set(parts.weights) == {str(s.pk) for s in version.sections.all()}

@@ -13,7 +13,13 @@ T = TypeVar("T", bound=Model)
 
 
 def led_team_ids(user: User) -> list[int]:
-    return list(user.memberships.filter(is_lead=True).values_list("team_id", flat=True))
+    """The teams the person leads, read once per user object (one request's: a lead's pages
+    ask up to eight times)."""
+    led: list[int] | None = user.__dict__.get("_led_team_ids")
+    if led is None:
+        led = list(user.memberships.filter(is_lead=True).values_list("team_id", flat=True))
+        user.__dict__["_led_team_ids"] = led
+    return list(led)
 
 
 def members_of(team_ids: list[int]) -> QuerySet[Membership]:

@@ -322,9 +322,7 @@ class Context:
         for scorecard in Scorecard.objects.filter(slug__in=mapping):
             version = scorecard.current_version()
             if version is not None:
-                versions[scorecard.slug] = ScorecardVersion.objects.prefetch_related(
-                    "sections__criteria__options"
-                ).get(pk=version.pk)
+                versions[scorecard.slug] = version
         return cls(
             rules, frequent_replies(), system_user(), versions, mapping,
             active_scorecards(),

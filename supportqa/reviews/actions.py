@@ -305,12 +305,7 @@ def keep_revision(review: Review, *, by: User, reason: str) -> ReviewRevision:
 
 
 def _criteria(version: ScorecardVersion) -> dict[str, Criterion]:
-    return {
-        c.code: c
-        for c in Criterion.objects.filter(section__version=version)
-        .prefetch_related("options", "root_causes")
-        .order_by("section__position", "position")
-    }
+    return {c.code: c for c in version.parts.criteria}
 
 
 def _validate(
@@ -348,19 +343,33 @@ def _replace_ratings(
     ratings: dict[str, RatingInput],
     conversation: Conversation,
 ) -> None:
-    """Replace the review's ratings with these (validated) ones."""
+    """Replace the review's ratings with these (validated) ones: the ratings, their root
+    causes and their evidence each written in one statement, whatever the criteria."""
     seq_to_message = dict(conversation.messages.values_list("seq", "pk"))
     review.ratings.all().delete()
+    made = []
     for code, given in ratings.items():
         criterion = criteria[code]
         if given.option_position is None and not given.na:
             continue
-        option = None if given.na else list(criterion.options.all())[given.option_position]  # type: ignore[index]
-        rating = Rating.of(review, criterion, option, comment=given.comment)
-        rating.save()
-        causes = list(criterion.root_causes.all())
-        rating.root_causes.set([causes[p] for p in given.root_cause_positions])
-        rating.evidence.set([seq_to_message[s] for s in given.evidence_seqs if s in seq_to_message])
+        option = None if given.na else criterion.options.all()[given.option_position]  # type: ignore[index]
+        made.append((Rating.of(review, criterion, option, comment=given.comment), given))
+    Rating.objects.bulk_create([rating for rating, _ in made])
+    causes, evidence = Rating.root_causes.through, Rating.evidence.through
+    causes.objects.bulk_create(
+        causes(rating_id=rating.pk, rootcauseoption_id=cause.pk)
+        for rating, given in made
+        for cause in dict.fromkeys(
+            rating.criterion.root_causes.all()[p] for p in given.root_cause_positions
+        )
+    )
+    evidence.objects.bulk_create(
+        evidence(rating_id=rating.pk, message_id=message)
+        for rating, given in made
+        for message in dict.fromkeys(
+            seq_to_message[s] for s in given.evidence_seqs if s in seq_to_message
+        )
+    )
 
 
 def acknowledge_review(*, review: Review, by: User) -> bool:

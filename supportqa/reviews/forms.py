@@ -24,13 +24,8 @@ from supportqa.scorecards.models import Criterion, ScorecardVersion
 from supportqa.surveys.models import SATISFIED, SurveyResponse
 
 
-def _criteria(version: ScorecardVersion) -> list[Criterion]:
-    return list(
-        Criterion.objects.filter(section__version=version)
-        .select_related("section")
-        .prefetch_related("options", "root_causes")
-        .order_by("section__position", "position")
-    )
+def _criteria(version: ScorecardVersion) -> tuple[Criterion, ...]:
+    return version.parts.criteria
 
 
 def position(raw: str) -> int | None:

@@ -68,8 +68,12 @@ class ReviewQuerySet(models.QuerySet["Review"]):
                 models.Prefetch("ratings", queryset=Rating.objects.select_related("option"))
             )
         )
-        versions = ScorecardVersion.objects.prefetch_related("sections__criteria__options")
-        by_id = {v.pk: v for v in versions.filter(pk__in={r.scorecard_version_id for r in reviews})}
+        by_id = {
+            v.pk: v
+            for v in ScorecardVersion.objects.filter(
+                pk__in={r.scorecard_version_id for r in reviews}
+            )
+        }
         out = []
         for review in reviews:
             chosen: dict[int, float | None] = {

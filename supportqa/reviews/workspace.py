@@ -69,7 +69,7 @@ def queue_spot(user: Any, desk: Desk) -> QueueSpot | None:
 
 def running_score(review: Review | None, version: ScorecardVersion) -> dict[str, Any]:
     """The draft's score so far (unrated criteria left out, as N/A), for the workspace."""
-    criteria = sum(len(s.criteria.all()) for s in version.sections.all())
+    criteria = len(version.parts.criteria)
     if review is None:
         return {"raw": None, "final": None, "critical_failed": False, "rated": 0, "of": criteria}
     score = review.recomputed_score()

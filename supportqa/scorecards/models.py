@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from supportqa.codes import new_code
+from supportqa.core.recent import Recent
 from supportqa.core.scoring import CriterionRating, ReviewScore, criterion_score, review_score
 
 
@@ -91,19 +92,52 @@ class ScorecardVersion(models.Model):
         ]
         return review_score(ratings, weights)
 
-    @cached_property
+    @property
     def layout(self) -> tuple[dict[str, float], tuple[Placed, ...]]:
         """The weights of the sections (by section id as text) and every criterion in order
-        with its section, options and scale, read once per instance: a version never changes.
-        Prefetch `sections__criteria__options` to read them in three queries."""
-        weights, placed = {}, []
-        for section in self.sections.all():
-            weights[str(section.pk)] = section.weight
-            for criterion in section.criteria.all():
-                options = tuple(criterion.options.all())
-                low, high = bounds_of([o.value for o in options])
-                placed.append(Placed(section, criterion, options, low, high))
-        return weights, tuple(placed)
+        with its section, options and scale (`parts`)."""
+        return self.parts.weights, self.parts.placed
+
+    @cached_property
+    def parts(self) -> Parts:
+        """What this version rates, read once per process in four queries: a version never
+        changes once published, and no other version ever has its id and code (a code is
+        never reused, even where a rolled-back id is)."""
+        key = (self.pk, self.code)
+        parts = _PARTS.get(key)
+        if parts is None:
+            parts = _read_parts(self)
+            _PARTS.put(key, parts)
+        return parts
+
+
+class Parts(NamedTuple):
+    """A version's criteria in order (section position, then criterion position), each with
+    its section, rating options and root causes prefetched; its sections' weights (by section
+    id as text) and its criteria placed with their scales. Shared by a process's requests:
+    read them, never change them."""
+
+    criteria: tuple[Criterion, ...]
+    weights: dict[str, float]
+    placed: tuple[Placed, ...]
+
+
+_PARTS: Recent[tuple[int, str], Parts] = Recent(64)
+
+
+def _read_parts(version: ScorecardVersion) -> Parts:
+    sections = version.sections.prefetch_related(
+        models.Prefetch("criteria", Criterion.objects.prefetch_related("options", "root_causes"))
+    )
+    criteria, weights, placed = [], {}, []
+    for section in sections:
+        weights[str(section.pk)] = section.weight
+        for criterion in section.criteria.all():
+            options = tuple(criterion.options.all())
+            low, high = bounds_of([o.value for o in options])
+            criteria.append(criterion)
+            placed.append(Placed(section, criterion, options, low, high))
+    return Parts(tuple(criteria), weights, tuple(placed))
 
 
 def bounds_of(values: list[float]) -> tuple[float, float]:

@@ -77,6 +77,39 @@ def review_item(r: Any, until: Any = None) -> str:
     )
 
 
+@register.simple_tag
+def conversation_row(c: Any, hides_colleagues_scores: Any, viewer_id: Any) -> str:
+    """One row of the conversation list: created, subject (a link), agent, team, channel,
+    category, messages, the latest CSAT and the mean score of the reviews the viewer may open;
+    `hides_colleagues_scores`: an agent's list, where a colleague's conversation without a
+    score may well have been reviewed. (A tag, not template markup: the list shows fifty.)"""
+    if c.score is not None:
+        score = score_badge(c.score)
+    elif hides_colleagues_scores and c.agent_id != viewer_id:
+        score = mark_safe(
+            '<span class="muted" title="Scores of colleagues\' conversations are not shown to '
+            'you">—</span>'
+        )
+    else:
+        score = mark_safe('<span class="muted">not reviewed</span>')
+    return format_html(
+        '<tr>\n  <td class="nowrap">{}</td>\n  <td><a href="{}">{}</a></td>\n  <td>{}</td>\n'
+        '  <td>{}</td>\n  <td><span class="chip chip-{}">{}</span></td>\n  <td>{}</td>\n'
+        '  <td class="num">{}</td>\n  <td class="num">{}</td>\n  <td class="num">{}</td>\n</tr>',
+        dateformat.format(timezone.localtime(c.created_at), "d M Y H:i"),
+        reverse("conversation-detail", args=[c.code]),
+        Truncator(c.subject or c.external_id).chars(70),
+        (c.agent.name if c.agent else "") or "—",
+        (c.team.name if c.team else "") or "—",
+        c.channel,
+        c.get_channel_display(),
+        (c.category.name if c.category else "") or "—",
+        localize(c.message_count),
+        localize(c.csat) if c.csat else mark_safe('<span class="muted">—</span>'),
+        score,
+    )
+
+
 def _day(moment: date | datetime | None) -> str:
     """The `date:"d M"` filter's "05 Mar" (a moment in the local time); nothing for none."""
     if not moment:

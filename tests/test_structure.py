@@ -211,3 +211,33 @@ def test_a_review_item_says_score_conversation_source_reviewer_and_days(cast):
     escaped = item.render(Context({"r": review}))
     assert "&lt;script&gt;" in escaped and "<script>" not in escaped and "…</a>" in escaped
     assert "dispute until" not in escaped
+
+
+def test_a_conversation_row_says_its_columns_and_hides_a_colleagues_score(cast):
+    """{% conversation_row %}: one row of the conversation list (the page's rows come from
+    `ConversationFilter.listing`, which adds the latest CSAT and the mean score)."""
+    from django.template import Context, Template
+    from django.utils import timezone
+
+    row = Template("{% load sqa %}{% conversation_row c hides viewer %}")
+    c = cast.conversation
+    c.csat, c.score = 4, 87.5
+    drawn = row.render(Context({"c": c, "hides": False, "viewer": cast.qa.pk}))
+    created = timezone.localtime(c.created_at).strftime("%d %b %Y %H:%M")
+    assert drawn.startswith(f'<tr>\n  <td class="nowrap">{created}</td>')
+    assert f'<a href="/conversations/{c.code}/">{c.subject}</a>' in drawn
+    assert f"<td>{cast.agent.name}</td>" in drawn and "<td>Team A</td>" in drawn
+    assert '<span class="chip chip-chat">Chat</span>' in drawn
+    assert f"<td>{c.category.name}</td>" in drawn
+    assert '<td class="num">4</td>' in drawn and "87.5%</span></td>" in drawn
+    c.csat, c.score, c.category = None, None, None
+    unscored = row.render(Context({"c": c, "hides": False, "viewer": cast.qa.pk}))
+    assert '<span class="muted">—</span></td>' in unscored and "not reviewed" in unscored
+    assert "<td>—</td>" in unscored
+    hidden = row.render(Context({"c": c, "hides": True, "viewer": cast.teammate.pk}))
+    assert "not shown to you" in hidden and "not reviewed" not in hidden
+    own = row.render(Context({"c": c, "hides": True, "viewer": cast.agent.pk}))
+    assert "not reviewed" in own
+    c.subject = "<b>" + "x" * 80
+    escaped = row.render(Context({"c": c, "hides": False, "viewer": cast.qa.pk}))
+    assert "&lt;b&gt;" in escaped and "<b>" not in escaped and "…</a>" in escaped

@@ -45,9 +45,7 @@ class AgentCards:
 def agent_cards(user: User, period: Period) -> AgentCards:
     mine = reviews_for(user).filter(reviewee=user)
     figures = metrics.dashboard(scope_of(user) & Q(agent=user), mine, period)
-    recent = mine.scored().select_related(
-        "reviewer", "conversation", "scorecard_version__scorecard"
-    )
+    recent = mine.scored().select_related("reviewer", "conversation", "scorecard_version")
     waiting = recent.counting_toward_iqs().filter(
         status=ReviewStatus.SUBMITTED, acknowledged_at__isnull=True
     )

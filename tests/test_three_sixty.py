@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -49,7 +51,13 @@ def test_the_agent_page_sets_each_source_beside_the_others(cast):
 def test_the_conversation_page_shows_the_view_once_two_sources_rated_it(cast):
     url = reverse("conversation-detail", args=[cast.conversation.code])
     submitted_review(cast.conversation, cast.qa, position=1)
-    assert not cast.client(cast.lead).get(url).context["three_sixty"].compared
+    client = cast.client(cast.lead)
+    client.get(url)
+    with CaptureQueriesContext(connection) as one_source:
+        assert not client.get(url).context["three_sixty"].compared
+    # One source: no ratings, sums or criterion names read for a view the page does not show.
+    assert not [q for q in one_source if 'AS "criterion__key"' in q["sql"]]
+    assert not [q for q in one_source if 'AS "squares"' in q["sql"]]
     review_as(cast.lead, Source.MANAGER, cast.conversation, 0)
     page = cast.client(cast.lead).get(url)
     assert [s for s, _ in page.context["three_sixty"].sources] == ["manager", "qa"]

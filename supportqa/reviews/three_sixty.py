@@ -49,12 +49,16 @@ class ThreeSixty:
 
 
 def three_sixty(
-    reviews: QuerySet[Review], rolled: dict[str, SourceSums] | None = None
+    reviews: QuerySet[Review],
+    rolled: dict[str, SourceSums] | None = None,
+    compared_only: bool = False,
 ) -> ThreeSixty:
     """From these reviews (scored, calibration ones aside): per criterion key (matched across
     scorecard versions) and source, the mean criterion score with its interval, from n, Σx
     and Σx². `rolled`: sources whose sums were read from rollups (`of_agent`), used instead
-    of their reviews among `reviews`."""
+    of their reviews among `reviews`. `compared_only`: for a page that shows the view only
+    when it compares sources, an empty view without further reads when the reviews come
+    from fewer than two."""
     rolled = rolled or {}
     # The sources read here named, not the rolled ones excluded: a list lets PostgreSQL read
     # the agent's reviews by (reviewee, source, submitted_at); with a NOT IN it read all of
@@ -66,6 +70,8 @@ def three_sixty(
     # The reviews first (an index range), then their ratings by id: joined back to the
     # reviews for their source, the planner read every review.
     source_of = dict(counted.values_list("pk", "source"))
+    if compared_only and len(set(source_of.values()) | set(rolled)) < 2:
+        return ThreeSixty(sources=[], rows=[], gaps={}, overall={})
     sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
     ratings = Rating.objects.filter(review_id__in=list(source_of), is_na=False, score__isnull=False)
     for review, key, score in ratings.values_list("review_id", "criterion__key", "score"):

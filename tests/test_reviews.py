@@ -140,6 +140,30 @@ def test_a_saved_draft_replaces_its_ratings_causes_and_evidence_each_stored_once
     assert Rating.root_causes.through.objects.filter(rating__review=review).count() == 1
 
 
+def test_ratings_are_saved_where_bulk_insert_returns_no_ids(cast, monkeypatch):
+    """SQLite before 3.35 returns no ids from a bulk insert: the ratings' ids are read back
+    for their root causes and evidence."""
+    from django.db.models import QuerySet
+
+    original = QuerySet.bulk_create
+
+    def without_ids(self, objs, *args, **kwargs):
+        made = original(self, objs, *args, **kwargs)
+        if self.model is Rating:
+            for rating in made:
+                rating.pk = None
+        return made
+
+    monkeypatch.setattr(QuerySet, "bulk_create", without_ids)
+    version = chat_rubric()
+    ratings = full_ratings(version, 2)
+    code = next(c.code for c in version.parts.criteria if len(c.root_causes.all()))
+    ratings[code].root_cause_positions, ratings[code].evidence_seqs = [0], [1]
+    review = submitted_review(cast.conversation, cast.qa, ratings=ratings)
+    rating = review.ratings.get(criterion__code=code)
+    assert rating.root_causes.count() == 1 and [m.seq for m in rating.evidence.all()] == [1]
+
+
 def test_review_form_post_submits_and_redirects(cast):
     version = chat_rubric()
     criteria = Criterion.objects.filter(section__version=version)

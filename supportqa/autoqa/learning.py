@@ -36,9 +36,7 @@ def train_models(slug: str = "chat-quality", *, minimum: int = 40, seed: int = 0
         context, {c for by_conversation in labels.values() for c in by_conversation}
     )
     options = {
-        c.key: [o.value for o in c.options.all()]
-        for s in context.versions[slug].sections.all()
-        for c in s.criteria.all()
+        c.key: [o.value for o in c.options.all()] for c in context.versions[slug].parts.criteria
     }
     outcomes = []
     for key, by_conversation in labels.items():

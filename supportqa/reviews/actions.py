@@ -355,6 +355,10 @@ def _replace_ratings(
         option = None if given.na else criterion.options.all()[given.option_position]  # type: ignore[index]
         made.append((Rating.of(review, criterion, option, comment=given.comment), given))
     Rating.objects.bulk_create([rating for rating, _ in made])
+    if any(rating.pk is None for rating, _ in made):  # SQLite before 3.35 returns no ids
+        ids = dict(review.ratings.values_list("criterion_id", "pk"))
+        for rating, _ in made:
+            rating.pk = ids[rating.criterion_id]
     causes, evidence = Rating.root_causes.through, Rating.evidence.through
     causes.objects.bulk_create(
         causes(rating_id=rating.pk, rootcauseoption_id=cause.pk)

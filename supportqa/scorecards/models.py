@@ -126,7 +126,9 @@ _PARTS: Recent[tuple[int, str], Parts] = Recent(64)
 
 
 def _read_parts(version: ScorecardVersion) -> Parts:
-    sections = version.sections.prefetch_related(
+    # Read by the version's id, not through `version.sections`: the kept sections would
+    # otherwise hold the requesting instance (and whatever it had cached) as their version.
+    sections = Section.objects.filter(version_id=version.pk).prefetch_related(
         models.Prefetch("criteria", Criterion.objects.prefetch_related("options", "root_causes"))
     )
     criteria, weights, placed = [], {}, []

@@ -148,3 +148,16 @@ def test_a_leads_home_reads_the_teams_they_lead_once(cast):
         assert client.get(reverse("home")).status_code == 200
     led = [q for q in queries if "accounts_membership" in q["sql"] and "is_lead" in q["sql"]]
     assert len(led) == 1, [q["sql"][:200] for q in led]
+
+
+@pytest.mark.parametrize("made", [1, 8, 9])
+def test_an_agent_is_told_how_many_reviews_wait_beyond_the_eight_shown(cast, made):
+    """Fewer than eight waiting are all listed and counted without a count query; from
+    eight on, the count is read."""
+    for i in range(made):
+        submitted_review(make_conversation(cast.agent, cast.team, f"w{i}"), cast.qa)
+    page = home(cast, "agent")
+    cards = page.context["agent"]
+    assert cards.waiting == made and len(cards.to_acknowledge) == min(made, 8)
+    said = f"The 8 newest of {made}" in page.content.decode()
+    assert said == (made > 8)

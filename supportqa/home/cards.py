@@ -49,14 +49,16 @@ def agent_cards(user: User, period: Period) -> AgentCards:
     waiting = recent.counting_toward_iqs().filter(
         status=ReviewStatus.SUBMITTED, acknowledged_at__isnull=True
     )
+    shown = list(waiting[:SHOWN])
     return AgentCards(
         panel=figures.panel,
         iqs_chart=charts.line_with_band(
             f"IQS per {figures.trends.unit} with 95% interval", figures.trends.iqs, unit="%"
         ),
         unit=figures.trends.unit,
-        to_acknowledge=[(r, dispute_deadline(r)) for r in waiting[:SHOWN]],
-        waiting=waiting.count(),
+        to_acknowledge=[(r, dispute_deadline(r)) for r in shown],
+        # Counted only when the list is full: fewer shown are all there are.
+        waiting=len(shown) if len(shown) < SHOWN else waiting.count(),
         disputes=list(
             Dispute.objects.filter(raised_by=user, status=Dispute.Status.OPEN).select_related(
                 "review__conversation", "review__reviewer"

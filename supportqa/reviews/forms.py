@@ -24,10 +24,6 @@ from supportqa.scorecards.models import Criterion, ScorecardVersion
 from supportqa.surveys.models import SATISFIED, SurveyResponse
 
 
-def _criteria(version: ScorecardVersion) -> tuple[Criterion, ...]:
-    return version.parts.criteria
-
-
 def position(raw: str) -> int | None:
     """A position posted by the form: ASCII digits only, at most six (no other scripts'
     digits, no 5,000-digit numbers); None for anything else."""
@@ -66,7 +62,7 @@ def parse_review_post(
     post: QueryDict, version: ScorecardVersion
 ) -> tuple[dict[str, RatingInput], str]:
     ratings: dict[str, RatingInput] = {}
-    for criterion in _criteria(version):
+    for criterion in version.parts.criteria:
         code = criterion.code
         raw = post.get(f"rating-{code}", "")
         given = RatingInput(
@@ -91,7 +87,7 @@ def review_form_context(
         for rating in review.ratings.prefetch_related("root_causes", "evidence"):
             saved[rating.criterion_id] = rating
     rows = []
-    for criterion in _criteria(version):
+    for criterion in version.parts.criteria:
         options = list(criterion.options.all())
         causes = list(criterion.root_causes.all())
         if post is not None:

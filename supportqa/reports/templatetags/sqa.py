@@ -18,6 +18,8 @@ from supportqa.core.scoring import score_band
 
 register = template.Library()
 
+NO_DATA = mark_safe('<span class="muted">—</span>')  # a figure that is not there
+
 
 @register.filter
 def num(value: Any, digits: Any = 1) -> str:
@@ -48,7 +50,7 @@ def score_badge(score: Any, threshold: Any = None, critical: Any = False) -> str
     installation's); `critical`: a critical criterion failed, said beside the score. (A
     tag, not an included template: the conversation list shows fifty.)"""
     if score in (None, ""):  # "": a variable the page does not have
-        return mark_safe('<span class="muted">—</span>')
+        return NO_DATA
     badge = format_html(
         '<span class="score {}">{}%</span>', band(score, threshold or None), num(score)
     )
@@ -105,7 +107,7 @@ def conversation_row(c: Any, hides_colleagues_scores: Any, viewer_id: Any) -> st
         c.get_channel_display(),
         (c.category.name if c.category else "") or "—",
         localize(c.message_count),
-        localize(c.csat) if c.csat else mark_safe('<span class="muted">—</span>'),
+        localize(c.csat) if c.csat else NO_DATA,
         score,
     )
 

@@ -1,5 +1,6 @@
 """Small request/response rules of our own: no caching of signed-in pages, each person's time
-zone, the client address, a page in the app's layout for a wrong method."""
+zone, kept configuration reads for page views, the client address, a page in the app's layout
+for a wrong method."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+
+from supportqa import configured
 
 
 def no_store_for_signed_in(
@@ -52,6 +55,21 @@ def user_time_zone(
             return get_response(request)
         finally:
             timezone.deactivate()
+
+    return middleware
+
+
+def configuration_reads(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """A page view (GET, HEAD) reads the configuration through the process's kept reads
+    (supportqa.configured); any other method reads it from the database."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return get_response(request)
+        with configured.reading():
+            return get_response(request)
 
     return middleware
 

@@ -36,7 +36,7 @@ from supportqa.reports.models import (
 from supportqa.reports.periods import Period
 from supportqa.reviews.models import Review
 from supportqa.surveys.models import SurveyResponse, SurveySent
-from tests.conftest import make_user
+from tests.conftest import database_triggers, make_user
 
 NOW = datetime(2026, 3, 18, 15, 37, 12, tzinfo=UTC)
 # Period edges of the tests below: random_world puts some conversations within two hours of
@@ -575,12 +575,7 @@ def test_every_marked_table_keeps_its_triggers_after_all_migrations(db):
             for table in migration.SQLITE_DAYS
             for event in ("insert", "update", "delete")
         }
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT trigger_name FROM information_schema.triggers")
-        else:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        found = {name for (name,) in cursor.fetchall()}
+    found = database_triggers()
     assert len(wanted) == 27 and not wanted - found, sorted(wanted - found)
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from supportqa import configured
 from supportqa.codes import new_code
 from supportqa.core.autoqa import DEFAULT_MAPPING, DETECTORS, Rules
 from supportqa.reports.models import reference
@@ -45,10 +46,14 @@ class AutoQASettings(models.Model):
     @classmethod
     def current(cls) -> tuple[Rules, dict[str, dict[str, tuple[str, ...]]]]:
         """The rules and the detector → criterion mapping in force."""
-        row = cls.objects.order_by("pk").first()
-        if row is None:
-            return Rules(), mapping_from({})
-        return Rules.from_dict(row.rules), mapping_from(row.mapping)
+
+        def read() -> tuple[Rules, dict[str, dict[str, tuple[str, ...]]]]:
+            row = cls.objects.order_by("pk").first()
+            if row is None:
+                return Rules(), mapping_from({})
+            return Rules.from_dict(row.rules), mapping_from(row.mapping)
+
+        return configured.kept("autoqa-settings", read)
 
 
 def mapping_from(overrides: Any) -> dict[str, dict[str, tuple[str, ...]]]:

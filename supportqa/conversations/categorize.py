@@ -8,6 +8,7 @@ import hashlib
 import json
 import threading
 from collections import Counter
+from collections.abc import Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,7 +110,7 @@ def _labelled_examples() -> list[tuple[str, str]]:
     """(request text, category name) of the latest categorized conversations, for the
     categories with at least five of them (a stratified split needs a few of each)."""
     labelled = Conversation.objects.filter(category__isnull=False).order_by("-created_at")
-    names = dict(Category.objects.values_list("pk", "name"))
+    names = Category.names()
     rows = list(labelled[:MAX_EXAMPLES].values_list("pk", "category_id"))
     texts = request_texts(Conversation.objects.filter(pk__in=[pk for pk, _ in rows]))
     pairs = [(texts[pk], names[category]) for pk, category in rows if texts.get(pk)]
@@ -184,13 +185,13 @@ def suggest(conversation: Conversation, messages: list[Message] | None = None) -
     return suggest_text(request_text(conversation, messages))
 
 
-def suggest_text(text: str, active: set[str] | None = None) -> Suggestion | None:
+def suggest_text(text: str, active: Set[str] | None = None) -> Suggestion | None:
     """`suggest` for any text (a social post); `active`: the active categories' names, read
     once for many texts."""
     if not text:
         return None
     if active is None:
-        active = set(Category.objects.filter(is_active=True).values_list("name", flat=True))
+        active = {name for _, name in Category.active()}
     try:
         model, _ = current_model()
     except ModelError:

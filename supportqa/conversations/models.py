@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from supportqa import configured
 from supportqa.codes import new_code
 from supportqa.conversations import service_levels
 
@@ -62,6 +63,18 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @staticmethod
+    def names() -> dict[int, str]:
+        """Every category's name by id (inactive ones too: old conversations keep theirs)."""
+        read = Category.objects.values_list("pk", "name")
+        return dict(configured.kept("category-names", lambda: dict(read)))
+
+    @staticmethod
+    def active() -> tuple[tuple[str, str], ...]:
+        """(code, name) of the active categories (what may be suggested or chosen), in order."""
+        read = Category.objects.filter(is_active=True).values_list("code", "name")
+        return configured.kept("active-categories", lambda: tuple(read))
 
 
 class Customer(models.Model):

@@ -159,7 +159,7 @@ def dashboard(
         volume=[(point, row["n"]) for point, row in created_points],
         unit=unit,
     )  # fmt: skip
-    names = dict(Category.objects.values_list("pk", "name"))
+    names = Category.names()
     strata = _survey_strata(conversations, names)
     watched = control.watch(weeks, created, csat, review_rows)
     return Dashboard(

@@ -35,6 +35,7 @@ from django.db import DatabaseError, connection, models, transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
+from supportqa import configured
 from supportqa.conversations import service_levels
 from supportqa.conversations.models import (
     SHOP_SOURCE,
@@ -342,8 +343,11 @@ def _stamp_current() -> None:
     """Under other settings than the stored stamp's, every day with raw rows is marked."""
     wanted = definition()
     _verified.definition = wanted
-    stamp = RollupStamp.objects.first()
-    if stamp is not None and stamp.definition == wanted:
+    stored = configured.kept(
+        "rollup-definition",
+        lambda: RollupStamp.objects.values_list("definition", flat=True).first(),
+    )
+    if stored == wanted:
         return
     with transaction.atomic():
         stamp = RollupStamp.objects.select_for_update().first()

@@ -224,10 +224,7 @@ class ConversationFilter(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["agent"].choices = [("", "Any"), *[(a.code, a.name) for a in agents]]
         self.fields["team"].choices = [("", "Any"), *[(t.code, t.name) for t in teams]]
-        self.fields["category"].choices = [
-            ("", "Any"),
-            *[(c.code, c.name) for c in Category.objects.filter(is_active=True)],
-        ]
+        self.fields["category"].choices = [("", "Any"), *Category.active()]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

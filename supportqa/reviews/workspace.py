@@ -99,12 +99,16 @@ class Desk:
     def own(self, user: Any) -> Review | None:
         if self.source is None:
             return None
-        return Review.objects.filter(
-            conversation=self.conversation,
-            reviewer=user,
-            source=self.source,
-            calibration_session=self.calibration_session,
-        ).first()
+        return (
+            Review.objects.filter(
+                conversation=self.conversation,
+                reviewer=user,
+                source=self.source,
+                calibration_session=self.calibration_session,
+            )
+            .select_related("scorecard_version")  # its badge's pass threshold
+            .first()
+        )
 
 
 def respond(request: HttpRequest, desk: Desk) -> HttpResponse:

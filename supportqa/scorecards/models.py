@@ -7,6 +7,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db import models
 
+from supportqa import configured
 from supportqa.codes import new_code
 from supportqa.core.recent import Recent
 from supportqa.core.scoring import CriterionRating, ReviewScore, criterion_score, review_score
@@ -197,7 +198,8 @@ class Criterion(models.Model):
         """Criterion key → its name in the latest scorecard version that has it (criteria are
         matched across versions by key)."""
         rows = Criterion.objects.order_by("section__version__number", "pk")
-        return dict(rows.values_list("key", "name"))
+        names = configured.kept("criterion-names", lambda: dict(rows.values_list("key", "name")))
+        return dict(names)
 
     def scale_bounds(self) -> tuple[float, float]:
         return bounds_of([option.value for option in self.options.all()])

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from supportqa import configured
 from supportqa.conversations.models import Conversation
 from supportqa.scorecards.models import Scorecard, ScorecardVersion
 
@@ -10,8 +11,8 @@ def active_scorecards() -> list[Scorecard]:
     """The active scorecards with their conditions loaded, for matching many conversations."""
     conversation_scorecards = Scorecard.objects.filter(
         is_active=True, kind=Scorecard.Kind.CONVERSATION
-    )
-    return list(conversation_scorecards.prefetch_related("categories", "teams"))
+    ).prefetch_related("categories", "teams")
+    return list(configured.kept("active-scorecards", lambda: tuple(conversation_scorecards)))
 
 
 def matching_scorecards(
@@ -41,4 +42,6 @@ def pick_version(conversation: Conversation, slug: str | None = None) -> Scoreca
     candidates = matching_scorecards(conversation)
     chosen = next((s for s in candidates if s.slug == slug), None) if slug else None
     chosen = chosen or (candidates[0] if candidates else None)
-    return None if chosen is None else chosen.current_version()
+    if chosen is None:
+        return None
+    return configured.kept(f"current-version-{chosen.pk}", chosen.current_version)

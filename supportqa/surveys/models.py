@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from supportqa import configured
 from supportqa.codes import new_code
 
 
@@ -108,6 +109,13 @@ class Template(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @staticmethod
+    def in_use() -> tuple[Template, ...]:
+        """The active templates, in order."""
+        return configured.kept(
+            "survey-templates", lambda: tuple(Template.objects.filter(active=True))
+        )
 
 
 class SurveySent(models.Model):

@@ -26,7 +26,7 @@ def conversation_panel(user: User, conversation: Conversation) -> dict[str, Any]
         and (sent.expires_at is None or sent.expires_at > timezone.now())
     )
     templates = (
-        list(Template.objects.filter(active=True))
+        list(Template.in_use())
         if staff and sent is None and conversation.resolved_at is not None
         else []
     )

@@ -3,11 +3,20 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
+from django.db import connection
 from django.http import HttpRequest
 
 from supportqa.notifications.actions import read
+from supportqa.notifications.models import Notification
 
 SHOWN_AT_MOST = 99
+_TABLE = Notification._meta.db_table
+_UNREAD = (
+    f"SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM {_TABLE} WHERE user_id = %s "
+    "AND read_at IS NULL AND (link <> %s OR %s = '') LIMIT %s) AS shown), "
+    f"(%s <> '' AND EXISTS (SELECT 1 FROM {_TABLE} "
+    "WHERE user_id = %s AND read_at IS NULL AND link = %s))"
+)
 
 
 class Bell:
@@ -21,13 +30,17 @@ class Bell:
     def unread(self) -> int:
         if not self._user.is_authenticated:
             return 0
-        unread = self._user.notifications.filter(read_at__isnull=True)
-        # Looked for before written: an UPDATE takes SQLite's one write lock even when it
-        # changes nothing, and every page view would queue behind the writers for it.
-        here = unread.filter(link=self._path)
-        if self._path and here.exists():
-            read(here)
-        return int(unread[: SHOWN_AT_MOST + 1].count())
+        # Every page asks both questions (how many unread, besides those about this page; any
+        # about this page?), so in one fixed statement that Django need not build. Looked for
+        # before written: an UPDATE takes SQLite's one write lock even when it changes
+        # nothing, and every page view would queue behind the writers for it.
+        user, path = self._user.pk, self._path
+        with connection.cursor() as cursor:
+            cursor.execute(_UNREAD, [user, path, path, SHOWN_AT_MOST + 1, path, user, path])
+            count, here = cursor.fetchone()
+        if here:
+            read(self._user.notifications.filter(read_at__isnull=True, link=path))
+        return int(count)
 
     @property
     def label(self) -> str:

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from supportqa.calibration.models import CalibrationSession
+from supportqa.calibration.results import alignment_of
 from supportqa.notifications.models import Kind, Notification
 from supportqa.reviews.models import Review, Source
 from supportqa.scorecards.models import Criterion
@@ -110,6 +111,7 @@ def test_reveal_shows_agreement_and_flags_ambiguous_criteria(cast, session):
     assert by_key["personalization"].ambiguous
     assert not by_key["tone"].ambiguous
     assert results.alignment[cast.qa.pk] == pytest.approx(21 / 24)  # 7 of 8 criteria agree
+    assert_alignment_alone_is_the_same(session, results)
     assert Notification.objects.filter(
         user=cast.qa, text__startswith="Calibration results"
     ).exists()
@@ -157,3 +159,14 @@ def test_agreed_final_baseline_entered_by_the_organiser_after_the_reveal(cast):
     assert results.heatmap[cast.qa.pk][tone.pk] == pytest.approx(20)  # Exceeds vs agreed Meets
     assert results.heatmap[cast.manager.pk][tone.pk] == pytest.approx(0)
     assert results.alignment[cast.manager.pk] == 1.0
+    assert_alignment_alone_is_the_same(session, results)
+
+
+def assert_alignment_alone_is_the_same(session, results):
+    """What a home page shows, computed alone, is the results' figure for every participant
+    (and nothing for the baseline or without one)."""
+    participants = list(session.participants.values_list("pk", flat=True))
+    assert participants and any(results.alignment.get(p) is not None for p in participants)
+    for participant in participants:
+        assert alignment_of(session, participant) == results.alignment.get(participant)
+    assert alignment_of(session, session.baseline_id) is None

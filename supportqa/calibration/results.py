@@ -87,6 +87,24 @@ def session_results(session: CalibrationSession) -> Results:
     return out
 
 
+def alignment_of(session: CalibrationSession, reviewer: int) -> float | None:
+    """`session_results(session).alignment.get(reviewer)` for a participant, from their and
+    the baseline's ratings alone (a home page shows the one figure; the whole results
+    compute every criterion's agreement statistics)."""
+    baseline = session.baseline_id
+    if baseline is None or reviewer == baseline:
+        return None
+    reviews = list(
+        session.reviews.filter(status=ReviewStatus.SUBMITTED, reviewer__in=[reviewer, baseline])
+    )
+    if all(r.reviewer_id != reviewer for r in reviews):
+        return None  # not among the reviewers of the results
+    conversations = list(session.conversations.values_list("pk", flat=True))
+    criteria = list(Criterion.objects.filter(section__version=session.scorecard_version_id))
+    value, score = _ratings(reviews)
+    return _alignment(value, score, conversations, criteria, reviewer, baseline)
+
+
 # Keyed by (conversation, reviewer, criterion).
 _ByRating = dict[tuple[int, int, int], float | None]
 

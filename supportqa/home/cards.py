@@ -15,7 +15,7 @@ from supportqa.assignments.access import cycles_for, waiting_items
 from supportqa.assignments.models import AssignmentItem
 from supportqa.autoqa.models import Job
 from supportqa.calibration.models import CalibrationSession
-from supportqa.calibration.results import session_results
+from supportqa.calibration.results import alignment_of
 from supportqa.conversations.access import scope_of
 from supportqa.integrations.models import ImportRun
 from supportqa.notifications.models import Mail
@@ -129,7 +129,7 @@ def _alignment(user: User) -> tuple[CalibrationSession, float] | None:
     )
     if session is None:
         return None
-    share = session_results(session).alignment.get(user.pk)
+    share = alignment_of(session, user.pk)
     return None if share is None else (session, share)
 
 

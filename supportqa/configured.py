@@ -4,27 +4,35 @@ the survey templates, the settings the rollups were computed under),
 kept by each web process while the configuration stays the same.
 
 Every write to a configuration table (`TABLES`), whatever makes it (a form, the admin, a bulk
-update, raw SQL, a restore), gives the one-row table `STAMP` a new random stamp, through
-database triggers (server migrations). A read kept under a stamp is served again only while
+update, raw SQL), gives the one-row table `STAMP` a new random stamp, through database
+triggers (server migrations; installed again after every `migrate`, as SQLite drops a table's
+triggers when a migration remakes it). A read kept under a stamp is served again only while
 the stamp is still the database's: a page view asks for the stamp once, with one uncompiled
 statement, instead of building and compiling a statement for each read. Random, not a counter,
-so a rolled-back change's stamp never comes back for a different configuration; the stamp is
-read before what is kept under it, so nothing older than a stamp is ever kept under it.
+so a rolled-back change's stamp never comes back for a different configuration. The stamp is
+read before what is kept under it, and nothing is kept or served inside a transaction the
+page view opened (it may hold its own uncommitted changes), so what is kept under a stamp is
+committed and no older than it. A restored backup brings its own stamp back with its own configuration.
 
 Kept reads serve GET and HEAD requests only (`reading`, the middleware): a POST, a worker or a
 command reads the database every time, so what a request writes and then reads agrees, and no
-object that a writer may change is shared between requests.
+object that a writer may change is shared between requests. (A page view that commits a
+change to the configuration, as `Organisation.current` may when there is none, is served the
+change from the next request on.)
+
+On PostgreSQL each write to a configuration table updates the one stamp row, so transactions
+that change the configuration wait for each other's commit; such changes are rare (an admin's
+form, a new team or category in an import).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 
 T = TypeVar("T")
 
@@ -45,16 +53,25 @@ TABLES = [  # every table a kept read reads
 ]
 TRIGGER = "configured"  # the triggers' names start with it
 
-# The stamp of the request being served: absent outside a GET or HEAD request, [] until asked.
-_request: ContextVar[list[int | None] | None] = ContextVar("configured_stamp", default=None)
-_kept: dict[tuple[str, str], tuple[int, Any]] = {}
-_lock = threading.Lock()
+
+class _Request:
+    """A page view's stamp (read at its first kept read) and how many transactions were open
+    when it began (none when serving; a test's own)."""
+
+    def __init__(self) -> None:
+        self.depth = len(connection.atomic_blocks)
+        self.stamp: int | None = None
+        self.asked = False
+
+
+_request: ContextVar[_Request | None] = ContextVar("configured_request", default=None)
+_kept: dict[str, tuple[int, Any]] = {}
 
 
 @contextmanager
 def reading() -> Iterator[None]:
     """Serve kept reads for the duration (a GET or HEAD request)."""
-    token = _request.set([])
+    token = _request.set(_Request())
     try:
         yield
     finally:
@@ -64,79 +81,108 @@ def reading() -> Iterator[None]:
 def kept(name: str, read: Callable[[], T]) -> T:
     """`read()`, or what it returned under the configuration in force. `name` names the read;
     what it returns must be read from `TABLES` only and must not be changed by its users."""
-    memo = _request.get()
-    if memo is None:
-        return read()
-    if not memo:
-        memo.append(stamp())
-    current = memo[0]
+    request = _request.get()
+    if request is None or len(connection.atomic_blocks) > request.depth:
+        return read()  # not a page view, or in a transaction it opened
+    if not request.asked:
+        request.stamp, request.asked = stamp(), True
+    current = request.stamp
     if current is None:
         return read()
-    key = (connection.alias, name)
-    found = _kept.get(key)
+    found = _kept.get(name)
     if found is not None and found[0] == current:
         return found[1]
     value = read()
-    with _lock:
-        _kept[key] = (current, value)
+    _kept[name] = (current, value)  # one assignment: threads see the old pair or the new
     return value
 
 
 def stamp() -> int | None:
-    """The configuration's stamp (None if its row is missing: nothing is kept then)."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT stamp FROM {STAMP}")
-        row = cursor.fetchone()
+    """The configuration's stamp; None (nothing is kept) without one, as before `migrate`
+    has made it. Asked outside transactions only, where a failed statement ends nothing."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT stamp FROM {STAMP}")
+            row = cursor.fetchone()
+    except DatabaseError:
+        return None
     return None if row is None else row[0]
+
+
+def after_migrate(using: str = DEFAULT_DB_ALIAS, **_: Any) -> None:
+    """Install the triggers again where one is missing (post_migrate): a migration that made
+    SQLite remake a configuration table left it without them. Nothing before the stamp's
+    migration has made it."""
+    database = connections[using]
+    with database.cursor() as cursor:
+        if STAMP not in database.introspection.table_names(cursor):
+            return
+    if trigger_names(database.vendor) <= triggers_in(database):
+        return
+    with transaction.atomic(using=using), database.cursor() as cursor:
+        for statement in installing(database.vendor):
+            cursor.execute(statement)
+
+
+def triggers_in(database: Any) -> set[str]:
+    """The names of the triggers in a database."""
+    with database.cursor() as cursor:
+        if database.vendor == "postgresql":
+            cursor.execute("SELECT trigger_name FROM information_schema.triggers")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        return {name for (name,) in cursor.fetchall()}
 
 
 # The triggers (installed by the server app's migrations).
 _POSTGRES_NEW = "floor(random() * 9000000000000000000)::bigint"
 
 
-def install(schema_editor: Any, tables: list[str] = TABLES) -> None:
-    """Create the stamp (when missing) and the triggers on `tables` that renew it."""
-    execute = schema_editor.execute
-    postgres = schema_editor.connection.vendor == "postgresql"
-    execute(
-        f"CREATE TABLE IF NOT EXISTS {STAMP} (id integer PRIMARY KEY CHECK (id = 1), "
-        "stamp bigint NOT NULL)"
-    )
+def installing(vendor: str) -> list[str]:
+    """The statements that create the stamp (when missing) and, afresh, the triggers that
+    renew it."""
+    postgres = vendor == "postgresql"
     new = _POSTGRES_NEW if postgres else "random()"
-    execute(f"INSERT INTO {STAMP} (id, stamp) SELECT 1, {new} WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {STAMP})")  # fmt: skip
+    statements = [
+        f"CREATE TABLE IF NOT EXISTS {STAMP} (id integer PRIMARY KEY CHECK (id = 1), "
+        "stamp bigint NOT NULL)",
+        f"INSERT INTO {STAMP} (id, stamp) SELECT 1, {new} WHERE NOT EXISTS (SELECT 1 FROM {STAMP})",
+        *uninstalling(vendor),
+    ]
     if postgres:
-        execute(
+        statements.append(
             f"CREATE OR REPLACE FUNCTION {TRIGGER}_renew() RETURNS trigger LANGUAGE plpgsql AS "
             f"$$ BEGIN UPDATE {STAMP} SET stamp = {new}; RETURN NULL; END $$"
         )
-    for table in tables:
-        uninstall(schema_editor, [table])
+    for table in TABLES:
         if postgres:
             # One per statement, truncation included (a test database's flush truncates).
-            execute(
+            statements.append(
                 f"CREATE TRIGGER {TRIGGER}_{table} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
                 f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER}_renew()"
             )
             continue
-        for event in ("insert", "update", "delete"):
-            execute(
-                f"CREATE TRIGGER {TRIGGER}_{table}_{event} AFTER {event.upper()} ON {table} "
-                f"BEGIN UPDATE {STAMP} SET stamp = random(); END"
-            )
+        statements += [
+            f"CREATE TRIGGER {TRIGGER}_{table}_{event} AFTER {event.upper()} ON {table} "
+            f"BEGIN UPDATE {STAMP} SET stamp = random(); END"
+            for event in ("insert", "update", "delete")
+        ]
+    return statements
 
 
-def uninstall(schema_editor: Any, tables: list[str] = TABLES) -> None:
-    for table in tables:
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}_{table} ON {table}")
-        else:
-            for event in ("insert", "update", "delete"):
-                schema_editor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}_{table}_{event}")
-
-
-def trigger_names(vendor: str, tables: list[str] = TABLES) -> set[str]:
-    """The names `install` gives the triggers on `tables`."""
+def uninstalling(vendor: str) -> list[str]:
+    """The statements that drop the triggers (not the stamp)."""
     if vendor == "postgresql":
-        return {f"{TRIGGER}_{table}" for table in tables}
-    return {f"{TRIGGER}_{t}_{e}" for t in tables for e in ("insert", "update", "delete")}
+        return [f"DROP TRIGGER IF EXISTS {TRIGGER}_{table} ON {table}" for table in TABLES]
+    return [
+        f"DROP TRIGGER IF EXISTS {TRIGGER}_{table}_{event}"
+        for table in TABLES
+        for event in ("insert", "update", "delete")
+    ]
+
+
+def trigger_names(vendor: str) -> set[str]:
+    """The names `installing` gives the triggers."""
+    if vendor == "postgresql":
+        return {f"{TRIGGER}_{table}" for table in TABLES}
+    return {f"{TRIGGER}_{t}_{e}" for t in TABLES for e in ("insert", "update", "delete")}

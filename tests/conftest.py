@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -114,16 +113,6 @@ def cast(db) -> Cast:
         teammate_conversation=make_conversation(teammate, team, "c-teammate"),
         other_conversation=make_conversation(other_agent, other_team, "c-other"),
     )
-
-
-def database_triggers() -> set[str]:
-    """The names of the triggers in the test database."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT trigger_name FROM information_schema.triggers")
-        else:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        return {name for (name,) in cursor.fetchall()}
 
 
 def chat_rubric():

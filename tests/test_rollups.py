@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from supportqa import configured
 from supportqa.conversations.models import (
     SHOP_SOURCE,
     Category,
@@ -36,7 +37,7 @@ from supportqa.reports.models import (
 from supportqa.reports.periods import Period
 from supportqa.reviews.models import Review
 from supportqa.surveys.models import SurveyResponse, SurveySent
-from tests.conftest import database_triggers, make_user
+from tests.conftest import make_user
 
 NOW = datetime(2026, 3, 18, 15, 37, 12, tzinfo=UTC)
 # Period edges of the tests below: random_world puts some conversations within two hours of
@@ -575,7 +576,7 @@ def test_every_marked_table_keeps_its_triggers_after_all_migrations(db):
             for table in migration.SQLITE_DAYS
             for event in ("insert", "update", "delete")
         }
-    found = database_triggers()
+    found = configured.triggers_in(connection)
     assert len(wanted) == 27 and not wanted - found, sorted(wanted - found)
 
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ServerConfig(AppConfig):
@@ -6,3 +7,8 @@ class ServerConfig(AppConfig):
 
     name = "supportqa.server"
     label = "server"
+
+    def ready(self) -> None:
+        from supportqa import configured
+
+        post_migrate.connect(configured.after_migrate, sender=self, dispatch_uid="configured")

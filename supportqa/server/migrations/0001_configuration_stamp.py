@@ -1,7 +1,7 @@
 """The configuration's stamp and the triggers that renew it on every write to a configuration
-table (supportqa.configured). A later migration that makes SQLite remake one of those tables
-(most column changes do) must install its triggers again: `configured.install(schema_editor,
-[table])` at its end."""
+table (supportqa.configured). SQLite drops a table's triggers when a migration remakes it (most
+column changes do): the missing ones are installed again after every `migrate`
+(ServerConfig.ready)."""
 
 from typing import Any
 
@@ -11,12 +11,15 @@ from supportqa import configured
 
 
 def create(apps: Any, schema_editor: Any) -> None:
-    configured.install(schema_editor)
+    for statement in configured.installing(schema_editor.connection.vendor):
+        schema_editor.execute(statement)
 
 
 def drop(apps: Any, schema_editor: Any) -> None:
-    configured.uninstall(schema_editor)
-    if schema_editor.connection.vendor == "postgresql":
+    vendor = schema_editor.connection.vendor
+    for statement in configured.uninstalling(vendor):
+        schema_editor.execute(statement)
+    if vendor == "postgresql":
         schema_editor.execute(f"DROP FUNCTION IF EXISTS {configured.TRIGGER}_renew()")
     schema_editor.execute(f"DROP TABLE IF EXISTS {configured.STAMP}")
 

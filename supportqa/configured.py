@@ -1,7 +1,7 @@
 """Reads of the installation's configuration (the organisation, AutoQA's settings, the active
 scorecards with their conditions and current versions, the categories, the criteria's names,
-the survey templates, the settings the rollups were computed under),
-kept by each web process while the configuration stays the same.
+the survey templates, the settings the rollups were computed under), kept by each web
+process while the configuration stays the same.
 
 Every write to a configuration table (`TABLES`), whatever makes it (a form, the admin, a bulk
 update, raw SQL), gives the one-row table `STAMP` a new random stamp, through database
@@ -12,7 +12,8 @@ statement, instead of building and compiling a statement for each read. Random, 
 so a rolled-back change's stamp never comes back for a different configuration. The stamp is
 read before what is kept under it, and nothing is kept or served inside a transaction the
 page view opened (it may hold its own uncommitted changes), so what is kept under a stamp is
-committed and no older than it. A restored backup brings its own stamp back with its own configuration.
+committed and no older than it. A restored backup brings back its own stamp with its own
+configuration.
 
 Kept reads serve GET and HEAD requests only (`reading`, the middleware): a POST, a worker or a
 command reads the database every time, so what a request writes and then reads agrees, and no

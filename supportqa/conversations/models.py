@@ -67,14 +67,18 @@ class Category(models.Model):
     @staticmethod
     def names() -> dict[int, str]:
         """Every category's name by id (inactive ones too: old conversations keep theirs)."""
-        read = Category.objects.values_list("pk", "name")
-        return dict(configured.kept("category-names", lambda: dict(read)))
+        names = configured.kept(
+            "category-names", lambda: dict(Category.objects.values_list("pk", "name"))
+        )
+        return dict(names)
 
     @staticmethod
     def active() -> tuple[tuple[str, str], ...]:
         """(code, name) of the active categories (what may be suggested or chosen), in order."""
-        read = Category.objects.filter(is_active=True).values_list("code", "name")
-        return configured.kept("active-categories", lambda: tuple(read))
+        return configured.kept(
+            "active-categories",
+            lambda: tuple(Category.objects.filter(is_active=True).values_list("code", "name")),
+        )
 
 
 class Customer(models.Model):

@@ -197,9 +197,12 @@ class Criterion(models.Model):
     def latest_names() -> dict[str, str]:
         """Criterion key → its name in the latest scorecard version that has it (criteria are
         matched across versions by key)."""
-        rows = Criterion.objects.order_by("section__version__number", "pk")
-        names = configured.kept("criterion-names", lambda: dict(rows.values_list("key", "name")))
-        return dict(names)
+
+        def read() -> dict[str, str]:
+            rows = Criterion.objects.order_by("section__version__number", "pk")
+            return dict(rows.values_list("key", "name"))
+
+        return dict(configured.kept("criterion-names", read))
 
     def scale_bounds(self) -> tuple[float, float]:
         return bounds_of([option.value for option in self.options.all()])

@@ -9,10 +9,14 @@ from supportqa.scorecards.models import Scorecard, ScorecardVersion
 
 def active_scorecards() -> list[Scorecard]:
     """The active scorecards with their conditions loaded, for matching many conversations."""
-    conversation_scorecards = Scorecard.objects.filter(
-        is_active=True, kind=Scorecard.Kind.CONVERSATION
-    ).prefetch_related("categories", "teams")
-    return list(configured.kept("active-scorecards", lambda: tuple(conversation_scorecards)))
+
+    def read() -> tuple[Scorecard, ...]:
+        conversation_scorecards = Scorecard.objects.filter(
+            is_active=True, kind=Scorecard.Kind.CONVERSATION
+        )
+        return tuple(conversation_scorecards.prefetch_related("categories", "teams"))
+
+    return list(configured.kept("active-scorecards", read))
 
 
 def matching_scorecards(

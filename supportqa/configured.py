@@ -12,8 +12,9 @@ statement, instead of building and compiling a statement for each read. Random, 
 so a rolled-back change's stamp never comes back for a different configuration. The stamp is
 read before what is kept under it, and nothing is kept or served inside a transaction the
 page view opened (it may hold its own uncommitted changes), so what is kept under a stamp is
-committed and no older than it. A restored backup brings back its own stamp with its own
-configuration.
+committed and no older than it; a read during which the stamp changed (a write of the same
+request's) is not kept. A backup is restored with the server stopped (`supportqa restore`),
+so no process holds reads kept under the stamp it replaces.
 
 Kept reads serve GET and HEAD requests only (`reading`, the middleware): a POST, a worker or a
 command reads the database every time, so what a request writes and then reads agrees, and no
@@ -94,18 +95,22 @@ def kept(name: str, read: Callable[[], T]) -> T:
     if found is not None and found[0] == current:
         return found[1]
     value = read()
-    _kept[name] = (current, value)  # one assignment: threads see the old pair or the new
+    if stamp() == current:  # nothing changed it meanwhile (a write of this very request's)
+        _kept[name] = (current, value)  # one assignment: threads see the old pair or the new
     return value
 
 
 def stamp() -> int | None:
     """The configuration's stamp; None (nothing is kept) without one, as before `migrate`
-    has made it. Asked outside transactions only, where a failed statement ends nothing."""
+    has made it. (Inside a transaction the failure is raised: on PostgreSQL it has ended the
+    transaction, and its next statement would fail without saying why.)"""
     try:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT stamp FROM {STAMP}")
             row = cursor.fetchone()
     except DatabaseError:
+        if connection.in_atomic_block:
+            raise
         return None
     return None if row is None else row[0]
 
@@ -129,7 +134,10 @@ def triggers_in(database: Any) -> set[str]:
     """The names of the triggers in a database."""
     with database.cursor() as cursor:
         if database.vendor == "postgresql":
-            cursor.execute("SELECT trigger_name FROM information_schema.triggers")
+            cursor.execute(
+                "SELECT trigger_name FROM information_schema.triggers "
+                "WHERE event_object_schema = current_schema()"
+            )
         else:
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         return {name for (name,) in cursor.fetchall()}
@@ -141,7 +149,7 @@ _POSTGRES_NEW = "floor(random() * 9000000000000000000)::bigint"
 
 def installing(vendor: str) -> list[str]:
     """The statements that create the stamp (when missing) and, afresh, the triggers that
-    renew it."""
+    renew it, then renew it (writes made while a trigger was missing renewed nothing)."""
     postgres = vendor == "postgresql"
     new = _POSTGRES_NEW if postgres else "random()"
     statements = [
@@ -168,6 +176,7 @@ def installing(vendor: str) -> list[str]:
             f"BEGIN UPDATE {STAMP} SET stamp = random(); END"
             for event in ("insert", "update", "delete")
         ]
+    statements.append(f"UPDATE {STAMP} SET stamp = {new}")
     return statements
 
 

@@ -43,8 +43,10 @@ def test_migrate_installs_a_trigger_again_that_a_remade_table_lost(db):
         else:
             cursor.execute(f"DROP TRIGGER {lost}")
     assert lost not in configured.triggers_in(connection)
+    before = stamp()
     call_command("migrate", verbosity=0)
     assert lost in configured.triggers_in(connection)
+    assert stamp() != before  # writes made without the trigger renewed nothing
 
 
 @pytest.mark.parametrize(
@@ -120,6 +122,21 @@ def test_a_value_read_inside_a_rolled_back_change_is_not_served_after_it(db):
         assert Organisation.current().name == "Before"
     with configured.reading():
         assert Organisation.current().name == "Before"
+
+
+def test_a_value_the_page_view_itself_changed_while_reading_it_is_not_kept(db):
+    """The organisation made on first use (get_or_create) by a page view whose writes are
+    then undone: kept under the stamp read before the write, it would be served with no row
+    behind it once the stamp came back."""
+    Organisation.objects.all().delete()
+    undo = transaction.savepoint()
+    with configured.reading():
+        Category.names()  # the stamp is read
+        assert Organisation.current().pk == 1  # made now
+    transaction.savepoint_rollback(undo)
+    with configured.reading():
+        Organisation.current()
+    assert Organisation.objects.filter(pk=1).exists()  # read (and made) again, not served
 
 
 def test_page_views_see_a_configuration_change_at_once_and_read_it_once(cast):

@@ -54,6 +54,7 @@ TABLES = [  # every table a kept read reads
     "surveys_template",
 ]
 TRIGGER = "configured"  # the triggers' names start with it
+_EVENTS = ("insert", "update", "delete")  # SQLite's row triggers, one per event
 
 
 class _Request:
@@ -174,7 +175,7 @@ def installing(vendor: str) -> list[str]:
         statements += [
             f"CREATE TRIGGER {TRIGGER}_{table}_{event} AFTER {event.upper()} ON {table} "
             f"BEGIN UPDATE {STAMP} SET stamp = random(); END"
-            for event in ("insert", "update", "delete")
+            for event in _EVENTS
         ]
     statements.append(f"UPDATE {STAMP} SET stamp = {new}")
     return statements
@@ -184,15 +185,11 @@ def uninstalling(vendor: str) -> list[str]:
     """The statements that drop the triggers (not the stamp)."""
     if vendor == "postgresql":
         return [f"DROP TRIGGER IF EXISTS {TRIGGER}_{table} ON {table}" for table in TABLES]
-    return [
-        f"DROP TRIGGER IF EXISTS {TRIGGER}_{table}_{event}"
-        for table in TABLES
-        for event in ("insert", "update", "delete")
-    ]
+    return [f"DROP TRIGGER IF EXISTS {name}" for name in sorted(trigger_names(vendor))]
 
 
 def trigger_names(vendor: str) -> set[str]:
     """The names `installing` gives the triggers."""
     if vendor == "postgresql":
         return {f"{TRIGGER}_{table}" for table in TABLES}
-    return {f"{TRIGGER}_{t}_{e}" for t in TABLES for e in ("insert", "update", "delete")}
+    return {f"{TRIGGER}_{t}_{e}" for t in TABLES for e in _EVENTS}

@@ -220,7 +220,7 @@ def categorize_uncategorized(by: Any, minimum_confidence: float) -> tuple[int, i
     model, _ = current_model()
     if model is None:
         raise ModelError("train the categorizer first")
-    names = {name: pk for pk, name in Category.objects.values_list("pk", "name")}
+    names = {name: pk for pk, name in Category.names().items()}
     pending = Conversation.objects.filter(category__isnull=True)
     texts = request_texts(pending)
     ids = [pk for pk, text in texts.items() if text]

@@ -792,7 +792,7 @@ def test_a_read_is_compiled_once_and_run_with_each_periods_own_values(cast, monk
     """`grouped` keeps its compiled statement by rollup, grouping, scope and shape: a
     later period of the same shape runs it with its own days, hours and moments (and gets
     what a freshly compiled read gets), a new scope or shape compiles its own."""
-    from supportqa.reports import statements
+    from supportqa import statements
 
     random_world(cast, random.Random(23), count=200)
     rollups.current()

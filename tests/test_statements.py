@@ -1,14 +1,17 @@
-"""Reads compiled once (reports.statements): what a key tells apart, what a statement checks,
-how many are kept."""
+"""Reads compiled once (supportqa.statements): what a key tells apart, what a statement checks,
+how many are kept; model reads give what their querysets give."""
 
 from __future__ import annotations
+
+import threading
 
 import pytest
 from django.db.models import DateField, Q
 
 from supportqa.accounts.access import members_of
-from supportqa.conversations.models import Conversation
-from supportqa.reports.statements import Kept, Slots, Statement, key_of
+from supportqa.accounts.models import Team
+from supportqa.conversations.models import Conversation, Message
+from supportqa.statements import ID, TEXT, Kept, Read, Slots, Statement, key_of, keyed
 
 
 def test_conditions_that_compile_differently_have_different_keys(cast):
@@ -92,3 +95,161 @@ def test_a_statement_is_kept_per_time_zone_and_not_when_its_key_moved(cast):
     kept.get("b", build)
     kept.get(None, build)
     assert len(built) == 5
+
+
+# Model reads compiled once (Kept.read / Kept.first): what iterating the queryset gives.
+
+
+def _messages(slots):
+    return (
+        Message.objects.filter(conversation_id=slots("conversation", ID))
+        .select_related("author", "conversation")
+        .order_by("seq")
+    )
+
+
+def test_a_read_gives_what_the_queryset_gives_and_compiles_once(cast, django_assert_num_queries):
+    cast.conversation.messages.all().delete()
+    for seq, text in enumerate(["Hello", "Hi, how can I help?"]):
+        Message.objects.create(
+            conversation=cast.conversation,
+            seq=seq,
+            author=cast.agent if seq else None,
+            author_kind="agent" if seq else "customer",
+            text=text,
+            sent_at=cast.conversation.created_at,
+        )
+    kept = Kept()
+    compiled = []
+    real = Read.compile
+
+    def counted(*args):
+        compiled.append(1)
+        return real(*args)
+
+    Read.compile = counted
+    try:
+        first = kept.read("messages", _messages, conversation=cast.conversation.pk)
+        with django_assert_num_queries(1):  # the related objects came with it
+            again = kept.read("messages", _messages, conversation=cast.conversation.pk)
+            assert [(m.text, m.author and m.author.username) for m in again] == [
+                ("Hello", None),
+                ("Hi, how can I help?", "agent"),
+            ]
+            assert {m.conversation.code for m in again} == {cast.conversation.code}
+        other = kept.read("messages", _messages, conversation=cast.other_conversation.pk)
+        cast.teammate_conversation.messages.all().delete()
+        none = kept.read("messages", _messages, conversation=cast.teammate_conversation.pk)
+    finally:
+        Read.compile = real
+    assert compiled == [1]
+    assert [m.pk for m in first] == list(
+        cast.conversation.messages.order_by("seq").values_list("pk", flat=True)
+    )
+    assert [m.pk for m in other] == list(
+        cast.other_conversation.messages.order_by("seq").values_list("pk", flat=True)
+    )
+    assert other and none == []
+
+
+def test_a_read_prefetches_and_gives_values_and_firsts(cast, django_assert_num_queries):
+    kept = Kept()
+
+    def teams(slots):
+        return Team.objects.filter(pk=slots("team", ID)).prefetch_related("memberships")
+
+    with django_assert_num_queries(2):  # the team, then its memberships
+        (team,) = kept.read("team", teams, team=cast.team.pk)
+        members = {m.user_id for m in team.memberships.all()}
+    assert cast.agent.pk in members and cast.other_agent.pk not in members
+    assert members == set(cast.team.memberships.values_list("user_id", flat=True))
+    codes = kept.read(
+        "codes",
+        lambda slots: Conversation.objects.filter(agent_id=slots("agent", ID)).values_list(
+            "code", flat=True
+        ),
+        agent=cast.agent.pk,
+    )
+    assert codes == [cast.conversation.code]
+    by_code = kept.first(
+        "by code",
+        lambda slots: Conversation.objects.filter(code=slots("code", TEXT)),
+        code=cast.other_conversation.code,
+    )
+    assert by_code == cast.other_conversation
+    assert kept.first("by code", lambda slots: None, code="no-such-code") is None
+
+
+def test_a_read_refuses_a_none_or_a_wrong_slot_and_runs_nothing_for_an_empty_one(
+    cast, django_assert_num_queries
+):
+    kept = Kept()
+
+    def by_agent(slots):
+        return Conversation.objects.filter(agent_id=slots("agent", ID))
+
+    with pytest.raises(ValueError, match="agent is None"):
+        kept.read("by agent", by_agent, agent=None)
+    with pytest.raises(ValueError, match="team"):
+        kept.read("by agent", by_agent, agent=cast.agent.pk, team=cast.team.pk)
+    with django_assert_num_queries(0):  # no one matches whatever the slot holds
+        nobody = kept.read(
+            "nobody",
+            lambda slots: Conversation.objects.filter(agent_id=slots("agent", ID), pk__in=[]),
+            agent=cast.agent.pk,
+        )
+    assert nobody == []
+    built = []
+
+    def unkept(slots):
+        built.append(1)
+        return by_agent(slots)
+
+    kept.read(keyed("scope", None), unkept, agent=cast.agent.pk)
+    kept.read(keyed("scope", None), unkept, agent=cast.agent.pk)
+    assert built == [1, 1] and len(kept) == 2  # "by agent" and "nobody"
+
+
+def test_a_read_kept_by_one_thread_runs_on_another_threads_connection(cast):
+    from django.db import connection
+
+    kept = Kept()
+    by_code = lambda slots: Conversation.objects.filter(code=slots("code", TEXT))  # noqa: E731
+    kept.read("by code", by_code, code=cast.conversation.code)
+    seen = []
+
+    def elsewhere():
+        def spy(execute, sql, params, many, context):
+            seen.append(connection.alias)
+            return execute(sql, params, many, context)
+
+        try:
+            with connection.execute_wrapper(spy):
+                seen.append(kept.read("by code", by_code, code="none-such"))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    assert seen == ["default", []]  # through the spy on that thread's connection
+
+
+def test_a_conversation_is_read_within_each_persons_own_scope(cast):
+    from django.http import Http404
+
+    from supportqa.accounts.models import User
+    from supportqa.conversations.access import get_conversation_for_user
+
+    for _ in range(2):  # compiled, then kept: each scope its own
+        for user, mine, not_mine in (
+            (cast.agent, cast.conversation, cast.teammate_conversation),
+            (cast.teammate, cast.teammate_conversation, cast.conversation),
+            (cast.lead, cast.conversation, cast.other_conversation),
+            (cast.manager, cast.other_conversation, None),
+        ):
+            user = User.objects.get(pk=user.pk)  # a request's user object
+            assert get_conversation_for_user(user, mine.code) == mine
+            if not_mine is not None:
+                with pytest.raises(Http404):
+                    get_conversation_for_user(user, not_mine.code)

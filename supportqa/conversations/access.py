@@ -1,10 +1,14 @@
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from collections.abc import Hashable
 
-from supportqa.accounts.access import get_in_scope, led_team_ids, members_of
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from supportqa.accounts.access import led_team_ids, members_of
 from supportqa.accounts.models import Role, User
 from supportqa.conversations.models import SHOP_SOURCE, Conversation
+from supportqa.statements import READS, TEXT, Slots, key_of, keyed
 
 
 def conversations_for(user: User) -> QuerySet[Conversation]:
@@ -31,6 +35,23 @@ def scope_of(user: User) -> Q:
     return Q(pk__in=[])
 
 
+def scope_key(user: User) -> Hashable | None:
+    """`scope_of(user)` as a key of compiled reads (`statements.key_of`), made once per user
+    object (one request's, as `led_team_ids`)."""
+    if "_scope_key" not in user.__dict__:
+        user.__dict__["_scope_key"] = key_of(scope_of(user))
+    return user.__dict__["_scope_key"]  # type: ignore[no-any-return]
+
+
 def get_conversation_for_user(user: User, code: str) -> Conversation:
-    conversations = conversations_for(user).select_related("agent", "team", "category", "customer")
-    return get_in_scope(conversations, code, "conversation")
+    """The conversation with this code in the person's scope, or a 404 (`get_in_scope`'s
+    rule; compiled once per scope: every conversation page reads it)."""
+
+    def build(slots: Slots) -> QuerySet[Conversation]:
+        conversations = conversations_for(user).filter(code=slots("code", TEXT))
+        return conversations.select_related("agent", "team", "category", "customer")
+
+    found = READS.first(keyed("conversation in scope", scope_key(user)), build, code=code)
+    if found is None:
+        raise Http404("No such conversation")
+    return found  # type: ignore[no-any-return]

@@ -6,6 +6,7 @@ from supportqa.conversations import service_levels
 from supportqa.conversations.models import AuthorKind, Conversation, Message
 from supportqa.core.autoqa import Turn, reply_waits
 from supportqa.core.sentiment import Trajectory, label, sentiment
+from supportqa.statements import ID, READS
 
 
 @dataclass
@@ -29,7 +30,17 @@ def transcript(conversation: Conversation) -> list[Line]:
     """The messages with their gaps, sentiment and slow replies: a reply is slow when the
     customer waited longer than the channel's target (the service-level setting that AutoQA's
     response-time detector uses too, so the flags and its rating agree)."""
-    messages = list(conversation.messages.select_related("author").order_by("seq"))
+    messages = READS.read(
+        "transcript",
+        lambda slots: (
+            Message.objects.filter(conversation_id=slots("conversation", ID))
+            .select_related("author")
+            .order_by("seq")
+        ),
+        conversation=conversation.pk,
+    )
+    for message in messages:  # as `conversation.messages` gives them
+        Message.conversation.field.set_cached_value(message, conversation)
     first, later = service_levels.current().reply_targets(conversation.channel)
     slow: set[int] = set()
     if first and later:

@@ -57,7 +57,7 @@ from supportqa.reports.models import (
     SentDay,
 )
 from supportqa.reports.periods import Period
-from supportqa.reports.statements import Kept, Slots, key_of
+from supportqa.statements import Kept, Slots, key_of
 from supportqa.surveys.models import SATISFIED, SurveyResponse, SurveySent, satisfied
 
 # Raise when a rollup's columns or aggregates change: every day is recomputed on next read.
@@ -645,7 +645,7 @@ def grouped(
     return dict(out)
 
 
-# Rollup reads compiled once per key (reports.statements): a dashboard's reads cost Django
+# Rollup reads compiled once per key (supportqa.statements): a dashboard's reads cost Django
 # several times their SQL to build and compile.
 _STATEMENTS = Kept()
 

@@ -28,6 +28,7 @@ from supportqa.reviews.forms import parse_review_post, review_form_context
 from supportqa.reviews.models import Rating, Review, ReviewStatus, Source
 from supportqa.reviews.three_sixty import three_sixty
 from supportqa.scorecards.models import ScorecardVersion
+from supportqa.statements import ID, READS, TEXT, Slots
 from supportqa.surveys.panel import conversation_panel
 
 # A panel gets (conversation, transcript lines, reviews the person may see) and returns
@@ -99,15 +100,24 @@ class Desk:
     def own(self, user: Any) -> Review | None:
         if self.source is None:
             return None
-        return (
-            Review.objects.filter(
-                conversation=self.conversation,
-                reviewer=user,
-                source=self.source,
-                calibration_session=self.calibration_session,
-            )
-            .select_related("scorecard_version")  # its badge's pass threshold
-            .first()
+        session = self.calibration_session
+
+        def build(slots: Slots) -> QuerySet[Review]:
+            return Review.objects.filter(
+                conversation_id=slots("conversation", ID),
+                reviewer_id=slots("reviewer", ID),
+                source=slots("source", TEXT),
+                calibration_session_id=None if session is None else slots("session", ID),
+            ).select_related("scorecard_version")  # its badge's pass threshold
+
+        in_session = {} if session is None else {"session": session.pk}
+        return READS.first(  # type: ignore[no-any-return]
+            ("own review", session is None),
+            build,
+            conversation=self.conversation.pk,
+            reviewer=user.pk,
+            source=self.source,
+            **in_session,
         )
 
 

@@ -10,13 +10,24 @@ from django.utils import timezone
 from supportqa.accounts.models import User
 from supportqa.accounts.permissions import may_run_surveys, may_see_survey_links
 from supportqa.conversations.models import Conversation
+from supportqa.statements import ID, READS
 from supportqa.surveys.actions import link_for
-from supportqa.surveys.models import FollowUp, SurveySent, Template
+from supportqa.surveys.models import FollowUp, SurveyResponse, SurveySent, Template
 
 
 def conversation_panel(user: User, conversation: Conversation) -> dict[str, Any]:
-    sent = SurveySent.objects.select_related("template").filter(conversation=conversation).first()
-    answers = list(conversation.survey_responses.all())
+    sent = READS.first(
+        "survey sent",
+        lambda slots: SurveySent.objects.select_related("template").filter(
+            conversation_id=slots("conversation", ID)
+        ),
+        conversation=conversation.pk,
+    )
+    answers = READS.read(
+        "survey answers",
+        lambda slots: SurveyResponse.objects.filter(conversation_id=slots("conversation", ID)),
+        conversation=conversation.pk,
+    )
     staff = may_run_surveys(user)
     follow_up = FollowUp.objects.filter(response__in=answers).first() if staff and answers else None
     open_link = (

@@ -11,10 +11,16 @@ class WorkflowConfig(AppConfig):
     def ready(self) -> None:
         """The conversation page shows the conversation's request, or a way to start one."""
         from supportqa.reviews import workspace
+        from supportqa.statements import ID, READS
         from supportqa.workflow.models import Request
 
         def panel(conversation: Any, lines: Any, visible: Any) -> dict[str, Any]:
-            return {"workflow_request": Request.objects.filter(conversation=conversation).first()}
+            found = READS.first(
+                "workflow request",
+                lambda slots: Request.objects.filter(conversation_id=slots("conversation", ID)),
+                conversation=conversation.pk,
+            )
+            return {"workflow_request": found}
 
         workspace.add_panel(panel)
 

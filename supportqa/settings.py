@@ -189,6 +189,8 @@ AXES_CLIENT_IP_CALLABLE = "supportqa.middleware.client_ip"
 AXES_VERBOSE = False
 
 SESSION_COOKIE_HTTPONLY = True
+# Django's database sessions, read through a statement compiled once (accounts/sessions.py).
+SESSION_ENGINE = "supportqa.accounts.sessions"
 SESSION_COOKIE_AGE = env_int("SUPPORTQA_SESSION_SECONDS", 8 * 3600, minimum=300)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

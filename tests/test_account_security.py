@@ -75,3 +75,24 @@ def test_reset_requests_are_limited_per_address(cast, client, settings):
         for _ in range(6)
     ]
     assert statuses == [302] * 5 + [429] and len(mail.outbox) == 5
+
+
+def test_a_session_is_read_until_it_expires_and_not_after(cast):
+    """Sessions are read through a statement compiled once (accounts/sessions.py): the same
+    session on every request, none once expired, whatever was read before."""
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    client = Client()
+    assert client.post("/login/", {"username": "agent", "password": PASSWORD}).status_code == 302
+    other = cast.client(cast.teammate)
+    for _ in range(2):
+        assert client.get("/account/").status_code == 200
+        assert other.get("/account/").status_code == 200
+    key = client.cookies["sessionid"].value
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timedelta(1))
+    response = client.get("/account/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert other.get("/account/").status_code == 200  # another person's session still is

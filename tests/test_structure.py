@@ -241,3 +241,45 @@ def test_a_conversation_row_says_its_columns_and_hides_a_colleagues_score(cast):
     c.subject = "<b>" + "x" * 80
     escaped = row.render(Context({"c": c, "hides": False, "viewer": cast.qa.pk}))
     assert "&lt;b&gt;" in escaped and "<b>" not in escaped and "…</a>" in escaped
+
+
+def test_a_transcript_line_says_its_message_gap_mood_flags_and_cite_button(cast):
+    """{% transcript_line %}: one message of a conversation page's transcript."""
+    from types import SimpleNamespace
+
+    from django.template import Context, Template
+    from django.utils import timezone
+    from django.utils.safestring import mark_safe
+
+    from supportqa.conversations.transcript import Line
+
+    draw = Template("{% load sqa %}{% transcript_line line flags marked citing %}")
+    message = cast.conversation.messages.order_by("seq").first()
+    message.text, message.author, message.author_name = "Hi <there>\nsecond", None, "Dana"
+    message.author_kind = "customer"
+    line = Line(message=message, gap_seconds=30, waited=False, sentiment=-0.62)
+    plain = draw.render(Context({"line": line, "flags": {}, "marked": {}, "citing": None}))
+    sent = timezone.localtime(message.sent_at)
+    assert plain.startswith(f'<li class="msg msg-customer" data-seq="{message.seq}"')
+    assert "<strong>Dana</strong>" in plain and 'class="gap' not in plain
+    assert f'<time datetime="{sent.isoformat()}">{sent.strftime("%d %b %H:%M:%S")}</time>' in plain
+    assert f"· #{message.seq + 1}</span>" in plain
+    assert 'title="Sentiment -0.62 (VADER)">negative</span>' in plain
+    assert '<div class="msg-text">Hi &lt;there&gt;<br>second</div>' in plain
+    assert 'class="cite"' not in plain and "outcome-" not in plain
+    flag = SimpleNamespace(outcome="n/a", explanation="No <greeting>", label="Greeting")
+    late = Line(message=message, gap_seconds=600, waited=True, sentiment=None)
+    marked = {message.seq: mark_safe("Hi <mark>there</mark>")}
+    full = draw.render(
+        Context({"line": late, "flags": {message.seq: [flag]}, "marked": marked, "citing": "draft"})
+    )
+    assert full.startswith('<li class="gap slow" aria-label="gap">10 min later — customer waited')
+    assert (
+        '<span class="badge outcome-na" title="AutoQA: No &lt;greeting&gt;">Greeting</span>' in full
+    )
+    assert f'<button type="button" class="cite" data-seq="{message.seq}"' in full
+    assert '<div class="msg-text">Hi <mark>there</mark></div>' in full and "mood" not in full
+    message.author = cast.agent
+    assert f"<strong>{cast.agent.name}</strong>" in draw.render(
+        Context({"line": line, "flags": None, "marked": None, "citing": None})
+    )

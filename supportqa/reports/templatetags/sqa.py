@@ -6,11 +6,12 @@ from typing import Any
 
 from django import template
 from django.conf import settings
+from django.template.defaultfilters import linebreaksbr
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import dateformat, timezone
 from django.utils.formats import localize
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
@@ -133,6 +134,74 @@ def conversation_row(c: Any, hides_colleagues_scores: Any, viewer_id: Any) -> st
         localize(c.message_count),
         localize(c.csat) if c.csat else NO_DATA,
         score,
+    )
+
+
+@register.simple_tag
+def transcript_line(line: Any, flags: Any, marked: Any, citing: Any) -> str:
+    """One message of a conversation page's transcript (conversations.transcript.Line): the
+    gap before it when a minute or more, its author, kind, time, number and customer mood,
+    AutoQA's flags on it (`flags`: seq → findings), its text with AutoQA's evidence marked
+    (`marked`: seq → HTML) and, while `citing` (a review form is open), its Cite button.
+    (A tag, not template markup: a conversation shows every message.)"""
+    message = line.message
+    seq = message.seq
+    gap = ""
+    if line.gap_seconds and line.gap_seconds >= 60:
+        gap = format_html(
+            '<li class="gap{}" aria-label="gap">{} later{}</li>\n      ',
+            " slow" if line.waited else "",
+            duration(line.gap_seconds),
+            " — customer waited too long" if line.waited else "",
+        )
+    kind = message.get_author_kind_display()
+    sent = timezone.localtime(message.sent_at)
+    mood = (
+        format_html(
+            '<span class="mood mood-{}" title="Sentiment {} (VADER)">{}</span>',
+            line.mood,
+            signed(line.sentiment),
+            line.mood,
+        )
+        if line.mood
+        else ""
+    )
+    badges = format_html_join(
+        "",
+        '<span class="badge outcome-{}" title="AutoQA: {}">{}</span>',
+        (
+            (f.outcome.replace("/", ""), f.explanation, f.label)
+            for f in (flags.get(seq) if flags else None) or ()
+        ),
+    )
+    cite = (
+        format_html(
+            '<button type="button" class="cite" data-seq="{}" aria-describedby="evidence-hint">'
+            "Cite</button>",
+            seq,
+        )
+        if citing
+        else ""
+    )
+    text = (marked.get(seq) if marked else None) or linebreaksbr(message.text)
+    return format_html(
+        '{}<li class="msg msg-{}" data-seq="{}" id="m{}">\n        <div class="msg-head">'
+        '<strong>{}</strong>\n          <span class="muted">{} · <time datetime="{}">{}</time> · '
+        "#{}</span>\n          {}\n          {}\n          {}\n        </div>\n"
+        '        <div class="msg-text">{}</div>\n      </li>',
+        gap,
+        message.author_kind,
+        seq,
+        seq,
+        (message.author.name if message.author else "") or message.author_name or kind,
+        kind,
+        dateformat.format(sent, "c"),
+        dateformat.format(sent, "d M H:i:s"),
+        seq + 1,
+        mood,
+        badges,
+        cite,
+        text,
     )
 
 

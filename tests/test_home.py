@@ -162,3 +162,28 @@ def test_an_agent_is_told_how_many_reviews_wait_beyond_the_eight_shown(cast, mad
     assert cards.waiting == made and len(cards.to_acknowledge) == min(made, 8)
     said = f"The 8 newest of {made}" in page.content.decode()
     assert said == (made > 8)
+
+
+def test_the_cards_kept_reads_follow_each_person_their_teams_and_the_period(cast):
+    """The cards' lists are compiled once per person and access (`access_key`): each person
+    sees their own, a lead moved to another team sees that team's, and the critical fails
+    follow the period chosen."""
+    from datetime import timedelta
+
+    from supportqa.accounts.models import Membership
+
+    mine = submitted_review(cast.conversation, cast.qa, position=2)  # critical
+    other = submitted_review(cast.other_conversation, cast.qa, position=2)
+    dispute(mine, cast.agent)
+    dispute(other, cast.other_agent)
+    for _ in range(2):  # compiled, then kept
+        assert [r.review for r in home(cast, "agent").context["agent"].disputes] == [mine]
+        assert home(cast, "other_agent").context["agent"].disputes[0].review == other
+        assert [d.review for d in home(cast, "lead").context["team"].disputes] == [mine]
+    Membership.objects.filter(user=cast.lead).update(team=cast.other_team)
+    assert [d.review for d in home(cast, "lead").context["team"].disputes] == [other]
+    Review.objects.filter(pk=mine.pk).update(submitted_at=timezone.now() - timedelta(days=20))
+    client = cast.client(cast.agent)
+    month = client.get(reverse("home"), {"days": "30"}).context["agent"]
+    week = client.get(reverse("home"), {"days": "7"}).context["agent"]
+    assert [r.pk for r in month.critical] == [mine.pk] and week.critical == []

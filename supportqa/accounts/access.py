@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import TypeVar
 
 from django.db.models import Model, Q, QuerySet
@@ -12,14 +13,27 @@ from supportqa.accounts.models import AGENT_ROLES, ORG_WIDE_ROLES, Membership, R
 T = TypeVar("T", bound=Model)
 
 
+def access_key(user: User) -> Hashable:
+    """Everything a person's scope depends on: their id, role, whether they are active, and
+    their teams (led or not). Every rule of who may see what (this module and the apps'
+    `access` modules) reads the person through these alone, so reads compiled once
+    (`statements.READS`) within a person's scope are kept by this key. Read once per user
+    object (one request's), with `led_team_ids`."""
+    key = user.__dict__.get("_access_key")
+    if key is None:
+        teams = tuple(sorted(user.memberships.values_list("team_id", "is_lead")))
+        key = (user.pk, user.role, user.is_active, teams)
+        user.__dict__["_access_key"] = key
+        user.__dict__["_led_team_ids"] = [team for team, lead in teams if lead]
+    return key
+
+
 def led_team_ids(user: User) -> list[int]:
     """The teams the person leads, read once per user object (one request's: a lead's pages
-    ask up to eight times)."""
-    led: list[int] | None = user.__dict__.get("_led_team_ids")
-    if led is None:
-        led = list(user.memberships.filter(is_lead=True).values_list("team_id", flat=True))
-        user.__dict__["_led_team_ids"] = led
-    return list(led)
+    ask up to eight times), with their other teams (`access_key`)."""
+    if "_led_team_ids" not in user.__dict__:
+        access_key(user)
+    return list(user.__dict__["_led_team_ids"])
 
 
 def members_of(team_ids: list[int]) -> QuerySet[Membership]:

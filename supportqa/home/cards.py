@@ -3,13 +3,14 @@ only what that person may see (the same access helpers as the pages the cards li
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, DateTimeField, Q, QuerySet
 from django.utils import timezone
 
-from supportqa.accounts.access import agents_for, teams_for
+from supportqa.accounts.access import access_key, agents_for, teams_for
 from supportqa.accounts.models import AGENT_ROLES, ORG_WIDE_ROLES, Role, User
 from supportqa.assignments.access import cycles_for, waiting_items
 from supportqa.assignments.models import AssignmentItem
@@ -25,8 +26,17 @@ from supportqa.reports.periods import Period
 from supportqa.reviews.access import reviews_for
 from supportqa.reviews.actions import dispute_deadline
 from supportqa.reviews.models import Dispute, Review, ReviewStatus, Source
+from supportqa.statements import READS, Slots
 
 SHOWN = 8  # rows per list; each card links to the full page
+
+
+def kept(
+    user: User, name: str, build: Callable[[Slots], QuerySet[Any]], **values: Any
+) -> list[Any]:
+    """A card's list of what the person may see, compiled once per person and access
+    (`access_key`; the same reads on every visit of the home page) and run with `values`."""
+    return READS.read(("home", name, access_key(user)), build, **values)
 
 
 @dataclass
@@ -45,11 +55,18 @@ class AgentCards:
 def agent_cards(user: User, period: Period) -> AgentCards:
     mine = reviews_for(user).filter(reviewee=user)
     figures = metrics.dashboard(scope_of(user) & Q(agent=user), mine, period)
-    recent = mine.scored().select_related("reviewer", "conversation", "scorecard_version")
-    waiting = recent.counting_toward_iqs().filter(
-        status=ReviewStatus.SUBMITTED, acknowledged_at__isnull=True
-    )
-    shown = list(waiting[:SHOWN])
+
+    def recent() -> QuerySet[Review]:
+        return mine.scored().select_related("reviewer", "conversation", "scorecard_version")
+
+    def waiting() -> QuerySet[Review]:
+        return (
+            recent()
+            .counting_toward_iqs()
+            .filter(status=ReviewStatus.SUBMITTED, acknowledged_at__isnull=True)
+        )
+
+    shown = kept(user, "to acknowledge", lambda slots: waiting()[:SHOWN])
     return AgentCards(
         panel=figures.panel,
         iqs_chart=charts.line_with_band(
@@ -58,15 +75,24 @@ def agent_cards(user: User, period: Period) -> AgentCards:
         unit=figures.trends.unit,
         to_acknowledge=[(r, dispute_deadline(r)) for r in shown],
         # Counted only when the list is full: fewer shown are all there are.
-        waiting=len(shown) if len(shown) < SHOWN else waiting.count(),
-        disputes=list(
-            Dispute.objects.filter(raised_by=user, status=Dispute.Status.OPEN).select_related(
-                "review__conversation", "review__reviewer"
-            )
+        waiting=len(shown) if len(shown) < SHOWN else waiting().count(),
+        disputes=kept(
+            user,
+            "disputes raised",
+            lambda slots: Dispute.objects.filter(
+                raised_by=user, status=Dispute.Status.OPEN
+            ).select_related("review__conversation", "review__reviewer"),
         ),
-        critical=list(recent.filter(critical_failed=True, submitted_at__gte=period.start)[:SHOWN]),
-        human=list(recent.counting_toward_iqs()[:SHOWN]),
-        autoqa=list(recent.filter(source=Source.AUTOQA)[:SHOWN]),
+        critical=kept(
+            user,
+            "critical",
+            lambda slots: recent().filter(
+                critical_failed=True, submitted_at__gte=slots("since", DateTimeField())
+            )[:SHOWN],
+            since=period.start,
+        ),
+        human=kept(user, "human", lambda slots: recent().counting_toward_iqs()[:SHOWN]),
+        autoqa=kept(user, "autoqa", lambda slots: recent().filter(source=Source.AUTOQA)[:SHOWN]),
     )
 
 
@@ -82,16 +108,22 @@ class ReviewerCards:
 
 def reviewer_cards(user: User) -> ReviewerCards:
     mine = AssignmentItem.objects.filter(assignment__reviewer=user)
-    waiting = waiting_items(user).select_related("conversation__agent", "assignment")
-    first = waiting.first()
+    waiting = waiting_items(user)
+    first = kept(
+        user,
+        "next in queue",
+        lambda slots: waiting_items(user).select_related("conversation__agent", "assignment")[:1],
+    )
     return ReviewerCards(
         queue_left=waiting.count(),
         queue_done=mine.filter(review__isnull=False).count(),
-        next_item=first,
-        disputes=list(
-            Dispute.objects.filter(
+        next_item=first[0] if first else None,
+        disputes=kept(
+            user,
+            "disputes to answer",
+            lambda slots: Dispute.objects.filter(
                 review__reviewer=user, status=Dispute.Status.OPEN
-            ).select_related("review__conversation", "raised_by")[:SHOWN]
+            ).select_related("review__conversation", "raised_by")[:SHOWN],
         ),
         calibrations=_calibrations_due(user),
         alignment=_alignment(user),
@@ -148,11 +180,15 @@ def team_cards(user: User, period: Period) -> TeamCards:
     return TeamCards(
         by=by,
         rows=_team_rows(user, figures) if by == "team" else _agent_rows(user, figures, period),
-        disputes=list(
-            Dispute.objects.filter(status=Dispute.Status.OPEN, review__in=reviews)
-            .exclude(raised_by=user)
-            .select_related("review__conversation", "review__reviewer", "raised_by")
-            .order_by("created_at")[:SHOWN]
+        disputes=kept(
+            user,
+            "disputes to decide",
+            lambda slots: (
+                Dispute.objects.filter(status=Dispute.Status.OPEN, review__in=reviews)
+                .exclude(raised_by=user)
+                .select_related("review__conversation", "review__reviewer", "raised_by")
+                .order_by("created_at")[:SHOWN]
+            ),
         ),
         cycles=_cycle_progress(user),
     )

@@ -62,13 +62,21 @@ def home(request: HttpRequest) -> HttpResponse:
         else [],
         "today": timezone.localdate(),
         "now": timezone.now(),
-        "requests": list(waiting_for(user)[:8]),
-        "feedback": list(feedback_waiting(user).select_related("conversation")[:8]),
-        "asked": list(library_asked_of(user)[:5]),
-        "coaching": list(
-            Session.objects.filter(agent=user, state__in=["scheduled", "held"])
-            .select_related("coach")
-            .order_by("starts_at")[:3]
+        "requests": cards.kept(user, "requests", lambda slots: waiting_for(user)[:8]),
+        "feedback": cards.kept(
+            user,
+            "feedback",
+            lambda slots: feedback_waiting(user).select_related("conversation")[:8],
+        ),
+        "asked": cards.kept(user, "asked", lambda slots: library_asked_of(user)[:5]),
+        "coaching": cards.kept(
+            user,
+            "coaching",
+            lambda slots: (
+                Session.objects.filter(agent=user, state__in=["scheduled", "held"])
+                .select_related("coach")
+                .order_by("starts_at")[:3]
+            ),
         ),
     }
     return render(request, "home/home.html", context)

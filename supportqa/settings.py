@@ -103,6 +103,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "supportqa.urls"
+FORM_RENDERER = "supportqa.rendering.FormRenderer"  # select boxes and inputs drawn in Python
 WSGI_APPLICATION = "supportqa.wsgi.application"
 
 TEMPLATES = [

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from typing import TypeVar
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from supportqa.accounts.models import AGENT_ROLES, ORG_WIDE_ROLES, Membership, Role, Team, User
+from supportqa.statements import ID, READS, Slots
 
 T = TypeVar("T", bound=Model)
 
@@ -21,11 +22,30 @@ def access_key(user: User) -> Hashable:
     object (one request's), with `led_team_ids`."""
     key = user.__dict__.get("_access_key")
     if key is None:
-        teams = tuple(sorted(user.memberships.values_list("team_id", "is_lead")))
+        teams = tuple(
+            sorted(
+                READS.read(
+                    "memberships",
+                    lambda slots: Membership.objects.filter(user_id=slots("user", ID)).values_list(
+                        "team_id", "is_lead"
+                    ),
+                    user=user.pk,
+                )
+            )
+        )
         key = (user.pk, user.role, user.is_active, teams)
         user.__dict__["_access_key"] = key
         user.__dict__["_led_team_ids"] = [team for team, lead in teams if lead]
     return key
+
+
+def read_in_scope(
+    user: User, name: str, build: Callable[[Slots], QuerySet[Any]], **values: Any
+) -> list[Any]:
+    """A read of what the person may see (`build` uses the rules here), compiled once per
+    person and access (`access_key`: the same read on every visit of their pages) and run
+    with `values` in its slots."""
+    return READS.read((name, access_key(user)), build, **values)
 
 
 def led_team_ids(user: User) -> list[int]:

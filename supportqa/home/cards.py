@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Count, DateTimeField, Q, QuerySet
 from django.utils import timezone
 
-from supportqa.accounts.access import access_key, agents_for, teams_for
+from supportqa.accounts.access import agents_for, read_in_scope, teams_for
 from supportqa.accounts.models import AGENT_ROLES, ORG_WIDE_ROLES, Role, User
 from supportqa.assignments.access import cycles_for, waiting_items
 from supportqa.assignments.models import AssignmentItem
@@ -26,17 +26,14 @@ from supportqa.reports.periods import Period
 from supportqa.reviews.access import reviews_for
 from supportqa.reviews.actions import dispute_deadline
 from supportqa.reviews.models import Dispute, Review, ReviewStatus, Source
-from supportqa.statements import READS, Slots
+from supportqa.statements import Slots
 
 SHOWN = 8  # rows per list; each card links to the full page
 
 
-def kept(
-    user: User, name: str, build: Callable[[Slots], QuerySet[Any]], **values: Any
-) -> list[Any]:
-    """A card's list of what the person may see, compiled once per person and access
-    (`access_key`; the same reads on every visit of the home page) and run with `values`."""
-    return READS.read(("home", name, access_key(user)), build, **values)
+def kept(user: User, name: str, build: Callable[[Slots], QuerySet[Any]], **values: Any) -> Any:
+    """A card's list (`read_in_scope`)."""
+    return read_in_scope(user, f"home: {name}", build, **values)
 
 
 @dataclass

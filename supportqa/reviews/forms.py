@@ -7,6 +7,7 @@ Field names: `rating-<criterion code>` = option position or `na`; `comment-<code
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -219,7 +220,7 @@ class ConversationFilter(forms.Form):
     cause = forms.CharField(required=False, max_length=300, widget=forms.HiddenInput)
 
     def __init__(
-        self, *args: Any, agents: QuerySet[User], teams: QuerySet[Team], **kwargs: Any
+        self, *args: Any, agents: Iterable[User], teams: Iterable[Team], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["agent"].choices = [("", "Any"), *[(a.code, a.name) for a in agents]]

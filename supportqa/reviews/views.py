@@ -12,7 +12,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from supportqa.accounts.access import agents_for, teams_for
+from supportqa.accounts.access import agents_for, read_in_scope, teams_for
 from supportqa.accounts.models import Organisation, User
 from supportqa.accounts.permissions import (
     allowed,
@@ -94,7 +94,11 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
     """The conversations in the person's scope, filtered, with the score of the reviews they
     may open (a peer sees colleagues' conversations, not their scores)."""
     user = request.user
-    form = ConversationFilter(request.GET or None, agents=agents_for(user), teams=teams_for(user))
+    form = ConversationFilter(
+        request.GET or None,
+        agents=read_in_scope(user, "filter: agents", lambda slots: agents_for(user)),
+        teams=read_in_scope(user, "filter: teams", lambda slots: teams_for(user)),
+    )
     status = 200
     if form.is_bound and not form.is_valid():
         status = 400

@@ -407,3 +407,25 @@ def test_not_found_pages_keep_the_menu(cast):
     assert response.status_code == 404
     body = response.content.decode()
     assert "This page is not here" in body and 'aria-label="Main"' in body
+
+
+def test_the_list_as_it_opens_shows_each_persons_own_rows_as_its_first_page_does(cast):
+    """The unfiltered first page reads its rows through a statement compiled once per person
+    and access: the same rows as `?page=1`, each person's own, new conversations included."""
+    from tests.conftest import make_conversation
+
+    def codes(client, query):
+        page = client.get(reverse("conversation-list"), query).context["page"]
+        return [c.code for c in page]
+
+    people = (cast.agent, cast.teammate, cast.lead, cast.manager)
+    for _ in range(2):  # compiled, then kept
+        for person in people:
+            client = cast.client(person)
+            assert codes(client, {}) == codes(client, {"page": "1"}), person.username
+    client = cast.client(cast.agent)
+    assert set(codes(client, {})) == {cast.conversation.code}
+    new = make_conversation(cast.agent, cast.team, "opened-list")
+    assert codes(client, {})[0] == new.code
+    assert new.code not in codes(cast.client(cast.teammate), {})
+    assert cast.other_conversation.code not in codes(cast.client(cast.lead), {})

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -87,6 +87,10 @@ class CappedPaginator(Paginator):
     def capped(self) -> bool:
         return self.count > COUNT_CAP
 
+    def page_of(self, rows: list[Any], number: int) -> Page:
+        """Page `number`, whose rows were read already."""
+        return self._get_page(rows, number, self)
+
 
 @allowed(may_browse_conversations)
 @require_GET
@@ -102,9 +106,16 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
     status = 200
     if form.is_bound and not form.is_valid():
         status = 400
-    page = CappedPaginator(form.listing(conversations_for(user), user), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    paginator = CappedPaginator(form.listing(conversations_for(user), user), PAGE_SIZE)
+    if form.is_bound:
+        page = paginator.get_page(request.GET.get("page"))
+    else:  # as the list opens (no filter, the first page): the same read on every visit
+        rows = read_in_scope(
+            user,
+            "conversation list",
+            lambda slots: form.listing(conversations_for(user), user)[:PAGE_SIZE],
+        )
+        page = paginator.page_of(rows, 1)
     query = request.GET.copy()
     query.pop("page", None)
     without_cause = query.copy()

@@ -26,7 +26,7 @@ from uuid import UUID
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections, models
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Window
 from django.utils import timezone
 
 from supportqa.core.recent import Recent
@@ -245,6 +245,23 @@ class Kept:
 
         found = self.read(None if key is None else ("first", key), one, **values)
         return found[0] if found else None
+
+    def count(
+        self, key: Hashable, build: Callable[[Slots], QuerySet[Any]], /, **values: Any
+    ) -> int:
+        """What the queryset's `count()` gives, compiled once per key: its rows counted by a
+        window on the first of them (`COUNT(*) OVER ()`), so that the count is a read like
+        the others. Not for DISTINCT querysets (a window counts the rows before DISTINCT)."""
+
+        def counted(slots: Slots) -> QuerySet[Any]:
+            queryset = build(slots)
+            if queryset.query.distinct:
+                raise ValueError(f"{key!r}: a window does not count a DISTINCT queryset's rows")
+            counting = queryset.order_by().annotate(_count=Window(Count("*")))
+            return counting.values_list("_count", flat=True)[:1]
+
+        found = self.read(None if key is None else ("count", key), counted, **values)
+        return found[0] if found else 0
 
     def clear(self) -> None:
         self._statements.clear()

@@ -96,3 +96,29 @@ def test_a_session_is_read_until_it_expires_and_not_after(cast):
     response = client.get("/account/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
     assert other.get("/account/").status_code == 200  # another person's session still is
+
+
+def test_a_person_read_by_id_is_that_person_and_a_related_get_keeps_its_relation(cast):
+    """`User.objects.get(pk=…)` (every request's sign-in) runs a statement compiled once;
+    a related manager's get still reads within its relation."""
+    import pytest
+
+    from supportqa.accounts.models import User
+    from supportqa.calibration.models import CalibrationSession
+
+    for _ in range(2):
+        assert User.objects.get(pk=cast.agent.pk) == cast.agent
+        assert User.objects.get(pk=str(cast.qa.pk)).username == "qa"
+    with pytest.raises(User.DoesNotExist):
+        User.objects.get(pk=max(User.objects.values_list("pk", flat=True)) + 1)
+    with pytest.raises(User.DoesNotExist):
+        User.objects.get(pk=None)
+    from tests.conftest import chat_rubric
+
+    session = CalibrationSession.objects.create(
+        title="Weekly", scorecard_version=chat_rubric(), organiser=cast.qa
+    )
+    session.participants.add(cast.qa)
+    assert session.participants.get(pk=cast.qa.pk) == cast.qa
+    with pytest.raises(User.DoesNotExist):
+        session.participants.get(pk=cast.agent.pk)

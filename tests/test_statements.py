@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db.models import DateField, Q
+from django.db.models import Count, DateField, Q
 
 from supportqa.accounts.access import members_of
 from supportqa.accounts.models import Team
@@ -254,3 +254,27 @@ def test_a_conversation_is_read_within_each_persons_own_scope(cast):
             if not_mine is not None:
                 with pytest.raises(Http404):
                     get_conversation_for_user(user, not_mine.code)
+
+
+def test_a_count_is_the_querysets_count_and_refuses_distinct(cast):
+    kept = Kept()
+
+    def by_team(slots):
+        return Conversation.objects.filter(team_id=slots("team", ID))
+
+    for team in (cast.team, cast.other_team):
+        assert kept.count("by team", by_team, team=team.pk) == by_team_count(team)
+    assert (
+        kept.count("by team", by_team, team=max(Team.objects.values_list("pk", flat=True)) + 1) == 0
+    )
+    grouped = kept.count(
+        "agents with conversations",
+        lambda slots: Conversation.objects.values("agent").annotate(n=Count("pk")),
+    )
+    assert grouped == Conversation.objects.values("agent").annotate(n=Count("pk")).count() > 1
+    with pytest.raises(ValueError, match="DISTINCT"):
+        kept.count("distinct", lambda slots: Conversation.objects.distinct())
+
+
+def by_team_count(team):
+    return Conversation.objects.filter(team=team).count()

@@ -48,6 +48,13 @@ def read_in_scope(
     return READS.read((name, access_key(user)), build, **values)
 
 
+def count_in_scope(
+    user: User, name: str, build: Callable[[Slots], QuerySet[Any]], **values: Any
+) -> int:
+    """`read_in_scope`'s count (`Kept.count`)."""
+    return READS.count((name, access_key(user)), build, **values)
+
+
 def led_team_ids(user: User) -> list[int]:
     """The teams the person leads, read once per user object (one request's: a lead's pages
     ask up to eight times), with their other teams (`access_key`)."""

@@ -7,6 +7,7 @@ from django.db import models
 
 from supportqa import configured
 from supportqa.codes import new_code
+from supportqa.statements import ID, READS
 
 
 class Role(models.TextChoices):
@@ -28,6 +29,27 @@ AGENT_ROLES = frozenset({Role.AGENT, Role.PEER})
 
 
 class SupportQAUserManager(UserManager["User"]):
+    def get(self, *args: Any, **kwargs: Any) -> User:
+        """`User.objects.get(pk=…)` alone, which signs in every request (Django's
+        ModelBackend), through a statement compiled once; any other get as Django makes it
+        (a related manager's, or one bound to another database, among them)."""
+        if (
+            args
+            or list(kwargs) != ["pk"]
+            or kwargs["pk"] is None
+            or type(self) is not SupportQAUserManager
+            or self._db
+        ):
+            return super().get(*args, **kwargs)
+        found = READS.read(
+            "user by id",
+            lambda slots: User.objects.filter(pk=slots("pk", ID)).order_by(),
+            pk=kwargs["pk"],
+        )
+        if not found:
+            raise User.DoesNotExist("User matching query does not exist.")
+        return found[0]  # type: ignore[no-any-return]
+
     def create_superuser(
         self, username: str, email: str | None = None, password: str | None = None, **extra: Any
     ) -> User:

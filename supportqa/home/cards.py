@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Count, DateTimeField, Q, QuerySet
 from django.utils import timezone
 
-from supportqa.accounts.access import agents_for, read_in_scope, teams_for
+from supportqa.accounts.access import agents_for, count_in_scope, read_in_scope, teams_for
 from supportqa.accounts.models import AGENT_ROLES, ORG_WIDE_ROLES, Role, User
 from supportqa.assignments.access import cycles_for, waiting_items
 from supportqa.assignments.models import AssignmentItem
@@ -104,16 +104,20 @@ class ReviewerCards:
 
 
 def reviewer_cards(user: User) -> ReviewerCards:
-    mine = AssignmentItem.objects.filter(assignment__reviewer=user)
-    waiting = waiting_items(user)
     first = kept(
         user,
         "next in queue",
         lambda slots: waiting_items(user).select_related("conversation__agent", "assignment")[:1],
     )
     return ReviewerCards(
-        queue_left=waiting.count(),
-        queue_done=mine.filter(review__isnull=False).count(),
+        queue_left=count_in_scope(user, "home: queue left", lambda slots: waiting_items(user)),
+        queue_done=count_in_scope(
+            user,
+            "home: queue done",
+            lambda slots: AssignmentItem.objects.filter(
+                assignment__reviewer=user, review__isnull=False
+            ),
+        ),
         next_item=first[0] if first else None,
         disputes=kept(
             user,
@@ -129,37 +133,45 @@ def reviewer_cards(user: User) -> ReviewerCards:
 
 def _calibrations_due(user: User) -> list[CalibrationSession]:
     """Open sessions the person joined with conversations they have not yet submitted."""
-    sessions = (
-        CalibrationSession.objects.filter(participants=user, status=CalibrationSession.Status.OPEN)
-        .annotate(
-            size=Count("conversations", distinct=True),
-            done=Count(
-                "reviews",
-                filter=Q(reviews__reviewer=user) & ~Q(reviews__status=ReviewStatus.DRAFT),
-                distinct=True,
-            ),
+
+    def joined(slots: Slots) -> QuerySet[CalibrationSession]:
+        return (
+            CalibrationSession.objects.filter(
+                participants=user, status=CalibrationSession.Status.OPEN
+            )
+            .annotate(
+                size=Count("conversations", distinct=True),
+                done=Count(
+                    "reviews",
+                    filter=Q(reviews__reviewer=user) & ~Q(reviews__status=ReviewStatus.DRAFT),
+                    distinct=True,
+                ),
+            )
+            .order_by("created_at")
         )
-        .order_by("created_at")
-    )
-    return [s for s in sessions if s.done < s.size]
+
+    return [s for s in kept(user, "calibrations", joined) if s.done < s.size]
 
 
 def _alignment(user: User) -> tuple[CalibrationSession, float] | None:
     """The person's agreement with the reference in the latest revealed session they joined."""
-    session = (
-        CalibrationSession.objects.filter(
-            participants=user,
-            status=CalibrationSession.Status.REVEALED,
-            baseline__isnull=False,
-        )
-        .exclude(baseline=user)
-        .order_by("-revealed_at")
-        .first()
+    latest = kept(
+        user,
+        "latest revealed calibration",
+        lambda slots: (
+            CalibrationSession.objects.filter(
+                participants=user,
+                status=CalibrationSession.Status.REVEALED,
+                baseline__isnull=False,
+            )
+            .exclude(baseline=user)
+            .order_by("-revealed_at")[:1]
+        ),
     )
-    if session is None:
+    if not latest:
         return None
-    share = alignment_of(session, user.pk)
-    return None if share is None else (session, share)
+    share = alignment_of(latest[0], user.pk)
+    return None if share is None else (latest[0], share)
 
 
 @dataclass
@@ -192,9 +204,8 @@ def team_cards(user: User, period: Period) -> TeamCards:
 
 
 def _team_rows(user: User, figures: dict[int | None, metrics.RosterRow]) -> list[dict[str, Any]]:
-    return [
-        {"team": team, "figures": figures.get(team.pk)} for team in teams_for(user).order_by("name")
-    ]
+    teams = kept(user, "teams", lambda slots: teams_for(user).order_by("name"))
+    return [{"team": team, "figures": figures.get(team.pk)} for team in teams]
 
 
 def _agent_rows(
@@ -202,28 +213,36 @@ def _agent_rows(
 ) -> list[dict[str, Any]]:
     """A lead's agents with the standings' IQS and its comparison (the one rule that flags
     an agent only where the interval allows)."""
-    agents = list(agents_for(user).order_by("display_name", "username"))
+    agents = kept(
+        user, "agents", lambda slots: agents_for(user).order_by("display_name", "username")
+    )
     by_agent = {s.agent.pk: s for s in standings(user, agents, period)}
     return [{"agent": a, "standing": by_agent[a.pk], "figures": figures.get(a.pk)} for a in agents]
 
 
 def _cycle_progress(user: User) -> list[dict[str, Any]]:
     """Each active cycle's current batches: assigned, reviewed, when due."""
-    now = timezone.now()
-    cycles = (
-        cycles_for(user)
-        .filter(is_active=True)
-        .annotate(
-            assigned=Count("assignments__items", filter=Q(assignments__due_at__gte=now)),
-            reviewed=Count(
-                "assignments__items",
-                filter=Q(assignments__due_at__gte=now, assignments__items__review__isnull=False),
-            ),
+
+    def active(slots: Slots) -> QuerySet[Any]:
+        now = slots("now", DateTimeField())
+        return (
+            cycles_for(user)
+            .filter(is_active=True)
+            .annotate(
+                assigned=Count("assignments__items", filter=Q(assignments__due_at__gte=now)),
+                reviewed=Count(
+                    "assignments__items",
+                    filter=Q(
+                        assignments__due_at__gte=now, assignments__items__review__isnull=False
+                    ),
+                ),
+            )
+            .order_by("name")
         )
-    )
+
     return [
         {"cycle": c, "assigned": c.assigned, "reviewed": c.reviewed}
-        for c in cycles.order_by("name")
+        for c in kept(user, "cycles", active, now=timezone.now())
     ]
 
 

@@ -44,19 +44,27 @@ def home(request: HttpRequest) -> HttpResponse:
         "reviewer": cards.reviewer_cards(user) if may_review(user) else None,
         "team": cards.team_cards(user, period) if may_decide_disputes(user) else None,
         "shopper": may_shop(user),
-        "shops": list(
-            assignments_for(user)
-            .filter(state=Assignment.State.ASSIGNED)
-            .select_related("scenario")
-            .order_by("due")[:8]
+        "shops": cards.kept(
+            user,
+            "shops",
+            lambda slots: (
+                assignments_for(user)
+                .filter(state=Assignment.State.ASSIGNED)
+                .select_related("scenario")
+                .order_by("due")[:8]
+            ),
         )
         if may_shop(user)
         else [],
-        "follow_ups": list(
-            follow_ups_for(user)
-            .filter(closed_at__isnull=True)
-            .select_related("response__agent")
-            .order_by("due_at")[:8]
+        "follow_ups": cards.kept(
+            user,
+            "follow-ups",
+            lambda slots: (
+                follow_ups_for(user)
+                .filter(closed_at__isnull=True)
+                .select_related("response__agent")
+                .order_by("due_at")[:8]
+            ),
         )
         if may_follow_up_surveys(user)
         else [],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from supportqa.accounts.access import teams_for
+from supportqa.accounts.access import count_in_scope, teams_for
 from supportqa.accounts.models import Role, User
 from supportqa.assignments.models import AssignmentCycle, AssignmentItem
 from supportqa.conversations.access import conversations_for
@@ -27,3 +27,8 @@ def waiting_items(user: User) -> QuerySet[AssignmentItem]:
         review__isnull=True,
         conversation__in=conversations_for(user),  # never list what they may not open
     ).order_by("assignment__due_at", "pk")
+
+
+def queue_left(user: User) -> int:
+    """How many items wait in the person's queue (`waiting_items`)."""
+    return count_in_scope(user, "queue left", lambda slots: waiting_items(user))

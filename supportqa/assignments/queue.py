@@ -7,23 +7,35 @@ from typing import Any
 
 from django.urls import reverse
 
-from supportqa.assignments.access import waiting_items
+from supportqa.accounts.access import count_in_scope, read_in_scope
+from supportqa.assignments.access import queue_left, waiting_items
 from supportqa.conversations.models import Conversation
 from supportqa.reviews.workspace import QueueSpot
+from supportqa.statements import ID
 
 
 def queue_spot(user: Any, conversation: Conversation) -> QueueSpot | None:
     """None unless the conversation waits in the person's queue."""
-    waiting = waiting_items(user)
-    if not waiting.filter(conversation=conversation).exists():
+    here = {"conversation": conversation.pk}
+    if not count_in_scope(
+        user,
+        "queue: this conversation",
+        lambda slots: waiting_items(user).filter(conversation_id=slots("conversation", ID)),
+        **here,
+    ):
         return None
-    following = (
-        waiting.exclude(conversation=conversation)
-        .values_list("conversation__code", flat=True)
-        .first()
+    following = read_in_scope(
+        user,
+        "queue: the next",
+        lambda slots: (
+            waiting_items(user)
+            .exclude(conversation_id=slots("conversation", ID))
+            .values_list("conversation__code", flat=True)[:1]
+        ),
+        **here,
     )
     return QueueSpot(
-        next_url=reverse("conversation-detail", args=[following]) if following else None,
-        left=waiting.count(),
+        next_url=reverse("conversation-detail", args=following) if following else None,
+        left=queue_left(user),
         queue_url=reverse("queue"),
     )

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -12,15 +11,21 @@ from supportqa.autoqa.models import Finding
 from supportqa.conversations.models import Conversation
 from supportqa.reviews.models import Review, Source
 
+if TYPE_CHECKING:
+    from supportqa.reviews.workspace import ReadReviews
 
-def autoqa_review(conversation: Conversation, visible: QuerySet[Review]) -> Review | None:
+
+def autoqa_review(read: ReadReviews) -> Review | None:
     """The conversation's AutoQA review, if it is among the reviews the person may see."""
-    return (
-        visible.filter(conversation=conversation, source=Source.AUTOQA)
-        .select_related("scorecard_version__scorecard")
-        .prefetch_related("autoqa_findings")
-        .first()
+    found = read(
+        "autoqa review",
+        lambda reviews: (
+            reviews.filter(source=Source.AUTOQA)
+            .select_related("scorecard_version__scorecard")
+            .prefetch_related("autoqa_findings")[:1]
+        ),
     )
+    return found[0] if found else None
 
 
 def marked_texts(
@@ -62,10 +67,8 @@ def _marked(text: str, spans: list[tuple[int, int, Finding]]) -> SafeString:
     return mark_safe("".join(parts).replace("\n", "<br>"))  # noqa: S308 - escaped above
 
 
-def panel(
-    conversation: Conversation, lines: list[Any], visible: QuerySet[Review]
-) -> dict[str, Any]:
-    review = autoqa_review(conversation, visible)
+def panel(conversation: Conversation, lines: list[Any], read: ReadReviews) -> dict[str, Any]:
+    review = autoqa_review(read)
     if review is None:
         return {"autoqa": None, "marked": {}, "flags": {}}
     findings = list(review.autoqa_findings.all())

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from supportqa.accounts.access import agents_for, count_in_scope, read_in_scope, teams_for
 from supportqa.accounts.models import AGENT_ROLES, ORG_WIDE_ROLES, Role, User
-from supportqa.assignments.access import cycles_for, waiting_items
+from supportqa.assignments.access import cycles_for, queue_left, waiting_items
 from supportqa.assignments.models import AssignmentItem
 from supportqa.autoqa.models import Job
 from supportqa.calibration.models import CalibrationSession
@@ -110,7 +110,7 @@ def reviewer_cards(user: User) -> ReviewerCards:
         lambda slots: waiting_items(user).select_related("conversation__agent", "assignment")[:1],
     )
     return ReviewerCards(
-        queue_left=count_in_scope(user, "home: queue left", lambda slots: waiting_items(user)),
+        queue_left=queue_left(user),
         queue_done=count_in_scope(
             user,
             "home: queue done",

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 from django.db.models.lookups import Exact, In
 
@@ -25,6 +27,15 @@ def reviews_for(user: User) -> QuerySet[Review]:
     if user.role == Role.LEAD or user.role in AGENT_ROLES:
         return reviews.filter(reviewee_scope(user) | Q(reviewer=user))
     return reviews.none()
+
+
+def conversation_reviews(user: User, conversation: Any, *, blind: bool = False) -> QuerySet[Review]:
+    """The reviews of one conversation (its id, or a compiled statement's slot) the person may
+    read, calibration sessions' apart; under blind review, before they submit, their own."""
+    reviews = reviews_for(user).filter(
+        conversation_id=conversation, calibration_session__isnull=True
+    )
+    return reviews.filter(reviewer=user) if blind else reviews
 
 
 def reviewee_scope(user: User, field: str = "reviewee") -> Q:

@@ -12,7 +12,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from supportqa.accounts.access import agents_for, read_in_scope, teams_for
+from supportqa.accounts.access import access_key, agents_for, read_in_scope, teams_for
 from supportqa.accounts.models import Organisation, User
 from supportqa.accounts.permissions import (
     allowed,
@@ -24,11 +24,11 @@ from supportqa.conversations.access import conversations_for, get_conversation_f
 from supportqa.core.jsontext import unstorable
 from supportqa.reviews import workspace
 from supportqa.reviews.access import (
+    conversation_reviews,
     get_review_for_user,
     may_acknowledge,
     may_flag_autoqa,
     review_source_for,
-    reviews_for,
 )
 from supportqa.reviews.actions import (
     ReviewInvalid,
@@ -151,14 +151,16 @@ def _conversation_desk(request: HttpRequest, code: str) -> workspace.Desk:
     conversation = get_conversation_for_user(user, code)
     slug = request.GET.get("scorecard") or request.POST.get("scorecard")
     source = review_source_for(user, conversation.agent_id)
-    others = reviews_for(user).filter(conversation=conversation, calibration_session__isnull=True)
+    others = conversation_reviews(user, conversation.pk)
     blind = source is not None and blinded(user, others)
     return workspace.Desk(
         conversation=conversation,
         source=source,
         version=pick_version(conversation, slug),
-        others=others.filter(reviewer=user) if blind else others,
+        others=conversation_reviews(user, conversation.pk, blind=True) if blind else others,
         blind=blind,
+        others_of=lambda conversation: conversation_reviews(user, conversation, blind=blind),
+        others_key=("conversation reviews", access_key(user), blind),
     )
 
 
@@ -349,10 +351,8 @@ def review_edit(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, f"Review changed: {before:.1f}% → {edited.final_score:.1f}%.")
             return redirect("review-detail", code=edited.code)
     conversation = review.conversation
-    others = reviews_for(request.user).filter(
-        conversation=conversation, calibration_session__isnull=True
-    )
-    context = workspace.context_for(conversation, others.exclude(pk=review.pk))
+    others = workspace.reading(conversation_reviews(request.user, conversation.pk))
+    context = workspace.context_for(conversation, others, leave_out=review.pk)
     context.update(review_form_context(version, review, request.POST if errors else None))
     context.update(
         mode="edit",

@@ -9,7 +9,7 @@ the transcript (`add_panel`, e.g. AutoQA's evidence) without this app importing 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,15 +31,24 @@ from supportqa.scorecards.models import ScorecardVersion
 from supportqa.statements import ID, READS, TEXT, Slots
 from supportqa.surveys.panel import conversation_panel
 
-# A panel gets (conversation, transcript lines, reviews the person may see) and returns
-# context for the page (AutoQA's: its review, findings and marked texts).
-Panel = Callable[[Conversation, list[Line], QuerySet[Review]], dict[str, Any]]
+# How a page reads the reviews of its conversation that the person may see:
+# `read(name, refine)` gives the reviews `refine` narrows them to, through a statement compiled
+# once where the desk allows it (`Desk.read_others`), else as a queryset (`reading`).
+ReadReviews = Callable[[str, Callable[[QuerySet[Review]], QuerySet[Review]]], list[Review]]
+# A panel gets (conversation, transcript lines, the reviews' reader) and returns context for
+# the page (AutoQA's: its review, findings and marked texts).
+Panel = Callable[[Conversation, list[Line], ReadReviews], dict[str, Any]]
 _PANELS: list[Panel] = []
 
 
 def add_panel(panel: Panel) -> None:
     if panel not in _PANELS:
         _PANELS.append(panel)
+
+
+def reading(reviews: QuerySet[Review]) -> ReadReviews:
+    """Reads of these reviews, as querysets."""
+    return lambda name, refine: list(refine(reviews))
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,23 @@ class Desk:
     others: QuerySet[Review]
     calibration_session: Any = None
     blind: bool = False  # blind review: the others are hidden until the person submits
+    # The others for a conversation id or a slot (`reviews.access.conversation_reviews`), and
+    # what else their SQL depends on: read through statements compiled once. None: `others`.
+    others_of: Callable[[Any], QuerySet[Review]] | None = None
+    others_key: Hashable = None
+
+    def read_others(
+        self, name: str, refine: Callable[[QuerySet[Review]], QuerySet[Review]]
+    ) -> list[Review]:
+        """`ReadReviews` of the others."""
+        others_of = self.others_of
+        if others_of is None:
+            return list(refine(self.others))
+        return READS.read(  # type: ignore[no-any-return]
+            (name, self.others_key),
+            lambda slots: refine(others_of(slots("conversation", ID))),
+            conversation=self.conversation.pk,
+        )
 
     def own(self, user: Any) -> Review | None:
         if self.source is None:
@@ -133,7 +159,7 @@ def respond(request: HttpRequest, desk: Desk) -> HttpResponse:
 def show(request: HttpRequest, desk: Desk, errors: dict[str, str] | None = None) -> HttpResponse:
     """The page; with `errors`, the form again as posted (status 400)."""
     own = desk.own(request.user)
-    context = context_for(desk.conversation, desk.others.exclude(pk=own.pk if own else None))
+    context = context_for(desk.conversation, desk.read_others, leave_out=own.pk if own else None)
     context["calibration"] = desk.calibration_session
     context["blind"] = desk.blind
     context["own_source"] = desk.source
@@ -238,30 +264,38 @@ def _save(request: HttpRequest, desk: Desk, submit: bool) -> Review:
     )
 
 
-def context_for(conversation: Conversation, others: QuerySet[Review]) -> dict[str, Any]:
+def context_for(
+    conversation: Conversation, read: ReadReviews, leave_out: int | None = None
+) -> dict[str, Any]:
     """What the workspace shows around the form: transcript, surveys, the panels (each only
-    with what the person may see) and the other reviews."""
+    with what the person may see) and the other reviews (`leave_out`: the person's own)."""
     lines = transcript(conversation)
+    others = read(
+        "others",
+        lambda reviews: (
+            reviews.exclude(source=Source.AUTOQA)
+            .select_related("reviewer", "reviewee", "scorecard_version__scorecard")
+            .prefetch_related(
+                Prefetch(
+                    "ratings",
+                    Rating.objects.select_related("criterion", "option").order_by(
+                        "criterion__section__position", "criterion__position"
+                    ),
+                )
+            )
+        ),
+    )
     context: dict[str, Any] = {
         "conversation": conversation,
         "transcript": lines,
         "trajectory": customer_trajectory(lines),
         "suggestion": suggest(conversation, [line.message for line in lines]),
-        "others": others.exclude(source=Source.AUTOQA)
-        .select_related("reviewer", "reviewee", "scorecard_version__scorecard")
-        .prefetch_related(
-            Prefetch(
-                "ratings",
-                Rating.objects.select_related("criterion", "option").order_by(
-                    "criterion__section__position", "criterion__position"
-                ),
-            )
-        ),
+        "others": [review for review in others if review.pk != leave_out],
         "mode": None,
         "autoqa": None,
         "marked": {},
         "flags": {},
     }
     for panel in _PANELS:
-        context.update(panel(conversation, lines, others))
+        context.update(panel(conversation, lines, read))
     return context

@@ -14,7 +14,7 @@ class WorkflowConfig(AppConfig):
         from supportqa.statements import ID, READS
         from supportqa.workflow.models import Request
 
-        def panel(conversation: Any, lines: Any, visible: Any) -> dict[str, Any]:
+        def panel(conversation: Any, lines: Any, read: Any) -> dict[str, Any]:
             found = READS.first(
                 "workflow request",
                 lambda slots: Request.objects.filter(conversation_id=slots("conversation", ID)),

@@ -12,15 +12,22 @@ from typing import Any
 
 from django.forms.renderers import DjangoTemplates
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, escape
+from django.utils.html import conditional_escape
+from django.utils.timezone import template_localtime
 
 WIDGETS = "django/forms/widgets/"
 OPTION = WIDGETS + "select_option.html"
 
 
 def _text(value: Any) -> str:
-    """`{{ value }}` in a template: localized, as text, escaped unless marked safe."""
-    return str(conditional_escape(str(localize(value))))
+    """`{{ value }}` in a template: in local time, localized, as text, escaped unless marked
+    safe."""
+    return str(conditional_escape(str(localize(template_localtime(value)))))
+
+
+def _value(value: Any) -> str:
+    """`{{ value|stringformat:'s' }}`: escaped unless marked safe (the filter keeps it so)."""
+    return str(conditional_escape(value))
 
 
 def _attrs(attrs: Mapping[str, Any]) -> str:
@@ -29,13 +36,13 @@ def _attrs(attrs: Mapping[str, Any]) -> str:
     for name, value in attrs.items():
         if value is False:
             continue
-        drawn.append(f" {_text(name)}" if value is True else f' {_text(name)}="{escape(value)}"')
+        drawn.append(f" {_text(name)}" if value is True else f' {_text(name)}="{_value(value)}"')
     return "".join(drawn)
 
 
 def _input(widget: Mapping[str, Any]) -> str:
     value = widget["value"]
-    shown = "" if value is None else f' value="{escape(value)}"'
+    shown = "" if value is None else f' value="{_value(value)}"'
     kind, name = _text(widget["type"]), _text(widget["name"])
     return f'<input type="{kind}" name="{name}"{shown}{_attrs(widget["attrs"])}>'
 
@@ -49,7 +56,7 @@ def _select(widget: Mapping[str, Any]) -> str | None:
             if option["template_name"] != OPTION:
                 return None  # another widget's options: Django's templates draw it
             parts.append(
-                f'\n  <option value="{escape(option["value"])}"{_attrs(option["attrs"])}>'
+                f'\n  <option value="{_value(option["value"])}"{_attrs(option["attrs"])}>'
                 f"{_text(option['label'])}</option>\n"  # (the option template's last line)
             )
         if group:

@@ -150,6 +150,10 @@ class Read:
 
     @classmethod
     def compile(cls, queryset: QuerySet[Any], slots: Slots) -> Read:
+        """Refuses a related manager's queryset: every run would get the objects it was
+        built from. (Prefetch objects are shared by the runs, as by a queryset's clones.)"""
+        if queryset._known_related_objects:
+            raise ValueError("a read is built from a model's manager, not a related one")
         compiler = queryset.query.get_compiler(using=queryset.db)
         fields = dict(slots.fields)
         try:
@@ -159,6 +163,7 @@ class Read:
         names = {p.name for p in params if isinstance(p, _Marker)}
         if names != set(fields):
             raise ValueError(f"slots {sorted(set(fields) ^ names)} did not reach the SQL")
+        compiler.connection = None  # each run's is its thread's (this one may be closed)
         return cls(queryset, compiler, sql, tuple(params), fields)
 
     def run(self, values: Mapping[str, Any]) -> list[Any]:

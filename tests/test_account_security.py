@@ -122,3 +122,15 @@ def test_a_person_read_by_id_is_that_person_and_a_related_get_keeps_its_relation
     assert session.participants.get(pk=cast.qa.pk) == cast.qa
     with pytest.raises(User.DoesNotExist):
         session.participants.get(pk=cast.agent.pk)
+
+
+def test_a_session_store_without_a_key_reads_nothing_and_odd_ids_are_djangos_to_read(cast):
+    import pytest
+
+    from supportqa.accounts.models import User
+    from supportqa.accounts.sessions import SessionStore
+
+    assert SessionStore(None).load() == {}
+    with pytest.raises(User.DoesNotExist):
+        User.objects.get(pk=2**64)  # out of range: Django's own get says it does not exist
+    assert User.objects.get(pk=str(cast.agent.pk)) == cast.agent

@@ -278,3 +278,29 @@ def test_a_count_is_the_querysets_count_and_refuses_distinct(cast):
 
 def by_team_count(team):
     return Conversation.objects.filter(team=team).count()
+
+
+def test_a_read_keeps_no_connection_and_refuses_a_related_managers_queryset(cast):
+    slots = Slots()
+    read = Read.compile(Conversation.objects.filter(code=slots("code", TEXT)), slots)
+    assert read.compiler.connection is None  # each run takes its own thread's
+    assert read.run({"code": cast.conversation.code}) == [cast.conversation]
+    with pytest.raises(ValueError, match="related"):
+        Read.compile(cast.agent.conversations.all(), Slots())
+
+
+def test_a_peers_scope_is_the_one_their_key_names(cast):
+    """A person's teams are read once per request (`access_key`), and the scope built in that
+    request uses those same teams: a statement is never kept under a key that names other
+    teams than the ones it was built with."""
+    from supportqa.accounts.access import access_key
+    from supportqa.accounts.models import Membership, User
+    from supportqa.conversations.access import conversations_for
+
+    peer = User.objects.get(pk=cast.peer.pk)
+    before = access_key(peer)
+    Membership.objects.create(user=peer, team=cast.other_team)
+    assert not conversations_for(peer).filter(pk=cast.other_conversation.pk).exists()
+    fresh = User.objects.get(pk=cast.peer.pk)  # the next request's
+    assert access_key(fresh) != before
+    assert conversations_for(fresh).filter(pk=cast.other_conversation.pk).exists()

@@ -17,9 +17,10 @@ T = TypeVar("T", bound=Model)
 def access_key(user: User) -> Hashable:
     """Everything a person's scope depends on: their id, role, whether they are active, and
     their teams (led or not). Every rule of who may see what (this module and the apps'
-    `access` modules) reads the person through these alone, so reads compiled once
+    `access` modules) reads the person through these alone, and their teams through
+    `team_ids` and `led_team_ids`, which give this key's, so reads compiled once
     (`statements.READS`) within a person's scope are kept by this key. Read once per user
-    object (one request's), with `led_team_ids`."""
+    object (one request's)."""
     key = user.__dict__.get("_access_key")
     if key is None:
         teams = tuple(
@@ -35,6 +36,7 @@ def access_key(user: User) -> Hashable:
         )
         key = (user.pk, user.role, user.is_active, teams)
         user.__dict__["_access_key"] = key
+        user.__dict__["_team_ids"] = [team for team, _lead in teams]
         user.__dict__["_led_team_ids"] = [team for team, lead in teams if lead]
     return key
 
@@ -53,6 +55,13 @@ def count_in_scope(
 ) -> int:
     """`read_in_scope`'s count (`Kept.count`)."""
     return READS.count((name, access_key(user)), build, **values)
+
+
+def team_ids(user: User) -> list[int]:
+    """The teams the person belongs to, led or not (`access_key`'s)."""
+    if "_team_ids" not in user.__dict__:
+        access_key(user)
+    return list(user.__dict__["_team_ids"])
 
 
 def led_team_ids(user: User) -> list[int]:

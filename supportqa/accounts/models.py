@@ -33,18 +33,21 @@ class SupportQAUserManager(UserManager["User"]):
         """`User.objects.get(pk=…)` alone, which signs in every request (Django's
         ModelBackend), through a statement compiled once; any other get as Django makes it
         (a related manager's, or one bound to another database, among them)."""
+        pk = kwargs.get("pk")
         if (
             args
             or list(kwargs) != ["pk"]
-            or kwargs["pk"] is None
+            or not isinstance(pk, int)
+            or not -(2**63) <= pk < 2**63
             or type(self) is not SupportQAUserManager
+            or self.model is not User  # a migration's historical model
             or self._db
         ):
             return super().get(*args, **kwargs)
         found = READS.read(
             "user by id",
             lambda slots: User.objects.filter(pk=slots("pk", ID)).order_by(),
-            pk=kwargs["pk"],
+            pk=pk,
         )
         if not found:
             raise User.DoesNotExist("User matching query does not exist.")

@@ -25,8 +25,11 @@ class SessionStore(DatabaseSessionStore):
                 session_key=slots("key", TEXT), expire_date__gt=slots("now", models.DateTimeField())
             )
 
+        if self.session_key is None:
+            return None
+        key = ("session", self.model._meta.label)
         try:
-            found = READS.first("session", build, key=self.session_key, now=timezone.now())
+            found = READS.first(key, build, key=self.session_key, now=timezone.now())
         except SuspiciousOperation as error:
             logging.getLogger(f"django.security.{type(error).__name__}").warning(str(error))
             found = None

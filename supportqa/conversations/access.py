@@ -5,7 +5,7 @@ from collections.abc import Hashable
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from supportqa.accounts.access import led_team_ids, members_of
+from supportqa.accounts.access import led_team_ids, members_of, team_ids
 from supportqa.accounts.models import Role, User
 from supportqa.conversations.models import SHOP_SOURCE, Conversation
 from supportqa.statements import READS, TEXT, Slots, key_of, keyed
@@ -28,7 +28,7 @@ def scope_of(user: User) -> Q:
         teams = led_team_ids(user)
         return Q(team_id__in=teams) | Q(agent_id__in=members_of(teams))
     if user.role == Role.PEER:
-        teams = list(user.memberships.values_list("team_id", flat=True))
+        teams = team_ids(user)
         return Q(agent=user) | Q(team_id__in=teams)
     if user.role == Role.AGENT:
         return Q(agent=user)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import defaultdict
+from datetime import UTC
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "supportqa"
@@ -283,3 +284,25 @@ def test_a_transcript_line_says_its_message_gap_mood_flags_and_cite_button(cast)
     assert f"<strong>{cast.agent.name}</strong>" in draw.render(
         Context({"line": line, "flags": None, "marked": None, "citing": None})
     )
+
+
+def test_the_rows_shortcuts_give_what_djangos_functions_give(cast):
+    """The conversation list's row draws its date, link and subject without Django's general
+    functions, to the same text."""
+    from datetime import datetime
+
+    from django.urls import reverse
+    from django.utils import dateformat, timezone
+    from django.utils.text import Truncator
+
+    from supportqa.reports.templatetags.sqa import _conversation_url, _date_time, _shortened
+
+    for moment in (datetime(2026, 1, 5, 23, 59, tzinfo=UTC), cast.conversation.created_at):
+        assert _date_time(moment) == dateformat.format(timezone.localtime(moment), "d M Y H:i")
+        with timezone.override("Asia/Kolkata"):
+            local = dateformat.format(timezone.localtime(moment), "d M Y H:i")
+            assert _date_time(moment) == local
+    for code in (cast.conversation.code, "abc123", "é", "a b"):
+        assert _conversation_url(code) == reverse("conversation-detail", args=[code])
+    for text in ("short", "x" * 70, "y" * 71, "café " * 20, "e\u0301" * 69 + "tail"):
+        assert _shortened(text, 70) == Truncator(text).chars(70)

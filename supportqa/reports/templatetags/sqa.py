@@ -10,6 +10,7 @@ from django.template.defaultfilters import linebreaksbr
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import dateformat, timezone
+from django.utils.dates import MONTHS_3
 from django.utils.formats import localize
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -123,9 +124,9 @@ def conversation_row(c: Any, hides_colleagues_scores: Any, viewer_id: Any) -> st
         '<tr>\n  <td class="nowrap">{}</td>\n  <td><a href="{}">{}</a></td>\n  <td>{}</td>\n'
         '  <td>{}</td>\n  <td><span class="chip chip-{}">{}</span></td>\n  <td>{}</td>\n'
         '  <td class="num">{}</td>\n  <td class="num">{}</td>\n  <td class="num">{}</td>\n</tr>',
-        dateformat.format(timezone.localtime(c.created_at), "d M Y H:i"),
-        reverse("conversation-detail", args=[c.code]),
-        Truncator(c.subject or c.external_id).chars(70),
+        _date_time(c.created_at),
+        _conversation_url(c.code),
+        _shortened(c.subject or c.external_id, 70),
         (c.agent.name if c.agent else "") or "—",
         (c.team.name if c.team else "") or "—",
         c.channel,
@@ -203,6 +204,38 @@ def transcript_line(line: Any, flags: Any, marked: Any, citing: Any) -> str:
         cite,
         text,
     )
+
+
+def _date_time(moment: datetime) -> str:
+    """The `date:"d M Y H:i"` filter's "05 Mar 2026 14:07", in the local time."""
+    local = timezone.localtime(moment)
+    month = MONTHS_3[local.month].title()
+    return f"{local.day:02d} {month} {local.year:04d} {local.hour:02d}:{local.minute:02d}"
+
+
+_URL_AROUND_CODE: dict[str, tuple[str, str]] = {}
+
+
+def _conversation_url(code: str) -> str:
+    """`reverse("conversation-detail", args=[code])` for a code of letters and digits (which
+    reverse leaves as they are), the pattern resolved once per script prefix."""
+    prefix = get_script_prefix()
+    around = _URL_AROUND_CODE.get(prefix)
+    if around is None:
+        head, _, tail = reverse("conversation-detail", args=["0"]).rpartition("0")
+        around = _URL_AROUND_CODE[prefix] = (head, tail)
+    return (
+        f"{around[0]}{code}{around[1]}"
+        if code.isascii() and code.isalnum()
+        else reverse("conversation-detail", args=[code])
+    )
+
+
+def _shortened(text: str, length: int) -> str:
+    """`Truncator(text).chars(length)`, at once for ASCII text already short enough."""
+    if len(text) <= length and text.isascii():
+        return text
+    return Truncator(text).chars(length)
 
 
 def _day(moment: date | datetime | None) -> str:

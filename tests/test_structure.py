@@ -306,3 +306,61 @@ def test_the_rows_shortcuts_give_what_djangos_functions_give(cast):
         assert _conversation_url(code) == reverse("conversation-detail", args=[code])
     for text in ("short", "x" * 70, "y" * 71, "café " * 20, "e\u0301" * 69 + "tail"):
         assert _shortened(text, 70) == Truncator(text).chars(70)
+
+
+# The fieldset markup `{% criterion_fields %}` replaced, kept as the reference it must match.
+_CRITERION_MARKUP = """{% load sqa %}      {% for row in criteria_rows %}
+      <fieldset class="criterion{% if row.criterion.code in errors %} invalid{% endif %}" data-code="{{ row.criterion.code }}">
+        <legend>{{ row.criterion.name }}{% if row.criterion.critical %} <span class="badge critical" title="A rating below 50% sets the review score to 0">critical</span>{% endif %}</legend>
+        {% if row.criterion.description %}<p class="muted">{{ row.criterion.description }}</p>{% endif %}
+        <div class="options">
+        {% for pos, option in row.options %}
+          <label class="option"><input type="radio" name="rating-{{ row.criterion.code }}" value="{{ pos }}" {% if row.selected == pos %}checked{% endif %}>
+            <span><strong>{{ option.label }}</strong>{% if option.description %}<br><small>{{ option.description }}</small>{% endif %}</span></label>
+        {% endfor %}
+        {% if row.criterion.allow_na %}<label class="option na"><input type="radio" name="rating-{{ row.criterion.code }}" value="na" {% if row.selected == "na" %}checked{% endif %}><span><strong>N/A</strong><br><small>Does not apply to this conversation</small></span></label>{% endif %}
+        </div>
+        {% if row.causes %}<details {% if row.causes|length and row.selected %}open{% endif %}><summary>Root causes</summary>
+          {% for pos, cause, checked in row.causes %}<label class="check"><input type="checkbox" name="cause-{{ row.criterion.code }}" value="{{ pos }}" {% if checked %}checked{% endif %}> {{ cause.label }}</label>{% endfor %}
+        </details>{% endif %}
+        <label class="small" for="comment-{{ row.criterion.code }}">Comment</label>
+        <textarea id="comment-{{ row.criterion.code }}" name="comment-{{ row.criterion.code }}" rows="2">{{ row.comment }}</textarea>
+        {% if evidence %}<input type="hidden" name="evidence-{{ row.criterion.code }}" value="{{ row.evidence }}">
+        <p class="evidence small">Evidence: <span class="evidence-list">{{ row.evidence|message_numbers|default:"none" }}</span></p>{% endif %}
+      </fieldset>
+      {% endfor %}
+"""  # noqa: E501
+
+
+def test_a_criterions_fields_draw_what_the_template_markup_drew(cast):
+    """{% criterion_fields %}: the same fieldset as the markup it replaced (whitespace
+    aside), chosen, N/A, root causes, errors and evidence included."""
+    import re
+
+    from django.template import Context, Template
+
+    from supportqa.reviews.forms import review_form_context
+    from tests.conftest import chat_rubric, submitted_review
+
+    def norm(html):
+        return re.sub(r"\s+", " ", html).replace("> <", "><").strip()
+
+    version = chat_rubric()
+    review = submitted_review(cast.conversation, cast.qa, position=1)
+    rows = review_form_context(version, review, None)["criteria_rows"]
+    rows[0] = {**rows[0], "selected": "na", "comment": "<b>why</b>", "evidence": "0,2"}
+    with_causes = next(r for r in rows if r["causes"])
+    with_causes["causes"][0] = (*with_causes["causes"][0][:2], True)
+    tag = Template(
+        "{% load sqa %}{% for row in criteria_rows %}"
+        "{% criterion_fields row errors evidence %}{% endfor %}"
+    )
+    reference = Template(_CRITERION_MARKUP)
+    for errors in ({}, {rows[1]["criterion"].code: "Choose one"}):
+        for evidence in (True, False):
+            context = {"criteria_rows": rows, "errors": errors, "evidence": evidence}
+            drawn = tag.render(Context(context))
+            assert norm(drawn) == norm(reference.render(Context(context)))
+    assert 'value="na" checked>' in drawn and "&lt;b&gt;why&lt;/b&gt;" in drawn
+    assert ' invalid" data-code=' in drawn and "> checked" not in drawn
+    assert 'type="checkbox"' in drawn and "checked> " in drawn

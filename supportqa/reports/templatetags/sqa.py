@@ -206,6 +206,104 @@ def transcript_line(line: Any, flags: Any, marked: Any, citing: Any) -> str:
     )
 
 
+@register.simple_tag
+def criterion_fields(row: Mapping[str, Any], errors: Any, evidence: Any) -> str:
+    """One criterion of a review form as its fieldset (reviews.forms.review_form_context's
+    row): its options, N/A where allowed, root causes, comment and, with `evidence`, the
+    cited messages. (A tag, not template markup: a scorecard has a dozen criteria.)"""
+    criterion, selected = row["criterion"], row["selected"]
+    code = criterion.code
+    critical = (
+        mark_safe(
+            ' <span class="badge critical" title="A rating below 50% sets the review score to'
+            ' 0">critical</span>'
+        )
+        if criterion.critical
+        else ""
+    )
+    about = (
+        format_html('<p class="muted">{}</p>', criterion.description)
+        if criterion.description
+        else ""
+    )
+    options = format_html_join(
+        "\n        ",
+        '<label class="option"><input type="radio" name="rating-{}" value="{}" {}>\n'
+        "            <span><strong>{}</strong>{}</span></label>",
+        (
+            (
+                code,
+                position,
+                "checked" if selected == position else "",
+                option.label,
+                format_html("<br><small>{}</small>", option.description)
+                if option.description
+                else "",
+            )
+            for position, option in row["options"]
+        ),
+    )
+    not_applicable = (
+        format_html(
+            '<label class="option na"><input type="radio" name="rating-{}" value="na" {}>'
+            "<span><strong>N/A</strong><br><small>Does not apply to this conversation</small>"
+            "</span></label>",
+            code,
+            "checked" if selected == "na" else "",
+        )
+        if criterion.allow_na
+        else ""
+    )
+    causes = (
+        format_html(
+            "<details {}><summary>Root causes</summary>\n          {}\n        </details>",
+            "open" if selected else "",
+            format_html_join(
+                "",
+                '<label class="check"><input type="checkbox" name="cause-{}" value="{}" {}> '
+                "{}</label>",
+                (
+                    (code, position, "checked" if checked else "", cause.label)
+                    for position, cause, checked in row["causes"]
+                ),
+            ),
+        )
+        if row["causes"]
+        else ""
+    )
+    cited = (
+        format_html(
+            '<input type="hidden" name="evidence-{}" value="{}">\n        <p class="evidence '
+            'small">Evidence: <span class="evidence-list">{}</span></p>',
+            code,
+            row["evidence"],
+            message_numbers(row["evidence"]) or "none",
+        )
+        if evidence
+        else ""
+    )
+    return format_html(
+        '<fieldset class="criterion{}" data-code="{}">\n        <legend>{}{}</legend>\n'
+        '        {}\n        <div class="options">\n        {}\n        {}\n        </div>\n'
+        '        {}\n        <label class="small" for="comment-{}">Comment</label>\n'
+        '        <textarea id="comment-{}" name="comment-{}" rows="2">{}</textarea>\n'
+        "        {}\n      </fieldset>",
+        " invalid" if errors and code in errors else "",
+        code,
+        criterion.name,
+        critical,
+        about,
+        options,
+        not_applicable,
+        causes,
+        code,
+        code,
+        code,
+        row["comment"],
+        cited,
+    )
+
+
 def _date_time(moment: datetime) -> str:
     """The `date:"d M Y H:i"` filter's "05 Mar 2026 14:07", in the local time."""
     local = timezone.localtime(moment)

@@ -12,7 +12,13 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from supportqa.accounts.access import access_key, agents_for, read_in_scope, teams_for
+from supportqa.accounts.access import (
+    access_key,
+    agents_for,
+    count_in_scope,
+    read_in_scope,
+    teams_for,
+)
 from supportqa.accounts.models import Organisation, User
 from supportqa.accounts.permissions import (
     allowed,
@@ -21,6 +27,7 @@ from supportqa.accounts.permissions import (
     signed_in,
 )
 from supportqa.conversations.access import conversations_for, get_conversation_for_user
+from supportqa.conversations.models import Conversation
 from supportqa.core.jsontext import unstorable
 from supportqa.reviews import workspace
 from supportqa.reviews.access import (
@@ -87,9 +94,12 @@ class CappedPaginator(Paginator):
     def capped(self) -> bool:
         return self.count > COUNT_CAP
 
-    def page_of(self, rows: list[Any], number: int) -> Page:
-        """Page `number`, whose rows were read already."""
-        return self._get_page(rows, number, self)
+    @classmethod
+    def first_page(cls, rows: list[Any], counted: int) -> Page:
+        """The first page, whose rows and (capped) count were read already."""
+        paginator = cls([], PAGE_SIZE)
+        paginator.__dict__["count"] = counted  # the cached property, known
+        return paginator._get_page(rows, 1, paginator)
 
 
 @allowed(may_browse_conversations)
@@ -106,16 +116,23 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
     status = 200
     if form.is_bound and not form.is_valid():
         status = 400
-    paginator = CappedPaginator(form.listing(conversations_for(user), user), PAGE_SIZE)
     if form.is_bound:
-        page = paginator.get_page(request.GET.get("page"))
-    else:  # as the list opens (no filter, the first page): the same read on every visit
+        listing = form.listing(conversations_for(user), user)
+        page = CappedPaginator(listing, PAGE_SIZE).get_page(request.GET.get("page"))
+    else:  # as the list opens (no filter, the first page): the same reads on every visit
         rows = read_in_scope(
             user,
             "conversation list",
             lambda slots: form.listing(conversations_for(user), user)[:PAGE_SIZE],
         )
-        page = paginator.page_of(rows, 1)
+        counted = count_in_scope(  # CappedPaginator's count of the unfiltered listing
+            user,
+            "conversation list count",
+            lambda slots: Conversation.objects.filter(
+                pk__in=conversations_for(user).order_by().values("pk")[: COUNT_CAP + 1]
+            ),
+        )
+        page = CappedPaginator.first_page(rows, counted)
     query = request.GET.copy()
     query.pop("page", None)
     without_cause = query.copy()

@@ -26,7 +26,7 @@ from uuid import UUID
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections, models
-from django.db.models import Count, Q, QuerySet, Window
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from supportqa.core.recent import Recent
@@ -254,19 +254,25 @@ class Kept:
     def count(
         self, key: Hashable, build: Callable[[Slots], QuerySet[Any]], /, **values: Any
     ) -> int:
-        """What the queryset's `count()` gives, compiled once per key: its rows counted by a
-        window on the first of them (`COUNT(*) OVER ()`), so that the count is a read like
-        the others. Not for DISTINCT querysets (a window counts the rows before DISTINCT)."""
-
-        def counted(slots: Slots) -> QuerySet[Any]:
-            queryset = build(slots)
-            if queryset.query.distinct:
-                raise ValueError(f"{key!r}: a window does not count a DISTINCT queryset's rows")
-            counting = queryset.order_by().annotate(_count=Window(Count("*")))
-            return counting.values_list("_count", flat=True)[:1]
-
-        found = self.read(None if key is None else ("count", key), counted, **values)
-        return found[0] if found else 0
+        """What the queryset's `count()` gives, compiled once per key: `SELECT COUNT(*)` of
+        the queryset's own SELECT as a subquery, as Django counts a sliced, DISTINCT or
+        grouped queryset (a capped count: slice it; select only what the count needs)."""
+        full = (connection.alias, connection.vendor, timezone.get_current_timezone_name())
+        full += (("count", key),)
+        statement = None if key is None else self._statements.get(full)
+        if statement is None:
+            slots = Slots()
+            try:
+                inner = Statement.compile(build(slots), slots)
+            except EmptyResultSet:  # matches nothing whatever the slots hold
+                statement = Statement("", (), {}, {})
+            else:
+                sql = f"SELECT COUNT(*) FROM ({inner.sql}) counted"
+                statement = Statement(sql, inner.params, inner.fields, {})
+            if key is not None:
+                self._statements.put(full, statement)
+        assert isinstance(statement, Statement), f"{key!r} names a read, not a count"
+        return statement.rows(values)[0][0] if statement.sql else 0
 
     def clear(self) -> None:
         self._statements.clear()

@@ -31,4 +31,4 @@ def waiting_items(user: User) -> QuerySet[AssignmentItem]:
 
 def queue_left(user: User) -> int:
     """How many items wait in the person's queue (`waiting_items`)."""
-    return count_in_scope(user, "queue left", lambda slots: waiting_items(user))
+    return count_in_scope(user, "queue left", lambda slots: waiting_items(user).values("pk"))

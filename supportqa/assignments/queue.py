@@ -20,7 +20,9 @@ def queue_spot(user: Any, conversation: Conversation) -> QueueSpot | None:
     if not count_in_scope(
         user,
         "queue: this conversation",
-        lambda slots: waiting_items(user).filter(conversation_id=slots("conversation", ID)),
+        lambda slots: (
+            waiting_items(user).filter(conversation_id=slots("conversation", ID)).values("pk")
+        ),
         **here,
     ):
         return None

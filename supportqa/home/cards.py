@@ -116,7 +116,7 @@ def reviewer_cards(user: User) -> ReviewerCards:
             "home: queue done",
             lambda slots: AssignmentItem.objects.filter(
                 assignment__reviewer=user, review__isnull=False
-            ),
+            ).values("pk"),
         ),
         next_item=first[0] if first else None,
         disputes=kept(

@@ -194,6 +194,12 @@ class Read:
         return list(run)
 
 
+def _full(key: Hashable) -> Hashable:
+    """A key with what every statement's SQL also depends on: the connection's alias and
+    vendor, and the current time zone."""
+    return (connection.alias, connection.vendor, timezone.get_current_timezone_name(), key)
+
+
 class Kept:
     """Statements by key, the `KEPT` most recently used (shared by a process's threads)."""
 
@@ -211,7 +217,7 @@ class Kept:
         unless `still()` (asked after the build) says what the key names has changed since
         the key was made. A key of None is never kept."""
         if key is not None:
-            key = (connection.alias, connection.vendor, timezone.get_current_timezone_name(), key)
+            key = _full(key)
             statement = self._statements.get(key)
             if statement is not None:
                 return statement
@@ -229,7 +235,7 @@ class Kept:
         compiled once per key (with the connection's alias and vendor and the current time
         zone added; the key names everything else its SQL depends on). A key of None is
         never kept: the read is built and compiled each time."""
-        full = (connection.alias, connection.vendor, timezone.get_current_timezone_name(), key)
+        full = _full(key)
         read = None if key is None else self._statements.get(full)
         if read is None:
             slots = Slots()
@@ -257,8 +263,7 @@ class Kept:
         """What the queryset's `count()` gives, compiled once per key: `SELECT COUNT(*)` of
         the queryset's own SELECT as a subquery, as Django counts a sliced, DISTINCT or
         grouped queryset (a capped count: slice it; select only what the count needs)."""
-        full = (connection.alias, connection.vendor, timezone.get_current_timezone_name())
-        full += (("count", key),)
+        full = _full(("count", key))
         statement = None if key is None else self._statements.get(full)
         if statement is None:
             slots = Slots()

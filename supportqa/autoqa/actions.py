@@ -6,6 +6,7 @@ conversation, rewritten when the conversation changes, never counted in the huma
 
 from __future__ import annotations
 
+import json
 import pickle
 import time
 from collections import Counter, defaultdict
@@ -520,15 +521,18 @@ def store(plans: list[Plan], context: Context) -> dict[int, Scored]:
                 f.score,
                 f.confidence,
                 f.explanation,
-                [
-                    {"seq": p.messages[e.message].seq, "start": e.start, "end": e.end}
-                    for e in f.evidence
-                    if e.message < len(p.messages)
-                ],
+                json.dumps(
+                    [
+                        {"seq": p.messages[e.message].seq, "start": e.start, "end": e.end}
+                        for e in f.evidence
+                        if e.message < len(p.messages)
+                    ]
+                ),
             )
             for p, review in zip(plans, reviews, strict=True)
             for f in p.findings.values()
         ],
+        prepared=True,  # the evidence is its JSON text, as the field would write it
     )
     return scored
 
@@ -554,11 +558,18 @@ def _empty(review_ids: list[int]) -> None:
     at a million conversations (1.4 s a batch)."""
     if not review_ids:
         return
-    ratings = list(Rating.objects.filter(review_id__in=review_ids).values_list("pk", flat=True))
-    for links in (Rating.evidence.through, Rating.root_causes.through):
-        links.objects.filter(rating_id__in=ratings).delete()
     marks = ", ".join(["%s"] * len(review_ids))
     with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {Rating._meta.db_table} WHERE review_id IN ({marks})", review_ids
+        )
+        ratings = [pk for (pk,) in cursor.fetchall()]
+        if ratings:
+            links = ", ".join(["%s"] * len(ratings))
+            for through in (Rating.evidence.through, Rating.root_causes.through):
+                cursor.execute(
+                    f"DELETE FROM {through._meta.db_table} WHERE rating_id IN ({links})", ratings
+                )
         for model in (Rating, Finding):
             cursor.execute(
                 f"DELETE FROM {model._meta.db_table} WHERE review_id IN ({marks})", review_ids

@@ -46,6 +46,16 @@ class Scorecard(models.Model):
     def current_version(self) -> ScorecardVersion | None:
         return self.versions.order_by("-number").first()
 
+    @cached_property
+    def condition_ids(self) -> tuple[frozenset[int], frozenset[int]]:
+        """The ids of its categories and of its teams (empty: any), read once per instance:
+        matching reads them for every conversation, from the process's kept active
+        scorecards (a change to them is a new configuration stamp, so new instances)."""
+        return (
+            frozenset(c.pk for c in self.categories.all()),
+            frozenset(t.pk for t in self.teams.all()),
+        )
+
 
 def default_pass_threshold() -> float:
     """The pass threshold of a new scorecard version that does not set one."""
@@ -77,21 +87,12 @@ class ScorecardVersion(models.Model):
 
     def score(self, chosen: Mapping[int, float | None]) -> ReviewScore:
         """Score a set of ratings: criterion id → option value (None = N/A)."""
-        weights, placed = self.layout
         ratings = [
-            CriterionRating(
-                key=str(p.criterion.pk),
-                value=chosen[p.criterion.pk],
-                scale_min=p.low,
-                scale_max=p.high,
-                weight=p.criterion.weight,
-                critical=p.criterion.critical,
-                section=str(p.section.pk),
-            )
-            for p in placed
-            if p.criterion.pk in chosen
+            CriterionRating(key, chosen[pk], low, high, weight, critical, section)
+            for pk, key, low, high, weight, critical, section in self.parts.scales
+            if pk in chosen
         ]
-        return review_score(ratings, weights)
+        return review_score(ratings, self.parts.weights)
 
     @property
     def layout(self) -> tuple[dict[str, float], tuple[Placed, ...]]:
@@ -121,6 +122,10 @@ class Parts(NamedTuple):
     criteria: tuple[Criterion, ...]
     weights: dict[str, float]
     placed: tuple[Placed, ...]
+    # Per placed criterion, what scoring reads of it: id, id as text (the scoring key),
+    # scale low and high, weight, critical, section id as text (AutoQA scores thousands of
+    # reviews a second with them).
+    scales: tuple[tuple[int, str, float, float, float, bool, str], ...]
 
 
 _PARTS: Recent[tuple[int, str], Parts] = Recent(64)
@@ -140,7 +145,12 @@ def _read_parts(version: ScorecardVersion) -> Parts:
             low, high = bounds_of([o.value for o in options])
             criteria.append(criterion)
             placed.append(Placed(section, criterion, options, low, high))
-    return Parts(tuple(criteria), weights, tuple(placed))
+    scales = tuple(
+        (p.criterion.pk, str(p.criterion.pk), p.low, p.high, p.criterion.weight,
+         p.criterion.critical, str(p.section.pk))
+        for p in placed
+    )  # fmt: skip
+    return Parts(tuple(criteria), weights, tuple(placed), scales)
 
 
 def bounds_of(values: list[float]) -> tuple[float, float]:

@@ -31,10 +31,9 @@ def matching_scorecards(
     for scorecard in active:
         if scorecard.channels and conversation.channel not in scorecard.channels:
             continue
-        categories = {c.pk for c in scorecard.categories.all()}
+        categories, teams = scorecard.condition_ids
         if categories and conversation.category_id not in categories:
             continue
-        teams = {t.pk for t in scorecard.teams.all()}
         if teams and conversation.team_id not in teams:
             continue
         matches.append(scorecard)

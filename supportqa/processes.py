@@ -7,8 +7,8 @@ import ctypes
 import ctypes.util
 import os
 import signal
-import subprocess
 import sys
+import traceback
 from collections.abc import Callable
 
 _PR_SET_PDEATHSIG = 1
@@ -26,9 +26,38 @@ def _die_with_parent() -> Callable[[], None] | None:
     return preexec
 
 
-def child_of_this_process(command: list[str]) -> subprocess.Popen[bytes]:
-    """Start a command that ends when this process ends, however it ends (kill -9 included)."""
-    return subprocess.Popen(command, preexec_fn=_die_with_parent())  # noqa: PLW1509
+def fork_child(run: Callable[[], int]) -> int:
+    """Fork a child that runs `run()`, exits with the status it returns (1 and a traceback on
+    stderr if it raises) and ends when this process ends, however it ends (kill -9 included).
+    Returns the child's pid. A fork starts at once with everything this process has loaded (a
+    new interpreter took about 2.7 s to import and set up Django before its first batch).
+    Close the database connections before: a connection is never shared by two processes,
+    each opens its own. Output buffered before the fork would be written twice: it is
+    flushed first."""
+    parent = os.getpid()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        return pid
+    status = 1
+    try:
+        preexec = _die_with_parent()
+        if preexec is not None:
+            preexec()
+        # The parent may have died before the kernel was asked to signal its death.
+        status = run() if parent_alive(parent) else 1
+    except BaseException:  # noqa: BLE001 - the child must never return into the parent's code
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+
+
+def exit_status(pid: int) -> int:
+    """Wait for a child started by `fork_child`; its exit status (-N if killed by signal N)."""
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
 
 def parent_alive(parent: int) -> bool:

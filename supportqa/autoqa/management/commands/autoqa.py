@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
 from django.db.models import Count
 from django.utils import timezone
 from tqdm import tqdm
@@ -23,7 +24,7 @@ from supportqa.autoqa.learning import train_models
 from supportqa.autoqa.models import Job
 from supportqa.claims import worker_name
 from supportqa.core.autoqa.evaluate import HIT
-from supportqa.processes import child_of_this_process
+from supportqa.processes import exit_status, fork_child, parent_alive
 from supportqa.reports import rollups
 
 
@@ -40,6 +41,10 @@ class Command(BaseCommand):
         "reviews, the low end of its κ interval is above the rules' κ. `autoqa evaluate` "
         "measures the detectors against a labelled set without writing anything."
     )
+
+    # No system checks: they import every view and URL (0.6 s before the first batch); the
+    # commands that serve (`serve`, `runserver`) and `migrate` run them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -113,15 +118,17 @@ class Command(BaseCommand):
         queued = enqueue_changed(since)
         pending = Job.objects.filter(status__in=[Job.Status.PENDING, Job.Status.RUNNING]).count()
         self.stdout.write(f"{queued} conversations queued; {pending} to score")
+        parent = os.getpid()
+        # Scoring done: the helpers read the end of this pipe when this process closes it (or
+        # dies), and only then recompute the marked days beside it.
+        scored_signal, scoring_done = os.pipe()
+        if options["workers"] > 1:
+            connections.close_all()  # each process opens its own
         helpers = [
-            child_of_this_process(
-                [
-                    sys.executable, "-m", "supportqa", "worker", "--until-empty",
-                    "--autoqa-only", "--parent", str(os.getpid()),
-                ]
-            )
+            fork_child(lambda: _helper(parent, scored_signal, scoring_done))
             for _ in range(options["workers"] - 1)
-        ]  # fmt: skip
+        ]
+        os.close(scored_signal)
         started = timezone.now()
         bar = tqdm(total=pending, unit=" conv", disable=options["no_progress"], desc="autoqa")
 
@@ -135,10 +142,11 @@ class Command(BaseCommand):
             bar.refresh()
 
         totals = work(worker_name(), on_batch=progress)
+        os.close(scoring_done)
         marks = 0
         if rollups.side_by_side():  # with the helpers, each taking the days no other has
             marks += rollups.current_or_told(self.stderr.write)
-        failed = [h for h in helpers if h.wait() != 0]
+        failed = [pid for pid in helpers if exit_status(pid) != 0]
         # A helper that died left its claims: this process takes them over now.
         totals.scored += work(worker_name(), on_batch=progress).scored
         progress(0)
@@ -237,6 +245,22 @@ class Command(BaseCommand):
             "A model is used where the low end of its κ interval beats the rules' κ. Every "
             "conversation is queued for rescoring: run `supportqa autoqa run`."
         )
+
+
+def _helper(parent: int, scored_signal: int, scoring_done: int) -> int:
+    """A helper of `autoqa run --workers N` (a fork of the run): it scores until no job is
+    left or the run has died; then, on PostgreSQL, once the run's own scoring is done too
+    (its last batch no longer holds its days), recomputes the marked rollup days beside the
+    run, each process taking the days no other holds (on SQLite the run recomputes them
+    alone once its helpers are done). Returns its exit status."""
+    os.close(scoring_done)  # this copy of the write end would keep the pipe open
+    work(worker_name(), keep_going=lambda: parent_alive(parent))
+    if rollups.side_by_side():
+        os.read(scored_signal, 1)  # the end of the pipe: the run's scoring is done or it died
+        if parent_alive(parent):
+            rollups.current_or_told(sys.stderr.write)
+    connections.close_all()  # a fork ends without the interpreter's clean-up
+    return 0
 
 
 def unscored() -> str:

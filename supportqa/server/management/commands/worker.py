@@ -11,7 +11,6 @@ from supportqa.autoqa.actions import work
 from supportqa.claims import worker_name
 from supportqa.integrations.queue import run_queued_imports
 from supportqa.notifications.mail import send_queued
-from supportqa.processes import parent_alive
 from supportqa.reports import rollups
 from supportqa.social import feeds, trends
 
@@ -31,38 +30,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--until-empty", action="store_true", help="stop when none is left")
-        parser.add_argument(
-            "--autoqa-only",
-            action="store_true",
-            help="only score AutoQA's queue, then on PostgreSQL recompute the marked rollup "
-            "days beside the run (the helpers `supportqa autoqa run --workers N` starts; on "
-            "SQLite the run recomputes them itself once every helper is done)",
-        )
         parser.add_argument("--poll", type=float, default=5.0, help="seconds between checks")
-        parser.add_argument(
-            "--parent", type=int, help="stop when this process (the one that started it) ends"
-        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        name, parent = worker_name(), options["parent"]
-
-        def keep_going() -> bool:
-            return parent is None or parent_alive(parent)
-
-        while keep_going():
-            # --autoqa-only: the helpers of `autoqa run`. On PostgreSQL they then recompute
-            # the marked rollup days beside the run's own process (rollups.side_by_side). On
-            # SQLite a helper recomputing days back to back would keep the write lock from the
-            # run's other workers past their timeout; the run recomputes them once its helpers
-            # are done.
-            only = options["autoqa_only"]
-            imported = 0 if only else run_queued_imports(name)
-            totals = work(name, keep_going=keep_going)
-            if only:
-                days = rollups.current_or_told(self.stderr.write) if rollups.side_by_side() else 0
-                posts = mails = hooks = 0
-            else:
-                days, posts, mails, hooks = self._chores(name)
+        name = worker_name()
+        while True:
+            imported = run_queued_imports(name)
+            totals = work(name)
+            days, posts, mails, hooks = self._chores(name)
             if imported or totals.scored or totals.failed or days or mails or posts or hooks:
                 self.stdout.write(
                     f"{imported} imports, {totals.scored} scored, {totals.failed} failed, "

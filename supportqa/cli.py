@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -16,7 +17,14 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportqa.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["supportqa", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        execute_from_command_line(["supportqa", *(sys.argv[1:] if argv is None else argv)])
+    finally:
+        # The interpreter's last collection walks every object the command left (0.4 s after
+        # an AutoQA run, 0.35 s after Django's set-up alone); frozen ones are skipped. Objects
+        # outside reference cycles are still freed on the way out, as before; the process's
+        # connections and files end with it.
+        gc.freeze()
 
 
 if __name__ == "__main__":

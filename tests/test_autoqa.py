@@ -239,6 +239,27 @@ def test_storing_a_batch_takes_the_same_statements_for_one_conversation_or_many(
     assert review.ratings.count() == rated > 0  # replaced, not added to
 
 
+def test_rescoring_drops_the_ratings_no_longer_mapped_and_cites_anew(cast, rude):
+    """A rescored review stays the same review, loses the rating of a criterion no longer
+    mapped (with its evidence), keeps one finding per detector, and its ratings cite only
+    what they cite now."""
+    first = score_conversation(rude, Context.load()).review
+    before = set(first.ratings.values_list("criterion__key", flat=True))
+    detectors = sorted(Finding.objects.filter(review=first).values_list("detector", flat=True))
+    assert {"clarity", "tone"} <= before
+    AutoQASettings.objects.create(mapping={"chat-quality": {"clarity": []}})
+    again = score_conversation(rude, Context.load()).review
+    assert again.pk == first.pk
+    after = dict(again.ratings.values_list("criterion__key", "pk"))
+    assert set(after) == before - {"clarity"}
+    assert sorted(Finding.objects.filter(review=again).values_list("detector", flat=True)) == (
+        detectors
+    )
+    cited = Rating.evidence.through.objects.filter(rating__review=again)
+    assert cited.exists()  # "Calm down." is cited for the tone
+    assert not cited.exclude(rating_id__in=after.values()).exists()
+
+
 def test_organisation_settings_change_what_counts(cast):
     write_transcript(cast.conversation, "c: hi", "a: Yo! Looking now.")
     context = Context.load()

@@ -47,6 +47,26 @@ def rude(cast):
     return cast.conversation
 
 
+def test_the_demos_worker_runs_while_its_parent_lives(cast, rude):
+    """`make demo` starts the worker with `--poll 2 --parent <its shell>`: those options parse,
+    the worker scores while its parent lives, and a worker whose parent is gone stops."""
+    import os
+    import re
+    from pathlib import Path
+
+    line = next(
+        row
+        for row in (Path(__file__).resolve().parent.parent / "Makefile").read_text().splitlines()
+        if "supportqa worker" in row
+    )
+    assert re.findall(r"--[a-z-]+", line.split("&")[0]) == ["--poll", "--parent"]
+    enqueue_changed()
+    call_command("worker", "--until-empty", "--poll", "2", "--parent", str(os.getppid() + 1))
+    assert not Review.objects.filter(source=Source.AUTOQA).exists()  # its parent is gone
+    call_command("worker", "--until-empty", "--poll", "2", "--parent", str(os.getppid()))
+    assert Review.objects.filter(source=Source.AUTOQA).count() == 3
+
+
 def test_run_scores_every_queued_conversation_once(cast, rude):
     assert enqueue_changed() == 3
     totals = work("test-worker")

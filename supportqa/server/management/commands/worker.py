@@ -11,6 +11,7 @@ from supportqa.autoqa.actions import work
 from supportqa.claims import worker_name
 from supportqa.integrations.queue import run_queued_imports
 from supportqa.notifications.mail import send_queued
+from supportqa.processes import parent_alive
 from supportqa.reports import rollups
 from supportqa.social import feeds, trends
 
@@ -31,12 +32,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--until-empty", action="store_true", help="stop when none is left")
         parser.add_argument("--poll", type=float, default=5.0, help="seconds between checks")
+        parser.add_argument(
+            "--parent", type=int, help="stop when this process (the one that started it) ends"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        name = worker_name()
-        while True:
+        name, parent = worker_name(), options["parent"]
+
+        def keep_going() -> bool:
+            return parent is None or parent_alive(parent)
+
+        while keep_going():
             imported = run_queued_imports(name)
-            totals = work(name)
+            totals = work(name, keep_going=keep_going)
             days, posts, mails, hooks = self._chores(name)
             if imported or totals.scored or totals.failed or days or mails or posts or hooks:
                 self.stdout.write(

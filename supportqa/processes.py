@@ -10,6 +10,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable
+from typing import NoReturn
 
 _PR_SET_PDEATHSIG = 1
 
@@ -35,23 +36,35 @@ def fork_child(run: Callable[[], int]) -> int:
     each opens its own. Output buffered before the fork would be written twice: it is
     flushed first."""
     parent = os.getpid()
+    die_with_parent = _die_with_parent()  # looked up here: the child's first act is to ask
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
-    if pid:
-        return pid
+    if pid == 0:
+        _child(parent, die_with_parent, run)
+    return pid
+
+
+def _child(
+    parent: int, die_with_parent: Callable[[], None] | None, run: Callable[[], int]
+) -> NoReturn:
+    """The forked child's whole life: whatever happens (an exception, Ctrl-C, a broken pipe
+    while flushing), it ends here and never returns into the parent's code."""
     status = 1
     try:
-        preexec = _die_with_parent()
-        if preexec is not None:
-            preexec()
-        # The parent may have died before the kernel was asked to signal its death.
-        status = run() if parent_alive(parent) else 1
-    except BaseException:  # noqa: BLE001 - the child must never return into the parent's code
-        traceback.print_exc()
+        try:
+            if die_with_parent is not None:
+                die_with_parent()
+            # The parent may have died before the kernel was asked to signal its death.
+            status = run() if parent_alive(parent) else 1
+        except BaseException:  # noqa: BLE001 - reported, then the child ends
+            traceback.print_exc()
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BaseException:  # noqa: BLE001, S110 - nowhere left to report it
+            pass
     finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
         os._exit(status)
 
 

@@ -141,8 +141,10 @@ class Command(BaseCommand):
             bar.n = max(0, pending - left.count())
             bar.refresh()
 
-        totals = work(worker_name(), on_batch=progress)
-        os.close(scoring_done)
+        try:
+            totals = work(worker_name(), on_batch=progress)
+        finally:
+            os.close(scoring_done)  # the helpers go on to the rollups (or, on an error, end)
         marks = 0
         if rollups.side_by_side():  # with the helpers, each taking the days no other has
             marks += rollups.current_or_told(self.stderr.write)
@@ -258,7 +260,7 @@ def _helper(parent: int, scored_signal: int, scoring_done: int) -> int:
     if rollups.side_by_side():
         os.read(scored_signal, 1)  # the end of the pipe: the run's scoring is done or it died
         if parent_alive(parent):
-            rollups.current_or_told(sys.stderr.write)
+            rollups.current_or_told(lambda message: sys.stderr.write(f"{message}\n"))
     connections.close_all()  # a fork ends without the interpreter's clean-up
     return 0
 

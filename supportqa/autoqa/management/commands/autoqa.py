@@ -5,7 +5,7 @@ import sys
 from datetime import datetime
 from datetime import time as clock
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
@@ -119,16 +119,16 @@ class Command(BaseCommand):
         pending = Job.objects.filter(status__in=[Job.Status.PENDING, Job.Status.RUNNING]).count()
         self.stdout.write(f"{queued} conversations queued; {pending} to score")
         parent = os.getpid()
-        # Scoring done: the helpers read the end of this pipe when this process closes it (or
-        # dies), and only then recompute the marked days beside it.
-        scored_signal, scoring_done = os.pipe()
+        # Every process's scoring done, before any recomputes the marked days (a process's
+        # last batch holds its days until it commits): each helper closes its end of one pipe
+        # when its scoring is done (or it dies), and this process closes the other pipe once
+        # its own scoring is done and every helper's end is closed.
+        ends = _Done(*os.pipe(), *os.pipe())
         if options["workers"] > 1:
             connections.close_all()  # each process opens its own
-        helpers = [
-            fork_child(lambda: _helper(parent, scored_signal, scoring_done))
-            for _ in range(options["workers"] - 1)
-        ]
-        os.close(scored_signal)
+        helpers = [fork_child(lambda: _helper(parent, ends)) for _ in range(options["workers"] - 1)]
+        os.close(ends.helpers_write)
+        os.close(ends.all_read)
         started = timezone.now()
         bar = tqdm(total=pending, unit=" conv", disable=options["no_progress"], desc="autoqa")
 
@@ -143,8 +143,10 @@ class Command(BaseCommand):
 
         try:
             totals = work(worker_name(), on_batch=progress)
+            os.read(ends.helpers_read, 1)  # the end: every helper's scoring is done
         finally:
-            os.close(scoring_done)  # the helpers go on to the rollups (or, on an error, end)
+            os.close(ends.helpers_read)
+            os.close(ends.all_write)  # the helpers go on to the rollups (or, on an error, end)
         marks = 0
         if rollups.side_by_side():  # with the helpers, each taking the days no other has
             marks += rollups.current_or_told(self.stderr.write)
@@ -249,16 +251,28 @@ class Command(BaseCommand):
         )
 
 
-def _helper(parent: int, scored_signal: int, scoring_done: int) -> int:
+class _Done(NamedTuple):
+    """The pipes that tell `autoqa run`'s processes when the scoring is done (file
+    descriptors; nothing is ever written, a closed end is the message)."""
+
+    all_read: int  # helpers: the end of it, the run's scoring and every helper's are done
+    all_write: int
+    helpers_read: int  # the run: the end of it, every helper's scoring is done
+    helpers_write: int
+
+
+def _helper(parent: int, done: _Done) -> int:
     """A helper of `autoqa run --workers N` (a fork of the run): it scores until no job is
-    left or the run has died; then, on PostgreSQL, once the run's own scoring is done too
-    (its last batch no longer holds its days), recomputes the marked rollup days beside the
-    run, each process taking the days no other holds (on SQLite the run recomputes them
-    alone once its helpers are done). Returns its exit status."""
-    os.close(scoring_done)  # this copy of the write end would keep the pipe open
+    left or the run has died; then, on PostgreSQL, once every process's scoring is done (a
+    process's last batch holds its days until it commits), recomputes the marked rollup days
+    beside the others, each taking the days no other holds (on SQLite the run recomputes
+    them alone once its helpers are done). Returns its exit status."""
+    os.close(done.all_write)  # these copies would keep the pipes open
+    os.close(done.helpers_read)
     work(worker_name(), keep_going=lambda: parent_alive(parent))
+    os.close(done.helpers_write)  # this helper's scoring is done
     if rollups.side_by_side():
-        os.read(scored_signal, 1)  # the end of the pipe: the run's scoring is done or it died
+        os.read(done.all_read, 1)  # the end of the pipe: all scoring is done, or the run died
         if parent_alive(parent):
             rollups.current_or_told(lambda message: sys.stderr.write(f"{message}\n"))
     connections.close_all()  # a fork ends without the interpreter's clean-up

@@ -52,10 +52,26 @@ _PREPARED = {
 }  # fmt: skip
 
 
-def _this_thread() -> Any:
-    """This thread's default connection itself: preparing values through the `connection`
-    proxy looked it up again for every value (a sixth of AutoQA's storing time)."""
-    return connections[DEFAULT_DB_ALIAS]
+def _prepared(fields: Sequence[Any], rows: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
+    """The rows with the values of these fields (each row's first values; any after them
+    pass as they are) prepared by their fields where the driver cannot take them as they are
+    (`_PREPARED`), through this thread's connection itself: through the `connection` proxy
+    every value looked it up again (a sixth of AutoQA's storing time)."""
+    prepare = [f.get_internal_type() in _PREPARED for f in fields]
+    if not any(prepare):
+        return rows
+    db = connections[DEFAULT_DB_ALIAS]
+    count = len(fields)
+    return [
+        [
+            *(
+                f.get_db_prep_save(v, db) if p else v
+                for f, p, v in zip(fields, prepare, row[:count], strict=True)
+            ),
+            *row[count:],
+        ]
+        for row in rows
+    ]
 
 
 def insert_rows(
@@ -75,16 +91,8 @@ def insert_rows(
     if not rows:
         return
     fields = [model._meta.get_field(name) for name in columns]
-    prepare = [f.get_internal_type() in _PREPARED for f in fields]
-    if any(prepare) and not prepared:
-        db = _this_thread()
-        rows = [
-            [
-                f.get_db_prep_save(v, db) if p else v
-                for f, p, v in zip(fields, prepare, row, strict=True)
-            ]
-            for row in rows
-        ]
+    if not prepared:
+        rows = _prepared(fields, rows)
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     if connection.vendor != "postgresql":
@@ -129,17 +137,7 @@ def update_rows(
     if not rows:
         return
     fields = [model._meta.get_field(name) for name in columns]
-    prepare = [f.get_internal_type() in _PREPARED for f in fields]
-    if any(prepare):
-        db = _this_thread()
-        rows = [
-            [
-                f.get_db_prep_save(v, db) if p else v
-                for f, p, v in zip(fields, prepare, row[:-1], strict=True)
-            ]
-            + [row[-1]]
-            for row in rows
-        ]
+    rows = _prepared(fields, rows)  # the key, last, as it is
     table = connection.ops.quote_name(model._meta.db_table)
     matched = model._meta.get_field(key) if key else model._meta.pk
     column = connection.ops.quote_name(matched.column)

@@ -17,7 +17,7 @@ running it kept about 0.1 ms (SQLite, demo).
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -72,6 +72,24 @@ class Slots:
         return Slot(name, field)
 
 
+def _reached(params: Sequence[Any], slots: Slots) -> dict[str, models.Field]:
+    """The slots' fields, once every slot is checked to be in the compiled parameters."""
+    fields = dict(slots.fields)
+    names = {p.name for p in params if isinstance(p, _Marker)}
+    if names != set(fields):
+        raise ValueError(f"slots {sorted(set(fields) ^ names)} did not reach the SQL")
+    return fields
+
+
+def _bound(
+    params: Sequence[Any], fields: Mapping[str, models.Field], values: Mapping[str, Any], on: Any
+) -> list[Any]:
+    """The compiled parameters with each slot's value in its place, prepared by its field
+    for the connection `on`."""
+    prepared = {name: field.get_db_prep_value(values[name], on) for name, field in fields.items()}
+    return [prepared[p.name] if isinstance(p, _Marker) else p for p in params]
+
+
 @dataclass(frozen=True)
 class Statement:
     """A compiled read: its SQL, its parameters (slot markers among them), the field of each
@@ -86,22 +104,14 @@ class Statement:
     def compile(cls, queryset: QuerySet[Any], slots: Slots) -> Statement:
         compiler = queryset.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
-        fields = dict(slots.fields)
-        names = {p.name for p in params if isinstance(p, _Marker)}
-        if names != set(fields):
-            raise ValueError(f"slots {sorted(set(fields) ^ names)} did not reach the SQL")
+        fields = _reached(params, slots)
         columns = [selected[0] for selected in compiler.select[: compiler.col_count]]
         return cls(sql, tuple(params), fields, compiler.get_converters(columns))
 
     def rows(self, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Run with these slot values; the rows as the queryset's values_list gives them."""
-        prepared = {
-            name: field.get_db_prep_value(values[name], connection)
-            for name, field in self.fields.items()
-        }
-        params = [prepared[p.name] if isinstance(p, _Marker) else p for p in self.params]
         with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
+            cursor.execute(self.sql, _bound(self.params, self.fields, values, connection))
             found = cursor.fetchall()
         if not self.converters:
             return [tuple(row) for row in found]
@@ -155,14 +165,11 @@ class Read:
         if queryset._known_related_objects:
             raise ValueError("a read is built from a model's manager, not a related one")
         compiler = queryset.query.get_compiler(using=queryset.db)
-        fields = dict(slots.fields)
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:  # a condition that matches nothing whatever the slots hold
-            return cls(queryset, None, "", (), fields)
-        names = {p.name for p in params if isinstance(p, _Marker)}
-        if names != set(fields):
-            raise ValueError(f"slots {sorted(set(fields) ^ names)} did not reach the SQL")
+            return cls(queryset, None, "", (), dict(slots.fields))
+        fields = _reached(params, slots)
         compiler.connection = None  # each run's is its thread's (this one may be closed)
         return cls(queryset, compiler, sql, tuple(params), fields)
 
@@ -173,12 +180,10 @@ class Read:
             return []
         db = self.compiler.using
         on = connections[db]  # this thread's
-        prepared = {}
-        for name, field in self.fields.items():
+        for name in self.fields:
             if values[name] is None:  # `= NULL` matches nothing: a None belongs in the key
                 raise ValueError(f"slot {name} is None")
-            prepared[name] = field.get_db_prep_value(values[name], on)
-        params = tuple(prepared[p.name] if isinstance(p, _Marker) else p for p in self.params)
+        params = tuple(_bound(self.params, self.fields, values, on))
         compiler = copy.copy(self.compiler)
         compiler.connection = on
         sql = self.sql
@@ -192,6 +197,12 @@ class Read:
         run._iterable_class = kept._iterable_class
         run._fields = kept._fields
         return list(run)
+
+
+def _compiled(kind: Any, build: Callable[[Slots], QuerySet[Any]]) -> Any:
+    """`kind` (Statement or Read) compiled from the queryset `build(slots)` makes."""
+    slots = Slots()
+    return kind.compile(build(slots), slots)
 
 
 def _full(key: Hashable) -> Hashable:
@@ -216,16 +227,8 @@ class Kept:
         current time zone added), or the queryset `build(slots)` makes, compiled, and kept
         unless `still()` (asked after the build) says what the key names has changed since
         the key was made. A key of None is never kept."""
-        if key is not None:
-            key = _full(key)
-            statement = self._statements.get(key)
-            if statement is not None:
-                return statement
-        slots = Slots()
-        statement = Statement.compile(build(slots), slots)
-        if key is None or (still is not None and not still()):
-            return statement
-        self._statements.put(key, statement)
+        statement = self._kept(key, lambda: _compiled(Statement, build), still)
+        assert isinstance(statement, Statement), f"{key!r} names a read, not a statement"
         return statement
 
     def read(
@@ -235,15 +238,27 @@ class Kept:
         compiled once per key (with the connection's alias and vendor and the current time
         zone added; the key names everything else its SQL depends on). A key of None is
         never kept: the read is built and compiled each time."""
-        full = _full(key)
-        read = None if key is None else self._statements.get(full)
-        if read is None:
-            slots = Slots()
-            read = Read.compile(build(slots), slots)
-            if key is not None:
-                self._statements.put(full, read)
+        read = self._kept(key, lambda: _compiled(Read, build))
         assert isinstance(read, Read), f"{key!r} names a statement, not a read"
         return read.run(values)
+
+    def _kept(
+        self,
+        key: Hashable,
+        make: Callable[[], Statement | Read],
+        still: Callable[[], bool] | None = None,
+    ) -> Statement | Read:
+        """What is kept for this key (with `_full`'s parts added), else what `make()` makes,
+        kept unless the key is None or `still()`, asked after making it, says no."""
+        if key is None:
+            return make()
+        full = _full(key)
+        found = self._statements.get(full)
+        if found is None:
+            found = make()
+            if still is None or still():
+                self._statements.put(full, found)
+        return found
 
     def first(
         self, key: Hashable, build: Callable[[Slots], QuerySet[Any]], /, **values: Any
@@ -263,19 +278,17 @@ class Kept:
         """What the queryset's `count()` gives, compiled once per key: `SELECT COUNT(*)` of
         the queryset's own SELECT as a subquery, as Django counts a sliced, DISTINCT or
         grouped queryset (a capped count: slice it; select only what the count needs)."""
-        full = _full(("count", key))
-        statement = None if key is None else self._statements.get(full)
-        if statement is None:
+
+        def counting() -> Statement:
             slots = Slots()
             try:
                 inner = Statement.compile(build(slots), slots)
             except EmptyResultSet:  # matches nothing whatever the slots hold
-                statement = Statement("", (), {}, {})
-            else:
-                sql = f"SELECT COUNT(*) FROM ({inner.sql}) counted"
-                statement = Statement(sql, inner.params, inner.fields, {})
-            if key is not None:
-                self._statements.put(full, statement)
+                return Statement("", (), {}, {})
+            sql = f"SELECT COUNT(*) FROM ({inner.sql}) counted"
+            return Statement(sql, inner.params, inner.fields, {})
+
+        statement = self._kept(None if key is None else ("count", key), counting)
         assert isinstance(statement, Statement), f"{key!r} names a read, not a count"
         return statement.rows(values)[0][0] if statement.sql else 0
 

@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import OperationalError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -732,8 +732,16 @@ def test_autoqa_hours_give_the_raw_rows_figures_at_any_edges(cast):
     periods.append(Period(now - timedelta(hours=3, minutes=1), now - timedelta(minutes=2)))
     scopes = [Q(), Q(agent=cast.agent), Q(agent__in=[cast.teammate, cast.other_agent])]
     seen = 0
-    for rollup in AUTOQA_ROLLUPS:
-        by = ("day", *rollup.parts[0].keys())
+    # By day, or by the keys alone (the database adds up the days, the hours and the raw
+    # pieces of each key).
+    groupings = [
+        (rollup, by)
+        for rollup in AUTOQA_ROLLUPS
+        if rollup.over is None  # everyone's rows are read for an org-wide scope (below)
+        for keys in [tuple(rollup.parts[0].keys())]
+        for by in (("day", *keys), keys)
+    ]
+    for rollup, by in groupings:
         for period in periods:
             for scope in scopes:
                 expected = without_zeros(raw_grouped(rollup, scope, period, by))
@@ -754,16 +762,78 @@ def test_autoqa_hours_give_the_raw_rows_figures_at_any_edges(cast):
     by = ("day", "detector")
     from supportqa.autoqa.rollups import AUTOQA_DETECTORS
 
-    found = rollups.total(rollups.grouped(AUTOQA_DETECTORS, Q(), period, by).values())
-    expected = rollups.total(raw_grouped(AUTOQA_DETECTORS, Q(), period, by).values())
+    agent = Q(agent_id=hour.agent_id)  # (an org-wide read adds up everyone's rows, below)
+    found = rollups.total(rollups.grouped(AUTOQA_DETECTORS, agent, period, by).values())
+    expected = rollups.total(raw_grouped(AUTOQA_DETECTORS, agent, period, by).values())
     assert found["findings"] == expected["findings"] + 1000
     assert any("autoqa_autoqadetectorhour" in problem for problem in rollups.check())
     # ...unless its day is marked: then the raw rows are read, and the next recompute mends it.
     DirtyDay.objects.create(kind="autoqa", day=day)
-    found = rollups.total(rollups.grouped(AUTOQA_DETECTORS, Q(), period, by).values())
+    found = rollups.total(rollups.grouped(AUTOQA_DETECTORS, agent, period, by).values())
     assert found["findings"] == expected["findings"]
     rollups.current()
     assert rollups.check() == []
+
+
+def test_everyones_autoqa_rows_are_read_for_org_wide_scopes_and_equal_the_raw_rows(cast):
+    """The criteria's and detectors' rows added up over the agents: recomputed with the
+    per-agent rows, read in their place when the scope admits everyone (and only then), equal
+    to the raw rows at any edges; 0013 fills them from the hourly rows already there."""
+    import importlib
+
+    from supportqa.autoqa.models import (
+        AutoQACriterionEveryoneDay,
+        AutoQACriterionEveryoneHour,
+        AutoQADetectorEveryoneDay,
+        AutoQADetectorEveryoneHour,
+    )
+    from supportqa.autoqa.rollups import AUTOQA_CRITERIA, AUTOQA_DETECTORS
+
+    now = autoqa_world(cast, random.Random(23))
+    rollups.current()
+    assert AutoQADetectorEveryoneDay.objects.exists()
+    assert rollups.check() == []
+    period = Period(now - timedelta(days=9, minutes=7), now - timedelta(minutes=3))
+    for rollup, key in ((AUTOQA_CRITERIA, "criterion_key"), (AUTOQA_DETECTORS, "detector")):
+        everyone = rollups.EVERYONES[rollup.table]
+        assert everyone.over is rollup
+        for by in (("day", key), (key,)):
+            expected = without_zeros(raw_grouped(rollup, Q(), period, by))
+            assert expected
+            found = without_zeros(rollups.grouped(rollup, Q(), period, by))
+            assert set(found) == set(expected)
+            for key, row in expected.items():
+                assert found[key] == pytest.approx(row, abs=1e-9, rel=0)
+    # Read in place of the per-agent rows for everyone: a changed row shows there only.
+    hour = AutoQACriterionEveryoneHour.objects.filter(day__lt=now.date()).first()
+    AutoQACriterionEveryoneHour.objects.filter(day=hour.day).update(ratings=F("ratings") + 7)
+    AutoQACriterionEveryoneDay.objects.filter(day=hour.day).update(ratings=F("ratings") + 7)
+    window = Period(now - timedelta(days=90), now)
+    rows = AutoQACriterionEveryoneDay.objects.filter(day=hour.day).count()
+
+    def ratings(scope: Q, by: tuple[str, ...]) -> int:
+        return rollups.total(rollups.grouped(AUTOQA_CRITERIA, scope, window, by).values())[
+            "ratings"
+        ]
+
+    raw = rollups.total(raw_grouped(AUTOQA_CRITERIA, Q(), window, ("criterion_key",)).values())
+    assert ratings(Q(), ("criterion_key",)) == raw["ratings"] + 7 * rows
+    assert ratings(Q(), ("day",)) == raw["ratings"] + 7 * rows
+    agents = [cast.agent, cast.teammate, cast.other_agent]
+    assert ratings(Q(agent__in=agents), ("criterion_key",)) == raw["ratings"]
+    assert ratings(Q(), ("agent_id",)) == raw["ratings"]  # grouped by a key it drops
+    assert any("autoqacriterioneveryone" in problem for problem in rollups.check())
+    # The migration adds up the per-agent hours already there.
+    everyones = (AutoQACriterionEveryoneDay, AutoQACriterionEveryoneHour,
+                 AutoQADetectorEveryoneDay, AutoQADetectorEveryoneHour)  # fmt: skip
+    for model in everyones:
+        model.objects.all().delete()
+    migration = importlib.import_module("supportqa.autoqa.migrations.0013_everyones_rollups")
+    with connection.cursor() as cursor:
+        for sql in migration.Migration.operations[-1].sql:
+            cursor.execute(sql)
+    assert rollups.check() == []
+    assert AutoQADetectorEveryoneDay.objects.exists()
 
 
 def test_a_write_on_a_partial_day_counts_at_once(cast):

@@ -4,7 +4,7 @@ human reviewers, and the queue of conversations AutoQA is unsure about."""
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,11 +50,9 @@ class Totals:
 def totals(scope: Q, period: Period) -> Totals:
     """`scope`: whose results, as a condition on `agent` (the reviewee)."""
     rollups.current(period, kinds=("autoqa",))
-    reviews = rollups.by_key(rollups.grouped(AUTOQA, scope, period, ("day", "agent_id")))
-    ratings = rollups.by_key(
-        rollups.grouped(AUTOQA_CRITERIA, scope, period, ("day", "criterion_key"))
-    )
-    findings = rollups.by_key(rollups.grouped(AUTOQA_DETECTORS, scope, period, ("day", "detector")))
+    reviews = rollups.by_key(rollups.grouped(AUTOQA, scope, period, ("agent_id",)))
+    ratings = rollups.by_key(rollups.grouped(AUTOQA_CRITERIA, scope, period, ("criterion_key",)))
+    findings = rollups.by_key(rollups.grouped(AUTOQA_DETECTORS, scope, period, ("detector",)))
     names = Criterion.latest_names()
     people = User.objects.in_bulk(list(reviews))
     agents = [
@@ -159,38 +157,40 @@ def _ratings(reviews: Any) -> QuerySet[Rating]:
 
 def agreement(found: RatingPairs) -> list[CriterionAgreement]:
     """Per criterion, AutoQA's rating against the human's on the same conversations."""
-    pairs: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    counted: dict[str, Counter[tuple[float, float]]] = defaultdict(Counter)
     for _, key, ours, theirs in found.pairs:
-        pairs[key].append((ours, theirs))
+        counted[key][ours, theirs] += 1
     names = found.names
     return [
         _criterion_agreement(key, names[key], by_key)
-        for key, by_key in sorted(pairs.items(), key=lambda kv: names[kv[0]])
+        for key, by_key in sorted(counted.items(), key=lambda kv: names[kv[0]])
     ]
 
 
 def _criterion_agreement(
-    key: str, name: str, found: list[tuple[float, float]]
+    key: str, name: str, found: Counter[tuple[float, float]]
 ) -> CriterionAgreement:
-    """Agreement on one criterion's (AutoQA, human) rating pairs; precision and recall are
-    of AutoQA's lowest rating, the one that sends a conversation to a person."""
+    """Agreement on one criterion's (AutoQA, human) rating pairs, each distinct pair with
+    how often it occurs; precision and recall are of AutoQA's lowest rating, the one that
+    sends a conversation to a person."""
     values = sorted({v for pair in found for v in pair})
+    n = sum(found.values())
     return CriterionAgreement(
         key,
         name,
-        len(found),
-        wilson(sum(1 for a, b in found if a == b), len(found)).scaled(100),
+        n,
+        wilson(sum(c for (a, b), c in found.items() if a == b), n).scaled(100),
         ordinal_kappa(found, values),
         *_precision_recall(found, values[0]),
     )
 
 
 def _precision_recall(
-    found: list[tuple[float, float]], lowest: float
+    found: Counter[tuple[float, float]], lowest: float
 ) -> tuple[float | None, float | None]:
-    said_low = sum(1 for ours, _ in found if ours == lowest)
-    truly_low = sum(1 for _, theirs in found if theirs == lowest)
-    both_low = sum(1 for ours, theirs in found if ours == theirs == lowest)
+    said_low = sum(c for (ours, _), c in found.items() if ours == lowest)
+    truly_low = sum(c for (_, theirs), c in found.items() if theirs == lowest)
+    both_low = found[lowest, lowest]
     return (
         both_low / said_low if said_low else None,
         both_low / truly_low if truly_low else None,
@@ -213,19 +213,21 @@ class UnsureCheck:
 
 
 def unsure_check(found: RatingPairs) -> UnsureCheck:
-    agreed: dict[int, list[float]] = defaultdict(list)
+    agreed: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # [agreed, rated] criteria
     for conversation, _, ours, theirs in found.pairs:
-        agreed[conversation].append(100.0 if ours == theirs else 0.0)
+        counts = agreed[conversation]
+        counts[0] += ours == theirs
+        counts[1] += 1
     confidence = dict(
         Job.objects.filter(conversation_id__in=list(agreed), confidence__isnull=False).values_list(
             "conversation_id", "confidence"
         )
     )
     shares: dict[bool, list[float]] = {True: [], False: []}
-    for conversation, values in agreed.items():
+    for conversation, (same, rated) in agreed.items():
         if conversation in confidence:
             unsure = confidence[conversation] < UNSURE_BELOW
-            shares[unsure].append(sum(values) / len(values))
+            shares[unsure].append(100.0 * same / rated)
     return UnsureCheck(mean_interval(shares[True]), mean_interval(shares[False]))
 
 

@@ -11,9 +11,13 @@ from django.db.models import Count, F, Q, QuerySet
 
 from supportqa.autoqa.models import (
     AutoQACriterionDay,
+    AutoQACriterionEveryoneDay,
+    AutoQACriterionEveryoneHour,
     AutoQACriterionHour,
     AutoQADay,
     AutoQADetectorDay,
+    AutoQADetectorEveryoneDay,
+    AutoQADetectorEveryoneHour,
     AutoQADetectorHour,
     AutoQAHour,
     Finding,
@@ -92,7 +96,13 @@ AUTOQA_DETECTORS = Rollup(
     ),
     hourly=AutoQADetectorHour,
 )
-ROLLUPS = (AUTOQA, AUTOQA_CRITERIA, AUTOQA_DETECTORS)
+ROLLUPS = (
+    AUTOQA,
+    AUTOQA_CRITERIA,
+    AUTOQA_DETECTORS,
+    rollups.everyones(AUTOQA_CRITERIA, AutoQACriterionEveryoneDay, AutoQACriterionEveryoneHour),
+    rollups.everyones(AUTOQA_DETECTORS, AutoQADetectorEveryoneDay, AutoQADetectorEveryoneHour),
+)
 
 
 def three_sixty_sums(agent: Any, start: datetime, end: datetime) -> SourceSums:
@@ -101,9 +111,7 @@ def three_sixty_sums(agent: Any, start: datetime, end: datetime) -> SourceSums:
     period = Period(start, end)
     rollups.current(period, kinds=[AUTOQA.kind])
     scope = Q(agent=agent)
-    criteria = rollups.by_key(
-        rollups.grouped(AUTOQA_CRITERIA, scope, period, ("day", "criterion_key"))
-    )
+    criteria = rollups.by_key(rollups.grouped(AUTOQA_CRITERIA, scope, period, ("criterion_key",)))
     overall = rollups.total(rollups.grouped(AUTOQA, scope, period, ("day",)).values())
     return SourceSums(
         {key: (row["ratings"], row["score_sum"], row["score_sq"]) for key, row in criteria.items()},

@@ -16,7 +16,8 @@ ordinal, interval and ratio levels.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -580,16 +581,19 @@ def interpret(value: float, se: float, scale: str = "landis-koch", certainty: fl
 
 
 def ordinal_kappa(
-    pairs: Sequence[tuple[float, float]], values: Sequence[float]
+    pairs: Sequence[tuple[float, float]] | Mapping[tuple[float, float], int],
+    values: Sequence[float],
 ) -> Agreement | None:
-    """Cohen's κ with quadratic weights for (rater A, rater B) pairs on an ordered scale.
-    `values` are the scale's points in order; points nobody used still count, because they set
-    the distances the weights use. None when the pairs use a single category (chance-corrected
-    agreement is undefined)."""
+    """Cohen's κ with quadratic weights for (rater A, rater B) pairs on an ordered scale, or
+    for each distinct pair and how often it occurs (a Counter of them). `values` are the
+    scale's points in order; points nobody used still count, because they set the distances
+    the weights use. None when the pairs use a single category (chance-corrected agreement is
+    undefined)."""
+    counted = pairs if isinstance(pairs, Mapping) else Counter(pairs)
     index = {v: i for i, v in enumerate(values)}
     table = np.zeros((len(values), len(values)))
-    for a, b in pairs:
-        table[index[a], index[b]] += 1
+    for (a, b), count in counted.items():
+        table[index[a], index[b]] += count
     try:
         return table_agreement(table, "cohen", weights="quadratic")
     except AgreementError:

@@ -92,17 +92,17 @@ def contact_reasons(scope: Q, period: Period) -> list[ContactReason]:
     rollups: a fixed number of statements whatever the number of conversations."""
     before = period.previous()
     rollups.current(Period(before.start, period.end), kinds=("conversation",))
-    rows = rollups.grouped(rollups.CONVERSATIONS, scope, period, ("day", "category_id", "resolved"))
-    earlier = rollups.grouped(rollups.CONVERSATIONS, scope, before, ("day", "category_id"))
+    rows = rollups.grouped(rollups.CONVERSATIONS, scope, period, ("category_id", "resolved"))
+    earlier = rollups.grouped(rollups.CONVERSATIONS, scope, before, ("category_id",))
     categories = {
         pk: (name, code) for pk, name, code in Category.objects.values_list("pk", "name", "code")
     }
     previous: dict[Any, int] = defaultdict(int)
-    for (_, category_id), row in earlier.items():
+    for (category_id,), row in earlier.items():
         previous[category_id] += row["volume"]
     totals: dict[Any, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     resolved: dict[Any, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for (_, category_id, is_resolved), row in rows.items():
+    for (category_id, is_resolved), row in rows.items():
         for into in (totals[category_id], *([resolved[category_id]] if is_resolved else [])):
             for column, value in row.items():
                 into[column] += value

@@ -195,7 +195,7 @@ def _means_panel(scope: Q, period: Period, review_rows: list[tuple[Any, ...]]) -
     return _panel(
         scope,
         period,
-        rollups.grouped(rollups.CONVERSATIONS, scope, period, ("day", "resolved")),
+        rollups.grouped(rollups.CONVERSATIONS, scope, period, ("resolved",)),
         rollups.grouped(rollups.ANSWERS, scope, period, ("day",)),
         review_rows,
         medians=False,
@@ -438,7 +438,7 @@ def roster(
     agent's or team's own page)."""
     rollups.current(period, kinds=("conversation",))
     key = f"{by}_id"
-    conversations = rollups.grouped(rollups.CONVERSATIONS, scope, period, ("day", key, "resolved"))
+    conversations = rollups.grouped(rollups.CONVERSATIONS, scope, period, (key, "resolved"))
     path = "reviewee_id" if by == "agent" else "conversation__team_id"
     reviewed: dict[int | None, list[tuple[float, float, float]]] = defaultdict(list)
     for owner, *row in scored_reviews(reviews, period).values_list(
@@ -446,7 +446,7 @@ def roster(
     ):
         reviewed[owner].append(tuple(row))  # type: ignore[arg-type]
     counts = rollups.by_key(conversations)
-    resolved = rollups.by_key({k: row for k, row in conversations.items() if k[2]})
+    resolved = rollups.by_key({k: row for k, row in conversations.items() if k[1]})
     keys = set(counts) | set(reviewed)
     return {k: _roster_row(counts[k], resolved[k], reviewed[k]) for k in keys}
 

@@ -194,6 +194,9 @@ class Rollup:
     # The same sums per UTC hour (the model's columns and `hour`), or None: partial days are
     # read from the raw rows.
     hourly: type[models.Model] | None = None
+    # A rollup of everyone's rows (`everyones`): the sums of this one's rows over the agents
+    # and teams, computed from its hourly rows.
+    over: Rollup | None = None
 
     @property
     def table(self) -> str:
@@ -305,8 +308,42 @@ ROLLUPS: list[Rollup] = [CONVERSATIONS, ANSWERS, SENT, HOURLY, ACTIVITY]
 
 
 def register(*rollups: Rollup) -> None:
-    """A higher app's rollups (AutoQA's), kept current, rebuilt and checked with these."""
-    ROLLUPS.extend(r for r in rollups if r not in ROLLUPS)
+    """A higher app's rollups (AutoQA's), kept current, rebuilt and checked with these. A
+    rollup of everyone's rows comes after the one it adds up (recomputed from its rows)."""
+    for rollup in rollups:
+        if rollup.over is not None and rollup.over not in ROLLUPS:
+            raise ValueError(f"{rollup.table} adds up {rollup.over.table}: register that first")
+        if rollup not in ROLLUPS:
+            ROLLUPS.append(rollup)
+            if rollup.over is not None:
+                EVERYONES[rollup.over.table] = rollup
+
+
+# The rollup of everyone's rows of a rollup, by the rollup's table: read in its place when the
+# scope admits everyone and the read groups by none of the keys it drops.
+EVERYONES: dict[str, Rollup] = {}
+
+
+def everyones(rollup: Rollup, model: type[models.Model], hourly: type[models.Model]) -> Rollup:
+    """A rollup of `rollup`'s sums added up over the agents and teams (`model` and `hourly`
+    hold its columns but those), for the org-wide pages: their reads sum a row per key and
+    day instead of one per agent, key and day. Its days are recomputed with `rollup`'s, from
+    its hourly rows (so after them); `check` compares it with the raw rows, as every rollup;
+    a partial hour or a marked day is read from the raw rows."""
+    if rollup.hourly is None:
+        raise ValueError(f"{rollup.table} has no hourly rows to add up")
+    kept = {field.column for field in model._meta.concrete_fields}
+
+    def narrowed(part: Part) -> Part:
+        return Part(
+            part.raw,
+            part.moment,
+            {},
+            lambda: {k: v for k, v in part.keys().items() if k in kept},
+            part.sums,
+        )
+
+    return Rollup(model, rollup.kind, tuple(map(narrowed, rollup.parts)), hourly, over=rollup)
 
 
 @dataclass(frozen=True)
@@ -361,6 +398,8 @@ def _stamp_current() -> None:
 def mark_everything() -> None:
     """Mark every day that has raw rows (a rebuild, or new settings)."""
     for rollup in ROLLUPS:
+        if rollup.over is not None:  # the same raw rows as the rollup it adds up
+            continue
         days: set[date] = set()
         for part in rollup.parts:
             days.update(
@@ -494,13 +533,18 @@ def _take_marks(
 
 def _recompute(rollup: Rollup, days: list[date]) -> None:
     """Replace the rollup rows of these days with fresh ones, computed by the database: from
-    the raw rows, or with hourly rows, those from the raw rows and the days' from them."""
+    the raw rows, or with hourly rows, those from the raw rows (for everyone's rows, from the
+    added-up rollup's hours) and the days' from them."""
     rollup.model.objects.filter(day__in=days).delete()
     target, hour = rollup.model, ()  # type: tuple[type[models.Model], tuple[str, ...]]
     if rollup.hourly is not None:
         rollup.hourly.objects.filter(day__in=days).delete()
         target, hour = rollup.hourly, ("hour",)
-    for part in rollup.parts:
+    keys = [*rollup.parts[0].keys()]
+    if rollup.over is not None:
+        assert rollup.hourly is not None and rollup.over.hourly is not None
+        _add_up(rollup.hourly, rollup.over.hourly, ["day", "hour", *keys], rollup.columns(), days)
+    for part in rollup.parts if rollup.over is None else ():
         sums = part.sums()
         rows = part.raw().filter(on_days(part.moment, days))
         by = ["day", *hour, *part.keys()]
@@ -514,19 +558,28 @@ def _recompute(rollup: Rollup, days: list[date]) -> None:
                 params,
             )
     if rollup.hourly is not None:
-        by = ["day", *rollup.parts[0].keys()]
-        columns = rollup.columns()
-        days_rows = (
-            rollup.hourly.objects.filter(day__in=days)
-            .values(*by)
-            .annotate(**{f"s_{column}": Sum(column) for column in columns})
-            .order_by()
+        _add_up(rollup.model, rollup.hourly, ["day", *keys], rollup.columns(), days)
+
+
+def _add_up(
+    target: type[models.Model],
+    source: type[models.Model],
+    by: list[str],
+    columns: list[str],
+    days: list[date],
+) -> None:
+    """Insert into `target` the days' rows of `source` added up by `by`."""
+    rows = (
+        source.objects.filter(day__in=days)
+        .values(*by)
+        .annotate(**{f"s_{column}": Sum(column) for column in columns})
+        .order_by()
+    )
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {target._meta.db_table} ({', '.join([*by, *columns])}) {sql}", params
         )
-        sql, params = days_rows.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {rollup.table} ({', '.join([*by, *columns])}) {sql}", params
-            )
 
 
 def _grouped(
@@ -590,11 +643,19 @@ def grouped(
     rollup: Rollup, scope: Q, period: Period, by: Sequence[str]
 ) -> dict[tuple[Any, ...], dict[str, int]]:
     """The rollup's sums over the period for the rows in `scope` (conditions on agent and
-    team), grouped by `by` (rollup columns, "day" first): whole days from the rollup, partial
-    days from the raw rows, or with hourly rows, their whole hours from those; a marked day
-    from its raw rows. Call `current(period)` first (once for several reads)."""
-    if not by or by[0] != "day":
-        raise ValueError("rollups are read by day first")
+    team), grouped by `by` (rollup columns, "day" among them or not: without it the database
+    adds the days up, and a page reads one row per key instead of one per key and day):
+    whole days from the rollup, partial days from the raw rows, or with hourly rows, their
+    whole hours from those; a marked day from its raw rows. Each key's row is the sum of the
+    statement's rows of that key (stored days, hours and raw pieces). Call `current(period)`
+    first (once for several reads)."""
+    if not by:
+        raise ValueError("rollups are read grouped by at least one column")
+    if rollup.over is not None and scope:
+        raise ValueError(f"{rollup.table} holds everyone's rows: read {rollup.over.table}")
+    everyone = EVERYONES.get(rollup.table)
+    if everyone is not None and not scope and set(by) <= {"day", *everyone.parts[0].keys()}:
+        rollup = everyone
     columns = rollup.columns()
     out: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: dict.fromkeys(columns, 0))
     marked = marked_days(rollup.kind, period)
@@ -769,11 +830,11 @@ def total(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 
 def by_key(rows: dict[tuple[Any, ...], dict[str, Any]]) -> dict[Any, dict[str, Any]]:
-    """Rows of `grouped` by (day, key) added up per key (an agent, a team, a criterion…);
+    """Rows of `grouped` added up per their first key (an agent, a team, a criterion…);
     a key without rows reads as zeros."""
     per_key: dict[Any, list[dict[str, Any]]] = defaultdict(list)
     for key, row in rows.items():
-        per_key[key[1]].append(row)
+        per_key[key[0]].append(row)
     return defaultdict(lambda: defaultdict(int), {k: total(v) for k, v in per_key.items()})
 
 

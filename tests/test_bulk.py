@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from supportqa.apps import without_jit
+from supportqa.apps import utc_timestamp_loader, utc_timestamps, without_jit
 from supportqa.bulk import GrowingTables, planner_rows
 from supportqa.conversations.models import Conversation
 from tests.conftest import make_conversation
@@ -67,6 +67,51 @@ def test_postgresql_sessions_run_without_just_in_time_compilation(db):
             assert cursor.fetchone()[0] == "off"
     else:
         assert len(sent) == 0  # SQLite has no such setting: nothing is sent
+
+
+def test_postgresql_timestamps_are_read_as_djangos_own_loader_reads_them(cast):
+    """utc_timestamps: PostgreSQL's sessions read timestamps with the standard library's
+    parser, to the same aware UTC datetimes as Django's loader (every fraction length,
+    the first and last years, an offset other than UTC's), and through the ORM."""
+    from datetime import UTC
+
+    conversation = make_conversation(cast.agent, cast.team, "times")
+    if connection.vendor != "postgresql":
+        with CaptureQueriesContext(connection) as sent:
+            utc_timestamps(None, connection)
+        assert len(sent) == 0  # SQLite's own converters read its text
+        return
+    from django.db.backends.postgresql.psycopg_any import BaseTzLoader
+    from psycopg.pq import Format
+
+    ours = utc_timestamp_loader()
+    adapters = connection.connection.adapters
+    assert adapters.get_loader(1184, Format.TEXT) is ours  # registered on the session
+    texts = ["2026-12-04 23:38:49+00", "2026-12-04 23:38:49.4+00", "2026-12-04 23:38:49.467631",
+             "0001-01-01 00:00:00+00", "9999-12-31 23:59:59.999999+00",
+             "2026-03-29 01:30:00.05+05:30", "2024-02-29 12:00:00.000001-08"]  # fmt: skip
+    select = "SELECT v::timestamptz FROM unnest(%s::text[]) WITH ORDINALITY AS t(v, i) ORDER BY i"
+
+    def read() -> list:
+        with connection.cursor() as cursor:  # a cursor takes the session's loaders as it opens
+            cursor.execute(select, [texts])
+            return [row[0] for row in cursor.fetchall()]
+
+    found = read()
+
+    class Djangos(BaseTzLoader):
+        timezone = UTC
+
+    adapters.register_loader("timestamptz", Djangos)
+    try:
+        expected = read()
+    finally:
+        adapters.register_loader("timestamptz", ours)
+    assert found == expected and len(found) == len(texts)
+    assert all(value.tzinfo == UTC and value.utcoffset().total_seconds() == 0 for value in found)
+    assert found[5].hour == 20 and found[5].minute == 0  # 01:30 at +05:30, in UTC
+    stored = Conversation.objects.get(pk=conversation.pk).created_at
+    assert stored == conversation.created_at and stored.tzinfo == UTC
 
 
 def test_update_rows_sets_each_rows_own_values_in_one_statement(cast):

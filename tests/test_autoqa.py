@@ -502,8 +502,17 @@ def test_agreement_reads_a_bounded_sample_of_reviewed_conversations(cast, monkey
     assert (sampled.reviewed, sampled.every) == (3, 3)
     kept = {conversation for conversation, *_ in sampled.pairs}
     assert kept == {c for c, *_ in everything.pairs if c % 3 == 0}
+    # With the period's start, the step comes from the conversations of the reviews
+    # submitted since, and only the sampled reviews are read.
+    since = human.order_by("submitted_at").first().submitted_at
+    bounded = report.rating_pairs(Review.objects.all(), human, since=since)
+    assert (bounded.reviewed, bounded.every) == (None, 3)
+    assert {c for c, *_ in bounded.pairs} == kept
+    assert sorted(bounded.pairs) == sorted(sampled.pairs)
+    later = report.rating_pairs(Review.objects.all(), human, since=timezone.now())
+    assert later.every == 1 and sorted(later.pairs) == sorted(everything.pairs)  # none since
     page = cast.client(cast.manager).get(reverse("autoqa")).content.decode()
-    assert "one in 3 of the 3 conversations people reviewed" in page
+    assert "whose id is a multiple of 3, about one in 3 (a sample by id" in page
 
 
 def test_autoqa_side_of_the_pairs_is_read_by_its_conversations_at_a_million(cast):

@@ -46,7 +46,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     # AutoQA's side of the pairs is read for the conversations people reviewed in the period,
     # so it needs no period of its own (a join of each of its reviews to its conversation).
-    pairs = report.rating_pairs(scoped, reviews.counting_toward_iqs())
+    pairs = report.rating_pairs(scoped, reviews.counting_toward_iqs(), since=period.start)
     totals = report.totals(reviewee_scope(request.user, "agent"), period)
     return render(
         request,

@@ -65,7 +65,7 @@ def grow(cast, count: int) -> None:
 # but for the AutoQA settings read inside the recomputation's transaction (never kept there).
 # The conversation list reads the person's teams once (`access_key`), by which its filters'
 # agents and teams are read through statements compiled once.
-PINNED_QUERIES = {"conversation-list": 9, "team-detail": 36, "agent-detail": 69, "agent-list": 6}
+PINNED_QUERIES = {"conversation-list": 9, "team-detail": 38, "agent-detail": 71, "agent-list": 6}
 
 
 def queries(client, path) -> int:

@@ -382,29 +382,33 @@ ID_CHUNK = 10_000
 
 
 def criterion_sums(scored: QuerySet[Review] | list[int]) -> CriterionSums:
-    """Per criterion: its scorecard's name, key, shown name, and n, Σx and Σx² of the scores
-    of these reviews (`scored_reviews`, or their ids when already read: the team page's
-    reviews are found by their conversations' team, a join of every review of the period
-    that a query would repeat; long lists are read ID_CHUNK at a time and the sums added) —
-    `criterion_breakdown`'s rows, for intervals at other confidence levels."""
+    """Per criterion, by scorecard and name: its scorecard's name, key, shown name, and n, Σx
+    and Σx² of the scores of these reviews (`scored_reviews`, or their ids when already read:
+    the team page's reviews are found by their conversations' team, a join of every review
+    of the period that a query would repeat; long lists are read ID_CHUNK at a time and the
+    sums added) — `criterion_breakdown`'s rows, for intervals at other confidence levels.
+    (The order was the database's grouping order before, which no one chose.)"""
     chunks: list[QuerySet[Review] | list[int]] = [scored]
     if isinstance(scored, list):
         chunks = [scored[i : i + ID_CHUNK] for i in range(0, len(scored), ID_CHUNK)]
     sums: dict[tuple[str, str], list[float]] = {}
+    placed = Criterion.placed()
     for chunk in chunks:
+        # Summed per criterion id, placed here: grouping by the joined scorecard name and key
+        # made PostgreSQL join and hash text for every rating (13.7 -> 8.8 ms at 1M).
         rows = (
             Rating.objects.filter(review__in=chunk, is_na=False)
-            .values_list("criterion__section__version__scorecard__name", "criterion__key")
+            .values_list("criterion_id")
             .annotate(n=Count("score"), total=Sum("score"), squares=Sum(F("score") * F("score")))
             .order_by()
         )
-        for scorecard, key, n, total, squares in rows:
-            into = sums.setdefault((scorecard, key), [0, 0, 0])
+        for criterion, n, total, squares in rows:
+            into = sums.setdefault(placed[criterion], [0, 0, 0])
             into[0] += n
             into[1] += total or 0
             into[2] += squares or 0
     names = Criterion.latest_names()
-    return [
+    found = [
         (
             scorecard,
             key,
@@ -418,6 +422,7 @@ def criterion_sums(scored: QuerySet[Review] | list[int]) -> CriterionSums:
         for (scorecard, key), (n, total, squares) in sums.items()
         if n
     ]
+    return sorted(found, key=lambda row: (row[0], row[2], row[1]))  # by scorecard, then name
 
 
 @dataclass

@@ -48,17 +48,22 @@ def utc_timestamps(sender: Any, connection: Any, **kwargs: Any) -> None:
 
 @cache
 def utc_timestamp_loader() -> type:
-    from psycopg.adapt import Loader
+    from django.db.backends.postgresql.psycopg_any import BaseTzLoader
 
-    class UtcTimestampLoader(Loader):
+    class UtcTimestampLoader(BaseTzLoader):
         """A timestamptz in PostgreSQL's ISO text form ("2026-12-04 23:38:49.467631+00") as
         an aware datetime in UTC, parsed by the standard library's C code; what Django's
-        loader returns, to the microsecond (tests/test_bulk.py)."""
+        loader returns, to the microsecond (tests/test_bulk.py). Text the standard library
+        does not read (infinity, a date BC, another DateStyle) goes to Django's loader,
+        which raises its own errors."""
 
         timezone = UTC  # Django compares it with the connection's before each cursor
 
         def load(self, data: Any) -> datetime:
-            return datetime.fromisoformat(bytes(data).decode()).astimezone(UTC)
+            try:
+                return datetime.fromisoformat(bytes(data).decode()).astimezone(UTC)
+            except ValueError:
+                return super().load(data)  # type: ignore[no-any-return]
 
     return UtcTimestampLoader
 

@@ -511,6 +511,18 @@ def test_agreement_reads_a_bounded_sample_of_reviewed_conversations(cast, monkey
     assert sorted(bounded.pairs) == sorted(sampled.pairs)
     later = report.rating_pairs(Review.objects.all(), human, since=timezone.now())
     assert later.every == 1 and sorted(later.pairs) == sorted(everything.pairs)  # none since
+    # A bound far above the period's own conversations (reviews of other ones submitted
+    # since, as for a period in the past) gives too long a step, which leaves the sample
+    # nearly empty: the period's reviews are then read and counted.
+    monkeypatch.setattr(report, "PAIR_SAMPLE", 2)
+    three = (cast.conversation, cast.teammate_conversation, cast.other_conversation)
+    odd = next(c for c in three if c.pk % 2)  # none of its reviews has a multiple of 2
+    one = human.filter(conversation=odd)
+    exact = report.rating_pairs(Review.objects.all(), one)
+    assert (exact.reviewed, exact.every) == (1, 1) and exact.pairs
+    past = report.rating_pairs(Review.objects.all(), one, since=since)  # bound 3: step 2
+    assert (past.reviewed, past.every) == (1, 1) and sorted(past.pairs) == sorted(exact.pairs)
+    monkeypatch.setattr(report, "PAIR_SAMPLE", 1)
     page = cast.client(cast.manager).get(reverse("autoqa")).content.decode()
     assert "whose id is a multiple of 3, about one in 3 (a sample by id" in page
 

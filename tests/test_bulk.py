@@ -4,7 +4,8 @@ fills (supportqa.bulk.GrowingTables), and sessions do not compile statements jus
 
 from __future__ import annotations
 
-from django.db import connection
+import pytest
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 
 from supportqa.apps import utc_timestamp_loader, utc_timestamps, without_jit
@@ -108,6 +109,10 @@ def test_postgresql_timestamps_are_read_as_djangos_own_loader_reads_them(cast):
     finally:
         adapters.register_loader("timestamptz", ours)
     assert found == expected and len(found) == len(texts)
+    for text in ("infinity", "0044-03-15 12:00:00+00 BC"):  # Django's loader refuses them
+        with pytest.raises(DatabaseError), connection.cursor() as cursor:
+            cursor.execute("SELECT %s::timestamptz", [text])
+            cursor.fetchall()
     assert all(value.tzinfo == UTC and value.utcoffset().total_seconds() == 0 for value in found)
     assert found[5].hour == 20 and found[5].minute == 0  # 01:30 at +05:30, in UTC
     stored = Conversation.objects.get(pk=conversation.pk).created_at

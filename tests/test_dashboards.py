@@ -49,7 +49,7 @@ def grow(cast, count: int) -> None:
 # count, and whether any are about this page, marked read only then), then the page's own
 # queries. Each rollup read is two statements: which of the period's partial days are
 # marked, and one UNION ALL of the stored daily and hourly rows with the raw rows of the
-# partial hours at the period's two ends (agent and team pages: four reads, two for the
+# partial hours at the period's two ends (agent and team pages: five reads, three for the
 # period and two for the previous period's panel, whose reviews are read with the period's);
 # the medians, three (the marked days, the whole days' duration arrays, the partial days'
 # raw durations); recomputing the days the growth marked (each recomputation first reads
@@ -477,3 +477,18 @@ def test_criterion_sums_by_id_add_up_across_chunks(cast, monkeypatch):
     ids = list(scored.values_list("pk", flat=True))
     assert len(ids) > 3 and whole and sorted(metrics.criterion_sums(ids)) == whole
     assert metrics.criterion_sums([]) == []
+
+
+def test_criterion_sums_place_a_criterion_the_kept_read_does_not_know(cast, monkeypatch):
+    """A request's kept reads are those of its first configuration stamp: a criterion
+    published since is read afresh, not a KeyError."""
+    from supportqa.scorecards.models import Criterion
+
+    grow(cast, 6)
+    reviews = list(Review.objects.counting_toward_iqs().values_list("pk", flat=True))
+    expected = metrics.criterion_sums(reviews)
+    assert expected and expected == sorted(expected, key=lambda r: (r[0], r[2], r[1]))
+    known = Criterion.placed(fresh=True)
+    stale = staticmethod(lambda fresh=False: known if fresh else {})
+    monkeypatch.setattr(Criterion, "placed", stale)
+    assert metrics.criterion_sums(reviews) == expected

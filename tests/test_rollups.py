@@ -794,10 +794,10 @@ def test_everyones_autoqa_rows_are_read_for_org_wide_scopes_and_equal_the_raw_ro
     assert AutoQADetectorEveryoneDay.objects.exists()
     assert rollups.check() == []
     period = Period(now - timedelta(days=9, minutes=7), now - timedelta(minutes=3))
-    for rollup, key in ((AUTOQA_CRITERIA, "criterion_key"), (AUTOQA_DETECTORS, "detector")):
+    for rollup, column in ((AUTOQA_CRITERIA, "criterion_key"), (AUTOQA_DETECTORS, "detector")):
         everyone = rollups.EVERYONES[rollup.table]
         assert everyone.over is rollup
-        for by in (("day", key), (key,)):
+        for by in (("day", column), (column,)):
             expected = without_zeros(raw_grouped(rollup, Q(), period, by))
             assert expected
             found = without_zeros(rollups.grouped(rollup, Q(), period, by))

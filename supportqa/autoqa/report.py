@@ -124,20 +124,27 @@ def rating_pairs(
     reviews' own index. A review comes after its conversation, so they are at least as many
     as the conversations reviewed in the period, and only the sampled reviews are joined to
     their conversations (at 1M, the 19,600 reviews of 90 days joined to theirs took 26 ms
-    of the page's 176). Without it, every review is read and the conversations counted."""
-    if since is None:
-        reviewed = list(human.order_by().values_list("pk", "conversation_id"))
-        count: int | None = len({conversation for _, conversation in reviewed})
-        every = max(1, math.ceil((count or 0) / PAIR_SAMPLE))
-        conversation_of = {pk: c for pk, c in reviewed if c % every == 0}  # the sampled ones
-    else:
+    of the page's 176). The bound also counts the reviews of later conversations (a period
+    in the past, a backlog of older ones): when the sample then holds fewer than half of
+    PAIR_SAMPLE conversations, the step was too long, and the period's reviews are read and
+    counted as without `since`: every review is read, the conversations counted, the step
+    set from that count."""
+    count: int | None = None
+    conversation_of: dict[int, int] = {}
+    every = 1
+    if since is not None:
         since_then = scoped.counting_toward_iqs().filter(submitted_at__gte=since)
         bound = since_then.values("conversation_id").distinct().order_by().count()
-        count, every = None, max(1, math.ceil(bound / PAIR_SAMPLE))
+        every = max(1, math.ceil(bound / PAIR_SAMPLE))
         chosen = human.order_by()
         if every > 1:
             chosen = chosen.alias(step=F("conversation_id") % every).filter(step=0)
         conversation_of = dict(chosen.values_list("pk", "conversation_id"))
+    if since is None or (every > 1 and len(set(conversation_of.values())) < PAIR_SAMPLE // 2):
+        reviewed = list(human.order_by().values_list("pk", "conversation_id"))
+        count = len({conversation for _, conversation in reviewed})
+        every = max(1, math.ceil(count / PAIR_SAMPLE))
+        conversation_of = {pk: c for pk, c in reviewed if c % every == 0}  # the sampled ones
     sampled = sorted(set(conversation_of.values()))
     theirs = automatic_of(scoped, sampled).values("pk")
     machine: dict[tuple[int, str], float] = {}

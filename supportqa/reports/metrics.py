@@ -403,6 +403,8 @@ def criterion_sums(scored: QuerySet[Review] | list[int]) -> CriterionSums:
             .order_by()
         )
         for criterion, n, total, squares in rows:
+            if criterion not in placed:  # newer than the kept read (published meanwhile)
+                placed = Criterion.placed(fresh=True)
             into = sums.setdefault(placed[criterion], [0, 0, 0])
             into[0] += n
             into[1] += total or 0

@@ -215,14 +215,16 @@ class Criterion(models.Model):
         return dict(configured.kept("criterion-names", read))
 
     @staticmethod
-    def placed() -> dict[int, tuple[str, str]]:
-        """Criterion id → (its scorecard's name, its key)."""
+    def placed(fresh: bool = False) -> dict[int, tuple[str, str]]:
+        """Criterion id → (its scorecard's name, its key); `fresh`: read now, not kept (a
+        request's kept reads are those of its first stamp, and a criterion published since
+        is not in them)."""
 
         def read() -> dict[int, tuple[str, str]]:
             rows = Criterion.objects.values_list("pk", "section__version__scorecard__name", "key")
             return {pk: (scorecard, key) for pk, scorecard, key in rows}
 
-        return configured.kept("criterion-places", read)
+        return read() if fresh else configured.kept("criterion-places", read)
 
     def scale_bounds(self) -> tuple[float, float]:
         return bounds_of([option.value for option in self.options.all()])

@@ -3,7 +3,9 @@
 from django.db import migrations, models
 
 # Everyone's rows from the per-agent hourly rows already there (a marked day stays marked:
-# the next recomputation replaces both).
+# the next recomputation replaces both). Stop the workers while migrating, as for every
+# migration: an older worker recomputing an AutoQA day after this would replace its per-agent
+# rows only (`supportqa rollups check` would name the day; `rollups rebuild` mends it).
 CRITERIA = "criterion_key, ratings, score_sum, score_sq"
 CRITERIA_SUMS = "criterion_key, SUM(ratings), SUM(score_sum), SUM(score_sq)"
 DETECTORS = "detector, findings, hit, partial, miss, na"

@@ -269,7 +269,7 @@ def _slices(
             names.get(value, "Uncategorised") if value is not None else "Uncategorised",
             _roster_row(
                 rollups.total(row for _, row in groups.get(value, [])),
-                rollups.total(row for key, row in groups.get(value, []) if key[2]),
+                rollups.total(row for key, row in groups.get(value, []) if key[-1]),
                 reviewed.get(value, []),
             ),
         )
@@ -457,7 +457,7 @@ def roster(
     ):
         reviewed[owner].append(tuple(row))  # type: ignore[arg-type]
     counts = rollups.by_key(conversations)
-    resolved = rollups.by_key({k: row for k, row in conversations.items() if k[1]})
+    resolved = rollups.by_key({k: row for k, row in conversations.items() if k[-1]})
     keys = set(counts) | set(reviewed)
     return {k: _roster_row(counts[k], resolved[k], reviewed[k]) for k in keys}
 

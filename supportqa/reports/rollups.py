@@ -25,7 +25,7 @@ import math
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -335,12 +335,8 @@ def everyones(rollup: Rollup, model: type[models.Model], hourly: type[models.Mod
     kept = {field.column for field in model._meta.concrete_fields}
 
     def narrowed(part: Part) -> Part:
-        return Part(
-            part.raw,
-            part.moment,
-            {},
-            lambda: {k: v for k, v in part.keys().items() if k in kept},
-            part.sums,
+        return replace(
+            part, paths={}, keys=lambda: {k: v for k, v in part.keys().items() if k in kept}
         )
 
     return Rollup(model, rollup.kind, tuple(map(narrowed, rollup.parts)), hourly, over=rollup)
@@ -544,19 +540,20 @@ def _recompute(rollup: Rollup, days: list[date]) -> None:
     if rollup.over is not None:
         assert rollup.hourly is not None and rollup.over.hourly is not None
         _add_up(rollup.hourly, rollup.over.hourly, ["day", "hour", *keys], rollup.columns(), days)
-    for part in rollup.parts if rollup.over is None else ():
-        sums = part.sums()
-        rows = part.raw().filter(on_days(part.moment, days))
-        by = ["day", *hour, *part.keys()]
-        sql, params = _grouped(rows, part, by, sums).query.sql_with_params()
-        others = [c for c in rollup.columns() if c not in sums]
-        zeros = ", 0" * len(others)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {target._meta.db_table} ({', '.join([*by, *sums, *others])}) "
-                f"SELECT grouped.*{zeros} FROM ({sql}) AS grouped",
-                params,
-            )
+    else:
+        for part in rollup.parts:
+            sums = part.sums()
+            rows = part.raw().filter(on_days(part.moment, days))
+            by = ["day", *hour, *part.keys()]
+            sql, params = _grouped(rows, part, by, sums).query.sql_with_params()
+            others = [c for c in rollup.columns() if c not in sums]
+            zeros = ", 0" * len(others)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {target._meta.db_table} ({', '.join([*by, *sums, *others])}) "
+                    f"SELECT grouped.*{zeros} FROM ({sql}) AS grouped",
+                    params,
+                )
     if rollup.hourly is not None:
         _add_up(rollup.model, rollup.hourly, ["day", *keys], rollup.columns(), days)
 

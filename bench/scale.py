@@ -353,17 +353,19 @@ class Copier:
             conversations = conversations[:keep]
         kept = {r["id"] for r in conversations}
         agent_of: dict[int, int | None] = {}
+        team_of: dict[int, int | None] = {}
 
         def conversation(r: dict[str, Any]) -> dict[str, Any]:
             agent = self.agent(r["agent_id"], k)
             agent_of[r["id"]] = agent
+            team_of[r["id"]] = self.team_of.get(agent) if agent else r["team_id"]
             return {
                 **r,
                 "id": r["id"] + k * conversation_stride,
                 "code": f"b{k}x{r['id']}",
                 "external_id": f"{r['external_id']}~{k}",
                 "agent_id": agent,
-                "team_id": self.team_of.get(agent) if agent else r["team_id"],
+                "team_id": team_of[r["id"]],
             }
 
         def of_conversation(r: dict[str, Any]) -> bool:
@@ -394,7 +396,7 @@ class Copier:
                     **r,
                     "conversation_id": r["conversation_id"] + k * conversation_stride,
                     "agent_id": agent,
-                    "team_id": self.team_of.get(agent) if agent else r["team_id"],
+                    "team_id": team_of[r["conversation_id"]],
                 }
 
             sent_stride = self.stride["sent"]
@@ -428,6 +430,7 @@ class Copier:
                         "code": f"b{k}x{r['id']}",
                         "conversation_id": r["conversation_id"] + k * conversation_stride,
                         "reviewee_id": agent_of[r["conversation_id"]],
+                        "team_id": team_of[r["conversation_id"]],
                     }
 
                 self.write(

@@ -8,6 +8,12 @@ machine). On PostgreSQL such a list is sent as one array, `id = ANY(%s)`, which 
 same: a null value never matches, and NOT of it is NOT IN. Only integer columns (and keys
 to them) take the array: the values are sent as they are, without the column's own database
 preparation. Other lists, and other databases, keep Django's form.
+
+On every database, such a list of plain ints is also taken as it is when the condition is
+made: Django prepares it value by value (normalised as a model instance would be, then
+through the key's and its target's `get_prep_value`), which gives back the same ints, at
+about 1.6 µs a value (5 ms for the 3,000 review ids of a team page at a million
+conversations).
 """
 
 from __future__ import annotations
@@ -25,13 +31,27 @@ LONG = 64
 class _ArrayOnPostgres:
     """Mixed into Django's `In` lookups (the plain one and the related one)."""
 
+    def _long_ints(self) -> bool:
+        """A list of at least LONG plain ints (and nulls) for an integer column."""
+        lookup: Any = self
+        rhs = lookup.rhs
+        if not isinstance(rhs, list | tuple | set | frozenset) or len(rhs) < LONG:
+            return False
+        column = getattr(lookup.lhs, "output_field", None)
+        if column is not None and column.is_relation:
+            column = getattr(column, "target_field", None)
+        return isinstance(column, IntegerField) and all(type(v) is int or v is None for v in rhs)
+
+    def get_prep_lookup(self) -> Any:
+        if self._long_ints():  # what Django's value-by-value preparation gives back
+            return list(self.rhs)  # type: ignore[attr-defined]
+        return super().get_prep_lookup()  # type: ignore[misc]
+
     def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, Any]:
         lookup: Any = self
-        column = lookup.lhs.output_field
-        column = getattr(column, "target_field", column) if column.is_relation else column
-        if lookup.rhs_is_direct_value() and isinstance(column, IntegerField):
+        if lookup.rhs_is_direct_value() and self._long_ints():
             values = [v for v in lookup.rhs if v is not None]
-            if len(values) >= LONG and all(type(v) is int for v in values):
+            if len(values) >= LONG:
                 lhs, lhs_params = lookup.process_lhs(compiler, connection)
                 return f"{lhs} = ANY(%s)", (*lhs_params, sorted(set(values)))
         return lookup.as_sql(compiler, connection)  # type: ignore[no-any-return]

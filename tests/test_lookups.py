@@ -50,3 +50,20 @@ def test_a_short_list_and_other_values_keep_django_s_in_list(cast):
     by_code, sql = _sql_of(lambda: list(Conversation.objects.filter(code__in=codes)))
     assert by_code == [cast.conversation] and " IN (" in sql
     assert list(Conversation.objects.filter(pk__in=[])) == []
+
+
+def test_a_long_list_of_other_values_is_prepared_as_django_prepares_it(cast):
+    """Plain ints are taken as they are; anything else (text digits, model instances, bools)
+    goes through Django's value-by-value preparation, and reads the same rows."""
+    made = [make_conversation(cast.agent, cast.team, f"prep{i}") for i in range(LONG + 2)]
+    ids = [c.pk for c in made]
+    as_text = [str(pk) for pk in ids]
+    assert set(Conversation.objects.filter(pk__in=as_text).values_list("pk", flat=True)) == set(ids)
+    mixed = [*ids[:-1], str(ids[-1])]  # one value Django must convert
+    assert Conversation.objects.filter(pk__in=mixed).count() == len(ids)
+    assert (
+        Message.objects.filter(conversation__in=made).count()
+        == Message.objects.filter(conversation_id__in=ids).count()
+    )
+    lookup = Conversation.objects.filter(pk__in=tuple(ids)).query.where.children[0]
+    assert lookup.rhs == ids  # the ints themselves, as a list, as Django gives them

@@ -584,7 +584,7 @@ class TeamKpis(ApiView):
     )
     def get(self, request: Request, code: str) -> Response:
         team = get_team_for_user(request.user, code)
-        reviews = reviews_for(request.user).filter(conversation__team=team)
+        reviews = reviews_for(request.user).filter(team=team)
         return _kpis(request, team.code, scope_of(request.user) & Q(team=team), reviews)
 
 

@@ -468,6 +468,7 @@ def store(plans: list[Plan], context: Context) -> dict[int, Scored]:
             conversation=p.conversation,
             reviewer=context.user,
             reviewee_id=p.conversation.agent_id,
+            team_id=p.conversation.team_id,
             source=Source.AUTOQA,
             calibration_session=None,
         )

@@ -31,6 +31,7 @@ from supportqa.conversations.models import (
     erased_customers,
 )
 from supportqa.integrations.records import ConversationRecord, MessageRecord, RowError
+from supportqa.reviews.actions import follow_teams
 from supportqa.surveys.actions import sync_owners
 
 
@@ -182,6 +183,7 @@ class ConversationWriter:
         Conversation.objects.bulk_update([c for c, _ in changed], FILLED_FIELDS, batch_size=500)
         self._replace_messages(changed)
         sync_owners(conversation_ids=[c.pk for c, _ in changed])
+        follow_teams(conversation_ids=[c.pk for c, _ in changed])
         return previous_customers
 
     def _customers(self, records: Sequence[ConversationRecord]) -> dict[tuple[str, str], int]:

@@ -31,9 +31,7 @@ def check(today: date) -> list[ControlAlert]:
     period = Period(end - timedelta(weeks=WEEKS), end)
     raised = []
     for team in Team.objects.order_by("name"):
-        figures = metrics.dashboard(
-            Q(team=team), Review.objects.filter(conversation__team=team), period
-        )
+        figures = metrics.dashboard(Q(team=team), Review.objects.filter(team=team), period)
         for watched in figures.watched:
             if watched.chart is None or not watched.weeks:
                 continue

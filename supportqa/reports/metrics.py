@@ -450,7 +450,7 @@ def roster(
     rollups.current(period, kinds=("conversation",))
     key = f"{by}_id"
     conversations = rollups.grouped(rollups.CONVERSATIONS, scope, period, (key, "resolved"))
-    path = "reviewee_id" if by == "agent" else "conversation__team_id"
+    path = "reviewee_id" if by == "agent" else "team_id"
     reviewed: dict[int | None, list[tuple[float, float, float]]] = defaultdict(list)
     for owner, *row in scored_reviews(reviews, period).values_list(
         path, "final_score", "inclusion_probability", "scorecard_version__pass_threshold"

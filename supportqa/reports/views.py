@@ -142,7 +142,7 @@ def team_detail(request: HttpRequest, code: str) -> HttpResponse:
         request,
         "reports/team_detail.html",
         scope_of(request.user) & Q(team=team),
-        reviews_for(request.user).filter(conversation__team=team),
+        reviews_for(request.user).filter(team=team),
         {"team": team, "members": members},
     )
 

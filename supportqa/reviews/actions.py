@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -221,6 +221,13 @@ def _score(review: Review) -> str:
 
 def _link(review: Review) -> str:
     return reverse("review-detail", args=[review.code])
+
+
+def follow_teams(*, conversation_ids: Sequence[int]) -> None:
+    """Copy the conversations' team onto their reviews (`Review.team`), after an import moved
+    them to another team. Call inside the transaction that changed the conversations."""
+    team = Conversation.objects.filter(pk=OuterRef("conversation_id")).values("team_id")[:1]
+    Review.objects.filter(conversation_id__in=conversation_ids).update(team_id=Subquery(team))
 
 
 def may_edit(user: User, review: Review) -> bool:

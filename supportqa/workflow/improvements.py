@@ -64,7 +64,7 @@ class Effect:
 def _scope(team: Team | None) -> tuple[Q, Any]:
     if team is None:
         return Q(), Review.objects.all()
-    return Q(team=team), Review.objects.filter(conversation__team=team)
+    return Q(team=team), Review.objects.filter(team=team)
 
 
 def _successes(estimate: Estimate) -> int:

@@ -91,7 +91,7 @@ def compile_content(report: ManagementReport, now: datetime | None = None) -> di
     """The report's figures as plain data (kept with the report when it is submitted)."""
     period = period_of(report)
     team = report.team
-    reviews = Review.objects.filter(conversation__team=team)
+    reviews = Review.objects.filter(team=team)
     panel = metrics.panel(Q(team=team), reviews, period)
     kpis = [
         {"label": "Conversations", "value": panel.volume, "n": panel.volume, "unit": ""},
@@ -129,7 +129,7 @@ def compile_content(report: ManagementReport, now: datetime | None = None) -> di
     )
     disputes = Counter(
         Dispute.objects.filter(
-            review__conversation__team=team,
+            review__team=team,
             created_at__gte=period.start,
             created_at__lt=period.end,
         ).values_list("status", flat=True)

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from supportqa.conversations.models import Conversation, Message
 from supportqa.integrations.importer import import_conversations
 from supportqa.reports.metrics import scored_reviews  # noqa: F401 - IQS source filter in use
 from supportqa.reports.models import DirtyDay
+from supportqa.reports.periods import Period
 from supportqa.reviews.models import IQS_SOURCES, Rating, Review, Source
 
 
@@ -345,8 +347,13 @@ def test_conversation_page_marks_the_evidence_and_can_start_a_review_from_it(cas
     assert cast.client(cast.other_agent).get(url).status_code == 404
 
 
+def last_90_days() -> Period:
+    now = timezone.now()
+    return Period(now - timedelta(days=90), now)
+
+
 def test_agreement_with_humans_counts_pairs_by_criterion(cast):
-    from supportqa.autoqa.report import agreement, rating_pairs
+    from supportqa.autoqa.report import agreement
     from supportqa.reviews.actions import RatingInput
     from tests.conftest import full_ratings, submitted_review
 
@@ -369,8 +376,7 @@ def test_agreement_with_humans_counts_pairs_by_criterion(cast):
         for r in Rating.objects.filter(review__in=autoqa, criterion__key="compliance")
     }
     assert set(machine.values()) == {100.0}  # the cast's transcripts break no policy
-    human = Review.objects.filter(source__in=IQS_SOURCES)
-    rows = {a.key: a for a in agreement(rating_pairs(Review.objects.all(), human))}
+    rows = {a.key: a for a in agreement(Q(), last_90_days())}
     compliance_row = rows["compliance"]
     assert compliance_row.pairs == 3
     assert compliance_row.exact.value == pytest.approx(200 / 3)
@@ -446,7 +452,7 @@ def test_mapping_overrides_change_which_detectors_rate_a_criterion(cast):
 
 
 def test_unsure_check_compares_agreement_of_unsure_and_sure_conversations(cast):
-    from supportqa.autoqa.report import rating_pairs, unsure_check
+    from supportqa.autoqa.report import agreement, unsure_check
     from tests.conftest import full_ratings, submitted_review
 
     enqueue_changed()
@@ -465,9 +471,9 @@ def test_unsure_check_compares_agreement_of_unsure_and_sure_conversations(cast):
         )
         return 100 * sum(r.option.value == top for r in ratings) / ratings.count()
 
-    check = unsure_check(
-        rating_pairs(Review.objects.all(), Review.objects.filter(source__in=IQS_SOURCES))
-    )
+    period = last_90_days()
+    agreement(Q(), period)  # makes the rollups current (the confidences changed since)
+    check = unsure_check(Q(), period)
     assert (check.unsure.n, check.sure.n) == (1, 2)
     assert check.unsure.value == pytest.approx(share(cast.conversation))
     sure = [share(c) for c in conversations[1:]]
@@ -479,76 +485,6 @@ def test_unsure_check_compares_agreement_of_unsure_and_sure_conversations(cast):
     said = page[page.index('id="unsure-check"') :]
     said = said[: said.index("</p>")]
     assert "n=1)" in said and "n=2)" in said
-
-
-def test_agreement_reads_a_bounded_sample_of_reviewed_conversations(cast, monkeypatch):
-    """Past PAIR_SAMPLE reviewed conversations, every k-th by id is read, and the page says
-    so: the cost stays bounded however many reviews people give."""
-    from supportqa.autoqa import report
-    from tests.conftest import full_ratings, submitted_review
-
-    enqueue_changed()
-    work("w")
-    version = Review.objects.filter(source=Source.AUTOQA).first().scorecard_version
-    for conversation in (cast.conversation, cast.teammate_conversation, cast.other_conversation):
-        submitted_review(conversation, cast.qa, ratings=full_ratings(version, 0))
-    # A conversation two people reviewed is one conversation.
-    submitted_review(cast.conversation, cast.manager, ratings=full_ratings(version, 0))
-    human = Review.objects.filter(source__in=IQS_SOURCES)
-    everything = report.rating_pairs(Review.objects.all(), human)
-    assert (everything.reviewed, everything.every) == (3, 1)
-    monkeypatch.setattr(report, "PAIR_SAMPLE", 1)
-    sampled = report.rating_pairs(Review.objects.all(), human)
-    assert (sampled.reviewed, sampled.every) == (3, 3)
-    kept = {conversation for conversation, *_ in sampled.pairs}
-    assert kept == {c for c, *_ in everything.pairs if c % 3 == 0}
-    # With the period's start, the step comes from the conversations of the reviews
-    # submitted since, and only the sampled reviews are read.
-    since = human.order_by("submitted_at").first().submitted_at
-    bounded = report.rating_pairs(Review.objects.all(), human, since=since)
-    assert (bounded.reviewed, bounded.every) == (None, 3)
-    assert {c for c, *_ in bounded.pairs} == kept
-    assert sorted(bounded.pairs) == sorted(sampled.pairs)
-    later = report.rating_pairs(Review.objects.all(), human, since=timezone.now())
-    assert later.every == 1 and sorted(later.pairs) == sorted(everything.pairs)  # none since
-    # A bound far above the period's own conversations (reviews of other ones submitted
-    # since, as for a period in the past) gives too long a step, which leaves the sample
-    # nearly empty: the period's reviews are then read and counted.
-    monkeypatch.setattr(report, "PAIR_SAMPLE", 2)
-    three = (cast.conversation, cast.teammate_conversation, cast.other_conversation)
-    odd = next(c for c in three if c.pk % 2)  # none of its reviews has a multiple of 2
-    one = human.filter(conversation=odd)
-    exact = report.rating_pairs(Review.objects.all(), one)
-    assert (exact.reviewed, exact.every) == (1, 1) and exact.pairs
-    past = report.rating_pairs(Review.objects.all(), one, since=since)  # bound 3: step 2
-    assert (past.reviewed, past.every) == (1, 1) and sorted(past.pairs) == sorted(exact.pairs)
-    monkeypatch.setattr(report, "PAIR_SAMPLE", 1)
-    page = cast.client(cast.manager).get(reverse("autoqa")).content.decode()
-    assert "whose id is a multiple of 3, about one in 3 (a sample by id" in page
-
-
-def test_autoqa_side_of_the_pairs_is_read_by_its_conversations_at_a_million(cast):
-    """AutoQA's reviews of the sampled conversations, within a person's `reviews_for`, are
-    found through the conversation index: with the statistics the product's sampled ANALYZE
-    leaves at a million conversations, SQLite otherwise read every AutoQA review through the
-    source (or status and reviewer) indexes, 300-430 ms. There the source and status are
-    `+column`; PostgreSQL gets the plain columns and plans from its own statistics."""
-    from django.db import connection
-
-    from supportqa.autoqa.report import automatic_of
-    from supportqa.reviews.access import reviews_for
-    from tests.test_causes import plan_at_a_million
-
-    for person in (cast.manager, cast.qa):
-        query = automatic_of(reviews_for(person), list(range(1, 2001))).values("pk")
-        sql, params = query.query.sql_with_params()
-        if connection.vendor != "sqlite":
-            assert '+"' not in sql and '"reviews_review"."source"' in sql
-            continue
-        assert '+"reviews_review"."source"' in sql and '+"reviews_review"."status"' in sql
-        plan = plan_at_a_million(sql, params)
-        assert any("reviews_review_conversation_id" in step for step in plan), plan
-        assert not any("source" in step or "status" in step for step in plan), plan
 
 
 def test_findings_are_found_by_review_through_their_unique_index_alone(db):

@@ -62,7 +62,9 @@ def test_the_migration_copies_the_teams_and_marks_no_day(cast):
     with connection.cursor() as cursor:  # the statements of the migration's step, as they run
         migration.copy_teams(None, SimpleNamespace(connection=connection, execute=cursor.execute))
     assert _teams_differ() == []
-    assert not DirtyDay.objects.exists()  # AutoQA's triggers were off for the copy
+    # AutoQA's triggers were off for the copy. (Agreement's, of autoqa 0014, come after this
+    # migration: here, on today's schema, they mark the people's reviews' days.)
+    assert not DirtyDay.objects.filter(kind="autoqa").exists()
     # and are back: an AutoQA review's change marks its day again.
     Review.objects.filter(source=Source.AUTOQA, conversation=cast.conversation).update(
         overall_comment="changed"

@@ -951,3 +951,144 @@ def test_a_read_built_under_settings_saved_since_current_is_not_kept(cast):
     rollups.current(period)  # finds the new settings
     rollups.grouped(rollups.CONVERSATIONS, Q(), period, ("day",))
     assert len(rollups._STATEMENTS) == 1
+
+
+def agreement_world(cast, rng: random.Random) -> datetime:
+    """autoqa_world, with people's reviews of about half its conversations at random
+    ratings: one reviewed twice, one by a draft only, and AutoQA unsure of some."""
+    from supportqa.autoqa.models import Job
+    from supportqa.reviews.actions import RatingInput, save_review
+    from supportqa.reviews.models import Source
+    from tests.conftest import chat_rubric, full_ratings, submitted_review
+
+    now = autoqa_world(cast, rng)
+    version = chat_rubric()
+    conversations = list(Conversation.objects.order_by("pk"))
+    reviewed = [c for c in conversations if rng.random() < 0.5]
+    for conversation in reviewed:
+        ratings = full_ratings(version)
+        for code in ratings:
+            ratings[code] = RatingInput(option_position=rng.randrange(3))
+        submitted_review(conversation, cast.qa, ratings=ratings)
+    submitted_review(reviewed[0], cast.manager, position=1)  # a second person's review
+    save_review(conversation=reviewed[1], reviewer=cast.manager, source=Source.MANAGER,
+                version=version, ratings=full_ratings(version), submit=False)  # fmt: skip
+    for job in Job.objects.filter(conversation__in=reviewed[::3]):
+        Job.objects.filter(pk=job.pk).update(confidence=0.3 + rng.random() / 10)
+    return now
+
+
+def python_pairs(period: Period, agents: list | None = None):
+    """The rating pairs from the models, paired in Python: each rating (not N/A) of a
+    review counting toward IQS of a conversation created in the period, with the option
+    value of the same criterion key in AutoQA's scored review of the conversation and agent."""
+    from collections import Counter
+
+    from supportqa.reviews.models import Rating, Source
+
+    machine = {}
+    for rating in Rating.objects.filter(
+        review__source=Source.AUTOQA, review__status__in=["submitted", "disputed", "final"],
+        review__final_score__isnull=False, is_na=False,
+    ).select_related("review", "criterion", "option"):  # fmt: skip
+        review = rating.review
+        machine[review.conversation_id, review.reviewee_id, rating.criterion.key] = (
+            rating.option.value
+        )
+    by_key, per_conversation = {}, {}
+    for review in Review.objects.counting_toward_iqs().select_related("conversation"):
+        created = review.conversation.created_at
+        if not period.start <= created < period.end:
+            continue
+        if agents is not None and review.reviewee_id not in agents:
+            continue
+        for rating in review.ratings.filter(is_na=False).select_related("criterion", "option"):
+            ours = machine.get((review.conversation_id, review.reviewee_id, rating.criterion.key))
+            if ours is None:
+                continue
+            by_key.setdefault(rating.criterion.key, Counter())[ours, rating.option.value] += 1
+            counts = per_conversation.setdefault(review.conversation_id, [0, 0])
+            counts[0] += ours == rating.option.value
+            counts[1] += 1
+    return by_key, per_conversation
+
+
+def test_agreement_from_rollups_counts_every_pair_as_python_pairs_them(cast):
+    """AutoQA's agreement with people and the unsure check come from their rollups: equal to
+    the raw rows at any edges and scopes (everyone's rows for org-wide ones), to the pairs
+    made in Python from the models, and to the t interval over the conversations' shares;
+    a person's review, a rescoring of a reviewed conversation and a job's confidence mark
+    the day, a rescoring of an unreviewed one does not."""
+    from supportqa.autoqa import report
+    from supportqa.autoqa.actions import UNSURE_BELOW, enqueue_changed, work
+    from supportqa.autoqa.models import Job
+    from supportqa.autoqa.rollups import AGREEMENT, UNSURE_CHECK
+    from supportqa.core.intervals import mean_interval
+    from tests.conftest import submitted_review
+
+    now = agreement_world(cast, random.Random(29))
+    rollups.current()
+    assert rollups.check() == []
+    moments = sorted(Conversation.objects.values_list("created_at", flat=True))
+    half = timedelta(seconds=30)
+    periods = [Period(now - timedelta(days=90), now), Period(moments[3] - half, now),
+               Period(moments[10] + half, moments[-5] - half)]  # fmt: skip
+    scopes = [(Q(), None), (Q(agent=cast.agent), [cast.agent.pk]),
+              (Q(agent__in=[cast.teammate, cast.other_agent]),
+               [cast.teammate.pk, cast.other_agent.pk])]  # fmt: skip
+    checked = 0
+    for period in periods:
+        for scope, agents in scopes:
+            for rollup, by in ((AGREEMENT, ("criterion_key", "ours", "theirs")),
+                               (AGREEMENT, ("day", "agent_id")),
+                               (UNSURE_CHECK, ("unsure",))):  # fmt: skip
+                expected = without_zeros(raw_grouped(rollup, scope, period, by))
+                found = without_zeros(rollups.grouped(rollup, scope, period, by))
+                assert set(found) == set(expected), (rollup.table, period, scope)
+                for key, row in expected.items():
+                    assert found[key] == pytest.approx(row, abs=1e-9, rel=0)
+            by_key, per_conversation = python_pairs(period, agents)
+            figures = {a.key: a for a in report.agreement(scope, period)}
+            assert set(figures) == set(by_key)
+            for key, counted in by_key.items():
+                assert figures[key].pairs == sum(counted.values())
+                same = sum(n for (ours, theirs), n in counted.items() if ours == theirs)
+                assert figures[key].exact.value == pytest.approx(100 * same / figures[key].pairs)
+                checked += 1
+            confidence = dict(Job.objects.values_list("conversation_id", "confidence"))
+            shares = {True: [], False: []}
+            for conversation, (same, rated) in per_conversation.items():
+                if confidence.get(conversation) is not None:
+                    shares[confidence[conversation] < UNSURE_BELOW].append(100.0 * same / rated)
+            check = report.unsure_check(scope, period)
+            for unsure, estimate in ((True, check.unsure), (False, check.sure)):
+                wanted = mean_interval(shares[unsure])
+                assert estimate.n == wanted.n
+                for field in ("value", "low", "high"):
+                    assert getattr(estimate, field) == pytest.approx(
+                        getattr(wanted, field), abs=1e-9
+                    ), (unsure, field)
+    assert checked > 20
+    # Marks: a person's review of a conversation marks its day and counts at once.
+    DirtyDay.objects.all().delete()
+    unreviewed = Conversation.objects.exclude(reviews__source="qa").order_by("pk")
+    fresh = unreviewed.first()
+    submitted_review(fresh, cast.qa, position=2)
+    assert DirtyDay.objects.filter(kind="agreement", day=fresh.created_at.date()).exists()
+    rollups.current()
+    assert rollups.check() == []
+    # AutoQA again: a reviewed conversation's day is marked, an unreviewed one's is not.
+    DirtyDay.objects.all().delete()
+    other = unreviewed.exclude(created_at__date=fresh.created_at.date()).last()
+    Conversation.objects.filter(pk__in=[fresh.pk, other.pk]).update(content_hash="changed")
+    assert enqueue_changed() == 2
+    work("w")
+    agreement_days = set(DirtyDay.objects.filter(kind="agreement").values_list("day", flat=True))
+    assert agreement_days == {fresh.created_at.date()}
+    rollups.current()
+    # A confidence that crosses the threshold (unsure <-> sure) marks the day.
+    was = Job.objects.get(conversation=fresh).confidence
+    Job.objects.filter(conversation=fresh).update(confidence=0.99 if was < UNSURE_BELOW else 0.01)
+    assert DirtyDay.objects.filter(kind="agreement", day=fresh.created_at.date()).exists()
+    rollups.current()
+    assert rollups.check() == []

@@ -29,7 +29,6 @@ from supportqa.core.intervals import Estimate
 from supportqa.integrations.csvrows import csv_records
 from supportqa.integrations.native import parse_file
 from supportqa.integrations.records import RecordInvalid, RowError, text_field
-from supportqa.reviews.models import Review
 
 LABEL_COLUMNS = ("external_id", "detector", "label", "label_kind")
 # Criteria that labels may name like a detector: name → (scorecard slug, criterion key). Its
@@ -387,13 +386,10 @@ def reviews_evaluation(since: Any = None, threshold: float = 0.5) -> Evaluation:
     standard at least). `since`: only conversations created from then."""
     from supportqa.autoqa.report import rating_pairs  # report → actions → this module
 
-    reviews = Review.objects.scored()
-    if since is not None:
-        reviews = reviews.filter(conversation__created_at__gte=since)
     started = time.perf_counter()
-    found = rating_pairs(reviews, reviews.counting_toward_iqs())
+    pairs = rating_pairs(since)
     labels, predictions = [], {}
-    for conversation, key, ours, theirs in found.pairs:
+    for conversation, key, ours, theirs in pairs:
         ref = str(conversation)
         predictions[(ref, key)] = ours / 100
         labels.append(Label(ref, key, theirs / 100, "score"))
@@ -401,7 +397,7 @@ def reviews_evaluation(since: Any = None, threshold: float = 0.5) -> Evaluation:
     reports = evaluate(labels, predictions, threshold=threshold)
     return Evaluation(
         reports=reports,
-        conversations=len({c for c, *_ in found.pairs}),
+        conversations=len({c for c, *_ in pairs}),
         labels=len(labels),
         seconds=time.perf_counter() - started,
         threshold=threshold,

@@ -350,6 +350,82 @@ class AutoQADetectorEveryoneHour(AutoQADetectorFigures):
         indexes = [models.Index(fields=["day", "hour"])]
 
 
+class AgreementFigures(models.Model):
+    """People's ratings (not N/A, in reviews that count toward IQS) of conversations created
+    on `day` that AutoQA also rated, per criterion key and pair of option values (AutoQA's,
+    the person's): how many. Agreement with people is computed from these counts."""
+
+    day = models.DateField()
+    criterion_key = models.CharField(max_length=64)
+    ours = models.FloatField()  # AutoQA's option value
+    theirs = models.FloatField()  # the person's
+    pairs = models.IntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class AgreementSums(AgreementFigures):
+    """The same per agent (the reviewed one)."""
+
+    agent = reference(settings.AUTH_USER_MODEL)
+
+    class Meta:
+        abstract = True
+
+
+class AgreementDay(AgreementSums):
+    class Meta:
+        indexes = [models.Index(fields=["day"]), models.Index(fields=["agent", "day"])]
+
+
+class AgreementHour(AgreementSums):
+    hour = models.SmallIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "hour"]), models.Index(fields=["agent", "day"])]
+
+
+class AgreementEveryoneDay(AgreementFigures):
+    class Meta:
+        indexes = [models.Index(fields=["day"])]
+
+
+class AgreementEveryoneHour(AgreementFigures):
+    hour = models.SmallIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "hour"])]
+
+
+class UnsureCheckSums(models.Model):
+    """Conversations created on `day` that people reviewed and AutoQA scored, per agent and
+    whether AutoQA was unsure of them: how many, and the sum and sum of squares of each one's
+    share of rated criteria (%) where AutoQA chose the people's option."""
+
+    day = models.DateField()
+    agent = reference(settings.AUTH_USER_MODEL)
+    unsure = models.BooleanField()
+    conversations = models.IntegerField()
+    share_sum = models.FloatField()
+    share_sq = models.FloatField()
+
+    class Meta:
+        abstract = True
+
+
+class UnsureCheckDay(UnsureCheckSums):
+    class Meta:
+        indexes = [models.Index(fields=["day"]), models.Index(fields=["agent", "day"])]
+
+
+class UnsureCheckHour(UnsureCheckSums):
+    hour = models.SmallIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "hour"]), models.Index(fields=["agent", "day"])]
+
+
 class Flag(models.Model):
     """Someone who can see an AutoQA review says its rating of one criterion is wrong. Kept
     by conversation and criterion key, with the rating as it was, so re-scoring the

@@ -3,26 +3,24 @@ human reviewers, and the queue of conversations AutoQA is unsure about."""
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
-from django.db.models.lookups import Exact
+from django.db.models import Count, Exists, Max, OuterRef, Q
 
 from supportqa.accounts.models import User
+from supportqa.autoqa import rollups as autoqa_rollups
 from supportqa.autoqa.actions import UNSURE_BELOW
 from supportqa.autoqa.models import Flag, Job, detector_label
 from supportqa.autoqa.rollups import AUTOQA, AUTOQA_CRITERIA, AUTOQA_DETECTORS
 from supportqa.conversations.models import SHOP_SOURCE, Conversation
 from supportqa.core.agreement import Agreement, ordinal_kappa
-from supportqa.core.intervals import Estimate, mean_interval, wilson
-from supportqa.lookups import Unindexed
+from supportqa.core.intervals import Estimate, mean_interval_from_sums, wilson
 from supportqa.reports import rollups
 from supportqa.reports.periods import Period
-from supportqa.reviews.models import Rating, Review, Source, scored_condition
+from supportqa.reviews.models import Review
 from supportqa.scorecards.models import Criterion
 
 
@@ -87,109 +85,37 @@ def totals(scope: Q, period: Period) -> Totals:
     )
 
 
-@dataclass(frozen=True)
-class RatingPairs:
-    """(conversation, criterion key, AutoQA's option value, a human's) for every criterion
-    both rated, matched by key (stable across versions); with several human reviews, each pair
-    counts. And the criterion names. Read once per page: agreement and the unsure check share
-    them."""
-
-    pairs: list[tuple[int, str, float, float]]
-    names: dict[str, str]
-    # Conversations people reviewed in the period; None when only a bound was counted.
-    reviewed: int | None = 0
-    every: int = 1  # the pairs are those of the conversations whose id is a multiple of it
-
-
-# Agreement is measured on at most about this many conversations people reviewed: every k-th
-# by id when there are more (ids say nothing of quality, so in effect a random sample; the
-# intervals are those of the sample). Reading every pair grows with the human reviews.
-PAIR_SAMPLE = 2000
-
-
-def rating_pairs(
-    scoped: QuerySet[Review], human: QuerySet[Review], since: datetime | None = None
-) -> RatingPairs:
-    """`scoped`: the reviews the person may read; `human`: the people's reviews of the
-    period among them. Only AutoQA's ratings of conversations people reviewed are read (a
-    few per cent of them, at most about PAIR_SAMPLE conversations). The sampled people's
-    reviews are read as (review, conversation); each side's ratings are then read by the
-    sampled ids, and paired here. AutoQA's side is found by its conversations alone: its
-    source and status are written so that no index serves them on SQLite, whose sampled
-    statistics made "AutoQA's scored reviews" look selective (a read of all of them, 300 ms
-    at 1M, instead of 70).
-
-    The sample's step: with `since`, the start of the period of the conversations' creation,
-    from the conversations of the people's reviews submitted since then, counted on the
-    reviews' own index. A review comes after its conversation, so they are at least as many
-    as the conversations reviewed in the period, and only the sampled reviews are joined to
-    their conversations (at 1M, the 19,600 reviews of 90 days joined to theirs took 26 ms
-    of the page's 176). The bound also counts the reviews of later conversations (a period
-    in the past, a backlog of older ones): when the sample then holds fewer than half of
-    PAIR_SAMPLE conversations, the step was too long, and the period's reviews are read and
-    counted as without `since`: every review is read, the conversations counted, the step
-    set from that count."""
-    count: int | None = None
-    conversation_of: dict[int, int] = {}
-    every = 1
+def rating_pairs(since: datetime | None = None) -> list[tuple[int, str, float, float]]:
+    """Every rating pair (`autoqa.rollups.rating_pairs`) as (conversation, criterion key,
+    AutoQA's option value, the person's), of the conversations created since `since` (all
+    when None): `autoqa evaluate` labels each one. With several people's reviews of a
+    conversation, each pair counts. (The AutoQA page reads their counts from the rollups.)"""
+    pairs = autoqa_rollups.rating_pairs()
     if since is not None:
-        since_then = scoped.counting_toward_iqs().filter(submitted_at__gte=since)
-        bound = since_then.values("conversation_id").distinct().order_by().count()
-        every = max(1, math.ceil(bound / PAIR_SAMPLE))
-        chosen = human.order_by()
-        if every > 1:
-            chosen = chosen.alias(step=F("conversation_id") % every).filter(step=0)
-        conversation_of = dict(chosen.values_list("pk", "conversation_id"))
-    if since is None or (every > 1 and len(set(conversation_of.values())) < PAIR_SAMPLE // 2):
-        reviewed = list(human.order_by().values_list("pk", "conversation_id"))
-        count = len({conversation for _, conversation in reviewed})
-        every = max(1, math.ceil(count / PAIR_SAMPLE))
-        conversation_of = {pk: c for pk, c in reviewed if c % every == 0}  # the sampled ones
-    sampled = sorted(set(conversation_of.values()))
-    theirs = automatic_of(scoped, sampled).values("pk")
-    machine: dict[tuple[int, str], float] = {}
-    names: dict[str, str] = {}
-    for conversation, key, name, value in _ratings(theirs).values_list(
-        "review__conversation_id", "criterion__key", "criterion__name", "option__value"
-    ):
-        machine[conversation, key] = value
-        names[key] = name
-    # The people's ratings by review id, their conversations known: no join to the reviews.
-    pairs = [
-        (conversation_of[review], key, machine[conversation_of[review], key], value)
-        for review, key, value in _ratings(list(conversation_of)).values_list(
-            "review_id", "criterion__key", "option__value"
+        pairs = pairs.filter(review__conversation__created_at__gte=since)
+    return list(
+        pairs.order_by().values_list(
+            "review__conversation_id", "criterion__key", "ours", "option__value"
         )
-        if (conversation_of[review], key) in machine
-    ]
-    return RatingPairs(pairs, names, count, every)
-
-
-def automatic_of(scoped: QuerySet[Review], conversations: list[int]) -> QuerySet[Review]:
-    """AutoQA's scored reviews of these conversations among `scoped`, found by their
-    conversations alone (their source and status as conditions no index serves on
-    SQLite)."""
-    return scoped.filter(
-        Exact(Unindexed("source"), Source.AUTOQA),
-        scored_condition(indexed=False),
-        conversation_id__in=conversations,
     )
 
 
-def _ratings(reviews: Any) -> QuerySet[Rating]:
-    """These reviews' ratings that are not N/A (review ids, or a query of them)."""
-    return Rating.objects.filter(review__in=reviews, is_na=False)
-
-
-def agreement(found: RatingPairs) -> list[CriterionAgreement]:
-    """Per criterion, AutoQA's rating against the human's on the same conversations."""
+def agreement(scope: Q, period: Period) -> list[CriterionAgreement]:
+    """Per criterion, AutoQA's ratings against people's of the conversations created in the
+    period, every pair counted (AGREEMENT's rollups). `scope`: a condition on `agent` (the
+    reviewed one). Criteria are named as in their latest version."""
+    rollups.current(period, kinds=(autoqa_rollups.AGREEMENT_KIND,))
+    read = rollups.grouped(
+        autoqa_rollups.AGREEMENT, scope, period, ("criterion_key", "ours", "theirs")
+    )
     counted: dict[str, Counter[tuple[float, float]]] = defaultdict(Counter)
-    for _, key, ours, theirs in found.pairs:
-        counted[key][ours, theirs] += 1
-    names = found.names
+    for (key, ours, theirs), row in read.items():
+        if row["pairs"]:
+            counted[key][ours, theirs] += row["pairs"]
+    names = Criterion.latest_names()
     return [
-        _criterion_agreement(key, names[key], by_key)
-        for key, by_key in sorted(counted.items(), key=lambda kv: names[kv[0]])
+        _criterion_agreement(key, names.get(key, key), by_key)
+        for key, by_key in sorted(counted.items(), key=lambda kv: names.get(kv[0], kv[0]))
     ]
 
 
@@ -238,23 +164,20 @@ class UnsureCheck:
         return unsure_top is not None and sure_bottom is not None and unsure_top < sure_bottom
 
 
-def unsure_check(found: RatingPairs) -> UnsureCheck:
-    agreed: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # [agreed, rated] criteria
-    for conversation, _, ours, theirs in found.pairs:
-        counts = agreed[conversation]
-        counts[0] += ours == theirs
-        counts[1] += 1
-    confidence = dict(
-        Job.objects.filter(conversation_id__in=list(agreed), confidence__isnull=False).values_list(
-            "conversation_id", "confidence"
-        )
-    )
-    shares: dict[bool, list[float]] = {True: [], False: []}
-    for conversation, (same, rated) in agreed.items():
-        if conversation in confidence:
-            unsure = confidence[conversation] < UNSURE_BELOW
-            shares[unsure].append(100.0 * same / rated)
-    return UnsureCheck(mean_interval(shares[True]), mean_interval(shares[False]))
+def unsure_check(scope: Q, period: Period) -> UnsureCheck:
+    """From UNSURE_CHECK's rollups (call after `agreement`, which makes them current): per
+    conversation created in the period that people reviewed and AutoQA scored, the share of
+    its rating pairs that agree; their t interval, unsure conversations apart. `scope`: a
+    condition on `agent` (the conversation's)."""
+    read = rollups.by_key(rollups.grouped(autoqa_rollups.UNSURE_CHECK, scope, period, ("unsure",)))
+
+    def of(unsure: bool) -> Estimate:
+        row = read.get(unsure)
+        if row is None:
+            return mean_interval_from_sums(0, 0.0, 0.0)
+        return mean_interval_from_sums(row["conversations"], row["share_sum"], row["share_sq"])
+
+    return UnsureCheck(of(True), of(False))
 
 
 # A person's scope (`conversations.access.scope_of`: conditions on agent and team) as seen

@@ -7,9 +7,29 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast
+from django.db.models.lookups import Exact
 
 from supportqa.autoqa.models import (
+    AgreementDay,
+    AgreementEveryoneDay,
+    AgreementEveryoneHour,
+    AgreementHour,
     AutoQACriterionDay,
     AutoQACriterionEveryoneDay,
     AutoQACriterionEveryoneHour,
@@ -21,11 +41,15 @@ from supportqa.autoqa.models import (
     AutoQADetectorHour,
     AutoQAHour,
     Finding,
+    UnsureCheckDay,
+    UnsureCheckHour,
 )
+from supportqa.conversations.models import Conversation
+from supportqa.lookups import Unindexed
 from supportqa.reports import rollups
 from supportqa.reports.periods import Period
 from supportqa.reports.rollups import Part, Rollup, sum_or_zero
-from supportqa.reviews.models import Rating, Review, Source, scored_condition
+from supportqa.reviews.models import Rating, Review, Source, counting_condition, scored_condition
 from supportqa.reviews.three_sixty import SourceSums
 
 
@@ -96,12 +120,116 @@ AUTOQA_DETECTORS = Rollup(
     ),
     hourly=AutoQADetectorHour,
 )
+
+
+# --- AutoQA against people ------------------------------------------------------------------
+# Kept under their own kind of marks: people's reviews and AutoQA's both change them, and a
+# person's review should not recompute a day of AutoQA's other rollups (seconds at 1M).
+AGREEMENT_KIND = "agreement"
+
+
+def rating_pairs() -> QuerySet[Rating]:
+    """The one definition of AutoQA's agreement with people: people's ratings (not N/A) in
+    reviews that count toward IQS, each with AutoQA's option value (`ours`) for the same
+    criterion key in its scored review of the same conversation and agent; a rating AutoQA
+    has no counterpart for is left out. Its option value is the person's (`theirs`)."""
+    # AutoQA's review found by its conversation and agent: its source and status as
+    # conditions no index serves on SQLite (whose sampled statistics could make "AutoQA's
+    # scored reviews" look selective, a read of all of them).
+    automatic = Rating.objects.filter(
+        Exact(Unindexed("review__source"), Source.AUTOQA),
+        scored_condition("review__", indexed=False),
+        review__conversation_id=OuterRef("review__conversation_id"),
+        review__reviewee_id=OuterRef("review__reviewee_id"),
+        criterion__key=OuterRef("criterion__key"),
+        is_na=False,
+    ).values("option__value")[:1]
+    return (
+        Rating.objects.filter(counting_condition("review__"), is_na=False)
+        .annotate(ours=Subquery(automatic, output_field=FloatField()))
+        .filter(ours__isnull=False)
+    )
+
+
+def unsure_units() -> QuerySet[Conversation]:
+    """The unsure check's units: conversations AutoQA scored (with a confidence) that have
+    rating pairs, each with its share (%) of pairs that agree (the mean of 100 for a pair
+    that agrees and 0 for one that does not: 100·agreed/rated, to the last bit) and whether
+    AutoQA was unsure of it. One subquery gives the share: a count of pairs and one of
+    agreeing pairs were two, and PostgreSQL planned each copy of them (their sums repeat
+    them) anew, 19 ms a page at 1M."""
+    from supportqa.autoqa.actions import UNSURE_BELOW  # actions -> rollups at import
+
+    agrees = ExpressionWrapper(Q(ours=F("option__value")), output_field=BooleanField())
+    points = Cast(Cast(agrees, IntegerField()), FloatField()) * Value(100.0)
+    share = (
+        rating_pairs()
+        .filter(review__conversation_id=OuterRef("pk"))
+        .order_by()
+        .values("review__conversation_id")
+        .annotate(share=Avg(points))
+        .values("share")
+    )
+    people = Review.objects.filter(counting_condition(), conversation_id=OuterRef("pk"))
+    return (
+        # The people's reviews first: an index probe, where the share is a join of ratings.
+        Conversation.objects.filter(Exists(people), autoqa_job__confidence__isnull=False)
+        .annotate(
+            share=Subquery(share, output_field=FloatField()),
+            unsure_flag=ExpressionWrapper(
+                Q(autoqa_job__confidence__lt=UNSURE_BELOW), output_field=BooleanField()
+            ),
+        )
+        .filter(share__isnull=False)
+    )
+
+
+AGREEMENT = Rollup(
+    AgreementDay,
+    AGREEMENT_KIND,
+    (
+        Part(
+            rating_pairs,
+            "review__conversation__created_at",
+            {"agent": "review__reviewee"},
+            lambda: {
+                "agent_id": F("review__reviewee_id"),
+                "criterion_key": F("criterion__key"),
+                "ours": F("ours"),
+                "theirs": F("option__value"),
+            },
+            lambda: {"pairs": Count("pk")},
+        ),
+    ),
+    hourly=AgreementHour,
+)
+UNSURE_CHECK = Rollup(
+    UnsureCheckDay,
+    AGREEMENT_KIND,
+    (
+        Part(
+            unsure_units,
+            "created_at",
+            {},
+            lambda: {"agent_id": F("agent_id"), "unsure": F("unsure_flag")},
+            lambda: {
+                "conversations": Count("pk"),
+                "share_sum": sum_or_zero("share", 0.0),
+                "share_sq": sum_or_zero(F("share") * F("share"), 0.0),
+            },
+        ),
+    ),
+    hourly=UnsureCheckHour,
+)
 ROLLUPS = (
     AUTOQA,
     AUTOQA_CRITERIA,
     AUTOQA_DETECTORS,
     rollups.everyones(AUTOQA_CRITERIA, AutoQACriterionEveryoneDay, AutoQACriterionEveryoneHour),
     rollups.everyones(AUTOQA_DETECTORS, AutoQADetectorEveryoneDay, AutoQADetectorEveryoneHour),
+    AGREEMENT,
+    rollups.everyones(AGREEMENT, AgreementEveryoneDay, AgreementEveryoneHour),
+    UNSURE_CHECK,
 )
 
 

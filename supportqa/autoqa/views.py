@@ -24,7 +24,6 @@ from supportqa.reviews.access import (
     get_review_for_user,
     may_flag_autoqa,
     reviewee_scope,
-    reviews_for,
 )
 from supportqa.reviews.actions import ReviewInvalid
 from supportqa.reviews.forms import ticked_proposals
@@ -37,17 +36,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """AQS by criterion and agent, detector hit rates, agreement with human reviewers and the
     conversations AutoQA is unsure about, within the user's scope."""
     period, days = period_from(request)
-    # AutoQA scores every conversation, whenever it is imported: the period is the
-    # conversations' creation, as on the other AutoQA figures.
-    scoped = reviews_for(request.user)
-    reviews = scoped.filter(
-        conversation__created_at__gte=period.start,
-        conversation__created_at__lt=period.end,
-    )
-    # AutoQA's side of the pairs is read for the conversations people reviewed in the period,
-    # so it needs no period of its own (a join of each of its reviews to its conversation).
-    pairs = report.rating_pairs(scoped, reviews.counting_toward_iqs(), since=period.start)
-    totals = report.totals(reviewee_scope(request.user, "agent"), period)
+    # Whose results: the agents the person may see (the period is the conversations'
+    # creation, on every AutoQA figure).
+    agents = reviewee_scope(request.user, "agent")
+    totals = report.totals(agents, period)
     return render(
         request,
         "autoqa/dashboard.html",
@@ -59,9 +51,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "criteria": totals.criteria,
             "agents": totals.agents,
             "detectors": totals.detectors,
-            "agreement": report.agreement(pairs),
-            "pairs": pairs,
-            "unsure_check": report.unsure_check(pairs),
+            "agreement": report.agreement(agents, period),
+            "unsure_check": report.unsure_check(agents, period),
             "unsure": report.unsure_queue(scope_of(request.user), limit=20),
             "flags": report.flag_counts(scope_of(request.user), period),
             "unsure_below": UNSURE_BELOW,

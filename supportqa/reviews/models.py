@@ -47,6 +47,13 @@ def scored_condition(path: str = "", *, indexed: bool = True) -> models.Q:
     return status & models.Q(**{f"{path}final_score__isnull": False})
 
 
+def counting_condition(path: str = "") -> models.Q:
+    """`counting_toward_iqs` as a condition on reviews reached by `path` (e.g. "review__")."""
+    return scored_condition(path) & models.Q(
+        **{f"{path}source__in": IQS_SOURCES, f"{path}calibration_session__isnull": True}
+    )
+
+
 class ReviewQuerySet(models.QuerySet["Review"]):
     def scored(self) -> ReviewQuerySet:
         """Submitted (or disputed, or final) reviews with a score."""
@@ -56,7 +63,7 @@ class ReviewQuerySet(models.QuerySet["Review"]):
         """The one definition of the reviews IQS, pass rate, standings and the conversation
         list's score are computed from: scored human reviews (manager, QA, peer) outside
         calibration sessions. AutoQA, self and calibration reviews never count."""
-        return self.scored().filter(source__in=IQS_SOURCES, calibration_session__isnull=True)
+        return self.filter(counting_condition())
 
     def drifted(self) -> list[tuple[Review, ReviewScore]]:
         """Scored reviews whose stored raw or final score (or critical fail) differs from what

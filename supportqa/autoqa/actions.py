@@ -36,7 +36,9 @@ from supportqa.scorecards.models import Placed, Scorecard, ScorecardVersion
 from supportqa.scorecards.picking import active_scorecards, matching_scorecards
 
 SYSTEM_USERNAME = AUTOQA_USERNAME
-# Conversations whose AutoQA confidence is below this go to the human review queue.
+# Conversations whose AutoQA confidence is below this go to the human review queue. The
+# unsure check's rollups (autoqa.rollups UNSURE_CHECK) are kept by it: a change of it must
+# raise reports.rollups.VERSION, which recomputes every day.
 UNSURE_BELOW = 0.7
 
 
@@ -468,10 +470,10 @@ def store(plans: list[Plan], context: Context) -> dict[int, Scored]:
             conversation=p.conversation,
             reviewer=context.user,
             reviewee_id=p.conversation.agent_id,
-            team_id=p.conversation.team_id,
             source=Source.AUTOQA,
             calibration_session=None,
         )
+        review.team_id = p.conversation.team_id  # the conversation's, as it was read
         chosen, used = _ratings_of(review, p, ratings)
         confidence = _finish(review, p.version, chosen, used, now)
         reviews.append(review)
@@ -541,7 +543,7 @@ def store(plans: list[Plan], context: Context) -> dict[int, Scored]:
 # What scoring changes on an AutoQA review that already exists.
 _FINISHED = (
     "scorecard_version_id", "raw_score", "final_score", "critical_failed", "status",
-    "submitted_at", "overall_comment", "updated_at",
+    "submitted_at", "overall_comment", "updated_at", "team_id",
 )  # fmt: skip
 
 

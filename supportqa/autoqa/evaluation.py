@@ -389,8 +389,8 @@ def reviews_evaluation(since: Any = None, threshold: float = 0.5) -> Evaluation:
     started = time.perf_counter()
     pairs = rating_pairs(since)
     labels, predictions = [], {}
-    for conversation, key, ours, theirs in pairs:
-        ref = str(conversation)
+    for conversation, agent, key, ours, theirs in pairs:
+        ref = f"{conversation}:{agent}"  # AutoQA rates a conversation once per agent
         predictions[(ref, key)] = ours / 100
         labels.append(Label(ref, key, theirs / 100, "score"))
         labels.append(Label(ref, key, 1.0 if theirs >= 50 else 0.0, "binary"))

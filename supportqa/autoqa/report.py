@@ -85,17 +85,22 @@ def totals(scope: Q, period: Period) -> Totals:
     )
 
 
-def rating_pairs(since: datetime | None = None) -> list[tuple[int, str, float, float]]:
-    """Every rating pair (`autoqa.rollups.rating_pairs`) as (conversation, criterion key,
-    AutoQA's option value, the person's), of the conversations created since `since` (all
-    when None): `autoqa evaluate` labels each one. With several people's reviews of a
-    conversation, each pair counts. (The AutoQA page reads their counts from the rollups.)"""
+def rating_pairs(since: datetime | None = None) -> list[tuple[int, int, str, float, float]]:
+    """Every rating pair (`autoqa.rollups.rating_pairs`) as (conversation, reviewed agent,
+    criterion key, AutoQA's option value, the person's), of the conversations created since
+    `since` (all when None): `autoqa evaluate` labels each one. With several people's
+    reviews of a conversation, each pair counts. (The AutoQA page reads their counts from
+    the rollups.)"""
     pairs = autoqa_rollups.rating_pairs()
     if since is not None:
         pairs = pairs.filter(review__conversation__created_at__gte=since)
     return list(
         pairs.order_by().values_list(
-            "review__conversation_id", "criterion__key", "ours", "option__value"
+            "review__conversation_id",
+            "review__reviewee_id",
+            "criterion__key",
+            "ours",
+            "option__value",
         )
     )
 

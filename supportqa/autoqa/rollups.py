@@ -155,9 +155,10 @@ def unsure_units() -> QuerySet[Conversation]:
     """The unsure check's units: conversations AutoQA scored (with a confidence) that have
     rating pairs, each with its share (%) of pairs that agree (the mean of 100 for a pair
     that agrees and 0 for one that does not: 100·agreed/rated, to the last bit) and whether
-    AutoQA was unsure of it. One subquery gives the share: a count of pairs and one of
-    agreeing pairs were two, and PostgreSQL planned each copy of them (their sums repeat
-    them) anew, 19 ms a page at 1M."""
+    AutoQA was unsure of it. One subquery gives the share (Django repeats it where the sums
+    use it): a count of pairs and one of agreeing pairs were two, and PostgreSQL planned each
+    of their copies anew, 19 ms a page at 1M. A unit is a conversation, whatever agents its
+    pairs are of, under its own (current) agent."""
     from supportqa.autoqa.actions import UNSURE_BELOW  # actions -> rollups at import
 
     agrees = ExpressionWrapper(Q(ours=F("option__value")), output_field=BooleanField())

@@ -173,17 +173,21 @@ class ConversationWriter:
         the customers they had before (a conversation may move to another customer)."""
         previous_customers: set[int] = set()
         changed: list[tuple[Conversation, list[MessageRecord]]] = []
+        moved: list[int] = []  # to another team
         for conversation in Conversation.objects.filter(pk__in=changed_values):
             record, values = changed_values[conversation.pk]
             if conversation.customer_id is not None:
                 previous_customers.add(conversation.customer_id)
+            team = conversation.team_id
             for name, value in values.items():
                 setattr(conversation, name, value)
+            if conversation.team_id != team:
+                moved.append(conversation.pk)
             changed.append((conversation, record.messages))
         Conversation.objects.bulk_update([c for c, _ in changed], FILLED_FIELDS, batch_size=500)
         self._replace_messages(changed)
         sync_owners(conversation_ids=[c.pk for c, _ in changed])
-        follow_teams(conversation_ids=[c.pk for c, _ in changed])
+        follow_teams(conversation_ids=moved)
         return previous_customers
 
     def _customers(self, records: Sequence[ConversationRecord]) -> dict[tuple[str, str], int]:

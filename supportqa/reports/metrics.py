@@ -383,11 +383,11 @@ ID_CHUNK = 10_000
 
 def criterion_sums(scored: QuerySet[Review] | list[int]) -> CriterionSums:
     """Per criterion, by scorecard and name: its scorecard's name, key, shown name, and n, Σx
-    and Σx² of the scores of these reviews (`scored_reviews`, or their ids when already read:
-    the team page's reviews are found by their conversations' team, a join of every review
-    of the period that a query would repeat; long lists are read ID_CHUNK at a time and the
-    sums added) — `criterion_breakdown`'s rows, for intervals at other confidence levels.
-    (The order was the database's grouping order before, which no one chose.)"""
+    and Σx² of the scores of these reviews (`scored_reviews`, or their ids when the page has
+    read them already, so the reviews are not found a second time; long lists are read
+    ID_CHUNK at a time and the sums added) — `criterion_breakdown`'s rows, for intervals at
+    other confidence levels. (The order was the database's grouping order before, which no
+    one chose.)"""
     chunks: list[QuerySet[Review] | list[int]] = [scored]
     if isinstance(scored, list):
         chunks = [scored[i : i + ID_CHUNK] for i in range(0, len(scored), ID_CHUNK)]

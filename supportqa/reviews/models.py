@@ -198,7 +198,14 @@ class Review(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self._state.adding and self.team_id is None and self.conversation_id is not None:
-            self.team_id = self.conversation.team_id  # the conversation's team, copied
+            # The conversation's team as it is now (an import may have moved it since the
+            # caller read the conversation).
+            self.team_id = (
+                type(self.conversation)
+                .objects.filter(pk=self.conversation_id)
+                .values_list("team_id", flat=True)
+                .first()
+            )
         super().save(*args, **kwargs)
 
     @property

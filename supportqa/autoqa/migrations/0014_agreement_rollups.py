@@ -3,7 +3,11 @@ UNSURE_CHECK) under their own kind of marks, "agreement": the AutoQA page read a
 rating pairs on every view. Triggers mark the creation day of a conversation when a
 person's review or rating of it changes and, when people reviewed it, when AutoQA's review,
 rating or confidence changes or its creation time or agent. The days of the conversations
-people reviewed already are marked and computed here."""
+people reviewed already are marked and computed here.
+
+Stop the workers while migrating, until the new code runs: an older process that
+recomputes the marked days (of every kind) would take the new kind's marks without knowing
+its rollups (`supportqa rollups check` names such a day, `rollups rebuild` mends it)."""
 
 import django.db.models.deletion
 from django.conf import settings
@@ -96,18 +100,30 @@ def install(apps, schema_editor):
 
 
 def compute_marked_days():
-    """The marked days of these rollups, computed with their live definitions (the models
-    they read are all at their latest state here), so no page view computes months of them."""
+    """The marked days of these rollups, computed with their live definitions, so no page
+    view computes months of them. The models they read are at their latest state when this
+    migration is new; should a later version's definitions not fit the schema of this point
+    (a database upgraded through it), the computation is given up and the days stay marked,
+    for the worker or a page view to compute."""
+    from django.core.exceptions import FieldError
+    from django.db import DatabaseError, transaction
+
     from supportqa.autoqa import rollups as autoqa_rollups
     from supportqa.reports import rollups
     from supportqa.reports.models import DirtyDay
 
     marked = DirtyDay.objects.filter(kind=autoqa_rollups.AGREEMENT_KIND)
     days = sorted(set(marked.values_list("day", flat=True)))
-    for rollup in autoqa_rollups.ROLLUPS:
-        if days and rollup.kind == autoqa_rollups.AGREEMENT_KIND:
-            rollups._recompute(rollup, days)
-    marked.delete()
+    if not days:
+        return
+    try:
+        with transaction.atomic():
+            for rollup in autoqa_rollups.ROLLUPS:
+                if rollup.kind == autoqa_rollups.AGREEMENT_KIND:
+                    rollups._recompute(rollup, days)
+            marked.delete()
+    except (DatabaseError, FieldError, LookupError):
+        pass  # left marked
 
 
 def uninstall(apps, schema_editor):

@@ -24,13 +24,34 @@ def copy_teams(apps, schema_editor):
         "UPDATE reviews_review SET team_id = (SELECT c.team_id FROM conversations_conversation c"
         " WHERE c.id = reviews_review.conversation_id)"
     )
+    put_triggers_back(apps, schema_editor)
+
+
+def put_triggers_back(apps, schema_editor, tables=(TABLE,)):
+    """AutoQA's triggers on these tables, as migrations 0003 (SQLite) and 0009 (PostgreSQL)
+    installed them."""
+    marks.uninstall(schema_editor, autoqa_triggers.NAME, list(tables))
     marks.install(
         schema_editor,
         autoqa_triggers.NAME,
-        {TABLE: autoqa_triggers.SQLITE_DAYS[TABLE]},
-        {TABLE: autoqa_by_index.POSTGRES_DAYS[TABLE]},
+        {t: autoqa_triggers.SQLITE_DAYS[t] for t in tables},
+        {t: autoqa_by_index.POSTGRES_DAYS[t] for t in tables},
         mark=False,
     )
+
+
+# When the migration is reversed, SQLite remakes the review table to drop the column: the
+# remade table has no triggers, and the remaking fails while other tables' triggers read the
+# table (AutoQA's on ratings and findings). Those are taken off before and all put back after.
+READING = (TABLE, "reviews_rating", "autoqa_finding")
+
+
+def take_reading_triggers_off(apps, schema_editor):
+    marks.uninstall(schema_editor, autoqa_triggers.NAME, list(READING))
+
+
+def put_reading_triggers_back(apps, schema_editor):
+    put_triggers_back(apps, schema_editor, READING)
 
 
 class Migration(migrations.Migration):
@@ -42,6 +63,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Reversed last: after the column is dropped.
+        migrations.RunPython(migrations.RunPython.noop, put_reading_triggers_back),
         migrations.AddField(
             model_name="review",
             name="team",
@@ -54,6 +77,7 @@ class Migration(migrations.Migration):
                 to="accounts.team",
             ),
         ),
+        migrations.RunPython(migrations.RunPython.noop, take_reading_triggers_off),
         migrations.RunPython(copy_teams, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name="review",

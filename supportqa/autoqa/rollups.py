@@ -133,19 +133,21 @@ def rating_pairs() -> QuerySet[Rating]:
     reviews that count toward IQS, each with AutoQA's option value (`ours`) for the same
     criterion key in its scored review of the same conversation and agent; a rating AutoQA
     has no counterpart for is left out. Its option value is the person's (`theirs`)."""
-    # AutoQA's review found by its conversation and agent: its source and status as
-    # conditions no index serves on SQLite (whose sampled statistics could make "AutoQA's
-    # scored reviews" look selective, a read of all of them).
+    # AutoQA's review found by its conversation: its agent, source and status as conditions
+    # no index serves on SQLite, whose planner otherwise took the agent's index (at 1M, each
+    # agent's 17,000 AutoQA reviews read for every rating) or could take the source's.
     automatic = Rating.objects.filter(
         Exact(Unindexed("review__source"), Source.AUTOQA),
+        Exact(Unindexed("review__reviewee_id"), OuterRef("review__reviewee_id")),
         scored_condition("review__", indexed=False),
         review__conversation_id=OuterRef("review__conversation_id"),
-        review__reviewee_id=OuterRef("review__reviewee_id"),
         criterion__key=OuterRef("criterion__key"),
         is_na=False,
     ).values("option__value")[:1]
+    # People's reviews found by their conversations (a day's, an hour's), not by their
+    # source and status: on SQLite those read every person's review for each day.
     return (
-        Rating.objects.filter(counting_condition("review__"), is_na=False)
+        Rating.objects.filter(counting_condition("review__", indexed=False), is_na=False)
         .annotate(ours=Subquery(automatic, output_field=FloatField()))
         .filter(ours__isnull=False)
     )

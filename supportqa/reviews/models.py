@@ -47,10 +47,18 @@ def scored_condition(path: str = "", *, indexed: bool = True) -> models.Q:
     return status & models.Q(**{f"{path}final_score__isnull": False})
 
 
-def counting_condition(path: str = "") -> models.Q:
-    """`counting_toward_iqs` as a condition on reviews reached by `path` (e.g. "review__")."""
-    return scored_condition(path) & models.Q(
-        **{f"{path}source__in": IQS_SOURCES, f"{path}calibration_session__isnull": True}
+def counting_condition(path: str = "", *, indexed: bool = True) -> models.Q:
+    """`counting_toward_iqs` as a condition on reviews reached by `path` (e.g. "review__");
+    not `indexed`: status and source as conditions no index serves on SQLite."""
+    source = (
+        models.Q(**{f"{path}source__in": IQS_SOURCES})
+        if indexed
+        else models.Q(In(Unindexed(f"{path}source"), IQS_SOURCES))
+    )
+    return (
+        scored_condition(path, indexed=indexed)
+        & source
+        & models.Q(**{f"{path}calibration_session__isnull": True})
     )
 
 

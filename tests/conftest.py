@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -20,8 +25,35 @@ T0 = (datetime.now(UTC) - timedelta(days=30)).replace(hour=9, minute=0, second=0
 
 
 @pytest.fixture(autouse=True)
-def _fast_hasher(settings):
+def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Each test client builds its middleware anew, and WhiteNoise's first act is to index every
+    # static file the finders know (about 180, ~20 ms): a fifth of the suite's time. Told to
+    # refresh, it looks a file up when one is asked for instead. Served as in production by
+    # tests/test_serve.py (gunicorn) and the browser tests.
+    settings.WHITENOISE_AUTOREFRESH = True
+
+
+@pytest.fixture(scope="session")
+def _migrated_sqlite_file(tmp_path_factory) -> Path:
+    """An SQLite file `supportqa migrate` made, once a session (it takes seconds)."""
+    folder = tmp_path_factory.mktemp("migrated")
+    path = folder / "migrated.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "SUPPORTQA_DATA_DIR": str(folder)}
+    subprocess.run([sys.executable, "-m", "supportqa", "migrate", "-v0"], env=env, check=True)
+    return path
+
+
+@pytest.fixture
+def migrated_sqlite(_migrated_sqlite_file):
+    """`migrated_sqlite(path)` puts a copy of a freshly migrated SQLite database at `path`,
+    for tests that run the command line in processes of their own."""
+
+    def copy_to(path: Path) -> Path:
+        shutil.copyfile(_migrated_sqlite_file, path)
+        return path
+
+    return copy_to
 
 
 def make_user(username: str, role: str, team: Team | None = None, lead: bool = False) -> User:

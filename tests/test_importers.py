@@ -207,7 +207,7 @@ def test_interrupted_import_resumes_and_ends_with_exactly_the_right_data(cast, s
     assert ImportRun.objects.get().status == ImportRun.Status.COMPLETED
 
 
-def test_killed_process_rerun_gives_exact_data(tmp_path):
+def test_killed_process_rerun_gives_exact_data(tmp_path, migrated_sqlite):
     """A real `supportqa import` killed with SIGKILL mid-way, then run again (SQLite file)."""
     db_file = tmp_path / "kill.sqlite3"
     env = {
@@ -217,7 +217,7 @@ def test_killed_process_rerun_gives_exact_data(tmp_path):
         "SUPPORTQA_DATA_DIR": str(tmp_path),
     }
     cli = [sys.executable, "-m", "supportqa"]
-    subprocess.run([*cli, "migrate", "-v0"], env=env, check=True)
+    migrated_sqlite(db_file)
     source = tmp_path / "big.jsonl"
     source.write_bytes(jsonl(*[record(f"p{i}", agent="", team="") for i in range(3000)]))
     env_slow = {**env, "SUPPORTQA_IMPORT_ECHO_BATCHES": "1"}

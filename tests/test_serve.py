@@ -34,7 +34,7 @@ def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 30) -> 
     raise AssertionError("the server did not start")
 
 
-def test_serve_answers_with_pages_and_static_files(tmp_path):
+def test_serve_answers_with_pages_and_static_files(tmp_path, migrated_sqlite):
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
@@ -42,7 +42,7 @@ def test_serve_answers_with_pages_and_static_files(tmp_path):
     }
     refused = subprocess.run([*CLI, "serve"], env=env, capture_output=True, text=True)
     assert refused.returncode == 1 and "supportqa migrate" in refused.stderr
-    subprocess.run([*CLI, "migrate", "-v0"], env=env, check=True)
+    migrated_sqlite(tmp_path / "serve.sqlite3")
     port = free_port()
     server = subprocess.Popen(
         [*CLI, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],

@@ -452,7 +452,7 @@ def test_mapping_overrides_change_which_detectors_rate_a_criterion(cast):
 
 
 def test_unsure_check_compares_agreement_of_unsure_and_sure_conversations(cast):
-    from supportqa.autoqa.report import agreement, unsure_check
+    from supportqa.autoqa.report import unsure_check
     from tests.conftest import full_ratings, submitted_review
 
     enqueue_changed()
@@ -472,7 +472,7 @@ def test_unsure_check_compares_agreement_of_unsure_and_sure_conversations(cast):
         return 100 * sum(r.option.value == top for r in ratings) / ratings.count()
 
     period = last_90_days()
-    agreement(Q(), period)  # makes the rollups current (the confidences changed since)
+    # Alone, it makes its rollups current (the confidences changed since they were computed).
     check = unsure_check(Q(), period)
     assert (check.unsure.n, check.sure.n) == (1, 2)
     assert check.unsure.value == pytest.approx(share(cast.conversation))

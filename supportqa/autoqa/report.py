@@ -17,7 +17,7 @@ from supportqa.autoqa.models import Flag, Job, detector_label
 from supportqa.autoqa.rollups import AUTOQA, AUTOQA_CRITERIA, AUTOQA_DETECTORS
 from supportqa.conversations.models import SHOP_SOURCE, Conversation
 from supportqa.core.agreement import Agreement, ordinal_kappa
-from supportqa.core.intervals import Estimate, mean_interval_from_sums, wilson
+from supportqa.core.intervals import EMPTY, Estimate, mean_interval_from_sums, wilson
 from supportqa.reports import rollups
 from supportqa.reports.periods import Period
 from supportqa.reviews.models import Review, counting_condition
@@ -170,16 +170,17 @@ class UnsureCheck:
 
 
 def unsure_check(scope: Q, period: Period) -> UnsureCheck:
-    """From UNSURE_CHECK's rollups (call after `agreement`, which makes them current): per
+    """From UNSURE_CHECK's rollups (made current here; `agreement` shares their marks): per
     conversation created in the period that people reviewed and AutoQA scored, the share of
     its rating pairs that agree; their t interval, unsure conversations apart. `scope`: a
     condition on `agent` (the conversation's)."""
+    rollups.current(period, kinds=(autoqa_rollups.AGREEMENT_KIND,))
     read = rollups.by_key(rollups.grouped(autoqa_rollups.UNSURE_CHECK, scope, period, ("unsure",)))
 
     def of(unsure: bool) -> Estimate:
         row = read.get(unsure)
         if row is None:
-            return mean_interval_from_sums(0, 0.0, 0.0)
+            return EMPTY
         return mean_interval_from_sums(row["conversations"], row["share_sum"], row["share_sq"])
 
     return UnsureCheck(of(True), of(False))

@@ -53,3 +53,39 @@ def test_widgets_drawn_in_python_are_the_ones_djangos_templates_draw():
             drawn.add(widget.template_name)
     assert {"django/forms/widgets/select.html", "django/forms/widgets/text.html"} <= drawn
     assert drawn <= set(DRAWN)  # every widget above went through the Python path
+
+
+def test_format_html_gives_what_djangos_gives():
+    """`rendering.format_html` and `format_html_join` escape as Django's do: texts with every
+    character HTML gives a meaning to, safe texts left alone, numbers, None, dates, lazy
+    texts, objects with `__html__` and a text subclass; any difference fails."""
+    from django.utils import html as django
+    from django.utils.functional import lazy
+    from django.utils.safestring import SafeString, mark_safe
+
+    from supportqa import rendering
+
+    class Marked:
+        def __html__(self) -> str:
+            return "<b>kept</b>"
+
+    class Text(str):
+        pass
+
+    values = [
+        "plain", "A & B <c> \"d\" 'e'", mark_safe("<i>safe</i>"), 0, 2.5, -3, None, True,
+        datetime.date(2026, 12, 5), lazy(lambda: "<lazy & 'text'>", str)(), Marked(),
+        Text("<sub>"), "", "ünïcødé <>",
+    ]  # fmt: skip
+    for value in values:
+        for template in ("{}", '<a href="/x/?q={}">{}</a>'):
+            args = [value] * template.count("{}")
+            ours = rendering.format_html(template, *args)
+            assert ours == django.format_html(template, *args) and isinstance(ours, SafeString)
+    assert rendering.format_html("<p>{who}: {}</p>", "<x>", who="A&B") == django.format_html(
+        "<p>{who}: {}</p>", "<x>", who="A&B"
+    )
+    rows = [(v, v) for v in values]
+    for separator in (", ", "<br>", mark_safe("<br>")):
+        ours = rendering.format_html_join(separator, "<li>{}={}</li>", rows)
+        assert ours == django.format_html_join(separator, "<li>{}={}</li>", rows)

@@ -307,22 +307,35 @@ def test_date_filters_are_whole_days_on_an_indexable_range(cast):
 
 def test_each_conversation_page_shows_that_conversations_reviews_every_time(cast):
     """The reviews around the form are read through statements compiled once per person
-    (`Desk.read_others`): each page shows its own conversation's, AutoQA's apart, and the
-    person's own review is not among the others."""
+    (`Desk.read_others`): each page shows its own conversation's, AutoQA's apart with its
+    findings, the 360° view of its own reviews, and the person's own review is not among
+    the others."""
+    from supportqa.autoqa.models import Finding
+
     first = submitted_review(cast.conversation, cast.qa, position=1)
     second = submitted_review(cast.teammate_conversation, cast.qa, position=2)
     automatic = submitted_review(cast.teammate_conversation, cast.manager, position=0)
     Review.objects.filter(pk=automatic.pk).update(source=Source.AUTOQA)
+    for detector in ("greeting", "apology"):
+        Finding.objects.create(review=automatic, detector=detector, confidence=0.9, score=0.5)
     lead = cast.client(cast.lead)
     for _ in range(2):  # compiled, then kept
-        for conversation, shown, autoqa in (
-            (cast.conversation, first, None),
-            (cast.teammate_conversation, second, automatic),
+        for conversation, shown, autoqa, findings, compared in (
+            (cast.conversation, first, None, [], []),
+            (
+                cast.teammate_conversation,
+                second,
+                automatic,
+                ["apology", "greeting"],
+                ["qa", "autoqa"],
+            ),
         ):
             context = lead.get(reverse("conversation-detail", args=[conversation.code])).context
             assert [r.pk for r in context["others"]] == [shown.pk]
             assert [rating.criterion_id for rating in context["others"][0].ratings.all()]
             assert (context["autoqa"] and context["autoqa"].pk) == (autoqa and autoqa.pk)
+            assert [f.detector for f in context.get("autoqa_findings", [])] == findings
+            assert [source for source, _ in context["three_sixty"].sources] == compared
     qa = cast.client(cast.qa)
     page = qa.get(reverse("conversation-detail", args=[cast.conversation.code])).context
     assert page["others"] == [] and page["own_review"].pk == first.pk

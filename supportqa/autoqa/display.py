@@ -10,6 +10,7 @@ from django.utils.safestring import SafeString, mark_safe
 from supportqa.autoqa.models import Finding
 from supportqa.conversations.models import Conversation
 from supportqa.reviews.models import Review, Source
+from supportqa.statements import ID, READS
 
 if TYPE_CHECKING:
     from supportqa.reviews.workspace import ReadReviews
@@ -19,13 +20,21 @@ def autoqa_review(read: ReadReviews) -> Review | None:
     """The conversation's AutoQA review, if it is among the reviews the person may see."""
     found = read(
         "autoqa review",
-        lambda reviews: (
-            reviews.filter(source=Source.AUTOQA)
-            .select_related("scorecard_version__scorecard")
-            .prefetch_related("autoqa_findings")[:1]
-        ),
+        lambda reviews: reviews.filter(source=Source.AUTOQA).select_related(
+            "scorecard_version__scorecard"
+        )[:1],
     )
     return found[0] if found else None
+
+
+def findings_of(review: Review) -> list[Finding]:
+    """An AutoQA review's findings, by a statement compiled once per process (as a prefetch
+    of the review's read, Django compiled it on every conversation page)."""
+    return READS.read(
+        "autoqa findings",
+        lambda slots: Finding.objects.filter(review=slots("review", ID)),
+        review=review.pk,
+    )
 
 
 def marked_texts(
@@ -71,7 +80,7 @@ def panel(conversation: Conversation, lines: list[Any], read: ReadReviews) -> di
     review = autoqa_review(read)
     if review is None:
         return {"autoqa": None, "marked": {}, "flags": {}}
-    findings = list(review.autoqa_findings.all())
+    findings = findings_of(review)
     texts = {line.message.seq: line.message.text for line in lines}
     marked, flags = marked_texts(findings, texts)
     return {

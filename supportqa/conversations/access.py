@@ -5,7 +5,7 @@ from collections.abc import Hashable
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from supportqa.accounts.access import led_team_ids, members_of, team_ids
+from supportqa.accounts.access import access_key, led_team_ids, members_of, team_ids
 from supportqa.accounts.models import Role, User
 from supportqa.conversations.models import SHOP_SOURCE, Conversation
 from supportqa.statements import READS, TEXT, Slots, key_of, keyed
@@ -36,10 +36,14 @@ def scope_of(user: User) -> Q:
 
 
 def scope_key(user: User) -> Hashable | None:
-    """`scope_of(user)` as a key of compiled reads (`statements.key_of`), made once per user
-    object (one request's, as `led_team_ids`)."""
+    """`scope_of(user)` as a key of compiled reads, made once per user object (one
+    request's, as `led_team_ids`): org-wide people share the empty condition's key; anyone
+    else's scope is what their `access_key` says (it reads nothing else), so it is the key,
+    and the condition is not compiled to make one (a lead's holds a subquery)."""
     if "_scope_key" not in user.__dict__:
-        user.__dict__["_scope_key"] = key_of(scope_of(user))
+        user.__dict__["_scope_key"] = (
+            key_of(Q()) if user.is_org_wide else ("scope of", access_key(user))
+        )
     return user.__dict__["_scope_key"]  # type: ignore[no-any-return]
 
 

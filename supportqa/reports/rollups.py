@@ -57,7 +57,7 @@ from supportqa.reports.models import (
     SentDay,
 )
 from supportqa.reports.periods import Period
-from supportqa.statements import Kept, Slots, key_of
+from supportqa.statements import TEXT, Kept, Slots, key_of
 from supportqa.surveys.models import SATISFIED, SurveyResponse, SurveySent, satisfied
 
 # Raise when a rollup's columns or aggregates change: every day is recomputed on next read.
@@ -706,6 +706,7 @@ def grouped(
 # Rollup reads compiled once per key (supportqa.statements): a dashboard's reads cost Django
 # several times their SQL to build and compile.
 _STATEMENTS = Kept()
+_MARKED = Kept(size=1)  # `marked_days`'s one statement
 
 
 class _Verified(threading.local):
@@ -852,14 +853,20 @@ def marked_days(kind: str, period: Period) -> set[date]:
     (written to since `current`, or held by a writer `current` had to leave it to), so
     their raw rows are read instead. (Asked apart: as a condition inside the reads,
     PostgreSQL started parallel workers for the raw read it was about to skip, 7-11 ms a
-    statement at 1M.)"""
-    return set(
-        DirtyDay.objects.filter(
-            kind=kind,
-            day__gte=period.start.astimezone(UTC).date(),
-            day__lte=(period.end - timedelta(microseconds=1)).astimezone(UTC).date(),
-        ).values_list("day", flat=True)
+    statement at 1M; compiled once per process, as every `grouped` read asks.)"""
+    day = DirtyDay._meta.get_field("day")
+    statement = _MARKED.get(
+        "marked days",
+        lambda slot: DirtyDay.objects.filter(
+            kind=slot("kind", TEXT), day__gte=slot("first", day), day__lte=slot("last", day)
+        ).values_list("day"),
     )
+    values = {
+        "kind": kind,
+        "first": period.start.astimezone(UTC).date(),
+        "last": (period.end - timedelta(microseconds=1)).astimezone(UTC).date(),
+    }
+    return {found for (found,) in statement.rows(values)}
 
 
 @dataclass(frozen=True)

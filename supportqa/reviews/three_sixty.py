@@ -52,24 +52,32 @@ def three_sixty(
     reviews: QuerySet[Review],
     rolled: dict[str, SourceSums] | None = None,
     compared_only: bool = False,
+    read: Callable[[str, Callable[[QuerySet[Review]], QuerySet[Any]]], list[Any]] | None = None,
 ) -> ThreeSixty:
     """From these reviews (scored, calibration ones aside): per criterion key (matched across
     scorecard versions) and source, the mean criterion score with its interval, from n, Σx
     and Σx². `rolled`: sources whose sums were read from rollups (`of_agent`), used instead
     of their reviews among `reviews`. `compared_only`: for a page that shows the view only
     when it compares sources, an empty view without further reads when the reviews come
-    from fewer than two."""
+    from fewer than two. `read`: the page's reader of these reviews by statements compiled
+    once (`Desk.read_others`), for the first read, which every conversation page makes."""
     rolled = rolled or {}
     # The sources read here named, not the rolled ones excluded: a list lets PostgreSQL read
     # the agent's reviews by (reviewee, source, submitted_at); with a NOT IN it read all of
     # them, AutoQA's too (19,000 for 400 at a million conversations, 58 ms).
-    counted = reviews.scored().filter(
-        calibration_session__isnull=True,
-        source__in=[source for source in Source.values if source not in rolled],
-    )
+    wanted = [source for source in Source.values if source not in rolled]
+
+    def counting(of: QuerySet[Review]) -> QuerySet[Review]:
+        return of.scored().filter(calibration_session__isnull=True, source__in=wanted)
+
+    counted = counting(reviews)
     # The reviews first (an index range), then their ratings by id: joined back to the
     # reviews for their source, the planner read every review.
-    source_of = dict(counted.values_list("pk", "source"))
+    source_of = dict(
+        read(f"360 sources {wanted}", lambda of: counting(of).values_list("pk", "source"))
+        if read is not None
+        else counted.values_list("pk", "source")
+    )
     if compared_only and len(set(source_of.values()) | set(rolled)) < 2:
         return ThreeSixty(sources=[], rows=[], gaps={}, overall={})
     sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0, 0.0])

@@ -9,7 +9,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from supportqa.accounts.access import (
@@ -28,6 +27,7 @@ from supportqa.accounts.permissions import (
 )
 from supportqa.conversations.access import conversations_for, get_conversation_for_user
 from supportqa.core.jsontext import unstorable
+from supportqa.rendering import format_html
 from supportqa.reviews import workspace
 from supportqa.reviews.access import (
     conversation_reviews,

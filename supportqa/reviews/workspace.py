@@ -163,7 +163,7 @@ def show(request: HttpRequest, desk: Desk, errors: dict[str, str] | None = None)
     context["calibration"] = desk.calibration_session
     context["blind"] = desk.blind
     context["own_source"] = desk.source
-    context["three_sixty"] = three_sixty(desk.others, compared_only=True)
+    context["three_sixty"] = three_sixty(desk.others, compared_only=True, read=desk.read_others)
     context["survey_panel"] = conversation_panel(request.user, desk.conversation)
     if own is not None and own.status != ReviewStatus.DRAFT:
         # Submitted: shown as such, changed only on its edit page, with a reason.

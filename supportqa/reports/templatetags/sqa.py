@@ -12,7 +12,6 @@ from django.urls import get_script_prefix, reverse
 from django.utils import dateformat, timezone
 from django.utils.dates import MONTHS_3
 from django.utils.formats import localize
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
@@ -20,6 +19,7 @@ from supportqa.accounts.permissions import CAPABILITIES
 from supportqa.core.intervals import EMPTY, Estimate
 from supportqa.core.recent import Recent
 from supportqa.core.scoring import score_band
+from supportqa.rendering import format_html, format_html_join
 
 register = template.Library()
 

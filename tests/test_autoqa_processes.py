@@ -80,10 +80,10 @@ def templates() -> Iterator[dict[str, str]]:
 
 
 @pytest.fixture(params=[VENDOR])
-def database(request, tmp_path, templates, migrated_sqlite) -> Iterator[Database]:
+def database(request, tmp_path, templates) -> Iterator[Database]:
     env = {**os.environ, "SUPPORTQA_DATA_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
     if request.param == "sqlite":
-        path = migrated_sqlite(tmp_path / "aq.sqlite3")
+        path = request.getfixturevalue("migrated_sqlite")(tmp_path / "aq.sqlite3")
         env["DATABASE_URL"] = f"sqlite:///{path}"
 
         def query(sql: str) -> tuple:

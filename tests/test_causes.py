@@ -70,6 +70,38 @@ def test_a_lead_sees_the_causes_of_their_teams_only(cast, tagged):
     assert "Rude or curt" not in other_team.content.decode()
 
 
+def test_only_counted_reviews_in_the_persons_scope_count(cast, tagged):
+    """Causes tagged in reviews that do not count toward IQS (a draft, AutoQA's, one moved to
+    a calibration source) are left out for everyone; a review of a lead's team's conversation
+    whose reviewee is outside their teams counts for the manager, not for the lead."""
+    from supportqa.reviews.actions import save_review
+    from supportqa.reviews.models import Review, Source
+
+    def totals() -> tuple[int, int]:
+        return tuple(  # type: ignore[return-value]
+            cast.client(who).get(reverse("cause-list")).context["total"]
+            for who in (cast.manager, cast.lead)
+        )
+
+    before = totals()
+    assert before == (7, 6)  # the lead: Team A's six tags, not Team B's one
+    extra = [make_conversation(cast.agent, cast.team, f"x{i}") for i in range(4)]
+    ratings = full_ratings(chat_rubric(), position=2)
+    ratings[_criterion("follow-up").code].root_cause_positions = [0]
+    save_review(
+        conversation=extra[0], reviewer=cast.qa, source=Source.QA, version=chat_rubric(),
+        ratings=ratings, submit=False,
+    )  # fmt: skip
+    automatic = _tagged_review(extra[1], cast.qa, {"follow-up": [0]})
+    Review.objects.filter(pk=automatic.pk).update(source=Source.AUTOQA)
+    calibrating = _tagged_review(extra[2], cast.qa, {"follow-up": [0]})
+    Review.objects.filter(pk=calibrating.pk).update(source=Source.CALIBRATION)
+    assert totals() == before
+    elsewhere = _tagged_review(extra[3], cast.qa, {"follow-up": [0]})
+    Review.objects.filter(pk=elsewhere.pk).update(reviewee=cast.other_agent)
+    assert totals() == (before[0] + 1, before[1])
+
+
 def test_a_root_cause_opens_exactly_the_conversations_it_was_tagged_on(cast, tagged):
     client = cast.client(cast.manager)
     rows = dict(
@@ -257,6 +289,9 @@ def test_the_pareto_reads_reviews_by_primary_key_whatever_the_statistics(db, mon
     for source in (stats["reviews_rev_source_09f570_idx"], SOURCE_STATS_OF_ANOTHER_BUILD):
         monkeypatch.setitem(stats, "reviews_rev_source_09f570_idx", source)
         plan = plan_at_a_million(sql, params)
-        reviews = [step for step in plan if re.search(r"\b(reviews_review|U0|V0)\b", step)]
-        assert reviews and all("INTEGER PRIMARY KEY" in step for step in reviews), plan
-        assert not [step for step in plan if step.startswith("SCAN reviews_r")], plan
+        # It starts from the links (or their options), and every review, rating and
+        # conversation it reads (the subqueries' U0) is read by primary key.
+        first = next(step for step in plan if step.startswith(("SCAN", "SEARCH")))
+        assert "root_causes" in first or "rootcauseoption" in first, plan
+        joined = [s for s in plan if re.search(r"\b(reviews_review|reviews_rating|U0) ", s)]
+        assert len(joined) == 4 and all("INTEGER PRIMARY KEY" in s for s in joined), plan

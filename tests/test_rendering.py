@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
 
@@ -86,6 +87,11 @@ def test_format_html_gives_what_djangos_gives():
         "<p>{who}: {}</p>", "<x>", who="A&B"
     )
     rows = [(v, v) for v in values]
+    named = [{"k": v, "v": "<&>"} for v in values]
     for separator in (", ", "<br>", mark_safe("<br>")):
         ours = rendering.format_html_join(separator, "<li>{}={}</li>", rows)
         assert ours == django.format_html_join(separator, "<li>{}={}</li>", rows)
+        ours = rendering.format_html_join(separator, "<li>{k}={v}</li>", named)
+        assert ours == django.format_html_join(separator, "<li>{k}={v}</li>", named)
+    with pytest.raises(TypeError):  # formatted beforehand: Django 6 refuses it too
+        rendering.format_html("<b>made unescaped</b>")

@@ -706,7 +706,9 @@ def grouped(
 # Rollup reads compiled once per key (supportqa.statements): a dashboard's reads cost Django
 # several times their SQL to build and compile.
 _STATEMENTS = Kept()
-_MARKED = Kept(size=1)  # `marked_days`'s one statement
+# `marked_days`'s statement: one, kept under each time zone people's pages switch to (a kept
+# statement's key names the zone, though this one's SQL does not depend on it).
+_MARKED = Kept(size=32)
 
 
 class _Verified(threading.local):

@@ -164,8 +164,13 @@ def build(target: int) -> Build:
     copies.add_until(target)
     from supportqa.reports import rollups
 
+    # Statistics of the copied rows before the rebuild reads them: without them PostgreSQL
+    # planned the agreement rollup's days (a subquery per rating) so that they had not been
+    # read after 6.5 minutes; with them, 4 s.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     started = time.perf_counter()
-    days = rollups.rebuild()  # analyses the copied rows first
+    days = rollups.rebuild()
     print(f"rollups rebuilt: {days} days in {time.perf_counter() - started:.0f} s", flush=True)
     from supportqa.conversations.models import Conversation, Message
     from supportqa.reviews.models import Review, Source

@@ -272,19 +272,6 @@ def test_check_finds_a_changed_rollup_and_rebuild_repairs_it(cast, capsys):
     assert "no differences" in capsys.readouterr().out
 
 
-def test_rebuild_analyses_the_tables_before_it_reads_them(cast):
-    """`rollups rebuild` refreshes the planner's statistics before its first read of the raw
-    rows: after a bulk write autovacuum has not counted yet, PostgreSQL planned the agreement
-    rollup's days so that they had not been read after 6.5 minutes at a million."""
-    random_world(cast, random.Random(5), count=30)
-    with CaptureQueriesContext(connection) as captured:
-        rollups.rebuild()
-    statements = [q["sql"].lstrip().upper() for q in captured.captured_queries]
-    analysed = [i for i, sql in enumerate(statements) if sql.startswith("ANALYZE")]
-    computed = [i for i, sql in enumerate(statements) if sql.startswith("INSERT INTO")]
-    assert analysed and computed and analysed[0] < computed[0]
-
-
 def test_medians_come_from_the_days_duration_arrays_which_check_compares(cast, capsys):
     """The panel's medians are taken over the whole days' duration arrays
     (reports.durations) and the partial days' raw rows; a changed array moves them and

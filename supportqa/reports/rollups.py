@@ -36,7 +36,6 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Query
 from django.db.models.functions import Coalesce
 
 from supportqa import configured
-from supportqa.bulk import refresh_planner_statistics
 from supportqa.conversations import service_levels
 from supportqa.conversations.models import (
     SHOP_SOURCE,
@@ -903,15 +902,7 @@ class Layout:
 def rebuild() -> int:
     """Recompute every rollup from the raw rows; returns the days computed. On PostgreSQL a
     day a writer holds meanwhile is left marked, read from its raw rows until the worker or
-    `rollups refresh` computes it. The planner's statistics are refreshed first: rows written
-    in bulk (a restore, a COPY) before autovacuum counted them gave PostgreSQL plans under
-    which the agreement rollup's days (a subquery per rating) had not been read after 6.5
-    minutes at a million conversations; with statistics, 4 s."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    else:
-        refresh_planner_statistics()
+    `rollups refresh` computes it."""
     with transaction.atomic():
         for rollup in ROLLUPS:
             rollup.model.objects.all().delete()

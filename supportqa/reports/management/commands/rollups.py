@@ -11,10 +11,10 @@ from supportqa.reports.models import DirtyDay
 
 class Command(BaseCommand):
     help = (
-        "The daily rollups the dashboards read. `rebuild` refreshes the database's statistics "
-        "and recomputes them all from the raw rows (after a restore, or to be sure); `check` "
-        "compares every stored day with its raw rows and exits non-zero on a difference; "
-        "`refresh` recomputes the days marked as changed (the worker does this continuously)."
+        "The daily rollups the dashboards read. `rebuild` recomputes them all from the raw "
+        "rows (after a restore, or to be sure); `check` compares every stored day with its "
+        "raw rows and exits non-zero on a difference; `refresh` recomputes the days marked as "
+        "changed (the worker does this continuously)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -869,16 +869,13 @@ def test_a_read_is_compiled_once_and_run_with_each_periods_own_values(cast, monk
     rollups.current()
     compiled = []
     compile_ = statements.Statement.compile
-    monkeypatch.setattr(
-        statements.Statement,
-        "compile",
-        classmethod(
-            lambda cls, queryset, slots: (
-                queryset.model is DirtyDay or compiled.append(queryset),  # rollup reads only
-                compile_.__func__(cls, queryset, slots),
-            )[1]
-        ),
-    )
+
+    def counted_compile(cls, queryset, slots):
+        if queryset.model is not DirtyDay:  # rollup reads only, not `marked_days`
+            compiled.append(queryset)
+        return compile_.__func__(cls, queryset, slots)
+
+    monkeypatch.setattr(statements.Statement, "compile", classmethod(counted_compile))
     by = ("day", "channel", "resolved")
     first = Period(NOW - timedelta(days=20, minutes=13), NOW - timedelta(minutes=40))
     later = Period(NOW - timedelta(days=19, hours=3), NOW - timedelta(hours=2, minutes=5))
